@@ -1,0 +1,529 @@
+/* The per-call half of the host API: result builders, progress, client logging, cancellation.
+ * Everything a plugin hands in is copied into Jansson values owned by the call. */
+#include "call.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "generation.h"
+#include "jsonrpc.h"
+#include "session.h"
+
+static const char *const mcp_levels[] = {"debug",    "info",  "notice", "warning",
+                                         "error",    "critical", "alert",  "emergency"};
+
+const char *mcpd_mcp_level_name(int level)
+{
+    return (level >= 0 && level <= 7) ? mcp_levels[level] : "info";
+}
+
+int mcpd_mcp_level_parse(const char *name)
+{
+    for (int i = 0; name && i <= 7; i++) {
+        if (strcmp(name, mcp_levels[i]) == 0) {
+            return i;
+        }
+    }
+    return -EINVAL;
+}
+
+struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s,
+                                struct mcpd_out *reply, struct mcpd_generation *gen, json_t *msg)
+{
+    struct mcpd_call *c = calloc(1, sizeof *c);
+    if (!c) {
+        json_decref(msg);
+        return NULL;
+    }
+    c->kind = kind;
+    c->msg = msg;
+    c->id = json_object_get(msg, "id");
+    mcpd_jsonrpc_id_key(c->id, c->id_key, sizeof c->id_key);
+    if (c->id) {
+        size_t n;
+        char *t = mcpd_json_dump(c->id, &n, 0);
+        if (t) {
+            snprintf(c->id_text, sizeof c->id_text, "%s", t);
+            free(t);
+        }
+    }
+    json_t *meta = json_object_get(json_object_get(msg, "params"), "_meta");
+    json_t *tok = json_object_get(meta, "progressToken");
+    if (json_is_string(tok) || json_is_integer(tok)) {
+        c->progress_token = tok;
+    }
+    c->last_progress = -INFINITY;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    c->session = s;
+    if (s) {
+        mcpd_session_ref(s);
+    }
+    c->reply = reply;
+    if (reply) {
+        mcpd_out_ref(reply);
+    }
+    c->gen = gen;
+    if (gen) {
+        mcpd_generation_ref(gen);
+    }
+    c->content = json_array();
+    c->role = MCPD_ROLE_USER;
+    if (!c->content) {
+        mcpd_call_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void mcpd_call_free(struct mcpd_call *c)
+{
+    if (!c) {
+        return;
+    }
+    json_decref(c->content);
+    json_decref(c->structured);
+    json_decref(c->messages);
+    json_decref(c->contents);
+    json_decref(c->entries);
+    json_decref(c->values);
+    free(c->description);
+    json_decref(c->msg);
+    if (c->reply) {
+        mcpd_out_unref(c->reply);
+    }
+    if (c->session) {
+        mcpd_session_unref(c->session);
+    }
+    if (c->gen) {
+        mcpd_generation_unref(c->gen);
+    }
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void mcpd_call_cancel(struct mcpd_call *c)
+{
+    pthread_mutex_lock(&c->lock);
+    __atomic_store_n(&c->cancelled, 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int past_deadline(const struct mcpd_call *c)
+{
+    if (c->deadline.tv_sec == 0) {
+        return 0;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > c->deadline.tv_sec ||
+           (now.tv_sec == c->deadline.tv_sec && now.tv_nsec >= c->deadline.tv_nsec);
+}
+
+int mcpd_call_is_cancelled(const struct mcpd_call *c)
+{
+    if (__atomic_load_n(&c->cancelled, __ATOMIC_ACQUIRE)) {
+        return 1;
+    }
+    if (past_deadline(c)) {
+        /* A timeout is a cancellation the host started; remember why for the answer. */
+        __atomic_store_n(&((struct mcpd_call *)c)->timed_out, 1, __ATOMIC_RELAXED);
+        return 1;
+    }
+    return 0;
+}
+
+int mcpd_call_cancelled(const mcpd_call *call)
+{
+    return call ? mcpd_call_is_cancelled(call) : 1;
+}
+
+int mcpd_call_sleep_ms(mcpd_call *c, unsigned ms)
+{
+    if (!c) {
+        return -EINVAL;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    if (c->deadline.tv_sec != 0 &&
+        (c->deadline.tv_sec < until.tv_sec ||
+         (c->deadline.tv_sec == until.tv_sec && c->deadline.tv_nsec < until.tv_nsec))) {
+        until = c->deadline;
+    }
+    int rc = 0;
+    pthread_mutex_lock(&c->lock);
+    while (!__atomic_load_n(&c->cancelled, __ATOMIC_ACQUIRE)) {
+        if (pthread_cond_timedwait(&c->wake, &c->lock, &until) == ETIMEDOUT) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (mcpd_call_is_cancelled(c)) {
+        rc = -ECANCELED;
+    }
+    return rc;
+}
+
+const char *mcpd_call_request_id(const mcpd_call *call)
+{
+    return call ? call->id_text : NULL;
+}
+
+/* Appends a content block; prompts wrap each block in a message with the current role. */
+static int add_block(struct mcpd_call *c, json_t *block)
+{
+    if (!block) {
+        return -ENOMEM;
+    }
+    if (c->kind == MCPD_CALL_PROMPT) {
+        if (!c->messages && !(c->messages = json_array())) {
+            json_decref(block);
+            return -ENOMEM;
+        }
+        json_t *m = json_pack("{s:s, s:o}", "role",
+                              c->role == MCPD_ROLE_ASSISTANT ? "assistant" : "user", "content",
+                              block);
+        return (m && json_array_append_new(c->messages, m) == 0) ? 0 : -ENOMEM;
+    }
+    if (c->kind != MCPD_CALL_TOOL) {
+        json_decref(block);
+        return -EPERM;
+    }
+    return json_array_append_new(c->content, block) == 0 ? 0 : -ENOMEM;
+}
+
+int mcpd_call_content_text(mcpd_call *c, const char *text, size_t len)
+{
+    if (!c || (!text && len)) {
+        return -EINVAL;
+    }
+    json_t *s = json_stringn(text ? text : "", len);
+    if (!s) {
+        return -EINVAL; /* not UTF-8 */
+    }
+    return add_block(c, json_pack("{s:s, s:o}", "type", "text", "text", s));
+}
+
+static int binary_block(struct mcpd_call *c, const char *type, const void *bytes, size_t len,
+                        const char *mime)
+{
+    if (!c || !bytes || !mime || !*mime) {
+        return -EINVAL;
+    }
+    char *b64 = mcpd_b64_encode(bytes, len);
+    if (!b64) {
+        return -ENOMEM;
+    }
+    json_t *block = json_pack("{s:s, s:s, s:s}", "type", type, "data", b64, "mimeType", mime);
+    free(b64);
+    return add_block(c, block);
+}
+
+int mcpd_call_content_image(mcpd_call *c, const void *bytes, size_t len, const char *mime)
+{
+    return binary_block(c, "image", bytes, len, mime);
+}
+
+int mcpd_call_content_audio(mcpd_call *c, const void *bytes, size_t len, const char *mime)
+{
+    return binary_block(c, "audio", bytes, len, mime);
+}
+
+/* Builds {uri, mimeType?, text|blob}: the shape of embedded resources and read results. */
+static json_t *resource_contents(const char *uri, const char *mime, const void *bytes, size_t len,
+                                 int binary)
+{
+    json_t *r = json_pack("{s:s}", "uri", uri);
+    if (!r) {
+        return NULL;
+    }
+    if (mime && *mime) {
+        json_object_set_new(r, "mimeType", json_string(mime));
+    }
+    if (binary) {
+        char *b64 = mcpd_b64_encode(bytes, len);
+        if (!b64) {
+            json_decref(r);
+            return NULL;
+        }
+        json_object_set_new(r, "blob", json_string(b64));
+        free(b64);
+    } else {
+        json_t *t = json_stringn(bytes ? bytes : "", len);
+        if (!t) {
+            json_decref(r);
+            return NULL; /* not UTF-8: the caller should have said binary */
+        }
+        json_object_set_new(r, "text", t);
+    }
+    return r;
+}
+
+int mcpd_call_content_resource(mcpd_call *c, const char *uri, const char *mime, const void *bytes,
+                               size_t len, int binary)
+{
+    if (!c || !uri || (!bytes && len)) {
+        return -EINVAL;
+    }
+    json_t *res = resource_contents(uri, mime, bytes, len, binary);
+    if (!res) {
+        return -EINVAL;
+    }
+    return add_block(c, json_pack("{s:s, s:o}", "type", "resource", "resource", res));
+}
+
+int mcpd_call_content_resource_link(mcpd_call *c, const char *uri, const char *name,
+                                    const char *mime, const char *description)
+{
+    if (!c || !uri || !name) {
+        return -EINVAL;
+    }
+    json_t *b = json_pack("{s:s, s:s, s:s}", "type", "resource_link", "uri", uri, "name", name);
+    if (b && mime) {
+        json_object_set_new(b, "mimeType", json_string(mime));
+    }
+    if (b && description) {
+        json_object_set_new(b, "description", json_string(description));
+    }
+    return add_block(c, b);
+}
+
+static const char *const block_types[] = {"text", "image", "audio", "resource", "resource_link"};
+
+int mcpd_call_content_json(mcpd_call *c, const char *json, size_t len)
+{
+    if (!c || !json) {
+        return -EINVAL;
+    }
+    json_t *b = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+    const char *type = json_string_value(json_object_get(b, "type"));
+    int known = 0;
+    for (size_t i = 0; type && i < sizeof block_types / sizeof *block_types; i++) {
+        known |= strcmp(type, block_types[i]) == 0;
+    }
+    if (!json_is_object(b) || !known) {
+        json_decref(b);
+        return -EINVAL;
+    }
+    return add_block(c, b);
+}
+
+int mcpd_call_structured(mcpd_call *c, const char *json, size_t len)
+{
+    if (!c || !json || c->kind != MCPD_CALL_TOOL) {
+        return -EINVAL;
+    }
+    json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+    /* Legacy revisions (all that mcpd serves today) require an object. */
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return -EINVAL;
+    }
+    json_decref(c->structured);
+    c->structured = v;
+    return 0;
+}
+
+int mcpd_call_error(mcpd_call *c, const char *message)
+{
+    if (!c || c->kind != MCPD_CALL_TOOL) {
+        return -EINVAL;
+    }
+    c->is_error = 1;
+    return message ? mcpd_call_content_text(c, message, strlen(message)) : 0;
+}
+
+int mcpd_call_message_role(mcpd_call *c, int role)
+{
+    if (!c || c->kind != MCPD_CALL_PROMPT ||
+        (role != MCPD_ROLE_USER && role != MCPD_ROLE_ASSISTANT)) {
+        return -EINVAL;
+    }
+    c->role = role;
+    return 0;
+}
+
+int mcpd_call_prompt_description(mcpd_call *c, const char *description)
+{
+    if (!c || c->kind != MCPD_CALL_PROMPT || !description) {
+        return -EINVAL;
+    }
+    char *d = strdup(description);
+    if (!d) {
+        return -ENOMEM;
+    }
+    free(c->description);
+    c->description = d;
+    return 0;
+}
+
+static int add_contents(struct mcpd_call *c, json_t *r)
+{
+    if (!r) {
+        return -EINVAL;
+    }
+    if (!c->contents && !(c->contents = json_array())) {
+        json_decref(r);
+        return -ENOMEM;
+    }
+    return json_array_append_new(c->contents, r) == 0 ? 0 : -ENOMEM;
+}
+
+int mcpd_call_resource_text(mcpd_call *c, const char *uri, const char *mime, const char *text,
+                            size_t len)
+{
+    if (!c || c->kind != MCPD_CALL_READ || !uri || (!text && len)) {
+        return -EINVAL;
+    }
+    return add_contents(c, resource_contents(uri, mime, text, len, 0));
+}
+
+int mcpd_call_resource_blob(mcpd_call *c, const char *uri, const char *mime, const void *bytes,
+                            size_t len)
+{
+    if (!c || c->kind != MCPD_CALL_READ || !uri || (!bytes && len)) {
+        return -EINVAL;
+    }
+    return add_contents(c, resource_contents(uri, mime, bytes, len, 1));
+}
+
+int mcpd_call_resource_entry(mcpd_call *c, const char *uri, const char *name, const char *mime,
+                             const char *description)
+{
+    if (!c || c->kind != MCPD_CALL_LIST || !uri || !name) {
+        return -EINVAL;
+    }
+    json_t *e = json_pack("{s:s, s:s}", "uri", uri, "name", name);
+    if (!e) {
+        return -EINVAL;
+    }
+    if (mime) {
+        json_object_set_new(e, "mimeType", json_string(mime));
+    }
+    if (description) {
+        json_object_set_new(e, "description", json_string(description));
+    }
+    if (!c->entries && !(c->entries = json_array())) {
+        json_decref(e);
+        return -ENOMEM;
+    }
+    return json_array_append_new(c->entries, e) == 0 ? 0 : -ENOMEM;
+}
+
+int mcpd_call_completion_value(mcpd_call *c, const char *value)
+{
+    if (!c || c->kind != MCPD_CALL_COMPLETE || !value) {
+        return -EINVAL;
+    }
+    if (!c->values && !(c->values = json_array())) {
+        return -ENOMEM;
+    }
+    c->values_total++;
+    /* The spec caps a completion at 100 values; the rest only count toward total. */
+    if (json_array_size(c->values) >= 100) {
+        return 0;
+    }
+    json_t *s = json_string(value);
+    if (!s) {
+        c->values_total--;
+        return -EINVAL;
+    }
+    return json_array_append_new(c->values, s) == 0 ? 0 : -ENOMEM;
+}
+
+int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *message)
+{
+    if (!c || !isfinite(progress) || !isfinite(total)) {
+        return -EINVAL;
+    }
+    if (mcpd_call_is_cancelled(c)) {
+        return -ECANCELED;
+    }
+    if (!c->progress_token || !c->reply) {
+        return 0; /* the client did not ask for progress */
+    }
+    pthread_mutex_lock(&c->lock);
+    /* Progress MUST increase with every notification. */
+    int rc = progress > c->last_progress ? 0 : -EINVAL;
+    if (rc == 0) {
+        c->last_progress = progress;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *p = json_pack("{s:O, s:f}", "progressToken", c->progress_token, "progress", progress);
+    if (!p) {
+        return -ENOMEM;
+    }
+    if (total > 0) {
+        json_object_set_new(p, "total", json_real(total));
+    }
+    if (message) {
+        json_object_set_new(p, "message", json_string(message));
+    }
+    json_t *n = mcpd_jsonrpc_notification("notifications/progress", p);
+    if (!n) {
+        return -ENOMEM;
+    }
+    rc = mcpd_out_send(c->reply, n);
+    json_decref(n);
+    return rc;
+}
+
+int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,
+                     json_t *data)
+{
+    int threshold;
+    pthread_mutex_lock(&s->lock);
+    threshold = s->log_level;
+    pthread_mutex_unlock(&s->lock);
+    if (level < threshold || !out) {
+        json_decref(data);
+        return 0;
+    }
+    json_t *p = json_pack("{s:s, s:o}", "level", mcpd_mcp_level_name(level), "data", data);
+    if (!p) {
+        return -ENOMEM;
+    }
+    if (logger) {
+        json_object_set_new(p, "logger", json_string(logger));
+    }
+    json_t *n = mcpd_jsonrpc_notification("notifications/message", p);
+    if (!n) {
+        return -ENOMEM;
+    }
+    int rc = mcpd_out_send(out, n);
+    json_decref(n);
+    return rc;
+}
+
+int mcpd_call_client_log(mcpd_call *c, int level, const char *logger, const char *message)
+{
+    if (!c || !message || level < MCPD_LOG_DEBUG || level > MCPD_LOG_EMERGENCY) {
+        return -EINVAL;
+    }
+    if (!c->session) {
+        return 0;
+    }
+    json_t *data = json_string(message);
+    if (!data) {
+        return -EINVAL;
+    }
+    return mcpd_session_log(c->session, c->reply, level, logger, data);
+}

@@ -1,0 +1,118 @@
+/*
+ * One plugin invocation in flight: a tools/call, resources/read, resources/list (template
+ * listing), prompts/get or completion/complete. It is the SDK's opaque mcpd_call: the plugin
+ * builds its result on it, sends progress and log messages through it, and polls it for
+ * cancellation. The host turns it into the JSON-RPC answer when the handler returns.
+ */
+#ifndef MCPD_CORE_CALL_H
+#define MCPD_CORE_CALL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "mcpd/plugin.h"
+
+struct mcpd_session;
+struct mcpd_out;
+struct mcpd_generation;
+struct mcpd_host;
+
+enum mcpd_call_kind {
+    MCPD_CALL_TOOL,
+    MCPD_CALL_READ,
+    MCPD_CALL_LIST,
+    MCPD_CALL_PROMPT,
+    MCPD_CALL_COMPLETE,
+};
+
+struct mcpd_call {
+    enum mcpd_call_kind kind;
+    struct mcpd_session *session; /* ref */
+    struct mcpd_out *reply;       /* ref: where the answer and related notifications go */
+    struct mcpd_generation *gen;  /* ref: keeps the plugin code loaded */
+    struct mcpd_host *owner;      /* the plugin that runs it (borrowed from gen) */
+    json_t *msg;                  /* the request (owned); params and id are borrowed from it */
+    json_t *id;                   /* NULL for internal calls (resources/list fan-out) */
+    char id_key[256];
+    char id_text[256]; /* request_id() */
+    const void *entry; /* the registry entry being served */
+    /* the handler to run, copied from the entry so every kind dispatches the same way */
+    void *data;
+    uint32_t flags;
+    mcpd_read_fn read;
+    mcpd_complete_fn complete;
+
+    /* cancellation and timeouts */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int cancelled; /* set under lock; read with atomics */
+    int client_cancelled; /* notifications/cancelled: the answer must not be sent */
+    int timed_out;
+    struct timespec deadline; /* CLOCK_MONOTONIC; tv_sec 0 = none */
+
+    /* progress */
+    json_t *progress_token; /* borrowed from msg */
+    double last_progress;
+    int progress_sent;
+
+    /* results */
+    json_t *content;    /* array of content blocks (tools, prompts) */
+    json_t *structured; /* tool structuredContent */
+    int is_error;
+    int role; /* enum mcpd_role for the next prompt content block */
+    json_t *messages;   /* prompt messages */
+    char *description;  /* prompt description */
+    json_t *contents;   /* resource contents */
+    json_t *entries;    /* resources listed by a template */
+    json_t *values;     /* completion values */
+    size_t values_total;
+    int failed_rc;      /* a host API call failed in a way the result should report */
+
+    struct mcpd_call *next_inflight; /* session list */
+};
+
+/* Creates a call for `msg` (taken) answered on `reply` (ref taken). Any thread. */
+struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s,
+                                struct mcpd_out *reply, struct mcpd_generation *gen, json_t *msg);
+void mcpd_call_free(struct mcpd_call *c);
+
+/* Marks cancelled and wakes sleep_ms(). Any thread. */
+void mcpd_call_cancel(struct mcpd_call *c);
+int mcpd_call_is_cancelled(const struct mcpd_call *c);
+
+/* Call-level entries of the host API table (host_api.c assembles the table). */
+int mcpd_call_content_text(mcpd_call *call, const char *text, size_t len);
+int mcpd_call_content_image(mcpd_call *call, const void *bytes, size_t len, const char *mime);
+int mcpd_call_content_audio(mcpd_call *call, const void *bytes, size_t len, const char *mime);
+int mcpd_call_content_resource(mcpd_call *call, const char *uri, const char *mime,
+                               const void *bytes, size_t len, int binary);
+int mcpd_call_content_resource_link(mcpd_call *call, const char *uri, const char *name,
+                                    const char *mime, const char *description);
+int mcpd_call_content_json(mcpd_call *call, const char *json, size_t len);
+int mcpd_call_structured(mcpd_call *call, const char *json, size_t len);
+int mcpd_call_error(mcpd_call *call, const char *message);
+int mcpd_call_message_role(mcpd_call *call, int role);
+int mcpd_call_prompt_description(mcpd_call *call, const char *description);
+int mcpd_call_resource_text(mcpd_call *call, const char *uri, const char *mime, const char *text,
+                            size_t len);
+int mcpd_call_resource_blob(mcpd_call *call, const char *uri, const char *mime,
+                            const void *bytes, size_t len);
+int mcpd_call_resource_entry(mcpd_call *call, const char *uri, const char *name,
+                             const char *mime, const char *description);
+int mcpd_call_completion_value(mcpd_call *call, const char *value);
+int mcpd_call_progress(mcpd_call *call, double progress, double total, const char *message);
+int mcpd_call_client_log(mcpd_call *call, int level, const char *logger, const char *message);
+int mcpd_call_cancelled(const mcpd_call *call);
+int mcpd_call_sleep_ms(mcpd_call *call, unsigned ms);
+const char *mcpd_call_request_id(const mcpd_call *call);
+
+/* Sends a notifications/message to `s` if `level` passes its threshold (any thread). */
+int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,
+                     json_t *data);
+
+/* RFC 5424 level names as MCP spells them; parse returns -EINVAL for unknown names. */
+const char *mcpd_mcp_level_name(int level);
+int mcpd_mcp_level_parse(const char *name);
+
+#endif

@@ -1,0 +1,29 @@
+/* The command line: mcpd [--config FILE] [--transport stdio|http-stream] [--host H] [--port P]
+ * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--check-config]
+ * [--version] [--help] */
+#ifndef MCPD_CORE_CLI_H
+#define MCPD_CORE_CLI_H
+
+#include <stdio.h>
+
+#include "config.h"
+
+struct mcpd_cli {
+    const char *config_path;      /* NULL = the embedded default config */
+    struct mcpd_overrides ov;     /* values given on the command line (borrowed from argv) */
+    int check_config;             /* --check-config */
+    int version;                  /* --version */
+    int help;                     /* --help */
+};
+
+/*
+ * Parses argv (borrowed; the result points into it). Accepts "--key value" and "--key=value".
+ * Values are checked for shape here (port is 1-65535, transport and levels are known words) so
+ * the error names the flag. Returns 0, or -EINVAL with a one-line reason in err.
+ */
+int mcpd_cli_parse(int argc, char **argv, struct mcpd_cli *out, char *err, size_t errlen);
+
+/* Writes the --help text. */
+void mcpd_cli_usage(FILE *to, const char *argv0);
+
+#endif

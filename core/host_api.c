@@ -1,0 +1,153 @@
+/* The host function table lent to plugins (plugin.h: mcpd_host_api). Plugin-wide entries live
+ * here; per-call entries are in call.c. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "call.h"
+#include "generation.h"
+#include "log.h"
+#include "plugin_loader.h"
+#include "session.h"
+
+/* Plugin levels are MCP's eight; the server log has four. */
+static int server_level(int level)
+{
+    if (level <= MCPD_LOG_DEBUG) {
+        return MCPD_L_DEBUG;
+    }
+    if (level <= MCPD_LOG_NOTICE) {
+        return MCPD_L_INFO;
+    }
+    if (level == MCPD_LOG_WARNING) {
+        return MCPD_L_WARNING;
+    }
+    return MCPD_L_ERROR;
+}
+
+static void host_log(mcpd_host *h, int level, const char *fmt, ...)
+{
+    if (!fmt) {
+        return;
+    }
+    char component[80];
+    snprintf(component, sizeof component, "plugin %s", h && h->conf ? h->conf->name : "?");
+    va_list ap;
+    va_start(ap, fmt);
+    mcpd_vlog(server_level(level), component, fmt, ap);
+    va_end(ap);
+}
+
+static const char *host_config_get(mcpd_host *h, const char *key, unsigned index)
+{
+    if (!h || !key) {
+        return NULL;
+    }
+    for (size_t i = 0; i < h->conf->n_kv; i++) {
+        if (strcmp(h->conf->kv[i].key, key) == 0 && index-- == 0) {
+            return h->conf->kv[i].value;
+        }
+    }
+    return NULL;
+}
+
+static const char *host_info(mcpd_host *h, const char *what)
+{
+    if (!h || !what) {
+        return NULL;
+    }
+    if (strcmp(what, "config_dir") == 0) {
+        return h->gen->config->config_dir;
+    }
+    if (strcmp(what, "plugin_name") == 0) {
+        return h->conf->name;
+    }
+    if (strcmp(what, "plugin_path") == 0) {
+        return h->conf->resolved;
+    }
+    if (strcmp(what, "server_name") == 0) {
+        return h->gen->config->name;
+    }
+    if (strcmp(what, "server_version") == 0) {
+        return MCPD_VERSION;
+    }
+    return NULL;
+}
+
+/* Registration is only legal inside init(); errors are logged with the plugin's name so the
+ * operator sees why a plugin's init failed. */
+#define REGISTER(fn, h, obj)                                                                       \
+    do {                                                                                           \
+        if (!(h) || !(h)->in_init) {                                                               \
+            return -EPERM;                                                                         \
+        }                                                                                          \
+        char err_[512] = "";                                                                       \
+        int rc_ = fn((h)->gen->registry, obj, h, err_, sizeof err_);                               \
+        if (rc_ != 0) {                                                                            \
+            log_error("plugin", "%s: %s", (h)->conf->name, err_[0] ? err_ : "registration failed"); \
+        }                                                                                          \
+        return rc_;                                                                                \
+    } while (0)
+
+static int host_register_tool(mcpd_host *h, const mcpd_tool *t)
+{
+    REGISTER(mcpd_registry_add_tool, h, t);
+}
+
+static int host_register_resource(mcpd_host *h, const mcpd_resource *r)
+{
+    REGISTER(mcpd_registry_add_resource, h, r);
+}
+
+static int host_register_template(mcpd_host *h, const mcpd_resource_template *t)
+{
+    REGISTER(mcpd_registry_add_template, h, t);
+}
+
+static int host_register_prompt(mcpd_host *h, const mcpd_prompt *p)
+{
+    REGISTER(mcpd_registry_add_prompt, h, p);
+}
+
+static int host_resource_updated(mcpd_host *h, const char *uri)
+{
+    if (!h || !uri) {
+        return -EINVAL;
+    }
+    mcpd_sessions_resource_updated(uri);
+    return 0;
+}
+
+const mcpd_host_api mcpd_host_api_v1 = {
+    .struct_size = sizeof(mcpd_host_api),
+    .abi_major = MCPD_ABI_MAJOR,
+    .abi_minor = MCPD_ABI_MINOR,
+    .log = host_log,
+    .config_get = host_config_get,
+    .host_info = host_info,
+    .register_tool = host_register_tool,
+    .register_resource = host_register_resource,
+    .register_resource_template = host_register_template,
+    .register_prompt = host_register_prompt,
+    .content_text = mcpd_call_content_text,
+    .content_image = mcpd_call_content_image,
+    .content_audio = mcpd_call_content_audio,
+    .content_resource = mcpd_call_content_resource,
+    .content_resource_link = mcpd_call_content_resource_link,
+    .content_json = mcpd_call_content_json,
+    .structured = mcpd_call_structured,
+    .error = mcpd_call_error,
+    .message_role = mcpd_call_message_role,
+    .prompt_description = mcpd_call_prompt_description,
+    .resource_text = mcpd_call_resource_text,
+    .resource_blob = mcpd_call_resource_blob,
+    .resource_entry = mcpd_call_resource_entry,
+    .completion_value = mcpd_call_completion_value,
+    .progress = mcpd_call_progress,
+    .client_log = mcpd_call_client_log,
+    .cancelled = mcpd_call_cancelled,
+    .sleep_ms = mcpd_call_sleep_ms,
+    .request_id = mcpd_call_request_id,
+    .resource_updated = host_resource_updated,
+};

@@ -1,0 +1,211 @@
+/* JSON-RPC 2.0 as MCP uses it (reference/mcp-protocol.md §1). */
+#include "jsonrpc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Jansson's own depth limit is 2048 and fixed at build time; a pre-scan enforces ours before
+ * any allocation, so a deeply nested bomb costs one pass over the bytes. */
+static int depth_exceeds(const char *buf, size_t len, int max_depth)
+{
+    int depth = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (in_string) {
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                in_string = 0;
+            }
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth) {
+                return 1;
+            }
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+static void set_err(struct mcpd_rpc_error *err, int code, json_t *id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void set_err(struct mcpd_rpc_error *err, int code, json_t *id, const char *fmt, ...)
+{
+    err->code = code;
+    err->id = id;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+json_t *mcpd_jsonrpc_parse(const char *buf, size_t len, int max_depth, struct mcpd_rpc_error *err)
+{
+    if (len == 0) {
+        set_err(err, RPC_PARSE_ERROR, NULL, "Parse error: empty message");
+        return NULL;
+    }
+    if (depth_exceeds(buf, len, max_depth)) {
+        set_err(err, RPC_PARSE_ERROR, NULL, "Parse error: nesting deeper than %d levels",
+                max_depth);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!v) {
+        set_err(err, RPC_PARSE_ERROR, NULL, "Parse error at line %d, column %d: %s", jerr.line,
+                jerr.column, jerr.text);
+        return NULL;
+    }
+    return v;
+}
+
+static int valid_id(const json_t *id)
+{
+    return json_is_string(id) || json_is_integer(id);
+}
+
+int mcpd_jsonrpc_classify(json_t *msg, enum mcpd_msg_kind *kind, const char **method,
+                          json_t **params, struct mcpd_rpc_error *err)
+{
+    *method = NULL;
+    *params = NULL;
+    if (!json_is_object(msg)) {
+        set_err(err, RPC_INVALID_REQUEST, NULL, "Invalid Request: a message must be a JSON object");
+        return -EINVAL;
+    }
+    json_t *id = json_object_get(msg, "id");
+    json_t *readable_id = valid_id(id) ? id : NULL;
+    json_t *version = json_object_get(msg, "jsonrpc");
+    if (!json_is_string(version) || strcmp(json_string_value(version), "2.0") != 0) {
+        set_err(err, RPC_INVALID_REQUEST, readable_id,
+                "Invalid Request: \"jsonrpc\" must be \"2.0\"");
+        return -EINVAL;
+    }
+    if (id && !valid_id(id)) {
+        set_err(err, RPC_INVALID_REQUEST, NULL,
+                "Invalid Request: \"id\" must be a string or an integer");
+        return -EINVAL;
+    }
+    json_t *m = json_object_get(msg, "method");
+    if (m) {
+        if (!json_is_string(m) || json_string_length(m) == 0) {
+            set_err(err, RPC_INVALID_REQUEST, readable_id,
+                    "Invalid Request: \"method\" must be a non-empty string");
+            return -EINVAL;
+        }
+        json_t *p = json_object_get(msg, "params");
+        if (p && !json_is_object(p) && !json_is_array(p)) {
+            set_err(err, RPC_INVALID_REQUEST, readable_id,
+                    "Invalid Request: \"params\" must be an object or an array");
+            return -EINVAL;
+        }
+        *kind = id ? MCPD_MSG_REQUEST : MCPD_MSG_NOTIFICATION;
+        *method = json_string_value(m);
+        *params = p;
+        return 0;
+    }
+    json_t *result = json_object_get(msg, "result");
+    json_t *error = json_object_get(msg, "error");
+    if (!id || (!result == !error)) {
+        set_err(err, RPC_INVALID_REQUEST, readable_id,
+                "Invalid Request: expected a request (\"method\") or a response (\"id\" with "
+                "exactly one of \"result\" or \"error\")");
+        return -EINVAL;
+    }
+    if (error && (!json_is_object(error) || !json_is_integer(json_object_get(error, "code")))) {
+        set_err(err, RPC_INVALID_REQUEST, readable_id,
+                "Invalid Request: \"error\" must be an object with an integer \"code\"");
+        return -EINVAL;
+    }
+    *kind = MCPD_MSG_RESPONSE;
+    return 0;
+}
+
+static json_t *id_copy(json_t *id)
+{
+    return id ? json_deep_copy(id) : json_null();
+}
+
+json_t *mcpd_jsonrpc_result(json_t *id, json_t *result)
+{
+    return json_pack("{s:s, s:o, s:o}", "jsonrpc", "2.0", "id", id_copy(id), "result",
+                     result ? result : json_object());
+}
+
+json_t *mcpd_jsonrpc_error(json_t *id, int code, const char *message, json_t *data)
+{
+    json_t *e = json_pack("{s:i, s:s}", "code", code, "message", message ? message : "");
+    if (e && data) {
+        json_object_set_new(e, "data", data);
+    } else if (data) {
+        json_decref(data);
+    }
+    if (!e) {
+        return NULL;
+    }
+    return json_pack("{s:s, s:o, s:o}", "jsonrpc", "2.0", "id", id_copy(id), "error", e);
+}
+
+json_t *mcpd_jsonrpc_notification(const char *method, json_t *params)
+{
+    json_t *n = json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
+    if (n && params) {
+        json_object_set_new(n, "params", params);
+    } else if (params) {
+        json_decref(params);
+    }
+    return n;
+}
+
+json_t *mcpd_jsonrpc_request(json_t *id, const char *method, json_t *params)
+{
+    json_t *r = mcpd_jsonrpc_notification(method, params);
+    if (r) {
+        json_object_set_new(r, "id", id_copy(id));
+    }
+    return r;
+}
+
+char *mcpd_json_dump(const json_t *msg, size_t *len, int newline)
+{
+    /* JSON_COMPACT escapes control characters inside strings, so the output never holds a raw
+     * newline: exactly what stdio framing needs. */
+    size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
+    size_t need = json_dumpb(msg, NULL, 0, flags);
+    if (need == 0) {
+        return NULL;
+    }
+    char *buf = malloc(need + 2);
+    if (!buf) {
+        return NULL;
+    }
+    json_dumpb(msg, buf, need, flags);
+    if (newline) {
+        buf[need++] = '\n';
+    }
+    buf[need] = '\0';
+    *len = need;
+    return buf;
+}
+
+const char *mcpd_jsonrpc_id_key(const json_t *id, char *buf, size_t buflen)
+{
+    if (json_is_integer(id)) {
+        snprintf(buf, buflen, "i:%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    } else if (json_is_string(id)) {
+        snprintf(buf, buflen, "s:%s", json_string_value(id));
+    } else {
+        snprintf(buf, buflen, "null");
+    }
+    return buf;
+}

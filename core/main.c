@@ -1,0 +1,235 @@
+/*
+ * mcpd: start-up, the control thread, reload and shutdown.
+ *
+ * The main thread becomes the control thread: every other thread is started with SIGHUP,
+ * SIGTERM, SIGINT and SIGUSR1 blocked, and the control thread takes them with sigtimedwait().
+ * SIGHUP reloads (a new generation, all or nothing); SIGTERM/SIGINT drain and exit; SIGUSR1 is
+ * the stdio reader saying its input ended.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "generation.h"
+#include "log.h"
+#include "mcpd/plugin.h"
+#include "protocol.h"
+#include "session.h"
+#include "transport_stdio.h"
+#include "worker_pool.h"
+
+struct app {
+    struct mcpd_cli cli;
+    struct mcpd_overrides env;
+};
+
+static struct mcpd_config *load_config(const struct app *a, char *err, size_t errlen)
+{
+    return mcpd_config_load(a->cli.config_path, &a->env, &a->cli.ov, err, errlen);
+}
+
+static void apply_logging(const struct mcpd_config *c)
+{
+    mcpd_log_configure(c->log_level, c->log_format);
+    int rc = mcpd_log_open(c->log_file);
+    if (rc != 0) {
+        log_error("log", "cannot open log file %s: %s; logging to stderr", c->log_file,
+                  strerror(-rc));
+    }
+}
+
+static int check_config(const struct app *a)
+{
+    char err[8192];
+    struct mcpd_config *cfg = load_config(a, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "mcpd: configuration is invalid:\n%s\n", err);
+        return 1;
+    }
+    char file[1024];
+    snprintf(file, sizeof file, "%s", cfg->file);
+    mcpd_log_configure(cfg->log_level < MCPD_L_WARNING ? MCPD_L_WARNING : cfg->log_level,
+                       cfg->log_format);
+    struct mcpd_generation *g = mcpd_generation_build(cfg, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "mcpd: configuration %s: plugins failed:\n%s\n", file, err);
+        return 1;
+    }
+    fprintf(stderr,
+            "mcpd: configuration %s is valid: %zu plugin(s) loaded, %zu tool(s), %zu "
+            "resource(s), %zu template(s), %zu prompt(s)\n",
+            file, g->n_plugins, g->registry->n_tools, g->registry->n_resources,
+            g->registry->n_templates, g->registry->n_prompts);
+    mcpd_generation_unref(g);
+    mcpd_generation_reap();
+    return 0;
+}
+
+/* SIGHUP: build a whole new generation; any failure keeps the running one. */
+static void reload(const struct app *a)
+{
+    char err[8192];
+    struct mcpd_generation *old = mcpd_generation_acquire();
+    log_info("reload", "SIGHUP: reloading %s",
+             a->cli.config_path ? a->cli.config_path : "the embedded configuration");
+    struct mcpd_config *cfg = load_config(a, err, sizeof err);
+    struct mcpd_generation *g = cfg ? mcpd_generation_build(cfg, err, sizeof err) : NULL;
+    if (!g) {
+        log_error("reload", "new configuration rejected, generation %llu stays active:\n%s",
+                  (unsigned long long)old->id, err);
+        mcpd_generation_unref(old);
+        return;
+    }
+    const struct mcpd_config *oc = old->config, *nc = g->config;
+    if (oc->transport != nc->transport || oc->port != nc->port ||
+        strcmp(oc->host, nc->host) != 0 || oc->workers != nc->workers ||
+        oc->max_message_bytes != nc->max_message_bytes) {
+        log_warn("reload", "transport, host, port, workers and max_message_bytes changes take "
+                           "effect at the next restart");
+    }
+    apply_logging(nc);
+    log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)",
+             (unsigned long long)g->id, g->n_plugins, g->registry->n_tools,
+             (unsigned long long)old->id);
+    mcpd_generation_unref(old);
+    mcpd_generation_install(g);
+    mcpd_protocol_lists_changed();
+}
+
+/* Lets in-flight calls finish, then cancels what is left. Returns 0 when the pool is idle. */
+static int drain(struct mcpd_pool *pool, int timeout_ms)
+{
+    if (mcpd_pool_wait_idle(pool, timeout_ms) == 0) {
+        return 0;
+    }
+    log_warn("shutdown", "%zu call(s) still running after %d ms; cancelling them",
+             mcpd_pool_busy(pool), timeout_ms);
+    mcpd_sessions_cancel_all("server shutting down");
+    return mcpd_pool_wait_idle(pool, 2000);
+}
+
+static int serve(const struct app *a, struct mcpd_config *cfg)
+{
+    char err[8192];
+    int transport = cfg->transport;
+    int workers = cfg->workers;
+    int max_inflight = cfg->max_inflight;
+    size_t max_bytes = cfg->max_message_bytes;
+    int drain_ms = cfg->drain_timeout_ms;
+
+    struct mcpd_generation *g = mcpd_generation_build(cfg, err, sizeof err);
+    if (!g) {
+        log_error("startup", "cannot start:\n%s", err);
+        return 1;
+    }
+    mcpd_generation_install(g);
+    if (transport != MCPD_TRANSPORT_STDIO) {
+        log_error("startup", "transport http-stream is not available in this build yet; use "
+                             "--transport stdio");
+        mcpd_generation_install(NULL);
+        mcpd_generation_reap();
+        return 1;
+    }
+
+    struct mcpd_pool *pool = mcpd_pool_new(workers, (size_t)max_inflight * 4);
+    struct mcpd_stdio *io = pool ? mcpd_stdio_start(STDIN_FILENO, STDOUT_FILENO, pool, max_bytes,
+                                                    max_inflight, pthread_self())
+                                 : NULL;
+    if (!io) {
+        log_error("startup", "cannot start the stdio transport");
+        mcpd_pool_free(pool);
+        mcpd_generation_install(NULL);
+        mcpd_generation_reap();
+        return 1;
+    }
+    log_info("startup", "mcpd %s serving MCP on stdio (pid %ld, %d workers)", MCPD_VERSION,
+             (long)getpid(), workers);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    int status = 0;
+    for (;;) {
+        struct timespec tick = {.tv_sec = 1};
+        int sig = sigtimedwait(&set, NULL, &tick);
+        mcpd_generation_reap();
+        if (sig == SIGHUP) {
+            reload(a);
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            log_info("shutdown", "%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        } else if (sig == SIGUSR1 || mcpd_stdio_finished(io)) {
+            if (mcpd_stdio_finished(io)) {
+                log_info("shutdown", "client closed stdin: finishing in-flight calls");
+                break;
+            }
+        }
+    }
+    mcpd_stdio_stop(io);
+    if (drain(pool, drain_ms) != 0) {
+        /* A plugin ignores cancellation: joining its thread would hang forever. */
+        log_error("shutdown", "calls did not stop; exiting without unloading plugins");
+        fflush(NULL);
+        _exit(1);
+    }
+    mcpd_stdio_free(io);
+    mcpd_pool_free(pool);
+    mcpd_generation_install(NULL);
+    mcpd_generation_reap();
+    log_info("shutdown", "bye");
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct app a = {0};
+    char err[8192];
+    if (mcpd_cli_parse(argc, argv, &a.cli, err, sizeof err) != 0) {
+        fprintf(stderr, "mcpd: %s\nTry 'mcpd --help'.\n", err);
+        return 2;
+    }
+    if (a.cli.help) {
+        mcpd_cli_usage(stdout, argv[0]);
+        return 0;
+    }
+    if (a.cli.version) {
+        printf("mcpd %s (plugin ABI %d.%d; MCP 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)\n",
+               MCPD_VERSION, MCPD_ABI_MAJOR, MCPD_ABI_MINOR);
+        return 0;
+    }
+    mcpd_overrides_from_env(&a.env);
+    if (a.cli.check_config) {
+        return check_config(&a);
+    }
+
+    /* Block the control signals before any thread exists so every thread inherits the mask;
+     * a peer that disappears must give EPIPE, not kill us. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct mcpd_config *cfg = load_config(&a, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "mcpd: configuration is invalid:\n%s\n", err);
+        return 1;
+    }
+    apply_logging(cfg);
+    int rc = serve(&a, cfg);
+    mcpd_log_close();
+    return rc;
+}

@@ -1,0 +1,581 @@
+/*
+ * MCP method dispatch (reference/mcp-protocol.md). Methods live in per-era tables: the legacy
+ * era (2024-11-05 .. 2025-11-25: initialize handshake, sessions, ping) is complete; the modern
+ * stateless era (2026-07-28) is selected by its per-request _meta and gets its own table.
+ *
+ * Simple methods are answered on the calling (transport) thread. Anything that runs plugin code
+ * becomes an mcpd_call on the worker pool (protocol_calls.c).
+ */
+#include "protocol.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "call.h"
+#include "config.h"
+#include "generation.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "protocol_internal.h"
+#include "schema.h"
+#include "session.h"
+
+const char *const mcpd_legacy_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
+                                            "2024-11-05"};
+const size_t mcpd_n_legacy_versions = sizeof mcpd_legacy_versions / sizeof *mcpd_legacy_versions;
+
+#define MODERN_VERSION_KEY "io.modelcontextprotocol/protocolVersion"
+
+/* ---- replies ---------------------------------------------------------------------------- */
+
+void rq_result(struct rq *r, json_t *result)
+{
+    json_t *m = mcpd_jsonrpc_result(r->id, result);
+    if (m) {
+        mcpd_out_send(r->reply, m);
+        json_decref(m);
+    }
+}
+
+void rq_error(struct rq *r, int code, json_t *data, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *m = mcpd_jsonrpc_error(r->id, code, msg, data);
+    if (m) {
+        mcpd_out_send(r->reply, m);
+        json_decref(m);
+    }
+}
+
+void mcpd_protocol_reject(struct mcpd_out *reply, int code, const char *message)
+{
+    json_t *m = mcpd_jsonrpc_error(NULL, code, message, NULL);
+    if (m) {
+        mcpd_out_send(reply, m);
+        json_decref(m);
+    }
+}
+
+/* ---- pagination ------------------------------------------------------------------------- */
+
+/* Cursors name the next item ("<kind>:<key>"), not an offset, so they stay valid across a
+ * reload that adds or removes items. base64 keeps them opaque. */
+json_t *cursor_make(char kind, const char *key)
+{
+    size_t n = strlen(key);
+    char *raw = malloc(n + 3);
+    if (!raw) {
+        return NULL;
+    }
+    raw[0] = kind;
+    raw[1] = ':';
+    memcpy(raw + 2, key, n + 1);
+    char *b = mcpd_b64_encode(raw, n + 2);
+    free(raw);
+    json_t *s = b ? json_string(b) : NULL;
+    free(b);
+    return s;
+}
+
+int cursor_read(struct rq *r, char kind, char **key)
+{
+    *key = NULL;
+    json_t *c = json_object_get(r->params, "cursor");
+    if (!c || json_is_null(c)) {
+        return 0;
+    }
+    size_t n = 0;
+    unsigned char *raw = json_is_string(c) ? mcpd_b64_decode(json_string_value(c),
+                                                             json_string_length(c), &n)
+                                           : NULL;
+    if (!raw || n < 2 || raw[0] != (unsigned char)kind || raw[1] != ':' ||
+        memchr(raw, '\0', n)) {
+        free(raw);
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid cursor: not one this server issued");
+        return -EINVAL;
+    }
+    *key = strdup((char *)raw + 2);
+    free(raw);
+    return *key ? 0 : -ENOMEM;
+}
+
+int page_size(const struct rq *r)
+{
+    return r->gen->config->page_size > 0 ? r->gen->config->page_size : 50;
+}
+
+/* Lists items [start, n) of a sealed table, one page, with nextCursor when more remain. */
+static void send_page(struct rq *r, const char *member, char kind, size_t start, size_t n,
+                      json_t *(*def_at)(const struct mcpd_registry *, size_t),
+                      const char *(*key_at)(const struct mcpd_registry *, size_t))
+{
+    const struct mcpd_registry *reg = r->gen->registry;
+    size_t end = start + (size_t)page_size(r);
+    if (end > n) {
+        end = n;
+    }
+    json_t *arr = json_array();
+    for (size_t i = start; arr && i < end; i++) {
+        json_array_append(arr, def_at(reg, i));
+    }
+    json_t *res = json_pack("{s:o}", member, arr);
+    if (res && end < n) {
+        json_object_set_new(res, "nextCursor", cursor_make(kind, key_at(reg, end)));
+    }
+    rq_result(r, res);
+}
+
+static json_t *tool_def(const struct mcpd_registry *g, size_t i)
+{
+    return g->tools[i].def;
+}
+static const char *tool_key(const struct mcpd_registry *g, size_t i)
+{
+    return g->tools[i].name;
+}
+static json_t *prompt_def(const struct mcpd_registry *g, size_t i)
+{
+    return g->prompts[i].def;
+}
+static const char *prompt_key(const struct mcpd_registry *g, size_t i)
+{
+    return g->prompts[i].name;
+}
+static json_t *template_def(const struct mcpd_registry *g, size_t i)
+{
+    return g->templates[i].def;
+}
+static const char *template_key(const struct mcpd_registry *g, size_t i)
+{
+    return g->templates[i].uri_template;
+}
+
+/* ---- legacy-era methods ----------------------------------------------------------------- */
+
+static void negotiate(const char *requested, char out[16])
+{
+    /* Same version if we speak it, otherwise our latest: the client decides whether it can
+     * live with that (lifecycle.mdx, "Version Negotiation"). */
+    for (size_t i = 0; i < mcpd_n_legacy_versions; i++) {
+        if (strcmp(requested, mcpd_legacy_versions[i]) == 0) {
+            snprintf(out, 16, "%s", requested);
+            return;
+        }
+    }
+    snprintf(out, 16, "%s", mcpd_legacy_versions[0]);
+}
+
+static json_t *server_capabilities(const char *version)
+{
+    json_t *caps = json_pack("{s:{}, s:{s:b}, s:{s:b, s:b}, s:{s:b}}", "logging", "tools",
+                             "listChanged", 1, "resources", "subscribe", 1, "listChanged", 1,
+                             "prompts", "listChanged", 1);
+    /* completion/complete arrived with 2025-03-26. */
+    if (caps && strcmp(version, "2025-03-26") >= 0) {
+        json_object_set_new(caps, "completions", json_object());
+    }
+    return caps;
+}
+
+static void m_initialize(struct rq *r)
+{
+    json_t *pv = json_object_get(r->params, "protocolVersion");
+    json_t *caps = json_object_get(r->params, "capabilities");
+    json_t *info = json_object_get(r->params, "clientInfo");
+    if (!json_is_string(pv)) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL,
+                 "Invalid params: initialize needs a string \"protocolVersion\"");
+        return;
+    }
+    if ((caps && !json_is_object(caps)) || (info && !json_is_object(info))) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL,
+                 "Invalid params: \"capabilities\" and \"clientInfo\" must be objects");
+        return;
+    }
+    struct mcpd_session *s = r->s;
+    char version[16];
+    negotiate(json_string_value(pv), version);
+    pthread_mutex_lock(&s->lock);
+    int fresh = s->state == MCPD_SESSION_NEW;
+    if (fresh) {
+        s->state = MCPD_SESSION_INITIALIZED;
+        memcpy(s->protocol_version, version, sizeof s->protocol_version);
+        s->client_caps = caps ? json_incref(caps) : json_object();
+        s->client_info = info ? json_incref(info) : NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!fresh) {
+        rq_error(r, RPC_INVALID_REQUEST, NULL,
+                 "Invalid Request: this session is already initialized");
+        return;
+    }
+    const struct mcpd_config *cfg = r->gen->config;
+    json_t *res = json_pack("{s:s, s:o, s:{s:s, s:s}}", "protocolVersion", version,
+                            "capabilities", server_capabilities(version), "serverInfo", "name",
+                            cfg->name ? cfg->name : "mcpd", "version", MCPD_VERSION);
+    if (res && cfg->instructions) {
+        json_object_set_new(res, "instructions", json_string(cfg->instructions));
+    }
+    const char *client = json_string_value(json_object_get(info, "name"));
+    log_info("session", "%s client %s initialized with protocol %s (asked %s)", s->transport,
+             client ? client : "(unnamed)", version, json_string_value(pv));
+    rq_result(r, res);
+}
+
+static void m_ping(struct rq *r)
+{
+    rq_result(r, json_object());
+}
+
+static void m_tools_list(struct rq *r)
+{
+    char *key;
+    if (cursor_read(r, 't', &key) != 0) {
+        return;
+    }
+    const struct mcpd_registry *g = r->gen->registry;
+    size_t start = key ? mcpd_registry_seek_tools(g, key) : 0;
+    free(key);
+    send_page(r, "tools", 't', start, g->n_tools, tool_def, tool_key);
+}
+
+static void m_prompts_list(struct rq *r)
+{
+    char *key;
+    if (cursor_read(r, 'p', &key) != 0) {
+        return;
+    }
+    const struct mcpd_registry *g = r->gen->registry;
+    size_t start = key ? mcpd_registry_seek_prompts(g, key) : 0;
+    free(key);
+    send_page(r, "prompts", 'p', start, g->n_prompts, prompt_def, prompt_key);
+}
+
+static void m_templates_list(struct rq *r)
+{
+    char *key;
+    if (cursor_read(r, 'u', &key) != 0) {
+        return;
+    }
+    const struct mcpd_registry *g = r->gen->registry;
+    size_t start = key ? mcpd_registry_seek_templates(g, key) : 0;
+    free(key);
+    send_page(r, "resourceTemplates", 'u', start, g->n_templates, template_def, template_key);
+}
+
+static void m_set_level(struct rq *r)
+{
+    json_t *lv = json_object_get(r->params, "level");
+    int level = json_is_string(lv) ? mcpd_mcp_level_parse(json_string_value(lv)) : -EINVAL;
+    if (level < 0) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL,
+                 "Invalid params: \"level\" must be one of debug, info, notice, warning, error, "
+                 "critical, alert, emergency");
+        return;
+    }
+    pthread_mutex_lock(&r->s->lock);
+    r->s->log_level = level;
+    pthread_mutex_unlock(&r->s->lock);
+    rq_result(r, json_object());
+}
+
+/* A URI names something if a resource has it or a template matches it. */
+static int uri_known(const struct mcpd_registry *g, const char *uri)
+{
+    return mcpd_registry_resource(g, uri) || mcpd_registry_match(g, uri);
+}
+
+static void subscription(struct rq *r, int subscribe)
+{
+    json_t *uri = json_object_get(r->params, "uri");
+    if (!json_is_string(uri)) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"uri\" must be a string");
+        return;
+    }
+    const char *u = json_string_value(uri);
+    if (subscribe && !uri_known(r->gen->registry, u)) {
+        rq_error(r, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", u), "Resource not found: %s",
+                 u);
+        return;
+    }
+    pthread_mutex_lock(&r->s->lock);
+    if (subscribe) {
+        json_object_set_new(r->s->subscriptions, u, json_true());
+    } else {
+        json_object_del(r->s->subscriptions, u);
+    }
+    pthread_mutex_unlock(&r->s->lock);
+    rq_result(r, json_object());
+}
+
+static void m_subscribe(struct rq *r)
+{
+    subscription(r, 1);
+}
+
+static void m_unsubscribe(struct rq *r)
+{
+    subscription(r, 0);
+}
+
+enum {
+    M_BEFORE_INIT = 1u << 0, /* allowed before initialize */
+};
+
+struct method {
+    const char *name;
+    void (*fn)(struct rq *r);
+    unsigned flags;
+};
+
+static const struct method legacy_requests[] = {
+    {"initialize", m_initialize, M_BEFORE_INIT},
+    {"ping", m_ping, M_BEFORE_INIT},
+    {"tools/list", m_tools_list, 0},
+    {"tools/call", m_tools_call, 0},
+    {"resources/list", m_resources_list, 0},
+    {"resources/read", m_resources_read, 0},
+    {"resources/templates/list", m_templates_list, 0},
+    {"resources/subscribe", m_subscribe, 0},
+    {"resources/unsubscribe", m_unsubscribe, 0},
+    {"prompts/list", m_prompts_list, 0},
+    {"prompts/get", m_prompts_get, 0},
+    {"completion/complete", m_complete, 0},
+    {"logging/setLevel", m_set_level, 0},
+    {NULL, NULL, 0},
+};
+
+/* The 2026-07-28 stateless era: every request carries its version and capabilities in _meta,
+ * there is no handshake. Its methods (server/discover, subscriptions/listen, and stateless forms
+ * of the feature methods) arrive with the modern-era work; until then a modern request is told
+ * plainly that this server does not speak that era, which makes dual-era clients fall back to
+ * initialize. */
+static const struct method modern_requests[] = {
+    {NULL, NULL, 0},
+};
+
+static const struct method *lookup(const struct method *table, const char *name)
+{
+    for (const struct method *m = table; m->name; m++) {
+        if (strcmp(m->name, name) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static int is_modern(json_t *params)
+{
+    json_t *meta = json_object_get(params, "_meta");
+    return json_object_get(meta, MODERN_VERSION_KEY) != NULL;
+}
+
+static void handle_request(struct rq *r)
+{
+    if (r->params && !json_is_object(r->params)) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"params\" must be an object");
+        return;
+    }
+    if (is_modern(r->params)) {
+        const struct method *m = lookup(modern_requests, r->method);
+        if (!m) {
+            rq_error(r, RPC_METHOD_NOT_FOUND, NULL,
+                     "Method not found: %s (protocol 2026-07-28 is not served here; use "
+                     "initialize with one of 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)",
+                     r->method);
+            return;
+        }
+        m->fn(r);
+        return;
+    }
+    const struct method *m = lookup(legacy_requests, r->method);
+    if (!m) {
+        rq_error(r, RPC_METHOD_NOT_FOUND, NULL, "Method not found: %s", r->method);
+        return;
+    }
+    pthread_mutex_lock(&r->s->lock);
+    int state = r->s->state;
+    pthread_mutex_unlock(&r->s->lock);
+    if (state == MCPD_SESSION_NEW && !(m->flags & M_BEFORE_INIT)) {
+        rq_error(r, RPC_SERVER_NOT_INITIALIZED, NULL,
+                 "Server not initialized: send initialize before %s", r->method);
+        return;
+    }
+    m->fn(r);
+}
+
+static void handle_notification(struct rq *r)
+{
+    struct mcpd_session *s = r->s;
+    if (strcmp(r->method, "notifications/initialized") == 0) {
+        pthread_mutex_lock(&s->lock);
+        if (s->state == MCPD_SESSION_INITIALIZED) {
+            s->state = MCPD_SESSION_READY;
+        }
+        pthread_mutex_unlock(&s->lock);
+    } else if (strcmp(r->method, "notifications/cancelled") == 0) {
+        json_t *id = json_object_get(r->params, "requestId");
+        if (json_is_string(id) || json_is_integer(id)) {
+            char key[256];
+            const char *reason = json_string_value(json_object_get(r->params, "reason"));
+            mcpd_session_cancel(s, mcpd_jsonrpc_id_key(id, key, sizeof key), reason);
+        }
+    } else {
+        /* roots/list_changed, progress from the client, unknown ones: never answered. */
+        log_debug("protocol", "notification %s ignored", r->method);
+    }
+}
+
+/* ---- batches (2024-11-05 and 2025-03-26 only) -------------------------------------------- */
+
+/* Collects the responses of one batch; flushes them as one array to the parent stream when the
+ * last call holding it finishes. Notifications pass straight through. */
+struct batch_out {
+    struct mcpd_out base;
+    struct mcpd_out *parent;
+    pthread_mutex_t lock;
+    json_t *responses;
+};
+
+static int batch_send(struct mcpd_out *o, json_t *msg)
+{
+    struct batch_out *b = (struct batch_out *)o;
+    if (json_object_get(msg, "method")) {
+        return mcpd_out_send(b->parent, msg);
+    }
+    pthread_mutex_lock(&b->lock);
+    int rc = json_array_append(b->responses, msg);
+    pthread_mutex_unlock(&b->lock);
+    return rc == 0 ? 0 : -ENOMEM;
+}
+
+static void batch_destroy(struct mcpd_out *o)
+{
+    struct batch_out *b = (struct batch_out *)o;
+    if (json_array_size(b->responses) > 0) {
+        mcpd_out_send(b->parent, b->responses);
+    }
+    json_decref(b->responses);
+    mcpd_out_unref(b->parent);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+}
+
+static struct mcpd_out *batch_new(struct mcpd_out *parent)
+{
+    struct batch_out *b = calloc(1, sizeof *b);
+    if (!b || !(b->responses = json_array())) {
+        free(b);
+        return NULL;
+    }
+    b->base.send = batch_send;
+    b->base.destroy = batch_destroy;
+    b->base.refs = 1;
+    b->parent = parent;
+    mcpd_out_ref(parent);
+    pthread_mutex_init(&b->lock, NULL);
+    return &b->base;
+}
+
+/* ---- entry ------------------------------------------------------------------------------ */
+
+static void dispatch_one(struct mcpd_session *s, struct mcpd_generation *gen, json_t *msg,
+                         struct mcpd_out *reply)
+{
+    struct mcpd_rpc_error err = {0};
+    enum mcpd_msg_kind kind;
+    struct rq r = {.s = s, .gen = gen, .reply = reply, .msg = msg};
+    if (mcpd_jsonrpc_classify(msg, &kind, &r.method, &r.params, &err) != 0) {
+        r.id = err.id;
+        rq_error(&r, err.code, NULL, "%s", err.message);
+        return;
+    }
+    r.id = json_object_get(msg, "id");
+    switch (kind) {
+    case MCPD_MSG_REQUEST:
+        handle_request(&r);
+        break;
+    case MCPD_MSG_NOTIFICATION:
+        handle_notification(&r);
+        break;
+    case MCPD_MSG_RESPONSE:
+        /* Answers to server->client requests; none are outstanding in this build. */
+        log_debug("protocol", "unexpected response from the client ignored");
+        break;
+    }
+}
+
+static int batch_allowed(struct mcpd_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int ok = s->state != MCPD_SESSION_NEW && strcmp(s->protocol_version, "2025-03-26") <= 0;
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
+                          struct mcpd_out *reply)
+{
+    struct mcpd_generation *gen = mcpd_generation_acquire();
+    if (!gen) {
+        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: server is starting");
+        return;
+    }
+    struct mcpd_rpc_error err = {0};
+    json_t *msg = mcpd_jsonrpc_parse(buf, len, gen->config->max_depth, &err);
+    if (!msg) {
+        mcpd_protocol_reject(reply, err.code, err.message);
+    } else if (json_is_array(msg)) {
+        if (json_array_size(msg) == 0) {
+            mcpd_protocol_reject(reply, RPC_INVALID_REQUEST, "Invalid Request: empty batch");
+        } else if (!batch_allowed(s)) {
+            mcpd_protocol_reject(reply, RPC_INVALID_REQUEST,
+                                 "Invalid Request: batches are only allowed on sessions that "
+                                 "negotiated protocol 2025-03-26 or earlier");
+        } else {
+            struct mcpd_out *batch = batch_new(reply);
+            size_t i;
+            json_t *item;
+            json_array_foreach(msg, i, item)
+            {
+                const char *m = json_string_value(json_object_get(item, "method"));
+                if (m && strcmp(m, "initialize") == 0) {
+                    struct rq r = {.reply = batch ? batch : reply,
+                                   .id = json_object_get(item, "id")};
+                    rq_error(&r, RPC_INVALID_REQUEST,
+                             NULL, "Invalid Request: initialize must not be part of a batch");
+                    continue;
+                }
+                dispatch_one(s, gen, item, batch ? batch : reply);
+            }
+            if (batch) {
+                mcpd_out_unref(batch);
+            }
+        }
+    } else {
+        dispatch_one(s, gen, msg, reply);
+    }
+    json_decref(msg);
+    mcpd_generation_unref(gen);
+}
+
+void mcpd_protocol_lists_changed(void)
+{
+    static const char *const kinds[] = {"notifications/tools/list_changed",
+                                        "notifications/prompts/list_changed",
+                                        "notifications/resources/list_changed"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *n = mcpd_jsonrpc_notification(kinds[i], NULL);
+        if (n) {
+            mcpd_sessions_broadcast(n);
+            json_decref(n);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+/*
+ * The MCP protocol engine: per-era method tables and dispatch. A transport hands it whole frames
+ * (one JSON text each) with the session they belong to and the stream replies go to; it parses,
+ * validates, answers simple methods inline and sends plugin work to the worker pool.
+ */
+#ifndef MCPD_CORE_PROTOCOL_H
+#define MCPD_CORE_PROTOCOL_H
+
+#include <stddef.h>
+
+struct mcpd_session;
+struct mcpd_out;
+
+/* Legacy-era protocol versions, newest first. */
+extern const char *const mcpd_legacy_versions[];
+extern const size_t mcpd_n_legacy_versions;
+
+/* Handles one frame (`len` bytes, borrowed). Replies and notifications for it go to `reply`.
+ * Any transport thread; never blocks on plugin code. */
+void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
+                          struct mcpd_out *reply);
+
+/* Answers a frame the transport had to refuse before parsing (e.g. over the size limit) with a
+ * JSON-RPC error whose id is null. */
+void mcpd_protocol_reject(struct mcpd_out *reply, int code, const char *message);
+
+/* Tells every initialized session that the lists changed (after a reload). */
+void mcpd_protocol_lists_changed(void);
+
+#endif

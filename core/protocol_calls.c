@@ -1,0 +1,591 @@
+/*
+ * Methods that run plugin code: tools/call, resources/read, resources/list (templates that list
+ * their resources), prompts/get and completion/complete. The transport thread validates the
+ * request and queues an mcpd_call; a worker runs the handler and sends the answer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "call.h"
+#include "config.h"
+#include "generation.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "plugin_loader.h"
+#include "protocol_internal.h"
+#include "registry.h"
+#include "schema.h"
+#include "session.h"
+#include "worker_pool.h"
+
+/* ---- running a call --------------------------------------------------------------------- */
+
+static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
+{
+    if (!c) {
+        rq_error(r, RPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
+        return -ENOMEM;
+    }
+    int rc = mcpd_session_add_call(r->s, c);
+    if (rc == -EEXIST) {
+        rq_error(r, RPC_INVALID_REQUEST, NULL,
+                 "Invalid Request: id %s is already used by a request in flight", c->id_text);
+    } else if (rc == -EBUSY) {
+        rq_error(r, RPC_INTERNAL_ERROR, NULL,
+                 "Too many requests in flight on this session (limit %d); retry later",
+                 r->s->max_inflight);
+    } else if (rc == 0) {
+        rc = mcpd_pool_submit(r->s->pool, job, c);
+        if (rc != 0) {
+            mcpd_session_remove_call(r->s, c);
+            rq_error(r, RPC_INTERNAL_ERROR, NULL, "Server busy: the work queue is full (%s)",
+                     strerror(-rc));
+        }
+    }
+    if (rc != 0) {
+        mcpd_call_free(c);
+    }
+    return rc;
+}
+
+static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const void *entry,
+                                  struct mcpd_host *owner, void *data, uint32_t flags)
+{
+    struct mcpd_call *c = mcpd_call_new(kind, r->s, r->reply, r->gen, json_incref(r->msg));
+    if (c) {
+        c->entry = entry;
+        c->owner = owner;
+        c->data = data;
+        c->flags = flags;
+    }
+    return c;
+}
+
+/* Plugins that did not promise MCPD_THREADSAFE get one handler at a time. */
+static void enter(struct mcpd_host *owner, uint32_t flags)
+{
+    if (!(flags & MCPD_THREADSAFE)) {
+        pthread_mutex_lock(&owner->serial);
+    }
+}
+
+static void leave(struct mcpd_host *owner, uint32_t flags)
+{
+    if (!(flags & MCPD_THREADSAFE)) {
+        pthread_mutex_unlock(&owner->serial);
+    }
+}
+
+/* Ends a call: leaves the in-flight table first (so the client may reuse the id as soon as it
+ * has the answer), then answers unless the client cancelled. `response` is stolen. */
+static void finish(struct mcpd_call *c, json_t *response)
+{
+    mcpd_session_remove_call(c->session, c);
+    if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
+        mcpd_out_send(c->reply, response);
+    }
+    json_decref(response);
+    mcpd_call_free(c);
+}
+
+static void finish_error(struct mcpd_call *c, int code, json_t *data, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void finish_error(struct mcpd_call *c, int code, json_t *data, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    finish(c, mcpd_jsonrpc_error(c->id, code, msg, data));
+}
+
+static char *dump_or_empty(json_t *v, size_t *len)
+{
+    if (!v) {
+        *len = 2;
+        return strdup("{}");
+    }
+    return mcpd_json_dump(v, len, 0);
+}
+
+/* ---- tools/call ------------------------------------------------------------------------- */
+
+/* Turns what the tool built into a CallToolResult, enforcing the outputSchema contract. */
+static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t, int rc)
+{
+    char msg[600];
+    if (__atomic_load_n(&c->timed_out, __ATOMIC_RELAXED)) {
+        snprintf(msg, sizeof msg, "Tool %s timed out after %d ms and was cancelled", t->name,
+                 c->gen->config->call_timeout_ms);
+        mcpd_call_error(c, msg);
+    } else if (rc == -ECANCELED || (rc != 0 && mcpd_call_is_cancelled(c))) {
+        snprintf(msg, sizeof msg, "Tool %s was cancelled", t->name);
+        mcpd_call_error(c, msg);
+    } else if (rc < 0) {
+        snprintf(msg, sizeof msg, "Tool %s failed: %s", t->name, strerror(-rc));
+        mcpd_call_error(c, msg);
+    } else if (!c->is_error && t->output) {
+        char err[512];
+        if (!c->structured) {
+            snprintf(msg, sizeof msg,
+                     "Tool %s declares an outputSchema but returned no structuredContent",
+                     t->name);
+            mcpd_call_error(c, msg);
+        } else if (mcpd_schema_validate(t->output, c->structured, "structuredContent", err,
+                                        sizeof err) != 0) {
+            log_error("tool", "%s returned structuredContent that breaks its outputSchema: %s",
+                      t->name, err);
+            json_decref(c->structured);
+            c->structured = NULL;
+            json_array_clear(c->content);
+            snprintf(msg, sizeof msg, "Tool %s returned an invalid result: %s", t->name, err);
+            mcpd_call_error(c, msg);
+        }
+    }
+    if (c->is_error && c->structured) {
+        /* An error result must not claim to conform to the outputSchema. */
+        json_decref(c->structured);
+        c->structured = NULL;
+    }
+    if (c->structured && json_array_size(c->content) == 0) {
+        /* Clients that ignore structuredContent still see the data (tools.mdx, SHOULD). */
+        size_t n;
+        char *text = mcpd_json_dump(c->structured, &n, 0);
+        if (text) {
+            mcpd_call_content_text(c, text, n);
+            free(text);
+        }
+    }
+    json_t *res = json_pack("{s:O}", "content", c->content);
+    if (res && c->structured) {
+        json_object_set(res, "structuredContent", c->structured);
+    }
+    if (res && c->is_error) {
+        json_object_set_new(res, "isError", json_true());
+    }
+    return res;
+}
+
+static void run_tool(void *arg)
+{
+    struct mcpd_call *c = arg;
+    const struct mcpd_tool_entry *t = c->entry;
+    size_t len;
+    char *args = dump_or_empty(json_object_get(json_object_get(c->msg, "params"), "arguments"),
+                               &len);
+    int rc = -ENOMEM;
+    if (mcpd_call_is_cancelled(c)) {
+        rc = -ECANCELED;
+    } else if (args) {
+        enter(c->owner, c->flags);
+        rc = t->fn(c->owner->state, t->data, c, args, len);
+        leave(c->owner, c->flags);
+    }
+    free(args);
+    finish(c, mcpd_jsonrpc_result(c->id, tool_result(c, t, rc)));
+}
+
+/* An argument-validation failure is a tool result with isError (2025-11-25, SEP-1303), so the
+ * model sees what it got wrong. */
+static void invalid_arguments(struct rq *r, const char *tool, const char *why)
+{
+    char text[700];
+    snprintf(text, sizeof text, "Invalid arguments for tool %s: %s", tool, why);
+    rq_result(r, json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text", text,
+                           "isError", 1));
+}
+
+void m_tools_call(struct rq *r)
+{
+    json_t *name = json_object_get(r->params, "name");
+    if (!json_is_string(name)) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"name\" must be a string");
+        return;
+    }
+    const struct mcpd_tool_entry *t =
+        mcpd_registry_tool(r->gen->registry, json_string_value(name));
+    if (!t) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown tool: %s", json_string_value(name));
+        return;
+    }
+    json_t *args = json_object_get(r->params, "arguments");
+    if (args && !json_is_object(args) && !json_is_null(args)) {
+        invalid_arguments(r, t->name, "\"arguments\" must be an object");
+        return;
+    }
+    json_t *empty = NULL;
+    if (!args || json_is_null(args)) {
+        args = empty = json_object();
+    }
+    char why[512];
+    int bad = mcpd_schema_validate(t->input, args, "arguments", why, sizeof why) != 0;
+    json_decref(empty);
+    if (bad) {
+        invalid_arguments(r, t->name, why);
+        return;
+    }
+    struct mcpd_call *c = new_call(r, MCPD_CALL_TOOL, t, t->owner, t->data, t->flags);
+    int timeout = r->gen->config->call_timeout_ms;
+    if (c && timeout > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+        c->deadline.tv_sec += timeout / 1000;
+        c->deadline.tv_nsec += (long)(timeout % 1000) * 1000000L;
+        if (c->deadline.tv_nsec >= 1000000000L) {
+            c->deadline.tv_sec++;
+            c->deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    start_call(r, c, run_tool);
+}
+
+/* ---- resources/read --------------------------------------------------------------------- */
+
+static void run_read(void *arg)
+{
+    struct mcpd_call *c = arg;
+    const char *uri = json_string_value(json_object_get(json_object_get(c->msg, "params"), "uri"));
+    enter(c->owner, c->flags);
+    int rc = c->read(c->owner->state, c->data, c, uri);
+    leave(c->owner, c->flags);
+    if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
+        /* Never an empty contents array: not found is an error (resources.mdx). */
+        finish_error(c, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", uri),
+                     "Resource not found: %s", uri);
+    } else if (rc < 0) {
+        finish_error(c, RPC_INTERNAL_ERROR, json_pack("{s:s}", "uri", uri),
+                     "Internal error: reading %s failed: %s", uri, strerror(-rc));
+    } else {
+        finish(c, mcpd_jsonrpc_result(c->id, json_pack("{s:O}", "contents", c->contents)));
+    }
+}
+
+void m_resources_read(struct rq *r)
+{
+    json_t *uri = json_object_get(r->params, "uri");
+    if (!json_is_string(uri)) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"uri\" must be a string");
+        return;
+    }
+    const char *u = json_string_value(uri);
+    const struct mcpd_resource_entry *res = mcpd_registry_resource(r->gen->registry, u);
+    struct mcpd_call *c = NULL;
+    if (res) {
+        c = new_call(r, MCPD_CALL_READ, res, res->owner, res->data, res->flags);
+        if (c) {
+            c->read = res->read;
+        }
+    } else {
+        const struct mcpd_template_entry *t = mcpd_registry_match(r->gen->registry, u);
+        if (!t) {
+            rq_error(r, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", u),
+                     "Resource not found: %s", u);
+            return;
+        }
+        c = new_call(r, MCPD_CALL_READ, t, t->owner, t->data, t->flags);
+        if (c) {
+            c->read = t->read;
+        }
+    }
+    start_call(r, c, run_read);
+}
+
+/* ---- resources/list --------------------------------------------------------------------- */
+
+static int by_uri(const void *a, const void *b)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "uri")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "uri")));
+}
+
+/* Merges fixed resources with what templates list, sorted by URI, and answers one page. */
+static json_t *resource_page(const struct mcpd_registry *g, json_t *listed, const char *after,
+                             int page)
+{
+    size_t n = g->n_resources + json_array_size(listed);
+    json_t **all = calloc(n ? n : 1, sizeof *all);
+    if (!all) {
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < g->n_resources; i++) {
+        all[k++] = g->resources[i].def;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(listed, i, e)
+    {
+        all[k++] = e;
+    }
+    qsort(all, k, sizeof *all, by_uri);
+    size_t start = 0;
+    while (after && start < k &&
+           strcmp(json_string_value(json_object_get(all[start], "uri")), after) < 0) {
+        start++;
+    }
+    json_t *arr = json_array();
+    size_t end = start;
+    for (; arr && end < k && end < start + (size_t)page; end++) {
+        /* Skip a listed duplicate of a fixed resource's URI. */
+        if (end > start && by_uri(&all[end], &all[end - 1]) == 0) {
+            continue;
+        }
+        json_array_append(arr, all[end]);
+    }
+    json_t *res = json_pack("{s:o}", "resources", arr);
+    if (res && end < k) {
+        json_object_set_new(res, "nextCursor",
+                            cursor_make('r', json_string_value(json_object_get(all[end], "uri"))));
+    }
+    free(all);
+    return res;
+}
+
+static void run_list(void *arg)
+{
+    struct mcpd_call *c = arg;
+    const struct mcpd_registry *g = c->gen->registry;
+    for (size_t i = 0; i < g->n_templates && !mcpd_call_is_cancelled(c); i++) {
+        const struct mcpd_template_entry *t = &g->templates[i];
+        if (!t->list) {
+            continue;
+        }
+        c->owner = t->owner;
+        enter(t->owner, t->flags);
+        int rc = t->list(t->owner->state, t->data, c);
+        leave(t->owner, t->flags);
+        if (rc < 0) {
+            /* One broken template must not hide every other resource. */
+            log_warn("resources", "listing %s failed: %s", t->uri_template, strerror(-rc));
+        }
+    }
+    struct rq r = {.gen = c->gen, .params = json_object_get(c->msg, "params")};
+    json_t *cursor = json_object_get(r.params, "cursor");
+    char *after = (char *)json_string_value(json_object_get(c->msg, "_after"));
+    (void)cursor;
+    json_t *page = resource_page(g, c->entries, after, page_size(&r));
+    finish(c, page ? mcpd_jsonrpc_result(c->id, page)
+                   : mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, "Internal error: out of memory",
+                                        NULL));
+}
+
+void m_resources_list(struct rq *r)
+{
+    char *after;
+    if (cursor_read(r, 'r', &after) != 0) {
+        return;
+    }
+    const struct mcpd_registry *g = r->gen->registry;
+    int listing = 0;
+    for (size_t i = 0; i < g->n_templates; i++) {
+        listing |= g->templates[i].list != NULL;
+    }
+    if (!listing) {
+        /* Only fixed resources: no plugin code to run, answer here. */
+        rq_result(r, resource_page(g, NULL, after, page_size(r)));
+        free(after);
+        return;
+    }
+    /* The worker needs the decoded cursor; it travels in a private copy of the request. */
+    json_t *msg = json_deep_copy(r->msg);
+    if (msg && after) {
+        json_object_set_new(msg, "_after", json_string(after));
+    }
+    free(after);
+    struct rq copy = *r;
+    copy.msg = msg;
+    struct mcpd_call *c = msg ? new_call(&copy, MCPD_CALL_LIST, NULL, NULL, NULL, 0) : NULL;
+    json_decref(msg);
+    start_call(r, c, run_list);
+}
+
+/* ---- prompts/get ------------------------------------------------------------------------ */
+
+static void run_prompt(void *arg)
+{
+    struct mcpd_call *c = arg;
+    const struct mcpd_prompt_entry *p = c->entry;
+    size_t len;
+    char *args =
+        dump_or_empty(json_object_get(json_object_get(c->msg, "params"), "arguments"), &len);
+    int rc = -ENOMEM;
+    if (args) {
+        enter(c->owner, c->flags);
+        rc = p->get(c->owner->state, p->data, c, args, len);
+        leave(c->owner, c->flags);
+    }
+    free(args);
+    if (rc == -EINVAL) {
+        finish_error(c, RPC_INVALID_PARAMS, NULL, "Invalid arguments for prompt %s", p->name);
+    } else if (rc < 0) {
+        finish_error(c, RPC_INTERNAL_ERROR, NULL, "Internal error: prompt %s failed: %s", p->name,
+                     strerror(-rc));
+    } else {
+        json_t *res = json_pack("{s:o}", "messages", c->messages ? json_incref(c->messages)
+                                                                   : json_array());
+        if (res && c->description) {
+            json_object_set_new(res, "description", json_string(c->description));
+        }
+        finish(c, mcpd_jsonrpc_result(c->id, res));
+    }
+}
+
+void m_prompts_get(struct rq *r)
+{
+    json_t *name = json_object_get(r->params, "name");
+    if (!json_is_string(name)) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"name\" must be a string");
+        return;
+    }
+    const struct mcpd_prompt_entry *p =
+        mcpd_registry_prompt(r->gen->registry, json_string_value(name));
+    if (!p) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown prompt: %s", json_string_value(name));
+        return;
+    }
+    json_t *args = json_object_get(r->params, "arguments");
+    if (args && !json_is_object(args) && !json_is_null(args)) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"arguments\" must be an object");
+        return;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(args, key, v)
+    {
+        if (!json_is_string(v)) {
+            rq_error(r, RPC_INVALID_PARAMS, NULL,
+                     "Invalid params: prompt argument \"%s\" must be a string", key);
+            return;
+        }
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(p->arguments, i, a)
+    {
+        const char *an = json_string_value(json_object_get(a, "name"));
+        if (json_is_true(json_object_get(a, "required")) && !json_object_get(args, an)) {
+            rq_error(r, RPC_INVALID_PARAMS, NULL,
+                     "Invalid params: prompt %s needs argument \"%s\"", p->name, an);
+            return;
+        }
+    }
+    start_call(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), run_prompt);
+}
+
+/* ---- completion/complete ---------------------------------------------------------------- */
+
+static json_t *completion_result(json_t *values, size_t total)
+{
+    size_t n = json_array_size(values);
+    return json_pack("{s:{s:O, s:I, s:b}}", "completion", "values",
+                     values ? values : json_array(), "total", (json_int_t)total, "hasMore",
+                     total > n);
+}
+
+static void run_complete(void *arg)
+{
+    struct mcpd_call *c = arg;
+    json_t *params = json_object_get(c->msg, "params");
+    json_t *argument = json_object_get(params, "argument");
+    json_t *ctx = json_object_get(json_object_get(params, "context"), "arguments");
+    size_t len;
+    char *ctx_text = dump_or_empty(json_is_object(ctx) ? ctx : NULL, &len);
+    int rc = -ENOMEM;
+    if (ctx_text) {
+        enter(c->owner, c->flags);
+        rc = c->complete(c->owner->state, c->data, c,
+                         json_string_value(json_object_get(argument, "name")),
+                         json_string_value(json_object_get(argument, "value")), ctx_text, len);
+        leave(c->owner, c->flags);
+    }
+    free(ctx_text);
+    if (rc < 0) {
+        finish_error(c, RPC_INTERNAL_ERROR, NULL, "Internal error: completion failed: %s",
+                     strerror(-rc));
+        return;
+    }
+    json_t *empty = c->values ? NULL : json_array();
+    json_t *res = completion_result(c->values ? c->values : empty, c->values_total);
+    json_decref(empty);
+    finish(c, mcpd_jsonrpc_result(c->id, res));
+}
+
+void m_complete(struct rq *r)
+{
+    json_t *ref = json_object_get(r->params, "ref");
+    json_t *argument = json_object_get(r->params, "argument");
+    const char *type = json_string_value(json_object_get(ref, "type"));
+    if (!type || !json_is_string(json_object_get(argument, "name")) ||
+        !json_is_string(json_object_get(argument, "value"))) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL,
+                 "Invalid params: completion/complete needs \"ref\" {type, name|uri} and "
+                 "\"argument\" {name, value} strings");
+        return;
+    }
+    const char *arg = json_string_value(json_object_get(argument, "name"));
+    const struct mcpd_registry *g = r->gen->registry;
+    struct mcpd_call *c = NULL;
+    if (strcmp(type, "ref/prompt") == 0) {
+        const char *name = json_string_value(json_object_get(ref, "name"));
+        const struct mcpd_prompt_entry *p = name ? mcpd_registry_prompt(g, name) : NULL;
+        if (!p) {
+            rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown prompt: %s", name ? name : "(none)");
+            return;
+        }
+        int known = 0;
+        size_t i;
+        json_t *a;
+        json_array_foreach(p->arguments, i, a)
+        {
+            known |= strcmp(json_string_value(json_object_get(a, "name")), arg) == 0;
+        }
+        if (!known) {
+            rq_error(r, RPC_INVALID_PARAMS, NULL, "Prompt %s has no argument \"%s\"", p->name,
+                     arg);
+            return;
+        }
+        if (p->complete) {
+            c = new_call(r, MCPD_CALL_COMPLETE, p, p->owner, p->data, p->flags);
+            if (c) {
+                c->complete = p->complete;
+            }
+        }
+    } else if (strcmp(type, "ref/resource") == 0) {
+        const char *uri = json_string_value(json_object_get(ref, "uri"));
+        const struct mcpd_template_entry *t = uri ? mcpd_registry_template(g, uri) : NULL;
+        if (!t) {
+            rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown resource template: %s",
+                     uri ? uri : "(none)");
+            return;
+        }
+        char var[160];
+        snprintf(var, sizeof var, "{%s}", arg);
+        if (!strstr(t->uri_template, var)) {
+            rq_error(r, RPC_INVALID_PARAMS, NULL, "Template %s has no variable \"%s\"",
+                     t->uri_template, arg);
+            return;
+        }
+        if (t->complete) {
+            c = new_call(r, MCPD_CALL_COMPLETE, t, t->owner, t->data, t->flags);
+            if (c) {
+                c->complete = t->complete;
+            }
+        }
+    } else {
+        rq_error(r, RPC_INVALID_PARAMS, NULL,
+                 "Invalid params: ref.type must be \"ref/prompt\" or \"ref/resource\"");
+        return;
+    }
+    if (!c) {
+        /* Nothing to complete with: an empty, well-formed answer. */
+        json_t *none = json_array();
+        rq_result(r, completion_result(none, 0));
+        json_decref(none);
+        return;
+    }
+    start_call(r, c, run_complete);
+}

@@ -1,0 +1,124 @@
+/*
+ * The registry of one generation: tools, resources, resource templates and prompts that the
+ * plugins registered during init(). Built on the control thread, then sealed (sorted by name)
+ * and never changed again, so request threads read it without locks.
+ */
+#ifndef MCPD_CORE_REGISTRY_H
+#define MCPD_CORE_REGISTRY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "mcpd/plugin.h"
+
+struct mcpd_host; /* the plugin instance that owns an entry (plugin_loader.h) */
+struct mcpd_schema;
+
+struct mcpd_tool_entry {
+    char *name;
+    json_t *def; /* the tools/list object, schemas kept verbatim */
+    struct mcpd_schema *input;
+    struct mcpd_schema *output; /* NULL without outputSchema */
+    mcpd_tool_fn fn;
+    void *data;
+    uint32_t flags;
+    struct mcpd_host *owner;
+};
+
+struct mcpd_resource_entry {
+    char *uri;
+    json_t *def; /* the resources/list object */
+    mcpd_read_fn read;
+    void *data;
+    uint32_t flags;
+    struct mcpd_host *owner;
+};
+
+struct mcpd_template_entry {
+    char *uri_template;
+    json_t *def; /* the resources/templates/list object */
+    char *mime_type;
+    mcpd_read_fn read;
+    mcpd_list_fn list;
+    mcpd_complete_fn complete;
+    void *data;
+    uint32_t flags;
+    struct mcpd_host *owner;
+};
+
+struct mcpd_prompt_entry {
+    char *name;
+    json_t *def;       /* the prompts/list object */
+    json_t *arguments; /* borrowed from def: array of {name, required?} */
+    mcpd_prompt_fn get;
+    mcpd_complete_fn complete;
+    void *data;
+    uint32_t flags;
+    struct mcpd_host *owner;
+};
+
+struct mcpd_registry {
+    struct mcpd_tool_entry *tools;
+    size_t n_tools, cap_tools;
+    struct mcpd_resource_entry *resources;
+    size_t n_resources, cap_resources;
+    struct mcpd_template_entry *templates;
+    size_t n_templates, cap_templates;
+    struct mcpd_prompt_entry *prompts;
+    size_t n_prompts, cap_prompts;
+    int sealed;
+};
+
+/* Entry counts, taken before a plugin's init() so a failed init can be rolled back. */
+struct mcpd_registry_mark {
+    size_t tools, resources, templates, prompts;
+};
+
+struct mcpd_registry *mcpd_registry_new(void);
+void mcpd_registry_free(struct mcpd_registry *r);
+
+/* Adds a copy of the registration. Returns 0, -EEXIST (name/URI taken), -EINVAL (bad field;
+ * the reason is written to err), -ENOMEM, or -EPERM once sealed. Control thread. */
+int mcpd_registry_add_tool(struct mcpd_registry *r, const mcpd_tool *t, struct mcpd_host *owner,
+                           char *err, size_t errlen);
+int mcpd_registry_add_resource(struct mcpd_registry *r, const mcpd_resource *res,
+                               struct mcpd_host *owner, char *err, size_t errlen);
+int mcpd_registry_add_template(struct mcpd_registry *r, const mcpd_resource_template *t,
+                               struct mcpd_host *owner, char *err, size_t errlen);
+int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p,
+                             struct mcpd_host *owner, char *err, size_t errlen);
+
+void mcpd_registry_mark(const struct mcpd_registry *r, struct mcpd_registry_mark *m);
+/* Drops every entry added after `m` (a plugin whose init failed). */
+void mcpd_registry_rollback(struct mcpd_registry *r, const struct mcpd_registry_mark *m);
+/* Sorts every table by name/URI; lookups below need a sealed registry. */
+void mcpd_registry_seal(struct mcpd_registry *r);
+
+/* Lookups on a sealed registry; NULL when absent. Any thread. Results are borrowed for the life
+ * of the registry. */
+const struct mcpd_tool_entry *mcpd_registry_tool(const struct mcpd_registry *r, const char *name);
+const struct mcpd_resource_entry *mcpd_registry_resource(const struct mcpd_registry *r,
+                                                         const char *uri);
+const struct mcpd_template_entry *mcpd_registry_template(const struct mcpd_registry *r,
+                                                         const char *uri_template);
+/* The first template whose pattern matches the concrete `uri`. */
+const struct mcpd_template_entry *mcpd_registry_match(const struct mcpd_registry *r,
+                                                      const char *uri);
+const struct mcpd_prompt_entry *mcpd_registry_prompt(const struct mcpd_registry *r,
+                                                     const char *name);
+
+/* Index of the first tool/prompt/resource/template whose key is >= key (pagination). */
+size_t mcpd_registry_seek_tools(const struct mcpd_registry *r, const char *key);
+size_t mcpd_registry_seek_prompts(const struct mcpd_registry *r, const char *key);
+size_t mcpd_registry_seek_templates(const struct mcpd_registry *r, const char *key);
+
+/* RFC 6570 level 1 matching: "{var}" matches one or more characters other than '/'.
+ * Returns 1 on a match. */
+int mcpd_uri_template_match(const char *tmpl, const char *uri);
+/* Checks a template: balanced braces, non-empty variable names of [A-Za-z0-9_]. */
+int mcpd_uri_template_valid(const char *tmpl);
+
+/* Tool names: 1-128 characters of [A-Za-z0-9_.-]. */
+int mcpd_tool_name_valid(const char *name);
+
+#endif

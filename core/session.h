@@ -1,0 +1,83 @@
+/*
+ * Sessions and output streams.
+ *
+ * An mcpd_out is where messages go: stdout for the stdio transport, later an HTTP response or an
+ * SSE stream. A session is one client's protocol state (legacy era: negotiated version,
+ * capabilities, log level, subscriptions) plus its in-flight plugin calls, which
+ * notifications/cancelled looks up by request id.
+ */
+#ifndef MCPD_CORE_SESSION_H
+#define MCPD_CORE_SESSION_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+
+struct mcpd_call;
+struct mcpd_pool;
+
+struct mcpd_out {
+    /* Sends one message (borrowed). Returns 0 or a negative errno (-EPIPE: peer gone). */
+    int (*send)(struct mcpd_out *o, json_t *msg);
+    /* Frees the object when the last reference goes. */
+    void (*destroy)(struct mcpd_out *o);
+    int refs;
+};
+
+void mcpd_out_ref(struct mcpd_out *o);
+void mcpd_out_unref(struct mcpd_out *o);
+static inline int mcpd_out_send(struct mcpd_out *o, json_t *msg)
+{
+    return o->send(o, msg);
+}
+
+enum mcpd_session_state {
+    MCPD_SESSION_NEW = 0,      /* waiting for initialize */
+    MCPD_SESSION_INITIALIZED,  /* initialize answered */
+    MCPD_SESSION_READY,        /* notifications/initialized received */
+    MCPD_SESSION_CLOSED,
+};
+
+struct mcpd_session {
+    pthread_mutex_t lock;
+    int refs;
+    int state;                  /* enum mcpd_session_state */
+    char protocol_version[16];  /* negotiated (legacy era) */
+    json_t *client_caps;        /* from initialize */
+    json_t *client_info;
+    int log_level;              /* enum mcpd_log_level threshold for notifications/message */
+    json_t *subscriptions;      /* object: uri -> true */
+    struct mcpd_out *out;       /* session-wide stream (stdio: stdout); may be NULL */
+    struct mcpd_call *inflight; /* plugin calls running for this session */
+    size_t n_inflight;
+    int max_inflight;
+    struct mcpd_pool *pool; /* borrowed: where plugin calls run */
+    const char *transport;  /* "stdio" | "http" */
+    struct mcpd_session *next_global, *prev_global;
+};
+
+/* Creates a session writing session-wide messages to `out` (a reference is taken). */
+struct mcpd_session *mcpd_session_new(struct mcpd_out *out, struct mcpd_pool *pool,
+                                      int max_inflight, const char *transport);
+void mcpd_session_ref(struct mcpd_session *s);
+void mcpd_session_unref(struct mcpd_session *s);
+
+/* Marks the session closed and cancels its in-flight calls. */
+void mcpd_session_close(struct mcpd_session *s);
+
+/* In-flight bookkeeping (protocol.c / call.c). add returns -EEXIST for an id already in flight,
+ * -EBUSY past max_inflight. */
+int mcpd_session_add_call(struct mcpd_session *s, struct mcpd_call *c);
+void mcpd_session_remove_call(struct mcpd_session *s, struct mcpd_call *c);
+/* Cancels the in-flight call with this id key; 0 or -ENOENT. */
+int mcpd_session_cancel(struct mcpd_session *s, const char *id_key, const char *reason);
+size_t mcpd_session_inflight(struct mcpd_session *s);
+
+/* Sends a session-wide notification (borrowed) to every live, initialized session. */
+void mcpd_sessions_broadcast(json_t *msg);
+/* notifications/resources/updated to the sessions subscribed to `uri`. */
+void mcpd_sessions_resource_updated(const char *uri);
+/* Cancels every in-flight call of every session (shutdown). */
+void mcpd_sessions_cancel_all(const char *reason);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * stdio transport (basic/transports.mdx#stdio): one JSON-RPC message per line on stdin, one per
+ * line on stdout, nothing else on stdout. A reader thread frames lines and hands them to the
+ * protocol engine; workers answer out of order through a mutex-guarded writer.
+ */
+#include "transport_stdio.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonrpc.h"
+#include "log.h"
+#include "protocol.h"
+#include "session.h"
+
+struct stdio_out {
+    struct mcpd_out base;
+    int fd;
+    pthread_mutex_t lock;
+    int broken;
+    struct mcpd_stdio *t;
+};
+
+struct mcpd_stdio {
+    int fd_in;
+    int wake[2]; /* written by stop() to interrupt poll() */
+    size_t max_bytes;
+    pthread_t reader;
+    pthread_t control;
+    int started;
+    int finished;
+    struct stdio_out *out;
+    struct mcpd_session *session;
+};
+
+static void signal_done(struct mcpd_stdio *t)
+{
+    if (!__atomic_exchange_n(&t->finished, 1, __ATOMIC_ACQ_REL)) {
+        pthread_kill(t->control, SIGUSR1);
+    }
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int stdio_send(struct mcpd_out *o, json_t *msg)
+{
+    struct stdio_out *so = (struct stdio_out *)o;
+    size_t len;
+    char *line = mcpd_json_dump(msg, &len, 1);
+    if (!line) {
+        return -ENOMEM;
+    }
+    pthread_mutex_lock(&so->lock);
+    int rc = so->broken ? -EPIPE : write_all(so->fd, line, len);
+    if (rc != 0 && !so->broken) {
+        so->broken = 1;
+        log_warn("stdio", "stdout is gone (%s); stopping", strerror(-rc));
+    }
+    pthread_mutex_unlock(&so->lock);
+    free(line);
+    if (rc != 0) {
+        signal_done(so->t);
+    }
+    return rc;
+}
+
+static void stdio_out_destroy(struct mcpd_out *o)
+{
+    struct stdio_out *so = (struct stdio_out *)o;
+    pthread_mutex_destroy(&so->lock);
+    free(so);
+}
+
+/* Hands one line to the protocol engine, trimming a CR from CRLF clients. */
+static void deliver(struct mcpd_stdio *t, const char *line, size_t len)
+{
+    if (len > 0 && line[len - 1] == '\r') {
+        len--;
+    }
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t')) {
+        i++;
+    }
+    if (i == len) {
+        return; /* blank lines between messages are harmless */
+    }
+    mcpd_protocol_handle(t->session, line, len, &t->out->base);
+}
+
+static void *reader_main(void *arg)
+{
+    struct mcpd_stdio *t = arg;
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    int discarding = 0; /* inside a line that is over the limit */
+    while (buf) {
+        struct pollfd p[2] = {{.fd = t->fd_in, .events = POLLIN},
+                              {.fd = t->wake[0], .events = POLLIN}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            log_error("stdio", "poll: %s", strerror(errno));
+            break;
+        }
+        if (p[1].revents) {
+            break; /* stop() */
+        }
+        if (len == cap) {
+            size_t ncap = cap * 2;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                log_error("stdio", "out of memory buffering input");
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t n = read(t->fd_in, buf + len, cap - len);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            if (n < 0) {
+                log_error("stdio", "read: %s", strerror(errno));
+            } else if (len > 0 && !discarding) {
+                deliver(t, buf, len); /* a last message without its newline */
+            }
+            log_info("stdio", "input closed");
+            break;
+        }
+        size_t scan = len;
+        len += (size_t)n;
+        size_t start = 0;
+        for (size_t i = scan; i < len; i++) {
+            if (buf[i] != '\n') {
+                continue;
+            }
+            if (!discarding) {
+                deliver(t, buf + start, i - start);
+            }
+            discarding = 0;
+            start = i + 1;
+        }
+        memmove(buf, buf + start, len - start);
+        len -= start;
+        if (len > t->max_bytes) {
+            if (!discarding) {
+                char msg[160];
+                snprintf(msg, sizeof msg,
+                         "Invalid Request: message exceeds the limit of %zu bytes "
+                         "([limits] max_message_bytes)",
+                         t->max_bytes);
+                log_warn("stdio", "%s", msg);
+                mcpd_protocol_reject(&t->out->base, RPC_INVALID_REQUEST, msg);
+            }
+            discarding = 1;
+            len = 0;
+        }
+        /* Give memory back after one huge message instead of keeping it for the session. */
+        if (cap > (1u << 20) && len < 65536) {
+            char *nb = realloc(buf, 65536);
+            if (nb) {
+                buf = nb;
+                cap = 65536;
+            }
+        }
+    }
+    free(buf);
+    signal_done(t);
+    return NULL;
+}
+
+struct mcpd_stdio *mcpd_stdio_start(int fd_in, int fd_out, struct mcpd_pool *pool,
+                                    size_t max_message_bytes, int max_inflight,
+                                    pthread_t control)
+{
+    struct mcpd_stdio *t = calloc(1, sizeof *t);
+    struct stdio_out *o = calloc(1, sizeof *o);
+    if (!t || !o || pipe(t->wake) != 0) {
+        free(t);
+        free(o);
+        return NULL;
+    }
+    t->fd_in = fd_in;
+    t->max_bytes = max_message_bytes;
+    t->control = control;
+    o->base.send = stdio_send;
+    o->base.destroy = stdio_out_destroy;
+    o->base.refs = 1;
+    o->fd = fd_out;
+    o->t = t;
+    pthread_mutex_init(&o->lock, NULL);
+    t->out = o;
+    t->session = mcpd_session_new(&o->base, pool, max_inflight, "stdio");
+    if (!t->session || pthread_create(&t->reader, NULL, reader_main, t) != 0) {
+        mcpd_stdio_free(t);
+        return NULL;
+    }
+    t->started = 1;
+    return t;
+}
+
+int mcpd_stdio_finished(struct mcpd_stdio *t)
+{
+    return __atomic_load_n(&t->finished, __ATOMIC_ACQUIRE);
+}
+
+void mcpd_stdio_stop(struct mcpd_stdio *t)
+{
+    char c = 1;
+    if (write(t->wake[1], &c, 1) < 0) {
+        log_warn("stdio", "cannot wake the reader: %s", strerror(errno));
+    }
+}
+
+void mcpd_stdio_free(struct mcpd_stdio *t)
+{
+    if (!t) {
+        return;
+    }
+    if (t->started) {
+        mcpd_stdio_stop(t);
+        pthread_join(t->reader, NULL);
+    }
+    if (t->session) {
+        mcpd_session_close(t->session);
+        mcpd_session_unref(t->session);
+    }
+    close(t->wake[0]);
+    close(t->wake[1]);
+    mcpd_out_unref(&t->out->base);
+    free(t);
+}

@@ -1,0 +1,173 @@
+/* Worker pool: a mutex-protected FIFO and a condition variable. Plugin handlers block (file I/O,
+ * sleeps, waiting on the client), so the pool is sized by config, not by core count. */
+#include "worker_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct job {
+    mcpd_job_fn fn;
+    void *arg;
+    struct job *next;
+};
+
+struct mcpd_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t work;  /* a job arrived or the pool stops */
+    pthread_cond_t idle;  /* busy dropped to 0 */
+    struct job *head, *tail;
+    size_t queued, running, queue_max;
+    int stopping;
+    int n_threads;
+    pthread_t *threads;
+};
+
+static void *worker_main(void *arg)
+{
+    struct mcpd_pool *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->head && !p->stopping) {
+            pthread_cond_wait(&p->work, &p->lock);
+        }
+        if (!p->head) {
+            break; /* stopping and drained */
+        }
+        struct job *j = p->head;
+        p->head = j->next;
+        if (!p->head) {
+            p->tail = NULL;
+        }
+        p->queued--;
+        p->running++;
+        pthread_mutex_unlock(&p->lock);
+
+        j->fn(j->arg);
+        free(j);
+
+        pthread_mutex_lock(&p->lock);
+        p->running--;
+        if (p->running == 0 && p->queued == 0) {
+            pthread_cond_broadcast(&p->idle);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+struct mcpd_pool *mcpd_pool_new(int threads, size_t queue_max)
+{
+    struct mcpd_pool *p = calloc(1, sizeof *p);
+    if (!p) {
+        return NULL;
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->idle, &ca);
+    pthread_condattr_destroy(&ca);
+    p->queue_max = queue_max;
+    p->threads = calloc((size_t)threads, sizeof *p->threads);
+    if (!p->threads) {
+        mcpd_pool_free(p);
+        return NULL;
+    }
+    for (int i = 0; i < threads; i++) {
+        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
+            mcpd_pool_free(p);
+            return NULL;
+        }
+        p->n_threads++;
+    }
+    return p;
+}
+
+int mcpd_pool_submit(struct mcpd_pool *p, mcpd_job_fn fn, void *arg)
+{
+    struct job *j = malloc(sizeof *j);
+    if (!j) {
+        return -ENOMEM;
+    }
+    j->fn = fn;
+    j->arg = arg;
+    j->next = NULL;
+    int rc = 0;
+    pthread_mutex_lock(&p->lock);
+    if (p->stopping) {
+        rc = -ESHUTDOWN;
+    } else if (p->queued >= p->queue_max) {
+        rc = -EAGAIN;
+    } else {
+        if (p->tail) {
+            p->tail->next = j;
+        } else {
+            p->head = j;
+        }
+        p->tail = j;
+        p->queued++;
+        pthread_cond_signal(&p->work);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (rc != 0) {
+        free(j);
+    }
+    return rc;
+}
+
+size_t mcpd_pool_busy(struct mcpd_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t n = p->queued + p->running;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+int mcpd_pool_wait_idle(struct mcpd_pool *p, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    if (timeout_ms > 0) {
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    int rc = 0;
+    pthread_mutex_lock(&p->lock);
+    while (p->queued + p->running > 0) {
+        if (timeout_ms < 0) {
+            pthread_cond_wait(&p->idle, &p->lock);
+        } else if (timeout_ms == 0 ||
+                   pthread_cond_timedwait(&p->idle, &p->lock, &deadline) == ETIMEDOUT) {
+            rc = (p->queued + p->running > 0) ? -ETIMEDOUT : 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+void mcpd_pool_free(struct mcpd_pool *p)
+{
+    if (!p) {
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->n_threads; i++) {
+        pthread_join(p->threads[i], NULL);
+    }
+    free(p->threads);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->idle);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}

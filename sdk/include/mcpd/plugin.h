@@ -1,0 +1,284 @@
+/*
+ * mcpd plugin SDK, ABI major 1.
+ *
+ * This is the only header a plugin includes. It depends on nothing but the C standard library:
+ * no Jansson, libmicrohttpd or GnuTLS types cross this boundary. JSON travels as UTF-8 text
+ * (pointer + length); the host parses and copies whatever a plugin hands it.
+ *
+ * A plugin is a shared object that exports exactly one symbol, mcpd_plugin_entry_v1(). The name
+ * carries the ABI major, so a host built for another major simply does not find it.
+ *
+ * Rules that hold for every function here:
+ *   - Ownership. Strings and buffers passed *to* the host are borrowed for the duration of the
+ *     call: the host copies what it keeps. Strings the host passes *to* the plugin are borrowed
+ *     and valid only as long as each function says. Nothing is ever freed across the boundary.
+ *   - Errors. Functions return 0 on success or a negative errno value (-EINVAL, -ENOMEM,
+ *     -EEXIST, -EPERM, -ECANCELED, ...). They never abort the process.
+ *   - Growth. Every struct starts with struct_size and only ever grows at the end. The host
+ *     checks sizes and the minor version before it reads a field; a plugin checks the host
+ *     table with MCPD_API_HAS() before it calls a function added after minor 0.
+ *   - Threads. init() and fini() run on the host's control thread. Handlers (tools, resource
+ *     reads, prompts, completions) run on worker threads, concurrently unless a registration
+ *     leaves out MCPD_THREADSAFE, in which case the host serialises that plugin's handlers.
+ *   - Lifetime. Two generations of one plugin may be loaded at once during a reload, so keep
+ *     mutable state in *state_out, not in globals. After fini() returns no plugin thread or
+ *     timer may remain: the host dlcloses the code next.
+ */
+#ifndef MCPD_PLUGIN_H
+#define MCPD_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MCPD_ABI_MAJOR 1
+#define MCPD_ABI_MINOR 0
+
+/* The one symbol a plugin exports (the name changes with the major). */
+#define MCPD_ENTRY_SYMBOL "mcpd_plugin_entry_v1"
+
+#if defined(__GNUC__)
+#define MCPD_EXPORT __attribute__((visibility("default")))
+#define MCPD_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define MCPD_EXPORT
+#define MCPD_PRINTF(fmt, args)
+#endif
+
+/* Opaque, host-owned handles. */
+typedef struct mcpd_host mcpd_host; /* one per loaded plugin; valid from init() to fini() */
+typedef struct mcpd_call mcpd_call; /* one per handler invocation; valid until the handler returns */
+
+/* Log levels, RFC 5424 order as MCP uses them (notifications/message). */
+enum mcpd_log_level {
+    MCPD_LOG_DEBUG = 0,
+    MCPD_LOG_INFO = 1,
+    MCPD_LOG_NOTICE = 2,
+    MCPD_LOG_WARNING = 3,
+    MCPD_LOG_ERROR = 4,
+    MCPD_LOG_CRITICAL = 5,
+    MCPD_LOG_ALERT = 6,
+    MCPD_LOG_EMERGENCY = 7,
+};
+
+/* Registration flags. */
+enum mcpd_flags {
+    /* The handler may run on several worker threads at once. Without it the host runs this
+     * plugin's handlers one at a time. */
+    MCPD_THREADSAFE = 1u << 0,
+};
+
+/* Prompt message roles (mcpd_host_api.message_role). */
+enum mcpd_role {
+    MCPD_ROLE_USER = 0,
+    MCPD_ROLE_ASSISTANT = 1,
+};
+
+/*
+ * Handlers. plugin_state is what init() stored in *state_out; data is the registration's
+ * user pointer. JSON arguments are borrowed, UTF-8, valid until the handler returns, and already
+ * validated against the tool's inputSchema. Return 0 when the result was built on `call`
+ * (which may itself be an error result), or a negative errno for an unexpected failure: the
+ * host then answers with an error result that names the failure.
+ */
+typedef int (*mcpd_tool_fn)(void *plugin_state, void *data, mcpd_call *call, const char *args_json,
+                            size_t args_len);
+
+/* Reads one resource. `uri` is the concrete URI asked for (borrowed). Add contents with
+ * resource_text()/resource_blob(); return -ENOENT when the URI names nothing. */
+typedef int (*mcpd_read_fn)(void *plugin_state, void *data, mcpd_call *call, const char *uri);
+
+/* Lists the concrete resources a template currently stands for, with resource_entry(). */
+typedef int (*mcpd_list_fn)(void *plugin_state, void *data, mcpd_call *call);
+
+/* Renders a prompt. args_json is a JSON object of string values (borrowed). Build messages with
+ * message_role() and the content_* functions. Return -EINVAL for bad arguments. */
+typedef int (*mcpd_prompt_fn)(void *plugin_state, void *data, mcpd_call *call, const char *args_json,
+                              size_t args_len);
+
+/* Completes argument `arg_name` whose partial value is `value`; context_json is a JSON object
+ * of the other arguments already chosen (may be "{}"). Offer values with completion_value(). */
+typedef int (*mcpd_complete_fn)(void *plugin_state, void *data, mcpd_call *call,
+                                const char *arg_name, const char *value, const char *context_json,
+                                size_t context_len);
+
+/* A tool. Strings are borrowed during register_tool(); the host copies them. */
+typedef struct mcpd_tool {
+    uint32_t struct_size; /* sizeof(mcpd_tool) as the plugin was compiled */
+    uint32_t flags;       /* MCPD_THREADSAFE */
+    const char *name;     /* required: 1-128 chars of [A-Za-z0-9_.-], unique in the server */
+    const char *title;    /* optional human-readable name */
+    const char *description;        /* required */
+    const char *input_schema_json;  /* JSON Schema object with "type":"object"; NULL = no args */
+    const char *output_schema_json; /* optional JSON Schema object for structuredContent */
+    const char *annotations_json;   /* optional: {"readOnlyHint":true,...} */
+    mcpd_tool_fn call;              /* required */
+    void *data;                     /* handed back to `call` */
+} mcpd_tool;
+
+/* A fixed resource with a known URI. */
+typedef struct mcpd_resource {
+    uint32_t struct_size;
+    uint32_t flags;
+    const char *uri;  /* required, absolute URI */
+    const char *name; /* required */
+    const char *title;
+    const char *description;
+    const char *mime_type;
+    mcpd_read_fn read; /* required */
+    void *data;
+} mcpd_resource;
+
+/* A family of resources described by an RFC 6570 level-1 URI template ("spec://{name}/{doc}"). */
+typedef struct mcpd_resource_template {
+    uint32_t struct_size;
+    uint32_t flags;
+    const char *uri_template; /* required; {var} expressions only */
+    const char *name;         /* required */
+    const char *title;
+    const char *description;
+    const char *mime_type;
+    mcpd_read_fn read;         /* required: called for any URI the template matches */
+    mcpd_list_fn list;         /* optional: lists the concrete resources for resources/list */
+    mcpd_complete_fn complete; /* optional: completes template variables */
+    void *data;
+} mcpd_resource_template;
+
+/* A prompt. arguments_json is a JSON array: [{"name":"x","description":"...","required":true}]. */
+typedef struct mcpd_prompt {
+    uint32_t struct_size;
+    uint32_t flags;
+    const char *name; /* required, unique in the server */
+    const char *title;
+    const char *description;
+    const char *arguments_json; /* optional */
+    mcpd_prompt_fn get;         /* required */
+    mcpd_complete_fn complete;  /* optional: completes argument values */
+    void *data;
+} mcpd_prompt;
+
+/*
+ * Services the host lends a plugin, valid from init() until fini() returns.
+ * "init only" = may be called only inside init(); -EPERM otherwise.
+ * "handler" = may be called only with the handler's own call, until the handler returns.
+ */
+typedef struct mcpd_host_api {
+    uint32_t struct_size;
+    uint16_t abi_major;
+    uint16_t abi_minor;
+
+    /* --- plugin-wide: any thread --- */
+
+    /* Server log line (stderr or the log file, never the protocol stream). */
+    void (*log)(mcpd_host *host, int level, const char *fmt, ...) MCPD_PRINTF(3, 4);
+
+    /* The value of `key` in this plugin's [plugin NAME] section: the index-th occurrence when the
+     * key repeats (index 0 = first). NULL if absent. Borrowed until fini() returns. */
+    const char *(*config_get)(mcpd_host *host, const char *key, unsigned index);
+
+    /* Host facts by name: "config_dir" (directory of mcp.ini, absolute), "plugin_name",
+     * "plugin_path", "server_name", "server_version". NULL if unknown. Borrowed until fini(). */
+    const char *(*host_info)(mcpd_host *host, const char *what);
+
+    /* --- registration: init only; -EEXIST on a duplicate name, -EINVAL on bad input --- */
+    int (*register_tool)(mcpd_host *host, const mcpd_tool *tool);
+    int (*register_resource)(mcpd_host *host, const mcpd_resource *resource);
+    int (*register_resource_template)(mcpd_host *host, const mcpd_resource_template *tmpl);
+    int (*register_prompt)(mcpd_host *host, const mcpd_prompt *prompt);
+
+    /* --- results: handler --- */
+
+    /* Append content blocks (tool results, prompt messages). Text is UTF-8; image and audio
+     * take raw bytes, which the host base64-encodes. */
+    int (*content_text)(mcpd_call *call, const char *text, size_t len);
+    int (*content_image)(mcpd_call *call, const void *bytes, size_t len, const char *mime_type);
+    int (*content_audio)(mcpd_call *call, const void *bytes, size_t len, const char *mime_type);
+    /* An embedded resource: text when mime_type is textual and `binary` is 0, else a blob. */
+    int (*content_resource)(mcpd_call *call, const char *uri, const char *mime_type,
+                            const void *bytes, size_t len, int binary);
+    int (*content_resource_link)(mcpd_call *call, const char *uri, const char *name,
+                                 const char *mime_type, const char *description);
+    /* Any content block as JSON (an object with "type"); the host checks and copies it. */
+    int (*content_json)(mcpd_call *call, const char *json, size_t len);
+
+    /* Tool structuredContent (a JSON object); checked against the outputSchema. */
+    int (*structured)(mcpd_call *call, const char *json, size_t len);
+    /* Marks the tool result isError:true and appends `message` as text content. */
+    int (*error)(mcpd_call *call, const char *message);
+
+    /* Prompt results: the role of the content blocks appended next; and the description. */
+    int (*message_role)(mcpd_call *call, int role);
+    int (*prompt_description)(mcpd_call *call, const char *description);
+
+    /* Resource read results. */
+    int (*resource_text)(mcpd_call *call, const char *uri, const char *mime_type, const char *text,
+                         size_t len);
+    int (*resource_blob)(mcpd_call *call, const char *uri, const char *mime_type,
+                         const void *bytes, size_t len);
+    /* resources/list entries from a template's list(). */
+    int (*resource_entry)(mcpd_call *call, const char *uri, const char *name,
+                          const char *mime_type, const char *description);
+
+    /* Completion values (at most 100 are sent; the host reports total and hasMore). */
+    int (*completion_value)(mcpd_call *call, const char *value);
+
+    /* --- call services: handler, or any thread the handler started, until it returns --- */
+
+    /* Progress toward `total` (0 = unknown). Sent only if the client asked for progress;
+     * `progress` must grow on every call (-EINVAL otherwise). -ECANCELED once cancelled. */
+    int (*progress)(mcpd_call *call, double progress, double total, const char *message);
+    /* A client-visible log message (notifications/message), filtered by the client's level. */
+    int (*client_log)(mcpd_call *call, int level, const char *logger, const char *message);
+    /* Nonzero once the client cancelled the request or the server is shutting down. */
+    int (*cancelled)(const mcpd_call *call);
+    /* Sleeps up to `ms` milliseconds; returns early with -ECANCELED on cancellation. */
+    int (*sleep_ms)(mcpd_call *call, unsigned ms);
+    /* The JSON id of the request being served, e.g. "7" or "\"abc\"" (borrowed, handler). */
+    const char *(*request_id)(const mcpd_call *call);
+
+    /* --- notifications: any thread, from init() until fini() starts --- */
+
+    /* Tells subscribed clients that the resource at `uri` changed (notifications/resources/
+     * updated). Returns 0 even when nobody is subscribed. */
+    int (*resource_updated)(mcpd_host *host, const char *uri);
+} mcpd_host_api;
+
+/* True when the host table has `field` (added after minor 0). */
+#define MCPD_API_HAS(api, field)                                                                   \
+    ((api)->struct_size >= offsetof(mcpd_host_api, field) + sizeof((api)->field) &&               \
+     (api)->field != NULL)
+
+/* What mcpd_plugin_entry_v1() returns: a static, const descriptor. */
+typedef struct mcpd_plugin {
+    uint32_t struct_size; /* sizeof(mcpd_plugin) */
+    uint16_t abi_major;   /* MCPD_ABI_MAJOR */
+    uint16_t abi_minor;   /* MCPD_ABI_MINOR the plugin was built against */
+    const char *name;     /* short name, e.g. "spec-validate" */
+    const char *version;  /* the plugin's own version, e.g. "1.2.0" */
+    const char *description;
+    /* Registers tools, resources and prompts with `api`. Store private state in *state_out.
+     * Return 0, or a negative errno: the host then rolls back every registration and reports
+     * the plugin as failed. Control thread. */
+    int (*init)(const mcpd_host_api *api, mcpd_host *host, void **state_out);
+    /* Frees the state. No handler is running or will run. Control thread. May be NULL. */
+    void (*fini)(void *plugin_state);
+} mcpd_plugin;
+
+/* Fills the version header of an mcpd_plugin initializer. */
+#define MCPD_PLUGIN_HEADER                                                                         \
+    .struct_size = sizeof(mcpd_plugin), .abi_major = MCPD_ABI_MAJOR, .abi_minor = MCPD_ABI_MINOR
+
+/* Fills struct_size of a registration struct: MCPD_STRUCT(mcpd_tool), ... */
+#define MCPD_STRUCT(type) .struct_size = sizeof(type)
+
+/* The entry point every plugin defines. */
+MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MCPD_PLUGIN_H */
