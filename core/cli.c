@@ -1,0 +1,245 @@
+/*
+ * The command line. A hand-written loop over argv (no getopt state, so it may run any number of
+ * times): long options only, "--key value" or "--key=value", plus -h and -V. Values are checked
+ * for shape here so an error names the flag; mcpd_config_load() validates them again with the
+ * same rules when it applies them on top of mcp.ini and the environment.
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum vcheck {
+    V_NONE,      /* a flag: takes no value */
+    V_ANY,       /* any non-empty value */
+    V_PORT,      /* 1-65535 */
+    V_TRANSPORT, /* stdio | http-stream */
+    V_LEVEL,     /* debug | info | warning | error */
+    V_FORMAT,    /* text | json */
+};
+
+struct option {
+    const char *name; /* without the leading "--" */
+    enum vcheck check;
+    size_t off; /* into struct mcpd_cli: a const char * for valued options, an int for flags */
+};
+
+#define CLI(field)    offsetof(struct mcpd_cli, field)
+#define CLI_OV(field) (offsetof(struct mcpd_cli, ov) + offsetof(struct mcpd_overrides, field))
+
+static const struct option options[] = {
+    {"config", V_ANY, CLI(config_path)},
+    {"transport", V_TRANSPORT, CLI_OV(transport)},
+    {"host", V_ANY, CLI_OV(host)},
+    {"port", V_PORT, CLI_OV(port)},
+    {"ssl-keyfile", V_ANY, CLI_OV(ssl_keyfile)},
+    {"ssl-certfile", V_ANY, CLI_OV(ssl_certfile)},
+    {"log-level", V_LEVEL, CLI_OV(log_level)},
+    {"log-format", V_FORMAT, CLI_OV(log_format)},
+    {"log-file", V_ANY, CLI_OV(log_file)},
+    {"check-config", V_NONE, CLI(check_config)},
+    {"version", V_NONE, CLI(version)},
+    {"help", V_NONE, CLI(help)},
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
+}
+
+static int one_of(const char *v, const char *const *words)
+{
+    for (; *words; words++) {
+        if (strcasecmp(v, *words) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_port(const char *v)
+{
+    long n = 0;
+    if (!isdigit((unsigned char)*v) && *v != '+') {
+        return 0;
+    }
+    if (*v == '+') {
+        v++;
+    }
+    if (!*v) {
+        return 0;
+    }
+    for (; *v; v++) {
+        if (!isdigit((unsigned char)*v)) {
+            return 0;
+        }
+        n = n * 10 + (*v - '0');
+        if (n > 65535) {
+            return 0;
+        }
+    }
+    return n >= 1;
+}
+
+/* Checks the shape of a value; the messages match the ones mcpd_config_load() gives. */
+static int check_value(const struct option *o, const char *v, char *err, size_t errlen)
+{
+    static const char *const transports[] = {"stdio", "http-stream", NULL};
+    static const char *const levels[] = {"debug", "info", "warning", "warn", "error", NULL};
+    static const char *const formats[] = {"text", "json", NULL};
+
+    if (!*v) {
+        return fail(err, errlen, "--%s: the value is empty", o->name);
+    }
+    switch (o->check) {
+    case V_PORT:
+        if (!is_port(v)) {
+            return fail(err, errlen, "--%s: \"%.80s\" is not a port (1-65535)", o->name, v);
+        }
+        break;
+    case V_TRANSPORT:
+        if (!one_of(v, transports)) {
+            return fail(err, errlen, "--%s: \"%.80s\" is not a transport (stdio | http-stream)",
+                        o->name, v);
+        }
+        break;
+    case V_LEVEL:
+        if (!one_of(v, levels)) {
+            return fail(err, errlen,
+                        "--%s: \"%.80s\" is not a log level (debug | info | warning | error)",
+                        o->name, v);
+        }
+        break;
+    case V_FORMAT:
+        if (!one_of(v, formats)) {
+            return fail(err, errlen, "--%s: \"%.80s\" is not a log format (text | json)", o->name,
+                        v);
+        }
+        break;
+    case V_NONE:
+    case V_ANY:
+        break;
+    }
+    return 0;
+}
+
+static const struct option *find_option(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+int mcpd_cli_parse(int argc, char **argv, struct mcpd_cli *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (err && errlen > 0) {
+        err[0] = '\0';
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0) {
+            out->help = 1;
+            continue;
+        }
+        if (strcmp(arg, "-V") == 0) {
+            out->version = 1;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            if (i + 1 < argc) {
+                return fail(err, errlen, "unexpected argument \"%.80s\" (mcpd takes no arguments)",
+                            argv[i + 1]);
+            }
+            break;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            if (arg[0] == '-' && arg[1]) {
+                return fail(err, errlen, "unknown option \"%.80s\" (see --help)", arg);
+            }
+            return fail(err, errlen, "unexpected argument \"%.80s\" (mcpd takes no arguments)",
+                        arg);
+        }
+
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct option *o = find_option(name, nlen);
+        if (!o) {
+            return fail(err, errlen, "unknown option \"--%.*s\" (see --help)",
+                        (int)(nlen > 80 ? 80 : nlen), name);
+        }
+        if (o->check == V_NONE) {
+            if (eq) {
+                return fail(err, errlen, "--%s takes no value", o->name);
+            }
+            *(int *)((char *)out + o->off) = 1;
+            continue;
+        }
+        const char *v;
+        if (eq) {
+            v = eq + 1;
+        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+            v = argv[++i];
+        } else {
+            return fail(err, errlen, "--%s needs a value", o->name);
+        }
+        int rc = check_value(o, v, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        *(const char **)((char *)out + o->off) = v;
+    }
+    return 0;
+}
+
+void mcpd_cli_usage(FILE *to, const char *argv0)
+{
+    fprintf(to,
+            "Usage: %s [OPTION]...\n"
+            "MCP server that hosts tool plugins (spec-driven development).\n"
+            "\n"
+            "Options (\"--key value\" or \"--key=value\"):\n"
+            "  --config FILE          read FILE instead of the built-in default mcp.ini\n"
+            "  --transport T          stdio | http-stream           ([server] transport)\n"
+            "  --host H               address to listen on (http)   ([server] host)\n"
+            "  --port P               port to listen on, 1-65535    ([server] port)\n"
+            "  --ssl-keyfile K        TLS private key (PEM)         ([server] ssl_keyfile)\n"
+            "  --ssl-certfile C       TLS certificate chain (PEM)   ([server] ssl_certfile)\n"
+            "  --log-level L          debug | info | warning | error ([log] level)\n"
+            "  --log-format F         text | json                   ([log] format)\n"
+            "  --log-file FILE        log to FILE instead of stderr ([log] file)\n"
+            "  --check-config         validate the configuration and plugins, then exit\n"
+            "  -V, --version          print the version and exit\n"
+            "  -h, --help             print this help and exit\n"
+            "\n"
+            "Environment:\n"
+            "  MCP_LOG_LEVEL          like --log-level\n"
+            "  MCP_SERVER_HOST        like --host\n"
+            "  MCP_SERVER_PORT        like --port\n"
+            "  MCP_LOG_FILE           like --log-file\n"
+            "  (an empty variable counts as unset)\n"
+            "\n"
+            "Precedence: command line > environment > mcp.ini > built-in defaults.\n"
+            "Relative paths given here or in the environment resolve against the current\n"
+            "directory; those in mcp.ini resolve against the directory of mcp.ini.\n"
+            "Every mcp.ini key is described in mcp.example.ini and docs/configuration.md.\n",
+            argv0 && *argv0 ? argv0 : "mcpd");
+}
