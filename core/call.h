@@ -106,6 +106,13 @@ int mcpd_call_client_log(mcpd_call *call, int level, const char *logger, const c
 int mcpd_call_cancelled(const mcpd_call *call);
 int mcpd_call_sleep_ms(mcpd_call *call, unsigned ms);
 const char *mcpd_call_request_id(const mcpd_call *call);
+int mcpd_call_arg_type(mcpd_call *call, const char *pointer);
+const char *mcpd_call_arg_string(mcpd_call *call, const char *pointer, size_t *len);
+int mcpd_call_arg_int(mcpd_call *call, const char *pointer, int64_t *out);
+int mcpd_call_arg_number(mcpd_call *call, const char *pointer, double *out);
+int mcpd_call_arg_bool(mcpd_call *call, const char *pointer, int *out);
+size_t mcpd_call_arg_count(mcpd_call *call, const char *pointer);
+const char *mcpd_call_arg_key(mcpd_call *call, const char *pointer, size_t index);
 
 /* Sends a notifications/message to `s` if `level` passes its threshold (any thread). */
 int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,

@@ -26,16 +26,21 @@ static int server_level(int level)
     return MCPD_L_ERROR;
 }
 
-static void host_log(mcpd_host *h, int level, const char *fmt, ...)
+static void host_vlog(mcpd_host *h, int level, const char *fmt, va_list ap)
 {
     if (!fmt) {
         return;
     }
     char component[80];
     snprintf(component, sizeof component, "plugin %s", h && h->conf ? h->conf->name : "?");
+    mcpd_vlog(server_level(level), component, fmt, ap);
+}
+
+static void host_log(mcpd_host *h, int level, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    mcpd_vlog(server_level(level), component, fmt, ap);
+    host_vlog(h, level, fmt, ap);
     va_end(ap);
 }
 
@@ -124,6 +129,7 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .abi_major = MCPD_ABI_MAJOR,
     .abi_minor = MCPD_ABI_MINOR,
     .log = host_log,
+    .vlog = host_vlog,
     .config_get = host_config_get,
     .host_info = host_info,
     .register_tool = host_register_tool,
@@ -149,5 +155,12 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .cancelled = mcpd_call_cancelled,
     .sleep_ms = mcpd_call_sleep_ms,
     .request_id = mcpd_call_request_id,
+    .arg_type = mcpd_call_arg_type,
+    .arg_string = mcpd_call_arg_string,
+    .arg_int = mcpd_call_arg_int,
+    .arg_number = mcpd_call_arg_number,
+    .arg_bool = mcpd_call_arg_bool,
+    .arg_count = mcpd_call_arg_count,
+    .arg_key = mcpd_call_arg_key,
     .resource_updated = host_resource_updated,
 };

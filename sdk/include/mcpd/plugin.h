@@ -14,12 +14,22 @@
  *     and valid only as long as each function says. Nothing is ever freed across the boundary.
  *   - Errors. Functions return 0 on success or a negative errno value (-EINVAL, -ENOMEM,
  *     -EEXIST, -EPERM, -ECANCELED, ...). They never abort the process.
- *   - Growth. Every struct starts with struct_size and only ever grows at the end. The host
- *     checks sizes and the minor version before it reads a field; a plugin checks the host
- *     table with MCPD_API_HAS() before it calls a function added after minor 0.
- *   - Threads. init() and fini() run on the host's control thread. Handlers (tools, resource
- *     reads, prompts, completions) run on worker threads, concurrently unless a registration
- *     leaves out MCPD_THREADSAFE, in which case the host serialises that plugin's handlers.
+ *   - Versions. Every struct starts with struct_size and only ever grows at the end. A
+ *     descriptor's abi_minor is the oldest host minor the plugin needs: the host refuses a
+ *     plugin whose abi_minor is newer than its own, and checks struct sizes before it reads a
+ *     field. MCPD_PLUGIN_HEADER claims the minor of the header you build with; a plugin that
+ *     wants to run on older hosts sets .abi_minor lower and tests MCPD_API_HAS() before calling
+ *     anything newer.
+ *   - Threads. init() and fini() run on the host's control thread, never on a worker.
+ *     Handlers (tools, resource reads and listings, prompts, completions) run on worker threads.
+ *     Handlers registered with MCPD_THREADSAFE may run concurrently with anything; the others
+ *     share one lock per plugin, so at most one of them runs at a time (they may still overlap
+ *     the plugin's threadsafe handlers).
+ *   - Handlers reach the host through the mcpd_host_api pointer init() received: keep it in
+ *     your state. What a handler returns maps to the answer: 0 = the result built on the call;
+ *     -ENOENT from a resource read = "resource not found" (-32002); -EINVAL from a prompt =
+ *     invalid params (-32602); any other negative errno = a tool error result / internal error
+ *     that names strerror().
  *   - Lifetime. Two generations of one plugin may be loaded at once during a reload, so keep
  *     mutable state in *state_out, not in globals. After fini() returns no plugin thread or
  *     timer may remain: the host dlcloses the code next.
@@ -27,6 +37,7 @@
 #ifndef MCPD_PLUGIN_H
 #define MCPD_PLUGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +80,17 @@ enum mcpd_flags {
     /* The handler may run on several worker threads at once. Without it the host runs this
      * plugin's handlers one at a time. */
     MCPD_THREADSAFE = 1u << 0,
+};
+
+/* Value types reported by mcpd_host_api.arg_type(). */
+enum mcpd_json_type {
+    MCPD_JSON_NULL = 0,
+    MCPD_JSON_BOOL = 1,
+    MCPD_JSON_INT = 2,
+    MCPD_JSON_NUMBER = 3, /* a non-integer number */
+    MCPD_JSON_STRING = 4,
+    MCPD_JSON_ARRAY = 5,
+    MCPD_JSON_OBJECT = 6,
 };
 
 /* Prompt message roles (mcpd_host_api.message_role). */
@@ -174,6 +196,8 @@ typedef struct mcpd_host_api {
 
     /* Server log line (stderr or the log file, never the protocol stream). */
     void (*log)(mcpd_host *host, int level, const char *fmt, ...) MCPD_PRINTF(3, 4);
+    /* The same with a va_list, for plugins that wrap logging. */
+    void (*vlog)(mcpd_host *host, int level, const char *fmt, va_list ap) MCPD_PRINTF(3, 0);
 
     /* The value of `key` in this plugin's [plugin NAME] section: the index-th occurrence when the
      * key repeats (index 0 = first). NULL if absent. Borrowed until fini() returns. */
@@ -183,7 +207,10 @@ typedef struct mcpd_host_api {
      * "plugin_path", "server_name", "server_version". NULL if unknown. Borrowed until fini(). */
     const char *(*host_info)(mcpd_host *host, const char *what);
 
-    /* --- registration: init only; -EEXIST on a duplicate name, -EINVAL on bad input --- */
+    /* --- registration: init only (-EPERM elsewhere). -EEXIST when the name (tools, prompts),
+     * URI (resources) or URI template is taken, by this plugin or one loaded before it;
+     * -EINVAL on bad input, with the reason in the server log. If init() fails, everything the
+     * plugin registered is dropped and fini() is not called: free your state before failing. */
     int (*register_tool)(mcpd_host *host, const mcpd_tool *tool);
     int (*register_resource)(mcpd_host *host, const mcpd_resource *resource);
     int (*register_resource_template)(mcpd_host *host, const mcpd_resource_template *tmpl);
@@ -196,7 +223,8 @@ typedef struct mcpd_host_api {
     int (*content_text)(mcpd_call *call, const char *text, size_t len);
     int (*content_image)(mcpd_call *call, const void *bytes, size_t len, const char *mime_type);
     int (*content_audio)(mcpd_call *call, const void *bytes, size_t len, const char *mime_type);
-    /* An embedded resource: text when mime_type is textual and `binary` is 0, else a blob. */
+    /* An embedded resource: `bytes` as UTF-8 text when `binary` is 0 (-EINVAL if they are not
+     * valid UTF-8), else base64-encoded as a blob. */
     int (*content_resource)(mcpd_call *call, const char *uri, const char *mime_type,
                             const void *bytes, size_t len, int binary);
     int (*content_resource_link)(mcpd_call *call, const char *uri, const char *name,
@@ -204,7 +232,9 @@ typedef struct mcpd_host_api {
     /* Any content block as JSON (an object with "type"); the host checks and copies it. */
     int (*content_json)(mcpd_call *call, const char *json, size_t len);
 
-    /* Tool structuredContent (a JSON object); checked against the outputSchema. */
+    /* Tool structuredContent (a JSON object; a second call replaces the first). It is checked
+     * against the outputSchema when the handler returns: a mismatch turns the result into an
+     * error result. When the tool adds no content, the host adds the JSON as a text block. */
     int (*structured)(mcpd_call *call, const char *json, size_t len);
     /* Marks the tool result isError:true and appends `message` as text content. */
     int (*error)(mcpd_call *call, const char *message);
@@ -227,10 +257,12 @@ typedef struct mcpd_host_api {
 
     /* --- call services: handler, or any thread the handler started, until it returns --- */
 
-    /* Progress toward `total` (0 = unknown). Sent only if the client asked for progress;
-     * `progress` must grow on every call (-EINVAL otherwise). -ECANCELED once cancelled. */
+    /* Progress toward `total` (0 = unknown). Returns 0 without sending anything when the client
+     * asked for no progress; otherwise `progress` must grow on every call (-EINVAL if not).
+     * -ECANCELED once the call is cancelled. */
     int (*progress)(mcpd_call *call, double progress, double total, const char *message);
-    /* A client-visible log message (notifications/message), filtered by the client's level. */
+    /* A client-visible log message (notifications/message). Returns 0 also when the message is
+     * below the level the client asked for (logging/setLevel) and so is not sent. */
     int (*client_log)(mcpd_call *call, int level, const char *logger, const char *message);
     /* Nonzero once the client cancelled the request or the server is shutting down. */
     int (*cancelled)(const mcpd_call *call);
@@ -238,6 +270,25 @@ typedef struct mcpd_host_api {
     int (*sleep_ms)(mcpd_call *call, unsigned ms);
     /* The JSON id of the request being served, e.g. "7" or "\"abc\"" (borrowed, handler). */
     const char *(*request_id)(const mcpd_call *call);
+
+    /* --- arguments: handler (tools and prompts) ---
+     * The host has parsed and validated the arguments already; these read them without a JSON
+     * library. `pointer` is an RFC 6901 JSON Pointer into the arguments object: "" is the whole
+     * object, "/name" a member, "/tasks/0/id" a nested value. */
+
+    /* enum mcpd_json_type of the value, or -ENOENT when there is none. */
+    int (*arg_type)(mcpd_call *call, const char *pointer);
+    /* The string at `pointer` (UTF-8, NUL-terminated; *len gets its length if len is not
+     * NULL), or NULL when absent or not a string. Borrowed until the handler returns. */
+    const char *(*arg_string)(mcpd_call *call, const char *pointer, size_t *len);
+    /* Integer / number / boolean at `pointer`: 0, -ENOENT (absent) or -EINVAL (other type). */
+    int (*arg_int)(mcpd_call *call, const char *pointer, int64_t *out);
+    int (*arg_number)(mcpd_call *call, const char *pointer, double *out);
+    int (*arg_bool)(mcpd_call *call, const char *pointer, int *out);
+    /* Elements of an array or members of an object at `pointer`; 0 for anything else. */
+    size_t (*arg_count)(mcpd_call *call, const char *pointer);
+    /* The name of the index-th member of the object at `pointer` (borrowed), or NULL. */
+    const char *(*arg_key)(mcpd_call *call, const char *pointer, size_t index);
 
     /* --- notifications: any thread, from init() until fini() starts --- */
 
@@ -256,8 +307,8 @@ typedef struct mcpd_plugin {
     uint32_t struct_size; /* sizeof(mcpd_plugin) */
     uint16_t abi_major;   /* MCPD_ABI_MAJOR */
     uint16_t abi_minor;   /* MCPD_ABI_MINOR the plugin was built against */
-    const char *name;     /* short name, e.g. "spec-validate" */
-    const char *version;  /* the plugin's own version, e.g. "1.2.0" */
+    const char *name;     /* required: short name, e.g. "spec-validate" */
+    const char *version;  /* required: the plugin's own version, e.g. "1.2.0" */
     const char *description;
     /* Registers tools, resources and prompts with `api`. Store private state in *state_out.
      * Return 0, or a negative errno: the host then rolls back every registration and reports
