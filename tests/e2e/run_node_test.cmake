@@ -1,0 +1,23 @@
+# Runs one node:test script with the Node 22 that `npm ci` installs into tests/e2e/node_modules
+# (the npm package "node", pinned in package-lock.json). Used by ctest as
+#   cmake -DE2E_DIR=<tests/e2e> -DSCRIPT=<file.test.mjs> -P run_node_test.cmake
+# A missing node_modules is a FAILURE with instructions, never a silent skip.
+if(NOT E2E_DIR OR NOT SCRIPT)
+  message(FATAL_ERROR "usage: cmake -DE2E_DIR=dir -DSCRIPT=file -P run_node_test.cmake")
+endif()
+
+set(node "${E2E_DIR}/node_modules/node/bin/node")
+set(sdk "${E2E_DIR}/node_modules/@modelcontextprotocol/sdk/package.json")
+if(NOT EXISTS "${node}" OR NOT EXISTS "${sdk}")
+  message(FATAL_ERROR
+    "e2e: the pinned Node 22 and MCP SDK are not installed (${node} or ${sdk} missing).\n"
+    "Run `npm ci` in ${E2E_DIR} (needs npm and network access once), then rerun ctest.")
+endif()
+
+execute_process(
+  COMMAND "${node}" --test --test-reporter=spec "${SCRIPT}"
+  WORKING_DIRECTORY "${E2E_DIR}"
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "e2e: ${SCRIPT} failed (${rc})")
+endif()
