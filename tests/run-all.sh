@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command (README "Test"): installs what is missing, builds mcpd and its plugins with
+# AddressSanitizer + UndefinedBehaviorSanitizer, and runs every test with ctest. Works as root on
+# a fresh Debian 12; on a prepared machine it skips the installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(build-essential cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev
+              libinih-dev libcmocka-dev nodejs npm ca-certificates)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "== node test clients (npm ci from the committed lock file)"
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+BUILD=${BUILD_DIR:-build-asan}
+echo "== build ($BUILD, ASan+UBSan, -Werror)"
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DMCPD_SANITIZE=ON -DMCPD_WERROR=ON >/dev/null
+cmake --build "$BUILD" -j"$(nproc)"
+
+echo "== tests"
+ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 600
