@@ -192,6 +192,19 @@ describe('mcpd over stdio with the TypeScript SDK v1 client', () => {
     }
   });
 
+  check('tools/call inspect: the plugin reads arguments through the host accessors', async () => {
+    const args = { s: 'héllo', i: 42, n: 2.5, b: true, list: ['x', 'y'], obj: { 'a/b': 'deep' } };
+    const r = await call('inspect', args);
+    assert.notEqual(r.isError, true, textOf(r));
+    assert.deepEqual(r.structuredContent, {
+      s: 'héllo', s_len: 6, i_rc: 0, i: 42, n_rc: 0, n_x1000: 2500, b_rc: 0, b: true,
+      list_count: 2, list_1: 'y', nested: 'deep', obj_key_0: 'a/b',
+      // "", /s, /i, /n, /b, /list, /obj, /missing, /list/9, /s/x, "bad" (-2 = -ENOENT)
+      types: [6, 4, 2, 3, 1, 5, 6, -2, -2, -2, -2],
+      wrong_type_rc: -22,
+    });
+  });
+
   check('ping', async () => {
     assert.deepEqual(await client.ping(REQ), {});
   });

@@ -4,11 +4,11 @@
  * part of the default one.
  *
  * What it registers:
- *   tools      echo, add, all_content, fail, crash_soft, progress, slow, log, whoami, strict,
- *              serial (not MCPD_THREADSAFE), bad_structured, touch, selfcheck
- *   resources  test://static-text (text/plain), test://static-binary (image/png)
- *   template   test://items/{id} (ids 1..3, with list() and complete())
- *   prompt     greet {name (required), style} with complete() for style
+ *   tools      inspect (reads arguments through arg_*), echo, add, all_content, fail, crash_soft,
+ * progress, slow, log, whoami, strict, serial (not MCPD_THREADSAFE), bad_structured, touch,
+ * selfcheck resources  test://static-text (text/plain), test://static-binary (image/png) template
+ * test://items/{id} (ids 1..3, with list() and complete()) prompt     greet {name (required),
+ * style} with complete() for style
  *
  * Config keys of [plugin testkit]: greeting, root (repeatable; whoami reports them) and
  * fail_init = true, which makes init() fail after registering everything so the host's rollback
@@ -23,7 +23,9 @@
 #include <errno.h>
 #include <math.h>
 #include <mcpd/plugin.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,87 @@ static int text(const struct testkit *st, mcpd_call *call, const char *s)
 }
 
 /* --- tools -------------------------------------------------------------------------------- */
+
+/* inspect: reads its arguments only through the host's accessors (arg_*), never through
+ * args_json, and reports what it saw, so a test can compare with what it sent. */
+static void sb_int(struct sbuf *b, long long v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%lld", v);
+    sb_str(b, num);
+}
+
+static void vlog_wrapper(const struct testkit *st, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void vlog_wrapper(const struct testkit *st, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    st->api->vlog(st->host, level, fmt, ap);
+    va_end(ap);
+}
+
+static int tool_inspect(void *plugin_state, void *data, mcpd_call *call, const char *args,
+                        size_t len)
+{
+    const struct testkit *st = plugin_state;
+    const mcpd_host_api *api = st->api;
+    struct sbuf b;
+    size_t slen = 0;
+    int64_t i = 0;
+    double n = 0;
+    int flag = 0;
+    (void)data;
+    (void)args;
+    (void)len;
+
+    sb_init(&b);
+    const char *s = api->arg_string(call, "/s", &slen);
+    sb_str(&b, "{\"s\":");
+    sb_json_string(&b, s);
+    sb_str(&b, ",\"s_len\":");
+    sb_int(&b, (long long)slen);
+    sb_str(&b, ",\"i_rc\":");
+    sb_int(&b, api->arg_int(call, "/i", &i));
+    sb_str(&b, ",\"i\":");
+    sb_int(&b, (long long)i);
+    sb_str(&b, ",\"n_rc\":");
+    sb_int(&b, api->arg_number(call, "/n", &n));
+    char num[64];
+    snprintf(num, sizeof num, ",\"n_x1000\":%lld", (long long)llround(n * 1000));
+    sb_str(&b, num);
+    sb_str(&b, ",\"b_rc\":");
+    sb_int(&b, api->arg_bool(call, "/b", &flag));
+    sb_str(&b, ",\"b\":");
+    sb_str(&b, flag ? "true" : "false");
+    sb_str(&b, ",\"list_count\":");
+    sb_int(&b, (long long)api->arg_count(call, "/list"));
+    sb_str(&b, ",\"list_1\":");
+    sb_json_string(&b, api->arg_string(call, "/list/1", NULL));
+    sb_str(&b, ",\"nested\":");
+    sb_json_string(&b, api->arg_string(call, "/obj/a~1b", NULL));
+    sb_str(&b, ",\"obj_key_0\":");
+    sb_json_string(&b, api->arg_key(call, "/obj", 0));
+    sb_str(&b, ",\"types\":[");
+    static const char *const probes[] = {"",     "/s",       "/i",      "/n",   "/b", "/list",
+                                         "/obj", "/missing", "/list/9", "/s/x", "bad"};
+    for (size_t k = 0; k < sizeof probes / sizeof *probes; k++) {
+        sb_str(&b, k ? "," : "");
+        sb_int(&b, api->arg_type(call, probes[k]));
+    }
+    sb_str(&b, "],\"wrong_type_rc\":");
+    sb_int(&b, api->arg_int(call, "/s", &i));
+    sb_str(&b, "}");
+    int rc = sb_finish(&b);
+    if (rc == 0) {
+        vlog_wrapper(st, MCPD_LOG_DEBUG, "inspect: %zu argument bytes read through accessors",
+                     b.len);
+        rc = api->structured(call, b.p, b.len);
+    }
+    sb_free(&b);
+    return rc;
+}
 
 static int tool_echo(void *plugin_state, void *data, mcpd_call *call, const char *args,
                      size_t args_len)
@@ -791,6 +874,15 @@ static const char strict_input[] =
     "\"additionalProperties\":false}";
 
 static const mcpd_tool tools[] = {
+    {
+        MCPD_STRUCT(mcpd_tool),
+        .flags = MCPD_THREADSAFE,
+        .name = "inspect",
+        .description = "Reads its arguments with the host's arg_* accessors and reports them",
+        .input_schema_json = "{\"type\":\"object\"}",
+        .output_schema_json = "{\"type\":\"object\"}",
+        .call = tool_inspect,
+    },
     {
         MCPD_STRUCT(mcpd_tool),
         .flags = MCPD_THREADSAFE,
