@@ -1,5 +1,5 @@
 /* The command line: mcpd [--config FILE] [--transport stdio|http-stream] [--host H] [--port P]
- * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--check-config]
+ * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--log-file F] [--check-config]
  * [--version] [--help] */
 #ifndef MCPD_CORE_CLI_H
 #define MCPD_CORE_CLI_H

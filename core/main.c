@@ -6,15 +6,6 @@
  * SIGHUP reloads (a new generation, all or nothing); SIGTERM/SIGINT drain and exit; SIGUSR1 is
  * the stdio reader saying its input ended.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "cli.h"
 #include "config.h"
 #include "generation.h"
@@ -24,6 +15,15 @@
 #include "session.h"
 #include "transport_stdio.h"
 #include "worker_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 struct app {
     struct mcpd_cli cli;
@@ -76,6 +76,8 @@ static int check_config(const struct app *a)
 static void reload(const struct app *a)
 {
     char err[8192];
+    /* logrotate sends SIGHUP after moving the file: reopen first, whatever the config says. */
+    mcpd_log_reopen();
     struct mcpd_generation *old = mcpd_generation_acquire();
     log_info("reload", "SIGHUP: reloading %s",
              a->cli.config_path ? a->cli.config_path : "the embedded configuration");
@@ -88,11 +90,11 @@ static void reload(const struct app *a)
         return;
     }
     const struct mcpd_config *oc = old->config, *nc = g->config;
-    if (oc->transport != nc->transport || oc->port != nc->port ||
-        strcmp(oc->host, nc->host) != 0 || oc->workers != nc->workers ||
-        oc->max_message_bytes != nc->max_message_bytes) {
-        log_warn("reload", "transport, host, port, workers and max_message_bytes changes take "
-                           "effect at the next restart");
+    if (oc->transport != nc->transport || oc->port != nc->port || strcmp(oc->host, nc->host) != 0 ||
+        oc->workers != nc->workers || oc->max_message_bytes != nc->max_message_bytes ||
+        oc->max_inflight != nc->max_inflight) {
+        log_warn("reload", "transport, host, port, workers, max_inflight and max_message_bytes "
+                           "changes take effect at the next restart");
     }
     apply_logging(nc);
     log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)",
