@@ -363,10 +363,8 @@ static void run_list(void *arg)
             log_warn("resources", "listing %s failed: %s", t->uri_template, strerror(-rc));
         }
     }
-    struct rq r = {.gen = c->gen, .params = json_object_get(c->msg, "params")};
-    json_t *cursor = json_object_get(r.params, "cursor");
-    char *after = (char *)json_string_value(json_object_get(c->msg, "_after"));
-    (void)cursor;
+    struct rq r = {.gen = c->gen};
+    const char *after = json_string_value(json_object_get(c->msg, "_after"));
     json_t *page = resource_page(g, c->entries, after, page_size(&r));
     finish(c, page ? mcpd_jsonrpc_result(c->id, page)
                    : mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, "Internal error: out of memory",
