@@ -1,0 +1,206 @@
+/*
+ * Fuzz target for the protocol engine: any bytes as one stdio frame must produce a well-formed
+ * answer (or none) and never crash, leak or trip a sanitizer.
+ *
+ * Built two ways: with clang -fsanitize=fuzzer it is a libFuzzer target
+ * (LLVMFuzzerTestOneInput); otherwise main() below replays the seed corpus and then a bounded,
+ * deterministic stream of mutations of it (ctest runs that under ASan+UBSan).
+ */
+#include "config.h"
+#include "generation.h"
+#include "jsonrpc.h"
+#include "protocol.h"
+#include "session.h"
+#include "worker_pool.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every message the engine sends must be valid JSON-RPC; count them so the replay can report. */
+struct check_out {
+    struct mcpd_out base;
+    unsigned long sent;
+};
+
+static int check_send(struct mcpd_out *o, json_t *msg)
+{
+    struct check_out *c = (struct check_out *)o;
+    json_t *one = json_is_array(msg) ? json_array_get(msg, 0) : msg;
+    if (!json_is_object(one) || !json_is_string(json_object_get(one, "jsonrpc"))) {
+        fprintf(stderr, "engine sent a malformed message\n");
+        abort();
+    }
+    __atomic_add_fetch(&c->sent, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static struct check_out out = {.base = {.send = check_send, .refs = 1}};
+static struct mcpd_pool *pool;
+static struct mcpd_session *session;
+
+static const char init_msg[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+    "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"fuzz\",\"version\":\"0\"}}}";
+
+static int setup(void)
+{
+    char err[4096];
+    const char *ini = "[server]\nplugin_dir = " MCPD_TEST_PLUGIN_DIR "\n"
+                      "[limits]\nmax_depth = 32\npage_size = 3\n"
+                      "[plugin testkit]\npath = testkit.so\n";
+    struct mcpd_config *cfg =
+        mcpd_config_load_string(ini, "fuzz.ini", "/tmp", NULL, NULL, err, sizeof err);
+    struct mcpd_generation *g = cfg ? mcpd_generation_build(cfg, err, sizeof err) : NULL;
+    if (!g) {
+        fprintf(stderr, "fuzz setup: %s\n", err);
+        return -EINVAL;
+    }
+    mcpd_generation_install(g);
+    pool = mcpd_pool_new(2, 1024);
+    session = mcpd_session_new(&out.base, pool, 64, "fuzz");
+    /* 2025-03-26 so batches are in play too. */
+    mcpd_protocol_handle(session, init_msg, sizeof init_msg - 1, &out.base);
+    return pool && session ? 0 : -ENOMEM;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int ready;
+    if (!ready) {
+        if (setup() != 0) {
+            abort();
+        }
+        ready = 1;
+    }
+    mcpd_protocol_handle(session, (const char *)data, size, &out.base);
+    /* Tool calls finish on the pool; wait so each input is judged on its own. Slow tools are
+     * bounded by the plugin's own argument limits. */
+    mcpd_pool_wait_idle(pool, 10000);
+    return 0;
+}
+
+#ifndef MCPD_LIBFUZZER
+
+static const char *const seeds[] = {
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"tools/list\",\"params\":{\"cursor\":\"dDpl\"}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+    "\"arguments\":{\"text\":\"hi\"}}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"strict\","
+    "\"arguments\":{\"mode\":\"a\",\"tags\":[\"x\"],\"n\":3}}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"inspect\","
+    "\"arguments\":{\"s\":\"x\",\"list\":[1,2],\"obj\":{\"a/b\":\"c\"}}}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\",\"params\":{\"uri\":"
+    "\"test://items/2\"}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"resources/list\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\","
+    "\"arguments\":{\"name\":\"x\"}}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"completion/complete\",\"params\":{\"ref\":{"
+    "\"type\":\"ref/prompt\",\"name\":\"greet\"},\"argument\":{\"name\":\"style\",\"value\":"
+    "\"p\"}}}",
+    "[{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"method\":"
+    "\"notifications/cancelled\",\"params\":{\"requestId\":9}}]",
+    "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"logging/setLevel\",\"params\":{\"level\":"
+    "\"debug\"}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"resources/subscribe\",\"params\":{\"uri\":"
+    "\"test://static-text\"}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":12,\"result\":{}}",
+};
+
+/* xorshift64*: deterministic, so a failure replays exactly. */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 0x2545f4914f6cdd1dULL;
+}
+
+static const char *const tokens[] = {"{",
+                                     "}",
+                                     "[",
+                                     "]",
+                                     "\"",
+                                     ":",
+                                     ",",
+                                     "null",
+                                     "true",
+                                     "-1",
+                                     "1e999",
+                                     "\\u0000",
+                                     "\\ud800",
+                                     "\xff",
+                                     "\"id\"",
+                                     "\"method\"",
+                                     "\"params\"",
+                                     "\"_meta\"",
+                                     "0.5",
+                                     "\"arguments\"",
+                                     "\"progressToken\""};
+
+/* One mutation: flip, insert, delete, or splice a JSON-ish token. */
+static size_t mutate(char *buf, size_t len, size_t cap)
+{
+    size_t pos = len ? next() % len : 0;
+    switch (next() % 4) {
+    case 0:
+        if (len) {
+            buf[pos] = (char)(next() & 0xff);
+        }
+        return len;
+    case 1: {
+        size_t n = 1 + next() % 8;
+        if (n > len - pos) {
+            n = len - pos;
+        }
+        memmove(buf + pos, buf + pos + n, len - pos - n);
+        return len - n;
+    }
+    default: {
+        const char *t = tokens[next() % (sizeof tokens / sizeof *tokens)];
+        size_t n = strlen(t);
+        if (len + n > cap) {
+            return len;
+        }
+        memmove(buf + pos + n, buf + pos, len - pos);
+        memcpy(buf + pos, t, n);
+        return len + n;
+    }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long iterations = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
+    char buf[8192];
+    size_t nseeds = sizeof seeds / sizeof *seeds;
+    for (size_t i = 0; i < nseeds; i++) {
+        LLVMFuzzerTestOneInput((const uint8_t *)seeds[i], strlen(seeds[i]));
+    }
+    for (unsigned long it = 0; it < iterations; it++) {
+        const char *seed = seeds[next() % nseeds];
+        size_t len = strlen(seed);
+        memcpy(buf, seed, len);
+        unsigned rounds = 1 + (unsigned)(next() % 6);
+        for (unsigned r = 0; r < rounds; r++) {
+            len = mutate(buf, len, sizeof buf);
+        }
+        LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
+    }
+    mcpd_pool_wait_idle(pool, -1);
+    mcpd_session_close(session);
+    mcpd_session_unref(session);
+    mcpd_pool_free(pool);
+    mcpd_generation_install(NULL);
+    mcpd_generation_reap();
+    printf("fuzz_protocol: %lu inputs, %lu messages sent, no crash\n", iterations + nseeds,
+           out.sent);
+    return 0;
+}
+
+#endif
