@@ -2,18 +2,18 @@
  * Everything a plugin hands in is copied into Jansson values owned by the call. */
 #include "call.h"
 
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "b64.h"
 #include "generation.h"
 #include "jsonrpc.h"
 #include "session.h"
 
-static const char *const mcp_levels[] = {"debug",    "info",  "notice", "warning",
-                                         "error",    "critical", "alert",  "emergency"};
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const mcp_levels[] = {"debug", "info",     "notice", "warning",
+                                         "error", "critical", "alert",  "emergency"};
 
 const char *mcpd_mcp_level_name(int level)
 {
@@ -41,7 +41,6 @@ struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s
     c->kind = kind;
     c->msg = msg;
     c->id = json_object_get(msg, "id");
-    mcpd_jsonrpc_id_key(c->id, c->id_key, sizeof c->id_key);
     if (c->id) {
         size_t n;
         char *t = mcpd_json_dump(c->id, &n, 0);
@@ -95,6 +94,7 @@ void mcpd_call_free(struct mcpd_call *c)
     json_decref(c->entries);
     json_decref(c->values);
     free(c->description);
+    free(c->cursor);
     json_decref(c->msg);
     if (c->reply) {
         mcpd_out_unref(c->reply);
@@ -195,9 +195,9 @@ static int add_block(struct mcpd_call *c, json_t *block)
             json_decref(block);
             return -ENOMEM;
         }
-        json_t *m = json_pack("{s:s, s:o}", "role",
-                              c->role == MCPD_ROLE_ASSISTANT ? "assistant" : "user", "content",
-                              block);
+        json_t *m =
+            json_pack("{s:s, s:o}", "role", c->role == MCPD_ROLE_ASSISTANT ? "assistant" : "user",
+                      "content", block);
         return (m && json_array_append_new(c->messages, m) == 0) ? 0 : -ENOMEM;
     }
     if (c->kind != MCPD_CALL_TOOL) {
@@ -457,16 +457,6 @@ int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *
     if (!c->progress_token || !c->reply) {
         return 0; /* the client did not ask for progress */
     }
-    pthread_mutex_lock(&c->lock);
-    /* Progress MUST increase with every notification. */
-    int rc = progress > c->last_progress ? 0 : -EINVAL;
-    if (rc == 0) {
-        c->last_progress = progress;
-    }
-    pthread_mutex_unlock(&c->lock);
-    if (rc != 0) {
-        return rc;
-    }
     json_t *p = json_pack("{s:O, s:f}", "progressToken", c->progress_token, "progress", progress);
     if (!p) {
         return -ENOMEM;
@@ -481,7 +471,15 @@ int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *
     if (!n) {
         return -ENOMEM;
     }
-    rc = mcpd_out_send(c->reply, n);
+    /* Progress MUST increase with every notification; the check and the send happen under one
+     * lock so two plugin threads reporting at once cannot reach the wire out of order. */
+    pthread_mutex_lock(&c->lock);
+    int rc = progress > c->last_progress ? 0 : -EINVAL;
+    if (rc == 0) {
+        c->last_progress = progress;
+        rc = mcpd_out_send(c->reply, n);
+    }
+    pthread_mutex_unlock(&c->lock);
     json_decref(n);
     return rc;
 }

@@ -7,11 +7,11 @@
 #ifndef MCPD_CORE_CALL_H
 #define MCPD_CORE_CALL_H
 
+#include "mcpd/plugin.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <time.h>
-
-#include "mcpd/plugin.h"
 
 struct mcpd_session;
 struct mcpd_out;
@@ -34,19 +34,19 @@ struct mcpd_call {
     struct mcpd_host *owner;      /* the plugin that runs it (borrowed from gen) */
     json_t *msg;                  /* the request (owned); params and id are borrowed from it */
     json_t *id;                   /* NULL for internal calls (resources/list fan-out) */
-    char id_key[256];
-    char id_text[256]; /* request_id() */
-    const void *entry; /* the registry entry being served */
+    char id_text[256];            /* request_id() */
+    const void *entry;            /* the registry entry being served */
     /* the handler to run, copied from the entry so every kind dispatches the same way */
     void *data;
     uint32_t flags;
     mcpd_read_fn read;
     mcpd_complete_fn complete;
+    char *cursor; /* resources/list: the decoded cursor (owned) */
 
     /* cancellation and timeouts */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    int cancelled; /* set under lock; read with atomics */
+    int cancelled;        /* set under lock; read with atomics */
     int client_cancelled; /* notifications/cancelled: the answer must not be sent */
     int timed_out;
     struct timespec deadline; /* CLOCK_MONOTONIC; tv_sec 0 = none */
@@ -60,14 +60,14 @@ struct mcpd_call {
     json_t *content;    /* array of content blocks (tools, prompts) */
     json_t *structured; /* tool structuredContent */
     int is_error;
-    int role; /* enum mcpd_role for the next prompt content block */
-    json_t *messages;   /* prompt messages */
-    char *description;  /* prompt description */
-    json_t *contents;   /* resource contents */
-    json_t *entries;    /* resources listed by a template */
-    json_t *values;     /* completion values */
+    int role;          /* enum mcpd_role for the next prompt content block */
+    json_t *messages;  /* prompt messages */
+    char *description; /* prompt description */
+    json_t *contents;  /* resource contents */
+    json_t *entries;   /* resources listed by a template */
+    json_t *values;    /* completion values */
     size_t values_total;
-    int failed_rc;      /* a host API call failed in a way the result should report */
+    int failed_rc; /* a host API call failed in a way the result should report */
 
     struct mcpd_call *next_inflight; /* session list */
 };
@@ -96,10 +96,10 @@ int mcpd_call_message_role(mcpd_call *call, int role);
 int mcpd_call_prompt_description(mcpd_call *call, const char *description);
 int mcpd_call_resource_text(mcpd_call *call, const char *uri, const char *mime, const char *text,
                             size_t len);
-int mcpd_call_resource_blob(mcpd_call *call, const char *uri, const char *mime,
-                            const void *bytes, size_t len);
-int mcpd_call_resource_entry(mcpd_call *call, const char *uri, const char *name,
-                             const char *mime, const char *description);
+int mcpd_call_resource_blob(mcpd_call *call, const char *uri, const char *mime, const void *bytes,
+                            size_t len);
+int mcpd_call_resource_entry(mcpd_call *call, const char *uri, const char *name, const char *mime,
+                             const char *description);
 int mcpd_call_completion_value(mcpd_call *call, const char *value);
 int mcpd_call_progress(mcpd_call *call, double progress, double total, const char *message);
 int mcpd_call_client_log(mcpd_call *call, int level, const char *logger, const char *message);

@@ -1,19 +1,20 @@
 /* The command line: mcpd [--config FILE] [--transport stdio|http-stream] [--host H] [--port P]
- * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--log-file F] [--check-config]
+ * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--log-file F]
+ * [--check-config]
  * [--version] [--help] */
 #ifndef MCPD_CORE_CLI_H
 #define MCPD_CORE_CLI_H
 
-#include <stdio.h>
-
 #include "config.h"
 
+#include <stdio.h>
+
 struct mcpd_cli {
-    const char *config_path;      /* NULL = the embedded default config */
-    struct mcpd_overrides ov;     /* values given on the command line (borrowed from argv) */
-    int check_config;             /* --check-config */
-    int version;                  /* --version */
-    int help;                     /* --help */
+    const char *config_path;  /* NULL = the embedded default config */
+    struct mcpd_overrides ov; /* values given on the command line (borrowed from argv) */
+    int check_config;         /* --check-config */
+    int version;              /* --version */
+    int help;                 /* --help */
 };
 
 /*

@@ -23,12 +23,12 @@ struct mcpd_plugin_kv {
 };
 
 struct mcpd_plugin_conf {
-    char *name;     /* from the section header [plugin NAME] */
-    char *path;     /* as written */
-    char *resolved; /* absolute path of the .so after resolution against plugin_dir */
-    int enabled;    /* default 1 */
-    int optional;   /* default 0: a failure to load stops the server */
-    int line;       /* line of the section header */
+    char *name;                /* from the section header [plugin NAME] */
+    char *path;                /* as written */
+    char *resolved;            /* absolute path of the .so after resolution against plugin_dir */
+    int enabled;               /* default 1 */
+    int optional;              /* default 0: a failure to load stops the server */
+    int line;                  /* line of the section header */
     struct mcpd_plugin_kv *kv; /* every other key, handed to the plugin */
     size_t n_kv;
 };
@@ -38,16 +38,16 @@ struct mcpd_config {
     char *config_dir; /* absolute directory of the file (cwd for the embedded one) */
 
     /* [server] */
-    char *name;          /* serverInfo.name, default "mcpd" */
-    int transport;       /* enum mcpd_transport_kind, default stdio */
-    char *host;          /* default 127.0.0.1 */
-    int port;            /* default 3001 */
-    char *endpoint;      /* MCP endpoint path, default /mcp */
-    char *ssl_keyfile;   /* NULL = no TLS */
+    char *name;        /* serverInfo.name, default "mcpd" */
+    int transport;     /* enum mcpd_transport_kind, default stdio */
+    char *host;        /* default 127.0.0.1 */
+    int port;          /* default 3001 */
+    char *endpoint;    /* MCP endpoint path, default /mcp */
+    char *ssl_keyfile; /* NULL = no TLS */
     char *ssl_certfile;
-    char *plugin_dir;    /* absolute; default: "plugins" beside the binary, else the install dir */
-    char *runtime_dir;   /* where private plugin copies are made; default $TMPDIR or /tmp */
-    char *instructions;  /* optional initialize instructions */
+    char *plugin_dir;   /* absolute; default: "plugins" beside the binary, else the install dir */
+    char *runtime_dir;  /* where private plugin copies are made; default $TMPDIR or /tmp */
+    char *instructions; /* optional initialize instructions */
 
     /* [log] */
     int log_level;  /* enum mcpd_loglevel, default info */

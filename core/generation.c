@@ -1,13 +1,13 @@
 /* Generations: build all-or-nothing, reference-count, swap. */
 #include "generation.h"
 
+#include "log.h"
+#include "plugin_loader.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "log.h"
-#include "plugin_loader.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mcpd_generation *current;

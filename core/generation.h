@@ -6,11 +6,11 @@
 #ifndef MCPD_CORE_GENERATION_H
 #define MCPD_CORE_GENERATION_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include "config.h"
 #include "registry.h"
+
+#include <stddef.h>
+#include <stdint.h>
 
 struct mcpd_host;
 

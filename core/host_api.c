@@ -1,15 +1,15 @@
 /* The host function table lent to plugins (plugin.h: mcpd_host_api). Plugin-wide entries live
  * here; per-call entries are in call.c. */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "call.h"
 #include "generation.h"
 #include "log.h"
 #include "plugin_loader.h"
 #include "session.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 
 /* Plugin levels are MCP's eight; the server log has four. */
 static int server_level(int level)
@@ -90,7 +90,9 @@ static const char *host_info(mcpd_host *h, const char *what)
         char err_[512] = "";                                                                       \
         int rc_ = fn((h)->gen->registry, obj, h, err_, sizeof err_);                               \
         if (rc_ != 0) {                                                                            \
-            log_error("plugin", "%s: %s", (h)->conf->name, err_[0] ? err_ : "registration failed"); \
+            snprintf((h)->last_error, sizeof(h)->last_error, "%s",                                 \
+                     err_[0] ? err_ : "registration failed");                                      \
+            log_error("plugin", "%s: %s", (h)->conf->name, (h)->last_error);                       \
         }                                                                                          \
         return rc_;                                                                                \
     } while (0)

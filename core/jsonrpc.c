@@ -60,7 +60,7 @@ json_t *mcpd_jsonrpc_parse(const char *buf, size_t len, int max_depth, struct mc
         return NULL;
     }
     json_error_t jerr;
-    json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!v) {
         set_err(err, RPC_PARSE_ERROR, NULL, "Parse error at line %d, column %d: %s", jerr.line,
                 jerr.column, jerr.text);

@@ -36,8 +36,9 @@ struct mcpd_rpc_error {
 
 /*
  * Parses `len` bytes (no NUL needed). Rejects: empty input, nesting deeper than max_depth,
- * invalid UTF-8 or JSON, duplicate object keys, a top-level scalar. Returns the value (owned)
- * or NULL with err->code = -32700 and a message naming the position.
+ * invalid UTF-8 or JSON, duplicate object keys. A top-level scalar parses (it is valid JSON)
+ * and is refused later by classify as -32600. Returns the value (owned) or NULL with
+ * err->code = -32700 and a message naming the position.
  */
 json_t *mcpd_jsonrpc_parse(const char *buf, size_t len, int max_depth, struct mcpd_rpc_error *err);
 

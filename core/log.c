@@ -6,17 +6,17 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_level = MCPD_L_INFO;
 static int log_format = MCPD_LOGFMT_TEXT;
-static FILE *log_file;  /* NULL = stderr */
-static char *log_path;  /* kept for reopen */
+static FILE *log_file; /* NULL = stderr */
+static char *log_path; /* kept for reopen */
 
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
 
@@ -55,7 +55,7 @@ int mcpd_log_format_parse(const char *s)
 void mcpd_log_configure(int level, int format)
 {
     pthread_mutex_lock(&log_lock);
-    log_level = level;
+    __atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
     log_format = format;
     pthread_mutex_unlock(&log_lock);
 }
@@ -185,6 +185,13 @@ void mcpd_vlog(int level, const char *component, const char *fmt, va_list ap)
         json_escape(f, msg);
         fputs("\"}\n", f);
     } else {
+        /* Messages quote client-supplied text (client names, cancel reasons): control
+         * characters are escaped so nobody can forge a log line with a newline. */
+        for (unsigned char *p = (unsigned char *)msg; *p; p++) {
+            if (*p < 0x20 || *p == 0x7f) {
+                *p = '?';
+            }
+        }
         fprintf(f, "%s %-7s [%s] %s\n", ts, mcpd_log_level_name(level),
                 component ? component : "mcpd", msg);
     }

@@ -39,8 +39,8 @@ void mcpd_vlog(int level, const char *component, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
 #define log_debug(comp, ...) mcpd_log(MCPD_L_DEBUG, comp, __VA_ARGS__)
-#define log_info(comp, ...) mcpd_log(MCPD_L_INFO, comp, __VA_ARGS__)
-#define log_warn(comp, ...) mcpd_log(MCPD_L_WARNING, comp, __VA_ARGS__)
+#define log_info(comp, ...)  mcpd_log(MCPD_L_INFO, comp, __VA_ARGS__)
+#define log_warn(comp, ...)  mcpd_log(MCPD_L_WARNING, comp, __VA_ARGS__)
 #define log_error(comp, ...) mcpd_log(MCPD_L_ERROR, comp, __VA_ARGS__)
 
 #endif

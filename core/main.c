@@ -73,7 +73,14 @@ static int check_config(const struct app *a)
 }
 
 /* SIGHUP: build a whole new generation; any failure keeps the running one. */
-static void reload(const struct app *a)
+/* Broadcasting may wait on a slow client's output: never on the control thread. */
+static void lists_changed_job(void *arg)
+{
+    (void)arg;
+    mcpd_protocol_lists_changed();
+}
+
+static void reload(const struct app *a, struct mcpd_pool *pool)
 {
     char err[8192];
     /* logrotate sends SIGHUP after moving the file: reopen first, whatever the config says. */
@@ -102,11 +109,14 @@ static void reload(const struct app *a)
              (unsigned long long)old->id);
     mcpd_generation_unref(old);
     mcpd_generation_install(g);
-    mcpd_protocol_lists_changed();
+    if (mcpd_pool_submit(pool, lists_changed_job, NULL) != 0) {
+        log_warn("reload", "work queue full: clients are not told that the lists changed");
+    }
 }
 
-/* Lets in-flight calls finish, then cancels what is left. Returns 0 when the pool is idle. */
-static int drain(struct mcpd_pool *pool, int timeout_ms)
+/* Lets in-flight calls finish, then cancels what is left and stops waiting for a client that
+ * does not read its output. Returns 0 when the pool is idle. */
+static int drain(struct mcpd_pool *pool, struct mcpd_stdio *io, int timeout_ms)
 {
     if (mcpd_pool_wait_idle(pool, timeout_ms) == 0) {
         return 0;
@@ -114,6 +124,7 @@ static int drain(struct mcpd_pool *pool, int timeout_ms)
     log_warn("shutdown", "%zu call(s) still running after %d ms; cancelling them",
              mcpd_pool_busy(pool), timeout_ms);
     mcpd_sessions_cancel_all("server shutting down");
+    mcpd_stdio_abandon(io);
     return mcpd_pool_wait_idle(pool, 2000);
 }
 
@@ -166,7 +177,7 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
         int sig = sigtimedwait(&set, NULL, &tick);
         mcpd_generation_reap();
         if (sig == SIGHUP) {
-            reload(a);
+            reload(a, pool);
         } else if (sig == SIGTERM || sig == SIGINT) {
             log_info("shutdown", "%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
@@ -177,15 +188,20 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
             }
         }
     }
+    /* Order matters: stop dispatching, let calls finish, give up on a client that does not
+     * read, join the reader (after which nothing new can start), then free. */
     mcpd_stdio_stop(io);
-    if (drain(pool, drain_ms) != 0) {
+    int drained = drain(pool, io, drain_ms);
+    mcpd_stdio_abandon(io);
+    mcpd_stdio_join(io);
+    if (drained != 0 || mcpd_pool_wait_idle(pool, 2000) != 0) {
         /* A plugin ignores cancellation: joining its thread would hang forever. */
         log_error("shutdown", "calls did not stop; exiting without unloading plugins");
         fflush(NULL);
         _exit(1);
     }
-    mcpd_stdio_free(io);
     mcpd_pool_free(pool);
+    mcpd_stdio_free(io);
     mcpd_generation_install(NULL);
     mcpd_generation_reap();
     log_info("shutdown", "bye");

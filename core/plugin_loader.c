@@ -2,6 +2,10 @@
  * order, init with rollback. */
 #include "plugin_loader.h"
 
+#include "generation.h"
+#include "log.h"
+#include "registry.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,10 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "generation.h"
-#include "log.h"
-#include "registry.h"
 
 /* The v1 descriptor ends with fini; a plugin whose struct is shorter was built against
  * something else and must not be read. */
@@ -174,8 +174,9 @@ int mcpd_plugin_load(struct mcpd_generation *g, const struct mcpd_plugin_conf *c
     h->in_init = 0;
     if (irc != 0) {
         mcpd_registry_rollback(g->registry, &mark);
-        rc = fail(err, errlen, conf, irc < 0 ? irc : -EIO, "init() failed: %s",
-                  strerror(irc < 0 ? -irc : EIO));
+        rc = fail(err, errlen, conf, irc < 0 ? irc : -EIO, "init() failed: %s%s%s%s",
+                  strerror(irc < 0 ? -irc : EIO), h->last_error[0] ? " (last refused " : "",
+                  h->last_error, h->last_error[0] ? ")" : "");
         goto out;
     }
     h->initialized = 1;

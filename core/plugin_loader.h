@@ -6,10 +6,10 @@
 #ifndef MCPD_CORE_PLUGIN_LOADER_H
 #define MCPD_CORE_PLUGIN_LOADER_H
 
-#include <pthread.h>
-
 #include "config.h"
 #include "mcpd/plugin.h"
+
+#include <pthread.h>
 
 struct mcpd_generation;
 
@@ -20,8 +20,9 @@ struct mcpd_host {
     const mcpd_plugin *desc;             /* the plugin's descriptor (inside dl) */
     void *state;                         /* from init() */
     int initialized;
-    int in_init;                         /* registrations are accepted only now */
-    pthread_mutex_t serial;              /* serialises handlers without MCPD_THREADSAFE */
+    int in_init;            /* registrations are accepted only now */
+    pthread_mutex_t serial; /* serialises handlers without MCPD_THREADSAFE */
+    char last_error[512];   /* why the last registration failed, for init errors */
 };
 
 /* The host function table every plugin gets (host_api.c). */

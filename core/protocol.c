@@ -8,11 +8,6 @@
  */
 #include "protocol.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "b64.h"
 #include "call.h"
 #include "config.h"
@@ -23,11 +18,17 @@
 #include "schema.h"
 #include "session.h"
 
-const char *const mcpd_legacy_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
-                                            "2024-11-05"};
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const mcpd_legacy_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 const size_t mcpd_n_legacy_versions = sizeof mcpd_legacy_versions / sizeof *mcpd_legacy_versions;
 
 #define MODERN_VERSION_KEY "io.modelcontextprotocol/protocolVersion"
+/* Bounds what one session can make the server remember. */
+#define MAX_SUBSCRIPTIONS 1024
 
 /* ---- replies ---------------------------------------------------------------------------- */
 
@@ -92,11 +93,9 @@ int cursor_read(struct rq *r, char kind, char **key)
         return 0;
     }
     size_t n = 0;
-    unsigned char *raw = json_is_string(c) ? mcpd_b64_decode(json_string_value(c),
-                                                             json_string_length(c), &n)
-                                           : NULL;
-    if (!raw || n < 2 || raw[0] != (unsigned char)kind || raw[1] != ':' ||
-        memchr(raw, '\0', n)) {
+    unsigned char *raw =
+        json_is_string(c) ? mcpd_b64_decode(json_string_value(c), json_string_length(c), &n) : NULL;
+    if (!raw || n < 2 || raw[0] != (unsigned char)kind || raw[1] != ':' || memchr(raw, '\0', n)) {
         free(raw);
         rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid cursor: not one this server issued");
         return -EINVAL;
@@ -174,9 +173,9 @@ static void negotiate(const char *requested, char out[16])
 
 static json_t *server_capabilities(const char *version)
 {
-    json_t *caps = json_pack("{s:{}, s:{s:b}, s:{s:b, s:b}, s:{s:b}}", "logging", "tools",
-                             "listChanged", 1, "resources", "subscribe", 1, "listChanged", 1,
-                             "prompts", "listChanged", 1);
+    json_t *caps =
+        json_pack("{s:{}, s:{s:b}, s:{s:b, s:b}, s:{s:b}}", "logging", "tools", "listChanged", 1,
+                  "resources", "subscribe", 1, "listChanged", 1, "prompts", "listChanged", 1);
     /* completion/complete arrived with 2025-03-26. */
     if (caps && strcmp(version, "2025-03-26") >= 0) {
         json_object_set_new(caps, "completions", json_object());
@@ -217,8 +216,8 @@ static void m_initialize(struct rq *r)
         return;
     }
     const struct mcpd_config *cfg = r->gen->config;
-    json_t *res = json_pack("{s:s, s:o, s:{s:s, s:s}}", "protocolVersion", version,
-                            "capabilities", server_capabilities(version), "serverInfo", "name",
+    json_t *res = json_pack("{s:s, s:o, s:{s:s, s:s}}", "protocolVersion", version, "capabilities",
+                            server_capabilities(version), "serverInfo", "name",
                             cfg->name ? cfg->name : "mcpd", "version", MCPD_VERSION);
     if (res && cfg->instructions) {
         json_object_set_new(res, "instructions", json_string(cfg->instructions));
@@ -306,12 +305,22 @@ static void subscription(struct rq *r, int subscribe)
         return;
     }
     pthread_mutex_lock(&r->s->lock);
-    if (subscribe) {
+    int full = subscribe && json_object_size(r->s->subscriptions) >= MAX_SUBSCRIPTIONS &&
+               !json_object_get(r->s->subscriptions, u);
+    if (full) {
+        /* answered below, outside the lock */
+    } else if (subscribe) {
         json_object_set_new(r->s->subscriptions, u, json_true());
     } else {
         json_object_del(r->s->subscriptions, u);
     }
     pthread_mutex_unlock(&r->s->lock);
+    if (full) {
+        rq_error(r, RPC_INVALID_PARAMS, NULL,
+                 "Too many subscriptions on this session (limit %d): unsubscribe first",
+                 MAX_SUBSCRIPTIONS);
+        return;
+    }
     rq_result(r, json_object());
 }
 
@@ -326,7 +335,8 @@ static void m_unsubscribe(struct rq *r)
 }
 
 enum {
-    M_BEFORE_INIT = 1u << 0, /* allowed before initialize */
+    M_BEFORE_INIT = 1u << 0,      /* allowed before initialize */
+    M_SINCE_2025_03_26 = 1u << 1, /* not part of 2024-11-05 (no capability is offered) */
 };
 
 struct method {
@@ -347,7 +357,7 @@ static const struct method legacy_requests[] = {
     {"resources/unsubscribe", m_unsubscribe, 0},
     {"prompts/list", m_prompts_list, 0},
     {"prompts/get", m_prompts_get, 0},
-    {"completion/complete", m_complete, 0},
+    {"completion/complete", m_complete, M_SINCE_2025_03_26},
     {"logging/setLevel", m_set_level, 0},
     {NULL, NULL, 0},
 };
@@ -402,10 +412,16 @@ static void handle_request(struct rq *r)
     }
     pthread_mutex_lock(&r->s->lock);
     int state = r->s->state;
+    int old = strcmp(r->s->protocol_version, "2025-03-26") < 0;
     pthread_mutex_unlock(&r->s->lock);
     if (state == MCPD_SESSION_NEW && !(m->flags & M_BEFORE_INIT)) {
         rq_error(r, RPC_SERVER_NOT_INITIALIZED, NULL,
                  "Server not initialized: send initialize before %s", r->method);
+        return;
+    }
+    if ((m->flags & M_SINCE_2025_03_26) && old) {
+        rq_error(r, RPC_METHOD_NOT_FOUND, NULL, "Method not found: %s is not part of protocol %s",
+                 r->method, r->s->protocol_version);
         return;
     }
     m->fn(r);
@@ -423,9 +439,8 @@ static void handle_notification(struct rq *r)
     } else if (strcmp(r->method, "notifications/cancelled") == 0) {
         json_t *id = json_object_get(r->params, "requestId");
         if (json_is_string(id) || json_is_integer(id)) {
-            char key[256];
             const char *reason = json_string_value(json_object_get(r->params, "reason"));
-            mcpd_session_cancel(s, mcpd_jsonrpc_id_key(id, key, sizeof key), reason);
+            mcpd_session_cancel(s, id, reason);
         }
     } else {
         /* roots/list_changed, progress from the client, unknown ones: never answered. */
@@ -547,10 +562,15 @@ void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
             {
                 const char *m = json_string_value(json_object_get(item, "method"));
                 if (m && strcmp(m, "initialize") == 0) {
-                    struct rq r = {.reply = batch ? batch : reply,
-                                   .id = json_object_get(item, "id")};
-                    rq_error(&r, RPC_INVALID_REQUEST,
-                             NULL, "Invalid Request: initialize must not be part of a batch");
+                    /* Refused; and like any notification, one without an id gets no answer. */
+                    json_t *id = json_object_get(item, "id");
+                    if (id) {
+                        struct rq r = {.reply = batch ? batch : reply,
+                                       .id =
+                                           (json_is_string(id) || json_is_integer(id)) ? id : NULL};
+                        rq_error(&r, RPC_INVALID_REQUEST, NULL,
+                                 "Invalid Request: initialize must not be part of a batch");
+                    }
                     continue;
                 }
                 dispatch_one(s, gen, item, batch ? batch : reply);

@@ -3,12 +3,6 @@
  * their resources), prompts/get and completion/complete. The transport thread validates the
  * request and queues an mcpd_call; a worker runs the handler and sends the answer.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
 #include "call.h"
 #include "config.h"
 #include "generation.h"
@@ -20,6 +14,12 @@
 #include "schema.h"
 #include "session.h"
 #include "worker_pool.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 /* ---- running a call --------------------------------------------------------------------- */
 
@@ -64,12 +64,14 @@ static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const 
     return c;
 }
 
-/* Plugins that did not promise MCPD_THREADSAFE get one handler at a time. */
-static void enter(struct mcpd_host *owner, uint32_t flags)
+/* Plugins that did not promise MCPD_THREADSAFE get one handler at a time. Returns nonzero
+ * when the call was cancelled (perhaps while it waited for the lock): skip the handler. */
+static int enter(struct mcpd_call *c, struct mcpd_host *owner, uint32_t flags)
 {
     if (!(flags & MCPD_THREADSAFE)) {
         pthread_mutex_lock(&owner->serial);
     }
+    return mcpd_call_is_cancelled(c);
 }
 
 static void leave(struct mcpd_host *owner, uint32_t flags)
@@ -133,8 +135,7 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
         char err[512];
         if (!c->structured) {
             snprintf(msg, sizeof msg,
-                     "Tool %s declares an outputSchema but returned no structuredContent",
-                     t->name);
+                     "Tool %s declares an outputSchema but returned no structuredContent", t->name);
             mcpd_call_error(c, msg);
         } else if (mcpd_schema_validate(t->output, c->structured, "structuredContent", err,
                                         sizeof err) != 0) {
@@ -176,14 +177,14 @@ static void run_tool(void *arg)
     struct mcpd_call *c = arg;
     const struct mcpd_tool_entry *t = c->entry;
     size_t len;
-    char *args = dump_or_empty(json_object_get(json_object_get(c->msg, "params"), "arguments"),
-                               &len);
+    char *args =
+        dump_or_empty(json_object_get(json_object_get(c->msg, "params"), "arguments"), &len);
     int rc = -ENOMEM;
     if (mcpd_call_is_cancelled(c)) {
         rc = -ECANCELED;
     } else if (args) {
-        enter(c->owner, c->flags);
-        rc = t->fn(c->owner->state, t->data, c, args, len);
+        rc = enter(c, c->owner, c->flags) ? -ECANCELED
+                                          : t->fn(c->owner->state, t->data, c, args, len);
         leave(c->owner, c->flags);
     }
     free(args);
@@ -207,8 +208,7 @@ void m_tools_call(struct rq *r)
         rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"name\" must be a string");
         return;
     }
-    const struct mcpd_tool_entry *t =
-        mcpd_registry_tool(r->gen->registry, json_string_value(name));
+    const struct mcpd_tool_entry *t = mcpd_registry_tool(r->gen->registry, json_string_value(name));
     if (!t) {
         rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown tool: %s", json_string_value(name));
         return;
@@ -218,13 +218,14 @@ void m_tools_call(struct rq *r)
         invalid_arguments(r, t->name, "\"arguments\" must be an object");
         return;
     }
-    json_t *empty = NULL;
     if (!args || json_is_null(args)) {
-        args = empty = json_object();
+        /* The handler is promised an object (validated against inputSchema): make absent or
+         * null arguments the empty object in the message itself, before any worker sees it. */
+        args = json_object();
+        json_object_set_new(r->params, "arguments", args);
     }
     char why[512];
     int bad = mcpd_schema_validate(t->input, args, "arguments", why, sizeof why) != 0;
-    json_decref(empty);
     if (bad) {
         invalid_arguments(r, t->name, why);
         return;
@@ -249,8 +250,7 @@ static void run_read(void *arg)
 {
     struct mcpd_call *c = arg;
     const char *uri = json_string_value(json_object_get(json_object_get(c->msg, "params"), "uri"));
-    enter(c->owner, c->flags);
-    int rc = c->read(c->owner->state, c->data, c, uri);
+    int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
     leave(c->owner, c->flags);
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
         /* Never an empty contents array: not found is an error (resources.mdx). */
@@ -355,8 +355,7 @@ static void run_list(void *arg)
             continue;
         }
         c->owner = t->owner;
-        enter(t->owner, t->flags);
-        int rc = t->list(t->owner->state, t->data, c);
+        int rc = enter(c, t->owner, t->flags) ? -ECANCELED : t->list(t->owner->state, t->data, c);
         leave(t->owner, t->flags);
         if (rc < 0) {
             /* One broken template must not hide every other resource. */
@@ -364,8 +363,7 @@ static void run_list(void *arg)
         }
     }
     struct rq r = {.gen = c->gen};
-    const char *after = json_string_value(json_object_get(c->msg, "_after"));
-    json_t *page = resource_page(g, c->entries, after, page_size(&r));
+    json_t *page = resource_page(g, c->entries, c->cursor, page_size(&r));
     finish(c, page ? mcpd_jsonrpc_result(c->id, page)
                    : mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, "Internal error: out of memory",
                                         NULL));
@@ -388,16 +386,12 @@ void m_resources_list(struct rq *r)
         free(after);
         return;
     }
-    /* The worker needs the decoded cursor; it travels in a private copy of the request. */
-    json_t *msg = json_deep_copy(r->msg);
-    if (msg && after) {
-        json_object_set_new(msg, "_after", json_string(after));
+    struct mcpd_call *c = new_call(r, MCPD_CALL_LIST, NULL, NULL, NULL, 0);
+    if (c) {
+        c->cursor = after; /* the call owns the decoded cursor now */
+    } else {
+        free(after);
     }
-    free(after);
-    struct rq copy = *r;
-    copy.msg = msg;
-    struct mcpd_call *c = msg ? new_call(&copy, MCPD_CALL_LIST, NULL, NULL, NULL, 0) : NULL;
-    json_decref(msg);
     start_call(r, c, run_list);
 }
 
@@ -412,8 +406,8 @@ static void run_prompt(void *arg)
         dump_or_empty(json_object_get(json_object_get(c->msg, "params"), "arguments"), &len);
     int rc = -ENOMEM;
     if (args) {
-        enter(c->owner, c->flags);
-        rc = p->get(c->owner->state, p->data, c, args, len);
+        rc = enter(c, c->owner, c->flags) ? -ECANCELED
+                                          : p->get(c->owner->state, p->data, c, args, len);
         leave(c->owner, c->flags);
     }
     free(args);
@@ -423,8 +417,8 @@ static void run_prompt(void *arg)
         finish_error(c, RPC_INTERNAL_ERROR, NULL, "Internal error: prompt %s failed: %s", p->name,
                      strerror(-rc));
     } else {
-        json_t *res = json_pack("{s:o}", "messages", c->messages ? json_incref(c->messages)
-                                                                   : json_array());
+        json_t *res =
+            json_pack("{s:o}", "messages", c->messages ? json_incref(c->messages) : json_array());
         if (res && c->description) {
             json_object_set_new(res, "description", json_string(c->description));
         }
@@ -450,6 +444,10 @@ void m_prompts_get(struct rq *r)
         rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"arguments\" must be an object");
         return;
     }
+    if (!json_is_object(args)) {
+        args = json_object();
+        json_object_set_new(r->params, "arguments", args);
+    }
     const char *key;
     json_t *v;
     json_object_foreach(args, key, v)
@@ -466,8 +464,8 @@ void m_prompts_get(struct rq *r)
     {
         const char *an = json_string_value(json_object_get(a, "name"));
         if (json_is_true(json_object_get(a, "required")) && !json_object_get(args, an)) {
-            rq_error(r, RPC_INVALID_PARAMS, NULL,
-                     "Invalid params: prompt %s needs argument \"%s\"", p->name, an);
+            rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: prompt %s needs argument \"%s\"",
+                     p->name, an);
             return;
         }
     }
@@ -479,9 +477,8 @@ void m_prompts_get(struct rq *r)
 static json_t *completion_result(json_t *values, size_t total)
 {
     size_t n = json_array_size(values);
-    return json_pack("{s:{s:O, s:I, s:b}}", "completion", "values",
-                     values ? values : json_array(), "total", (json_int_t)total, "hasMore",
-                     total > n);
+    return json_pack("{s:{s:O, s:I, s:b}}", "completion", "values", values ? values : json_array(),
+                     "total", (json_int_t)total, "hasMore", total > n);
 }
 
 static void run_complete(void *arg)
@@ -493,8 +490,10 @@ static void run_complete(void *arg)
     size_t len;
     char *ctx_text = dump_or_empty(json_is_object(ctx) ? ctx : NULL, &len);
     int rc = -ENOMEM;
-    if (ctx_text) {
-        enter(c->owner, c->flags);
+    if (ctx_text && enter(c, c->owner, c->flags)) {
+        rc = -ECANCELED;
+        leave(c->owner, c->flags);
+    } else if (ctx_text) {
         rc = c->complete(c->owner->state, c->data, c,
                          json_string_value(json_object_get(argument, "name")),
                          json_string_value(json_object_get(argument, "value")), ctx_text, len);
@@ -542,8 +541,7 @@ void m_complete(struct rq *r)
             known |= strcmp(json_string_value(json_object_get(a, "name")), arg) == 0;
         }
         if (!known) {
-            rq_error(r, RPC_INVALID_PARAMS, NULL, "Prompt %s has no argument \"%s\"", p->name,
-                     arg);
+            rq_error(r, RPC_INVALID_PARAMS, NULL, "Prompt %s has no argument \"%s\"", p->name, arg);
             return;
         }
         if (p->complete) {

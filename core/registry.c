@@ -1,13 +1,14 @@
 /* The registry: validated copies of what plugins registered, sorted once, then read-only. */
 #include "registry.h"
 
+#include "plugin_loader.h"
+#include "schema.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "schema.h"
 
 /* A registration struct carries a v1 field only if the plugin's struct_size covers it. */
 #define HAS_FIELD(p, type, field) ((p)->struct_size >= offsetof(type, field) + sizeof((p)->field))
@@ -24,6 +25,12 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
         va_end(ap);
     }
     return rc;
+}
+
+/* Who registered an entry first, for "already registered by" messages. */
+static const char *owner_name(const struct mcpd_host *h)
+{
+    return h && h->conf && h->conf->name ? h->conf->name : "another plugin";
 }
 
 /* Grows a table by one slot; the tables are small (tens of entries). */
@@ -82,40 +89,70 @@ int mcpd_uri_template_valid(const char *t)
     return 1;
 }
 
-/* Recursive matcher: literals must match exactly, a variable takes 1+ non-'/' characters.
- * Backtracking is bounded by the (short) template; URIs are capped by the message limit. */
-static int match_from(const char *t, const char *u, int depth)
+/*
+ * Matching a URI against a template: literals match exactly, a variable takes one or more
+ * characters other than '/'. Plain backtracking is polynomial in the URI length with several
+ * variables in one segment ("x://{a}-{b}-{c}"), so failures are memoised per (variable, URI
+ * offset): every pair is tried at most once, O(variables x length). URIs are capped as well.
+ */
+#define URI_MATCH_MAX 8192
+
+struct matcher {
+    const char *uri;
+    size_t len;
+    unsigned char *failed; /* bit per (variable index, offset) already known not to match */
+};
+
+static int match_from(struct matcher *m, const char *t, size_t u, size_t var)
 {
-    if (depth > 32) {
-        return 0;
-    }
     while (*t && *t != '{') {
-        if (*t++ != *u++) {
+        if (u >= m->len || *t != m->uri[u]) {
             return 0;
         }
+        t++;
+        u++;
     }
     if (!*t) {
-        return *u == '\0';
+        return u == m->len;
+    }
+    size_t bit = var * (m->len + 1) + u;
+    if (m->failed[bit / 8] & (1u << (bit % 8))) {
+        return 0;
     }
     const char *after = strchr(t, '}') + 1;
-    size_t n = 0;
-    while (u[n] && u[n] != '/') {
-        n++;
-        if (match_from(after, u + n, depth + 1)) {
+    for (size_t end = u; end < m->len && m->uri[end] != '/';) {
+        end++;
+        if (match_from(m, after, end, var + 1)) {
             return 1;
         }
     }
+    m->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
     return 0;
 }
 
 int mcpd_uri_template_match(const char *tmpl, const char *uri)
 {
-    return match_from(tmpl, uri, 0);
+    size_t len = strlen(uri);
+    if (len > URI_MATCH_MAX) {
+        return 0;
+    }
+    size_t vars = 0;
+    for (const char *p = tmpl; *p; p++) {
+        vars += *p == '{';
+    }
+    struct matcher m = {.uri = uri, .len = len};
+    size_t bits = (vars + 1) * (len + 1);
+    m.failed = calloc(bits / 8 + 1, 1);
+    if (!m.failed) {
+        return 0;
+    }
+    int ok = match_from(&m, tmpl, 0, 0);
+    free(m.failed);
+    return ok;
 }
 
 /* Parses optional JSON text that must be an object. NULL text -> *out = NULL. */
-static int parse_object(const char *text, const char *what, json_t **out, char *err,
-                        size_t errlen)
+static int parse_object(const char *text, const char *what, json_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!text) {
@@ -124,8 +161,8 @@ static int parse_object(const char *text, const char *what, json_t **out, char *
     json_error_t jerr;
     json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     if (!v) {
-        return fail(err, errlen, -EINVAL, "%s is not valid JSON (column %d: %s)", what,
-                    jerr.column, jerr.text);
+        return fail(err, errlen, -EINVAL, "%s is not valid JSON (column %d: %s)", what, jerr.column,
+                    jerr.text);
     }
     if (!json_is_object(v)) {
         json_decref(v);
@@ -142,8 +179,8 @@ static void set_opt_string(json_t *obj, const char *key, const char *value)
     }
 }
 
-static int tool_schema(json_t *schema, const char *what, const char *tool,
-                       struct mcpd_schema **out, char *err, size_t errlen)
+static int tool_schema(json_t *schema, const char *what, const char *tool, struct mcpd_schema **out,
+                       char *err, size_t errlen)
 {
     json_t *type = json_object_get(schema, "type");
     if (!json_is_string(type) || strcmp(json_string_value(type), "object") != 0) {
@@ -179,7 +216,8 @@ int mcpd_registry_add_tool(struct mcpd_registry *r, const mcpd_tool *t, struct m
     }
     for (size_t i = 0; i < r->n_tools; i++) {
         if (strcmp(r->tools[i].name, t->name) == 0) {
-            return fail(err, errlen, -EEXIST, "tool \"%s\" is already registered", t->name);
+            return fail(err, errlen, -EEXIST, "tool \"%s\" is already registered by %s", t->name,
+                        owner_name(r->tools[i].owner));
         }
     }
     struct mcpd_tool_entry e = {.fn = t->call, .data = t->data, .flags = t->flags, .owner = owner};
@@ -268,15 +306,16 @@ int mcpd_registry_add_resource(struct mcpd_registry *r, const mcpd_resource *res
     }
     for (size_t i = 0; i < r->n_resources; i++) {
         if (strcmp(r->resources[i].uri, res->uri) == 0) {
-            return fail(err, errlen, -EEXIST, "resource \"%s\" is already registered", res->uri);
+            return fail(err, errlen, -EEXIST, "resource \"%s\" is already registered by %s",
+                        res->uri, owner_name(r->resources[i].owner));
         }
     }
     if (grow((void **)&r->resources, &r->cap_resources, r->n_resources, sizeof *r->resources)) {
         return -ENOMEM;
     }
     struct mcpd_resource_entry e = {.uri = strdup(res->uri),
-                                    .def = json_pack("{s:s, s:s}", "uri", res->uri, "name",
-                                                     res->name),
+                                    .def =
+                                        json_pack("{s:s, s:s}", "uri", res->uri, "name", res->name),
                                     .read = res->read,
                                     .data = res->data,
                                     .flags = res->flags,
@@ -312,8 +351,9 @@ int mcpd_registry_add_template(struct mcpd_registry *r, const mcpd_resource_temp
     }
     for (size_t i = 0; i < r->n_templates; i++) {
         if (strcmp(r->templates[i].uri_template, t->uri_template) == 0) {
-            return fail(err, errlen, -EEXIST, "resource template \"%s\" is already registered",
-                        t->uri_template);
+            return fail(err, errlen, -EEXIST,
+                        "resource template \"%s\" is already registered by %s", t->uri_template,
+                        owner_name(r->templates[i].owner));
         }
     }
     if (grow((void **)&r->templates, &r->cap_templates, r->n_templates, sizeof *r->templates)) {
@@ -342,8 +382,7 @@ int mcpd_registry_add_template(struct mcpd_registry *r, const mcpd_resource_temp
     return 0;
 }
 
-static int prompt_args(const char *text, const char *prompt, json_t **out, char *err,
-                       size_t errlen)
+static int prompt_args(const char *text, const char *prompt, json_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!text) {
@@ -374,8 +413,8 @@ static int prompt_args(const char *text, const char *prompt, json_t **out, char 
     return 0;
 }
 
-int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p,
-                             struct mcpd_host *owner, char *err, size_t errlen)
+int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p, struct mcpd_host *owner,
+                             char *err, size_t errlen)
 {
     if (r->sealed) {
         return fail(err, errlen, -EPERM, "prompts can only be registered during init()");
@@ -390,7 +429,8 @@ int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p,
     }
     for (size_t i = 0; i < r->n_prompts; i++) {
         if (strcmp(r->prompts[i].name, p->name) == 0) {
-            return fail(err, errlen, -EEXIST, "prompt \"%s\" is already registered", p->name);
+            return fail(err, errlen, -EEXIST, "prompt \"%s\" is already registered by %s", p->name,
+                        owner_name(r->prompts[i].owner));
         }
     }
     json_t *args;

@@ -6,10 +6,10 @@
 #ifndef MCPD_CORE_REGISTRY_H
 #define MCPD_CORE_REGISTRY_H
 
+#include "mcpd/plugin.h"
+
 #include <jansson.h>
 #include <stddef.h>
-
-#include "mcpd/plugin.h"
 
 struct mcpd_host; /* the plugin instance that owns an entry (plugin_loader.h) */
 struct mcpd_schema;
@@ -85,8 +85,8 @@ int mcpd_registry_add_resource(struct mcpd_registry *r, const mcpd_resource *res
                                struct mcpd_host *owner, char *err, size_t errlen);
 int mcpd_registry_add_template(struct mcpd_registry *r, const mcpd_resource_template *t,
                                struct mcpd_host *owner, char *err, size_t errlen);
-int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p,
-                             struct mcpd_host *owner, char *err, size_t errlen);
+int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p, struct mcpd_host *owner,
+                             char *err, size_t errlen);
 
 void mcpd_registry_mark(const struct mcpd_registry *r, struct mcpd_registry_mark *m);
 /* Drops every entry added after `m` (a plugin whose init failed). */
@@ -113,7 +113,7 @@ size_t mcpd_registry_seek_prompts(const struct mcpd_registry *r, const char *key
 size_t mcpd_registry_seek_templates(const struct mcpd_registry *r, const char *key);
 
 /* RFC 6570 level 1 matching: "{var}" matches one or more characters other than '/'.
- * Returns 1 on a match. */
+ * Returns 1 on a match; URIs over 8 KiB never match. O(variables x length). */
 int mcpd_uri_template_match(const char *tmpl, const char *uri);
 /* Checks a template: balanced braces, non-empty variable names of [A-Za-z0-9_]. */
 int mcpd_uri_template_valid(const char *tmpl);

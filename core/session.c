@@ -2,13 +2,13 @@
  * broadcasts (list_changed after a reload, resources/updated from plugins). */
 #include "session.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "call.h"
 #include "jsonrpc.h"
 #include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mcpd_session *all_sessions;
@@ -108,7 +108,10 @@ int mcpd_session_add_call(struct mcpd_session *s, struct mcpd_call *c)
         rc = -EBUSY;
     }
     for (struct mcpd_call *i = s->inflight; rc == 0 && c->id && i; i = i->next_inflight) {
-        if (i->id && strcmp(i->id_key, c->id_key) == 0) {
+        /* json_equal keeps 1 and "1" apart and compares ids of any length; a call the client
+         * cancelled no longer holds its id. */
+        if (i->id && json_equal(i->id, c->id) &&
+            !__atomic_load_n(&i->client_cancelled, __ATOMIC_ACQUIRE)) {
             rc = -EEXIST;
         }
     }
@@ -134,12 +137,15 @@ void mcpd_session_remove_call(struct mcpd_session *s, struct mcpd_call *c)
     pthread_mutex_unlock(&s->lock);
 }
 
-int mcpd_session_cancel(struct mcpd_session *s, const char *id_key, const char *reason)
+int mcpd_session_cancel(struct mcpd_session *s, json_t *id, const char *reason)
 {
     int rc = -ENOENT;
+    char id_key[64];
+    mcpd_jsonrpc_id_key(id, id_key, sizeof id_key);
     pthread_mutex_lock(&s->lock);
     for (struct mcpd_call *c = s->inflight; c; c = c->next_inflight) {
-        if (c->id && strcmp(c->id_key, id_key) == 0) {
+        if (c->id && json_equal(c->id, id) &&
+            !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
             __atomic_store_n(&c->client_cancelled, 1, __ATOMIC_RELEASE);
             mcpd_call_cancel(c);
             rc = 0;
@@ -172,8 +178,18 @@ static size_t snapshot(struct mcpd_session ***out)
     struct mcpd_session **v = calloc(n ? n : 1, sizeof *v);
     size_t k = 0;
     for (struct mcpd_session *s = all_sessions; v && s; s = s->next_global) {
-        mcpd_session_ref(s);
-        v[k++] = s;
+        /* A session whose count already reached zero is being freed (it unlinks itself under
+         * all_lock right after): never revive it. */
+        int r = __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE);
+        do {
+            if (r == 0) {
+                break;
+            }
+        } while (!__atomic_compare_exchange_n(&s->refs, &r, r + 1, 0, __ATOMIC_ACQ_REL,
+                                              __ATOMIC_ACQUIRE));
+        if (r != 0) {
+            v[k++] = s;
+        }
     }
     pthread_mutex_unlock(&all_lock);
     *out = v;
@@ -203,8 +219,8 @@ void mcpd_sessions_broadcast(json_t *msg)
 
 void mcpd_sessions_resource_updated(const char *uri)
 {
-    json_t *msg =
-        mcpd_jsonrpc_notification("notifications/resources/updated", json_pack("{s:s}", "uri", uri));
+    json_t *msg = mcpd_jsonrpc_notification("notifications/resources/updated",
+                                            json_pack("{s:s}", "uri", uri));
     if (!msg) {
         return;
     }

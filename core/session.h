@@ -32,18 +32,18 @@ static inline int mcpd_out_send(struct mcpd_out *o, json_t *msg)
 }
 
 enum mcpd_session_state {
-    MCPD_SESSION_NEW = 0,      /* waiting for initialize */
-    MCPD_SESSION_INITIALIZED,  /* initialize answered */
-    MCPD_SESSION_READY,        /* notifications/initialized received */
+    MCPD_SESSION_NEW = 0,     /* waiting for initialize */
+    MCPD_SESSION_INITIALIZED, /* initialize answered */
+    MCPD_SESSION_READY,       /* notifications/initialized received */
     MCPD_SESSION_CLOSED,
 };
 
 struct mcpd_session {
     pthread_mutex_t lock;
     int refs;
-    int state;                  /* enum mcpd_session_state */
-    char protocol_version[16];  /* negotiated (legacy era) */
-    json_t *client_caps;        /* from initialize */
+    int state;                 /* enum mcpd_session_state */
+    char protocol_version[16]; /* negotiated (legacy era) */
+    json_t *client_caps;       /* from initialize */
     json_t *client_info;
     int log_level;              /* enum mcpd_log_level threshold for notifications/message */
     json_t *subscriptions;      /* object: uri -> true */
@@ -69,8 +69,8 @@ void mcpd_session_close(struct mcpd_session *s);
  * -EBUSY past max_inflight. */
 int mcpd_session_add_call(struct mcpd_session *s, struct mcpd_call *c);
 void mcpd_session_remove_call(struct mcpd_session *s, struct mcpd_call *c);
-/* Cancels the in-flight call with this id key; 0 or -ENOENT. */
-int mcpd_session_cancel(struct mcpd_session *s, const char *id_key, const char *reason);
+/* Cancels the in-flight call whose id equals `id` (borrowed); 0 or -ENOENT. */
+int mcpd_session_cancel(struct mcpd_session *s, json_t *id, const char *reason);
 size_t mcpd_session_inflight(struct mcpd_session *s);
 
 /* Sends a session-wide notification (borrowed) to every live, initialized session. */

@@ -2,10 +2,20 @@
  * stdio transport (basic/transports.mdx#stdio): one JSON-RPC message per line on stdin, one per
  * line on stdout, nothing else on stdout. A reader thread frames lines and hands them to the
  * protocol engine; workers answer out of order through a mutex-guarded writer.
+ *
+ * Lifetimes: the writer (stdio_out) is reference-counted because calls and batches hold it
+ * after the transport itself is gone, so everything a send needs (the fd, the "input ended"
+ * flag, the thread to wake) lives in it, never in struct mcpd_stdio.
  */
 #include "transport_stdio.h"
 
+#include "jsonrpc.h"
+#include "log.h"
+#include "protocol.h"
+#include "session.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,17 +23,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jsonrpc.h"
-#include "log.h"
-#include "protocol.h"
-#include "session.h"
+/* How long one poll for a writable stdout waits before checking whether to give up. */
+#define WRITE_SLICE_MS 200
 
 struct stdio_out {
     struct mcpd_out base;
     int fd;
     pthread_mutex_t lock;
-    int broken;
-    struct mcpd_stdio *t;
+    int broken;   /* a write failed: the peer is gone */
+    int abandon;  /* shutdown: stop waiting for a peer that does not read */
+    int finished; /* input ended or output broke; the control thread was told */
+    pthread_t control;
 };
 
 struct mcpd_stdio {
@@ -31,26 +41,43 @@ struct mcpd_stdio {
     int wake[2]; /* written by stop() to interrupt poll() */
     size_t max_bytes;
     pthread_t reader;
-    pthread_t control;
     int started;
-    int finished;
+    int joined;
+    int stopping; /* no more messages are dispatched once set */
     struct stdio_out *out;
     struct mcpd_session *session;
 };
 
-static void signal_done(struct mcpd_stdio *t)
+static void signal_done(struct stdio_out *so)
 {
-    if (!__atomic_exchange_n(&t->finished, 1, __ATOMIC_ACQ_REL)) {
-        pthread_kill(t->control, SIGUSR1);
+    if (!__atomic_exchange_n(&so->finished, 1, __ATOMIC_ACQ_REL)) {
+        pthread_kill(so->control, SIGUSR1);
     }
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Writes everything, waiting for the peer to read in slices so that a client which stops
+ * reading cannot hold a thread (and with it shutdown) forever: once `abandon` is set the write
+ * fails. Chunks of PIPE_BUF never block after POLLOUT on a pipe. */
+static int write_all(struct stdio_out *so, const char *buf, size_t len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, buf, len);
+        struct pollfd p = {.fd = so->fd, .events = POLLOUT};
+        int r = poll(&p, 1, WRITE_SLICE_MS);
+        if (r < 0 && errno != EINTR) {
+            return -errno;
+        }
+        if (r <= 0) {
+            if (__atomic_load_n(&so->abandon, __ATOMIC_ACQUIRE)) {
+                return -ETIMEDOUT;
+            }
+            continue;
+        }
+        if (p.revents & (POLLERR | POLLNVAL)) {
+            return -EPIPE;
+        }
+        ssize_t n = write(so->fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
         if (n < 0) {
-            if (errno == EINTR) {
+            if (errno == EINTR || errno == EAGAIN) {
                 continue;
             }
             return -errno;
@@ -70,15 +97,15 @@ static int stdio_send(struct mcpd_out *o, json_t *msg)
         return -ENOMEM;
     }
     pthread_mutex_lock(&so->lock);
-    int rc = so->broken ? -EPIPE : write_all(so->fd, line, len);
+    int rc = so->broken ? -EPIPE : write_all(so, line, len);
     if (rc != 0 && !so->broken) {
         so->broken = 1;
-        log_warn("stdio", "stdout is gone (%s); stopping", strerror(-rc));
+        log_warn("stdio", "cannot write to stdout (%s); no more output", strerror(-rc));
     }
     pthread_mutex_unlock(&so->lock);
     free(line);
     if (rc != 0) {
-        signal_done(so->t);
+        signal_done(so);
     }
     return rc;
 }
@@ -103,7 +130,22 @@ static void deliver(struct mcpd_stdio *t, const char *line, size_t len)
     if (i == len) {
         return; /* blank lines between messages are harmless */
     }
+    if (len > t->max_bytes) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "Invalid Request: message exceeds the limit of %zu bytes ([limits] "
+                 "max_message_bytes)",
+                 t->max_bytes);
+        log_warn("stdio", "%s", msg);
+        mcpd_protocol_reject(&t->out->base, RPC_INVALID_REQUEST, msg);
+        return;
+    }
     mcpd_protocol_handle(t->session, line, len, &t->out->base);
+}
+
+static int stopping(struct mcpd_stdio *t)
+{
+    return __atomic_load_n(&t->stopping, __ATOMIC_ACQUIRE);
 }
 
 static void *reader_main(void *arg)
@@ -111,8 +153,8 @@ static void *reader_main(void *arg)
     struct mcpd_stdio *t = arg;
     size_t cap = 65536, len = 0;
     char *buf = malloc(cap);
-    int discarding = 0; /* inside a line that is over the limit */
-    while (buf) {
+    int discarding = 0; /* inside a line that is already over the limit */
+    while (buf && !stopping(t)) {
         struct pollfd p[2] = {{.fd = t->fd_in, .events = POLLIN},
                               {.fd = t->wake[0], .events = POLLIN}};
         if (poll(p, 2, -1) < 0) {
@@ -142,7 +184,7 @@ static void *reader_main(void *arg)
         if (n <= 0) {
             if (n < 0) {
                 log_error("stdio", "read: %s", strerror(errno));
-            } else if (len > 0 && !discarding) {
+            } else if (len > 0 && !discarding && !stopping(t)) {
                 deliver(t, buf, len); /* a last message without its newline */
             }
             log_info("stdio", "input closed");
@@ -151,7 +193,7 @@ static void *reader_main(void *arg)
         size_t scan = len;
         len += (size_t)n;
         size_t start = 0;
-        for (size_t i = scan; i < len; i++) {
+        for (size_t i = scan; i < len && !stopping(t); i++) {
             if (buf[i] != '\n') {
                 continue;
             }
@@ -164,14 +206,10 @@ static void *reader_main(void *arg)
         memmove(buf, buf + start, len - start);
         len -= start;
         if (len > t->max_bytes) {
+            /* The line is already too long: refuse it now and skip to its end, so a client
+             * cannot make us buffer without bound. */
             if (!discarding) {
-                char msg[160];
-                snprintf(msg, sizeof msg,
-                         "Invalid Request: message exceeds the limit of %zu bytes "
-                         "([limits] max_message_bytes)",
-                         t->max_bytes);
-                log_warn("stdio", "%s", msg);
-                mcpd_protocol_reject(&t->out->base, RPC_INVALID_REQUEST, msg);
+                deliver(t, buf, len);
             }
             discarding = 1;
             len = 0;
@@ -186,13 +224,12 @@ static void *reader_main(void *arg)
         }
     }
     free(buf);
-    signal_done(t);
+    signal_done(t->out);
     return NULL;
 }
 
 struct mcpd_stdio *mcpd_stdio_start(int fd_in, int fd_out, struct mcpd_pool *pool,
-                                    size_t max_message_bytes, int max_inflight,
-                                    pthread_t control)
+                                    size_t max_message_bytes, int max_inflight, pthread_t control)
 {
     struct mcpd_stdio *t = calloc(1, sizeof *t);
     struct stdio_out *o = calloc(1, sizeof *o);
@@ -203,12 +240,11 @@ struct mcpd_stdio *mcpd_stdio_start(int fd_in, int fd_out, struct mcpd_pool *poo
     }
     t->fd_in = fd_in;
     t->max_bytes = max_message_bytes;
-    t->control = control;
     o->base.send = stdio_send;
     o->base.destroy = stdio_out_destroy;
     o->base.refs = 1;
     o->fd = fd_out;
-    o->t = t;
+    o->control = control;
     pthread_mutex_init(&o->lock, NULL);
     t->out = o;
     t->session = mcpd_session_new(&o->base, pool, max_inflight, "stdio");
@@ -222,15 +258,30 @@ struct mcpd_stdio *mcpd_stdio_start(int fd_in, int fd_out, struct mcpd_pool *poo
 
 int mcpd_stdio_finished(struct mcpd_stdio *t)
 {
-    return __atomic_load_n(&t->finished, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&t->out->finished, __ATOMIC_ACQUIRE);
 }
 
 void mcpd_stdio_stop(struct mcpd_stdio *t)
 {
+    __atomic_store_n(&t->stopping, 1, __ATOMIC_RELEASE);
     char c = 1;
     if (write(t->wake[1], &c, 1) < 0) {
         log_warn("stdio", "cannot wake the reader: %s", strerror(errno));
     }
+}
+
+void mcpd_stdio_join(struct mcpd_stdio *t)
+{
+    if (t->started && !t->joined) {
+        mcpd_stdio_stop(t);
+        pthread_join(t->reader, NULL);
+        t->joined = 1;
+    }
+}
+
+void mcpd_stdio_abandon(struct mcpd_stdio *t)
+{
+    __atomic_store_n(&t->out->abandon, 1, __ATOMIC_RELEASE);
 }
 
 void mcpd_stdio_free(struct mcpd_stdio *t)
@@ -238,10 +289,7 @@ void mcpd_stdio_free(struct mcpd_stdio *t)
     if (!t) {
         return;
     }
-    if (t->started) {
-        mcpd_stdio_stop(t);
-        pthread_join(t->reader, NULL);
-    }
+    mcpd_stdio_join(t);
     if (t->session) {
         mcpd_session_close(t->session);
         mcpd_session_unref(t->session);

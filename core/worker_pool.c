@@ -15,8 +15,8 @@ struct job {
 
 struct mcpd_pool {
     pthread_mutex_t lock;
-    pthread_cond_t work;  /* a job arrived or the pool stops */
-    pthread_cond_t idle;  /* busy dropped to 0 */
+    pthread_cond_t work; /* a job arrived or the pool stops */
+    pthread_cond_t idle; /* busy dropped to 0 */
     struct job *head, *tail;
     size_t queued, running, queue_max;
     int stopping;
