@@ -322,6 +322,15 @@ static json_t *resource_page(const struct mcpd_registry *g, json_t *listed, cons
         all[k++] = e;
     }
     qsort(all, k, sizeof *all, by_uri);
+    /* A template may list a URI that is also a fixed resource: keep one, before paging, so a
+     * page boundary never lands between the two copies. */
+    size_t uniq = 0;
+    for (size_t j = 0; j < k; j++) {
+        if (uniq == 0 || by_uri(&all[j], &all[uniq - 1]) != 0) {
+            all[uniq++] = all[j];
+        }
+    }
+    k = uniq;
     size_t start = 0;
     while (after && start < k &&
            strcmp(json_string_value(json_object_get(all[start], "uri")), after) < 0) {
@@ -330,10 +339,6 @@ static json_t *resource_page(const struct mcpd_registry *g, json_t *listed, cons
     json_t *arr = json_array();
     size_t end = start;
     for (; arr && end < k && end < start + (size_t)page; end++) {
-        /* Skip a listed duplicate of a fixed resource's URI. */
-        if (end > start && by_uri(&all[end], &all[end - 1]) == 0) {
-            continue;
-        }
         json_array_append(arr, all[end]);
     }
     json_t *res = json_pack("{s:o}", "resources", arr);
