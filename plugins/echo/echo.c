@@ -3,12 +3,12 @@
  * tool to call. It shows the SDK's shape: one exported entry, state in *state_out, the host
  * copying everything handed to it.
  */
+#include "mcpd/plugin.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "mcpd/plugin.h"
 
 struct echo_state {
     const mcpd_host_api *api;
@@ -92,12 +92,8 @@ static void echo_fini(void *state)
 }
 
 static const mcpd_plugin echo_plugin = {
-    MCPD_PLUGIN_HEADER,
-    .name = "echo",
-    .version = "1.0.0",
-    .description = "echo tool",
-    .init = echo_init,
-    .fini = echo_fini,
+    MCPD_PLUGIN_HEADER,         .name = "echo",    .version = "1.0.0",
+    .description = "echo tool", .init = echo_init, .fini = echo_fini,
 };
 
 MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)

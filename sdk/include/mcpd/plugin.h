@@ -52,16 +52,18 @@ extern "C" {
 #define MCPD_ENTRY_SYMBOL "mcpd_plugin_entry_v1"
 
 #if defined(__GNUC__)
-#define MCPD_EXPORT __attribute__((visibility("default")))
+#define MCPD_EXPORT            __attribute__((visibility("default")))
 #define MCPD_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define MCPD_EXPORT
 #define MCPD_PRINTF(fmt, args)
 #endif
 
-/* Opaque, host-owned handles. */
-typedef struct mcpd_host mcpd_host; /* one per loaded plugin; valid from init() to fini() */
-typedef struct mcpd_call mcpd_call; /* one per handler invocation; valid until the handler returns */
+/* Opaque, host-owned handles. An mcpd_host stands for one loaded plugin and is valid from
+ * init() to fini(); an mcpd_call stands for one handler invocation and is valid until the
+ * handler returns. */
+typedef struct mcpd_host mcpd_host;
+typedef struct mcpd_call mcpd_call;
 
 /* Log levels, RFC 5424 order as MCP uses them (notifications/message). */
 enum mcpd_log_level {
@@ -118,8 +120,8 @@ typedef int (*mcpd_list_fn)(void *plugin_state, void *data, mcpd_call *call);
 
 /* Renders a prompt. args_json is a JSON object of string values (borrowed). Build messages with
  * message_role() and the content_* functions. Return -EINVAL for bad arguments. */
-typedef int (*mcpd_prompt_fn)(void *plugin_state, void *data, mcpd_call *call, const char *args_json,
-                              size_t args_len);
+typedef int (*mcpd_prompt_fn)(void *plugin_state, void *data, mcpd_call *call,
+                              const char *args_json, size_t args_len);
 
 /* Completes argument `arg_name` whose partial value is `value`; context_json is a JSON object
  * of the other arguments already chosen (may be "{}"). Offer values with completion_value(). */
@@ -129,11 +131,11 @@ typedef int (*mcpd_complete_fn)(void *plugin_state, void *data, mcpd_call *call,
 
 /* A tool. Strings are borrowed during register_tool(); the host copies them. */
 typedef struct mcpd_tool {
-    uint32_t struct_size; /* sizeof(mcpd_tool) as the plugin was compiled */
-    uint32_t flags;       /* MCPD_THREADSAFE */
-    const char *name;     /* required: 1-128 chars of [A-Za-z0-9_.-], unique in the server */
-    const char *title;    /* optional human-readable name */
-    const char *description;        /* required */
+    uint32_t struct_size;    /* sizeof(mcpd_tool) as the plugin was compiled */
+    uint32_t flags;          /* MCPD_THREADSAFE */
+    const char *name;        /* required: 1-128 chars of [A-Za-z0-9_.-], unique in the server */
+    const char *title;       /* optional human-readable name */
+    const char *description; /* required */
     const char *input_schema_json;  /* JSON Schema object with "type":"object"; NULL = no args */
     const char *output_schema_json; /* optional JSON Schema object for structuredContent */
     const char *annotations_json;   /* optional: {"readOnlyHint":true,...} */
@@ -246,11 +248,11 @@ typedef struct mcpd_host_api {
     /* Resource read results. */
     int (*resource_text)(mcpd_call *call, const char *uri, const char *mime_type, const char *text,
                          size_t len);
-    int (*resource_blob)(mcpd_call *call, const char *uri, const char *mime_type,
-                         const void *bytes, size_t len);
+    int (*resource_blob)(mcpd_call *call, const char *uri, const char *mime_type, const void *bytes,
+                         size_t len);
     /* resources/list entries from a template's list(). */
-    int (*resource_entry)(mcpd_call *call, const char *uri, const char *name,
-                          const char *mime_type, const char *description);
+    int (*resource_entry)(mcpd_call *call, const char *uri, const char *name, const char *mime_type,
+                          const char *description);
 
     /* Completion values (at most 100 are sent; the host reports total and hasMore). */
     int (*completion_value)(mcpd_call *call, const char *value);
@@ -299,7 +301,7 @@ typedef struct mcpd_host_api {
 
 /* True when the host table has `field` (added after minor 0). */
 #define MCPD_API_HAS(api, field)                                                                   \
-    ((api)->struct_size >= offsetof(mcpd_host_api, field) + sizeof((api)->field) &&               \
+    ((api)->struct_size >= offsetof(mcpd_host_api, field) + sizeof((api)->field) &&                \
      (api)->field != NULL)
 
 /* What mcpd_plugin_entry_v1() returns: a static, const descriptor. */
