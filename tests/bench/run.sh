@@ -1,0 +1,31 @@
+#!/bin/sh
+# stdio benchmark, mcpd against the official TypeScript SDK v1, on an optimised build.
+#
+#   tests/bench/run.sh                  N = 20000 calls per phase and round
+#   BENCH_N=100000 tests/bench/run.sh   more calls (each phase still stops after BENCH_MAX_SECONDS)
+#
+# Builds build-bench (Release, no sanitizers, no tests) and runs tests/bench/stdio_bench.mjs with
+# mcpd's default embedded configuration (the echo plugin from build-bench/plugins). Every other
+# BENCH_* variable of stdio_bench.mjs passes through (BENCH_ROUNDS, BENCH_DEPTH, BENCH_JSON, ...).
+# Needs `npm ci` in tests/e2e once (Node 22 and @modelcontextprotocol/sdk).
+# On a machine shared with builds or fuzzers, figures vary: compare the best rounds and the CPU
+# per call, which load disturbs less than calls/s.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BENCH_BUILD_DIR:-$root/build-bench}
+node=$root/tests/e2e/node_modules/node/bin/node
+
+if [ ! -x "$node" ] || [ ! -f "$root/tests/e2e/node_modules/@modelcontextprotocol/sdk/package.json" ]; then
+  echo "bench: Node 22 / @modelcontextprotocol/sdk are not installed: run \`npm ci\` in $root/tests/e2e" >&2
+  exit 2
+fi
+
+echo "== build ($build: Release, MCPD_SANITIZE=OFF, MCPD_BUILD_TESTS=OFF)"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMCPD_BUILD_TESTS=OFF -DMCPD_SANITIZE=OFF >/dev/null
+cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+
+echo "== benchmark"
+MCPD_BIN=$build/mcpd
+export MCPD_BIN
+unset MCPD_CONFIG
+exec "$node" "$root/tests/bench/stdio_bench.mjs"
