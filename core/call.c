@@ -41,14 +41,6 @@ struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s
     c->kind = kind;
     c->msg = msg;
     c->id = json_object_get(msg, "id");
-    if (c->id) {
-        size_t n;
-        char *t = mcpd_json_dump(c->id, &n, 0);
-        if (t) {
-            snprintf(c->id_text, sizeof c->id_text, "%s", t);
-            free(t);
-        }
-    }
     json_t *meta = json_object_get(json_object_get(msg, "params"), "_meta");
     json_t *tok = json_object_get(meta, "progressToken");
     if (json_is_string(tok) || json_is_integer(tok)) {
@@ -181,7 +173,22 @@ int mcpd_call_sleep_ms(mcpd_call *c, unsigned ms)
 
 const char *mcpd_call_request_id(const mcpd_call *call)
 {
-    return call ? call->id_text : NULL;
+    if (!call) {
+        return NULL;
+    }
+    /* Made on first use: most handlers never ask, and serialising the id costs a dump. */
+    struct mcpd_call *c = (struct mcpd_call *)call;
+    pthread_mutex_lock(&c->lock);
+    if (!c->id_text[0] && c->id) {
+        size_t n;
+        char *t = mcpd_json_dump(c->id, &n, 0);
+        if (t) {
+            snprintf(c->id_text, sizeof c->id_text, "%s", t);
+            free(t);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return c->id_text;
 }
 
 /* Appends a content block; prompts wrap each block in a message with the current role. */

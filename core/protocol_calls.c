@@ -32,7 +32,8 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
     int rc = mcpd_session_add_call(r->s, c);
     if (rc == -EEXIST) {
         rq_error(r, RPC_INVALID_REQUEST, NULL,
-                 "Invalid Request: id %s is already used by a request in flight", c->id_text);
+                 "Invalid Request: id %s is already used by a request in flight",
+                 mcpd_call_request_id(c));
     } else if (rc == -EBUSY) {
         rq_error(r, RPC_INTERNAL_ERROR, NULL,
                  "Too many requests in flight on this session (limit %d); retry later",

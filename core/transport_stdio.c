@@ -25,11 +25,17 @@
 
 /* How long one poll for a writable stdout waits before checking whether to give up. */
 #define WRITE_SLICE_MS 200
+/* Output queued behind the active writer before senders wait (backpressure). */
+#define PENDING_MAX (1u << 20)
 
 struct stdio_out {
     struct mcpd_out base;
     int fd;
     pthread_mutex_t lock;
+    pthread_cond_t drained; /* the queue shrank, or the writer stopped */
+    char *pending;          /* lines queued while another thread writes */
+    size_t pending_len, pending_cap;
+    int writing;  /* a thread is inside write(): it also writes what others queue */
     int broken;   /* a write failed: the peer is gone */
     int abandon;  /* shutdown: stop waiting for a peer that does not read */
     int finished; /* input ended or output broke; the control thread was told */
@@ -88,6 +94,31 @@ static int write_all(struct stdio_out *so, const char *buf, size_t len)
     return 0;
 }
 
+static int append_pending(struct stdio_out *so, const char *line, size_t len)
+{
+    if (so->pending_len + len > so->pending_cap) {
+        size_t ncap = so->pending_cap ? so->pending_cap : 65536;
+        while (ncap < so->pending_len + len) {
+            ncap *= 2;
+        }
+        char *np = realloc(so->pending, ncap);
+        if (!np) {
+            return -ENOMEM;
+        }
+        so->pending = np;
+        so->pending_cap = ncap;
+    }
+    memcpy(so->pending + so->pending_len, line, len);
+    so->pending_len += len;
+    return 0;
+}
+
+/*
+ * Senders never wait for each other's write() calls: a line is queued, and the thread that is
+ * already writing (or this one, if none is) writes everything queued in one syscall. Under load
+ * that turns one write per response into one write per burst. Lines stay whole and in the
+ * order they were queued; a full queue makes senders wait, so a slow reader still pushes back.
+ */
 static int stdio_send(struct mcpd_out *o, json_t *msg)
 {
     struct stdio_out *so = (struct stdio_out *)o;
@@ -97,13 +128,40 @@ static int stdio_send(struct mcpd_out *o, json_t *msg)
         return -ENOMEM;
     }
     pthread_mutex_lock(&so->lock);
-    int rc = so->broken ? -EPIPE : write_all(so, line, len);
-    if (rc != 0 && !so->broken) {
-        so->broken = 1;
-        log_warn("stdio", "cannot write to stdout (%s); no more output", strerror(-rc));
+    while (!so->broken && so->writing && so->pending_len >= PENDING_MAX) {
+        pthread_cond_wait(&so->drained, &so->lock);
     }
-    pthread_mutex_unlock(&so->lock);
+    int rc = so->broken ? -EPIPE : append_pending(so, line, len);
     free(line);
+    if (rc != 0 || so->writing) {
+        pthread_mutex_unlock(&so->lock);
+        return rc;
+    }
+    so->writing = 1;
+    char *spare = NULL;
+    size_t spare_cap = 0;
+    while (so->pending_len > 0 && !so->broken) {
+        /* Take the queue, leave the spare buffer for others, write outside the lock. */
+        char *take = so->pending;
+        size_t take_len = so->pending_len, take_cap = so->pending_cap;
+        so->pending = spare;
+        so->pending_cap = spare_cap;
+        so->pending_len = 0;
+        pthread_cond_broadcast(&so->drained);
+        pthread_mutex_unlock(&so->lock);
+        rc = write_all(so, take, take_len);
+        pthread_mutex_lock(&so->lock);
+        spare = take;
+        spare_cap = take_cap;
+        if (rc != 0) {
+            so->broken = 1;
+            log_warn("stdio", "cannot write to stdout (%s); no more output", strerror(-rc));
+        }
+    }
+    so->writing = 0;
+    pthread_cond_broadcast(&so->drained);
+    pthread_mutex_unlock(&so->lock);
+    free(spare);
     if (rc != 0) {
         signal_done(so);
     }
@@ -113,7 +171,9 @@ static int stdio_send(struct mcpd_out *o, json_t *msg)
 static void stdio_out_destroy(struct mcpd_out *o)
 {
     struct stdio_out *so = (struct stdio_out *)o;
+    pthread_cond_destroy(&so->drained);
     pthread_mutex_destroy(&so->lock);
+    free(so->pending);
     free(so);
 }
 
@@ -246,6 +306,7 @@ struct mcpd_stdio *mcpd_stdio_start(int fd_in, int fd_out, struct mcpd_pool *poo
     o->fd = fd_out;
     o->control = control;
     pthread_mutex_init(&o->lock, NULL);
+    pthread_cond_init(&o->drained, NULL);
     t->out = o;
     t->session = mcpd_session_new(&o->base, pool, max_inflight, "stdio");
     if (!t->session || pthread_create(&t->reader, NULL, reader_main, t) != 0) {
