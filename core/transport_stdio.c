@@ -13,6 +13,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "session.h"
+#include "worker_pool.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -46,6 +47,7 @@ struct mcpd_stdio {
     int fd_in;
     int wake[2]; /* written by stop() to interrupt poll() */
     size_t max_bytes;
+    struct mcpd_pool *pool;
     pthread_t reader;
     int started;
     int joined;
@@ -253,6 +255,7 @@ static void *reader_main(void *arg)
         size_t scan = len;
         len += (size_t)n;
         size_t start = 0;
+        mcpd_pool_hold(t->pool);
         for (size_t i = scan; i < len && !stopping(t); i++) {
             if (buf[i] != '\n') {
                 continue;
@@ -263,6 +266,7 @@ static void *reader_main(void *arg)
             discarding = 0;
             start = i + 1;
         }
+        mcpd_pool_release(t->pool);
         memmove(buf, buf + start, len - start);
         len -= start;
         if (len > t->max_bytes) {
@@ -300,6 +304,7 @@ struct mcpd_stdio *mcpd_stdio_start(int fd_in, int fd_out, struct mcpd_pool *poo
     }
     t->fd_in = fd_in;
     t->max_bytes = max_message_bytes;
+    t->pool = pool;
     o->base.send = stdio_send;
     o->base.destroy = stdio_out_destroy;
     o->base.refs = 1;

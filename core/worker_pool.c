@@ -13,12 +13,16 @@ struct job {
     struct job *next;
 };
 
+/* Submits from this thread are being held (see mcpd_pool_hold). */
+static _Thread_local int held;
+
 struct mcpd_pool {
     pthread_mutex_t lock;
     pthread_cond_t work; /* a job arrived or the pool stops */
     pthread_cond_t idle; /* busy dropped to 0 */
     struct job *head, *tail;
     size_t queued, running, queue_max;
+    size_t waiting; /* workers waiting for work */
     int stopping;
     int n_threads;
     pthread_t *threads;
@@ -30,7 +34,9 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->head && !p->stopping) {
+            p->waiting++;
             pthread_cond_wait(&p->work, &p->lock);
+            p->waiting--;
         }
         if (!p->head) {
             break; /* stopping and drained */
@@ -109,13 +115,36 @@ int mcpd_pool_submit(struct mcpd_pool *p, mcpd_job_fn fn, void *arg)
         }
         p->tail = j;
         p->queued++;
-        pthread_cond_signal(&p->work);
+        if (!held) {
+            pthread_cond_signal(&p->work);
+        }
     }
     pthread_mutex_unlock(&p->lock);
     if (rc != 0) {
         free(j);
     }
     return rc;
+}
+
+void mcpd_pool_hold(struct mcpd_pool *p)
+{
+    (void)p;
+    held = 1;
+}
+
+void mcpd_pool_release(struct mcpd_pool *p)
+{
+    held = 0;
+    pthread_mutex_lock(&p->lock);
+    size_t wake = p->queued < p->waiting ? p->queued : p->waiting;
+    if (wake > 0 && wake >= p->waiting) {
+        pthread_cond_broadcast(&p->work);
+    } else {
+        for (size_t i = 0; i < wake; i++) {
+            pthread_cond_signal(&p->work);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
 }
 
 size_t mcpd_pool_busy(struct mcpd_pool *p)
