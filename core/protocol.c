@@ -448,7 +448,7 @@ static void handle_notification(struct rq *r)
     }
 }
 
-/* ---- batches (2024-11-05 and 2025-03-26 only) -------------------------------------------- */
+/* ---- batches (2025-03-26 only) ------------------------------------------------------------ */
 
 /* Collects the responses of one batch; flushes them as one array to the parent stream when the
  * last call holding it finishes. Notifications pass straight through. */
@@ -530,7 +530,7 @@ static void dispatch_one(struct mcpd_session *s, struct mcpd_generation *gen, js
 static int batch_allowed(struct mcpd_session *s)
 {
     pthread_mutex_lock(&s->lock);
-    int ok = s->state != MCPD_SESSION_NEW && strcmp(s->protocol_version, "2025-03-26") <= 0;
+    int ok = s->state != MCPD_SESSION_NEW && strcmp(s->protocol_version, "2025-03-26") == 0;
     pthread_mutex_unlock(&s->lock);
     return ok;
 }
@@ -553,7 +553,7 @@ void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
         } else if (!batch_allowed(s)) {
             mcpd_protocol_reject(reply, RPC_INVALID_REQUEST,
                                  "Invalid Request: batches are only allowed on sessions that "
-                                 "negotiated protocol 2025-03-26 or earlier");
+                                 "negotiated protocol 2025-03-26");
         } else {
             struct mcpd_out *batch = batch_new(reply);
             size_t i;
