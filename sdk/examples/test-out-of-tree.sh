@@ -14,6 +14,14 @@ pkg-config --exists mcpd-plugin
 test -f "$tmp/prefix/include/mcpd/plugin.h"
 make -s -C "$here/wordcount" OUT="$tmp/wordcount.so" CFLAGS="-O2 -Wall -Wextra -Wpedantic -Werror"
 
+# The header alone: strict C99 and C++11 (extern "C"), as third parties may use either.
+printf '#include <mcpd/plugin.h>\nint main(void) { return MCPD_ABI_MAJOR - 1; }\n' > "$tmp/hdr.c"
+cc -std=c99 -Wall -Wextra -Wpedantic -Werror $(pkg-config --cflags mcpd-plugin) -fsyntax-only "$tmp/hdr.c"
+if command -v c++ >/dev/null; then
+  c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror $(pkg-config --cflags mcpd-plugin) -x c++ \
+    -fsyntax-only "$tmp/hdr.c"
+fi
+
 # Exactly one exported symbol: the entry point.
 syms=$(nm -D --defined-only "$tmp/wordcount.so" | awk '$2 == "T" {print $3}')
 [ "$syms" = "mcpd_plugin_entry_v1" ] || { echo "exported: $syms"; exit 1; }
