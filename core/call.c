@@ -47,6 +47,7 @@ struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s
         c->progress_token = tok;
     }
     c->last_progress = -INFINITY;
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

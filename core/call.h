@@ -50,6 +50,7 @@ struct mcpd_call {
     int client_cancelled; /* notifications/cancelled: the answer must not be sent */
     int timed_out;
     struct timespec deadline; /* CLOCK_MONOTONIC; tv_sec 0 = none */
+    struct timespec started;  /* CLOCK_MONOTONIC, for the debug log's durations */
 
     /* progress */
     json_t *progress_token; /* borrowed from msg */

@@ -87,6 +87,21 @@ static void leave(struct mcpd_host *owner, uint32_t flags)
 static void finish(struct mcpd_call *c, json_t *response)
 {
     mcpd_session_remove_call(c->session, c);
+    if (mcpd_log_enabled(MCPD_L_DEBUG)) {
+        /* One line per plugin call: what ran, how long, how it ended. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double ms = (double)(now.tv_sec - c->started.tv_sec) * 1e3 +
+                    (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
+        json_t *err = json_object_get(response, "error");
+        json_t *res = json_object_get(response, "result");
+        log_debug("call", "%s id %s: %.3f ms, %s",
+                  json_string_value(json_object_get(c->msg, "method")), mcpd_call_request_id(c), ms,
+                  __atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE) ? "cancelled by client"
+                  : err                                                   ? "error"
+                  : json_is_true(json_object_get(res, "isError"))         ? "error result"
+                                                                          : "ok");
+    }
     if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
         mcpd_out_send(c->reply, response);
     }
