@@ -208,10 +208,19 @@ static void errs_vadd(struct errs *e, const char *prefix, const char *fmt, va_li
     if (e->n > 0) {
         e->buf[e->len++] = '\n';
     }
+    size_t start = e->len;
     memcpy(e->buf + e->len, prefix, plen);
     e->len += plen;
     vsnprintf(e->buf + e->len, (size_t)n + 1, fmt, ap);
     e->len += (size_t)n;
+    /* One error is one line, and messages quote the file (section names, keys, paths): no
+     * control character from it may reach a log or a terminal. */
+    for (size_t i = start; i < e->len; i++) {
+        unsigned char ch = (unsigned char)e->buf[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            e->buf[i] = '?';
+        }
+    }
     e->n++;
 }
 

@@ -933,6 +933,43 @@ static size_t brace_quantifier(const char *src, size_t n, size_t i)
     return j < n && src[j] == '}' ? j + 1 - i : 0;
 }
 
+/*
+ * glibc's regcomp expands bounded repetitions and builds automata whose size multiplies with
+ * nested quantified groups, so a short pattern can take seconds and gigabytes to compile
+ * ("(a{32767}){32767}", twenty nested "(...)+"). Patterns come from plugins, but a reload must
+ * not hang on one: the translation tracks the size the pattern expands to and the group depth
+ * and refuses what would be too costly. Limits far above what tool schemas use.
+ */
+#define PATTERN_MAX_EXPANSION 100000u
+#define PATTERN_MAX_GROUPS    10
+
+/* The largest count of a {m}, {m,} or {m,n} quantifier (already recognised). */
+static unsigned long brace_count(const char *src, size_t len)
+{
+    unsigned long best = 0, v = 0;
+    for (size_t k = 1; k + 1 < len; k++) {
+        if (src[k] == ',') {
+            best = v > best ? v : best;
+            v = 0;
+        } else if (v < 100000000ul) {
+            v = v * 10 + (unsigned long)(src[k] - '0');
+        }
+    }
+    return v > best ? v : best;
+}
+
+struct pattern_cost {
+    unsigned long size;                          /* expanded size of the current group */
+    unsigned long last;                          /* expanded size of the previous atom */
+    unsigned long outer[PATTERN_MAX_GROUPS + 1]; /* sizes of the enclosing groups */
+    int depth;
+};
+
+static unsigned long sat_mul(unsigned long a, unsigned long b)
+{
+    return (b && a > PATTERN_MAX_EXPANSION * 2ul / b) ? PATTERN_MAX_EXPANSION * 2ul : a * b;
+}
+
 static int translate_pattern(const char *src, size_t n, struct sbuf *out, char *why, size_t whylen)
 {
     size_t i = 0, q;
@@ -940,10 +977,12 @@ static int translate_pattern(const char *src, size_t n, struct sbuf *out, char *
     const char *cls;
     char e, c;
     int rc;
+    struct pattern_cost cost = {0};
 
     while (i < n) {
         quant = false;
         c = src[i];
+        bool atom = true; /* the token just read is an atom a quantifier may follow */
         if (c == '\\') {
             if (i + 1 >= n) {
                 snprintf(why, whylen, "pattern ends with a backslash");
@@ -973,32 +1012,75 @@ static int translate_pattern(const char *src, size_t n, struct sbuf *out, char *
             }
         } else if (c == '[') {
             rc = translate_bracket(src, n, &i, out, why, whylen);
-            if (rc)
+            if (rc) {
                 return rc;
-        } else if (c == '(' && i + 1 < n && src[i + 1] == '?') {
-            if (i + 2 < n && src[i + 2] == ':') {
-                sb_putc(out, '('); /* non-capturing group: captures do not matter here */
-                i += 3;
-            } else {
-                snprintf(why, whylen, "lookaround and named groups \"(?\" are not supported");
-                return -EINVAL;
             }
-        } else if (c == '?' && after_quant) {
-            i++; /* lazy quantifier: whether a match exists does not depend on laziness */
-        } else if (c == '{') {
-            q = brace_quantifier(src, n, i);
-            if (q) {
-                sb_putn(out, src + i, q);
-                i += q;
-                quant = true;
+        } else if (c == '(') {
+            if (i + 1 < n && src[i + 1] == '?') {
+                if (!(i + 2 < n && src[i + 2] == ':')) {
+                    snprintf(why, whylen, "lookaround and named groups \"(?\" are not supported");
+                    return -EINVAL;
+                }
+                i += 3; /* non-capturing group: captures do not matter here */
             } else {
-                sb_puts(out, "\\{"); /* ECMA treats a brace that is no quantifier as literal */
                 i++;
             }
+            sb_putc(out, '(');
+            if (cost.depth >= PATTERN_MAX_GROUPS) {
+                snprintf(why, whylen, "groups nested deeper than %d are not supported",
+                         PATTERN_MAX_GROUPS);
+                return -EINVAL;
+            }
+            cost.outer[cost.depth++] = cost.size;
+            cost.size = 0;
+            atom = false;
+        } else if (c == ')') {
+            sb_putc(out, ')');
+            i++;
+            unsigned long inner = cost.size;
+            cost.size = cost.depth > 0 ? cost.outer[--cost.depth] + inner : inner;
+            cost.last = inner;
+            after_quant = false;
+            continue; /* the group is the atom; its size was added above */
+        } else if (c == '?' && after_quant) {
+            i++; /* lazy quantifier: whether a match exists does not depend on laziness */
+            quant = true;
+            atom = false;
+        } else if (c == '{' && (q = brace_quantifier(src, n, i)) != 0) {
+            if (after_quant) {
+                snprintf(why, whylen, "a quantifier cannot follow another quantifier");
+                return -EINVAL;
+            }
+            unsigned long k = brace_count(src + i, q);
+            /* The atom now stands k times: add the k-1 extra copies. */
+            unsigned long extra = sat_mul(cost.last, k ? k - 1 : 0);
+            cost.size += extra;
+            cost.last = sat_mul(cost.last, k ? k : 1);
+            sb_putn(out, src + i, q);
+            i += q;
+            quant = true;
+            atom = false;
+        } else if (c == '{') {
+            sb_puts(out, "\\{"); /* ECMA treats a brace that is no quantifier as literal */
+            i++;
         } else {
+            quant = c == '*' || c == '+' || c == '?';
+            if (quant && after_quant) {
+                snprintf(why, whylen, "a quantifier cannot follow another quantifier");
+                return -EINVAL;
+            }
             sb_putc(out, c);
             i++;
-            quant = c == '*' || c == '+' || c == '?';
+            atom = !quant && c != '|' && c != '^' && c != '$';
+        }
+        if (atom) {
+            cost.size++;
+            cost.last = 1;
+        }
+        if (cost.size > PATTERN_MAX_EXPANSION) {
+            snprintf(why, whylen, "pattern too large once its repetitions are expanded (over %u)",
+                     PATTERN_MAX_EXPANSION);
+            return -EINVAL;
         }
         after_quant = quant;
     }
@@ -1950,8 +2032,40 @@ struct verr {
 
 struct vctx {
     int depth;
-    struct verr *err; /* where the current check reports */
+    unsigned long steps;     /* subschema checks so far */
+    unsigned long max_steps; /* the budget for this value, see STEPS_PER_NODE */
+    struct verr *err;        /* where the current check reports */
 };
+
+/* Composition keywords can make the work exponential in the nesting of the value
+ * (allOf:[{items:{$ref:"#"}},{items:{$ref:"#"}}] against nested arrays doubles per level), and
+ * the value comes from the client. The spec asks servers to bound that cost: validation gets a
+ * budget linear in the size of the value (real schemas need a few checks per node) and fails
+ * when it runs out instead of running for minutes. */
+#define STEPS_BASE     10000ul
+#define STEPS_PER_NODE 200ul
+
+/* Nodes in a value, counted to MAX_DEPTH levels (deeper parts fail validation anyway). */
+static unsigned long count_nodes(const json_t *v, int depth)
+{
+    unsigned long n = 1;
+    if (depth >= MAX_DEPTH) {
+        return n;
+    }
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            n += count_nodes(json_array_get(v, i), depth + 1);
+        }
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *val;
+        json_object_foreach((json_t *)v, k, val)
+        {
+            n += count_nodes(val, depth + 1);
+        }
+    }
+    return n;
+}
 
 static bool is_identifier(const char *s, size_t n)
 {
@@ -2429,6 +2543,13 @@ static int validate_node(struct vctx *c, const struct node *n, const json_t *v,
               MAX_DEPTH);
         return -ELOOP;
     }
+    if (++c->steps > c->max_steps) {
+        vfail(c, p, false,
+              "validation needs more than %lu subschema checks (the schema is too costly for "
+              "this value)",
+              c->max_steps);
+        return -ELOOP;
+    }
     c->depth++;
     rc = check_keywords(c, n, v, p);
     c->depth--;
@@ -2454,6 +2575,7 @@ int mcpd_schema_validate(const struct mcpd_schema *s, const json_t *instance, co
         copy_msg(err, errlen, "out of memory while validating");
         return -ENOMEM;
     }
+    c.max_steps = STEPS_BASE + STEPS_PER_NODE * count_nodes(instance, 0);
     rc = validate_node(&c, s->root, instance, &root);
     if (rc)
         copy_msg(err, errlen, c.err->msg);

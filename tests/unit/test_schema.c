@@ -121,6 +121,50 @@ static void compile_fails_prefix(const char *schema, const char *prefix)
     json_decref(js);
 }
 
+/* ---- cost limits ----------------------------------------------------------------------------- */
+
+/* Patterns whose compilation would explode in glibc's regcomp are refused at registration. */
+static void test_pattern_cost_limits(void **state)
+{
+    (void)state;
+    compile_fails("{'pattern':'a++'}",
+                  "schema: invalid pattern 'a++': a quantifier cannot follow another quantifier");
+    compile_fails("{'pattern':'(a{1000}){1000}'}",
+                  "schema: invalid pattern '(a{1000}){1000}': pattern too large once its "
+                  "repetitions are expanded (over 100000)");
+    compile_fails("{'pattern':'((((((((((((a))))))))))))'}",
+                  "schema: invalid pattern '((((((((((((a))))))))))))': groups nested deeper "
+                  "than 10 are not supported");
+    /* What real tool schemas use still compiles: lazy quantifiers, bounded repeats, groups. */
+    ok("{'pattern':'^[a-z]{1,64}(-[a-z0-9]+)*$'}", "'kebab-case-2'");
+    ok("{'pattern':'a{2,3}?b*?'}", "'aab'");
+    ok("{'pattern':'(x{10}){100}'}", "5"); /* 1000 after expansion: allowed */
+}
+
+/* Composition can make validation exponential in the value's nesting; it is bounded. */
+static void test_validation_step_budget(void **state)
+{
+    (void)state;
+    char inst[64];
+    size_t k = 0;
+    for (int i = 0; i < 30; i++) {
+        inst[k++] = '[';
+    }
+    for (int i = 0; i < 30; i++) {
+        inst[k++] = ']';
+    }
+    inst[k] = '\0';
+    struct mcpd_schema *s = compile("{'allOf':[{'items':{'$ref':'#'}},{'items':{'$ref':'#'}}]}");
+    json_t *v = J(inst);
+    char err[512] = "";
+    assert_int_equal(mcpd_schema_validate(s, v, "arguments", err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "validation needs more than 16000 subschema checks"));
+    json_decref(v);
+    mcpd_schema_free(s);
+    /* The same schema on a shallow value is fine. */
+    ok("{'allOf':[{'items':{'$ref':'#'}},{'items':{'$ref':'#'}}]}", "[[[]],[]]");
+}
+
 /* ---- type ---------------------------------------------------------------------------------- */
 
 static void test_type(void **state)
@@ -1072,6 +1116,8 @@ int main(void)
         cmocka_unit_test(test_truncation_keeps_utf8),
         cmocka_unit_test(test_many_shapes),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_pattern_cost_limits),
+        cmocka_unit_test(test_validation_step_budget),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
