@@ -137,19 +137,18 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     size_t max_bytes = cfg->max_message_bytes;
     int drain_ms = cfg->drain_timeout_ms;
 
+    if (transport != MCPD_TRANSPORT_STDIO) {
+        log_error("startup", "transport http-stream is not available in this build yet; use "
+                             "--transport stdio");
+        mcpd_config_free(cfg);
+        return 1;
+    }
     struct mcpd_generation *g = mcpd_generation_build(cfg, err, sizeof err);
     if (!g) {
         log_error("startup", "cannot start:\n%s", err);
         return 1;
     }
     mcpd_generation_install(g);
-    if (transport != MCPD_TRANSPORT_STDIO) {
-        log_error("startup", "transport http-stream is not available in this build yet; use "
-                             "--transport stdio");
-        mcpd_generation_install(NULL);
-        mcpd_generation_reap();
-        return 1;
-    }
 
     struct mcpd_pool *pool = mcpd_pool_new(workers, (size_t)max_inflight * 4);
     struct mcpd_stdio *io = pool ? mcpd_stdio_start(STDIN_FILENO, STDOUT_FILENO, pool, max_bytes,
@@ -171,7 +170,6 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1);
-    int status = 0;
     for (;;) {
         struct timespec tick = {.tv_sec = 1};
         int sig = sigtimedwait(&set, NULL, &tick);
@@ -181,11 +179,10 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
         } else if (sig == SIGTERM || sig == SIGINT) {
             log_info("shutdown", "%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
-        } else if (sig == SIGUSR1 || mcpd_stdio_finished(io)) {
-            if (mcpd_stdio_finished(io)) {
-                log_info("shutdown", "client closed stdin: finishing in-flight calls");
-                break;
-            }
+        } else if (mcpd_stdio_finished(io)) {
+            /* SIGUSR1 from the reader, or noticed on a tick: input ended or output broke. */
+            log_info("shutdown", "client closed stdin or stdout: finishing in-flight calls");
+            break;
         }
     }
     /* Order matters: stop dispatching, let calls finish, give up on a client that does not
@@ -205,7 +202,7 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     mcpd_generation_install(NULL);
     mcpd_generation_reap();
     log_info("shutdown", "bye");
-    return status;
+    return 0;
 }
 
 int main(int argc, char **argv)
