@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "log.h"
+#include "mutate.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -308,16 +309,6 @@ static const char *const builtin_seeds[] = {
     "ssl_keyfile=\033\nssl_certfile=\033\n[plugin p]\npath=\033\n; raw control characters\n",
 };
 
-/* xorshift64*: deterministic, so a failure replays exactly. */
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static uint64_t next(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dULL;
-}
-
 static const char *const tokens[] = {
     "[",
     "]",
@@ -362,18 +353,9 @@ static size_t mutate(char *buf, size_t len, size_t cap)
     size_t pos = len ? next() % len : 0;
     switch (next() % 6) {
     case 0:
-        if (len) {
-            buf[pos] = (char)(next() & 0xff);
-        }
-        return len;
-    case 1: {
-        size_t n = 1 + next() % 8;
-        if (n > len - pos) {
-            n = len - pos;
-        }
-        memmove(buf + pos, buf + pos + n, len - pos - n);
-        return len - n;
-    }
+        return mut_flip(buf, len, pos);
+    case 1:
+        return mut_delete(buf, len, pos);
     case 2: {
         size_t n = next() % 2 ? 4090 + next() % 12 : 1 + next() % 64;
         if (len + n > cap) {
@@ -383,24 +365,8 @@ static size_t mutate(char *buf, size_t len, size_t cap)
         memset(buf + pos, 'a', n);
         return len + n;
     }
-    case 3: {
-        if (!len) {
-            return len;
-        }
-        size_t from = next() % len;
-        size_t n = 1 + next() % 64;
-        if (n > len - from) {
-            n = len - from;
-        }
-        if (len + n > cap) {
-            return len;
-        }
-        char tmp[64];
-        memcpy(tmp, buf + from, n);
-        memmove(buf + pos + n, buf + pos, len - pos);
-        memcpy(buf + pos, tmp, n);
-        return len + n;
-    }
+    case 3:
+        return mut_copy(buf, len, cap, pos, 64);
     default: {
         const char *t = tokens[next() % (sizeof tokens / sizeof *tokens)];
         size_t n = strlen(t);

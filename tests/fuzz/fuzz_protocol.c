@@ -9,6 +9,7 @@
 #include "config.h"
 #include "generation.h"
 #include "jsonrpc.h"
+#include "mutate.h"
 #include "protocol.h"
 #include "session.h"
 #include "worker_pool.h"
@@ -111,16 +112,6 @@ static const char *const seeds[] = {
     "{\"jsonrpc\":\"2.0\",\"id\":12,\"result\":{}}",
 };
 
-/* xorshift64*: deterministic, so a failure replays exactly. */
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static uint64_t next(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dULL;
-}
-
 static const char *const tokens[] = {"{",
                                      "}",
                                      "[",
@@ -149,27 +140,12 @@ static size_t mutate(char *buf, size_t len, size_t cap)
     size_t pos = len ? next() % len : 0;
     switch (next() % 4) {
     case 0:
-        if (len) {
-            buf[pos] = (char)(next() & 0xff);
-        }
-        return len;
-    case 1: {
-        size_t n = 1 + next() % 8;
-        if (n > len - pos) {
-            n = len - pos;
-        }
-        memmove(buf + pos, buf + pos + n, len - pos - n);
-        return len - n;
-    }
+        return mut_flip(buf, len, pos);
+    case 1:
+        return mut_delete(buf, len, pos);
     default: {
         const char *t = tokens[next() % (sizeof tokens / sizeof *tokens)];
-        size_t n = strlen(t);
-        if (len + n > cap) {
-            return len;
-        }
-        memmove(buf + pos + n, buf + pos, len - pos);
-        memcpy(buf + pos, t, n);
-        return len + n;
+        return mut_insert(buf, len, cap, pos, t, strlen(t));
     }
     }
 }

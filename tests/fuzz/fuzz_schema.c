@@ -12,6 +12,7 @@
  * (LLVMFuzzerTestOneInput); otherwise main() below replays the seed corpus and then a bounded,
  * deterministic stream of mutations of it (ctest runs that under ASan+UBSan).
  */
+#include "mutate.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -400,16 +401,6 @@ static const struct seed seeds[] = {
     {"{\"pattern\":\"a++++++++++++++++++++++++\"}", "\"a\""},
 };
 
-/* xorshift64*: deterministic, so a failure replays exactly. */
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static uint64_t next(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dULL;
-}
-
 static const char *const tokens[] = {
     "{",
     "}",
@@ -476,46 +467,16 @@ static size_t mutate(char *buf, size_t len, size_t cap)
     size_t pos = len ? next() % len : 0;
     switch (next() % 5) {
     case 0:
-        if (len) {
-            buf[pos] = (char)(next() & 0xff);
-        }
-        return len;
-    case 1: {
-        size_t n = 1 + next() % 8;
-        if (n > len - pos) {
-            n = len - pos;
-        }
-        memmove(buf + pos, buf + pos + n, len - pos - n);
-        return len - n;
-    }
-    case 2: {
-        if (!len) {
-            return len;
-        }
-        size_t from = next() % len;
-        size_t n = 1 + next() % 128;
-        if (n > len - from) {
-            n = len - from;
-        }
-        if (len + n > cap) {
-            return len;
-        }
-        char tmp[128];
-        memcpy(tmp, buf + from, n);
-        memmove(buf + pos + n, buf + pos, len - pos);
-        memcpy(buf + pos, tmp, n);
-        return len + n;
-    }
+        return mut_flip(buf, len, pos);
+    case 1:
+        return mut_delete(buf, len, pos);
+    case 2:
+        return mut_copy(buf, len, cap, pos, 128);
     default: {
         size_t k = next() % (sizeof tokens / sizeof *tokens);
         const char *t = tokens[k];
         size_t n = t[0] ? strlen(t) : 1; /* "\0" is the separator byte itself */
-        if (len + n > cap) {
-            return len;
-        }
-        memmove(buf + pos + n, buf + pos, len - pos);
-        memcpy(buf + pos, t, n);
-        return len + n;
+        return mut_insert(buf, len, cap, pos, t, n);
     }
     }
 }
