@@ -943,27 +943,46 @@ static size_t brace_quantifier(const char *src, size_t n, size_t i)
 #define PATTERN_MAX_EXPANSION 100000u
 #define PATTERN_MAX_GROUPS    10
 
-/* The largest count of a {m}, {m,} or {m,n} quantifier (already recognised). */
-static unsigned long brace_count(const char *src, size_t len)
+/* The bounds of a {m}, {m,} or {m,n} quantifier (already recognised); *n = ULONG_MAX for {m,}. */
+static void brace_bounds(const char *src, size_t len, unsigned long *m, unsigned long *n)
 {
-    unsigned long best = 0, v = 0;
+    unsigned long v = 0;
+    int comma = 0;
+    *m = *n = 0;
     for (size_t k = 1; k + 1 < len; k++) {
         if (src[k] == ',') {
-            best = v > best ? v : best;
+            *m = v;
             v = 0;
+            comma = 1;
         } else if (v < 100000000ul) {
             v = v * 10 + (unsigned long)(src[k] - '0');
         }
     }
-    return v > best ? v : best;
+    if (!comma) {
+        *m = *n = v;
+    } else {
+        *n = (len >= 3 && src[len - 2] == ',') ? ULONG_MAX : v;
+    }
 }
 
 struct pattern_cost {
-    unsigned long size;                          /* expanded size of the current group */
-    unsigned long last;                          /* expanded size of the previous atom */
+    unsigned long size;     /* expanded size of the current group */
+    unsigned long last;     /* expanded size of the previous atom */
+    bool open;              /* the current group holds * + or {m,} */
+    bool last_open;         /* ... and so does the previous atom */
+    unsigned long opt;      /* optional copies in the current group */
+    unsigned long last_opt; /* ... in the previous atom */
+    unsigned long outer_opt[PATTERN_MAX_GROUPS + 1];
     unsigned long outer[PATTERN_MAX_GROUPS + 1]; /* sizes of the enclosing groups */
+    bool outer_open[PATTERN_MAX_GROUPS + 1];
     int depth;
 };
+
+/* glibc's compile time grows with the square of optional copies ({0,n}: about 5 s at
+ * n = 10,000) and explodes when a group holding an unbounded loop is repeated: both get their
+ * own, much smaller limits than mandatory copies. */
+#define PATTERN_MAX_OPTIONAL    2000u
+#define PATTERN_MAX_LOOP_REPEAT 100u
 
 static unsigned long sat_mul(unsigned long a, unsigned long b)
 {
@@ -1031,15 +1050,27 @@ static int translate_pattern(const char *src, size_t n, struct sbuf *out, char *
                          PATTERN_MAX_GROUPS);
                 return -EINVAL;
             }
+            cost.outer_open[cost.depth] = cost.open;
+            cost.outer_opt[cost.depth] = cost.opt;
             cost.outer[cost.depth++] = cost.size;
             cost.size = 0;
+            cost.open = false;
+            cost.opt = 0;
             atom = false;
         } else if (c == ')') {
             sb_putc(out, ')');
             i++;
-            unsigned long inner = cost.size;
-            cost.size = cost.depth > 0 ? cost.outer[--cost.depth] + inner : inner;
+            unsigned long inner = cost.size, inner_opt = cost.opt;
+            bool inner_open = cost.open;
+            if (cost.depth > 0) {
+                cost.depth--;
+                cost.size = cost.outer[cost.depth] + inner;
+                cost.open = cost.outer_open[cost.depth] || inner_open;
+                cost.opt = cost.outer_opt[cost.depth] + inner_opt;
+            }
             cost.last = inner;
+            cost.last_open = inner_open;
+            cost.last_opt = inner_opt;
             after_quant = false;
             continue; /* the group is the atom; its size was added above */
         } else if (c == '?' && after_quant) {
@@ -1051,11 +1082,37 @@ static int translate_pattern(const char *src, size_t n, struct sbuf *out, char *
                 snprintf(why, whylen, "a quantifier cannot follow another quantifier");
                 return -EINVAL;
             }
-            unsigned long k = brace_count(src + i, q);
+            unsigned long m, nmax;
+            brace_bounds(src + i, q, &m, &nmax);
+            unsigned long k = nmax == ULONG_MAX ? m : nmax;
+            if (cost.last_open && k > PATTERN_MAX_LOOP_REPEAT) {
+                snprintf(why, whylen,
+                         "a group containing * or + repeated more than %u times is not supported",
+                         PATTERN_MAX_LOOP_REPEAT);
+                return -EINVAL;
+            }
+            /* Optional copies: those inside the atom, repeated, plus the n-m new ones. */
+            unsigned long opt = sat_mul(cost.last_opt, k ? k : 1);
+            if (nmax != ULONG_MAX) {
+                opt += sat_mul(cost.last, nmax - m);
+            }
+            cost.opt += opt - cost.last_opt;
+            cost.last_opt = opt;
+            if (cost.opt > PATTERN_MAX_OPTIONAL) {
+                snprintf(why, whylen,
+                         "more than %u optional repetitions ({m,n} with n-m too large) are not "
+                         "supported",
+                         PATTERN_MAX_OPTIONAL);
+                return -EINVAL;
+            }
+            if (nmax == ULONG_MAX) {
+                cost.open = true;
+            }
             /* The atom now stands k times: add the k-1 extra copies. */
             unsigned long extra = sat_mul(cost.last, k ? k - 1 : 0);
             cost.size += extra;
             cost.last = sat_mul(cost.last, k ? k : 1);
+            cost.last_open = cost.last_open || nmax == ULONG_MAX;
             sb_putn(out, src + i, q);
             i += q;
             quant = true;
@@ -1065,6 +1122,13 @@ static int translate_pattern(const char *src, size_t n, struct sbuf *out, char *
             i++;
         } else {
             quant = c == '*' || c == '+' || c == '?';
+            if (c == '*' || c == '+') {
+                cost.open = true;
+                cost.last_open = true;
+            } else if (c == '?' && !after_quant) {
+                cost.opt += cost.last; /* {0,1}: one optional copy of the atom */
+                cost.last_opt += cost.last;
+            }
             if (quant && after_quant) {
                 snprintf(why, whylen, "a quantifier cannot follow another quantifier");
                 return -EINVAL;
@@ -1076,6 +1140,8 @@ static int translate_pattern(const char *src, size_t n, struct sbuf *out, char *
         if (atom) {
             cost.size++;
             cost.last = 1;
+            cost.last_open = false;
+            cost.last_opt = 0;
         }
         if (cost.size > PATTERN_MAX_EXPANSION) {
             snprintf(why, whylen, "pattern too large once its repetitions are expanded (over %u)",

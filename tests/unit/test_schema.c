@@ -135,6 +135,16 @@ static void test_pattern_cost_limits(void **state)
     compile_fails("{'pattern':'((((((((((((a))))))))))))'}",
                   "schema: invalid pattern '((((((((((((a))))))))))))': groups nested deeper "
                   "than 10 are not supported");
+    /* Optional copies and repeated loops make glibc's compile time quadratic or worse. */
+    compile_fails("{'pattern':'^.{0,10000}$'}",
+                  "schema: invalid pattern '^.{0,10000}$': more than 2000 optional repetitions "
+                  "({m,n} with n-m too large) are not supported");
+    compile_fails("{'pattern':'^(.{0,2000}){50}$'}",
+                  "schema: invalid pattern '^(.{0,2000}){50}$': more than 2000 optional "
+                  "repetitions ({m,n} with n-m too large) are not supported");
+    compile_fails("{'pattern':'(a*){1,32000}'}",
+                  "schema: invalid pattern '(a*){1,32000}': a group containing * or + repeated "
+                  "more than 100 times is not supported");
     /* What real tool schemas use still compiles: lazy quantifiers, bounded repeats, groups. */
     ok("{'pattern':'^[a-z]{1,64}(-[a-z0-9]+)*$'}", "'kebab-case-2'");
     ok("{'pattern':'a{2,3}?b*?'}", "'aab'");
