@@ -49,6 +49,7 @@ struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s
     c->last_progress = -INFINITY;
     clock_gettime(CLOCK_MONOTONIC, &c->started);
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->progress_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -99,6 +100,7 @@ void mcpd_call_free(struct mcpd_call *c)
         mcpd_generation_unref(c->gen);
     }
     pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->progress_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -481,13 +483,13 @@ int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *
     }
     /* Progress MUST increase with every notification; the check and the send happen under one
      * lock so two plugin threads reporting at once cannot reach the wire out of order. */
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->progress_lock);
     int rc = progress > c->last_progress ? 0 : -EINVAL;
     if (rc == 0) {
         c->last_progress = progress;
         rc = mcpd_out_send(c->reply, n);
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->progress_lock);
     json_decref(n);
     return rc;
 }

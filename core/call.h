@@ -52,7 +52,9 @@ struct mcpd_call {
     struct timespec deadline; /* CLOCK_MONOTONIC; tv_sec 0 = none */
     struct timespec started;  /* CLOCK_MONOTONIC, for the debug log's durations */
 
-    /* progress */
+    /* progress: its own lock, held while sending, so a send blocked on a slow client never
+     * blocks cancellation (which takes `lock`) */
+    pthread_mutex_t progress_lock;
     json_t *progress_token; /* borrowed from msg */
     double last_progress;
     int progress_sent;

@@ -123,8 +123,10 @@ static int drain(struct mcpd_pool *pool, struct mcpd_stdio *io, int timeout_ms)
     }
     log_warn("shutdown", "%zu call(s) still running after %d ms; cancelling them",
              mcpd_pool_busy(pool), timeout_ms);
-    mcpd_sessions_cancel_all("server shutting down");
+    /* Writers first: a call blocked sending to a client that does not read must fail its
+     * write before anything waits on that call. */
     mcpd_stdio_abandon(io);
+    mcpd_sessions_cancel_all("server shutting down");
     return mcpd_pool_wait_idle(pool, 2000);
 }
 

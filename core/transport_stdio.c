@@ -130,10 +130,14 @@ static int stdio_send(struct mcpd_out *o, json_t *msg)
         return -ENOMEM;
     }
     pthread_mutex_lock(&so->lock);
-    while (!so->broken && so->writing && so->pending_len >= PENDING_MAX) {
+    while (!so->broken && so->writing && so->pending_len >= PENDING_MAX &&
+           !__atomic_load_n(&so->abandon, __ATOMIC_ACQUIRE)) {
         pthread_cond_wait(&so->drained, &so->lock);
     }
-    int rc = so->broken ? -EPIPE : append_pending(so, line, len);
+    int rc = so->broken || (so->pending_len >= PENDING_MAX &&
+                            __atomic_load_n(&so->abandon, __ATOMIC_ACQUIRE))
+                 ? -EPIPE
+                 : append_pending(so, line, len);
     free(line);
     if (rc != 0 || so->writing) {
         pthread_mutex_unlock(&so->lock);
@@ -347,7 +351,12 @@ void mcpd_stdio_join(struct mcpd_stdio *t)
 
 void mcpd_stdio_abandon(struct mcpd_stdio *t)
 {
-    __atomic_store_n(&t->out->abandon, 1, __ATOMIC_RELEASE);
+    struct stdio_out *so = t->out;
+    __atomic_store_n(&so->abandon, 1, __ATOMIC_RELEASE);
+    /* Senders waiting for room in the queue give up too. */
+    pthread_mutex_lock(&so->lock);
+    pthread_cond_broadcast(&so->drained);
+    pthread_mutex_unlock(&so->lock);
 }
 
 void mcpd_stdio_free(struct mcpd_stdio *t)
