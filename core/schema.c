@@ -172,16 +172,20 @@ static void utf8_trim_tail(char *s)
     size_t len = strlen(s), i = len, need;
     unsigned char lead;
 
-    while (i > 0 && len - i < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+    while (i > 0 && len - i < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
         i--;
-    if (i == 0)
+    }
+    if (i == 0) {
         return;
+    }
     lead = (unsigned char)s[i - 1];
-    if (lead < 0x80)
+    if (lead < 0x80) {
         return;
+    }
     need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (len - (i - 1) < need)
+    if (len - (i - 1) < need) {
         s[i - 1] = '\0';
+    }
 }
 
 struct out {
@@ -197,8 +201,9 @@ static void out_init(struct out *o, char *buf, size_t cap)
     o->cap = cap;
     o->len = 0;
     o->cut = false;
-    if (cap)
+    if (cap) {
         buf[0] = '\0';
+    }
 }
 
 static bool out_full(const struct out *o)
@@ -210,14 +215,16 @@ static void out_putn(struct out *o, const char *s, size_t n)
 {
     size_t room;
 
-    if (out_full(o))
+    if (out_full(o)) {
         return;
+    }
     room = o->cap - 1 - o->len;
     if (n > room) {
         /* Cut at a character boundary: the text must stay valid UTF-8. */
         n = room;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
             n--;
+        }
         o->cut = true;
     }
     memcpy(o->buf + o->len, s, n);
@@ -234,11 +241,13 @@ static void out_vprintf(struct out *o, const char *fmt, va_list ap)
 {
     int n;
 
-    if (out_full(o))
+    if (out_full(o)) {
         return;
+    }
     n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    if (n < 0)
+    if (n < 0) {
         return;
+    }
     if ((size_t)n >= o->cap - o->len) {
         utf8_trim_tail(o->buf + o->len);
         o->len += strlen(o->buf + o->len);
@@ -260,8 +269,9 @@ __attribute__((format(printf, 2, 3))) static void out_printf(struct out *o, cons
 /* Copies a finished message into the caller's buffer. */
 static void copy_msg(char *err, size_t errlen, const char *msg)
 {
-    if (!err || errlen == 0)
+    if (!err || errlen == 0) {
         return;
+    }
     snprintf(err, errlen, "%s", msg);
     utf8_trim_tail(err);
 }
@@ -277,12 +287,14 @@ static void sb_putn(struct sbuf *b, const char *s, size_t n)
     size_t cap;
     char *p;
 
-    if (b->oom)
+    if (b->oom) {
         return;
+    }
     if (b->len + n + 1 > b->cap) {
         cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
+        while (cap < b->len + n + 1) {
             cap *= 2;
+        }
         p = realloc(b->p, cap);
         if (!p) {
             b->oom = true;
@@ -318,10 +330,12 @@ static const char *sb_str(const struct sbuf *b)
 /* True when d has no fractional part. Avoids libm: the core library does not link it. */
 static bool is_integral(double d)
 {
-    if (!isfinite(d))
+    if (!isfinite(d)) {
         return false;
-    if (d >= 9007199254740992.0 || d <= -9007199254740992.0)
+    }
+    if (d >= 9007199254740992.0 || d <= -9007199254740992.0) {
         return true; /* beyond 2^53 every double is an integer */
+    }
     return d == (double)(long long)d;
 }
 
@@ -332,19 +346,22 @@ static void fmt_real(char *buf, size_t cap, double d)
 
     for (prec = 15; prec <= 17; prec++) {
         snprintf(buf, cap, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
+        if (strtod(buf, NULL) == d) {
             break;
+        }
     }
-    if (!strpbrk(buf, ".eEn"))
+    if (!strpbrk(buf, ".eEn")) {
         strncat(buf, ".0", cap - strlen(buf) - 1);
+    }
 }
 
 static void fmt_number(char *buf, size_t cap, const json_t *v)
 {
-    if (json_is_integer(v))
+    if (json_is_integer(v)) {
         snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    else
+    } else {
         fmt_real(buf, cap, json_real_value(v));
+    }
 }
 
 /* Exact comparison of an integer with a double (no rounding of large integers). */
@@ -353,15 +370,19 @@ static int cmp_int_double(json_int_t i, double d)
     json_int_t t;
     double frac;
 
-    if (d >= 9223372036854775808.0)
+    if (d >= 9223372036854775808.0) {
         return -1;
-    if (d < -9223372036854775808.0)
+    }
+    if (d < -9223372036854775808.0) {
         return 1;
+    }
     t = (json_int_t)d; /* truncates toward zero; exact because |d| < 2^63 */
-    if (i < t)
+    if (i < t) {
         return -1;
-    if (i > t)
+    }
+    if (i > t) {
         return 1;
+    }
     frac = d - (double)t;
     return frac > 0 ? -1 : frac < 0 ? 1 : 0;
 }
@@ -378,10 +399,12 @@ static int cmp_numbers(const json_t *a, const json_t *b)
         json_int_t x = json_integer_value(a), y = json_integer_value(b);
         return x < y ? -1 : x > y ? 1 : 0;
     }
-    if (json_is_integer(a))
+    if (json_is_integer(a)) {
         return cmp_int_double(json_integer_value(a), json_real_value(b));
-    if (json_is_integer(b))
+    }
+    if (json_is_integer(b)) {
         return -cmp_int_double(json_integer_value(b), json_real_value(a));
+    }
     return cmp_double(json_real_value(a), json_real_value(b));
 }
 
@@ -394,8 +417,9 @@ static int cmp_bound(const json_t *v, const struct bound *b)
         }
         return cmp_int_double(json_integer_value(v), b->d);
     }
-    if (b->is_int)
+    if (b->is_int) {
         return -cmp_int_double(b->i, json_real_value(v));
+    }
     return cmp_double(json_real_value(v), b->d);
 }
 
@@ -403,14 +427,17 @@ static bool is_multiple(const json_t *v, const struct bound *m)
 {
     double x, q, r;
 
-    if (json_is_integer(v) && m->is_int)
+    if (json_is_integer(v) && m->is_int) {
         return json_integer_value(v) % m->i == 0; /* m->i > 0 was checked at compile time */
+    }
     x = json_is_integer(v) ? (double)json_integer_value(v) : json_real_value(v);
     q = x / m->d;
-    if (!isfinite(q))
+    if (!isfinite(q)) {
         return false;
-    if (q >= 4503599627370496.0 || q <= -4503599627370496.0)
+    }
+    if (q >= 4503599627370496.0 || q <= -4503599627370496.0) {
         return true; /* beyond 2^52 the quotient has no fractional bits left to test */
+    }
     /* Floating-point division is inexact (0.3 / 0.1 = 2.9999999999999996): allow a tiny error. */
     r = q - (double)(long long)(q < 0 ? q - 0.5 : q + 0.5);
     return r < 1e-9 && r > -1e-9;
@@ -427,33 +454,42 @@ static bool values_equal(const json_t *a, const json_t *b, int depth)
     size_t klen, i;
     json_t *av;
 
-    if (a == b)
+    if (a == b) {
         return true;
-    if (depth > MAX_DEPTH)
+    }
+    if (depth > MAX_DEPTH) {
         return false;
-    if (json_is_number(a) && json_is_number(b))
+    }
+    if (json_is_number(a) && json_is_number(b)) {
         return cmp_numbers(a, b) == 0;
-    if (json_typeof(a) != json_typeof(b))
+    }
+    if (json_typeof(a) != json_typeof(b)) {
         return false;
+    }
     switch (json_typeof(a)) {
     case JSON_STRING:
         return json_string_length(a) == json_string_length(b) &&
                memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
     case JSON_ARRAY:
-        if (json_array_size(a) != json_array_size(b))
+        if (json_array_size(a) != json_array_size(b)) {
             return false;
-        for (i = 0; i < json_array_size(a); i++)
-            if (!values_equal(json_array_get(a, i), json_array_get(b, i), depth + 1))
+        }
+        for (i = 0; i < json_array_size(a); i++) {
+            if (!values_equal(json_array_get(a, i), json_array_get(b, i), depth + 1)) {
                 return false;
+            }
+        }
         return true;
     case JSON_OBJECT:
-        if (json_object_size(a) != json_object_size(b))
+        if (json_object_size(a) != json_object_size(b)) {
             return false;
+        }
         OBJ_FOREACH((json_t *)a, key, klen, av)
         {
             const json_t *bv = obj_getn(b, key, klen);
-            if (!bv || !values_equal(av, bv, depth + 1))
+            if (!bv || !values_equal(av, bv, depth + 1)) {
                 return false;
+            }
         }
         return true;
     default:
@@ -492,23 +528,26 @@ static uint64_t value_hash(const json_t *v, int depth)
     uint64_t h;
     double d;
 
-    if (depth > MAX_DEPTH)
+    if (depth > MAX_DEPTH) {
         return 7; /* values_equal() compares pointers here: any constant is consistent */
+    }
     switch (json_typeof(v)) {
     case JSON_INTEGER:
         return mix64((uint64_t)json_integer_value(v));
     case JSON_REAL:
         d = json_real_value(v);
-        if (is_integral(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+        if (is_integral(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
             return mix64((uint64_t)(json_int_t)d); /* same as the equal integer */
+        }
         memcpy(&h, &d, sizeof h);
         return mix64(h ^ 0x5555);
     case JSON_STRING:
         return mix64(hash_bytes(json_string_value(v), json_string_length(v)) ^ 1);
     case JSON_ARRAY:
         h = 2;
-        for (i = 0; i < json_array_size(v); i++)
+        for (i = 0; i < json_array_size(v); i++) {
             h = mix64(h * 31 + value_hash(json_array_get(v, i), depth + 1));
+        }
         return h;
     case JSON_OBJECT:
         h = 3;
@@ -535,14 +574,16 @@ static void out_quoted(struct out *o, const char *s, size_t n, size_t max)
 
     if (lim > max) {
         lim = max;
-        while (lim > 0 && ((unsigned char)s[lim] & 0xC0) == 0x80)
+        while (lim > 0 && ((unsigned char)s[lim] & 0xC0) == 0x80) {
             lim--;
+        }
     }
     out_putn(o, "\"", 1);
     for (i = 0; i < lim; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
             continue;
+        }
         out_putn(o, s + start, i - start);
         start = i + 1;
         switch (c) {
@@ -568,8 +609,9 @@ static void out_quoted(struct out *o, const char *s, size_t n, size_t max)
     }
     out_putn(o, s + start, lim - start);
     out_putn(o, "\"", 1);
-    if (lim < n)
+    if (lim < n) {
         out_puts(o, "...");
+    }
 }
 
 /*
@@ -593,8 +635,9 @@ static void render_value(struct out *o, const json_t *v, size_t start, size_t bu
         n = 0;
         OBJ_FOREACH((json_t *)v, key, klen, val)
         {
-            if (n++)
+            if (n++) {
                 out_puts(o, ",");
+            }
             if (o->len - start >= budget) {
                 out_puts(o, "...");
                 break;
@@ -608,8 +651,9 @@ static void render_value(struct out *o, const json_t *v, size_t start, size_t bu
     case JSON_ARRAY:
         out_puts(o, "[");
         for (i = 0; i < json_array_size(v); i++) {
-            if (i)
+            if (i) {
                 out_puts(o, ",");
+            }
             if (o->len - start >= budget) {
                 out_puts(o, "...");
                 break;
@@ -702,9 +746,11 @@ static size_t utf8_length(const char *s, size_t n)
 {
     size_t i, count = 0;
 
-    for (i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
+    for (i = 0; i < n; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
             count++;
+        }
+    }
     return count;
 }
 
@@ -757,8 +803,9 @@ static bool control_escape(char e, char *out)
     static const char to[] = "\n\t\r\f\v";
     const char *p = e ? strchr(from, e) : NULL;
 
-    if (!p)
+    if (!p) {
         return false;
+    }
     *out = to[p - from];
     return true;
 }
@@ -787,8 +834,9 @@ static size_t bracket_atom(const char *src, size_t n, size_t i, int *val, const 
         return 0;
     }
     e = src[i + 1];
-    if ((*cls = class_inside(e)))
+    if ((*cls = class_inside(e))) {
         return 2;
+    }
     if (e == 'D' || e == 'W' || e == 'S') {
         snprintf(why, whylen, "\\%c inside [...] is not supported", e);
         return 0;
@@ -839,8 +887,9 @@ static int translate_bracket(const char *src, size_t n, size_t *pi, struct sbuf 
         first = false;
         /* POSIX classes such as [:alpha:] pass through unchanged. */
         if (src[i] == '[' && i + 1 < n && strchr(":.=", src[i + 1])) {
-            for (j = i + 2; j + 1 < n && !(src[j] == src[i + 1] && src[j + 1] == ']'); j++)
+            for (j = i + 2; j + 1 < n && !(src[j] == src[i + 1] && src[j + 1] == ']'); j++) {
                 ;
+            }
             if (j + 1 >= n) {
                 snprintf(why, whylen, "unterminated [%c ... %c]", src[i + 1], src[i + 1]);
                 goto out;
@@ -850,8 +899,9 @@ static int translate_bracket(const char *src, size_t n, size_t *pi, struct sbuf 
             continue;
         }
         used = bracket_atom(src, n, i, &lo, &cls, why, whylen);
-        if (!used)
+        if (!used) {
             goto out;
+        }
         i += used;
         if (cls) {
             sb_puts(&body, cls);
@@ -859,8 +909,9 @@ static int translate_bracket(const char *src, size_t n, size_t *pi, struct sbuf 
         }
         if (i + 1 < n && src[i] == '-' && src[i + 1] != ']') {
             used = bracket_atom(src, n, i + 1, &hi, &cls2, why, whylen);
-            if (!used)
+            if (!used) {
                 goto out;
+            }
             if (cls2 || strchr("]-[^", lo) || strchr("]-[^", hi)) {
                 snprintf(why, whylen, "unsupported range in [...]");
                 goto out;
@@ -892,21 +943,26 @@ static int translate_bracket(const char *src, size_t n, size_t *pi, struct sbuf 
         sb_puts(out, "\\^"); /* "[^]" would mean something else: a lone caret is just \^ */
     } else {
         sb_putc(out, '[');
-        if (neg)
+        if (neg) {
             sb_putc(out, '^');
-        if (rb)
+        }
+        if (rb) {
             sb_putc(out, ']');
+        }
         if (!neg && !rb && body.len == 0 && !lb && caret) {
             sb_puts(out, "-^"); /* "-" first is literal and keeps "^" from being first */
             hy = caret = false;
         }
         sb_putn(out, sb_str(&body), body.len);
-        if (lb)
+        if (lb) {
             sb_putc(out, '['); /* after the body, so it cannot start a [: class */
-        if (caret)
+        }
+        if (caret) {
             sb_putc(out, '^');
-        if (hy)
+        }
+        if (hy) {
             sb_putc(out, '-');
+        }
         sb_putc(out, ']');
     }
     *pi = i;
@@ -921,14 +977,17 @@ static size_t brace_quantifier(const char *src, size_t n, size_t i)
 {
     size_t j = i + 1, digits = 0;
 
-    while (j < n && src[j] >= '0' && src[j] <= '9')
+    while (j < n && src[j] >= '0' && src[j] <= '9') {
         j++, digits++;
-    if (!digits)
+    }
+    if (!digits) {
         return 0;
+    }
     if (j < n && src[j] == ',') {
         j++;
-        while (j < n && src[j] >= '0' && src[j] <= '9')
+        while (j < n && src[j] >= '0' && src[j] <= '9') {
             j++;
+        }
     }
     return j < n && src[j] == '}' ? j + 1 - i : 0;
 }
@@ -1160,8 +1219,9 @@ static bool regex_match(const struct regex *r, const char *s, size_t len)
 
     /* REG_STARTEND makes regexec see the whole string, NUL bytes included: "^[a-z]+$" must not
      * accept "abc\0<anything>". regoff_t may be an int. */
-    if (len > (size_t)INT_MAX)
+    if (len > (size_t)INT_MAX) {
         return false;
+    }
     m[0].rm_so = 0;
     m[0].rm_eo = (regoff_t)len;
     return regexec(&r->re, s, 1, m, REG_STARTEND) == 0;
@@ -1197,19 +1257,22 @@ __attribute__((format(printf, 2, 3))) static int cfail(struct cctx *c, const cha
     size_t head, tail;
     va_list ap;
 
-    if (!c->err || c->errlen == 0)
+    if (!c->err || c->errlen == 0) {
         return -EINVAL;
+    }
     out_init(&o, c->err, c->errlen);
     out_puts(&o, "schema");
     if (c->ptr.len > 2 * SHOW_PTR_HALF + 3) {
         /* A deep pointer would push the reason out of the buffer: keep both ends only, cut at
          * character boundaries. */
         head = SHOW_PTR_HALF;
-        while (head > 0 && ((unsigned char)c->ptr.p[head] & 0xC0) == 0x80)
+        while (head > 0 && ((unsigned char)c->ptr.p[head] & 0xC0) == 0x80) {
             head--;
+        }
         tail = c->ptr.len - SHOW_PTR_HALF;
-        while (((unsigned char)c->ptr.p[tail] & 0xC0) == 0x80)
+        while (((unsigned char)c->ptr.p[tail] & 0xC0) == 0x80) {
             tail++;
+        }
         out_puts(&o, " ");
         out_putn(&o, c->ptr.p, head);
         out_puts(&o, "...");
@@ -1239,12 +1302,13 @@ static size_t ptr_push(struct cctx *c, const char *seg, size_t n)
 
     sb_putc(&c->ptr, '/');
     for (i = 0; i < n; i++) {
-        if (seg[i] == '~')
+        if (seg[i] == '~') {
             sb_puts(&c->ptr, "~0");
-        else if (seg[i] == '/')
+        } else if (seg[i] == '/') {
             sb_puts(&c->ptr, "~1");
-        else
+        } else {
             sb_putc(&c->ptr, seg[i]);
+        }
     }
     return old;
 }
@@ -1252,8 +1316,9 @@ static size_t ptr_push(struct cctx *c, const char *seg, size_t n)
 static void ptr_pop(struct cctx *c, size_t old)
 {
     c->ptr.len = old;
-    if (c->ptr.p)
+    if (c->ptr.p) {
         c->ptr.p[old] = '\0';
+    }
 }
 
 static struct node *node_new(struct cctx *c, const json_t *src)
@@ -1265,14 +1330,16 @@ static struct node *node_new(struct cctx *c, const json_t *src)
     if (s->nnodes == s->capnodes) {
         cap = s->capnodes ? s->capnodes * 2 : 16;
         nodes = realloc(s->nodes, cap * sizeof *nodes);
-        if (!nodes)
+        if (!nodes) {
             return NULL;
+        }
         s->nodes = nodes;
         s->capnodes = cap;
     }
     n = calloc(1, sizeof *n);
-    if (!n)
+    if (!n) {
         return NULL;
+    }
     n->src = src;
     n->max_len = n->max_items = n->max_props = SIZE_MAX;
     s->nodes[s->nnodes++] = n;
@@ -1281,8 +1348,9 @@ static struct node *node_new(struct cctx *c, const json_t *src)
 
 static void regex_free(struct regex *r)
 {
-    if (!r)
+    if (!r) {
         return;
+    }
     regfree(&r->re);
     free(r);
 }
@@ -1297,8 +1365,9 @@ static void node_free(struct node *n)
     regex_free(n->pattern);
     free(n->prefix);
     free(n->props);
-    for (i = 0; i < n->npprops; i++)
+    for (i = 0; i < n->npprops; i++) {
         regex_free(n->pprops[i].re);
+    }
     free(n->pprops);
     free(n->all_of);
     free(n->any_of);
@@ -1315,8 +1384,9 @@ static int compile_child(struct cctx *c, json_t *js, const char *kw, const char 
     size_t old = ptr_push(c, kw, strlen(kw));
     int rc;
 
-    if (sub)
+    if (sub) {
         ptr_push(c, sub, sublen);
+    }
     rc = c->ptr.oom ? coom(c) : compile_node(c, js, out);
     ptr_pop(c, old);
     return rc;
@@ -1394,8 +1464,9 @@ static int get_count(struct cctx *c, const char *kw, const json_t *v, size_t *ou
 
 static int get_bound(struct cctx *c, const char *kw, const json_t *v, struct bound *b)
 {
-    if (!json_is_number(v))
+    if (!json_is_number(v)) {
         return cfail(c, "\"%s\" must be a number", kw);
+    }
     b->set = true;
     b->is_int = json_is_integer(v);
     if (b->is_int) {
@@ -1416,12 +1487,14 @@ static int get_schema_array(struct cctx *c, const char *kw, json_t *v, bool allo
     size_t i;
     int rc;
 
-    if (!json_is_array(v) || (!allow_empty && json_array_size(v) == 0))
+    if (!json_is_array(v) || (!allow_empty && json_array_size(v) == 0)) {
         return cfail(c, "\"%s\" must be a%s array of schemas", kw,
                      allow_empty ? "n" : " non-empty");
+    }
     arr = calloc(json_array_size(v) + 1, sizeof *arr);
-    if (!arr)
+    if (!arr) {
         return coom(c);
+    }
     for (i = 0; i < json_array_size(v); i++) {
         rc = compile_child_index(c, json_array_get(v, i), kw, i, &arr[i]);
         if (rc) {
@@ -1446,9 +1519,11 @@ static unsigned type_bit(const char *s)
     };
     size_t i;
 
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(s, names[i].name) == 0)
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(s, names[i].name) == 0) {
             return names[i].bit;
+        }
+    }
     return 0;
 }
 
@@ -1476,8 +1551,9 @@ static int kw_type(struct cctx *c, struct node *n, const char *kw, json_t *v)
         }
         n->types |= bit;
         /* "a", "a or b", "a, b or c" */
-        if (i > 0)
+        if (i > 0) {
             sb_puts(&text, i + 1 == count ? " or " : ", ");
+        }
         sb_puts(&text, json_string_value(t));
     }
     if (text.oom) {
@@ -1498,19 +1574,22 @@ static int kw_properties(struct cctx *c, struct node *n, const char *kw, json_t 
     json_t *sub;
     int rc;
 
-    if (!json_is_object(v))
+    if (!json_is_object(v)) {
         return cfail(c, "\"%s\" must be an object of schemas", kw);
+    }
     n->props = calloc(json_object_size(v) + 1, sizeof *n->props);
-    if (!n->props)
+    if (!n->props) {
         return coom(c);
+    }
     n->props_obj = v;
     OBJ_FOREACH(v, key, klen, sub)
     {
         n->props[i].name = key;
         n->props[i].len = klen;
         rc = compile_child(c, sub, kw, key, klen, &n->props[i].schema);
-        if (rc)
+        if (rc) {
             return rc;
+        }
         n->nprops = ++i;
     }
     return 0;
@@ -1524,27 +1603,32 @@ static int kw_pattern_properties(struct cctx *c, struct node *n, const char *kw,
     json_t *keystr;
     int rc;
 
-    if (!json_is_object(v))
+    if (!json_is_object(v)) {
         return cfail(c, "\"%s\" must be an object of schemas", kw);
+    }
     n->pprops = calloc(json_object_size(v) + 1, sizeof *n->pprops);
-    if (!n->pprops)
+    if (!n->pprops) {
         return coom(c);
+    }
     OBJ_FOREACH(v, key, klen, sub)
     {
         /* The key is the regex; compile_regex wants a JSON string to read it from. */
         keystr = json_stringn_nocheck(key, klen);
-        if (!keystr)
+        if (!keystr) {
             return coom(c);
+        }
         rc = compile_regex(c, "patternProperties regex", keystr, &n->pprops[i].re);
         json_decref(keystr);
-        if (rc)
+        if (rc) {
             return rc;
+        }
         /* r->src pointed into keystr: point it at the key, which the private copy keeps alive. */
         n->pprops[i].re->src = key;
         n->npprops = ++i;
         rc = compile_child(c, sub, kw, key, klen, &n->pprops[i - 1].schema);
-        if (rc)
+        if (rc) {
             return rc;
+        }
     }
     return 0;
 }
@@ -1553,11 +1637,14 @@ static int kw_required(struct cctx *c, struct node *n, const char *kw, json_t *v
 {
     size_t i;
 
-    if (!json_is_array(v))
+    if (!json_is_array(v)) {
         return cfail(c, "\"%s\" must be an array of strings", kw);
-    for (i = 0; i < json_array_size(v); i++)
-        if (!json_is_string(json_array_get(v, i)))
+    }
+    for (i = 0; i < json_array_size(v); i++) {
+        if (!json_is_string(json_array_get(v, i))) {
             return cfail(c, "\"%s\" must be an array of strings", kw);
+        }
+    }
     n->required = v;
     return 0;
 }
@@ -1569,8 +1656,9 @@ static int kw_additional_properties(struct cctx *c, struct node *n, const char *
 
 static int kw_enum(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
-    if (!json_is_array(v))
+    if (!json_is_array(v)) {
         return cfail(c, "\"%s\" must be an array", kw);
+    }
     n->enum_vals = v;
     n->enum_text = render_dup(v, SHOW_LIST_MAX);
     return n->enum_text ? 0 : coom(c);
@@ -1586,8 +1674,9 @@ static int kw_const(struct cctx *c, struct node *n, const char *kw, json_t *v)
 
 static int kw_pattern(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
-    if (!json_is_string(v))
+    if (!json_is_string(v)) {
         return cfail(c, "\"%s\" must be a string", kw);
+    }
     return compile_regex(c, kw, v, &n->pattern);
 }
 
@@ -1595,18 +1684,19 @@ static int kw_count(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
     size_t *field;
 
-    if (strcmp(kw, "minLength") == 0)
+    if (strcmp(kw, "minLength") == 0) {
         field = &n->min_len;
-    else if (strcmp(kw, "maxLength") == 0)
+    } else if (strcmp(kw, "maxLength") == 0) {
         field = &n->max_len;
-    else if (strcmp(kw, "minItems") == 0)
+    } else if (strcmp(kw, "minItems") == 0) {
         field = &n->min_items;
-    else if (strcmp(kw, "maxItems") == 0)
+    } else if (strcmp(kw, "maxItems") == 0) {
         field = &n->max_items;
-    else if (strcmp(kw, "minProperties") == 0)
+    } else if (strcmp(kw, "minProperties") == 0) {
         field = &n->min_props;
-    else
+    } else {
         field = &n->max_props;
+    }
     return get_count(c, kw, v, field);
 }
 
@@ -1615,19 +1705,21 @@ static int kw_bound(struct cctx *c, struct node *n, const char *kw, json_t *v)
     struct bound *b;
     int rc;
 
-    if (strcmp(kw, "minimum") == 0)
+    if (strcmp(kw, "minimum") == 0) {
         b = &n->minimum;
-    else if (strcmp(kw, "maximum") == 0)
+    } else if (strcmp(kw, "maximum") == 0) {
         b = &n->maximum;
-    else if (strcmp(kw, "exclusiveMinimum") == 0)
+    } else if (strcmp(kw, "exclusiveMinimum") == 0) {
         b = &n->xminimum;
-    else if (strcmp(kw, "exclusiveMaximum") == 0)
+    } else if (strcmp(kw, "exclusiveMaximum") == 0) {
         b = &n->xmaximum;
-    else
+    } else {
         b = &n->multiple;
+    }
     rc = get_bound(c, kw, v, b);
-    if (rc == 0 && b == &n->multiple && !(b->d > 0))
+    if (rc == 0 && b == &n->multiple && !(b->d > 0)) {
         rc = cfail(c, "\"%s\" must be greater than 0", kw);
+    }
     return rc;
 }
 
@@ -1635,11 +1727,13 @@ static int kw_items(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
     int rc;
 
-    if (!json_is_array(v))
+    if (!json_is_array(v)) {
         return compile_child(c, v, kw, NULL, 0, &n->items);
+    }
     /* Draft-07 tuple form: the same thing as 2020-12 prefixItems. */
-    if (n->has_prefix_items)
+    if (n->has_prefix_items) {
         return cfail(c, "\"prefixItems\" and array-form \"items\" cannot be combined");
+    }
     rc = get_schema_array(c, kw, v, true, &n->prefix, &n->nprefix);
     n->prefix_from_items = rc == 0;
     return rc;
@@ -1649,8 +1743,9 @@ static int kw_prefix_items(struct cctx *c, struct node *n, const char *kw, json_
 {
     int rc;
 
-    if (n->prefix_from_items)
+    if (n->prefix_from_items) {
         return cfail(c, "\"prefixItems\" and array-form \"items\" cannot be combined");
+    }
     rc = get_schema_array(c, kw, v, false, &n->prefix, &n->nprefix);
     n->has_prefix_items = rc == 0;
     return rc;
@@ -1663,18 +1758,21 @@ static int kw_additional_items(struct cctx *c, struct node *n, const char *kw, j
 
 static int kw_unique_items(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
-    if (!json_is_boolean(v))
+    if (!json_is_boolean(v)) {
         return cfail(c, "\"%s\" must be a boolean", kw);
+    }
     n->unique = json_is_true(v);
     return 0;
 }
 
 static int kw_applicator(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
-    if (strcmp(kw, "allOf") == 0)
+    if (strcmp(kw, "allOf") == 0) {
         return get_schema_array(c, kw, v, false, &n->all_of, &n->nall_of);
-    if (strcmp(kw, "anyOf") == 0)
+    }
+    if (strcmp(kw, "anyOf") == 0) {
         return get_schema_array(c, kw, v, false, &n->any_of, &n->nany_of);
+    }
     return get_schema_array(c, kw, v, false, &n->one_of, &n->none_of);
 }
 
@@ -1688,22 +1786,25 @@ static int kw_ref(struct cctx *c, struct node *n, const char *kw, json_t *v)
     struct pending_ref *refs;
     size_t cap;
 
-    if (!json_is_string(v))
+    if (!json_is_string(v)) {
         return cfail(c, "\"%s\" must be a string", kw);
+    }
     n->ref_text = json_string_value(v);
     /* Resolved after the whole document is compiled (resolve_refs). */
     if (c->nrefs == c->caprefs) {
         cap = c->caprefs ? c->caprefs * 2 : 8;
         refs = realloc(c->refs, cap * sizeof *refs);
-        if (!refs)
+        if (!refs) {
             return coom(c);
+        }
         c->refs = refs;
         c->caprefs = cap;
     }
     c->refs[c->nrefs].from = n;
     c->refs[c->nrefs].at = strdup(sb_str(&c->ptr));
-    if (!c->refs[c->nrefs].at)
+    if (!c->refs[c->nrefs].at) {
         return coom(c);
+    }
     c->nrefs++;
     return 0;
 }
@@ -1718,13 +1819,15 @@ static int kw_defs(struct cctx *c, struct node *n, const char *kw, json_t *v)
     int rc;
 
     (void)n;
-    if (!json_is_object(v))
+    if (!json_is_object(v)) {
         return cfail(c, "\"%s\" must be an object of schemas", kw);
+    }
     OBJ_FOREACH(v, key, klen, sub)
     {
         rc = compile_child(c, sub, kw, key, klen, &unused);
-        if (rc)
+        if (rc) {
             return rc;
+        }
     }
     return 0;
 }
@@ -1736,20 +1839,24 @@ static int kw_schema(struct cctx *c, struct node *n, const char *kw, json_t *v)
     size_t len;
 
     (void)n;
-    if (!json_is_string(v))
+    if (!json_is_string(v)) {
         return cfail(c, "\"%s\" must be a string", kw);
+    }
     uri = json_string_value(v);
     p = uri;
-    if (strncmp(p, "https://", 8) == 0)
+    if (strncmp(p, "https://", 8) == 0) {
         p += 8;
-    else if (strncmp(p, "http://", 7) == 0)
+    } else if (strncmp(p, "http://", 7) == 0) {
         p += 7;
+    }
     len = strlen(p);
-    if (len > 0 && p[len - 1] == '#')
+    if (len > 0 && p[len - 1] == '#') {
         len--;
+    }
     if ((len == 36 && strncmp(p, "json-schema.org/draft/2020-12/schema", len) == 0) ||
-        (len == 31 && strncmp(p, "json-schema.org/draft-07/schema", len) == 0))
+        (len == 31 && strncmp(p, "json-schema.org/draft-07/schema", len) == 0)) {
         return 0;
+    }
     return cfail(c,
                  "unsupported JSON Schema dialect \"%s\" (supported: "
                  "https://json-schema.org/draft/2020-12/schema, "
@@ -1812,11 +1919,13 @@ static int compile_keyword(struct cctx *c, struct node *n, const char *kw, size_
 {
     size_t i;
 
-    if (strncmp(kw, "x-", 2) == 0)
+    if (strncmp(kw, "x-", 2) == 0) {
         return 0; /* vendor extension */
+    }
     for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
-        if (strlen(keywords[i].name) == kwlen && strcmp(kw, keywords[i].name) == 0)
+        if (strlen(keywords[i].name) == kwlen && strcmp(kw, keywords[i].name) == 0) {
             return keywords[i].fn ? keywords[i].fn(c, n, kw, v) : 0;
+        }
     }
     return cfail(c, "unsupported keyword \"%s\"", kw);
 }
@@ -1829,13 +1938,16 @@ static int compile_node(struct cctx *c, json_t *js, struct node **out)
     struct node *n;
     int rc = 0;
 
-    if (!json_is_object(js) && !json_is_boolean(js))
+    if (!json_is_object(js) && !json_is_boolean(js)) {
         return cfail(c, "a schema must be an object or a boolean, got %s", instance_type(js));
-    if (c->depth >= MAX_DEPTH)
+    }
+    if (c->depth >= MAX_DEPTH) {
         return cfail(c, "schema nesting exceeds %d levels", MAX_DEPTH);
+    }
     n = node_new(c, js);
-    if (!n)
+    if (!n) {
         return coom(c);
+    }
     *out = n; /* owned by the arena from here on, also on error */
     if (json_is_boolean(js)) {
         n->kind = json_is_true(js) ? NODE_TRUE : NODE_FALSE;
@@ -1846,8 +1958,9 @@ static int compile_node(struct cctx *c, json_t *js, struct node **out)
     OBJ_FOREACH(js, kw, kwlen, v)
     {
         rc = compile_keyword(c, n, kw, kwlen, v);
-        if (rc)
+        if (rc) {
             goto out;
+        }
     }
     /* Which schema checks the items after the prefix depends on the draft's spelling. */
     if (n->prefix_from_items) {
@@ -1864,12 +1977,15 @@ out:
 
 static int hexval(char ch)
 {
-    if (ch >= '0' && ch <= '9')
+    if (ch >= '0' && ch <= '9') {
         return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
+    }
+    if (ch >= 'a' && ch <= 'f') {
         return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
+    }
+    if (ch >= 'A' && ch <= 'F') {
         return ch - 'A' + 10;
+    }
     return -1;
 }
 
@@ -1884,8 +2000,9 @@ static char *percent_decode(const char *s, bool *bad)
     int hi, lo;
 
     *bad = false;
-    if (!d)
+    if (!d) {
         return NULL;
+    }
     for (i = 0; i < n; i++) {
         if (s[i] != '%') {
             d[j++] = s[i];
@@ -1941,8 +2058,9 @@ static json_t *resolve_pointer(struct cctx *c, const char *ref, char **target_pt
     }
     for (seg = dec[0] ? dec + 1 : NULL; seg; seg = next) {
         next = strchr(seg, '/');
-        if (next)
+        if (next) {
             *next++ = '\0';
+        }
         /* RFC 6901 unescaping: ~1 is '/', ~0 is '~', anything else after '~' is invalid. */
         for (r = w = seg; *r; r++) {
             if (*r != '~') {
@@ -1995,16 +2113,20 @@ static int resolve_refs(struct cctx *c)
         p = &c->refs[i];
         ptr_pop(c, 0);
         sb_puts(&c->ptr, p->at);
-        if (c->ptr.oom)
+        if (c->ptr.oom) {
             return coom(c);
+        }
         target_ptr = NULL;
         target = resolve_pointer(c, p->from->ref_text, &target_ptr, &rc);
-        if (!target)
+        if (!target) {
             return rc;
+        }
         p->from->ref = NULL;
-        for (k = 0; k < c->s->nnodes && !p->from->ref; k++)
-            if (c->s->nodes[k]->src == target)
+        for (k = 0; k < c->s->nnodes && !p->from->ref; k++) {
+            if (c->s->nodes[k]->src == target) {
                 p->from->ref = c->s->nodes[k];
+            }
+        }
         if (!p->from->ref) {
             /* A pointer to something that is not otherwise a schema position (say
              * "#/properties"): compile it on its own, under its own pointer. */
@@ -2030,8 +2152,9 @@ struct mcpd_schema *mcpd_schema_compile(json_t *schema, char *err, size_t errlen
     size_t i;
     int rc;
 
-    if (err && errlen)
+    if (err && errlen) {
         err[0] = '\0';
+    }
     if (!json_is_object(schema)) {
         cfail(&c, "must be a JSON object");
         return NULL;
@@ -2049,12 +2172,14 @@ struct mcpd_schema *mcpd_schema_compile(json_t *schema, char *err, size_t errlen
         goto out;
     }
     rc = compile_node(&c, s->doc, &s->root);
-    if (rc)
+    if (rc) {
         goto out;
+    }
     rc = resolve_refs(&c);
 out:
-    for (i = 0; i < c.nrefs; i++)
+    for (i = 0; i < c.nrefs; i++) {
         free(c.refs[i].at);
+    }
     free(c.refs);
     free(c.ptr.p);
     if (rc) {
@@ -2068,10 +2193,12 @@ void mcpd_schema_free(struct mcpd_schema *s)
 {
     size_t i;
 
-    if (!s)
+    if (!s) {
         return;
-    for (i = 0; i < s->nnodes; i++)
+    }
+    for (i = 0; i < s->nnodes; i++) {
         node_free(s->nodes[i]);
+    }
     free(s->nodes);
     json_decref(s->doc);
     free(s);
@@ -2137,11 +2264,14 @@ static bool is_identifier(const char *s, size_t n)
 {
     size_t i;
 
-    if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+    if (n == 0 || (s[0] >= '0' && s[0] <= '9')) {
         return false;
-    for (i = 0; i < n; i++)
-        if (!is_alnum_ascii(s[i]) && s[i] != '_' && s[i] != '$' && s[i] != '-')
+    }
+    for (i = 0; i < n; i++) {
+        if (!is_alnum_ascii(s[i]) && s[i] != '_' && s[i] != '$' && s[i] != '-') {
             return false;
+        }
+    }
     return true;
 }
 
@@ -2149,8 +2279,9 @@ static int path_depth(const struct vpath *p)
 {
     int d = 0;
 
-    for (; p && p->parent; p = p->parent)
+    for (; p && p->parent; p = p->parent) {
         d++;
+    }
     return d;
 }
 
@@ -2161,10 +2292,12 @@ static void render_path(struct out *o, const struct vpath *p)
     size_t n = 0;
     char num[32];
 
-    for (; p && n < sizeof chain / sizeof chain[0]; p = p->parent)
+    for (; p && n < sizeof chain / sizeof chain[0]; p = p->parent) {
         chain[n++] = p;
-    if (p)
+    }
+    if (p) {
         out_puts(o, "..."); /* cannot happen while paths are bounded by MAX_DEPTH; be safe */
+    }
     while (n-- > 0) {
         p = chain[n];
         if (!p->parent) {
@@ -2227,13 +2360,16 @@ static int check_string(struct vctx *c, const struct node *n, const json_t *v,
 
     if (n->min_len > 0 || n->max_len != SIZE_MAX) {
         len = utf8_length(s, bytes);
-        if (len < n->min_len)
+        if (len < n->min_len) {
             return vfail(c, p, false, "string is shorter than minLength %zu", n->min_len);
-        if (len > n->max_len)
+        }
+        if (len > n->max_len) {
             return vfail(c, p, false, "string is longer than maxLength %zu", n->max_len);
+        }
     }
-    if (n->pattern && !regex_match(n->pattern, s, bytes))
+    if (n->pattern && !regex_match(n->pattern, s, bytes)) {
         return vfail(c, p, false, "does not match pattern \"%s\"", n->pattern->src);
+    }
     return 0;
 }
 
@@ -2243,17 +2379,22 @@ static int check_number(struct vctx *c, const struct node *n, const json_t *v,
     char num[40];
 
     fmt_number(num, sizeof num, v);
-    if (n->minimum.set && cmp_bound(v, &n->minimum) < 0)
+    if (n->minimum.set && cmp_bound(v, &n->minimum) < 0) {
         return vfail(c, p, false, "%s is less than minimum %s", num, n->minimum.text);
-    if (n->maximum.set && cmp_bound(v, &n->maximum) > 0)
+    }
+    if (n->maximum.set && cmp_bound(v, &n->maximum) > 0) {
         return vfail(c, p, false, "%s is greater than maximum %s", num, n->maximum.text);
-    if (n->xminimum.set && cmp_bound(v, &n->xminimum) <= 0)
+    }
+    if (n->xminimum.set && cmp_bound(v, &n->xminimum) <= 0) {
         return vfail(c, p, false, "%s is not greater than exclusiveMinimum %s", num,
                      n->xminimum.text);
-    if (n->xmaximum.set && cmp_bound(v, &n->xmaximum) >= 0)
+    }
+    if (n->xmaximum.set && cmp_bound(v, &n->xmaximum) >= 0) {
         return vfail(c, p, false, "%s is not less than exclusiveMaximum %s", num, n->xmaximum.text);
-    if (n->multiple.set && !is_multiple(v, &n->multiple))
+    }
+    if (n->multiple.set && !is_multiple(v, &n->multiple)) {
         return vfail(c, p, false, "%s is not a multiple of %s", num, n->multiple.text);
+    }
     return 0;
 }
 
@@ -2266,8 +2407,9 @@ static int cmp_hashed(const void *a, const void *b)
 {
     const struct hashed *x = a, *y = b;
 
-    if (x->hash != y->hash)
+    if (x->hash != y->hash) {
         return x->hash < y->hash ? -1 : 1;
+    }
     return x->index < y->index ? -1 : x->index > y->index ? 1 : 0;
 }
 
@@ -2284,13 +2426,15 @@ static bool find_duplicate(const json_t *arr, size_t *di, size_t *dj)
 
     tab = n > 32 ? malloc(n * sizeof *tab) : NULL;
     if (!tab) {
-        for (j = 1; j < n; j++)
-            for (i = 0; i < j; i++)
+        for (j = 1; j < n; j++) {
+            for (i = 0; i < j; i++) {
                 if (values_equal(json_array_get(arr, i), json_array_get(arr, j), 0)) {
                     *di = i;
                     *dj = j;
                     return true;
                 }
+            }
+        }
         return false;
     }
     for (i = 0; i < n; i++) {
@@ -2299,12 +2443,14 @@ static bool find_duplicate(const json_t *arr, size_t *di, size_t *dj)
     }
     qsort(tab, n, sizeof *tab, cmp_hashed);
     for (a = 0; a < n; a = b) {
-        for (b = a + 1; b < n && tab[b].hash == tab[a].hash; b++)
+        for (b = a + 1; b < n && tab[b].hash == tab[a].hash; b++) {
             ;
+        }
         /* Within a run entries are in index order: the first equal m is the smallest i. */
         for (k = a + 1; k < b; k++) {
-            if (found && tab[k].index >= *dj)
+            if (found && tab[k].index >= *dj) {
                 break;
+            }
             for (m = a; m < k; m++) {
                 if (values_equal(json_array_get(arr, tab[m].index),
                                  json_array_get(arr, tab[k].index), 0)) {
@@ -2314,8 +2460,9 @@ static bool find_duplicate(const json_t *arr, size_t *di, size_t *dj)
                     break;
                 }
             }
-            if (m < k)
+            if (m < k) {
                 break;
+            }
         }
     }
     free(tab);
@@ -2328,25 +2475,31 @@ static int check_array(struct vctx *c, const struct node *n, const json_t *v, co
     struct vpath item = {.parent = p};
     int rc;
 
-    if (size < n->min_items)
+    if (size < n->min_items) {
         return vfail(c, p, false, "expected at least %zu items (minItems), got %zu", n->min_items,
                      size);
-    if (size > n->max_items)
+    }
+    if (size > n->max_items) {
         return vfail(c, p, false, "expected at most %zu items (maxItems), got %zu", n->max_items,
                      size);
+    }
     for (i = 0; i < size; i++) {
         const struct node *sub = i < n->nprefix ? n->prefix[i] : n->rest;
-        if (!sub)
+        if (!sub) {
             break;
+        }
         item.index = i;
-        if (sub == n->rest && sub->kind == NODE_FALSE)
+        if (sub == n->rest && sub->kind == NODE_FALSE) {
             return vfail(c, &item, false, "unexpected item (%s is false)", n->rest_kw);
+        }
         rc = validate_node(c, sub, json_array_get(v, i), &item);
-        if (rc)
+        if (rc) {
             return rc;
+        }
     }
-    if (n->unique && find_duplicate(v, &di, &dj))
+    if (n->unique && find_duplicate(v, &di, &dj)) {
         return vfail(c, p, false, "items [%zu] and [%zu] are equal (uniqueItems)", di, dj);
+    }
     return 0;
 }
 
@@ -2376,13 +2529,15 @@ static int check_object(struct vctx *c, const struct node *n, const json_t *v,
     /* Schema order, so the first error reported is stable. */
     for (i = 0; i < n->nprops; i++) {
         sub = obj_getn(v, n->props[i].name, n->props[i].len);
-        if (!sub)
+        if (!sub) {
             continue;
+        }
         child.key = n->props[i].name;
         child.keylen = n->props[i].len;
         rc = validate_node(c, n->props[i].schema, sub, &child);
-        if (rc)
+        if (rc) {
             return rc;
+        }
     }
     if (n->npprops || n->additional) {
         OBJ_FOREACH((json_t *)v, key, klen, val)
@@ -2391,15 +2546,18 @@ static int check_object(struct vctx *c, const struct node *n, const json_t *v,
             child.keylen = klen;
             known = n->props_obj && obj_getn(n->props_obj, key, klen);
             for (i = 0; i < n->npprops; i++) {
-                if (!regex_match(n->pprops[i].re, key, klen))
+                if (!regex_match(n->pprops[i].re, key, klen)) {
                     continue;
+                }
                 known = true;
                 rc = validate_node(c, n->pprops[i].schema, val, &child);
-                if (rc)
+                if (rc) {
                     return rc;
+                }
             }
-            if (known || !n->additional)
+            if (known || !n->additional) {
                 continue;
+            }
             if (n->additional->kind == NODE_FALSE) {
                 o = verr_begin(c, p, false);
                 out_puts(&o, "unexpected property ");
@@ -2408,24 +2566,28 @@ static int check_object(struct vctx *c, const struct node *n, const json_t *v,
                 return -EINVAL;
             }
             rc = validate_node(c, n->additional, val, &child);
-            if (rc)
+            if (rc) {
                 return rc;
+            }
         }
     }
-    if (json_object_size(v) < n->min_props)
+    if (json_object_size(v) < n->min_props) {
         return vfail(c, p, false, "expected at least %zu properties (minProperties), got %zu",
                      n->min_props, json_object_size(v));
-    if (json_object_size(v) > n->max_props)
+    }
+    if (json_object_size(v) > n->max_props) {
         return vfail(c, p, false, "expected at most %zu properties (maxProperties), got %zu",
                      n->max_props, json_object_size(v));
+    }
     return 0;
 }
 
 /* Is error a a better explanation than b? Deeper first, then anything over a type mismatch. */
 static bool better_error(const struct verr *a, const struct verr *b)
 {
-    if (a->depth != b->depth)
+    if (a->depth != b->depth) {
         return a->depth > b->depth;
+    }
     return !a->type_mismatch && b->type_mismatch;
 }
 
@@ -2439,10 +2601,11 @@ static void out_branch(struct out *o, const char *kw, size_t index, const struct
     out_init(&h, here, sizeof here);
     render_path(&h, p);
     out_printf(o, " (%s[%zu]: ", kw, index);
-    if (sub->path_len == h.len && strncmp(sub->msg, here, h.len) == 0)
+    if (sub->path_len == h.len && strncmp(sub->msg, here, h.len) == 0) {
         out_puts(o, sub->msg + sub->path_len + 2);
-    else
+    } else {
         out_puts(o, sub->msg);
+    }
     out_puts(o, ")");
 }
 
@@ -2461,8 +2624,9 @@ static int check_some_of(struct vctx *c, const char *kw, struct node *const *bra
     int rc;
 
     tmp = malloc(2 * sizeof *tmp);
-    if (!tmp)
+    if (!tmp) {
         return voom(c, p);
+    }
     cur = &tmp[0];
     best = &tmp[1];
     for (i = 0; i < count; i++) {
@@ -2470,8 +2634,9 @@ static int check_some_of(struct vctx *c, const char *kw, struct node *const *bra
         rc = validate_node(c, branches[i], v, p);
         c->err = saved;
         if (rc == 0) {
-            if (!one)
+            if (!one) {
                 goto out;
+            }
             if (matched) {
                 rc = vfail(c, p, false,
                            "value matches more than one schema in oneOf (oneOf[%zu] and "
@@ -2515,17 +2680,19 @@ static int check_not(struct vctx *c, const struct node *n, const json_t *v, cons
     int rc;
 
     tmp = malloc(sizeof *tmp);
-    if (!tmp)
+    if (!tmp) {
         return voom(c, p);
+    }
     c->err = tmp;
     rc = validate_node(c, n->not_, v, p);
     c->err = saved;
-    if (rc == 0)
+    if (rc == 0) {
         rc = vfail(c, p, false, "value must not match the schema in \"not\"");
-    else if (rc == -EINVAL)
+    } else if (rc == -EINVAL) {
         rc = 0;
-    else
+    } else {
         memcpy(saved, tmp, sizeof *tmp);
+    }
     free(tmp);
     return rc;
 }
@@ -2537,12 +2704,15 @@ static int check_keywords(struct vctx *c, const struct node *n, const json_t *v,
     size_t i;
     int rc = 0;
 
-    if (n->types && !type_ok(n->types, v))
+    if (n->types && !type_ok(n->types, v)) {
         return vfail(c, p, true, "expected %s, got %s", n->types_text, instance_type(v));
+    }
     if (n->enum_vals) {
-        for (i = 0; i < json_array_size(n->enum_vals); i++)
-            if (values_equal(json_array_get(n->enum_vals, i), v, 0))
+        for (i = 0; i < json_array_size(n->enum_vals); i++) {
+            if (values_equal(json_array_get(n->enum_vals, i), v, 0)) {
                 break;
+            }
+        }
         if (i == json_array_size(n->enum_vals)) {
             o = verr_begin(c, p, false);
             out_puts(&o, "value ");
@@ -2575,20 +2745,27 @@ static int check_keywords(struct vctx *c, const struct node *n, const json_t *v,
     default:
         break;
     }
-    if (rc)
+    if (rc) {
         return rc;
+    }
     /* 2020-12 semantics: $ref is one more constraint next to its siblings. */
-    if (n->ref && (rc = validate_node(c, n->ref, v, p)))
+    if (n->ref && (rc = validate_node(c, n->ref, v, p))) {
         return rc;
-    for (i = 0; i < n->nall_of; i++)
-        if ((rc = validate_node(c, n->all_of[i], v, p)))
+    }
+    for (i = 0; i < n->nall_of; i++) {
+        if ((rc = validate_node(c, n->all_of[i], v, p))) {
             return rc;
-    if (n->nany_of && (rc = check_some_of(c, "anyOf", n->any_of, n->nany_of, false, v, p)))
+        }
+    }
+    if (n->nany_of && (rc = check_some_of(c, "anyOf", n->any_of, n->nany_of, false, v, p))) {
         return rc;
-    if (n->none_of && (rc = check_some_of(c, "oneOf", n->one_of, n->none_of, true, v, p)))
+    }
+    if (n->none_of && (rc = check_some_of(c, "oneOf", n->one_of, n->none_of, true, v, p))) {
         return rc;
-    if (n->not_)
+    }
+    if (n->not_) {
         rc = check_not(c, n, v, p);
+    }
     return rc;
 }
 
@@ -2597,10 +2774,12 @@ static int validate_node(struct vctx *c, const struct node *n, const json_t *v,
 {
     int rc;
 
-    if (n->kind == NODE_TRUE)
+    if (n->kind == NODE_TRUE) {
         return 0;
-    if (n->kind == NODE_FALSE)
+    }
+    if (n->kind == NODE_FALSE) {
         return vfail(c, p, false, "no value is allowed here (schema is false)");
+    }
     /* A recursive $ref must end in an error, not in a stack overflow. */
     if (c->depth >= MAX_DEPTH) {
         vfail(c, p, false,
@@ -2629,8 +2808,9 @@ int mcpd_schema_validate(const struct mcpd_schema *s, const json_t *instance, co
     struct vctx c = {0};
     int rc;
 
-    if (err && errlen)
+    if (err && errlen) {
         err[0] = '\0';
+    }
     if (!s || !instance) {
         copy_msg(err, errlen, "no schema or no value to validate");
         return -EINVAL;
@@ -2643,10 +2823,12 @@ int mcpd_schema_validate(const struct mcpd_schema *s, const json_t *instance, co
     }
     c.max_steps = STEPS_BASE + STEPS_PER_NODE * count_nodes(instance, 0);
     rc = validate_node(&c, s->root, instance, &root);
-    if (rc)
+    if (rc) {
         copy_msg(err, errlen, c.err->msg);
-    if (rc == -ELOOP)
+    }
+    if (rc == -ELOOP) {
         rc = -EINVAL; /* too deep to check is "not valid" to the caller */
+    }
     free(c.err);
     return rc;
 }
