@@ -11,6 +11,8 @@
 #include "config.h"
 #include "log.h"
 #include "mutate.h"
+#define FUZZ_NAME "fuzz_config"
+#include "report.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -26,55 +28,6 @@
 #define ERR_MAX    4096
 #define ERR_SMALL  97 /* smaller than most single messages: exercises the truncation */
 #define ERR_CANARY 32 /* bytes past errlen that must stay untouched */
-
-/* The input being judged, so a failure (or the replay's hang watchdog) can show it. */
-static const uint8_t *cur_data;
-static size_t cur_size;
-
-/* write(2) only: also called from the SIGALRM handler. */
-static void put(const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(2, s, n);
-        if (w <= 0) {
-            return;
-        }
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Prints bytes as a C string literal, so a finding can be pasted into the seeds as it is. */
-static void put_escaped(const uint8_t *p, size_t n)
-{
-    char buf[512];
-    size_t o = 0;
-    put("\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = p[i];
-        if (o + 8 > sizeof buf) {
-            put(buf, o);
-            o = 0;
-        }
-        if (ch == '\n') {
-            memcpy(buf + o, "\\n\"\n\"", 5);
-            o += 5;
-        } else if (ch == '"' || ch == '\\') {
-            buf[o++] = '\\';
-            buf[o++] = (char)ch;
-        } else if (ch >= 0x20 && ch < 0x7f) {
-            buf[o++] = (char)ch;
-        } else {
-            /* Octal, not \x: a following hex digit cannot extend it. */
-            buf[o++] = '\\';
-            buf[o++] = (char)('0' + (ch >> 6));
-            buf[o++] = (char)('0' + ((ch >> 3) & 7));
-            buf[o++] = (char)('0' + (ch & 7));
-        }
-    }
-    put(buf, o);
-    put("\"\n", 2);
-}
 
 static void fail(const char *what, const char *msg, size_t msglen)
 {
@@ -453,14 +406,6 @@ static char *long_line(const char *prefix, size_t n)
     memset(s + pl + 7, 'a', n - 7);
     memcpy(s + pl + n, "\n", 2);
     return s;
-}
-
-static void on_hang(int sig)
-{
-    (void)sig;
-    put("fuzz_config: one input took too long (hang)\n", 44);
-    put_escaped(cur_data, cur_size);
-    abort();
 }
 
 int main(int argc, char **argv)

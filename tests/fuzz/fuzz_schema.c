@@ -13,6 +13,8 @@
  * deterministic stream of mutations of it (ctest runs that under ASan+UBSan).
  */
 #include "mutate.h"
+#define FUZZ_NAME "fuzz_schema"
+#include "report.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -29,54 +31,8 @@
 #define ERR_SMALL  23 /* cuts most messages, some inside a multi-byte character */
 #define ERR_CANARY 32 /* bytes past errlen that must stay untouched */
 
-/* The input being judged, so a failure (or the replay's hang watchdog) can show it. */
-static const uint8_t *cur_data;
-static size_t cur_size;
-
 /* What the inputs reached, so the replay can show it is not just feeding the JSON parser. */
 static unsigned long n_compiled, n_refused, n_valid, n_invalid;
-
-/* write(2) only: also called from the SIGALRM handler. */
-static void put(const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(2, s, n);
-        if (w <= 0) {
-            return;
-        }
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Prints bytes as a C string literal, so a finding can be pasted into the seeds as it is. */
-static void put_escaped(const uint8_t *p, size_t n)
-{
-    char buf[512];
-    size_t o = 0;
-    put("\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = p[i];
-        if (o + 8 > sizeof buf) {
-            put(buf, o);
-            o = 0;
-        }
-        if (ch == '"' || ch == '\\') {
-            buf[o++] = '\\';
-            buf[o++] = (char)ch;
-        } else if (ch >= 0x20 && ch < 0x7f) {
-            buf[o++] = (char)ch;
-        } else {
-            /* Octal, not \x: a following hex digit cannot extend it. */
-            buf[o++] = '\\';
-            buf[o++] = (char)('0' + (ch >> 6));
-            buf[o++] = (char)('0' + ((ch >> 3) & 7));
-            buf[o++] = (char)('0' + (ch & 7));
-        }
-    }
-    put(buf, o);
-    put("\"\n", 2);
-}
 
 static void fail(const char *what, const char *msg, size_t msglen)
 {
@@ -693,14 +649,6 @@ static size_t join(char *buf, size_t cap, const struct seed *sd)
     buf[a] = '\0';
     memcpy(buf + a + 1, sd->instance, b);
     return a + 1 + b;
-}
-
-static void on_hang(int sig)
-{
-    (void)sig;
-    put("fuzz_schema: one input took too long (hang)\n", 44);
-    put_escaped(cur_data, cur_size);
-    abort();
 }
 
 int main(int argc, char **argv)
