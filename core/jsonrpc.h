@@ -16,7 +16,6 @@ enum {
     RPC_INTERNAL_ERROR = -32603,
     /* Implementation-defined (legacy era range): used as the TypeScript SDK does. */
     RPC_SERVER_NOT_INITIALIZED = -32000,
-    RPC_REQUEST_CANCELLED = -32800,
     /* MCP legacy: resource not found. */
     RPC_RESOURCE_NOT_FOUND = -32002,
 };

@@ -20,36 +20,9 @@ static char *log_path; /* kept for reopen */
 
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
 
-int mcpd_log_level_parse(const char *s)
-{
-    if (!s) {
-        return -EINVAL;
-    }
-    for (int i = 0; i < 4; i++) {
-        if (strcmp(s, level_names[i]) == 0) {
-            return i;
-        }
-    }
-    if (strcmp(s, "warn") == 0) {
-        return MCPD_L_WARNING;
-    }
-    return -EINVAL;
-}
-
 const char *mcpd_log_level_name(int level)
 {
     return (level >= 0 && level < 4) ? level_names[level] : "unknown";
-}
-
-int mcpd_log_format_parse(const char *s)
-{
-    if (s && strcmp(s, "text") == 0) {
-        return MCPD_LOGFMT_TEXT;
-    }
-    if (s && strcmp(s, "json") == 0) {
-        return MCPD_LOGFMT_JSON;
-    }
-    return -EINVAL;
 }
 
 void mcpd_log_configure(int level, int format)

@@ -16,11 +16,8 @@ enum mcpd_logformat {
     MCPD_LOGFMT_JSON = 1,
 };
 
-/* Parses "debug|info|warning|error" (also "warn"). Returns the level or -EINVAL. */
-int mcpd_log_level_parse(const char *s);
+/* "debug", "info", "warning", "error" (mcp.ini and the command line parse these in config.c). */
 const char *mcpd_log_level_name(int level);
-/* Parses "text|json". Returns the format or -EINVAL. */
-int mcpd_log_format_parse(const char *s);
 
 /* Sets level and format; any thread, but meant for start-up and reload. */
 void mcpd_log_configure(int level, int format);

@@ -158,14 +158,6 @@ int mcpd_session_cancel(struct mcpd_session *s, json_t *id, const char *reason)
     return rc;
 }
 
-size_t mcpd_session_inflight(struct mcpd_session *s)
-{
-    pthread_mutex_lock(&s->lock);
-    size_t n = s->n_inflight;
-    pthread_mutex_unlock(&s->lock);
-    return n;
-}
-
 /* Collects referenced sessions matching `want` under the global lock, then sends outside it so
  * a slow peer never blocks the list. */
 static size_t snapshot(struct mcpd_session ***out)

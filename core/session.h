@@ -71,7 +71,6 @@ int mcpd_session_add_call(struct mcpd_session *s, struct mcpd_call *c);
 void mcpd_session_remove_call(struct mcpd_session *s, struct mcpd_call *c);
 /* Cancels the in-flight call whose id equals `id` (borrowed); 0 or -ENOENT. */
 int mcpd_session_cancel(struct mcpd_session *s, json_t *id, const char *reason);
-size_t mcpd_session_inflight(struct mcpd_session *s);
 
 /* Sends a session-wide notification (borrowed) to every live, initialized session. */
 void mcpd_sessions_broadcast(json_t *msg);
