@@ -89,6 +89,7 @@ void mcpd_call_free(struct mcpd_call *c)
     json_decref(c->values);
     free(c->description);
     free(c->cursor);
+    json_decref(c->kept);
     json_decref(c->msg);
     if (c->reply) {
         mcpd_out_unref(c->reply);

@@ -71,6 +71,7 @@ struct mcpd_call {
     json_t *values;    /* completion values */
     size_t values_total;
     int failed_rc; /* a host API call failed in a way the result should report */
+    json_t *kept;  /* strings lent to the plugin until the handler returns (client answers) */
 
     struct mcpd_call *next_inflight; /* session list */
 };
@@ -116,6 +117,13 @@ int mcpd_call_arg_number(mcpd_call *call, const char *pointer, double *out);
 int mcpd_call_arg_bool(mcpd_call *call, const char *pointer, int *out);
 size_t mcpd_call_arg_count(mcpd_call *call, const char *pointer);
 const char *mcpd_call_arg_key(mcpd_call *call, const char *pointer, size_t index);
+
+/* ABI 1.1: asking the client (call_client.c). */
+int mcpd_call_client_request(mcpd_call *call, const char *method, const char *params_json,
+                             size_t params_len, unsigned timeout_ms, const char **result_json,
+                             size_t *result_len);
+const char *mcpd_call_client_capabilities(mcpd_call *call, size_t *len);
+int mcpd_call_stream_close(mcpd_call *call);
 
 /* Sends a notifications/message to `s` if `level` passes its threshold (any thread). */
 int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,

@@ -165,4 +165,7 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .arg_count = mcpd_call_arg_count,
     .arg_key = mcpd_call_arg_key,
     .resource_updated = host_resource_updated,
+    .client_request = mcpd_call_client_request,
+    .client_capabilities = mcpd_call_client_capabilities,
+    .stream_close = mcpd_call_stream_close,
 };

@@ -521,8 +521,10 @@ static void dispatch_one(struct mcpd_session *s, struct mcpd_generation *gen, js
         handle_notification(&r);
         break;
     case MCPD_MSG_RESPONSE:
-        /* Answers to server->client requests; none are outstanding in this build. */
-        log_debug("protocol", "unexpected response from the client ignored");
+        /* The client answering one of our requests (sampling, elicitation, roots, ping). */
+        if (mcpd_session_answer(s, msg) != 0) {
+            log_debug("protocol", "a response for no pending server request was ignored");
+        }
         break;
     }
 }
@@ -547,7 +549,21 @@ void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
     json_t *msg = mcpd_jsonrpc_parse(buf, len, gen->config->max_depth, &err);
     if (!msg) {
         mcpd_protocol_reject(reply, err.code, err.message);
-    } else if (json_is_array(msg)) {
+    } else {
+        mcpd_protocol_dispatch(s, msg, reply);
+    }
+    json_decref(msg);
+    mcpd_generation_unref(gen);
+}
+
+void mcpd_protocol_dispatch(struct mcpd_session *s, json_t *msg, struct mcpd_out *reply)
+{
+    struct mcpd_generation *gen = mcpd_generation_acquire();
+    if (!gen) {
+        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: server is starting");
+        return;
+    }
+    if (json_is_array(msg)) {
         if (json_array_size(msg) == 0) {
             mcpd_protocol_reject(reply, RPC_INVALID_REQUEST, "Invalid Request: empty batch");
         } else if (!batch_allowed(s)) {
@@ -582,7 +598,6 @@ void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
     } else {
         dispatch_one(s, gen, msg, reply);
     }
-    json_decref(msg);
     mcpd_generation_unref(gen);
 }
 

@@ -6,6 +6,7 @@
 #ifndef MCPD_CORE_PROTOCOL_H
 #define MCPD_CORE_PROTOCOL_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 struct mcpd_session;
@@ -19,6 +20,10 @@ extern const size_t mcpd_n_legacy_versions;
  * Any transport thread; never blocks on plugin code. */
 void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
                           struct mcpd_out *reply);
+
+/* Same for a message the transport already parsed (mcpd_jsonrpc_parse; borrowed): HTTP parses
+ * first to tell requests from notifications before it answers. */
+void mcpd_protocol_dispatch(struct mcpd_session *s, json_t *msg, struct mcpd_out *reply);
 
 /* Answers a frame the transport had to refuse before parsing (e.g. over the size limit) with a
  * JSON-RPC error whose id is null. */

@@ -7,8 +7,12 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static void fail_pending(struct mcpd_session *s);
 
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mcpd_session *all_sessions;
@@ -80,6 +84,7 @@ void mcpd_session_unref(struct mcpd_session *s)
         s->next_global->prev_global = s->prev_global;
     }
     pthread_mutex_unlock(&all_lock);
+    fail_pending(s);
     json_decref(s->client_caps);
     json_decref(s->client_info);
     json_decref(s->subscriptions);
@@ -98,6 +103,225 @@ void mcpd_session_close(struct mcpd_session *s)
         mcpd_call_cancel(c);
     }
     pthread_mutex_unlock(&s->lock);
+    fail_pending(s);
+}
+
+/* ---- server->client requests ---------------------------------------------------------------
+ * Ids are strings the server makes ("mcpd-N"), so a client answer is matched by its text and a
+ * client can never complete a request of another session. */
+
+struct mcpd_pending {
+    char key[32];
+    json_t *answer; /* set when done (NULL = abandoned) */
+    int done;
+    pthread_cond_t cond; /* synchronous waiters only */
+    mcpd_answer_fn fn;   /* asynchronous requests */
+    void *arg;
+    struct timespec deadline; /* async: CLOCK_MONOTONIC, tv_sec 0 = none */
+    struct mcpd_pending *next;
+};
+
+static struct timespec deadline_after(int ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static int before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Unlinks p from s->pending (caller holds s->lock). */
+static void unlink_pending(struct mcpd_session *s, struct mcpd_pending *p)
+{
+    for (struct mcpd_pending **i = &s->pending; *i; i = &(*i)->next) {
+        if (*i == p) {
+            *i = p->next;
+            return;
+        }
+    }
+}
+
+/* Registers a pending entry and sends the request. Returns 0 or a negative errno (nothing stays
+ * registered then). */
+static int send_request(struct mcpd_session *s, struct mcpd_out *out, const char *method,
+                        json_t *params, struct mcpd_pending *p)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->state == MCPD_SESSION_CLOSED) {
+        pthread_mutex_unlock(&s->lock);
+        json_decref(params);
+        return -EPIPE;
+    }
+    snprintf(p->key, sizeof p->key, "mcpd-%lu", ++s->next_request_id);
+    p->next = s->pending;
+    s->pending = p;
+    pthread_mutex_unlock(&s->lock);
+    json_t *id = json_string(p->key);
+    json_t *msg = id ? mcpd_jsonrpc_request(id, method, params) : (json_decref(params), NULL);
+    json_decref(id);
+    int rc = msg ? mcpd_out_send(out, msg) : -ENOMEM;
+    json_decref(msg);
+    if (rc != 0) {
+        pthread_mutex_lock(&s->lock);
+        unlink_pending(s, p);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return rc;
+}
+
+int mcpd_session_request(struct mcpd_session *s, struct mcpd_out *out, const char *method,
+                         json_t *params, int timeout_ms, int (*cancelled)(const void *arg),
+                         const void *cancel_arg, json_t **answer)
+{
+    struct mcpd_pending p = {0};
+    *answer = NULL;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p.cond, &ca);
+    pthread_condattr_destroy(&ca);
+    int rc = send_request(s, out, method, params, &p);
+    if (rc != 0) {
+        pthread_cond_destroy(&p.cond);
+        return rc;
+    }
+    struct timespec end = deadline_after(timeout_ms > 0 ? timeout_ms : 0);
+    pthread_mutex_lock(&s->lock);
+    while (!p.done) {
+        /* Wake at least every 100 ms to notice cancellation, which has its own lock. */
+        struct timespec slice = deadline_after(100);
+        if (timeout_ms > 0 && before(&end, &slice)) {
+            slice = end;
+        }
+        pthread_cond_timedwait(&p.cond, &s->lock, &slice);
+        if (p.done) {
+            break;
+        }
+        struct timespec now = deadline_after(0);
+        if (timeout_ms > 0 && !before(&now, &end)) {
+            rc = -ETIMEDOUT;
+        } else if (cancelled && cancelled(cancel_arg)) {
+            rc = -ECANCELED;
+        }
+        if (rc != 0) {
+            unlink_pending(s, &p);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (rc == 0) {
+        *answer = p.answer;
+        rc = p.answer ? 0 : -EPIPE;
+    }
+    pthread_cond_destroy(&p.cond);
+    return rc;
+}
+
+int mcpd_session_request_async(struct mcpd_session *s, struct mcpd_out *out, const char *method,
+                               json_t *params, int timeout_ms, mcpd_answer_fn fn, void *arg)
+{
+    struct mcpd_pending *p = calloc(1, sizeof *p);
+    if (!p) {
+        json_decref(params);
+        return -ENOMEM;
+    }
+    p->fn = fn;
+    p->arg = arg;
+    if (timeout_ms > 0) {
+        p->deadline = deadline_after(timeout_ms);
+    }
+    int rc = send_request(s, out, method, params, p);
+    if (rc != 0) {
+        free(p);
+    }
+    return rc;
+}
+
+/* Completes p outside s->lock (async: runs the callback and frees it). */
+static void complete_async(struct mcpd_pending *p)
+{
+    p->fn(p->arg, p->answer);
+    json_decref(p->answer);
+    free(p);
+}
+
+int mcpd_session_answer(struct mcpd_session *s, json_t *response)
+{
+    json_t *id = json_object_get(response, "id");
+    if (!json_is_string(id)) {
+        return -ENOENT;
+    }
+    struct mcpd_pending *found = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (struct mcpd_pending *p = s->pending; p; p = p->next) {
+        if (strcmp(p->key, json_string_value(id)) == 0) {
+            found = p;
+            break;
+        }
+    }
+    if (found) {
+        unlink_pending(s, found);
+        found->answer = json_incref(response);
+        found->done = 1;
+        if (!found->fn) {
+            pthread_cond_signal(&found->cond);
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (found && found->fn) {
+        complete_async(found);
+    }
+    return found ? 0 : -ENOENT;
+}
+
+/* Takes the async entries matching `expired_only` (deadline passed) or all of them, and wakes
+ * every synchronous waiter when closing. */
+static void take_pending(struct mcpd_session *s, int expired_only)
+{
+    struct mcpd_pending *done = NULL;
+    struct timespec now = deadline_after(0);
+    pthread_mutex_lock(&s->lock);
+    for (struct mcpd_pending **i = &s->pending; *i;) {
+        struct mcpd_pending *p = *i;
+        int expired = p->fn && p->deadline.tv_sec != 0 && !before(&now, &p->deadline);
+        if (!expired_only || expired) {
+            *i = p->next;
+            p->done = 1;
+            if (p->fn) {
+                p->next = done;
+                done = p;
+            } else {
+                pthread_cond_signal(&p->cond);
+            }
+        } else {
+            i = &p->next;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    while (done) {
+        struct mcpd_pending *next = done->next;
+        complete_async(done);
+        done = next;
+    }
+}
+
+static void fail_pending(struct mcpd_session *s)
+{
+    take_pending(s, 0);
+}
+
+void mcpd_session_expire_requests(struct mcpd_session *s)
+{
+    take_pending(s, 1);
 }
 
 int mcpd_session_add_call(struct mcpd_session *s, struct mcpd_call *c)

@@ -21,6 +21,9 @@ struct mcpd_out {
     int (*send)(struct mcpd_out *o, json_t *msg);
     /* Frees the object when the last reference goes. */
     void (*destroy)(struct mcpd_out *o);
+    /* Optional (NULL = no such thing): ends the HTTP response stream now; later messages wait
+     * for the client to resume it with GET + Last-Event-ID. */
+    int (*close_stream)(struct mcpd_out *o);
     int refs;
 };
 
@@ -54,7 +57,15 @@ struct mcpd_session {
     struct mcpd_pool *pool; /* borrowed: where plugin calls run */
     const char *transport;  /* "stdio" | "http" */
     struct mcpd_session *next_global, *prev_global;
+    /* server->client requests waiting for the client's answer */
+    struct mcpd_pending *pending;
+    unsigned long next_request_id;
+    int missed_pings; /* heartbeat: pings sent and not answered in time */
 };
+
+/* Called once with the client's answer (a JSON-RPC response object, borrowed) or NULL when the
+ * request was abandoned (timeout, session closed). Any thread. */
+typedef void (*mcpd_answer_fn)(void *arg, json_t *answer);
 
 /* Creates a session writing session-wide messages to `out` (a reference is taken). */
 struct mcpd_session *mcpd_session_new(struct mcpd_out *out, struct mcpd_pool *pool,
@@ -71,6 +82,25 @@ int mcpd_session_add_call(struct mcpd_session *s, struct mcpd_call *c);
 void mcpd_session_remove_call(struct mcpd_session *s, struct mcpd_call *c);
 /* Cancels the in-flight call whose id equals `id` (borrowed); 0 or -ENOENT. */
 int mcpd_session_cancel(struct mcpd_session *s, json_t *id, const char *reason);
+
+/*
+ * Server->client requests. mcpd_session_request() sends `method` with `params` (stolen, may be
+ * NULL) on `out` and waits up to timeout_ms (0 = forever) for the answer, returning early with
+ * -ECANCELED once `cancelled` (may be NULL) reports nonzero. Returns 0 with *answer = the whole
+ * response object (a new reference: "result" or "error" inside), or -ETIMEDOUT, -ECANCELED,
+ * -EPIPE (session closed or the message could not be sent), -ENOMEM. Worker threads.
+ */
+int mcpd_session_request(struct mcpd_session *s, struct mcpd_out *out, const char *method,
+                         json_t *params, int timeout_ms, int (*cancelled)(const void *arg),
+                         const void *cancel_arg, json_t **answer);
+/* Fire and forget: sends the request and calls fn(arg, answer) when it comes (or fn(arg, NULL)
+ * when the session closes first, or at mcpd_session_expire_requests() past its deadline). */
+int mcpd_session_request_async(struct mcpd_session *s, struct mcpd_out *out, const char *method,
+                               json_t *params, int timeout_ms, mcpd_answer_fn fn, void *arg);
+/* A response from the client (borrowed): completes the matching request. 0 or -ENOENT. */
+int mcpd_session_answer(struct mcpd_session *s, json_t *response);
+/* Gives up on async requests past their deadline (heartbeat tick). */
+void mcpd_session_expire_requests(struct mcpd_session *s);
 
 /* Sends a session-wide notification (borrowed) to every live, initialized session. */
 void mcpd_sessions_broadcast(json_t *msg);

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define MCPD_ABI_MAJOR 1
-#define MCPD_ABI_MINOR 0
+#define MCPD_ABI_MINOR 1
 
 /* The one symbol a plugin exports (the name changes with the major). */
 #define MCPD_ENTRY_SYMBOL "mcpd_plugin_entry_v1"
@@ -297,6 +297,31 @@ typedef struct mcpd_host_api {
     /* Tells subscribed clients that the resource at `uri` changed (notifications/resources/
      * updated). Returns 0 even when nobody is subscribed. */
     int (*resource_updated)(mcpd_host *host, const char *uri);
+
+    /* --- added in ABI 1.1: asking the client (handler) --- */
+
+    /* Sends a server->client request (`method`: sampling/createMessage, elicitation/create,
+     * roots/list, ...) with `params_json` (a JSON object, or NULL for none)
+     * on this call's stream, and waits for the client's answer. timeout_ms 0 = the server's
+     * call_timeout_ms. Returns:
+     *    0           *result_json and *result_len = the result object (borrowed until the handler
+     *                returns);
+     *   -ENOTSUP     the client did not declare the capability the method needs (sampling,
+     *                elicitation, roots), so nothing was sent;
+     *   -EREMOTEIO   the client answered with a JSON-RPC error: *result_json = the error object;
+     *   -ETIMEDOUT, -ECANCELED (the call was cancelled), -EPIPE (the client is gone),
+     *   -EINVAL      (bad method or params), -ENOMEM.
+     * result_json and result_len may be NULL when the answer does not matter. */
+    int (*client_request)(mcpd_call *call, const char *method, const char *params_json,
+                          size_t params_len, unsigned timeout_ms, const char **result_json,
+                          size_t *result_len);
+    /* The capabilities object the client sent in initialize, as JSON text ("{}" when none;
+     * borrowed until the handler returns). */
+    const char *(*client_capabilities)(mcpd_call *call, size_t *len);
+    /* Streamable HTTP: ends this call's SSE response now (the call goes on). The client
+     * reconnects with GET + Last-Event-ID after the advertised retry delay and receives what
+     * the call sends next, its answer included. Returns 0; a no-op on stdio. */
+    int (*stream_close)(mcpd_call *call);
 } mcpd_host_api;
 
 /* True when the host table has `field` (added after minor 0). */
