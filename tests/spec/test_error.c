@@ -1,11 +1,13 @@
 /* test_error.c - the stable error names and the spec_error helpers. */
 #include "spec/spec.h"
 
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+
+/* Third party (cmocka needs the libc headers above). */
+#include <cmocka.h>
 
 static void names_are_stable(void **state)
 {
