@@ -2,6 +2,7 @@
 #include "generation.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "plugin_loader.h"
 
 #include <pthread.h>
@@ -134,6 +135,14 @@ void mcpd_generation_install(struct mcpd_generation *g)
     struct mcpd_generation *old = current;
     current = g;
     pthread_mutex_unlock(&current_lock);
+    if (g) {
+        mcpd_metrics_generation_set((unsigned long)g->id);
+        if (old) {
+            /* Replacing a current generation is what a successful reload is; a rejected one
+             * never gets here, so the control thread counts those (mcpd_metrics_reload(0)). */
+            mcpd_metrics_reload(1);
+        }
+    }
     if (old) {
         mcpd_generation_unref(old);
     }

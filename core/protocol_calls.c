@@ -8,6 +8,7 @@
 #include "generation.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "metrics.h"
 #include "plugin_loader.h"
 #include "protocol_internal.h"
 #include "registry.h"
@@ -87,20 +88,41 @@ static void leave(struct mcpd_host *owner, uint32_t flags)
 static void finish(struct mcpd_call *c, json_t *response)
 {
     mcpd_session_remove_call(c->session, c);
-    if (mcpd_log_enabled(MCPD_L_DEBUG)) {
-        /* One line per plugin call: what ran, how long, how it ended. */
+    int debug = mcpd_log_enabled(MCPD_L_DEBUG);
+    if (debug || c->kind == MCPD_CALL_TOOL) {
+        /* One line per plugin call (what ran, how long, how it ended) and, for tools, the
+         * duration histogram: this is the one place every plugin call ends. */
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         double ms = (double)(now.tv_sec - c->started.tv_sec) * 1e3 +
                     (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
         json_t *err = json_object_get(response, "error");
         json_t *res = json_object_get(response, "result");
-        log_debug("call", "%s id %s: %.3f ms, %s",
-                  json_string_value(json_object_get(c->msg, "method")), mcpd_call_request_id(c), ms,
-                  __atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE) ? "cancelled by client"
-                  : err                                                   ? "error"
-                  : json_is_true(json_object_get(res, "isError"))         ? "error result"
-                                                                          : "ok");
+        int client_cancelled = __atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE);
+        int failed = err || json_is_true(json_object_get(res, "isError"));
+        if (c->kind == MCPD_CALL_TOOL) {
+            /* A timeout is also a cancellation: name the more specific cause. A cancelled call
+             * whose handler still succeeded counts as ok, like the answer it got. */
+            int outcome = MCPD_OUTCOME_OK;
+            if (__atomic_load_n(&c->timed_out, __ATOMIC_RELAXED)) {
+                outcome = MCPD_OUTCOME_TIMEOUT;
+            } else if (client_cancelled || (failed && mcpd_call_is_cancelled(c))) {
+                outcome = MCPD_OUTCOME_CANCELLED;
+            } else if (failed) {
+                outcome = MCPD_OUTCOME_TOOL_ERROR;
+            }
+            mcpd_metrics_tool_call(((const struct mcpd_tool_entry *)c->entry)->name, ms / 1e3,
+                                   outcome);
+        }
+        if (debug) {
+            log_debug("call", "%s id %s: %.3f ms, %s",
+                      json_string_value(json_object_get(c->msg, "method")), mcpd_call_request_id(c),
+                      ms,
+                      client_cancelled ? "cancelled by client"
+                      : err            ? "error"
+                      : failed         ? "error result"
+                                       : "ok");
+        }
     }
     if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
         mcpd_out_send(c->reply, response);
