@@ -92,7 +92,7 @@ static int is_port(const char *v)
             return 0;
         }
     }
-    return n >= 1;
+    return 1;
 }
 
 /* Checks the shape of a value; the messages match the ones mcpd_config_load() gives. */
@@ -108,7 +108,7 @@ static int check_value(const struct option *o, const char *v, char *err, size_t 
     switch (o->check) {
     case V_PORT:
         if (!is_port(v)) {
-            return fail(err, errlen, "--%s: \"%.80s\" is not a port (1-65535)", o->name, v);
+            return fail(err, errlen, "--%s: \"%.80s\" is not a port (0-65535)", o->name, v);
         }
         break;
     case V_TRANSPORT:
@@ -220,7 +220,7 @@ void mcpd_cli_usage(FILE *to, const char *argv0)
             "  --config FILE          read FILE instead of the built-in default mcp.ini\n"
             "  --transport T          stdio | http-stream           ([server] transport)\n"
             "  --host H               address to listen on (http)   ([server] host)\n"
-            "  --port P               port to listen on, 1-65535    ([server] port)\n"
+            "  --port P               port, 0-65535 (0 = any free)  ([server] port)\n"
             "  --ssl-keyfile K        TLS private key (PEM)         ([server] ssl_keyfile)\n"
             "  --ssl-certfile C       TLS certificate chain (PEM)   ([server] ssl_certfile)\n"
             "  --log-level L          debug | info | warning | error ([log] level)\n"

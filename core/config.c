@@ -75,14 +75,13 @@ enum section {
     SEC_LOG,
     SEC_LIMITS,
     SEC_HEARTBEAT,
+    SEC_HTTP,
     SEC_PLUGIN,
 };
 
 static const char *const section_names[] = {
-    [SEC_SERVER] = "server",
-    [SEC_LOG] = "log",
-    [SEC_LIMITS] = "limits",
-    [SEC_HEARTBEAT] = "heartbeat",
+    [SEC_SERVER] = "server",       [SEC_LOG] = "log",   [SEC_LIMITS] = "limits",
+    [SEC_HEARTBEAT] = "heartbeat", [SEC_HTTP] = "http",
 };
 
 enum ktype {
@@ -94,7 +93,10 @@ enum ktype {
     K_TRANSPORT, /* stdio | http-stream */
     K_LEVEL,     /* debug | info | warning | error */
     K_FORMAT,    /* text | json */
-    K_PORT,      /* 1-65535 */
+    K_PORT,      /* 0-65535 (0 = any free port) */
+    K_RESPMODE,  /* auto | json | sse */
+    K_ORIGINS,   /* space/comma separated origins (scheme://host[:port]) or "*" */
+    K_HOSTS,     /* space/comma separated host names or addresses (no port) or "*" */
     K_INT,       /* integer in [min, max] */
     K_SIZE,      /* bytes, suffixes k m g (powers of 1024) */
     K_MS,        /* milliseconds, suffixes ms s m */
@@ -114,10 +116,12 @@ static const struct keydef keys[] = {
     {SEC_SERVER, "name", K_TEXT, CFG(name), 0, 0},
     {SEC_SERVER, "transport", K_TRANSPORT, CFG(transport), 0, 0},
     {SEC_SERVER, "host", K_HOST, CFG(host), 0, 0},
-    {SEC_SERVER, "port", K_PORT, CFG(port), 1, 65535},
+    {SEC_SERVER, "port", K_PORT, CFG(port), 0, 65535},
     {SEC_SERVER, "endpoint", K_ENDPOINT, CFG(endpoint), 0, 0},
     {SEC_SERVER, "ssl_keyfile", K_PATH, CFG(ssl_keyfile), 0, 0},
     {SEC_SERVER, "ssl_certfile", K_PATH, CFG(ssl_certfile), 0, 0},
+    {SEC_SERVER, "ssl_key_password", K_OPTTEXT, CFG(ssl_key_password), 0, 0},
+    {SEC_SERVER, "tls_priorities", K_TEXT, CFG(tls_priorities), 0, 0},
     {SEC_SERVER, "plugin_dir", K_PATH, CFG(plugin_dir), 0, 0},
     {SEC_SERVER, "runtime_dir", K_PATH, CFG(runtime_dir), 0, 0},
     {SEC_SERVER, "instructions", K_OPTTEXT, CFG(instructions), 0, 0},
@@ -134,6 +138,19 @@ static const struct keydef keys[] = {
     {SEC_HEARTBEAT, "interval", K_MS, CFG(hb_interval_ms), 0, 86400000},
     {SEC_HEARTBEAT, "max_missed", K_INT, CFG(hb_max_missed), 1, 100},
     {SEC_HEARTBEAT, "keepalive", K_MS, CFG(hb_keepalive_ms), 0, 86400000},
+    {SEC_HTTP, "response_mode", K_RESPMODE, CFG(http_response_mode), 0, 0},
+    {SEC_HTTP, "allowed_origins", K_ORIGINS, CFG(http_allowed_origins), 0, 0},
+    {SEC_HTTP, "allowed_hosts", K_HOSTS, CFG(http_allowed_hosts), 0, 0},
+    {SEC_HTTP, "max_sessions", K_INT, CFG(http_max_sessions), 1, 1000000},
+    {SEC_HTTP, "session_timeout", K_MS, CFG(http_session_timeout_ms), 0, 604800000},
+    {SEC_HTTP, "max_connections", K_INT, CFG(http_max_connections), 4, 1000000},
+    {SEC_HTTP, "connection_timeout", K_MS, CFG(http_connection_timeout_ms), 0, 86400000},
+    {SEC_HTTP, "max_header_bytes", K_SIZE, CFG(http_max_header_bytes), 4096, 1024 * 1024},
+    {SEC_HTTP, "threads", K_INT, CFG(http_threads), 0, 256},
+    {SEC_HTTP, "sse_retry", K_MS, CFG(http_sse_retry_ms), 0, 3600000},
+    {SEC_HTTP, "replay_events", K_INT, CFG(http_replay_events), 0, 100000},
+    {SEC_HTTP, "ops_host", K_OPTTEXT, CFG(http_ops_host), 0, 0},
+    {SEC_HTTP, "ops_port", K_INT, CFG(http_ops_port), 0, 65535},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -512,10 +529,60 @@ static const struct word transports[] = {
 static const struct word levels[] = {{"debug", MCPD_L_DEBUG},     {"info", MCPD_L_INFO},
                                      {"warning", MCPD_L_WARNING}, {"warn", MCPD_L_WARNING},
                                      {"error", MCPD_L_ERROR},     {NULL, 0}};
+static const struct word respmodes[] = {{"auto", MCPD_RESPONSE_AUTO},
+                                        {"json", MCPD_RESPONSE_JSON},
+                                        {"sse", MCPD_RESPONSE_SSE},
+                                        {NULL, 0}};
 static const struct word formats[] = {
     {"text", MCPD_LOGFMT_TEXT}, {"json", MCPD_LOGFMT_JSON}, {NULL, 0}};
 static const struct word booleans[] = {{"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}, {"on", 1},
                                        {"off", 0},  {"1", 1},     {"0", 0},   {NULL, 0}};
+
+/* An allow-list: items separated by spaces or commas, each "*" or (origins) an http(s) origin
+ * without a path, or (hosts) a host name or address without a port. */
+static int check_list(const char *v, int origins, char *why, size_t wl)
+{
+    char item[256];
+    const char *p = v;
+    while (*p) {
+        size_t n = strcspn(p, " \t,");
+        if (n == 0) {
+            p++;
+            continue;
+        }
+        if (n >= sizeof item) {
+            snprintf(why, wl, "an item is longer than %zu characters", sizeof item - 1);
+            return -EINVAL;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        p += n;
+        if (strcmp(item, "*") == 0) {
+            continue;
+        }
+        int bad = 0;
+        if (origins) {
+            const char *rest = strncmp(item, "http://", 7) == 0    ? item + 7
+                               : strncmp(item, "https://", 8) == 0 ? item + 8
+                                                                   : NULL;
+            bad = !rest || !*rest || strchr(rest, '/') != NULL;
+        } else {
+            bad = strchr(item, '/') != NULL ||
+                  (strchr(item, ':') && item[0] != '[' && strchr(item, ':') == strrchr(item, ':'));
+        }
+        for (const char *c = item; !bad && *c; c++) {
+            bad = (unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f;
+        }
+        if (bad) {
+            snprintf(why, wl,
+                     origins ? "\"%.80s\" is not an origin (http[s]://host[:port], no path) or *"
+                             : "\"%.80s\" is not a host name or address without a port, or *",
+                     item);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
 
 /* Case-insensitive lookup. Returns the value or -1. */
 static int parse_word(const struct word *words, const char *s)
@@ -612,6 +679,21 @@ static int set_value(struct loader *l, const struct keydef *kd, const char *v, c
         }
         *(int *)field = (int)n;
         return 0;
+    case K_RESPMODE:
+        w = parse_word(respmodes, v);
+        if (w < 0) {
+            snprintf(why, wl, "%s is not a response mode (auto | json | sse)",
+                     quote(v, q, sizeof q));
+            return -EINVAL;
+        }
+        *(int *)field = w;
+        return 0;
+    case K_ORIGINS:
+    case K_HOSTS:
+        if (check_list(v, kd->type == K_ORIGINS, why, wl) != 0) {
+            return -EINVAL;
+        }
+        return replace_str(field, *v ? v : NULL);
     case K_INT:
         switch (parse_scaled(v, no_units, kd->min, kd->max, &n)) {
         case 0:
@@ -710,7 +792,7 @@ static void add_plugin(struct loader *l, const char *name)
 static void enter_section(struct loader *l, const char *name)
 {
     l->sec = SEC_BAD;
-    for (int s = SEC_SERVER; s <= SEC_HEARTBEAT; s++) {
+    for (int s = SEC_SERVER; s <= SEC_HTTP; s++) {
         if (strcmp(name, section_names[s]) == 0) {
             l->sec = (enum section)s;
             return;
@@ -718,7 +800,7 @@ static void enter_section(struct loader *l, const char *name)
     }
     if (strncmp(name, "plugin", 6) != 0 || (name[6] && !isspace((unsigned char)name[6]))) {
         line_err(l, l->lineno, NULL, NULL,
-                 "[%.80s]: unknown section (expected server, log, limits, heartbeat or "
+                 "[%.80s]: unknown section (expected server, log, limits, heartbeat, http or "
                  "plugin NAME)",
                  name);
         return;
@@ -1176,7 +1258,18 @@ static struct mcpd_config *config_new(const char *file)
     c->hb_interval_ms = 30000;
     c->hb_max_missed = 3;
     c->hb_keepalive_ms = 15000;
-    if (!c->file || !c->name || !c->host || !c->endpoint) {
+    c->tls_priorities = strdup("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
+    c->http_response_mode = MCPD_RESPONSE_AUTO;
+    c->http_max_sessions = 1000;
+    c->http_session_timeout_ms = 1800000;
+    c->http_max_connections = 1024;
+    c->http_connection_timeout_ms = 60000;
+    c->http_max_header_bytes = 32768;
+    c->http_threads = 0;
+    c->http_sse_retry_ms = 1000;
+    c->http_replay_events = 256;
+    c->http_ops_port = 0;
+    if (!c->tls_priorities || !c->file || !c->name || !c->host || !c->endpoint) {
         mcpd_config_free(c);
         return NULL;
     }
@@ -1207,6 +1300,11 @@ void mcpd_config_free(struct mcpd_config *c)
     free(c->endpoint);
     free(c->ssl_keyfile);
     free(c->ssl_certfile);
+    free(c->ssl_key_password);
+    free(c->tls_priorities);
+    free(c->http_allowed_origins);
+    free(c->http_allowed_hosts);
+    free(c->http_ops_host);
     free(c->plugin_dir);
     free(c->runtime_dir);
     free(c->instructions);

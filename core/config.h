@@ -15,6 +15,12 @@ enum mcpd_transport_kind {
     MCPD_TRANSPORT_HTTP = 1, /* "http-stream" */
 };
 
+enum mcpd_response_mode {
+    MCPD_RESPONSE_AUTO = 0, /* JSON unless the call sends something before its answer */
+    MCPD_RESPONSE_JSON = 1,
+    MCPD_RESPONSE_SSE = 2,
+};
+
 /* One key = value line of a [plugin NAME] section, kept in file order. */
 struct mcpd_plugin_kv {
     char *key;
@@ -41,10 +47,12 @@ struct mcpd_config {
     char *name;        /* serverInfo.name, default "mcpd" */
     int transport;     /* enum mcpd_transport_kind, default stdio */
     char *host;        /* default 127.0.0.1 */
-    int port;          /* default 3001 */
+    int port;          /* default 3001; 0 = any free port (logged) */
     char *endpoint;    /* MCP endpoint path, default /mcp */
     char *ssl_keyfile; /* NULL = no TLS */
     char *ssl_certfile;
+    char *ssl_key_password; /* for an encrypted PEM key; NULL = none */
+    char *tls_priorities;   /* GnuTLS priority string */
     char *plugin_dir;   /* absolute; default: "plugins" beside the binary, else the install dir */
     char *runtime_dir;  /* where private plugin copies are made; default $TMPDIR or /tmp */
     char *instructions; /* optional initialize instructions */
@@ -67,6 +75,21 @@ struct mcpd_config {
     int hb_interval_ms;  /* server ping interval, default 30000, 0 = off */
     int hb_max_missed;   /* default 3 */
     int hb_keepalive_ms; /* SSE keep-alive comment interval, default 15000 */
+
+    /* [http] (transport http-stream) */
+    int http_response_mode;         /* enum mcpd_response_mode, default auto */
+    char *http_allowed_origins;     /* NULL = loopback origins when bound to loopback */
+    char *http_allowed_hosts;       /* NULL = loopback names when bound to loopback, else any */
+    int http_max_sessions;          /* default 1000; past it 503 */
+    int http_session_timeout_ms;    /* idle sessions expire, default 30 min, 0 = never */
+    int http_max_connections;       /* default 1024 */
+    int http_connection_timeout_ms; /* idle connection timeout, default 60 s, 0 = none */
+    size_t http_max_header_bytes;   /* per-connection memory for headers, default 32 KiB */
+    int http_threads;               /* MHD threads, 0 = one per core */
+    int http_sse_retry_ms;          /* SSE "retry:" the server advertises, default 1000 */
+    int http_replay_events;         /* events kept per stream for Last-Event-ID, default 256 */
+    char *http_ops_host;            /* ops endpoints' own listener (NULL = [server] host) */
+    int http_ops_port;              /* 0 = ops endpoints on the MCP listener */
 
     struct mcpd_plugin_conf *plugins; /* in file order */
     size_t n_plugins;

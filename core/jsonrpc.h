@@ -16,6 +16,8 @@ enum {
     RPC_INTERNAL_ERROR = -32603,
     /* Implementation-defined (legacy era range): used as the TypeScript SDK does. */
     RPC_SERVER_NOT_INITIALIZED = -32000,
+    /* HTTP-level refusals carry it in their JSON-RPC error body, as the SDKs do. */
+    RPC_SERVER_ERROR = -32000,
     /* MCP legacy: resource not found. */
     RPC_RESOURCE_NOT_FOUND = -32002,
 };

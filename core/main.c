@@ -11,8 +11,11 @@
 #include "generation.h"
 #include "log.h"
 #include "mcpd/plugin.h"
+#include "metrics.h"
 #include "protocol.h"
 #include "session.h"
+#include "ticker.h"
+#include "transport_http.h"
 #include "transport_stdio.h"
 #include "worker_pool.h"
 
@@ -125,9 +128,30 @@ static int drain(struct mcpd_pool *pool, struct mcpd_stdio *io, int timeout_ms)
              mcpd_pool_busy(pool), timeout_ms);
     /* Writers first: a call blocked sending to a client that does not read must fail its
      * write before anything waits on that call. */
-    mcpd_stdio_abandon(io);
+    if (io) {
+        mcpd_stdio_abandon(io);
+    }
     mcpd_sessions_cancel_all("server shutting down");
     return mcpd_pool_wait_idle(pool, 2000);
+}
+
+/* What the ticker thread needs: the heartbeat settings are read once at start (like the
+ * transport itself, they change at the next restart). */
+struct beat {
+    struct mcpd_stdio *io;
+    struct mcpd_http *http;
+    int interval_ms, max_missed;
+};
+
+static void on_tick(void *arg)
+{
+    struct beat *b = arg;
+    if (b->http) {
+        mcpd_http_tick(b->http);
+    }
+    if (b->io) {
+        mcpd_stdio_heartbeat(b->io, b->interval_ms, b->max_missed);
+    }
 }
 
 static int serve(const struct app *a, struct mcpd_config *cfg)
@@ -138,33 +162,50 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     int max_inflight = cfg->max_inflight;
     size_t max_bytes = cfg->max_message_bytes;
     int drain_ms = cfg->drain_timeout_ms;
+    struct beat beat = {.interval_ms = cfg->hb_interval_ms, .max_missed = cfg->hb_max_missed};
+    int tick_ms = 250;
 
-    if (transport != MCPD_TRANSPORT_STDIO) {
-        log_error("startup", "transport http-stream is not available in this build yet; use "
-                             "--transport stdio");
-        mcpd_config_free(cfg);
-        return 1;
-    }
     struct mcpd_generation *g = mcpd_generation_build(cfg, err, sizeof err);
     if (!g) {
         log_error("startup", "cannot start:\n%s", err);
         return 1;
     }
     mcpd_generation_install(g);
+    mcpd_metrics_generation_set((unsigned long)g->id);
 
     struct mcpd_pool *pool = mcpd_pool_new(workers, (size_t)max_inflight * 4);
-    struct mcpd_stdio *io = pool ? mcpd_stdio_start(STDIN_FILENO, STDOUT_FILENO, pool, max_bytes,
-                                                    max_inflight, pthread_self())
-                                 : NULL;
-    if (!io) {
-        log_error("startup", "cannot start the stdio transport");
+    struct mcpd_stdio *io = NULL;
+    struct mcpd_http *http = NULL;
+    if (!pool) {
+        snprintf(err, sizeof err, "cannot start the worker pool");
+    } else if (transport == MCPD_TRANSPORT_STDIO) {
+        io = mcpd_stdio_start(STDIN_FILENO, STDOUT_FILENO, pool, max_bytes, max_inflight,
+                              pthread_self());
+        if (!io) {
+            snprintf(err, sizeof err, "cannot start the stdio transport");
+        }
+    } else {
+        http = mcpd_http_start(g->config, pool, err, sizeof err);
+    }
+    beat.io = io;
+    beat.http = http;
+    struct mcpd_ticker *ticker = (io || http) ? mcpd_ticker_start(on_tick, &beat, tick_ms) : NULL;
+    if (!ticker) {
+        log_error("startup", "%s", (io || http) ? "cannot start the ticker thread" : err);
+        mcpd_http_free(http);
+        mcpd_stdio_free(io);
         mcpd_pool_free(pool);
         mcpd_generation_install(NULL);
         mcpd_generation_reap();
         return 1;
     }
-    log_info("startup", "mcpd %s serving MCP on stdio (pid %ld, %d workers)", MCPD_VERSION,
-             (long)getpid(), workers);
+    if (io) {
+        log_info("startup", "mcpd %s serving MCP on stdio (pid %ld, %d workers)", MCPD_VERSION,
+                 (long)getpid(), workers);
+    } else {
+        log_info("startup", "mcpd %s serving MCP over HTTP (pid %ld, %d workers)", MCPD_VERSION,
+                 (long)getpid(), workers);
+    }
 
     sigset_t set;
     sigemptyset(&set);
@@ -181,18 +222,26 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
         } else if (sig == SIGTERM || sig == SIGINT) {
             log_info("shutdown", "%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
-        } else if (mcpd_stdio_finished(io)) {
+        } else if (io && mcpd_stdio_finished(io)) {
             /* SIGUSR1 from the reader, or noticed on a tick: input ended or output broke. */
             log_info("shutdown", "client closed stdin or stdout: finishing in-flight calls");
             break;
         }
     }
-    /* Order matters: stop dispatching, let calls finish, give up on a client that does not
-     * read, join the reader (after which nothing new can start), then free. */
-    mcpd_stdio_stop(io);
+    /* Order matters: stop taking work, let calls finish, give up on a client that does not
+     * read, stop the transport (after which nothing new can start), then free. */
+    if (io) {
+        mcpd_stdio_stop(io);
+    } else {
+        mcpd_http_drain(http);
+    }
     int drained = drain(pool, io, drain_ms);
-    mcpd_stdio_abandon(io);
-    mcpd_stdio_join(io);
+    if (io) {
+        mcpd_stdio_abandon(io);
+        mcpd_stdio_join(io);
+    }
+    mcpd_ticker_stop(ticker);
+    mcpd_http_stop(http);
     if (drained != 0 || mcpd_pool_wait_idle(pool, 2000) != 0) {
         /* A plugin ignores cancellation: joining its thread would hang forever. */
         log_error("shutdown", "calls did not stop; exiting without unloading plugins");
@@ -201,6 +250,7 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     }
     mcpd_pool_free(pool);
     mcpd_stdio_free(io);
+    mcpd_http_free(http);
     mcpd_generation_install(NULL);
     mcpd_generation_reap();
     log_info("shutdown", "bye");

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long one poll for a writable stdout waits before checking whether to give up. */
@@ -54,6 +55,9 @@ struct mcpd_stdio {
     int stopping; /* no more messages are dispatched once set */
     struct stdio_out *out;
     struct mcpd_session *session;
+    /* heartbeat (mcpd_stdio_heartbeat, one ticker thread) */
+    struct timespec last_ping;
+    int ping_outstanding; /* atomic */
 };
 
 static void signal_done(struct stdio_out *so)
@@ -318,6 +322,7 @@ struct mcpd_stdio *mcpd_stdio_start(int fd_in, int fd_out, struct mcpd_pool *poo
     pthread_cond_init(&o->drained, NULL);
     t->out = o;
     t->session = mcpd_session_new(&o->base, pool, max_inflight, "stdio");
+    clock_gettime(CLOCK_MONOTONIC, &t->last_ping);
     if (!t->session || pthread_create(&t->reader, NULL, reader_main, t) != 0) {
         mcpd_stdio_free(t);
         return NULL;
@@ -357,6 +362,47 @@ void mcpd_stdio_abandon(struct mcpd_stdio *t)
     pthread_mutex_lock(&so->lock);
     pthread_cond_broadcast(&so->drained);
     pthread_mutex_unlock(&so->lock);
+}
+
+static void on_pong(void *arg, json_t *answer)
+{
+    struct mcpd_stdio *t = arg;
+    if (answer) {
+        __atomic_store_n(&t->ping_outstanding, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&t->session->missed_pings, 0, __ATOMIC_RELAXED);
+    }
+}
+
+int mcpd_stdio_heartbeat(struct mcpd_stdio *t, int interval_ms, int max_missed)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long since = (long)(now.tv_sec - t->last_ping.tv_sec) * 1000 +
+                 (now.tv_nsec - t->last_ping.tv_nsec) / 1000000;
+    mcpd_session_expire_requests(t->session);
+    if (interval_ms <= 0 || since < interval_ms || mcpd_stdio_finished(t)) {
+        return 0;
+    }
+    t->last_ping = now;
+    pthread_mutex_lock(&t->session->lock);
+    int live = t->session->state == MCPD_SESSION_READY;
+    pthread_mutex_unlock(&t->session->lock);
+    if (!live) {
+        return 0;
+    }
+    if (__atomic_load_n(&t->ping_outstanding, __ATOMIC_ACQUIRE)) {
+        int missed = __atomic_add_fetch(&t->session->missed_pings, 1, __ATOMIC_RELAXED);
+        if (missed >= max_missed) {
+            log_warn("stdio", "the client left %d heartbeat pings unanswered: closing", missed);
+            mcpd_stdio_stop(t);
+            signal_done(t->out);
+            return -ETIMEDOUT;
+        }
+    }
+    __atomic_store_n(&t->ping_outstanding, 1, __ATOMIC_RELEASE);
+    /* The answer is awaited asynchronously; the session outlives the ticker. */
+    return mcpd_session_request_async(t->session, &t->out->base, "ping", NULL, interval_ms, on_pong,
+                                      t);
 }
 
 void mcpd_stdio_free(struct mcpd_stdio *t)

@@ -26,6 +26,10 @@ void mcpd_stdio_join(struct mcpd_stdio *t);
 /* Shutdown: writes stop waiting for a client that does not read stdout (they fail within
  * a fraction of a second instead of blocking forever). */
 void mcpd_stdio_abandon(struct mcpd_stdio *t);
+/* Heartbeat: pings the client every interval_ms (0 = off) once it is initialized; after
+ * max_missed unanswered pings the client is considered gone and the transport finishes as on
+ * EOF (-ETIMEDOUT). Call it from one ticker thread every few hundred milliseconds. */
+int mcpd_stdio_heartbeat(struct mcpd_stdio *t, int interval_ms, int max_missed);
 /* Joins the reader and frees everything; call after the worker pool is idle. */
 void mcpd_stdio_free(struct mcpd_stdio *t);
 

@@ -389,9 +389,8 @@ static void test_error_messages(void **state)
         {"[heartbeat]\ninterval = 30 s\n",
          "mcp.ini:2: [heartbeat] interval: \"30 s\" is not a duration (0..86400000 ms; suffixes "
          "ms, s, m)"},
-        {"[server]\nport = abc\n", "mcp.ini:2: [server] port: \"abc\" is not a port (1-65535)"},
-        {"[server]\nport = 0\n", "mcp.ini:2: [server] port: \"0\" is not a port (1-65535)"},
-        {"[server]\nport = 65536\n", "mcp.ini:2: [server] port: \"65536\" is not a port (1-65535)"},
+        {"[server]\nport = abc\n", "mcp.ini:2: [server] port: \"abc\" is not a port (0-65535)"},
+        {"[server]\nport = 65536\n", "mcp.ini:2: [server] port: \"65536\" is not a port (0-65535)"},
         {"[server]\ntransport = tcp\n",
          "mcp.ini:2: [server] transport: \"tcp\" is not a transport (stdio | http-stream)"},
         {"[server]\nendpoint = mcp\n", "mcp.ini:2: [server] endpoint: \"mcp\" must start with '/'"},
@@ -410,11 +409,11 @@ static void test_error_messages(void **state)
         /* unknown, misplaced, repeated */
         {"[server]\nprot = 1\n", "mcp.ini:2: [server] prot: unknown key"},
         {"[Server]\nport = 1\n",
-         "mcp.ini:1: [Server]: unknown section (expected server, log, limits, heartbeat or plugin "
-         "NAME)"},
+         "mcp.ini:1: [Server]: unknown section (expected server, log, limits, heartbeat, http or "
+         "plugin NAME)"},
         {"\n[bogus]\nx = 1\ny = 2\n",
-         "mcp.ini:2: [bogus]: unknown section (expected server, log, limits, heartbeat or plugin "
-         "NAME)"},
+         "mcp.ini:2: [bogus]: unknown section (expected server, log, limits, heartbeat, http or "
+         "plugin NAME)"},
         {"port = 1\n[server]\n", "mcp.ini:1: port: key outside any [section]"},
         {"[server]\nport = 1\nport = 2\n", "mcp.ini:3: [server] port: set twice (first on line 2)"},
         {"[server]\nport = 1\n[log]\n[server]\nport = 2\n",
@@ -490,7 +489,7 @@ static void test_all_errors_collected(void **state)
 {
     (void)state;
     expect_error("[server]\n"
-                 "port = 0\n"
+                 "port = 70000\n"
                  "transport = pigeon\n"
                  "[limits]\n"
                  "workers = abc\n"
@@ -499,12 +498,12 @@ static void test_all_errors_collected(void **state)
                  "colour = red\n"
                  "[plugin x]\n"
                  "enabled = perhaps\n",
-                 "mcp.ini:2: [server] port: \"0\" is not a port (1-65535)\n"
+                 "mcp.ini:2: [server] port: \"70000\" is not a port (0-65535)\n"
                  "mcp.ini:3: [server] transport: \"pigeon\" is not a transport (stdio | "
                  "http-stream)\n"
                  "mcp.ini:5: [limits] workers: \"abc\" is not an integer (1..256)\n"
-                 "mcp.ini:6: [nope]: unknown section (expected server, log, limits, heartbeat or "
-                 "plugin NAME)\n"
+                 "mcp.ini:6: [nope]: unknown section (expected server, log, limits, heartbeat, "
+                 "http or plugin NAME)\n"
                  "mcp.ini:8: [log] colour: unknown key\n"
                  "mcp.ini:10: [plugin x] enabled: \"perhaps\" is not a boolean (true/false, "
                  "yes/no, on/off, 1/0)\n"
@@ -514,8 +513,8 @@ static void test_all_errors_collected(void **state)
 static void test_error_buffer_truncation(void **state)
 {
     (void)state;
-    const char *ini = "[server]\nport = 0\nname =\n";
-    const char *first = "mcp.ini:2: [server] port: \"0\" is not a port (1-65535)";
+    const char *ini = "[server]\nport = 99999\nname =\n";
+    const char *first = "mcp.ini:2: [server] port: \"99999\" is not a port (0-65535)";
     char small[80];
     assert_true(strlen(first) + 5 < sizeof small);
     assert_null(mcpd_config_load_string(ini, "mcp.ini", "/", NULL, NULL, small, sizeof small));

@@ -1,0 +1,651 @@
+/* Streamable HTTP sessions and streams: see http_stream.h. */
+#include "http_stream.h"
+
+#include "config.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TABLE_BUCKETS 1024
+/* Detached POST streams a session keeps for resumption; older ones are dropped first. */
+#define MAX_KEPT_STREAMS 32
+
+static struct hstream_config conf = {
+    .response_mode = MCPD_RESPONSE_AUTO,
+    .sse_retry_ms = 1000,
+    .replay_events = 256,
+    .max_buffered = 16u << 20,
+};
+static int stopping;
+
+void hstream_configure(const struct hstream_config *cfg)
+{
+    conf = *cfg;
+}
+
+void hstream_set_stopping(void)
+{
+    __atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+}
+
+int hstream_stopping(void)
+{
+    return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
+}
+
+/* ---- connection buffers ------------------------------------------------------------------ */
+
+static int obuf_append(struct hconn *c, const char *text, size_t n)
+{
+    if (c->ooff > 0 && c->ooff == c->olen) {
+        c->ooff = c->olen = 0;
+    }
+    if (c->olen - c->ooff + n > conf.max_buffered) {
+        /* The client stopped reading: cut it; it can resume from the replay buffer. */
+        c->closing = 1;
+        return -ENOBUFS;
+    }
+    if (c->olen + n > c->ocap) {
+        if (c->ooff > 0) {
+            memmove(c->obuf, c->obuf + c->ooff, c->olen - c->ooff);
+            c->olen -= c->ooff;
+            c->ooff = 0;
+        }
+        size_t cap = c->ocap ? c->ocap : 1024;
+        while (cap < c->olen + n) {
+            cap *= 2;
+        }
+        char *b = realloc(c->obuf, cap);
+        if (!b) {
+            c->closing = 1;
+            return -ENOMEM;
+        }
+        c->obuf = b;
+        c->ocap = cap;
+    }
+    memcpy(c->obuf + c->olen, text, n);
+    c->olen += n;
+    return 0;
+}
+
+void hconn_wake_locked(struct hconn *c)
+{
+    if (c && c->suspended) {
+        c->suspended = 0;
+        MHD_resume_connection(c->mc);
+    }
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+static void ring_push(struct hstream *st, unsigned long seq, char *text, size_t len)
+{
+    if (conf.replay_events == 0) {
+        free(text);
+        return;
+    }
+    if (!st->ring) {
+        st->ring = calloc(conf.replay_events, sizeof *st->ring);
+        if (!st->ring) {
+            free(text);
+            return;
+        }
+        st->ring_cap = conf.replay_events;
+    }
+    size_t slot;
+    if (st->ring_n == st->ring_cap) {
+        slot = st->ring_start;
+        free(st->ring[slot].text);
+        st->ring_start = (st->ring_start + 1) % st->ring_cap;
+    } else {
+        slot = (st->ring_start + st->ring_n) % st->ring_cap;
+        st->ring_n++;
+    }
+    st->ring[slot].seq = seq;
+    st->ring[slot].text = text;
+    st->ring[slot].len = len;
+}
+
+/* The priming event (SEP-1699): an id the client can resume from, and how long to wait. */
+static void priming(struct hconn *c, struct hstream *st, unsigned long seq)
+{
+    char buf[96];
+    int n = snprintf(buf, sizeof buf, "id: %u-%lu\nretry: %d\ndata: \n\n", st->id, seq,
+                     conf.sse_retry_ms);
+    obuf_append(c, buf, (size_t)n);
+}
+
+/* Formats `msg` as one SSE event with the next sequence number, records it for replay and
+ * hands it to the attached connection. */
+static int sse_event_locked(struct hstream *st, json_t *msg)
+{
+    size_t n = 0;
+    char *json = mcpd_json_dump(msg, &n, 0);
+    if (!json) {
+        return -ENOMEM;
+    }
+    char head[64];
+    unsigned long seq = ++st->seq;
+    int h = snprintf(head, sizeof head, "id: %u-%lu\nevent: message\ndata: ", st->id, seq);
+    size_t len = (size_t)h + n + 2;
+    char *text = malloc(len);
+    if (!text) {
+        free(json);
+        return -ENOMEM;
+    }
+    memcpy(text, head, (size_t)h);
+    memcpy(text + h, json, n);
+    memcpy(text + h + n, "\n\n", 2);
+    free(json);
+    if (st->conn && !st->conn->closing) {
+        obuf_append(st->conn, text, len);
+        st->delivered = seq;
+        hconn_wake_locked(st->conn);
+    }
+    ring_push(st, seq, text, len);
+    return 0;
+}
+
+/* ---- streams ----------------------------------------------------------------------------- */
+
+static void stream_free(struct hstream *st)
+{
+    for (size_t i = 0; i < st->ring_n; i++) {
+        free(st->ring[(st->ring_start + i) % st->ring_cap].text);
+    }
+    free(st->ring);
+    free(st->json_body);
+    free(st);
+}
+
+static void unlist_locked(struct hsess *hs, struct hstream *st)
+{
+    for (struct hstream **p = &hs->streams; *p; p = &(*p)->next) {
+        if (*p == st) {
+            *p = st->next;
+            hs->n_streams--;
+            break;
+        }
+    }
+    st->listed = 0;
+}
+
+/* Frees st once nothing can reach it any more. Returns 1 if it did (the caller then drops the
+ * session reference the stream held, after unlocking). */
+static int maybe_free_locked(struct hstream *st)
+{
+    if (st->producers_done && !st->conn && !st->listed && st->id != 0) {
+        stream_free(st);
+        return 1;
+    }
+    return 0;
+}
+
+static void list_locked(struct hsess *hs, struct hstream *st, int *freed_hs_refs)
+{
+    if (st->listed || st->id == 0) {
+        return;
+    }
+    if (hs->n_streams >= MAX_KEPT_STREAMS) {
+        /* Drop the oldest kept stream (the list's tail) that has no connection. */
+        struct hstream *victim = NULL;
+        for (struct hstream *i = hs->streams; i; i = i->next) {
+            if (!i->conn) {
+                victim = i;
+            }
+        }
+        if (victim) {
+            unlist_locked(hs, victim);
+            *freed_hs_refs += maybe_free_locked(victim);
+        }
+    }
+    st->next = hs->streams;
+    hs->streams = st;
+    hs->n_streams++;
+    st->listed = 1;
+}
+
+static void become_sse_locked(struct hstream *st, int *freed)
+{
+    st->mode = HMODE_SSE;
+    list_locked(st->hs, st, freed);
+    if (st->conn) {
+        priming(st->conn, st, st->seq);
+        hconn_wake_locked(st->conn);
+    }
+}
+
+static int is_response(json_t *msg)
+{
+    if (json_is_array(msg)) {
+        return 1; /* batches answer with arrays of responses */
+    }
+    return json_object_get(msg, "method") == NULL;
+}
+
+static int stream_send(struct mcpd_out *o, json_t *msg)
+{
+    struct hstream *st = (struct hstream *)o;
+    struct hsess *hs = st->hs;
+    int rc = 0, freed = 0, forward = 0;
+    pthread_mutex_lock(&hs->lock);
+    if (st->mode == HMODE_UNDECIDED) {
+        if (is_response(msg)) {
+            st->mode = HMODE_JSON;
+        } else {
+            become_sse_locked(st, &freed);
+        }
+    }
+    if (st->mode == HMODE_JSON) {
+        if (!is_response(msg)) {
+            forward = 1; /* a JSON answer cannot carry it: the standalone stream can */
+        } else if (st->json_body) {
+            log_warn("http", "a second answer on one JSON response was dropped");
+        } else {
+            st->json_body = mcpd_json_dump(msg, &st->json_len, 0);
+            rc = st->json_body ? 0 : -ENOMEM;
+        }
+    } else {
+        rc = sse_event_locked(st, msg);
+    }
+    struct hstream *standalone = hs->standalone;
+    pthread_mutex_unlock(&hs->lock);
+    while (freed-- > 0) {
+        hsess_unref(hs);
+    }
+    if (forward && standalone) {
+        rc = stream_send(&standalone->out, msg);
+    }
+    return rc;
+}
+
+static void stream_destroy(struct mcpd_out *o)
+{
+    struct hstream *st = (struct hstream *)o;
+    struct hsess *hs = st->hs;
+    pthread_mutex_lock(&hs->lock);
+    st->producers_done = 1;
+    if (st->conn) {
+        hconn_wake_locked(st->conn);
+    }
+    int freed = st->id == 0 ? 0 : maybe_free_locked(st);
+    pthread_mutex_unlock(&hs->lock);
+    if (freed) {
+        hsess_unref(hs);
+    }
+}
+
+static int stream_close(struct mcpd_out *o)
+{
+    struct hstream *st = (struct hstream *)o;
+    struct hsess *hs = st->hs;
+    int freed = 0;
+    pthread_mutex_lock(&hs->lock);
+    if (st->mode == HMODE_UNDECIDED) {
+        become_sse_locked(st, &freed);
+    }
+    if (st->mode == HMODE_SSE && st->conn) {
+        st->conn->closing = 1;
+        hconn_wake_locked(st->conn);
+    }
+    pthread_mutex_unlock(&hs->lock);
+    while (freed-- > 0) {
+        hsess_unref(hs);
+    }
+    return 0;
+}
+
+static struct hstream *stream_alloc(struct hsess *hs, unsigned id)
+{
+    struct hstream *st = calloc(1, sizeof *st);
+    if (!st) {
+        return NULL;
+    }
+    st->out.send = stream_send;
+    st->out.destroy = stream_destroy;
+    st->out.close_stream = stream_close;
+    st->out.refs = 1;
+    st->hs = hs;
+    st->id = id;
+    return st;
+}
+
+struct hstream *hstream_new(struct hsess *hs)
+{
+    pthread_mutex_lock(&hs->lock);
+    unsigned id = ++hs->next_stream;
+    pthread_mutex_unlock(&hs->lock);
+    struct hstream *st = stream_alloc(hs, id);
+    if (!st) {
+        return NULL;
+    }
+    hsess_ref(hs);
+    if (conf.response_mode == MCPD_RESPONSE_JSON) {
+        st->mode = HMODE_JSON;
+    } else if (conf.response_mode == MCPD_RESPONSE_SSE) {
+        int freed = 0;
+        pthread_mutex_lock(&hs->lock);
+        become_sse_locked(st, &freed);
+        pthread_mutex_unlock(&hs->lock);
+        while (freed-- > 0) {
+            hsess_unref(hs);
+        }
+    }
+    return st;
+}
+
+struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id, unsigned long *seq)
+{
+    char *end;
+    errno = 0;
+    unsigned long sid = strtoul(last_event_id, &end, 10);
+    if (errno || end == last_event_id || *end != '-') {
+        return NULL;
+    }
+    const char *p = end + 1;
+    unsigned long n = strtoul(p, &end, 10);
+    if (errno || end == p || *end) {
+        return NULL;
+    }
+    *seq = n;
+    if (sid == 0) {
+        return hs->standalone;
+    }
+    for (struct hstream *st = hs->streams; st; st = st->next) {
+        if (st->id == sid) {
+            return st;
+        }
+    }
+    return NULL;
+}
+
+void hconn_attach_locked(struct hconn *c, struct hstream *st, unsigned long after_seq,
+                         int send_priming)
+{
+    if (st->conn && st->conn != c) {
+        /* A resumed stream replaces its old connection. */
+        st->conn->closing = 1;
+        hconn_wake_locked(st->conn);
+        st->conn->st = NULL;
+    }
+    st->conn = c;
+    c->st = st;
+    if (st->mode != HMODE_SSE) {
+        return;
+    }
+    if (send_priming) {
+        priming(c, st, after_seq);
+    }
+    for (size_t i = 0; i < st->ring_n; i++) {
+        size_t k = (st->ring_start + i) % st->ring_cap;
+        if (st->ring[k].seq > after_seq) {
+            obuf_append(c, st->ring[k].text, st->ring[k].len);
+            st->delivered = st->ring[k].seq;
+        }
+    }
+}
+
+void hconn_detach_locked(struct hconn *c)
+{
+    struct hstream *st = c->st;
+    if (!st) {
+        return;
+    }
+    c->st = NULL;
+    if (st->conn == c) {
+        st->conn = NULL;
+    }
+    /* A finished stream whose every event reached a connection that ended normally needs no
+     * resumption any more. */
+    if (st->producers_done && st->delivered == st->seq && !c->closing && st->listed) {
+        unlist_locked(st->hs, st);
+    }
+    if (maybe_free_locked(st)) {
+        /* The stream's session reference: hs stays alive through c->hs. */
+        __atomic_sub_fetch(&c->hs->refs, 1, __ATOMIC_ACQ_REL);
+    }
+}
+
+/* ---- sessions ---------------------------------------------------------------------------- */
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hsess *table[TABLE_BUCKETS];
+static size_t table_count;
+
+static unsigned bucket(const char *id)
+{
+    unsigned h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        h = (h ^ *p) * 16777619u;
+    }
+    return h % TABLE_BUCKETS;
+}
+
+struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight)
+{
+    struct hsess *hs = calloc(1, sizeof *hs);
+    if (!hs) {
+        return NULL;
+    }
+    unsigned char rnd[16];
+    if (gnutls_rnd(GNUTLS_RND_RANDOM, rnd, sizeof rnd) != 0) {
+        free(hs);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof rnd; i++) {
+        snprintf(hs->id + 2 * i, 3, "%02x", rnd[i]);
+    }
+    pthread_mutex_init(&hs->lock, NULL);
+    hs->refs = 1;
+    hs->standalone = stream_alloc(hs, 0);
+    if (hs->standalone) {
+        hs->standalone->mode = HMODE_SSE;
+        hs->s = mcpd_session_new(&hs->standalone->out, pool, max_inflight, "http");
+        /* the session took its own reference to the standalone stream */
+        mcpd_out_unref(&hs->standalone->out);
+    }
+    if (!hs->s) {
+        if (hs->standalone) {
+            stream_free(hs->standalone);
+        }
+        pthread_mutex_destroy(&hs->lock);
+        free(hs);
+        return NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &hs->last_seen);
+    return hs;
+}
+
+void hsess_ref(struct hsess *hs)
+{
+    __atomic_add_fetch(&hs->refs, 1, __ATOMIC_RELAXED);
+}
+
+void hsess_unref(struct hsess *hs)
+{
+    if (!hs || __atomic_sub_fetch(&hs->refs, 1, __ATOMIC_ACQ_REL) != 0) {
+        return;
+    }
+    /* Last reference: no stream, connection or table entry points here any more. The
+     * session's release of the standalone stream only marks it done. */
+    struct hstream *standalone = hs->standalone;
+    mcpd_session_unref(hs->s);
+    stream_free(standalone);
+    pthread_mutex_destroy(&hs->lock);
+    free(hs);
+}
+
+int hsess_table_insert(struct hsess *hs, int max)
+{
+    pthread_mutex_lock(&table_lock);
+    if (table_count >= (size_t)max) {
+        pthread_mutex_unlock(&table_lock);
+        return -EBUSY;
+    }
+    unsigned b = bucket(hs->id);
+    hs->next = table[b];
+    table[b] = hs;
+    hs->in_table = 1;
+    table_count++;
+    mcpd_metrics_sessions_add(1);
+    hsess_ref(hs);
+    pthread_mutex_unlock(&table_lock);
+    return 0;
+}
+
+struct hsess *hsess_table_lookup(const char *id)
+{
+    if (strlen(id) >= sizeof((struct hsess *)0)->id) {
+        return NULL;
+    }
+    pthread_mutex_lock(&table_lock);
+    struct hsess *hs = table[bucket(id)];
+    while (hs && strcmp(hs->id, id) != 0) {
+        hs = hs->next;
+    }
+    if (hs) {
+        hsess_ref(hs);
+    }
+    pthread_mutex_unlock(&table_lock);
+    return hs;
+}
+
+size_t hsess_table_count(void)
+{
+    pthread_mutex_lock(&table_lock);
+    size_t n = table_count;
+    pthread_mutex_unlock(&table_lock);
+    return n;
+}
+
+size_t hsess_table_snapshot(struct hsess ***out)
+{
+    pthread_mutex_lock(&table_lock);
+    struct hsess **v = calloc(table_count ? table_count : 1, sizeof *v);
+    size_t k = 0;
+    for (size_t b = 0; v && b < TABLE_BUCKETS; b++) {
+        for (struct hsess *hs = table[b]; hs; hs = hs->next) {
+            hsess_ref(hs);
+            v[k++] = hs;
+        }
+    }
+    pthread_mutex_unlock(&table_lock);
+    *out = v;
+    return k;
+}
+
+void hsess_snapshot_free(struct hsess **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        hsess_unref(v[i]);
+    }
+    free(v);
+}
+
+static void table_remove(struct hsess *hs)
+{
+    int removed = 0;
+    pthread_mutex_lock(&table_lock);
+    if (hs->in_table) {
+        for (struct hsess **p = &table[bucket(hs->id)]; *p; p = &(*p)->next) {
+            if (*p == hs) {
+                *p = hs->next;
+                break;
+            }
+        }
+        hs->in_table = 0;
+        table_count--;
+        mcpd_metrics_sessions_add(-1);
+        removed = 1;
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (removed) {
+        hsess_unref(hs);
+    }
+}
+
+static void close_connections_locked(struct hsess *hs)
+{
+    struct hstream *all[MAX_KEPT_STREAMS + 2];
+    size_t n = 0;
+    all[n++] = hs->standalone;
+    for (struct hstream *st = hs->streams; st && n < sizeof all / sizeof *all; st = st->next) {
+        all[n++] = st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (all[i]->conn) {
+            all[i]->conn->closing = 1;
+            hconn_wake_locked(all[i]->conn);
+        }
+    }
+}
+
+void hsess_close(struct hsess *hs, const char *why)
+{
+    int freed = 0;
+    pthread_mutex_lock(&hs->lock);
+    int was = hs->closed;
+    hs->closed = 1;
+    close_connections_locked(hs);
+    /* Kept streams hold the session: let them go (one with a connection or a call still
+     * running is freed when that ends). */
+    while (hs->streams) {
+        struct hstream *st = hs->streams;
+        unlist_locked(hs, st);
+        freed += maybe_free_locked(st);
+    }
+    pthread_mutex_unlock(&hs->lock);
+    while (freed-- > 0) {
+        hsess_unref(hs);
+    }
+    if (was) {
+        return;
+    }
+    log_info("http", "session %.8s... ended: %s", hs->id, why);
+    table_remove(hs);
+    mcpd_session_close(hs->s);
+}
+
+void hsess_touch(struct hsess *hs)
+{
+    pthread_mutex_lock(&hs->lock);
+    clock_gettime(CLOCK_MONOTONIC, &hs->last_seen);
+    pthread_mutex_unlock(&hs->lock);
+}
+
+void hsess_keepalive(struct hsess *hs)
+{
+    static const char comment[] = ": keepalive\n\n";
+    pthread_mutex_lock(&hs->lock);
+    struct hstream *st = hs->standalone;
+    for (int first = 1; st; st = first ? hs->streams : st->next, first = 0) {
+        if (st->conn && st->mode == HMODE_SSE && !st->conn->closing) {
+            obuf_append(st->conn, comment, sizeof comment - 1);
+            hconn_wake_locked(st->conn);
+        }
+    }
+    pthread_mutex_unlock(&hs->lock);
+}
+
+void hsess_release_connections(struct hsess *hs)
+{
+    pthread_mutex_lock(&hs->lock);
+    close_connections_locked(hs);
+    pthread_mutex_unlock(&hs->lock);
+}
+
+int hsess_has_listener(struct hsess *hs)
+{
+    pthread_mutex_lock(&hs->lock);
+    int yes = hs->standalone->conn != NULL && !hs->standalone->conn->closing;
+    pthread_mutex_unlock(&hs->lock);
+    return yes;
+}

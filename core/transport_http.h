@@ -1,0 +1,29 @@
+/*
+ * The Streamable HTTP transport (legacy era): one MCP endpoint with POST, GET and DELETE,
+ * sessions, SSE with resumption, the ops endpoints (/health, /ready, /info, /metrics), HTTPS.
+ * libmicrohttpd threads only parse, route and copy bytes: plugin calls run on the worker pool.
+ */
+#ifndef MCPD_CORE_TRANSPORT_HTTP_H
+#define MCPD_CORE_TRANSPORT_HTTP_H
+
+#include <stddef.h>
+
+struct mcpd_config;
+struct mcpd_pool;
+struct mcpd_http;
+
+/* Starts listening as `cfg` says. Returns NULL with the reason in err (bad key or
+ * certificate, address in use, ...). Control thread. */
+struct mcpd_http *mcpd_http_start(const struct mcpd_config *cfg, struct mcpd_pool *pool, char *err,
+                                  size_t errlen);
+/* The port actually bound (useful with port 0). */
+int mcpd_http_port(const struct mcpd_http *h);
+/* Heartbeat, keep-alive comments and idle-session expiry; call every few hundred ms. */
+void mcpd_http_tick(struct mcpd_http *h);
+/* Drain: refuse new requests (503) while in-flight calls finish. */
+void mcpd_http_drain(struct mcpd_http *h);
+/* Ends every session and stream and stops the daemon; call after the pool is idle. */
+void mcpd_http_stop(struct mcpd_http *h);
+void mcpd_http_free(struct mcpd_http *h);
+
+#endif
