@@ -14,6 +14,7 @@
 #include "generation.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "metrics.h"
 #include "protocol_internal.h"
 #include "schema.h"
 #include "session.h"
@@ -34,6 +35,7 @@ const size_t mcpd_n_legacy_versions = sizeof mcpd_legacy_versions / sizeof *mcpd
 
 void rq_result(struct rq *r, json_t *result)
 {
+    mcpd_metrics_request(r->s ? r->s->transport : "none", r->method, 0);
     json_t *m = mcpd_jsonrpc_result(r->id, result);
     if (m) {
         mcpd_out_send(r->reply, m);
@@ -48,6 +50,7 @@ void rq_error(struct rq *r, int code, json_t *data, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    mcpd_metrics_request(r->s ? r->s->transport : "none", r->method, code);
     json_t *m = mcpd_jsonrpc_error(r->id, code, msg, data);
     if (m) {
         mcpd_out_send(r->reply, m);

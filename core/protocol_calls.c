@@ -124,6 +124,12 @@ static void finish(struct mcpd_call *c, json_t *response)
                                        : "ok");
         }
     }
+    if (c->id) {
+        json_t *code = json_object_get(json_object_get(response, "error"), "code");
+        mcpd_metrics_request(c->session ? c->session->transport : "internal",
+                             json_string_value(json_object_get(c->msg, "method")),
+                             (int)json_integer_value(code));
+    }
     if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
         mcpd_out_send(c->reply, response);
     }

@@ -261,6 +261,7 @@ int mcpd_session_answer(struct mcpd_session *s, json_t *response)
         return -ENOENT;
     }
     struct mcpd_pending *found = NULL;
+    int async = 0;
     pthread_mutex_lock(&s->lock);
     for (struct mcpd_pending *p = s->pending; p; p = p->next) {
         if (strcmp(p->key, json_string_value(id)) == 0) {
@@ -272,12 +273,15 @@ int mcpd_session_answer(struct mcpd_session *s, json_t *response)
         unlink_pending(s, found);
         found->answer = json_incref(response);
         found->done = 1;
-        if (!found->fn) {
+        /* Decided under the lock: a synchronous entry lives on its waiter's stack and may be
+         * gone the moment the lock drops. */
+        async = found->fn != NULL;
+        if (!async) {
             pthread_cond_signal(&found->cond);
         }
     }
     pthread_mutex_unlock(&s->lock);
-    if (found && found->fn) {
+    if (async) {
         complete_async(found);
     }
     return found ? 0 : -ENOENT;
