@@ -75,6 +75,11 @@ static int check_config(const struct app *a)
     return 0;
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 /* SIGHUP: build a whole new generation; any failure keeps the running one. */
 /* Broadcasting may wait on a slow client's output: never on the control thread. */
 static void lists_changed_job(void *arg)
@@ -105,6 +110,20 @@ static void reload(const struct app *a, struct mcpd_pool *pool)
         oc->max_inflight != nc->max_inflight) {
         log_warn("reload", "transport, host, port, workers, max_inflight and max_message_bytes "
                            "changes take effect at the next restart");
+    }
+    if (!same_str(oc->ssl_keyfile, nc->ssl_keyfile) ||
+        !same_str(oc->ssl_certfile, nc->ssl_certfile) ||
+        !same_str(oc->tls_priorities, nc->tls_priorities) ||
+        !same_str(oc->http_allowed_hosts, nc->http_allowed_hosts) ||
+        !same_str(oc->http_allowed_origins, nc->http_allowed_origins) ||
+        !same_str(oc->endpoint, nc->endpoint) || oc->http_response_mode != nc->http_response_mode ||
+        oc->http_max_sessions != nc->http_max_sessions ||
+        oc->http_session_timeout_ms != nc->http_session_timeout_ms ||
+        oc->http_threads != nc->http_threads || oc->http_ops_port != nc->http_ops_port ||
+        oc->http_replay_events != nc->http_replay_events ||
+        oc->http_sse_retry_ms != nc->http_sse_retry_ms ||
+        oc->hb_interval_ms != nc->hb_interval_ms || oc->hb_keepalive_ms != nc->hb_keepalive_ms) {
+        log_warn("reload", "[http], [heartbeat] and TLS changes take effect at the next restart");
     }
     apply_logging(nc);
     log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)",
