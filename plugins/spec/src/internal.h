@@ -1,0 +1,101 @@
+/*
+ * internal.h - what the parsers leave for the rules, the writers and the
+ * lookups (struct spec_private), and the functions that pass it around.
+ */
+#ifndef MCPD_SPEC_INTERNAL_H
+#define MCPD_SPEC_INTERNAL_H
+
+#include "hmap.h"
+#include "md.h"
+#include "spec/model.h"
+#include "spec/rules.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A finding the parsers already know about (malformed lines and the like);
+ * spec_validate grades and reports it like any other. */
+struct issue {
+    const char *rule; /* static id */
+    size_t doc;
+    unsigned line, col;
+    char *msg;
+    char *hint;
+    char *task_id;
+    char *req_id;
+};
+
+/* A requirement reference in a design document. */
+struct dref {
+    size_t doc;
+    unsigned line, col;
+    char *ref; /* "3", "3.2", "FR-001" */
+};
+
+/* A "### Requirement" heading outside the requirements section. */
+struct misplaced {
+    size_t doc;
+    unsigned line, col;
+    char *heading;
+};
+
+struct crit_ref {
+    size_t req, crit;
+};
+
+struct spec_private {
+    struct md_doc *md; /* parallel to spec->docs */
+    size_t cap_docs, cap_reqs, cap_tasks, cap_sections, cap_issues, cap_drefs, cap_misplaced;
+    struct issue *issues;
+    size_t nissues;
+    struct dref *drefs;
+    size_t ndrefs;
+    struct misplaced *misplaced;
+    size_t nmisplaced;
+    struct hmap task_ids, req_ids, crit_ids;
+    struct crit_ref *crits; /* crit_ids values index this */
+    size_t ncrits;
+    size_t *dup_of; /* [ntasks]: index of the first task with the same id, or SPEC_NONE */
+    /* Introduction / Purpose of the requirements document. */
+    bool has_intro;
+    size_t intro_len;
+    size_t intro_doc;
+    unsigned intro_line;
+    bool has_req_section; /* "## Requirements" (or bugfix equivalent) seen */
+    bool is_bugfix;
+    bool finished;
+};
+
+/* Record a parse-time finding (message printf-style). @return 0 or -1. */
+int spec_issue(struct spec *s, const char *rule, size_t doc, unsigned line, unsigned col,
+               const char *task_id, const char *req_id, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+/* The parsers, one per document family (doc = index in s->docs, already
+ * added with its md outline in s->priv->md[doc]). @return 0 or -SPEC_E_NOMEM. */
+int parse_tasks(struct spec *s, size_t doc);
+int parse_requirements(struct spec *s, size_t doc);
+int parse_design(struct spec *s, size_t doc);
+
+/* Fill a spec_loc for [off, end) of document doc. */
+void loc_make(const struct spec *s, size_t doc, size_t off, size_t end, struct spec_loc *out);
+
+/* Free one task's owned members. */
+void task_clear(struct spec_task *t);
+
+/* Derive parent states bottom-up (used by spec_finish and the writer). */
+void derive_states(struct spec *s);
+
+/* Tokenise a reference list "1.1, 2 and 3.4" into v. @return 0 or -1. */
+int split_refs(const char *s, size_t n, struct spec_strv *v);
+
+/* Whether a task id is numeric dotted ("1.2.3"), and its parent id length
+ * (length up to the last dot, 0 when top level). */
+bool id_numeric(const char *id);
+size_t id_parent_len(const char *id);
+
+/* Build the spec for the tasks document only from bytes (the writer). */
+int spec_reparse_tasks(const struct spec *like, const char *text, size_t len, struct spec **out,
+                       struct spec_error *err);
+
+#endif

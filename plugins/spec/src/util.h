@@ -1,0 +1,43 @@
+/* util.h - small private helpers: growable buffers, string vectors, trimming. */
+#ifndef MCPD_SPEC_UTIL_H
+#define MCPD_SPEC_UTIL_H
+
+#include "spec/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A growable byte buffer, always NUL-terminated once non-empty. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+};
+
+int sbuf_add(struct sbuf *b, const char *s, size_t n);
+int sbuf_adds(struct sbuf *b, const char *s);
+int sbuf_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand the bytes over (never NULL on success: "" for an empty buffer). */
+char *sbuf_take(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+
+/* Grow *arr (element size esz) so index n fits; doubles the capacity. */
+int grow(void *arr, size_t *cap, size_t n, size_t esz);
+#define GROW(arr, cap, n) grow(&(arr), &(cap), (n), sizeof(*(arr)))
+
+char *xstrndup(const char *s, size_t n);
+char *xstrdup(const char *s);
+
+int strv_push(struct spec_strv *v, const char *s, size_t n);
+bool strv_has(const struct spec_strv *v, const char *s);
+void strv_free(struct spec_strv *v);
+
+/* Trim ASCII blanks (space, tab, CR, LF) on both ends of [*s, *s+*n). */
+void trim(const char **s, size_t *n);
+/* Case-insensitive prefix test; returns the length consumed or 0. */
+size_t iprefix(const char *s, size_t n, const char *prefix);
+bool ieq(const char *a, size_t n, const char *b);
+
+/* Lower-case kebab slug of a name ("Status command exits!" -> "status-command-exits"). */
+char *slugify(const char *s, size_t n);
+
+#endif
