@@ -25,6 +25,7 @@ fi
 
 echo "== node test clients (npm ci from the committed lock file)"
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+(cd tests/e2e/conformance-alpha && npm ci --no-audit --no-fund --loglevel=error)
 
 BUILD=${BUILD_DIR:-build-asan}
 echo "== build ($BUILD, ASan+UBSan, -Werror)"
