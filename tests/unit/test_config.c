@@ -614,13 +614,13 @@ static void test_override_errors(void **state)
     struct mcpd_overrides cli = {.port = "0", .log_level = "loud", .transport = "udp"};
 
     assert_null(load_text("", "/", &env, NULL));
-    assert_string_equal(err, "environment MCP_SERVER_PORT: \"x\" is not a port (1-65535)");
+    assert_string_equal(err, "environment MCP_SERVER_PORT: \"x\" is not a port (0-65535)");
 
     assert_null(load_text("[server]\nport = 99999\n", "/", &env, &cli));
-    assert_string_equal(err, "mcp.ini:2: [server] port: \"99999\" is not a port (1-65535)\n"
-                             "environment MCP_SERVER_PORT: \"x\" is not a port (1-65535)\n"
+    assert_string_equal(err, "mcp.ini:2: [server] port: \"99999\" is not a port (0-65535)\n"
+                             "environment MCP_SERVER_PORT: \"x\" is not a port (0-65535)\n"
                              "--transport: \"udp\" is not a transport (stdio | http-stream)\n"
-                             "--port: \"0\" is not a port (1-65535)\n"
+                             "--port: \"0\" is not a port (0-65535)\n"
                              "--log-level: \"loud\" is not a log level (debug | info | warning | "
                              "error)");
 
@@ -930,7 +930,7 @@ static void test_line_limit(void **state)
     ini = line_of(4097, "[server]\n\n", "port = x\n");
     assert_null(load_text(ini, "/", NULL, NULL));
     assert_string_equal(err, "mcp.ini:3: line is longer than 4096 characters\n"
-                             "mcp.ini:4: [server] port: \"x\" is not a port (1-65535)");
+                             "mcp.ini:4: [server] port: \"x\" is not a port (0-65535)");
     free(ini);
 
     /* far longer than inih's own buffer */
@@ -989,7 +989,7 @@ static void test_bom(void **state)
     mcpd_config_free(c);
 
     expect_error("\xEF\xBB\xBF[server]\nport = x\n",
-                 "mcp.ini:2: [server] port: \"x\" is not a port (1-65535)");
+                 "mcp.ini:2: [server] port: \"x\" is not a port (0-65535)");
 
     const char *path =
         write_file(f->dir, "bom.ini", "\xEF\xBB\xBF; comment\r\n[log]\r\nlevel = error\r\n");
