@@ -321,6 +321,16 @@ static void test_value_forms(void **state)
         {"[log]\nlevel = warning\n", offsetof(struct mcpd_config, log_level), 0, MCPD_L_WARNING},
         {"[log]\nlevel = error\n", offsetof(struct mcpd_config, log_level), 0, MCPD_L_ERROR},
         {"[log]\nformat = TEXT\n", offsetof(struct mcpd_config, log_format), 0, MCPD_LOGFMT_TEXT},
+        {"[server]\nport = 0\n", offsetof(struct mcpd_config, port), 0, 0},
+        {"[http]\nresponse_mode = SSE\n", offsetof(struct mcpd_config, http_response_mode), 0,
+         MCPD_RESPONSE_SSE},
+        {"[http]\nresponse_mode = json\n", offsetof(struct mcpd_config, http_response_mode), 0,
+         MCPD_RESPONSE_JSON},
+        {"[http]\nsession_timeout = 5m\n", offsetof(struct mcpd_config, http_session_timeout_ms), 0,
+         300000},
+        {"[http]\nmax_header_bytes = 64k\n", offsetof(struct mcpd_config, http_max_header_bytes), 1,
+         65536},
+        {"[http]\nops_port = 9090\n", offsetof(struct mcpd_config, http_ops_port), 0, 9090},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct mcpd_config *c = expect_ok(cases[i].ini, "/tmp");
@@ -394,6 +404,20 @@ static void test_error_messages(void **state)
         {"[server]\ntransport = tcp\n",
          "mcp.ini:2: [server] transport: \"tcp\" is not a transport (stdio | http-stream)"},
         {"[server]\nendpoint = mcp\n", "mcp.ini:2: [server] endpoint: \"mcp\" must start with '/'"},
+        {"[http]\nresponse_mode = stream\n",
+         "mcp.ini:2: [http] response_mode: \"stream\" is not a response mode (auto | json | sse)"},
+        {"[http]\nallowed_origins = https://a.example, app.example\n",
+         "mcp.ini:2: [http] allowed_origins: \"app.example\" is not an origin "
+         "(http[s]://host[:port], "
+         "no path) or *"},
+        {"[http]\nallowed_origins = https://a.example/path\n",
+         "mcp.ini:2: [http] allowed_origins: \"https://a.example/path\" is not an origin "
+         "(http[s]://host[:port], no path) or *"},
+        {"[http]\nallowed_hosts = localhost:3001\n",
+         "mcp.ini:2: [http] allowed_hosts: \"localhost:3001\" is not a host name or address "
+         "without a port, or *"},
+        {"[http]\nmax_sessions = 0\n",
+         "mcp.ini:2: [http] max_sessions: \"0\" is out of range (1..1000000)"},
         {"[server]\nname =\n", "mcp.ini:2: [server] name: is empty"},
         {"[server]\nhost =\n", "mcp.ini:2: [server] host: is empty"},
         {"[server]\nhost = a b\n",
@@ -611,7 +635,7 @@ static void test_override_errors(void **state)
 {
     (void)state;
     struct mcpd_overrides env = {.port = "x"};
-    struct mcpd_overrides cli = {.port = "0", .log_level = "loud", .transport = "udp"};
+    struct mcpd_overrides cli = {.port = "65536", .log_level = "loud", .transport = "udp"};
 
     assert_null(load_text("", "/", &env, NULL));
     assert_string_equal(err, "environment MCP_SERVER_PORT: \"x\" is not a port (0-65535)");
@@ -620,7 +644,7 @@ static void test_override_errors(void **state)
     assert_string_equal(err, "mcp.ini:2: [server] port: \"99999\" is not a port (0-65535)\n"
                              "environment MCP_SERVER_PORT: \"x\" is not a port (0-65535)\n"
                              "--transport: \"udp\" is not a transport (stdio | http-stream)\n"
-                             "--port: \"0\" is not a port (0-65535)\n"
+                             "--port: \"65536\" is not a port (0-65535)\n"
                              "--log-level: \"loud\" is not a log level (debug | info | warning | "
                              "error)");
 
@@ -675,6 +699,22 @@ static void test_overrides_from_env(void **state)
 }
 
 /* ---- TLS files --------------------------------------------------------------------------- */
+
+/* Allow-lists keep their text for the transport; "*" and IPv6 literals pass. */
+static void test_http_lists(void **state)
+{
+    (void)state;
+    struct mcpd_config *c =
+        expect_ok("[http]\nallowed_hosts = localhost, ::1 [::1],mcp.example\n"
+                  "allowed_origins = http://localhost:3001 https://app.example *\n",
+                  "/tmp");
+    assert_string_equal(c->http_allowed_hosts, "localhost, ::1 [::1],mcp.example");
+    assert_string_equal(c->http_allowed_origins, "http://localhost:3001 https://app.example *");
+    mcpd_config_free(c);
+    c = expect_ok("[http]\nallowed_hosts =\n", "/tmp");
+    assert_null(c->http_allowed_hosts);
+    mcpd_config_free(c);
+}
 
 static void test_tls_files(void **state)
 {
@@ -1169,7 +1209,7 @@ static void test_example_file(void **state)
     free(line);
     fclose(fp);
     assert_int_equal(fclose(out), 0);
-    assert_int_equal(uncommented, 23); /* every key of the fixed sections */
+    assert_int_equal(uncommented, 38); /* every key of the fixed sections */
 
     struct mcpd_config *d = load_text("", "/", NULL, NULL);
     c = load_text(text, "/", NULL, NULL);
@@ -1201,6 +1241,21 @@ static void test_example_file(void **state)
     assert_int_equal(c->hb_interval_ms, d->hb_interval_ms);
     assert_int_equal(c->hb_max_missed, d->hb_max_missed);
     assert_int_equal(c->hb_keepalive_ms, d->hb_keepalive_ms);
+    assert_null(c->ssl_key_password);
+    assert_string_equal(c->tls_priorities, d->tls_priorities);
+    assert_int_equal(c->http_response_mode, d->http_response_mode);
+    assert_null(c->http_allowed_hosts);
+    assert_null(c->http_allowed_origins);
+    assert_int_equal(c->http_max_sessions, d->http_max_sessions);
+    assert_int_equal(c->http_session_timeout_ms, d->http_session_timeout_ms);
+    assert_int_equal(c->http_max_connections, d->http_max_connections);
+    assert_int_equal(c->http_connection_timeout_ms, d->http_connection_timeout_ms);
+    assert_int_equal(c->http_max_header_bytes, d->http_max_header_bytes);
+    assert_int_equal(c->http_threads, d->http_threads);
+    assert_int_equal(c->http_sse_retry_ms, d->http_sse_retry_ms);
+    assert_int_equal(c->http_replay_events, d->http_replay_events);
+    assert_null(c->http_ops_host);
+    assert_int_equal(c->http_ops_port, d->http_ops_port);
     assert_int_equal(c->n_plugins, 0);
     mcpd_config_free(c);
     mcpd_config_free(d);
@@ -1245,6 +1300,7 @@ int main(void)
         cmocka_unit_test(test_repeated_section_merges),
         cmocka_unit_test_setup_teardown(test_config_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_embedded_default, setup, teardown),
+        cmocka_unit_test(test_http_lists),
         cmocka_unit_test(test_example_file),
         cmocka_unit_test(test_free_null),
     };
