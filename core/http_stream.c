@@ -271,12 +271,20 @@ static void stream_destroy(struct mcpd_out *o)
 {
     struct hstream *st = (struct hstream *)o;
     struct hsess *hs = st->hs;
+    if (st->id == 0) {
+        /* The protocol session let go of its stream: it is being freed, so nothing can reach
+         * this HTTP session any more either (see hsess_unref). */
+        stream_free(st);
+        pthread_mutex_destroy(&hs->lock);
+        free(hs);
+        return;
+    }
     pthread_mutex_lock(&hs->lock);
     st->producers_done = 1;
     if (st->conn) {
         hconn_wake_locked(st->conn);
     }
-    int freed = st->id == 0 ? 0 : maybe_free_locked(st);
+    int freed = maybe_free_locked(st);
     pthread_mutex_unlock(&hs->lock);
     if (freed) {
         hsess_unref(hs);
@@ -474,13 +482,11 @@ void hsess_unref(struct hsess *hs)
     if (!hs || __atomic_sub_fetch(&hs->refs, 1, __ATOMIC_ACQ_REL) != 0) {
         return;
     }
-    /* Last reference: no stream, connection or table entry points here any more. The
-     * session's release of the standalone stream only marks it done. */
-    struct hstream *standalone = hs->standalone;
+    /* No table entry, connection, POST stream or pending ping points here any more, but a
+     * call that is still finishing holds the protocol session, and through it the standalone
+     * stream, whose sends take hs->lock. So the memory goes with the protocol session: its
+     * last reference releases the standalone stream, whose destroy frees both. */
     mcpd_session_unref(hs->s);
-    stream_free(standalone);
-    pthread_mutex_destroy(&hs->lock);
-    free(hs);
 }
 
 int hsess_table_insert(struct hsess *hs, int max)
