@@ -10,7 +10,6 @@
 #include "registry.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,10 +23,11 @@
 
 static const struct mcpd_ops_facts no_facts = {.sessions = -1, .streams = -1};
 
-/* Seconds with millisecond precision: enough for a human, short in the JSON. */
+/* Whole seconds: a real would print with 17 digits (Jansson's default precision), and
+ * /metrics has the precise figure. */
 static json_t *seconds(double s)
 {
-    return json_real(round(s * 1000.0) / 1000.0);
+    return json_integer((json_int_t)s);
 }
 
 static json_t *iso_time(double unix_seconds)

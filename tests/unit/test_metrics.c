@@ -516,7 +516,7 @@ static void ops_bodies(void **state)
     assert_string_equal(json_string_value(json_object_get(h, "status")), "ok");
     assert_string_equal(json_string_value(json_object_get(h, "name")), "ops-test");
     assert_string_equal(json_string_value(json_object_get(h, "version")), MCPD_VERSION);
-    assert_true(json_is_number(json_object_get(h, "uptime_seconds")));
+    assert_true(json_is_integer(json_object_get(h, "uptime_seconds")));
     json_decref(h);
 
     int code = 0;
@@ -555,7 +555,7 @@ static void ops_bodies(void **state)
     const char *started = json_string_value(json_object_get(i, "started"));
     assert_non_null(started);
     assert_int_equal(strlen(started), 20); /* 2026-11-27T04:00:00Z */
-    assert_true(json_real_value(json_object_get(i, "uptime_seconds")) >= 0);
+    assert_true(json_integer_value(json_object_get(i, "uptime_seconds")) >= 0);
     json_decref(i);
 
     /* Draining takes the server out of rotation, but it stays alive. */
