@@ -60,6 +60,11 @@ static int check_config(const struct app *a)
     snprintf(file, sizeof file, "%s", cfg->file);
     mcpd_log_configure(cfg->log_level < MCPD_L_WARNING ? MCPD_L_WARNING : cfg->log_level,
                        cfg->log_format);
+    if (mcpd_http_check(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "mcpd: configuration %s: %s\n", file, err);
+        mcpd_config_free(cfg);
+        return 1;
+    }
     struct mcpd_generation *g = mcpd_generation_build(cfg, err, sizeof err);
     if (!g) {
         fprintf(stderr, "mcpd: configuration %s: plugins failed:\n%s\n", file, err);

@@ -830,6 +830,12 @@ static int check_tls(const struct mcpd_config *cfg, const char *key, const char 
                  cfg->ssl_keyfile, cfg->ssl_certfile, gnutls_strerror(rc),
                  rc == GNUTLS_E_DECRYPTION_FAILED && !cfg->ssl_key_password
                      ? " (the key is encrypted: set [server] ssl_key_password)"
+                 : rc == GNUTLS_E_DECRYPTION_FAILED ? " (wrong ssl_key_password?)"
+                 : rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE ||
+                         rc == GNUTLS_E_BASE64_DECODING_ERROR
+                     ? " (expected a PEM private key and a PEM certificate)"
+                 : rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH
+                     ? " (the key does not belong to the certificate)"
                      : "");
         return -EINVAL;
     }
@@ -1020,6 +1026,23 @@ struct mcpd_http *mcpd_http_start(const struct mcpd_config *cfg, struct mcpd_poo
 fail:
     mcpd_http_free(h);
     return NULL;
+}
+
+int mcpd_http_check(const struct mcpd_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->transport != MCPD_TRANSPORT_HTTP || (!cfg->ssl_keyfile && !cfg->ssl_certfile)) {
+        return 0;
+    }
+    if (!cfg->ssl_keyfile || !cfg->ssl_certfile) {
+        snprintf(err, errlen, "TLS needs both ssl_keyfile and ssl_certfile");
+        return -EINVAL;
+    }
+    char *key = read_file(cfg->ssl_keyfile, err, errlen);
+    char *cert = key ? read_file(cfg->ssl_certfile, err, errlen) : NULL;
+    int rc = cert ? check_tls(cfg, key, cert, err, errlen) : -EINVAL;
+    free(key);
+    free(cert);
+    return rc;
 }
 
 int mcpd_http_port(const struct mcpd_http *h)

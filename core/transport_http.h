@@ -16,6 +16,9 @@ struct mcpd_http;
  * certificate, address in use, ...). Control thread. */
 struct mcpd_http *mcpd_http_start(const struct mcpd_config *cfg, struct mcpd_pool *pool, char *err,
                                   size_t errlen);
+/* What --check-config can check without listening: the TLS key, certificate, password and
+ * priority string. 0 or -EINVAL with the reason in err. */
+int mcpd_http_check(const struct mcpd_config *cfg, char *err, size_t errlen);
 /* The port actually bound (useful with port 0). */
 int mcpd_http_port(const struct mcpd_http *h);
 /* Heartbeat, keep-alive comments and idle-session expiry; call every few hundred ms. */
