@@ -6,101 +6,6 @@
 
 #define NOTYET(err) spec_error_set((err), SPEC_E_IO, "%s: not implemented yet", __func__)
 
-const char *spec_severity_name(enum spec_severity s)
-{
-    (void)s;
-    return "off";
-}
-int spec_severity_parse(const char *name, enum spec_severity *out)
-{
-    (void)name;
-    (void)out;
-    return -SPEC_E_INVALID_ARGUMENT;
-}
-size_t spec_rule_count(void)
-{
-    return 0;
-}
-const struct spec_rule *spec_rule_at(size_t i)
-{
-    (void)i;
-    return NULL;
-}
-const struct spec_rule *spec_rule_find(const char *id)
-{
-    (void)id;
-    return NULL;
-}
-int spec_rule_config_new(struct spec_rule_config **out)
-{
-    *out = NULL;
-    return -SPEC_E_IO;
-}
-void spec_rule_config_free(struct spec_rule_config *cfg)
-{
-    (void)cfg;
-}
-int spec_rule_config_set(struct spec_rule_config *cfg, const char *id, enum spec_severity sev,
-                         struct spec_error *err)
-{
-    (void)cfg;
-    (void)id;
-    (void)sev;
-    return NOTYET(err);
-}
-int spec_rule_config_include(struct spec_rule_config *cfg, const char *id, struct spec_error *err)
-{
-    (void)cfg;
-    (void)id;
-    return NOTYET(err);
-}
-int spec_rule_config_exclude(struct spec_rule_config *cfg, const char *id, struct spec_error *err)
-{
-    (void)cfg;
-    (void)id;
-    return NOTYET(err);
-}
-void spec_rule_config_set_max_in_progress(struct spec_rule_config *cfg, unsigned max)
-{
-    (void)cfg;
-    (void)max;
-}
-int spec_rule_config_apply_json(struct spec_rule_config *cfg, const json_t *json,
-                                struct spec_error *err)
-{
-    (void)cfg;
-    (void)json;
-    return NOTYET(err);
-}
-int spec_rule_config_load_project(struct spec_rule_config *cfg, const char *project_root,
-                                  struct spec_error *err)
-{
-    (void)cfg;
-    (void)project_root;
-    return NOTYET(err);
-}
-void spec_validate_opts_init(struct spec_validate_opts *o)
-{
-    (void)o;
-}
-int spec_validate(const struct spec *s, const struct spec_validate_opts *opts,
-                  struct spec_findings **out, struct spec_error *err)
-{
-    (void)s;
-    (void)opts;
-    *out = NULL;
-    return NOTYET(err);
-}
-bool spec_findings_valid(const struct spec_findings *f)
-{
-    (void)f;
-    return false;
-}
-void spec_findings_free(struct spec_findings *f)
-{
-    (void)f;
-}
-
 void spec_update_opts_init(struct spec_update_opts *o)
 {
     (void)o;
@@ -165,17 +70,6 @@ const char *spec_overall_status(const struct spec *s)
 {
     (void)s;
     return "requirements-needed";
-}
-
-int spec_trace_build(const struct spec *s, struct spec_trace **out, struct spec_error *err)
-{
-    (void)s;
-    *out = NULL;
-    return NOTYET(err);
-}
-void spec_trace_free(struct spec_trace *t)
-{
-    (void)t;
 }
 
 const char *spec_create_kind_name(enum spec_create_kind k)

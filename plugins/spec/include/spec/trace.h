@@ -43,6 +43,8 @@ struct spec_trace {
     size_t norphans;
     size_t criteria_total; /* coverable items: criteria + criterion-less requirements */
     size_t criteria_covered;
+    size_t nreqs;   /* == spec->nreqs */
+    size_t *ncrits; /* [nreqs]: == spec->reqs[i].ncriteria */
 };
 
 /* @param[out] out owned: free with spec_trace_free(). @return 0 or -SPEC_E_NOMEM. */
