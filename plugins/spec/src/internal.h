@@ -83,8 +83,16 @@ void loc_make(const struct spec *s, size_t doc, size_t off, size_t end, struct s
 /* Free one task's owned members. */
 void task_clear(struct spec_task *t);
 
-/* Derive parent states bottom-up (used by spec_finish and the writer). */
+/* Derive parent states bottom-up (used by spec_finish). */
 void derive_states(struct spec *s);
+/* The derived state of parent t from its children's states: st[i] when st is
+ * given (the writer's "what if"), else each child's derived field. */
+enum spec_task_status derive_from(const struct spec *s, const struct spec_task *t,
+                                  const enum spec_task_status *st);
+
+/* Re-read every document of `like` from its folder into a new finished spec
+ * (name, dialect, folder, lock path copied). @return 0 or -SPEC_E_*. */
+int spec_reload(const struct spec *like, struct spec **out, struct spec_error *err);
 
 /* Tokenise a reference list "1.1, 2 and 3.4" into v. @return 0 or -1. */
 int split_refs(const char *s, size_t n, struct spec_strv *v);
@@ -94,7 +102,8 @@ int split_refs(const char *s, size_t n, struct spec_strv *v);
 bool id_numeric(const char *id);
 size_t id_parent_len(const char *id);
 
-/* Build the spec for the tasks document only from bytes (the writer). */
+/* A copy of `like` (every document re-parsed) whose tasks document has the
+ * given bytes instead (the writer's result). @return 0 or -SPEC_E_*. */
 int spec_reparse_tasks(const struct spec *like, const char *text, size_t len, struct spec **out,
                        struct spec_error *err);
 

@@ -11,11 +11,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct refs_builder {
     struct spec_refs *r;
     size_t cap;
+    const char *root_real; /* realpath of the project root */
 };
+
+/* path == root or below it; both resolved. */
+static bool under(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    if (n == 1 && root[0] == '/') {
+        return true;
+    }
+    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* A folder or file whose realpath stays inside root_real (missing: false). */
+static bool resolves_inside(const char *path, const char *root_real)
+{
+    char *real = realpath(path, NULL);
+    bool ok = real && under(real, root_real);
+    free(real);
+    return ok;
+}
 
 static int push_ref(struct refs_builder *b, const char *name, enum spec_dialect d, const char *dir,
                     bool archived)
@@ -112,6 +133,22 @@ static int scan_flat(struct refs_builder *b, const char *root, const char *rel, 
             rc = -1;
             break;
         }
+        {
+            /* A symlinked folder that leads out of the project is not ours. */
+            struct sbuf full = {0};
+            bool inside;
+            if (sbuf_addf(&full, "%s/%s", root, dir.p) < 0) {
+                sbuf_free(&dir);
+                rc = -1;
+                break;
+            }
+            inside = resolves_inside(full.p, b->root_real);
+            sbuf_free(&full);
+            if (!inside) {
+                sbuf_free(&dir);
+                continue;
+            }
+        }
         if (d == SPEC_DIALECT_SPECKIT) {
             /* specs/ is a common folder name: only folders holding a spec-kit
              * document count. */
@@ -162,7 +199,7 @@ static int scan_openspec(struct refs_builder *b, const char *root, const char *r
             sbuf_addf(&f, "%s/%s/%s/spec.md", root, rel, c.p) < 0) {
             rc = -1;
         } else {
-            if (is_file_at(f.p)) {
+            if (is_file_at(f.p) && resolves_inside(f.p, b->root_real)) {
                 struct sbuf dir = {0};
                 if (sbuf_addf(&dir, "%s/%s", rel, c.p) < 0) {
                     rc = -1;
@@ -218,7 +255,10 @@ int spec_discover(const char *project_root, unsigned flags, struct spec_refs **o
                               project_root ? project_root : "(null)");
     }
     b.r = calloc(1, sizeof(*b.r));
-    if (!b.r) {
+    b.root_real = realpath(project_root, NULL);
+    if (!b.r || !b.root_real) {
+        free(b.r);
+        free((char *)b.root_real);
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
     if (scan_flat(&b, project_root, ".spec-workflow/specs", SPEC_DIALECT_SWM, false, NULL) < 0 ||
@@ -238,6 +278,7 @@ int spec_discover(const char *project_root, unsigned flags, struct spec_refs **o
             rc = -1;
         }
     }
+    free((char *)b.root_real);
     if (rc < 0) {
         spec_refs_free(b.r);
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
@@ -341,7 +382,7 @@ struct docspec {
 };
 
 static int add_file(struct spec *s, const char *dir, const char *file, enum spec_doc_kind kind,
-                    struct spec_error *err)
+                    const char *root_real, struct spec_error *err)
 {
     struct sbuf path = {0};
     char *buf = NULL;
@@ -351,6 +392,12 @@ static int add_file(struct spec *s, const char *dir, const char *file, enum spec
 
     if (sbuf_addf(&path, "%s/%s", dir, file) < 0) {
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+    }
+    if (root_real && access(path.p, F_OK) == 0 && !resolves_inside(path.p, root_real)) {
+        rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
+                            "%s/%s resolves outside the project (symlink)",
+                            s->rel_dir ? s->rel_dir : s->name, file);
+        goto out;
     }
     rc = spec_read_file(path.p, &buf, &len, err);
     if (rc == -SPEC_E_NOT_FOUND) {
@@ -382,7 +429,7 @@ out:
 
 /* Delta specs of an OpenSpec change: specs/<cap path>/spec.md at any depth. */
 static int add_deltas(struct spec *s, const char *dir, const char *rel, int depth,
-                      struct spec_error *err)
+                      const char *root_real, struct spec_error *err)
 {
     struct spec_strv names = {0};
     struct sbuf f = {0};
@@ -399,7 +446,7 @@ static int add_deltas(struct spec *s, const char *dir, const char *rel, int dept
         if (sbuf_addf(&file, "%s/spec.md", rel) < 0) {
             rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         } else {
-            rc = add_file(s, dir, file.p, SPEC_DOC_DELTA, err);
+            rc = add_file(s, dir, file.p, SPEC_DOC_DELTA, root_real, err);
         }
         sbuf_free(&file);
     }
@@ -412,7 +459,7 @@ static int add_deltas(struct spec *s, const char *dir, const char *rel, int dept
         if (sbuf_addf(&sub, "%s/%s", rel, names.v[i]) < 0) {
             rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         } else {
-            rc = add_deltas(s, dir, sub.p, depth + 1, err);
+            rc = add_deltas(s, dir, sub.p, depth + 1, root_real, err);
         }
         sbuf_free(&sub);
     }
@@ -420,7 +467,7 @@ static int add_deltas(struct spec *s, const char *dir, const char *rel, int dept
     return rc;
 }
 
-static int read_docs(struct spec *s, struct spec_error *err)
+static int read_docs(struct spec *s, const char *root_real, struct spec_error *err)
 {
     static const struct docspec swm[] = {{"requirements.md", SPEC_DOC_REQUIREMENTS},
                                          {"bugfix.md", SPEC_DOC_REQUIREMENTS},
@@ -459,13 +506,13 @@ static int read_docs(struct spec *s, struct spec_error *err)
         break;
     }
     for (size_t i = 0; i < n; i++) {
-        rc = add_file(s, s->dir, list[i].file, list[i].kind, err);
+        rc = add_file(s, s->dir, list[i].file, list[i].kind, root_real, err);
         if (rc < 0) {
             return rc;
         }
     }
     if (s->dialect == SPEC_DIALECT_OPENSPEC_CHANGE) {
-        rc = add_deltas(s, s->dir, "specs", 0, err);
+        rc = add_deltas(s, s->dir, "specs", 0, root_real, err);
         if (rc < 0) {
             return rc;
         }
@@ -510,6 +557,7 @@ int spec_load(const char *project_root, const struct spec_ref *ref, struct spec 
 {
     struct spec *s = NULL;
     struct sbuf dir = {0}, lock = {0};
+    char *root_real = NULL, *dir_real = NULL;
     int rc;
 
     *out = NULL;
@@ -526,6 +574,22 @@ int spec_load(const char *project_root, const struct spec_ref *ref, struct spec 
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
+    root_real = realpath(project_root, NULL);
+    if (!root_real) {
+        rc =
+            spec_error_set(err, SPEC_E_NOT_FOUND, "project folder %s does not exist", project_root);
+        goto out;
+    }
+    dir_real = realpath(dir.p, NULL);
+    if (!dir_real) {
+        rc = spec_error_set(err, SPEC_E_NOT_FOUND, "spec folder %s does not exist", ref->dir);
+        goto out;
+    }
+    if (!under(dir_real, root_real)) {
+        rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
+                            "spec folder %s resolves outside the project (symlink)", ref->dir);
+        goto out;
+    }
     s->dir = sbuf_take(&dir);
     s->lock_path = sbuf_take(&lock);
     s->rel_dir = xstrdup(ref->dir);
@@ -534,13 +598,15 @@ int spec_load(const char *project_root, const struct spec_ref *ref, struct spec 
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = read_docs(s, err);
+    rc = read_docs(s, root_real, err);
     if (rc < 0) {
         goto out;
     }
     *out = s;
     s = NULL;
 out:
+    free(root_real);
+    free(dir_real);
     spec_free(s);
     sbuf_free(&dir);
     sbuf_free(&lock);
@@ -606,7 +672,7 @@ int spec_load_dir(const char *dir, enum spec_dialect dialect, const char *name, 
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = read_docs(s, err);
+    rc = read_docs(s, NULL, err);
     if (rc < 0) {
         goto out;
     }
@@ -616,5 +682,80 @@ out:
     free(real);
     spec_free(s);
     sbuf_free(&lock);
+    return rc;
+}
+
+int spec_reload(const struct spec *like, struct spec **out, struct spec_error *err)
+{
+    struct spec *s = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!like->dir) {
+        return spec_error_set(err, SPEC_E_INVALID_ARGUMENT, "the spec has no folder");
+    }
+    rc = spec_new(like->name, like->dialect, &s);
+    if (rc < 0) {
+        return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+    }
+    s->dir = xstrdup(like->dir);
+    s->rel_dir = like->rel_dir ? xstrdup(like->rel_dir) : NULL;
+    s->lock_path = like->lock_path ? xstrdup(like->lock_path) : NULL;
+    s->archived = like->archived;
+    if (!s->dir || (like->rel_dir && !s->rel_dir) || (like->lock_path && !s->lock_path)) {
+        spec_free(s);
+        return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+    }
+    rc = read_docs(s, NULL, err);
+    if (rc < 0) {
+        spec_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int spec_reparse_tasks(const struct spec *like, const char *text, size_t len, struct spec **out,
+                       struct spec_error *err)
+{
+    struct spec *s = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = spec_new(like->name, like->dialect, &s);
+    if (rc < 0) {
+        return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+    }
+    s->dir = like->dir ? xstrdup(like->dir) : NULL;
+    s->rel_dir = like->rel_dir ? xstrdup(like->rel_dir) : NULL;
+    s->lock_path = like->lock_path ? xstrdup(like->lock_path) : NULL;
+    s->archived = like->archived;
+    if ((like->dir && !s->dir) || (like->rel_dir && !s->rel_dir) ||
+        (like->lock_path && !s->lock_path)) {
+        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < like->ndocs; i++) {
+        const struct spec_doc *d = &like->docs[i];
+        bool tasks = d->kind == SPEC_DOC_TASKS && d == spec_doc_find(like, SPEC_DOC_TASKS);
+        rc = spec_add_document(s, d->kind, d->file, tasks ? text : d->text, tasks ? len : d->len,
+                               err);
+        if (rc < 0) {
+            goto fail;
+        }
+        s->docs[i].mtime_ms = d->mtime_ms;
+        if (d->path && !(s->docs[i].path = xstrdup(d->path))) {
+            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    rc = spec_finish(s, err);
+    if (rc < 0) {
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    spec_free(s);
     return rc;
 }

@@ -262,18 +262,20 @@ int split_refs(const char *s, size_t n, struct spec_strv *v)
 /* Spec-tools 6.3: completed <=> all non-optional children completed; blocked
  * <=> a child blocked and none in progress; in_progress <=> a child in
  * progress or completed; else pending. */
-static enum spec_task_status derive_one(const struct spec *s, const struct spec_task *t)
+enum spec_task_status derive_from(const struct spec *s, const struct spec_task *t,
+                                  const enum spec_task_status *st)
 {
     size_t required = 0, done = 0, prog = 0, blocked = 0, any_done = 0;
     for (size_t k = 0; k < t->nchildren; k++) {
-        const struct spec_task *c = &s->tasks[t->children[k]];
-        if (!c->optional) {
+        size_t ci = t->children[k];
+        enum spec_task_status cs = st ? st[ci] : s->tasks[ci].derived;
+        if (!s->tasks[ci].optional) {
             required++;
-            done += c->derived == SPEC_TASK_COMPLETED;
+            done += cs == SPEC_TASK_COMPLETED;
         }
-        prog += c->derived == SPEC_TASK_IN_PROGRESS;
-        blocked += c->derived == SPEC_TASK_BLOCKED;
-        any_done += c->derived == SPEC_TASK_COMPLETED;
+        prog += cs == SPEC_TASK_IN_PROGRESS;
+        blocked += cs == SPEC_TASK_BLOCKED;
+        any_done += cs == SPEC_TASK_COMPLETED;
     }
     if (required == 0) {
         /* Only optional children: they decide. */
@@ -297,7 +299,7 @@ void derive_states(struct spec *s)
     /* Children follow their parent in file order: walk backwards. */
     for (size_t i = s->ntasks; i-- > 0;) {
         struct spec_task *t = &s->tasks[i];
-        t->derived = t->nchildren ? derive_one(s, t) : t->status;
+        t->derived = t->nchildren ? derive_from(s, t, NULL) : t->status;
     }
 }
 

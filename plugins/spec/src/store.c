@@ -6,10 +6,12 @@
 
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,49 @@ out:
     return rc;
 }
 
+/*
+ * Remove "<base>.tmp.<pid>.<n>" siblings left by writers that died between
+ * the temp write and the rename (kill -9): their pid no longer exists. Live
+ * writers' files are never touched (their pid answers kill(pid, 0)).
+ */
+static void remove_stale_temps(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t bl = strlen(base);
+    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    DIR *d;
+    struct dirent *e;
+
+    if (!dir) {
+        return;
+    }
+    d = opendir(dir);
+    while (d && (e = readdir(d))) {
+        const char *p = e->d_name;
+        char *end;
+        long pid;
+        if (strncmp(p, base, bl) != 0 || strncmp(p + bl, ".tmp.", 5) != 0) {
+            continue;
+        }
+        pid = strtol(p + bl + 5, &end, 10);
+        if (end == p + bl + 5 || *end != '.' || pid <= 0 || pid == (long)getpid()) {
+            continue;
+        }
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+            struct sbuf full = {0};
+            if (sbuf_addf(&full, "%s/%s", dir, p) == 0) {
+                unlink(full.p);
+            }
+            sbuf_free(&full);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    free(dir);
+}
+
 int spec_write_atomic(const char *path, const void *buf, size_t len, struct spec_error *err)
 {
     struct stat st;
@@ -193,6 +238,7 @@ int spec_write_atomic(const char *path, const void *buf, size_t len, struct spec
     if (stat(path, &st) == 0) {
         mode = st.st_mode & 07777;
     }
+    remove_stale_temps(path);
     rc = write_temp(path, buf, len, mode, &tmp, err);
     if (rc < 0) {
         return rc;
@@ -217,6 +263,7 @@ int spec_write_new(const char *path, const void *buf, size_t len, struct spec_er
     char *tmp = NULL;
     int rc;
 
+    remove_stale_temps(path);
     rc = write_temp(path, buf, len, 0644, &tmp, err);
     if (rc < 0) {
         return rc;

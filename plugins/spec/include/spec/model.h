@@ -254,7 +254,8 @@ struct spec_refs {
  * validated directory: see spec/paths.h). Order: .spec-workflow/specs,
  * .kiro/specs, .kiro/plans, specs/, openspec/specs, openspec/changes, then
  * archived ones; names sorted within each. Missing dialect folders are not an
- * error; unreadable ones are skipped. Hidden folders (".locks") are ignored.
+ * error; unreadable ones are skipped. Hidden folders (".locks") are ignored,
+ * and so are folders that resolve (symlinks) outside project_root.
  * @param[out] out owned: free with spec_refs_free().
  * @return 0, -SPEC_E_NOMEM, -SPEC_E_IO (project_root unreadable).
  */
@@ -284,7 +285,9 @@ void spec_ref_free(struct spec_ref *ref);
  * an error (the rules report it); only unreadable files are.
  * @param[out] out owned: free with spec_free().
  * @return 0, -SPEC_E_NOT_FOUND (folder gone), -SPEC_E_IO, -SPEC_E_NOMEM,
- *         -SPEC_E_PARSE (a document larger than 16 MiB or md4c failure).
+ *         -SPEC_E_PARSE (a document larger than 16 MiB or md4c failure),
+ *         -SPEC_E_PATH_OUTSIDE_ROOT (the folder or a document resolves, through
+ *         a symlink, outside realpath(project_root); nothing is read).
  */
 int spec_load(const char *project_root, const struct spec_ref *ref, struct spec **out,
               struct spec_error *err);
@@ -296,9 +299,10 @@ int spec_open(const char *project_root, const char *name, int dialect, struct sp
 /*
  * Load a spec folder directly (tests, tools given a folder). `dir` is any
  * directory laid out as `dialect` says; name NULL = the folder's base name.
- * The lock path follows the dialect layout: <dialect root>/.locks/ where the
- * dialect root is one level up for speckit and two levels up otherwise
- * (the same file spec_load would use for a folder found by discovery).
+ * No project root is known here, so no containment check is made: callers
+ * pass folders they trust. The lock path follows the dialect layout: <dialect root>/.locks/ where
+ * the dialect root is one level up for speckit and two levels up otherwise (the same file spec_load
+ * would use for a folder found by discovery).
  */
 int spec_load_dir(const char *dir, enum spec_dialect dialect, const char *name, struct spec **out,
                   struct spec_error *err);

@@ -51,7 +51,8 @@ int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error 
 
 /*
  * Replace (or create) `path` atomically with buf. Keeps the mode of an
- * existing file (0644 for a new one). The directory must exist.
+ * existing file (0644 for a new one). The directory must exist. Temp files
+ * of this path left by dead processes (kill -9 mid-write) are removed first.
  * @return 0 or -SPEC_E_IO (message names the failing step).
  */
 int spec_write_atomic(const char *path, const void *buf, size_t len, struct spec_error *err);
