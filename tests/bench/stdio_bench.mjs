@@ -454,7 +454,7 @@ function makeServers() {
         process.exit(2);
       }
       // The default configuration as shipped (embedded config/mcp.ini: stdio, echo plugin).
-      const args = [];
+      const args = ['--transport', 'stdio'];
       if (process.env.MCPD_CONFIG) args.push('--config', process.env.MCPD_CONFIG);
       list.push(new Server('mcpd', 'mcpd', bin, args, process.env));
     } else if (name === 'ts') {
