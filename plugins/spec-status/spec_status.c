@@ -1,0 +1,472 @@
+/*
+ * spec-status: where specs stand. Tools `spec-status` (one spec: phase, documents, progress by
+ * leaf task and by phase, validation counts) and `spec-list` (every spec of a project, or of
+ * every configured root), and the resource template spec://{name}/{document} that serves the
+ * documents themselves (requirements, design, tasks, proposal) with list() and completion.
+ *
+ * Phase, overall status, progress and the JSON shapes are the library's (spec/tasks.h,
+ * spec/json.h); this file picks what to load and assembles the envelope.
+ */
+#include "spec_tool.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DOC_URI_TEMPLATE "spec://{name}/{document}"
+
+static const char status_input[] =
+    "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"name\"],"
+    "\"properties\":{" ST_SCHEMA_PROJECT_PATH "," ST_SCHEMA_NAME "," ST_SCHEMA_DIALECT ","
+    "\"validate\":{\"type\":\"boolean\",\"default\":true,\"description\":\"Also count the "
+    "validation findings (spec-validate's defaults and the project's "
+    ".spec-workflow/validation.json).\"}}}";
+
+static const char status_output[] = ST_OUTPUT_SCHEMA(
+    "spec-status",
+    "{\"type\":\"object\",\"required\":[\"phase\",\"overallStatus\",\"documents\",\"progress\"],"
+    "\"properties\":{"
+    "\"phase\":{\"enum\":[\"requirements\",\"design\",\"tasks\",\"implementation\","
+    "\"completed\"]},"
+    "\"overallStatus\":{\"enum\":[\"requirements-needed\",\"design-needed\",\"tasks-needed\","
+    "\"ready-for-implementation\",\"implementing\",\"completed\"]},"
+    "\"documents\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"object\","
+    "\"required\":[\"exists\"],\"properties\":{\"exists\":{\"type\":\"boolean\"},"
+    "\"file\":{\"type\":\"string\"},\"revision\":{\"type\":\"string\"},"
+    "\"lastModified\":{\"type\":\"string\"},\"approval\":{\"type\":\"string\"}}}},"
+    "\"progress\":{\"type\":\"object\",\"required\":[\"leaf\",\"percent\"],\"properties\":{"
+    "\"leaf\":{\"$ref\":\"#/$defs/Summary\"},\"percent\":{\"type\":\"number\"},"
+    "\"byPhase\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}},"
+    "\"validation\":{\"type\":\"object\",\"properties\":{\"errors\":{\"type\":\"integer\"},"
+    "\"warnings\":{\"type\":\"integer\"}}}}}");
+
+static const char list_input[] =
+    "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{" ST_SCHEMA_PROJECT_PATH
+    ",\"includeArchived\":{\"type\":\"boolean\",\"default\":false,\"description\":\"Also list "
+    "archived specs (.spec-workflow/archive/specs, openspec/changes/archive).\"},"
+    "\"dialects\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{\"enum\":[\"swm\","
+    "\"kiro\",\"speckit\",\"openspec\",\"openspec-change\"]},\"description\":\"Only specs of "
+    "these dialects.\"}}}";
+
+static const char list_output[] = ST_OUTPUT_SCHEMA(
+    "spec-list",
+    "{\"type\":\"object\",\"required\":[\"specs\"],\"properties\":{"
+    "\"specs\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"name\","
+    "\"dialect\",\"dir\",\"archived\"],\"properties\":{\"name\":{\"type\":\"string\"},"
+    "\"dialect\":{\"type\":\"string\"},\"dir\":{\"type\":\"string\"},"
+    "\"archived\":{\"type\":\"boolean\"},\"projectPath\":{\"type\":\"string\"},"
+    "\"phase\":{\"type\":\"string\"},\"overallStatus\":{\"type\":\"string\"},"
+    "\"percent\":{\"type\":\"number\"},\"tasks\":{\"$ref\":\"#/$defs/Summary\"},"
+    "\"documents\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"lastModified\":{\"type\":\"string\"},\"error\":{\"type\":\"object\"}}}},"
+    "\"projects\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}");
+
+/* ---- spec-status ---------------------------------------------------------------------------- */
+
+/* What the agent does next in each phase. */
+static json_t *status_steps(const struct spec *s, const char *phase)
+{
+    char step[300];
+    if (strcmp(phase, "requirements") == 0) {
+        snprintf(step, sizeof step,
+                 "Write the requirements of \"%s\" (spec-create scaffolds "
+                 "it), then spec-validate.",
+                 s->name);
+    } else if (strcmp(phase, "design") == 0) {
+        snprintf(step, sizeof step, "Write design.md, then spec-validate.");
+    } else if (strcmp(phase, "tasks") == 0) {
+        snprintf(step, sizeof step, "Write tasks.md, then spec-validate and spec-trace.");
+    } else if (strcmp(phase, "implementation") == 0) {
+        snprintf(step, sizeof step, "Call task-next for the next task to implement.");
+    } else {
+        snprintf(step, sizeof step, "Every task is completed.");
+    }
+    return json_pack("[s]", step);
+}
+
+static int status_call(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)data;
+    struct st_call c;
+    struct spec *s = NULL;
+    struct spec_findings *f = NULL;
+    struct spec_rule_config *cfg = NULL;
+    int rc = st_begin(&c, state, call, "spec-status", args, len);
+    if (rc == 0) {
+        rc = st_open_spec(&c, &s);
+    }
+    if (rc == 0 && st_arg_bool(&c, "validate", true)) {
+        rc = spec_rule_config_new(&cfg);
+        if (rc == 0) {
+            rc = spec_rule_config_load_project(cfg, c.project, &c.err);
+        }
+        struct spec_validate_opts o;
+        spec_validate_opts_init(&o);
+        o.config = cfg;
+        o.max_findings = 0; /* counts only */
+        o.project_root = c.project;
+        if (rc == 0) {
+            rc = spec_validate(s, &o, &f, &c.err);
+        }
+    }
+    if (rc != 0) {
+        rc = st_fail(&c, rc);
+        goto out;
+    }
+    json_t *out = spec_status_to_json(s, f);
+    rc = out ? st_ok(&c, s, out, NULL, status_steps(s, spec_workflow_phase(s))) : -ENOMEM;
+out:
+    spec_findings_free(f);
+    spec_rule_config_free(cfg);
+    spec_free(s);
+    st_end(&c);
+    return rc;
+}
+
+/* ---- spec-list ------------------------------------------------------------------------------ */
+
+/* ISO 8601 UTC of a millisecond timestamp. */
+static json_t *iso_time(int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    char buf[40];
+    if (!gmtime_r(&t, &tm)) {
+        return NULL;
+    }
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
+    return json_string(buf);
+}
+
+/* {name, dialect, dir, archived, phase, overallStatus, percent, tasks, documents,
+ * lastModified} for one spec, or {..., error} when it cannot be read. */
+static json_t *list_entry(const char *project, const struct spec_ref *ref)
+{
+    json_t *e = spec_ref_to_json(ref);
+    struct spec *s = NULL;
+    struct spec_error err = SPEC_ERROR_INIT;
+    if (!e) {
+        return NULL;
+    }
+    if (spec_load(project, ref, &s, &err) != 0) {
+        json_object_set_new(e, "error", spec_error_to_json(&err));
+        spec_error_clear(&err);
+        return e;
+    }
+    struct spec_progress prog;
+    spec_progress_compute(s, &prog);
+    json_t *docs = json_array();
+    int64_t newest = 0;
+    for (size_t i = 0; i < s->ndocs; i++) {
+        json_array_append_new(docs, json_string(s->docs[i].file));
+        if (s->docs[i].mtime_ms > newest) {
+            newest = s->docs[i].mtime_ms;
+        }
+    }
+    json_object_set_new(e, "phase", json_string(spec_workflow_phase(s)));
+    json_object_set_new(e, "overallStatus", json_string(spec_overall_status(s)));
+    json_object_set_new(e, "percent", json_real(prog.percent));
+    json_object_set_new(e, "tasks", spec_progress_to_json(&prog));
+    json_object_set_new(e, "documents", docs);
+    if (newest) {
+        json_object_set_new(e, "lastModified", iso_time(newest));
+    }
+    spec_free(s);
+    return e;
+}
+
+/* Appends the specs of one project to `specs`; tag = add projectPath to each entry. */
+static int list_project(struct st_call *c, const char *project, bool tag, json_t *specs)
+{
+    struct spec_refs *refs = NULL;
+    unsigned flags = st_arg_bool(c, "includeArchived", false) ? SPEC_DISCOVER_ARCHIVED : 0;
+    int rc = spec_discover(project, flags, &refs, &c->err);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *dialects = st_arg(c, "dialects");
+    for (size_t i = 0; i < refs->n; i++) {
+        if (dialects) {
+            bool hit = false;
+            size_t k;
+            json_t *d;
+            json_array_foreach(dialects, k, d)
+            {
+                hit =
+                    hit || strcmp(json_string_value(d), spec_dialect_name(refs->v[i].dialect)) == 0;
+            }
+            if (!hit) {
+                continue;
+            }
+        }
+        json_t *e = list_entry(project, &refs->v[i]);
+        if (e && tag) {
+            json_object_set_new(e, "projectPath", json_string(project));
+        }
+        json_array_append_new(specs, e);
+    }
+    spec_refs_free(refs);
+    return 0;
+}
+
+static int list_call(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)data;
+    const struct st_plugin *p = state;
+    struct st_call c;
+    json_t *specs = json_array();
+    json_t *projects = json_array();
+    int rc = st_begin(&c, p, call, "spec-list", args, len);
+    if (rc == 0 && (!specs || !projects)) {
+        rc = spec_error_set(&c.err, SPEC_E_NOMEM, "out of memory");
+    }
+    if (rc == 0 && st_arg_str(&c, "projectPath")) {
+        rc = list_project(&c, c.project, false, specs);
+        json_array_append_new(projects, json_string(c.project));
+    } else if (rc == 0) {
+        /* No projectPath: every configured root, each entry saying which one it is in. */
+        size_t n = spec_roots_count(p->roots);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            rc = list_project(&c, spec_roots_get(p->roots, i), n > 1, specs);
+            json_array_append_new(projects, json_string(spec_roots_get(p->roots, i)));
+        }
+    }
+    if (rc != 0) {
+        rc = st_fail(&c, rc);
+        goto out;
+    }
+    json_t *steps = json_array_size(specs)
+                        ? NULL
+                        : json_pack("[s]", "No spec yet: call spec-create (or use the create-spec "
+                                           "prompt) to start one.");
+    json_t *out = json_pack("{s:O, s:O}", "specs", specs, "projects", projects);
+    rc = out ? st_ok(&c, NULL, out, NULL, steps) : -ENOMEM;
+out:
+    json_decref(specs);
+    json_decref(projects);
+    st_end(&c);
+    return rc;
+}
+
+/* ---- resources spec://{name}/{document} ----------------------------------------------------- */
+
+/* The document kinds a URI may name, by their library names. */
+static int doc_kind(const char *name, enum spec_doc_kind *out)
+{
+    for (int k = SPEC_DOC_REQUIREMENTS; k <= SPEC_DOC_PROPOSAL; k++) {
+        if (strcmp(name, spec_doc_kind_name((enum spec_doc_kind)k)) == 0) {
+            *out = (enum spec_doc_kind)k;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+static int doc_read(void *state, void *data, mcpd_call *call, const char *uri)
+{
+    (void)data;
+    const struct st_plugin *p = state;
+    static const char scheme[] = "spec://";
+    if (strncmp(uri, scheme, sizeof scheme - 1) != 0) {
+        return -ENOENT;
+    }
+    const char *name = uri + sizeof scheme - 1;
+    const char *slash = strchr(name, '/');
+    enum spec_doc_kind kind;
+    if (!slash || doc_kind(slash + 1, &kind) != 0) {
+        return -ENOENT;
+    }
+    char *spec_name = strndup(name, (size_t)(slash - name));
+    char *project = NULL;
+    struct spec *s = NULL;
+    int rc = -ENOENT;
+    if (!spec_name) {
+        return -ENOMEM;
+    }
+    /* Resources name specs of the first root (the default project). */
+    if (spec_roots_resolve(p->roots, NULL, &project, NULL) == 0 &&
+        spec_open(project, spec_name, SPEC_DIALECT_ANY, &s, NULL) == 0) {
+        const struct spec_doc *d = spec_doc_find(s, kind);
+        if (d) {
+            rc = p->api->resource_text(call, uri, "text/markdown", d->text, d->len);
+        }
+    }
+    spec_free(s);
+    free(project);
+    free(spec_name);
+    return rc;
+}
+
+static int doc_list(void *state, void *data, mcpd_call *call)
+{
+    (void)data;
+    const struct st_plugin *p = state;
+    char *project = NULL;
+    struct spec_refs *refs = NULL;
+    if (spec_roots_resolve(p->roots, NULL, &project, NULL) != 0 ||
+        spec_discover(project, 0, &refs, NULL) != 0) {
+        free(project);
+        return 0; /* nothing to list */
+    }
+    for (size_t i = 0; i < refs->n; i++) {
+        struct spec *s = NULL;
+        if (strchr(refs->v[i].name, '/') || spec_load(project, &refs->v[i], &s, NULL) != 0) {
+            continue; /* capability paths cannot be one {name} segment */
+        }
+        for (int k = SPEC_DOC_REQUIREMENTS; k <= SPEC_DOC_PROPOSAL; k++) {
+            const struct spec_doc *d = spec_doc_find(s, (enum spec_doc_kind)k);
+            if (!d) {
+                continue;
+            }
+            char uri[512];
+            char title[600];
+            snprintf(uri, sizeof uri, "spec://%s/%s", s->name,
+                     spec_doc_kind_name((enum spec_doc_kind)k));
+            snprintf(title, sizeof title, "%s/%s", s->name, d->file);
+            p->api->resource_entry(call, uri, title, "text/markdown",
+                                   refs->v[i].dir ? refs->v[i].dir : NULL);
+        }
+        spec_free(s);
+    }
+    spec_refs_free(refs);
+    free(project);
+    return 0;
+}
+
+static int doc_complete(void *state, void *data, mcpd_call *call, const char *arg,
+                        const char *value, const char *context, size_t context_len)
+{
+    (void)data;
+    const struct st_plugin *p = state;
+    size_t vlen = strlen(value);
+    char *project = NULL;
+    if (spec_roots_resolve(p->roots, NULL, &project, NULL) != 0) {
+        return 0;
+    }
+    if (strcmp(arg, "name") == 0) {
+        struct spec_refs *refs = NULL;
+        if (spec_discover(project, 0, &refs, NULL) == 0) {
+            for (size_t i = 0; i < refs->n; i++) {
+                if (!strchr(refs->v[i].name, '/') && strncmp(refs->v[i].name, value, vlen) == 0) {
+                    p->api->completion_value(call, refs->v[i].name);
+                }
+            }
+        }
+        spec_refs_free(refs);
+    } else if (strcmp(arg, "document") == 0) {
+        json_t *ctx = json_loadb(context, context_len, 0, NULL);
+        const char *name = json_string_value(json_object_get(ctx, "name"));
+        struct spec *s = NULL;
+        if (name) {
+            spec_open(project, name, SPEC_DIALECT_ANY, &s, NULL);
+        }
+        for (int k = SPEC_DOC_REQUIREMENTS; k <= SPEC_DOC_PROPOSAL; k++) {
+            const char *kn = spec_doc_kind_name((enum spec_doc_kind)k);
+            /* With a known spec, only the documents it has. */
+            if (strncmp(kn, value, vlen) == 0 && (!s || spec_doc_find(s, (enum spec_doc_kind)k))) {
+                p->api->completion_value(call, kn);
+            }
+        }
+        spec_free(s);
+        json_decref(ctx);
+    }
+    free(project);
+    return 0;
+}
+
+/* ---- plugin --------------------------------------------------------------------------------- */
+
+static int status_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
+{
+    struct st_plugin *p = calloc(1, sizeof *p);
+    if (!p) {
+        return -ENOMEM;
+    }
+    int rc = st_plugin_init(p, api, host);
+    if (rc != 0) {
+        free(p);
+        return rc;
+    }
+    const mcpd_tool status = {
+        MCPD_STRUCT(mcpd_tool),
+        .flags = MCPD_THREADSAFE,
+        .name = "spec-status",
+        .title = "Spec status",
+        .description =
+            "Where one spec stands: its phase (requirements, design, tasks, implementation, "
+            "completed) and spec-workflow-mcp overallStatus, each document with its revision "
+            "and modification time, task progress counted on leaf tasks (pending, "
+            "in_progress, completed, blocked, optional) overall and per phase, and the number "
+            "of validation errors and warnings.",
+        .input_schema_json = status_input,
+        .output_schema_json = status_output,
+        .annotations_json = ST_ANNOTATIONS_READ_ONLY,
+        .call = status_call,
+    };
+    const mcpd_tool list = {
+        MCPD_STRUCT(mcpd_tool),
+        .flags = MCPD_THREADSAFE,
+        .name = "spec-list",
+        .title = "List specs",
+        .description =
+            "Every spec of the project (or, without projectPath, of every configured root) in "
+            "all four layouts: spec-workflow-mcp, Kiro, spec-kit and OpenSpec. For each: "
+            "dialect, folder, phase, overall status, leaf-task progress, documents and last "
+            "modification.",
+        .input_schema_json = list_input,
+        .output_schema_json = list_output,
+        .annotations_json = ST_ANNOTATIONS_READ_ONLY,
+        .call = list_call,
+    };
+    const mcpd_resource_template docs = {
+        MCPD_STRUCT(mcpd_resource_template),
+        .flags = MCPD_THREADSAFE,
+        .uri_template = DOC_URI_TEMPLATE,
+        .name = "spec-document",
+        .title = "Spec document",
+        .description = "A document of a spec in the first configured root: requirements "
+                       "(requirements.md, bugfix.md or spec.md), design (design.md or "
+                       "plan.md), tasks or proposal, as Markdown.",
+        .mime_type = "text/markdown",
+        .read = doc_read,
+        .list = doc_list,
+        .complete = doc_complete,
+    };
+    rc = api->register_tool(host, &status);
+    if (rc == 0) {
+        rc = api->register_tool(host, &list);
+    }
+    if (rc == 0) {
+        rc = api->register_resource_template(host, &docs);
+    }
+    if (rc != 0) {
+        st_plugin_fini(p);
+        free(p);
+        return rc;
+    }
+    *state_out = p;
+    return 0;
+}
+
+static void status_fini(void *state)
+{
+    st_plugin_fini(state);
+    free(state);
+}
+
+static const mcpd_plugin status_plugin = {
+    MCPD_PLUGIN_HEADER,
+    .name = "spec-status",
+    .version = "1.0.0",
+    .description = "spec-status and spec-list tools, spec:// document resources",
+    .init = status_init,
+    .fini = status_fini,
+};
+
+MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)
+{
+    return &status_plugin;
+}
