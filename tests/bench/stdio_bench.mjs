@@ -453,7 +453,7 @@ function makeServers() {
         console.error(`stdio_bench: MCPD_BIN must name the mcpd binary (got ${bin ?? 'nothing'})`);
         process.exit(2);
       }
-      // The default configuration as shipped (embedded config/mcp.ini: stdio, echo plugin).
+      // The default configuration as shipped (embedded config/mcp.ini), on stdio.
       const args = ['--transport', 'stdio'];
       if (process.env.MCPD_CONFIG) args.push('--config', process.env.MCPD_CONFIG);
       list.push(new Server('mcpd', 'mcpd', bin, args, process.env));
