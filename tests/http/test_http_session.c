@@ -232,6 +232,27 @@ static void batches(void **state)
     H_PASS(s.e);
 }
 
+/* Many short sessions, each deleted right after a tool call answered: the DELETE races the
+ * worker that is still dropping its call (FINDINGS F1: a use-after-free under ASan). */
+static void churn(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, "[limits]\nworkers = 2\n" TESTKIT);
+    for (int i = 0; i < 60; i++) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "churn-%d", i);
+        mcp_healthy(&s, tag);
+    }
+    json_t *m = NULL;
+    struct hresp *r = http_get(&s, s.port, "/info", NULL);
+    m = hr_json(r);
+    EXPECT_JSON(json_integer_value(json_object_get(m, "sessions")) == 0, m);
+    json_decref(m);
+    hr_free(r);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(protocol_version_header, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(notifications_and_responses, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(batches, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(churn, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
