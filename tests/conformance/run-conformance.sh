@@ -111,7 +111,7 @@ pid=$!
 port=
 deadline=$((SECONDS + START_TIMEOUT))
 while [ $SECONDS -lt $deadline ]; do
-    port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\)/mcp.*#\1#p' "$tmp/mcpd.log" | head -n 1)
+    port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\)/mcp.*#\1#;T;p;q' "$tmp/mcpd.log")
     [ -n "$port" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then
         wait "$pid" && rc=0 || rc=$?
