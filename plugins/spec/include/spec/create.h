@@ -9,7 +9,8 @@
  *   2. .spec-workflow/user-templates/<doc>-template.md  (never written by us)
  *   3. .spec-workflow/templates/<doc>-template.md
  *   4. the built-in template
- * (<doc> = requirements, bugfix, design, tasks). "{{featureName}}",
+ * (<doc> = requirements, bugfix, design, tasks; a bugfix spec's task list
+ * uses "bugfix-tasks"). "{{featureName}}",
  * "{{description}}", "{{date}}" (UTC, YYYY-MM-DD) and "{{projectName}}" are
  * substituted. Built-in output validates clean in spec-workflow-mcp 2.2.7's
  * tasks validator and MDX check (spec-tools.md 1.5).
