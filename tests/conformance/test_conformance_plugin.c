@@ -494,6 +494,33 @@ static void elicitation_tools(void **state)
     finish(e, p);
 }
 
+/* The client cancels while the tool waits for its elicitation answer: client_request returns
+ * -ECANCELED, the tool returns it, and no answer is sent for the cancelled request. The late
+ * answer to the server's own request is ignored, and the server keeps serving. */
+static void cancel_while_asking(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = start_with_caps(e, CAPS_ALL);
+    json_t *answer = NULL;
+    json_t *req = call_until_request(p, "\"c1\"", "test_elicitation_sep1330_enums", "{}", &answer);
+    if (!req) {
+        assert_true(host_lacks_client_request(answer));
+        json_decref(answer);
+        finish(e, p);
+        skip();
+    }
+    h_sendline(p, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                  "\"params\":{\"requestId\":\"c1\",\"reason\":\"test\"}}");
+    h_quiet(p, 300);
+    reply(p, req, "{\"action\":\"cancel\"}");
+    json_decref(req);
+    h_quiet(p, 200);
+    json_t *r = h_call_tool(p, "test_simple_text", NULL);
+    assert_false(is_error(r));
+    json_decref(r);
+    finish(e, p);
+}
+
 /* ---- resources ------------------------------------------------------------------------------ */
 
 static json_t *read_one(struct h_proc *p, const char *uri)
@@ -617,9 +644,10 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
     const struct CMUnitTest tests[] = {
-        T(tools_listed),      T(content_tools), T(logging_tool),
-        T(progress_tool),     T(sampling_tool), T(sampling_without_capability),
-        T(elicitation_tools), T(resources),     T(prompts),
+        T(tools_listed),      T(content_tools),       T(logging_tool),
+        T(progress_tool),     T(sampling_tool),       T(sampling_without_capability),
+        T(elicitation_tools), T(cancel_while_asking), T(resources),
+        T(prompts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
