@@ -294,6 +294,9 @@ static int64_t now_ms(void)
 
 void mcpd_metrics_generation_set(unsigned long id)
 {
+    /* The first generation is installed at start-up: pin the uptime's monotonic origin now,
+     * before the wall clock has had a chance to be stepped (NTP at boot). */
+    (void)mcpd_metrics_start_time();
     __atomic_store_n(&generation, id, __ATOMIC_RELAXED);
     __atomic_store_n(&last_load_ms, now_ms(), __ATOMIC_RELAXED);
 }
