@@ -106,6 +106,7 @@ static void reload(const struct app *a, struct mcpd_pool *pool)
     if (!g) {
         log_error("reload", "new configuration rejected, generation %llu stays active:\n%s",
                   (unsigned long long)old->id, err);
+        mcpd_metrics_reload(0);
         mcpd_generation_unref(old);
         return;
     }
