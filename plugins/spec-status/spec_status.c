@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DOC_URI_TEMPLATE "spec://{name}/{document}"
 
@@ -35,7 +34,8 @@ static const char status_output[] = ST_OUTPUT_SCHEMA(
     "\"documents\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"object\","
     "\"required\":[\"exists\"],\"properties\":{\"exists\":{\"type\":\"boolean\"},"
     "\"file\":{\"type\":\"string\"},\"revision\":{\"type\":\"string\"},"
-    "\"lastModified\":{\"type\":\"string\"},\"approval\":{\"type\":\"string\"}}}},"
+    "\"lastModified\":{\"type\":\"integer\",\"description\":\"ms since the epoch\"},"
+    "\"approval\":{\"type\":\"string\"}}}},"
     "\"progress\":{\"type\":\"object\",\"required\":[\"leaf\",\"percent\"],\"properties\":{"
     "\"leaf\":{\"$ref\":\"#/$defs/Summary\"},\"percent\":{\"type\":\"number\"},"
     "\"byPhase\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}}},"
@@ -60,7 +60,8 @@ static const char list_output[] = ST_OUTPUT_SCHEMA(
     "\"phase\":{\"type\":\"string\"},\"overallStatus\":{\"type\":\"string\"},"
     "\"percent\":{\"type\":\"number\"},\"tasks\":{\"$ref\":\"#/$defs/Summary\"},"
     "\"documents\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-    "\"lastModified\":{\"type\":\"string\"},\"error\":{\"type\":\"object\"}}}},"
+    "\"lastModified\":{\"type\":\"integer\",\"description\":\"ms since the epoch\"},"
+    "\"error\":{\"type\":\"object\"}}}},"
     "\"projects\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}");
 
 /* ---- spec-status ---------------------------------------------------------------------------- */
@@ -127,20 +128,6 @@ out:
 
 /* ---- spec-list ------------------------------------------------------------------------------ */
 
-/* ISO 8601 UTC of a millisecond timestamp. */
-static json_t *iso_time(int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    char buf[40];
-    if (!gmtime_r(&t, &tm)) {
-        return NULL;
-    }
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
-    return json_string(buf);
-}
-
 /* {name, dialect, dir, archived, phase, overallStatus, percent, tasks, documents,
  * lastModified} for one spec, or {..., error} when it cannot be read. */
 static json_t *list_entry(const char *project, const struct spec_ref *ref)
@@ -172,7 +159,7 @@ static json_t *list_entry(const char *project, const struct spec_ref *ref)
     json_object_set_new(e, "tasks", spec_progress_to_json(&prog));
     json_object_set_new(e, "documents", docs);
     if (newest) {
-        json_object_set_new(e, "lastModified", iso_time(newest));
+        json_object_set_new(e, "lastModified", json_integer((json_int_t)newest));
     }
     spec_free(s);
     return e;
