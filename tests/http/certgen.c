@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
@@ -29,13 +30,17 @@ static int write_datum(const char *dir, const char *name, const gnutls_datum_t *
     return 0;
 }
 
-/* Common fields of both certificates. */
-static int fill_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char *cn,
-                     unsigned char serial)
+/* Common fields of both certificates. Serials are random: two CAs made by two runs must never
+ * look alike to a client that trusts both. */
+static int fill_cert(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key, const char *cn)
 {
     time_t now = time(NULL);
-    unsigned char ser[2] = {0x01, serial};
-    int rc = gnutls_x509_crt_set_version(crt, 3);
+    unsigned char ser[12];
+    int rc = gnutls_rnd(GNUTLS_RND_NONCE, ser, sizeof ser);
+    ser[0] = (unsigned char)((ser[0] & 0x7f) | 0x01); /* positive, no leading zero */
+    if (rc == 0) {
+        rc = gnutls_x509_crt_set_version(crt, 3);
+    }
     if (rc == 0) {
         rc = gnutls_x509_crt_set_serial(crt, ser, sizeof ser);
     }
@@ -72,20 +77,31 @@ int certgen_write(const char *dir, const char *password, char *err, size_t errle
              key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0) {
         goto out;
     }
+    /* A unique CA name and key ids taken from the keys, so a client that trusts several of
+     * these CAs at once (one per test server) always finds the right issuer. */
+    unsigned char ca_id[64], id[64], rnd[6];
+    size_t ca_id_len = sizeof ca_id, id_len = sizeof id;
+    char ca_name[64];
+    step = "key ids";
+    if ((rc = gnutls_x509_privkey_get_key_id(ca_key, 0, ca_id, &ca_id_len)) < 0 ||
+        (rc = gnutls_x509_privkey_get_key_id(key, 0, id, &id_len)) < 0 ||
+        (rc = gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd)) < 0) {
+        goto out;
+    }
+    snprintf(ca_name, sizeof ca_name, "mcpd test CA %02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5]);
     step = "CA certificate";
-    if ((rc = gnutls_x509_crt_init(&ca)) < 0 ||
-        (rc = fill_cert(ca, ca_key, "mcpd test CA", 1)) < 0 ||
+    if ((rc = gnutls_x509_crt_init(&ca)) < 0 || (rc = fill_cert(ca, ca_key, ca_name)) < 0 ||
         (rc = gnutls_x509_crt_set_basic_constraints(ca, 1, -1)) < 0 ||
         (rc = gnutls_x509_crt_set_key_usage(ca, GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN)) <
             0 ||
-        (rc = gnutls_x509_crt_set_subject_key_id(ca, (const unsigned char *)"mcpd-test-ca", 12)) <
-            0 ||
+        (rc = gnutls_x509_crt_set_subject_key_id(ca, ca_id, ca_id_len)) < 0 ||
         (rc = gnutls_x509_crt_sign2(ca, ca, ca_key, GNUTLS_DIG_SHA256, 0)) < 0) {
         goto out;
     }
     step = "server certificate";
     unsigned char lo[4] = {127, 0, 0, 1};
-    if ((rc = gnutls_x509_crt_init(&crt)) < 0 || (rc = fill_cert(crt, key, "localhost", 2)) < 0 ||
+    if ((rc = gnutls_x509_crt_init(&crt)) < 0 || (rc = fill_cert(crt, key, "localhost")) < 0 ||
         (rc = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
         (rc = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
         (rc = gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0)) < 0 ||
@@ -93,8 +109,8 @@ int certgen_write(const char *dir, const char *password, char *err, size_t errle
                                                    GNUTLS_FSAN_APPEND)) < 0 ||
         (rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, lo, sizeof lo,
                                                    GNUTLS_FSAN_APPEND)) < 0 ||
-        (rc = gnutls_x509_crt_set_authority_key_id(crt, (const unsigned char *)"mcpd-test-ca",
-                                                   12)) < 0 ||
+        (rc = gnutls_x509_crt_set_subject_key_id(crt, id, id_len)) < 0 ||
+        (rc = gnutls_x509_crt_set_authority_key_id(crt, ca_id, ca_id_len)) < 0 ||
         (rc = gnutls_x509_crt_sign2(crt, ca, ca_key, GNUTLS_DIG_SHA256, 0)) < 0) {
         goto out;
     }
