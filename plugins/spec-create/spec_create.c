@@ -140,8 +140,14 @@ static int create_call(void *state, void *data, mcpd_call *call, const char *arg
         json_object_set_new(env, "data", spec_create_result_to_json(res));
         json_object_set_new(env, "nextSteps", next_steps(res->next_doc, res->dir));
         json_t *revs = json_object();
+        size_t dl = strlen(res->dir);
         for (size_t i = 0; revs && i < res->ncreated; i++) {
-            json_object_set_new(revs, res->created[i].file, json_string(res->created[i].revision));
+            /* Keyed by the file name inside the spec folder, like every other tool's. */
+            const char *f = res->created[i].file;
+            if (strncmp(f, res->dir, dl) == 0 && f[dl] == '/') {
+                f += dl + 1;
+            }
+            json_object_set_new(revs, f, json_string(res->created[i].revision));
         }
         json_object_set_new(env, "revisions", revs ? revs : json_object());
     }

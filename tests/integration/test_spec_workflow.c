@@ -226,6 +226,7 @@ static void whole_workflow(void **state)
     json_t *sc = json_object_get(res, "structuredContent");
     assert_string_equal(str_at(sc, "data/dir"), ".spec-workflow/specs/user-auth");
     assert_int_equal(json_array_size(at(sc, "data/created")), 3);
+    assert_non_null(str_at(sc, "revisions/tasks.md"));
     assert_string_equal(str_at(sc, "spec/dialect"), "swm");
     json_decref(res);
     size_t len0;
