@@ -307,6 +307,44 @@ static void status_409(void **state)
     H_PASS(s.e);
 }
 
+/* The same with the default keep-alive (15 s): a client whose GET stream dropped (network blip,
+ * proxy timeout) reconnects the way the SDK v1 does, within about 2.5 s (maxRetries 2, 1 s then
+ * 1.5 s). It must get its stream back, not 409 until the next keep-alive reveals that the old
+ * connection is dead (FINDINGS F3). */
+static void status_409_reconnect(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    char headers[256];
+    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
+    hc *first = hc_open(&s, s.port);
+    hc_send(first, "GET", "/mcp", headers, NULL);
+    struct hresp *r1 = hc_response(first, HC_TIMEOUT_MS);
+    assert_int_equal(r1->status, 200);
+    hr_free(r1);
+    hc_close(first);
+    long long t0 = h_now_ms();
+    int status = 0;
+    for (int attempt = 0; attempt < 3 && status != 200; attempt++) {
+        h_sleep(s.p, attempt == 0 ? 100 : attempt == 1 ? 1000 : 1500);
+        hc *c = hc_open(&s, s.port);
+        hc_send(c, "GET", "/mcp", headers, NULL);
+        struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
+        status = r->status;
+        hr_free(r);
+        hc_close(c);
+    }
+    if (status != 200) {
+        fail_msg("a client whose GET stream dropped still gets HTTP %d after %lld ms and 3 "
+                 "attempts (default keepalive; FINDINGS F3)",
+                 status, h_now_ms() - t0);
+    }
+    free(sid);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 static char *big_echo(size_t n)
 {
     char *body = malloc(n + 200);
@@ -444,6 +482,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(status_405, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_406, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_409, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(status_409_reconnect, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_413, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_415, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_503, h_setup, h_teardown),
