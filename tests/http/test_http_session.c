@@ -232,6 +232,76 @@ static void batches(void **state)
     H_PASS(s.e);
 }
 
+/* An idle session (no GET stream, nothing in flight) ends after [http] session_timeout: 404. */
+static void idle_timeout(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, "[http]\nsession_timeout = 1s\n" TESTKIT);
+    char *idle = mcp_init(&s, "2025-11-25");
+    char *busy = mcp_init(&s, "2025-11-25");
+    /* `busy` stays active: a request every 300 ms. */
+    for (int i = 0; i < 8; i++) {
+        h_sleep(s.p, 300);
+        json_t *m = mcp_rpc(&s, busy, PING);
+        EXPECT_JSON(json_object_get(m, "result") != NULL, m);
+        json_decref(m);
+    }
+    struct hresp *r = mcp_post(&s, idle, NULL, PING, NULL);
+    if (r->status != 404) {
+        fail_msg("a session idle for 2.4 s (session_timeout = 1s): HTTP %d %s", r->status, r->body);
+    }
+    hr_free(r);
+    free(idle);
+    free(busy);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
+/* Two requests written back to back on one keep-alive connection (HTTP/1.1 pipelining), the
+ * first answered by a worker (suspend/resume), the second inline: both answers, in order. */
+static void pipelined(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    static const char call[] = "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"tools/call\","
+                               "\"params\":{\"name\":\"slow\",\"arguments\":{\"ms\":200}}}";
+    static const char ping[] = "{\"jsonrpc\":\"2.0\",\"id\":32,\"method\":\"ping\"}";
+    char req[4096];
+    int n = snprintf(req, sizeof req,
+                     "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" HC_ACCEPT HC_JSON
+                     "Mcp-Session-Id: %s\r\nContent-Length: %zu\r\n\r\n%s"
+                     "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" HC_ACCEPT HC_JSON
+                     "Mcp-Session-Id: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                     s.port, sid, strlen(call), call, s.port, sid, strlen(ping), ping);
+    hc *c = hc_open(&s, s.port);
+    assert_int_equal(hc_write(c, req, (size_t)n), 0);
+    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    json_t *m = hr_json(r);
+    EXPECT_JSON(json_integer_value(json_object_get(m, "id")) == 31, m);
+    json_decref(m);
+    hr_free(r);
+    r = hc_response(c, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    m = hr_json(r);
+    EXPECT_JSON(json_integer_value(json_object_get(m, "id")) == 32, m);
+    json_decref(m);
+    hr_free(r);
+    /* The connection is still usable. */
+    char headers[256];
+    snprintf(headers, sizeof headers, HC_ACCEPT HC_JSON "Mcp-Session-Id: %s\r\n", sid);
+    hc_send(c, "POST", "/mcp", headers, PING);
+    r = hc_response(c, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    hr_free(r);
+    hc_close(c);
+    free(sid);
+    mcp_healthy(&s, "after-pipelining");
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 /* Many short sessions, each deleted right after a tool call answered: the DELETE races the
  * worker that is still dropping its call (FINDINGS F1: a use-after-free under ASan). */
 static void churn(void **state)
@@ -261,6 +331,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(notifications_and_responses, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(batches, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(churn, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(idle_timeout, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(pipelined, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,6 +291,78 @@ static void mode_sse(void **state)
     H_PASS(s.e);
 }
 
+/* Three calls in flight on one session, each on its own SSE stream: every message goes to exactly
+ * one stream, its own (reference/mcp-protocol.md 4a; conformance server-sse-multiple-streams). */
+static void concurrent_streams(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    static const char *const tokens[] = {"tok-x", "tok-y", "tok-z"};
+    hc *c[3];
+    char *bodies[3];
+    long streams[3];
+    for (int i = 0; i < 3; i++) {
+        bodies[i] = progress_call(80 + i, 4, 40, tokens[i]);
+        struct hresp *r = mcp_post(&s, sid, NULL, bodies[i], &c[i]);
+        assert_true(r->sse);
+        hr_free(r);
+        char *prime = NULL;
+        expect_priming(c[i], -1, &prime);
+        streams[i] = stream_of(prime);
+        free(prime);
+    }
+    assert_true(streams[0] != streams[1] && streams[1] != streams[2] && streams[0] != streams[2]);
+    for (int i = 0; i < 3; i++) {
+        for (int k = 1; k <= 4; k++) {
+            char *id = NULL;
+            json_t *m = next_message(c[i], &id);
+            expect_progress(m, tokens[i], k);
+            assert_int_equal(stream_of(id), streams[i]);
+            free(id);
+            json_decref(m);
+        }
+        json_t *m = next_message(c[i], NULL);
+        expect_result_text(m, 80 + i, "done");
+        json_decref(m);
+        assert_int_equal(hc_expect_end(c[i], HC_TIMEOUT_MS), 0);
+        hc_close(c[i]);
+        free(bodies[i]);
+    }
+    free(sid);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
+/* Big answers, JSON and SSE, arrive whole. */
+static void big_answers(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    size_t n = 1u << 20;
+    char *body = malloc(n + 256);
+    assert_non_null(body);
+    int k = snprintf(body, 256,
+                     "{\"jsonrpc\":\"2.0\",\"id\":90,\"method\":\"tools/call\",\"params\":{"
+                     "\"name\":\"echo\",\"arguments\":{\"text\":\"");
+    for (size_t i = 0; i < n; i++) {
+        body[k + (int)i] = (char)('a' + i % 26);
+    }
+    strcpy(body + k + n, "\"}}}");
+    json_t *m = mcp_rpc(&s, sid, body);
+    const char *text = json_string_value(json_object_get(
+        json_object_get(json_object_get(m, "result"), "structuredContent"), "text"));
+    assert_non_null(text);
+    assert_int_equal(strlen(text), n);
+    assert_int_equal(memcmp(text, body + k, n), 0);
+    json_decref(m);
+    free(body);
+    free(sid);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 /* ---- resumption -------------------------------------------------------------------------- */
 
 static void resume_after_drop(void **state)
@@ -654,6 +726,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(mode_auto, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(mode_json, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(mode_sse, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(concurrent_streams, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(big_answers, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(resume_after_drop, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(resume_finished_stream, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(get_list_changed_on_reload, h_setup, h_teardown),
