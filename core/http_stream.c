@@ -350,9 +350,11 @@ struct hstream *hstream_new(struct hsess *hs)
     return st;
 }
 
-struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id, unsigned long *seq)
+struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id, unsigned long *seq,
+                                    int *gone)
 {
     char *end;
+    *gone = 0;
     errno = 0;
     unsigned long sid = strtoul(last_event_id, &end, 10);
     if (errno || end == last_event_id || *end != '-') {
@@ -372,6 +374,8 @@ struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id,
             return st;
         }
     }
+    /* A stream of this session that ended and was delivered (or evicted): nothing to resume. */
+    *gone = sid <= hs->next_stream;
     return NULL;
 }
 

@@ -125,9 +125,10 @@ struct hstream *hstream_new(struct hsess *hs);
 void hconn_attach_locked(struct hconn *c, struct hstream *st, unsigned long after_seq, int priming);
 void hconn_detach_locked(struct hconn *c);
 void hconn_wake_locked(struct hconn *c);
-/* Stream from a Last-Event-ID value, or NULL (session lock held). *seq gets the event number. */
-struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id,
-                                    unsigned long *seq);
+/* Stream from a Last-Event-ID value, or NULL (session lock held). *seq gets the event number;
+ * *gone is set when the id names a stream this session had but no longer keeps. */
+struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id, unsigned long *seq,
+                                    int *gone);
 /* Appends an SSE comment (keep-alive) to every attached SSE connection of hs. */
 void hsess_keepalive(struct hsess *hs);
 /* Wakes every suspended connection of hs for good (shutdown): they end their responses. */

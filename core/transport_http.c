@@ -535,17 +535,23 @@ static enum MHD_Result get_stream(struct mcpd_http *h, struct hconn *c)
     const char *last = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Last-Event-ID");
     pthread_mutex_lock(&hs->lock);
     unsigned long seq = 0;
-    struct hstream *st = last ? hstream_find_locked(hs, last, &seq) : NULL;
+    int gone = 0;
+    struct hstream *st = last ? hstream_find_locked(hs, last, &seq, &gone) : NULL;
+    if (gone) {
+        /* Everything that stream had was delivered: an event stream that ends at once (a 404
+         * would tell the client its whole session is gone). */
+        pthread_mutex_unlock(&hs->lock);
+        log_debug("http", "session %.8s...: resume of finished stream %.40s", hs->id, last);
+        return start_sse(c, NULL);
+    }
+    int resumed = st != NULL;
     if (!st) {
+        /* A plain GET takes the standalone stream over: the old connection may be a dead peer
+         * that MHD cannot notice while it is parked, and the session id is the credential. */
         st = hs->standalone;
-        if (st->conn && !st->conn->closing) {
-            pthread_mutex_unlock(&hs->lock);
-            return refuse(c->mc, MHD_HTTP_CONFLICT, RPC_SERVER_ERROR,
-                          "Conflict: this session already has a GET stream open");
-        }
         seq = st->delivered;
     }
-    hconn_attach_locked(c, st, seq, 1);
+    hconn_attach_locked(c, st, seq, !resumed);
     pthread_mutex_unlock(&hs->lock);
     hsess_touch(hs);
     log_debug("http", "session %.8s...: GET stream %u from event %lu", hs->id, st->id, seq);
