@@ -97,9 +97,8 @@ static inline struct spec *mem_spec(enum spec_dialect d, const char *name, ...)
         }
         file = va_arg(ap, const char *);
         text = va_arg(ap, const char *);
-        assert_int_equal(spec_add_document(s, (enum spec_doc_kind)kind, file, text, strlen(text),
-                                           &err),
-                         0);
+        assert_int_equal(
+            spec_add_document(s, (enum spec_doc_kind)kind, file, text, strlen(text), &err), 0);
     }
     va_end(ap);
     assert_int_equal(spec_finish(s, &err), 0);
@@ -128,8 +127,7 @@ static inline size_t count_rule(const struct spec_findings *f, const char *rule)
     return n;
 }
 
-static inline const struct spec_finding *find_rule(const struct spec_findings *f,
-                                                   const char *rule)
+static inline const struct spec_finding *find_rule(const struct spec_findings *f, const char *rule)
 {
     for (size_t i = 0; i < f->n; i++) {
         if (strcmp(f->v[i].rule_id, rule) == 0) {

@@ -22,10 +22,9 @@ static void swm_fixture(void **state)
     const struct spec_requirement *r;
     (void)state;
 
-    assert_int_equal(
-        spec_load_dir(SPEC_FIXTURES "/proj/.spec-workflow/specs/user-auth", SPEC_DIALECT_SWM,
-                      NULL, &s, &err),
-        0);
+    assert_int_equal(spec_load_dir(SPEC_FIXTURES "/proj/.spec-workflow/specs/user-auth",
+                                   SPEC_DIALECT_SWM, NULL, &s, &err),
+                     0);
     assert_string_equal(s->name, "user-auth");
     assert_int_equal(s->ndocs, 3);
     assert_non_null(strstr(s->lock_path, "/proj/.spec-workflow/.locks/user-auth.lock"));
@@ -93,37 +92,36 @@ static void swm_fixture(void **state)
 /* Nothing inside code or HTML is a task, a requirement or a heading. */
 static void no_phantoms(void **state)
 {
-    static const char tasks[] =
-        "# Tasks\n"
-        "\n"
-        "- [ ] 1. Real task\n"
-        "\n"
-        "```markdown\n"
-        "- [ ] 2. In a fenced block\n"
-        "## Phase 9: not a phase\n"
-        "```\n"
-        "\n"
-        "~~~\n"
-        "- [x] 3. In a tilde fence\n"
-        "~~~\n"
-        "\n"
-        "Some paragraph:\n"
-        "\n"
-        "    - [ ] 4. Indented code\n"
-        "\n"
-        "<details>\n"
-        "- [ ] 5. Inside an HTML block\n"
-        "</details>\n"
-        "\n"
-        "<!--\n"
-        "- [ ] 6. In a comment\n"
-        "-->\n"
-        "\n"
-        "A paragraph line\n"
-        "    - [ ] 7. lazy continuation, not a list item\n"
-        "\n"
-        "- [README](README.md) is a link bullet\n"
-        "- [ ] 8. Second real task\n";
+    static const char tasks[] = "# Tasks\n"
+                                "\n"
+                                "- [ ] 1. Real task\n"
+                                "\n"
+                                "```markdown\n"
+                                "- [ ] 2. In a fenced block\n"
+                                "## Phase 9: not a phase\n"
+                                "```\n"
+                                "\n"
+                                "~~~\n"
+                                "- [x] 3. In a tilde fence\n"
+                                "~~~\n"
+                                "\n"
+                                "Some paragraph:\n"
+                                "\n"
+                                "    - [ ] 4. Indented code\n"
+                                "\n"
+                                "<details>\n"
+                                "- [ ] 5. Inside an HTML block\n"
+                                "</details>\n"
+                                "\n"
+                                "<!--\n"
+                                "- [ ] 6. In a comment\n"
+                                "-->\n"
+                                "\n"
+                                "A paragraph line\n"
+                                "    - [ ] 7. lazy continuation, not a list item\n"
+                                "\n"
+                                "- [README](README.md) is a link bullet\n"
+                                "- [ ] 8. Second real task\n";
     static const char reqs[] = "# Requirements Document\n\n## Requirements\n\n"
                                "```\n### Requirement 7\n```\n\n"
                                "### Requirement 1\n\n#### Acceptance Criteria\n\n"
@@ -198,8 +196,8 @@ static void speckit_tasks(void **state)
         "- [ ] T012 [P] [US1] Create Album model in src/models/album.py\n"
         "- [ ] T013 [US1] Implement AlbumService in src/services/album_service.py (depends on "
         "T012)\n";
-    struct spec *s = mem_spec(SPEC_DIALECT_SPECKIT, "001-photo-albums", TSK, "tasks.md", tasks,
-                              END);
+    struct spec *s =
+        mem_spec(SPEC_DIALECT_SPECKIT, "001-photo-albums", TSK, "tasks.md", tasks, END);
     const struct spec_task *t;
     (void)state;
 

@@ -25,14 +25,13 @@ static const char TSK_OK[] = "# Tasks Document\n\n"
                              "  - _Requirements: 1.2_\n"
                              "  - _Depends: 1_\n";
 
-static struct spec *build(enum spec_dialect d, const char *name, const char *req,
-                          const char *des, const char *tsk)
+static struct spec *build(enum spec_dialect d, const char *name, const char *req, const char *des,
+                          const char *tsk)
 {
     struct spec *s = NULL;
     struct spec_error err = SPEC_ERROR_INIT;
-    const char *reqfile = d == SPEC_DIALECT_OPENSPEC || d == SPEC_DIALECT_SPECKIT
-                              ? "spec.md"
-                              : "requirements.md";
+    const char *reqfile =
+        d == SPEC_DIALECT_OPENSPEC || d == SPEC_DIALECT_SPECKIT ? "spec.md" : "requirements.md";
     assert_int_equal(spec_new(name, d, &s), 0);
     if (req) {
         assert_int_equal(
@@ -135,22 +134,21 @@ static void requirement_rules(void **state)
     char *long_crit = malloc(700);
     char *r;
     (void)state;
-    assert_int_equal(hits("REQ-001", W, "x", "# Requirements\n\n## Introduction\n\nText.\n", NULL,
-                          NULL),
-                     1);
+    assert_int_equal(
+        hits("REQ-001", W, "x", "# Requirements\n\n## Introduction\n\nText.\n", NULL, NULL), 1);
     assert_int_equal(hits_sub("REQ-002", REQ, "### Requirement 1: Sign in",
                               "### Requirement 1: Sign in\n\n#### Acceptance Criteria\n\n"
                               "1. The system SHALL a within 1 s\n\n### Requirement 1: Again"),
                      1);
-    assert_int_equal(hits_sub("REQ-003", REQ, "### Requirement 1: Sign in",
-                              "### Requirement 2: Sign in"),
-                     1);
+    assert_int_equal(
+        hits_sub("REQ-003", REQ, "### Requirement 1: Sign in", "### Requirement 2: Sign in"), 1);
     assert_int_equal(hits_sub("REQ-004", REQ,
                               "**User Story:** As a user, I want to sign in, so that I see my "
                               "data.",
                               "Plain text."),
                      1);
-    assert_int_equal(hits_sub("REQ-005", REQ, "As a user, I want to sign in, so that I see my data.",
+    assert_int_equal(hits_sub("REQ-005", REQ,
+                              "As a user, I want to sign in, so that I see my data.",
                               "I want to sign in."),
                      1);
     r = replace(REQ_OK, "#### Acceptance Criteria", "#### Notes");
@@ -160,9 +158,8 @@ static void requirement_rules(void **state)
     assert_int_equal(hits_sub("REQ-007", REQ, "2. IF the password", "1. IF the password"), 1);
     assert_int_equal(hits_sub("REQ-008", REQ, "Sign in\n", "Sign in [role]\n"), 1);
     assert_int_equal(hits_sub("REQ-008", REQ, "A long enough", "TODO A long enough"), 1);
-    assert_int_equal(hits_sub("REQ-009", REQ, "A long enough",
-                              "[NEEDS CLARIFICATION: who?] A long enough"),
-                     1);
+    assert_int_equal(
+        hits_sub("REQ-009", REQ, "A long enough", "[NEEDS CLARIFICATION: who?] A long enough"), 1);
     memset(long_crit, 'a', 600);
     strcpy(long_crit + 600, " the system SHALL x");
     r = replace(REQ_OK, "the system SHALL create", long_crit);
@@ -207,15 +204,14 @@ static void ears_rules(void **state)
     assert_int_equal(hits_sub("EARS-003", REQ, "IF the password is wrong THEN the system",
                               "IF the password is wrong the system"),
                      1);
-    assert_int_equal(hits_sub("EARS-004", REQ, "create a session",
-                              "create a session and SHALL log it"),
-                     1);
+    assert_int_equal(
+        hits_sub("EARS-004", REQ, "create a session", "create a session and SHALL log it"), 1);
     assert_int_equal(hits_sub("EARS-005", REQ, crit,
                               "WHEN the user submits THEN the system should log in within 2 s"),
                      1);
-    assert_int_equal(hits_sub("EARS-006", REQ, crit,
-                              "WHEN the user submits THEN the system SHALL respond fast"),
-                     1);
+    assert_int_equal(
+        hits_sub("EARS-006", REQ, crit, "WHEN the user submits THEN the system SHALL respond fast"),
+        1);
     assert_int_equal(hits_sub("EARS-007", REQ, crit, "WHEN the user submits THEN SHALL respond"),
                      1);
     assert_int_equal(hits("EARS-008", SPEC_DIALECT_OPENSPEC, "alpha", os_spec, NULL, NULL), 1);
@@ -251,8 +247,9 @@ static void task_rules(void **state)
     assert_int_equal(hits_sub("TSK-011", TSK, "  - _Requirements: 1.1_\n",
                               "  - [ ] 1.1 Child in src/a.ts\n    - _Requirements: 1.1_\n"),
                      0); /* both pending: agrees */
-    assert_int_equal(hits_sub("TSK-011", TSK, "- [ ] 1. Session model in src/session.ts\n"
-                                              "  - _Requirements: 1.1_\n",
+    assert_int_equal(hits_sub("TSK-011", TSK,
+                              "- [ ] 1. Session model in src/session.ts\n"
+                              "  - _Requirements: 1.1_\n",
                               "- [x] 1. Session model in src/session.ts\n"
                               "  - [ ] 1.1 Child in src/a.ts\n    - _Requirements: 1.1_\n"),
                      1);
@@ -355,8 +352,9 @@ static void negatives(void **state)
 
 static void strict_and_config(void **state)
 {
-    struct spec *s = build(W, "x", REQ_OK, DES_OK,
-                           "- [ ] 1. Session model in src/session.ts\n  - Requirements: 1.1, 1.2\n");
+    struct spec *s =
+        build(W, "x", REQ_OK, DES_OK,
+              "- [ ] 1. Session model in src/session.ts\n  - Requirements: 1.1, 1.2\n");
     struct spec_findings *f = NULL;
     struct spec_validate_opts o;
     struct spec_rule_config *cfg = NULL;
@@ -451,8 +449,8 @@ static void validation_json_and_wip_limit(void **state)
 
 static void truncation_and_order(void **state)
 {
-    struct spec *s = build(W, "x", REQ_OK, DES_OK,
-                           "- [] 1. a\n- [] 2. b\n- [] 3. c\n- [] 4. d\n- [] 5. e\n");
+    struct spec *s =
+        build(W, "x", REQ_OK, DES_OK, "- [] 1. a\n- [] 2. b\n- [] 3. c\n- [] 4. d\n- [] 5. e\n");
     struct spec_findings *f = NULL;
     struct spec_validate_opts o;
     struct spec_error err = SPEC_ERROR_INIT;
@@ -473,12 +471,18 @@ static void truncation_and_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(base_is_clean),    cmocka_unit_test(structure_rules),
-        cmocka_unit_test(requirement_rules), cmocka_unit_test(ears_rules),
-        cmocka_unit_test(design_rules),     cmocka_unit_test(task_rules),
-        cmocka_unit_test(trace_and_dep_rules), cmocka_unit_test(check_files_rule),
-        cmocka_unit_test(negatives),        cmocka_unit_test(strict_and_config),
-        cmocka_unit_test(validation_json_and_wip_limit), cmocka_unit_test(truncation_and_order),
+        cmocka_unit_test(base_is_clean),
+        cmocka_unit_test(structure_rules),
+        cmocka_unit_test(requirement_rules),
+        cmocka_unit_test(ears_rules),
+        cmocka_unit_test(design_rules),
+        cmocka_unit_test(task_rules),
+        cmocka_unit_test(trace_and_dep_rules),
+        cmocka_unit_test(check_files_rule),
+        cmocka_unit_test(negatives),
+        cmocka_unit_test(strict_and_config),
+        cmocka_unit_test(validation_json_and_wip_limit),
+        cmocka_unit_test(truncation_and_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

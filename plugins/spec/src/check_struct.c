@@ -122,16 +122,25 @@ static void scan_text(struct vctx *v, size_t doc)
         }
         code_spans(ls, n, mask);
         if (placeholders_on) {
-            for (size_t k = 0; k < sizeof(placeholders) / sizeof(placeholders[0]); k++) {
-                size_t pl = strlen(placeholders[k]);
-                for (size_t i = 0; i + pl <= n; i++) {
-                    if (!mask[i] && iprefix(ls + i, n - i, placeholders[k]) == pl) {
+            /* Only '[', '<' and '?' can start a bracket placeholder: test there. */
+            bool seen[sizeof(placeholders) / sizeof(placeholders[0])] = {false};
+            for (size_t i = 0; i < n; i++) {
+                if (mask[i] || (ls[i] != '[' && ls[i] != '<' && ls[i] != '?')) {
+                    continue;
+                }
+                for (size_t k = 0; k < sizeof(placeholders) / sizeof(placeholders[0]); k++) {
+                    size_t pl = strlen(placeholders[k]);
+                    if (seen[k] || placeholders[k][0] != ls[i] ||
+                        iprefix(ls + i, n - i, placeholders[k]) != pl) {
+                        continue;
+                    }
+                    seen[k] = true; /* one finding per placeholder and line */
+                    {
                         unsigned line, col;
                         mdo_pos(md, (size_t)(ls + i - md->src), &line, &col);
                         vemit(v, ph, doc, line, col, NULL, NULL,
                               "Replace the template text with the real content.", SPEC_SEV_OFF,
                               "Unfilled template placeholder \"%s\"", placeholders[k]);
-                        break;
                     }
                 }
             }

@@ -18,15 +18,16 @@ static void prompt_sections(struct vctx *v, const struct spec_task *t)
 {
     static const char *const need[] = {"Role:", "Task:", "Restrictions:", "Success:"};
     char missing[64] = "";
+    size_t used = 0;
     if (!t->prompt) {
         return;
     }
     for (size_t k = 0; k < 4; k++) {
         if (!strstr(t->prompt, need[k])) {
-            if (missing[0]) {
-                strcat(missing, ", ");
-            }
-            strncat(missing, need[k], strlen(need[k]) - 1);
+            /* The key without its colon, comma separated. */
+            int w = snprintf(missing + used, sizeof(missing) - used, "%s%.*s", used ? ", " : "",
+                             (int)strlen(need[k]) - 1, need[k]);
+            used += w > 0 ? (size_t)w : 0;
         }
     }
     if (missing[0]) {

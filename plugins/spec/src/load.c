@@ -17,7 +17,11 @@ struct refs_builder {
     struct spec_refs *r;
     size_t cap;
     const char *root_real; /* realpath of the project root */
+    bool keep_escaping;    /* spec_find: keep them so spec_load can refuse them by name */
 };
+
+/* Private spec_discover flag used by spec_find. */
+#define DISCOVER_KEEP_ESCAPING 0x80000000u
 
 /* path == root or below it; both resolved. */
 static bool under(const char *path, const char *root)
@@ -142,7 +146,7 @@ static int scan_flat(struct refs_builder *b, const char *root, const char *rel, 
                 rc = -1;
                 break;
             }
-            inside = resolves_inside(full.p, b->root_real);
+            inside = b->keep_escaping || resolves_inside(full.p, b->root_real);
             sbuf_free(&full);
             if (!inside) {
                 sbuf_free(&dir);
@@ -255,6 +259,7 @@ int spec_discover(const char *project_root, unsigned flags, struct spec_refs **o
                               project_root ? project_root : "(null)");
     }
     b.r = calloc(1, sizeof(*b.r));
+    b.keep_escaping = (flags & DISCOVER_KEEP_ESCAPING) != 0;
     b.root_real = realpath(project_root, NULL);
     if (!b.r || !b.root_real) {
         free(b.r);
@@ -324,7 +329,9 @@ int spec_find(const char *project_root, const char *name, int dialect, struct sp
         return spec_error_set(err, SPEC_E_INVALID_NAME, "\"%.80s\" is not a valid spec name",
                               name ? name : "");
     }
-    rc = spec_discover(project_root, 0, &all, err);
+    /* Folders that escape through a symlink are kept here, so that loading
+     * the name answers E_PATH_OUTSIDE_ROOT rather than a puzzling E_NOT_FOUND. */
+    rc = spec_discover(project_root, DISCOVER_KEEP_ESCAPING, &all, err);
     if (rc < 0) {
         return rc;
     }
