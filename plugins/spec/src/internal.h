@@ -92,7 +92,8 @@ enum spec_task_status derive_from(const struct spec *s, const struct spec_task *
 
 /* Re-read every document of `like` from its folder into a new finished spec
  * (name, dialect, folder, lock path copied). @return 0 or -SPEC_E_*. */
-int spec_reload(const struct spec *like, struct spec **out, struct spec_error *err);
+int spec_reload(const struct spec *like, unsigned docmask, struct spec **out,
+                struct spec_error *err);
 
 /* Tokenise a reference list "1.1, 2 and 3.4" into v. @return 0 or -1. */
 int split_refs(const char *s, size_t n, struct spec_strv *v);

@@ -368,6 +368,26 @@ int spec_find(const char *project_root, const char *name, int dialect, struct sp
         spec_error_set_details(err, json_pack("{s:O}", "candidates", cands));
         goto out;
     }
+    {
+        struct sbuf full = {0};
+        char *root_real = realpath(project_root, NULL);
+        bool inside;
+        if (!root_real || sbuf_addf(&full, "%s/%s", project_root, all->v[hit].dir) < 0) {
+            free(root_real);
+            sbuf_free(&full);
+            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+            goto out;
+        }
+        inside = resolves_inside(full.p, root_real);
+        free(root_real);
+        sbuf_free(&full);
+        if (!inside) {
+            rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
+                                "spec folder %s resolves outside the project (symlink)",
+                                all->v[hit].dir);
+            goto out;
+        }
+    }
     *out = calloc(1, sizeof(**out));
     if (!*out) {
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
@@ -474,7 +494,7 @@ static int add_deltas(struct spec *s, const char *dir, const char *rel, int dept
     return rc;
 }
 
-static int read_docs(struct spec *s, const char *root_real, struct spec_error *err)
+static int read_docs(struct spec *s, const char *root_real, unsigned mask, struct spec_error *err)
 {
     static const struct docspec swm[] = {{"requirements.md", SPEC_DOC_REQUIREMENTS},
                                          {"bugfix.md", SPEC_DOC_REQUIREMENTS},
@@ -513,12 +533,16 @@ static int read_docs(struct spec *s, const char *root_real, struct spec_error *e
         break;
     }
     for (size_t i = 0; i < n; i++) {
+        if (mask && !(mask & SPEC_DOCMASK(list[i].kind))) {
+            continue;
+        }
         rc = add_file(s, s->dir, list[i].file, list[i].kind, root_real, err);
         if (rc < 0) {
             return rc;
         }
     }
-    if (s->dialect == SPEC_DIALECT_OPENSPEC_CHANGE) {
+    if (s->dialect == SPEC_DIALECT_OPENSPEC_CHANGE &&
+        (!mask || (mask & SPEC_DOCMASK(SPEC_DOC_DELTA)))) {
         rc = add_deltas(s, s->dir, "specs", 0, root_real, err);
         if (rc < 0) {
             return rc;
@@ -561,6 +585,12 @@ static const char *dialect_root(enum spec_dialect d)
 
 int spec_load(const char *project_root, const struct spec_ref *ref, struct spec **out,
               struct spec_error *err)
+{
+    return spec_load_docs(project_root, ref, 0, out, err);
+}
+
+int spec_load_docs(const char *project_root, const struct spec_ref *ref, unsigned docmask,
+                   struct spec **out, struct spec_error *err)
 {
     struct spec *s = NULL;
     struct sbuf dir = {0}, lock = {0};
@@ -605,7 +635,7 @@ int spec_load(const char *project_root, const struct spec_ref *ref, struct spec 
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = read_docs(s, root_real, err);
+    rc = read_docs(s, root_real, docmask ? docmask : 0, err);
     if (rc < 0) {
         goto out;
     }
@@ -679,7 +709,7 @@ int spec_load_dir(const char *dir, enum spec_dialect dialect, const char *name, 
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = read_docs(s, NULL, err);
+    rc = read_docs(s, NULL, 0, err);
     if (rc < 0) {
         goto out;
     }
@@ -692,7 +722,8 @@ out:
     return rc;
 }
 
-int spec_reload(const struct spec *like, struct spec **out, struct spec_error *err)
+int spec_reload(const struct spec *like, unsigned docmask, struct spec **out,
+                struct spec_error *err)
 {
     struct spec *s = NULL;
     int rc;
@@ -713,7 +744,7 @@ int spec_reload(const struct spec *like, struct spec **out, struct spec_error *e
         spec_free(s);
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
-    rc = read_docs(s, NULL, err);
+    rc = read_docs(s, NULL, docmask, err);
     if (rc < 0) {
         spec_free(s);
         return rc;

@@ -579,7 +579,7 @@ int spec_task_update(const struct spec *s, const char *task_id, enum spec_task_s
     }
     /* Re-read under the lock: another writer may have changed the file since
      * the caller loaded it, and its change must not be lost. */
-    rc = spec_reload(s, &fresh, err);
+    rc = spec_reload(s, SPEC_DOCMASK(SPEC_DOC_TASKS), &fresh, err);
     if (rc < 0) {
         goto out;
     }
@@ -600,5 +600,23 @@ out:
     spec_lock_release(lock);
     spec_update_result_free(r);
     spec_free(fresh);
+    return rc;
+}
+
+int spec_task_update_ref(const char *project_root, const struct spec_ref *ref, const char *task_id,
+                         enum spec_task_status to, const struct spec_update_opts *opts,
+                         struct spec_update_result **out, struct spec_error *err)
+{
+    struct spec *s = NULL;
+    int rc;
+
+    *out = NULL;
+    /* Resolve and check the folder only; tasks.md is read under the lock. */
+    rc = spec_load_docs(project_root, ref, SPEC_DOCS_NONE, &s, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = spec_task_update(s, task_id, to, opts, out, err);
+    spec_free(s);
     return rc;
 }

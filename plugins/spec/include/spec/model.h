@@ -268,7 +268,9 @@ void spec_refs_free(struct spec_refs *refs);
  * folder "001-user-auth" also answers to "user-auth". Archived specs are never
  * matched.
  * @param[out] out owned: free with spec_ref_free().
- * @return 0; -SPEC_E_NOT_FOUND (details.available = names); -SPEC_E_AMBIGUOUS
+ * @return 0; -SPEC_E_NOT_FOUND (details.available = names); -SPEC_E_PATH_OUTSIDE_ROOT
+ *         (the only match is a folder that resolves, through a symlink, outside
+ *         the project); -SPEC_E_AMBIGUOUS
  *         (the name exists in several dialect folders; details.candidates =
  *         [{name, dialect, dir}]; pass a dialect to choose); -SPEC_E_INVALID_NAME
  *         (name with "/", "..", NUL ... that can never be a spec).
@@ -291,6 +293,21 @@ void spec_ref_free(struct spec_ref *ref);
  */
 int spec_load(const char *project_root, const struct spec_ref *ref, struct spec **out,
               struct spec_error *err);
+
+/* Document selection for spec_load_docs (and spec_validate_opts.documents):
+ * 1u << SPEC_DOC_* bits. 0 = every document; SPEC_DOCS_NONE = none (the
+ * folder is resolved and checked, nothing is read). */
+#ifndef SPEC_DOCMASK
+#define SPEC_DOCMASK(kind) (1u << (kind))
+#endif
+#define SPEC_DOCS_NONE 0x80000000u
+
+/*
+ * spec_load reading only the documents in docmask (task tools need tasks.md
+ * only: SPEC_DOCMASK(SPEC_DOC_TASKS)). Same errors as spec_load.
+ */
+int spec_load_docs(const char *project_root, const struct spec_ref *ref, unsigned docmask,
+                   struct spec **out, struct spec_error *err);
 
 /* spec_find + spec_load in one call. Same errors as both. */
 int spec_open(const char *project_root, const char *name, int dialect, struct spec **out,

@@ -89,8 +89,8 @@ int spec_rule_config_load_project(struct spec_rule_config *cfg, const char *proj
 
 /* ---- validation ---- */
 
-/* Document mask bits for spec_validate_opts.documents: 1u << SPEC_DOC_*. */
-#define SPEC_DOCMASK(kind) (1u << (kind))
+/* Document mask bits for spec_validate_opts.documents: SPEC_DOCMASK(SPEC_DOC_*)
+ * (defined in spec/model.h). */
 
 struct spec_validate_opts {
     bool strict;         /* warnings become errors */

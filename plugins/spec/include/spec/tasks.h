@@ -82,7 +82,8 @@ void spec_update_result_free(struct spec_update_result *r);
  * Change one task's status on disk: lock the spec, re-read tasks.md, check
  * expected_revision, apply the state machine and write atomically.
  * `s` names the spec (dir, dialect, lock path); its parsed content is NOT
- * trusted (the file is re-read under the lock), so a stale spec is fine.
+ * trusted (tasks.md is re-read under the lock), so a stale spec is fine.
+ * result->spec holds the new tasks.md only (other documents are not re-read).
  * @param[out] out owned: free with spec_update_result_free(); set on success.
  * @return 0; -SPEC_E_NOT_FOUND (no tasks.md, or task id unknown: details.ids =
  *   the ids that exist); -SPEC_E_CONFLICT (details.currentRevision,
@@ -96,6 +97,16 @@ void spec_update_result_free(struct spec_update_result *r);
 int spec_task_update(const struct spec *s, const char *task_id, enum spec_task_status to,
                      const struct spec_update_opts *opts, struct spec_update_result **out,
                      struct spec_error *err);
+
+/*
+ * spec_task_update for a spec found by spec_find(), without parsing it first:
+ * the folder is checked to stay inside project_root (-SPEC_E_PATH_OUTSIDE_ROOT),
+ * then only tasks.md is read, under the lock. result->spec holds tasks.md only.
+ * Same errors as spec_task_update.
+ */
+int spec_task_update_ref(const char *project_root, const struct spec_ref *ref, const char *task_id,
+                         enum spec_task_status to, const struct spec_update_opts *opts,
+                         struct spec_update_result **out, struct spec_error *err);
 
 /*
  * The pure half of spec_task_update: apply the state machine to an in-memory
