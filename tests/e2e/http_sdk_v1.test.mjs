@@ -380,12 +380,32 @@ describe(`mcpd over Streamable HTTP (${label}) with the TypeScript SDK v1 client
   // server no longer keeps. mcpd treats that as a request for the standalone stream and, since
   // the SDK has one open, answers 409 "already has a GET stream open", which the SDK retries
   // and reports as errors. A finished stream is not a conflict.
-  check('resuming a finished stream is never answered 409 (FINDINGS F2)', () => {
+  check('resuming a finished stream: never 409, no reconnection loop (FINDINGS F2, F6)', (t) => {
     const resumes = fetchLog.log.filter((e) => e.method === 'GET' && e.lastEventId &&
                                                !e.lastEventId.startsWith('0-'));
     const conflicts = resumes.filter((e) => e.status === 409);
     assert.deepEqual(conflicts.map((e) => e.lastEventId), [],
                      `${conflicts.length} of ${resumes.length} resumption GETs got 409`);
+    // A finished stream's resumption ends at once; the SDK must not be led into a loop of
+    // resuming it again and again (a bounded number per id: its maxRetries is 5 here).
+    const perId = new Map();
+    for (const e of resumes) {
+      perId.set(e.lastEventId, (perId.get(e.lastEventId) ?? 0) + 1);
+    }
+    t.diagnostic(`resumption GETs: ${JSON.stringify([...perId])}`);
+    const gets = fetchLog.log.filter((e) => e.method === 'GET');
+    t.diagnostic(`all GETs: ${gets.map((e) => `${e.lastEventId ?? 'plain'}=${e.status}`).join(' ')}`);
+    const looping = [...perId].filter(([, n]) => n > 6);
+    assert.deepEqual(looping, [], 'streams resumed over and over');
+    // FINDINGS F6: a resumption that ends at once makes SDK v1 reconnect with a plain GET (it has
+    // no event id from that response), which takes the standalone stream over; the displaced
+    // standalone GET reconnects with its Last-Event-ID and takes it back: two GETs displace each
+    // other until the session ends. One plain GET (the SDK's standalone stream) is expected, a
+    // few reconnections are tolerable, a ping-pong is not.
+    const plain = gets.filter((e) => !e.lastEventId).length;
+    const standalone = gets.filter((e) => e.lastEventId?.startsWith('0-')).length;
+    assert.ok(plain <= 3 && standalone <= 3,
+              `GET ping-pong: ${plain} plain GETs and ${standalone} standalone resumptions (FINDINGS F6)`);
   });
 });
 
