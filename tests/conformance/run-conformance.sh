@@ -105,13 +105,14 @@ show_log() {
 }
 
 t0=$(date +%s.%N)
+: >"$tmp/mcpd.log" # exists before the background job opens it: the poll below reads it at once
 "$mcpd" --config "$tmp/mcp.ini" </dev/null >"$tmp/mcpd.stdout" 2>"$tmp/mcpd.log" &
 pid=$!
 
 port=
 deadline=$((SECONDS + START_TIMEOUT))
 while [ $SECONDS -lt $deadline ]; do
-    port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\)/mcp.*#\1#;T;p;q' "$tmp/mcpd.log")
+    port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\)/mcp.*#\1#;T;p;q' "$tmp/mcpd.log" || true)
     [ -n "$port" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then
         wait "$pid" && rc=0 || rc=$?
