@@ -475,6 +475,63 @@ static void status_503(void **state)
     H_PASS(s.e);
 }
 
+/* A refusal sent before the body was read must not leave the body on the connection to be read
+ * as the next request: either the connection closes (Connection: close) or the next request on
+ * it is answered normally. */
+static void keepalive_after_refusals(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, "[limits]\nmax_message_bytes = 4096\n" TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    char good[512];
+    snprintf(good, sizeof good, HC_ACCEPT HC_JSON "Mcp-Session-Id: %s\r\n", sid);
+    char *big = malloc(6000);
+    assert_non_null(big);
+    memset(big, ' ', 5999);
+    big[0] = '{';
+    big[5998] = '}';
+    big[5999] = '\0';
+    struct {
+        const char *headers;
+        const char *body;
+        int status;
+    } cases[] = {
+        {HC_ACCEPT HC_JSON, LIST, 400},
+        {HC_ACCEPT HC_JSON "Mcp-Session-Id: nope\r\n", LIST, 404},
+        {HC_JSON "Accept: text/html\r\n", LIST, 406},
+        {HC_ACCEPT "Content-Type: text/plain\r\n", LIST, 415},
+        {HC_ACCEPT HC_JSON "Origin: http://evil.example.com\r\n", LIST, 403},
+        {HC_ACCEPT HC_JSON "MCP-Protocol-Version: 1999-01-01\r\n", LIST, 400},
+        {good, big, 413},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        hc *c = hc_open(&s, s.port);
+        hc_send(c, "POST", "/mcp", cases[i].headers, cases[i].body);
+        struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
+        if (r->status != cases[i].status) {
+            fail_msg("case %zu: HTTP %d, expected %d", i, r->status, cases[i].status);
+        }
+        int closes = r->close;
+        hr_free(r);
+        if (!closes) {
+            hc_send(c, "POST", "/mcp", good, LIST);
+            r = hc_response_or_eof(c, HC_TIMEOUT_MS);
+            if (r && r->status != 200) {
+                fail_msg("case %zu (HTTP %d without Connection: close): the next request on the "
+                         "connection got HTTP %d: %s",
+                         i, cases[i].status, r->status, r->body);
+            }
+            hr_free(r);
+        }
+        hc_close(c);
+    }
+    free(big);
+    free(sid);
+    mcp_healthy(&s, "after-keepalive-refusals");
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(status_413, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_415, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_503, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(keepalive_after_refusals, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
