@@ -583,6 +583,8 @@ static int task_init(const mcpd_host_api *api, mcpd_host *host, void **state_out
     if (rc == 0) {
         rc = st_config_bool(&tp->base, "require_log", &tp->require_log);
     }
+    api->log(host, MCPD_LOG_DEBUG, "max_in_progress = %u, require_log = %s", tp->max_in_progress,
+             tp->require_log ? "true" : "false");
     const mcpd_tool tools[] = {
         {
             MCPD_STRUCT(mcpd_tool),

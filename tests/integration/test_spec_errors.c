@@ -1,0 +1,211 @@
+/* Integration: the spec tools' less common paths through the real server. E_AMBIGUOUS and the
+ * dialect argument, E_LOCK_TIMEOUT while another process holds the spec lock, E_WIP_LIMIT,
+ * bugfix specs, several roots with projectPath (relative, absolute, outside), and a SIGHUP
+ * reload that swaps in a new configuration of the same plugins. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+/* after the headers it needs */
+#include "harness.h"
+
+#include <cmocka.h>
+/* after cmocka.h, whose assertions it uses */
+#include "spec_itest.h"
+
+static const char tasks_md[] = "# Tasks Document\n\n"
+                               "- [ ] 1. First\n  - File: a.c\n"
+                               "- [ ] 2. Second\n  - File: b.c\n";
+
+static json_t *ok_call(struct h_proc *p, const char *tool, const char *args)
+{
+    json_t *res = h_call_tool(p, tool, args);
+    sp_ok(res, tool);
+    return res;
+}
+
+static void refused(struct h_proc *p, const char *tool, const char *args, const char *code)
+{
+    json_t *res = h_call_tool(p, tool, args);
+    json_decref(sp_err(res, tool, code));
+    json_decref(res);
+}
+
+static void ambiguous_and_dialect(void **state)
+{
+    struct h_env *e = *state;
+    sp_write_str(sp_path(e, "proj/.spec-workflow/specs/twin/tasks.md"), tasks_md);
+    sp_write_str(sp_path(e, "proj/.kiro/specs/twin/tasks.md"), tasks_md);
+    struct h_proc *p = sp_start(e, NULL, NULL);
+
+    json_t *res = h_call_tool(p, "task-list", "{\"name\":\"twin\"}");
+    json_t *err = sp_err(res, "task-list", "E_AMBIGUOUS");
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(err, "details"), "candidates")), 2);
+    json_decref(err);
+    json_decref(res);
+
+    res = ok_call(
+        p, "task-update",
+        "{\"name\":\"twin\",\"dialect\":\"kiro\",\"taskId\":\"1\",\"status\":\"completed\"}");
+    json_decref(res);
+    char *kiro = sp_read(sp_path(e, "proj/.kiro/specs/twin/tasks.md"), NULL);
+    char *swm = sp_read(sp_path(e, "proj/.spec-workflow/specs/twin/tasks.md"), NULL);
+    assert_non_null(strstr(kiro, "- [x] 1. First"));
+    assert_string_equal(swm, tasks_md);
+    free(kiro);
+    free(swm);
+
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
+static void lock_timeout_and_wip_limit(void **state)
+{
+    struct h_env *e = *state;
+    const char *path = sp_path(e, "proj/.spec-workflow/specs/locked/tasks.md");
+    char tasks[PATH_MAX];
+    snprintf(tasks, sizeof tasks, "%s", path);
+    sp_write_str(tasks, tasks_md);
+    /* Another process (this test) holds the spec's advisory lock. */
+    sp_mkdirs(sp_path(e, "proj/.spec-workflow/.locks"));
+    int fd = open(sp_path(e, "proj/.spec-workflow/.locks/locked.lock"), O_RDWR | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    struct h_proc *p = sp_start(e, NULL, "lock_timeout = 300\n");
+
+    long long t0 = h_now_ms();
+    refused(p, "task-update", "{\"name\":\"locked\",\"taskId\":\"1\",\"status\":\"in_progress\"}",
+            "E_LOCK_TIMEOUT");
+    assert_true(h_now_ms() - t0 >= 250);
+    char *now = sp_read(tasks, NULL);
+    assert_string_equal(now, tasks_md);
+    free(now);
+    /* Reads never wait for the lock. */
+    json_decref(ok_call(p, "task-list", "{\"name\":\"locked\"}"));
+
+    /* Released: the write goes through. Then the default limit of one task in progress. */
+    close(fd);
+    json_decref(ok_call(p, "task-update",
+                        "{\"name\":\"locked\",\"taskId\":\"1\",\"status\":\"in_progress\"}"));
+    json_t *res = h_call_tool(p, "task-update",
+                              "{\"name\":\"locked\",\"taskId\":\"2\",\"status\":\"in_progress\"}");
+    json_t *err = sp_err(res, "task-update", "E_WIP_LIMIT");
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_object_get(err, "details"), "inProgress"), 0)),
+                        "1");
+    json_decref(err);
+    json_decref(res);
+
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
+static void bugfix_and_roots(void **state)
+{
+    struct h_env *e = *state;
+    sp_mkdirs(sp_path(e, "proj"));
+    sp_mkdirs(sp_path(e, "other/app"));
+    sp_write_str(sp_path(e, "other/app/.spec-workflow/specs/elsewhere/tasks.md"), tasks_md);
+    char body[8192];
+    snprintf(body, sizeof body,
+             "[plugin spec-create]\npath = " MCPD_PLUGIN_DIR "/spec-create.so\n"
+             "root = proj\nroot = other\n\n"
+             "[plugin task-list]\npath = " MCPD_PLUGIN_DIR "/task-list.so\n"
+             "root = proj\nroot = %s/other\n\n"
+             "[plugin spec-status]\npath = " MCPD_PLUGIN_DIR "/spec-status.so\n"
+             "root = proj\nroot = other\n",
+             e->dir);
+    struct h_proc *p = h_start(e, body);
+    json_decref(h_initialize(p, "2025-11-25"));
+
+    /* A bugfix spec: bugfix.md instead of requirements.md. */
+    json_t *res = ok_call(p, "spec-create", "{\"name\":\"crash-on-save\",\"kind\":\"bugfix\"}");
+    json_decref(res);
+    char *bug = sp_read(sp_path(e, "proj/.spec-workflow/specs/crash-on-save/bugfix.md"), NULL);
+    assert_non_null(bug);
+    free(bug);
+    assert_null(
+        sp_read(sp_path(e, "proj/.spec-workflow/specs/crash-on-save/requirements.md"), NULL));
+
+    /* The second root, by absolute and by relative-to-the-first-root paths. */
+    char args[PATH_MAX + 256];
+    snprintf(args, sizeof args, "{\"name\":\"elsewhere\",\"projectPath\":\"%s/other/app\"}",
+             e->dir);
+    json_decref(ok_call(p, "task-list", args));
+    refused(p, "task-list", "{\"name\":\"elsewhere\"}", "E_NOT_FOUND"); /* not in the first */
+    /* A relative projectPath starts at the first root and may reach into another root... */
+    json_decref(
+        ok_call(p, "task-list", "{\"name\":\"elsewhere\",\"projectPath\":\"../other/app\"}"));
+    /* ...but not above them. */
+    refused(p, "task-list", "{\"name\":\"elsewhere\",\"projectPath\":\"..\"}",
+            "E_PATH_OUTSIDE_ROOT");
+    snprintf(args, sizeof args, "{\"name\":\"x\",\"projectPath\":\"%s\"}", e->dir);
+    refused(p, "spec-create", args, "E_PATH_OUTSIDE_ROOT"); /* the parent of both roots */
+    snprintf(args, sizeof args, "{\"name\":\"made-here\",\"projectPath\":\"%s/other/app\"}",
+             e->dir);
+    json_decref(ok_call(p, "spec-create", args));
+
+    /* spec-list without projectPath lists every root and says which. */
+    res = ok_call(p, "spec-list", "{}");
+    json_t *specs = json_object_get(
+        json_object_get(json_object_get(res, "structuredContent"), "data"), "specs");
+    assert_int_equal(json_array_size(specs), 1); /* crash-on-save; other/ itself is no project */
+    assert_non_null(json_object_get(json_array_get(specs, 0), "projectPath"));
+    json_decref(res);
+    snprintf(args, sizeof args, "{\"projectPath\":\"%s/other/app\"}", e->dir);
+    res = ok_call(p, "spec-list", args);
+    specs = json_object_get(json_object_get(json_object_get(res, "structuredContent"), "data"),
+                            "specs");
+    assert_int_equal(json_array_size(specs), 2);
+    json_decref(res);
+
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
+static void reload_keeps_tools(void **state)
+{
+    struct h_env *e = *state;
+    sp_write_str(sp_path(e, "proj/.spec-workflow/specs/r/tasks.md"), tasks_md);
+    struct h_proc *p = sp_start(e, NULL, NULL);
+    json_decref(
+        ok_call(p, "task-update", "{\"name\":\"r\",\"taskId\":\"1\",\"status\":\"in_progress\"}"));
+    refused(p, "task-update", "{\"name\":\"r\",\"taskId\":\"2\",\"status\":\"in_progress\"}",
+            "E_WIP_LIMIT");
+
+    /* A new configuration (no limit) replaces the plugins' generation on SIGHUP. */
+    char ini[8192];
+    sp_ini(ini, sizeof ini, NULL, "max_in_progress = 0\n");
+    h_write_ini(e, ini);
+    h_signal(p, SIGHUP);
+    assert_true(h_wait_stderr(p, "generation 2 active", 20000));
+    /* The core logs "active" just before it installs the generation: give it a moment. */
+    h_sleep(p, 300);
+    json_decref(
+        ok_call(p, "task-update", "{\"name\":\"r\",\"taskId\":\"2\",\"status\":\"in_progress\"}"));
+    json_decref(ok_call(p, "spec-status", "{\"name\":\"r\"}"));
+
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(ambiguous_and_dialect, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(lock_timeout_and_wip_limit, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(bugfix_and_roots, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(reload_keeps_tools, h_setup, h_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
