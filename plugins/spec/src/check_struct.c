@@ -148,7 +148,7 @@ static void scan_text(struct vctx *v, size_t doc)
                 const char *w = placeholder_words[k];
                 size_t wl = strlen(w);
                 for (size_t i = 0; i + wl <= n; i++) {
-                    if (!mask[i] && memcmp(ls + i, w, wl) == 0 &&
+                    if (ls[i] == w[0] && !mask[i] && memcmp(ls + i, w, wl) == 0 &&
                         (i == 0 || !isalnum((unsigned char)ls[i - 1])) &&
                         (i + wl == n || !isalnum((unsigned char)ls[i + wl]))) {
                         unsigned line, col;
