@@ -4,7 +4,8 @@
  *
  * Lock: one empty lock file per spec, `<dialect root>/.locks/<name>.lock`
  * (".spec-workflow/.locks/user-auth.lock", ".kiro/.locks/...", "specs/.locks/...",
- * "openspec/.locks/..."; '/' in openspec capability names becomes '~').
+ * "openspec/.locks/specs~<capability>.lock" and "openspec/.locks/changes~<id>.lock",
+ * with '/' in capability paths written as '~'). spec->lock_path holds it.
  * It is a separate file, not the document, because the writer replaces
  * documents with rename(2): a lock held on the old inode would not exclude a
  * writer that opened the new one. Every read-modify-write of any document of
