@@ -208,6 +208,28 @@ int st_open_spec(struct st_call *c, struct spec **out)
     return spec_open(c->project, name, st_arg_dialect(c), out, &c->err);
 }
 
+int st_find_spec(struct st_call *c, struct spec_ref **out)
+{
+    const char *name = st_arg_str(c, "name");
+    *out = NULL;
+    if (!name) {
+        return spec_error_set(&c->err, SPEC_E_INVALID_ARGUMENT, "\"name\" is required");
+    }
+    return spec_find(c->project, name, st_arg_dialect(c), out, &c->err);
+}
+
+int st_open_docs(struct st_call *c, unsigned docmask, struct spec **out)
+{
+    struct spec_ref *ref = NULL;
+    *out = NULL;
+    int rc = st_find_spec(c, &ref);
+    if (rc == 0) {
+        rc = spec_load_docs(c->project, ref, docmask, out, &c->err);
+    }
+    spec_ref_free(ref);
+    return rc;
+}
+
 int st_errno(int rc)
 {
     return rc == -SPEC_E_NOMEM ? -ENOMEM : -EIO;

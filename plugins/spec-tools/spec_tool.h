@@ -82,6 +82,14 @@ int st_arg_dialect(const struct st_call *c);
  * @return 0 or a negative SPEC_E_* code with c->err filled. */
 int st_open_spec(struct st_call *c, struct spec **out);
 
+/* spec_find() with the "name" and "dialect" arguments. @param[out] out owned (spec_ref_free).
+ * @return 0 or a negative SPEC_E_* code with c->err filled. */
+int st_find_spec(struct st_call *c, struct spec_ref **out);
+
+/* Like st_open_spec, reading only the documents in docmask (SPEC_DOCMASK bits): the task tools
+ * need tasks.md alone, and skipping the rest saves most of a call on a large spec. */
+int st_open_docs(struct st_call *c, unsigned docmask, struct spec **out);
+
 /*
  * Answer with the error in c->err (code = -rc when c->err is empty). Adds nextSteps hints for
  * the common codes. @return 0 (the error result is built) or -ENOMEM.

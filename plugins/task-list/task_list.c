@@ -205,7 +205,7 @@ static int list_call(void *state, void *data, mcpd_call *call, const char *args,
     size_t offset = 0;
     int rc = st_begin(&c, state, call, "task-list", args, len);
     if (rc == 0) {
-        rc = st_open_spec(&c, &s);
+        rc = st_open_docs(&c, SPEC_DOCMASK(SPEC_DOC_TASKS), &s);
     }
     if (rc == 0) {
         rc = parse_cursor(&c, s, &offset);
@@ -256,7 +256,7 @@ static int next_call(void *state, void *data, mcpd_call *call, const char *args,
     struct spec_next *n = NULL;
     int rc = st_begin(&c, state, call, "task-next", args, len);
     if (rc == 0) {
-        rc = st_open_spec(&c, &s);
+        rc = st_open_docs(&c, SPEC_DOCMASK(SPEC_DOC_TASKS), &s);
     }
     if (rc == 0) {
         rc = spec_task_next(s, (size_t)st_arg_int(&c, "limit", 1), st_arg_bool(&c, "parallel", 0),
@@ -306,7 +306,7 @@ static int update_call(void *state, void *data, mcpd_call *call, const char *arg
     (void)data;
     const struct task_plugin *tp = state;
     struct st_call c;
-    struct spec *s = NULL;
+    struct spec_ref *ref = NULL;
     struct spec_update_result *r = NULL;
     enum spec_task_status to = SPEC_TASK_PENDING;
     int rc = st_begin(&c, state, call, "task-update", args, len);
@@ -314,7 +314,8 @@ static int update_call(void *state, void *data, mcpd_call *call, const char *arg
         rc = spec_error_set(&c.err, SPEC_E_INVALID_ARGUMENT, "unknown status");
     }
     if (rc == 0) {
-        rc = st_open_spec(&c, &s);
+        /* Only the reference: the library reads tasks.md itself, under the lock. */
+        rc = st_find_spec(&c, &ref);
     }
     if (rc == 0) {
         struct spec_update_opts o;
@@ -327,7 +328,7 @@ static int update_call(void *state, void *data, mcpd_call *call, const char *arg
         o.max_in_progress = tp->max_in_progress;
         o.require_log = tp->require_log;
         o.lock_timeout_ms = tp->base.lock_timeout_ms;
-        rc = spec_task_update(s, st_arg_str(&c, "taskId"), to, &o, &r, &c.err);
+        rc = spec_task_update_ref(c.project, ref, st_arg_str(&c, "taskId"), to, &o, &r, &c.err);
     }
     if (rc != 0) {
         rc = st_fail(&c, rc);
@@ -342,12 +343,12 @@ static int update_call(void *state, void *data, mcpd_call *call, const char *arg
     if (rc == 0 && r->changed) {
         /* Subscribers of the tasks document (spec-status serves it) learn it changed. */
         char uri[512];
-        snprintf(uri, sizeof uri, "spec://%s/tasks", s->name);
+        snprintf(uri, sizeof uri, "spec://%s/tasks", ref->name);
         tp->base.api->resource_updated(tp->base.host, uri);
     }
 out:
     spec_update_result_free(r);
-    spec_free(s);
+    spec_ref_free(ref);
     st_end(&c);
     return rc;
 }

@@ -158,7 +158,7 @@ static void generate(const char *dir, int nreq, int ntasks)
             add(&t, "    - _Requirements: %d.%d_\n", req, c);
         }
     }
-    char path[4096];
+    char path[4096 + 32]; /* dir is at most 4095 bytes */
     snprintf(path, sizeof path, "%s/requirements.md", dir);
     write_file(path, &r);
     snprintf(path, sizeof path, "%s/design.md", dir);
