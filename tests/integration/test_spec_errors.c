@@ -199,6 +199,60 @@ static void reload_keeps_tools(void **state)
     H_PASS(e);
 }
 
+static void validate_config(void **state)
+{
+    struct h_env *e = *state;
+    sp_write_str(sp_path(e, "proj/.spec-workflow/specs/cfg/requirements.md"),
+                 "# Requirements Document\n\n## Introduction\n\nA short spec to check the rule "
+                 "configuration of the spec-validate plugin section.\n\n## Requirements\n\n"
+                 "### Requirement 1: Thing\n\n**User Story:** As a user, I want a thing, so "
+                 "that I have it.\n\n#### Acceptance Criteria\n\n"
+                 "1. WHEN the user asks THEN the system should make the thing.\n");
+    sp_write_str(sp_path(e, "proj/.spec-workflow/specs/cfg/tasks.md"),
+                 "# Tasks Document\n\n- [] 1. Make it\n  - File: a.c\n  - _Requirements: 1.1_\n");
+    sp_mkdirs(sp_path(e, "proj"));
+    /* An unknown rule id stops the plugin (and the server) from loading. */
+    h_write_ini(e, "[plugin spec-validate]\npath = " MCPD_PLUGIN_DIR "/spec-validate.so\n"
+                   "root = proj\nrule = NOPE-001 off\n");
+    const char *args[] = {"--config", e->ini, "--check-config", NULL};
+    struct h_proc *chk = h_spawn(args);
+    assert_int_not_equal(h_wait_exit(chk, 20000), 0);
+    assert_non_null(strstr(chk->err, "NOPE-001"));
+    h_free(chk);
+
+    /* strict by default, TSK-001 graded down to info, the EARS family off. */
+    struct h_proc *p = h_start(e, "[plugin spec-validate]\npath = " MCPD_PLUGIN_DIR
+                                  "/spec-validate.so\nroot = proj\nstrict = true\n"
+                                  "rule = TSK-001 info\nrule = EARS- off\n");
+    json_decref(h_initialize(p, "2025-11-25"));
+    json_t *res = ok_call(p, "spec-validate", "{\"name\":\"cfg\",\"maxFindings\":100}");
+    json_t *sc = json_object_get(res, "structuredContent");
+    size_t i;
+    json_t *f;
+    int tsk001 = 0;
+    json_array_foreach(json_object_get(sc, "findings"), i, f)
+    {
+        const char *id = json_string_value(json_object_get(f, "ruleId"));
+        assert_true(strncmp(id, "EARS-", 5) != 0);
+        if (strcmp(id, "TSK-001") == 0) {
+            tsk001 = 1;
+            assert_string_equal(json_string_value(json_object_get(f, "severity")), "info");
+        }
+    }
+    assert_true(tsk001);
+    assert_true(json_is_true(json_object_get(json_object_get(sc, "data"), "strict")));
+    json_decref(res);
+    /* A call may still ask for non-strict. */
+    res = ok_call(p, "spec-validate", "{\"name\":\"cfg\",\"strict\":false}");
+    assert_false(json_is_true(json_object_get(
+        json_object_get(json_object_get(res, "structuredContent"), "data"), "strict")));
+    json_decref(res);
+
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(lock_timeout_and_wip_limit, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(bugfix_and_roots, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(reload_keeps_tools, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(validate_config, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
