@@ -51,7 +51,7 @@ int hs_stop(struct hsrv *s);
 struct hconn_t; /* opaque */
 typedef struct hconn_t hc;
 
-/* A TCP connection to 127.0.0.1:port; NULL-safe asserts inside (fails the test on error). */
+/* A TCP connection to 127.0.0.1:port (fails the test if it cannot connect). */
 hc *hc_open(struct hsrv *s, int port);
 /* A TLS connection. ca_file verifies the server certificate (and the name "localhost"). */
 hc *hc_open_tls(struct hsrv *s, int port, const char *ca_file);
@@ -106,8 +106,8 @@ int hc_event(hc *c, struct hevent *ev, int timeout_ms);
 void he_clear(struct hevent *ev);
 /* Next event that is not a keep-alive comment; fails the test on timeout or end of stream. */
 void hc_expect_event(hc *c, struct hevent *ev, int timeout_ms);
-/* Reads until the response ends (fails the test on timeout); asserts nothing else but
- * comments arrives if strict. Returns the number of message events skipped. */
+/* Reads until the response ends (fails the test on timeout). Returns the number of non-comment
+ * events read on the way (callers that expect none assert 0). */
 int hc_expect_end(hc *c, int timeout_ms);
 /* The JSON in an event's data; fails the test if it is not JSON. */
 json_t *he_json(const struct hevent *ev);
