@@ -143,6 +143,16 @@ int hs_start_fail(struct hsrv *s, struct h_env *e, const char *server_extra, con
     return h_wait_exit(s->p, 30000);
 }
 
+int hs_check_config(struct hsrv *s, struct h_env *e, const char *server_extra, const char *body)
+{
+    memset(s, 0, sizeof *s);
+    s->e = e;
+    write_ini(e, server_extra, body);
+    const char *args[] = {"--config", e->ini, "--check-config", NULL};
+    s->p = e->p = h_spawn(args);
+    return h_wait_exit(s->p, 30000);
+}
+
 int hs_stop(struct hsrv *s)
 {
     h_signal(s->p, SIGTERM);

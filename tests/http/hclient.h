@@ -41,6 +41,9 @@ struct hsrv {
 void hs_start(struct hsrv *s, struct h_env *e, const char *server_extra, const char *body);
 /* Starts mcpd on that config and expects it to fail: returns its exit code (stderr in p->err). */
 int hs_start_fail(struct hsrv *s, struct h_env *e, const char *server_extra, const char *body);
+/* Writes that config and runs mcpd --check-config on it: returns its exit code (output in
+ * s->p->err). */
+int hs_check_config(struct hsrv *s, struct h_env *e, const char *server_extra, const char *body);
 /* Reads whatever the server wrote to stderr so far (non-blocking). */
 void hs_drain(struct hsrv *s);
 /* SIGTERM and wait: returns the exit code (0 = clean, and under ASan: no leaks). */

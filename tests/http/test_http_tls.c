@@ -105,6 +105,14 @@ static void expect_refused_start(struct h_env *e, const char *extra, const char 
                                  const char *needle2)
 {
     struct hsrv s;
+    /* mcpd --check-config finds the same problem without starting. */
+    int checked = hs_check_config(&s, e, extra, TESTKIT);
+    if (checked != 1 || !strstr(s.p->err, needle1)) {
+        fail_msg("--check-config exited %d with a bad TLS setup, expected 1 naming \"%s\":\n%s",
+                 checked, needle1, s.p->err);
+    }
+    h_free(s.p);
+    e->p = NULL;
     int code = hs_start_fail(&s, e, extra, TESTKIT);
     if (code != 1) {
         fail_msg("mcpd exited %d (expected 1) with a bad TLS setup", code);
@@ -164,9 +172,15 @@ static void encrypted_key(void **state)
     tls_server_extra(extra, sizeof extra, e->dir, "key.pem", "wrong");
     expect_refused_start(e, extra, path, NULL);
 
-    /* With the right one it serves. */
+    /* With the right one it checks out and serves. */
     tls_server_extra(extra, sizeof extra, e->dir, "key.pem", "s3cret-pass");
     struct hsrv s;
+    int checked = hs_check_config(&s, e, extra, TESTKIT);
+    if (checked != 0) {
+        fail_msg("--check-config exited %d with a good encrypted key:\n%s", checked, s.p->err);
+    }
+    h_free(s.p);
+    e->p = NULL;
     hs_start(&s, e, extra, TESTKIT);
     char ca[1024];
     snprintf(ca, sizeof ca, "%s/ca.pem", e->dir);
