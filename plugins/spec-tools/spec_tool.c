@@ -151,10 +151,17 @@ int st_begin(struct st_call *c, const struct st_plugin *p, mcpd_call *call, cons
     c->p = p;
     c->call = call;
     c->tool = tool;
-    c->args = json_loadb(args, len, 0, NULL);
+    json_error_t jerr;
+    c->args = json_loadb(args, len, 0, &jerr);
     if (!c->args) {
-        /* The host validated the arguments as an object: only memory can fail here. */
-        return spec_error_set(&c->err, SPEC_E_NOMEM, "out of memory reading the arguments");
+        /* The host validated the arguments as an object, so this is a string holding \u0000
+         * (Jansson refuses those: a C string would end there and "a\u0000/../x" would become
+         * "a") or memory. Refuse either way rather than act on a truncated path or name. */
+        return spec_error_set(&c->err,
+                              json_error_code(&jerr) == json_error_out_of_memory
+                                  ? SPEC_E_NOMEM
+                                  : SPEC_E_INVALID_ARGUMENT,
+                              "arguments: %s", jerr.text);
     }
     return spec_roots_resolve(p->roots, st_arg_str(c, "projectPath"), &c->project, &c->err);
 }
