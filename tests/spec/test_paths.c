@@ -234,6 +234,11 @@ static void lookup(void **state)
     assert_int_equal(spec_open(root, "billing", SPEC_DIALECT_SWM, &s, &err), 0);
     assert_int_equal(s->ntasks, 1);
     assert_true(s->docs[0].mtime_ms > 0);
+    {
+        char *real = realpath(root, NULL);
+        assert_string_equal(s->project_root, real);
+        free(real);
+    }
     spec_free(s);
     rm_rf(root);
 }

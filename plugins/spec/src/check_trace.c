@@ -23,6 +23,9 @@ static char *project_root(const struct vctx *v)
     if (v->o->project_root) {
         return xstrdup(v->o->project_root);
     }
+    if (s->project_root) {
+        return xstrdup(s->project_root);
+    }
     if (!s->dir || !s->rel_dir) {
         return NULL;
     }

@@ -630,8 +630,9 @@ int spec_load_docs(const char *project_root, const struct spec_ref *ref, unsigne
     s->dir = sbuf_take(&dir);
     s->lock_path = sbuf_take(&lock);
     s->rel_dir = xstrdup(ref->dir);
+    s->project_root = xstrdup(root_real);
     s->archived = ref->archived;
-    if (!s->dir || !s->lock_path || !s->rel_dir) {
+    if (!s->dir || !s->lock_path || !s->rel_dir || !s->project_root) {
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
@@ -739,8 +740,10 @@ int spec_reload(const struct spec *like, unsigned docmask, struct spec **out,
     s->dir = xstrdup(like->dir);
     s->rel_dir = like->rel_dir ? xstrdup(like->rel_dir) : NULL;
     s->lock_path = like->lock_path ? xstrdup(like->lock_path) : NULL;
+    s->project_root = like->project_root ? xstrdup(like->project_root) : NULL;
     s->archived = like->archived;
-    if (!s->dir || (like->rel_dir && !s->rel_dir) || (like->lock_path && !s->lock_path)) {
+    if (!s->dir || (like->rel_dir && !s->rel_dir) || (like->lock_path && !s->lock_path) ||
+        (like->project_root && !s->project_root)) {
         spec_free(s);
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
@@ -767,9 +770,10 @@ int spec_reparse_tasks(const struct spec *like, const char *text, size_t len, st
     s->dir = like->dir ? xstrdup(like->dir) : NULL;
     s->rel_dir = like->rel_dir ? xstrdup(like->rel_dir) : NULL;
     s->lock_path = like->lock_path ? xstrdup(like->lock_path) : NULL;
+    s->project_root = like->project_root ? xstrdup(like->project_root) : NULL;
     s->archived = like->archived;
     if ((like->dir && !s->dir) || (like->rel_dir && !s->rel_dir) ||
-        (like->lock_path && !s->lock_path)) {
+        (like->lock_path && !s->lock_path) || (like->project_root && !s->project_root)) {
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto fail;
     }

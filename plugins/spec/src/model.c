@@ -544,5 +544,6 @@ void spec_free(struct spec *s)
     free(s->dir);
     free(s->rel_dir);
     free(s->lock_path);
+    free(s->project_root);
     free(s);
 }

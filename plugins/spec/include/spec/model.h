@@ -205,9 +205,10 @@ struct spec_private; /* indexes and rule inputs, library-internal */
 struct spec {
     char *name; /* spec name (folder name; openspec: capability path) */
     enum spec_dialect dialect;
-    char *dir;       /* absolute folder path (NULL for in-memory specs) */
-    char *rel_dir;   /* folder relative to the project root, NULL if unknown */
-    char *lock_path; /* advisory lock file used by writers (see spec/store.h) */
+    char *dir;          /* absolute folder path (NULL for in-memory specs) */
+    char *rel_dir;      /* folder relative to the project root, NULL if unknown */
+    char *lock_path;    /* advisory lock file used by writers (see spec/store.h) */
+    char *project_root; /* resolved project root (spec_load), NULL from spec_load_dir */
     bool archived;
     struct spec_doc *docs;
     size_t ndocs;
