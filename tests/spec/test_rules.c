@@ -240,6 +240,19 @@ static void task_rules(void **state)
                               "  - [ ] 2.1 Wrong parent in src/a.ts\n    - _Requirements: 1.1_\n"),
                      1);
     assert_int_equal(hits_sub("TSK-008", TSK, "_Requirements: 1.1_", "Requirements: 1.1"), 1);
+    assert_int_equal(hits_sub("TSK-008", TSK, "_Requirements: 1.1_", "_Requirements: 1.1"), 1);
+    /* An unclosed prompt runs to the next bullet and is reported as such. */
+    assert_int_equal(hits_sub("TSK-009", TSK, "  - _Requirements: 1.1_\n",
+                              "  - _Requirements: 1.1_\n  - _Prompt: Role: a | Task: b |\n"
+                              "    Restrictions: c | Success: d\n"),
+                     1);
+    /* OpenSpec groups: 2.1 under "## 1." is misplaced; Kiro depth: three levels. */
+    assert_int_equal(hits("TSK-007", SPEC_DIALECT_OPENSPEC_CHANGE, "c", NULL, NULL,
+                          "## 1. Build\n\n- [ ] 1.1 A\n- [ ] 2.1 B\n"),
+                     1);
+    assert_int_equal(hits("TSK-007", SPEC_DIALECT_KIRO, "k", REQ_OK, DES_OK,
+                          "- [ ] 1. A\n  - [ ] 1.1 B\n    - [ ] 1.1.1 C\n"),
+                     1);
     assert_int_equal(hits_sub("TSK-009", TSK, "  - _Requirements: 1.1_\n",
                               "  - _Requirements: 1.1_\n  - _Prompt: Role: dev | Task: x_\n"),
                      1);
