@@ -161,6 +161,31 @@ static void status_403(void **state)
     H_PASS(s.e);
 }
 
+/* Names that only look like loopback addresses are attacker domains: a page on
+ * http://127.0.0.1.evil.example.com:PORT (rebound to 127.0.0.1) sends exactly these Host and
+ * Origin headers (FINDINGS F7). */
+static void status_403_lookalike_hosts(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, TESTKIT);
+    char line[160], origin[160];
+    static const char *const names[] = {"127.0.0.1.evil.example.com", "127.attacker.example",
+                                        "localhost.evil.example.com", "127.0.0.1.nip.io"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char what[200];
+        snprintf(line, sizeof line, "Host: %s:%d\r\n", names[i], s.port);
+        snprintf(what, sizeof what, "Host %s:PORT (FINDINGS F7)", names[i]);
+        init_with_host(&s, line, NULL, 403, what);
+        snprintf(line, sizeof line, "Host: 127.0.0.1:%d\r\n", s.port);
+        snprintf(origin, sizeof origin, "Origin: http://%s:%d\r\n", names[i], s.port);
+        snprintf(what, sizeof what, "Origin http://%s:PORT (FINDINGS F7)", names[i]);
+        init_with_host(&s, line, origin, 403, what);
+    }
+    mcp_healthy(&s, "after-lookalikes");
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 static void status_403_configured(void **state)
 {
     /* Configured lists replace the loopback default. */
@@ -537,6 +562,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(status_400, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_403, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(status_403_lookalike_hosts, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_403_configured, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_404, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(status_405, h_setup, h_teardown),
