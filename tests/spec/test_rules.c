@@ -460,6 +460,31 @@ static void validation_json_and_wip_limit(void **state)
     rm_rf(root);
 }
 
+/* opts.documents limits the rule families to the selected documents. */
+static void document_selection(void **state)
+{
+    char *r =
+        replace(REQ_OK, "**User Story:** As a user, I want to sign in, so that I see my data.", "");
+    struct spec *s = build(W, "x", r, DES_OK, "- [] 1. Empty\n");
+    struct spec_findings *f = NULL;
+    struct spec_validate_opts o;
+    struct spec_error err = SPEC_ERROR_INIT;
+    (void)state;
+    spec_validate_opts_init(&o);
+    o.documents = SPEC_DOCMASK(SPEC_DOC_TASKS);
+    assert_int_equal(spec_validate(s, &o, &f, &err), 0);
+    assert_int_equal(count_rule(f, "TSK-001"), 1);
+    assert_int_equal(count_rule(f, "REQ-004"), 0);
+    spec_findings_free(f);
+    o.documents = SPEC_DOCMASK(SPEC_DOC_REQUIREMENTS);
+    assert_int_equal(spec_validate(s, &o, &f, &err), 0);
+    assert_int_equal(count_rule(f, "TSK-001"), 0);
+    assert_int_equal(count_rule(f, "REQ-004"), 1);
+    spec_findings_free(f);
+    spec_free(s);
+    free(r);
+}
+
 static void truncation_and_order(void **state)
 {
     struct spec *s =
@@ -496,6 +521,7 @@ int main(void)
         cmocka_unit_test(strict_and_config),
         cmocka_unit_test(validation_json_and_wip_limit),
         cmocka_unit_test(truncation_and_order),
+        cmocka_unit_test(document_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
