@@ -25,7 +25,7 @@ enum spec_ears spec_ears_classify(const char *text, size_t len)
 {
     const char *first = NULL;
     size_t first_n = 0, words = 0;
-    bool when = false, and_ = false, while_ = false, where = false;
+    bool when = false, and_ = false, while_ = false;
     size_t i = 0;
 
     while (i < len) {
@@ -70,13 +70,10 @@ enum spec_ears spec_ears_classify(const char *text, size_t len)
             when = true;
         } else if (word_is(text + a, n, "WHILE")) {
             while_ = true;
-        } else if (word_is(text + a, n, "WHERE")) {
-            where = true;
         } else if (word_is(text + a, n, "AND") && word_is(first, first_n, "WHEN")) {
             and_ = true;
         }
         words++;
     }
-    (void)where;
     return SPEC_EARS_NONE;
 }

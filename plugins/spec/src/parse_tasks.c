@@ -442,9 +442,7 @@ static int block_line(struct state *st, size_t line, const char *ls, size_t ln, 
     }
     key = meta_at(x, n, &klen);
     if (key < 0) {
-        if (!under && n && strncmp(x, "Purpose:", 8) != 0) {
-            /* Plain detail bullet or prose. */
-        }
+        /* A plain detail bullet or prose line ("Purpose: ..." included). */
         return n ? strv_push(&t->details, under ? x - 1 : x, under ? n + 1 : n) : 0;
     }
     {
