@@ -453,10 +453,10 @@ static void resume_after_drop(void **state)
 }
 
 /* A GET + Last-Event-ID naming a POST stream the server no longer keeps (finished and fully
- * delivered) is not a request for the standalone stream: expected 404, or 200 with an SSE
- * response that ends at once; never 409 (FINDINGS F2) and never a live standalone stream. */
-static void expect_finished_resume(struct hsrv *s, const char *sid, const char *last,
-                                   const char *what)
+ * delivered) is not a request for the standalone stream: 404, or 200 with an SSE response that
+ * ends or stays quiet; never 409 (FINDINGS F2), and never the session's messages, which keep
+ * going to the real GET stream. Returns the connection when it stays open (else NULL). */
+static hc *finished_resume(struct hsrv *s, const char *sid, const char *last, const char *what)
 {
     hc *c = hc_open(s, s->port);
     char headers[512];
@@ -464,32 +464,34 @@ static void expect_finished_resume(struct hsrv *s, const char *sid, const char *
              "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\nLast-Event-ID: %s\r\n", sid, last);
     hc_send(c, "GET", "/mcp", headers, NULL);
     struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
-    if (r->status == 409) {
-        fail_msg("%s: GET Last-Event-ID %s of a finished stream answered 409: %s (FINDINGS F2)",
-                 what, last, r->body);
+    if (r->status == 404) {
+        hr_free(r);
+        hc_close(c);
+        return NULL;
     }
-    if (r->status == 200 && r->sse) {
-        long long t0 = h_now_ms();
-        struct hevent ev;
-        int rc;
-        while ((rc = hc_event(c, &ev, 3000)) == 1) {
-            if (ev.data && ev.data[0]) {
-                fail_msg("%s: resuming finished stream %s delivered %s (FINDINGS F2)", what, last,
-                         ev.raw);
-            }
-            he_clear(&ev);
-        }
-        if (rc < 0) {
-            fail_msg("%s: resuming finished stream %s gave a stream that is still open after "
-                     "%lld ms: the standalone stream? (FINDINGS F2)",
-                     what, last, h_now_ms() - t0);
-        }
-    } else if (r->status != 404) {
-        fail_msg("%s: GET Last-Event-ID %s of a finished stream: HTTP %d %s", what, last, r->status,
-                 r->body ? r->body : "");
+    if (r->status != 200 || !r->sse) {
+        fail_msg("%s: GET Last-Event-ID %s of a finished stream: HTTP %d %s (FINDINGS F2)", what,
+                 last, r->status, r->body ? r->body : "");
     }
     hr_free(r);
-    hc_close(c);
+    return c;
+}
+
+/* Nothing but comments on c until it ends or `ms` pass. */
+static void expect_quiet(hc *c, int ms, const char *what)
+{
+    struct hevent ev;
+    long long deadline = h_now_ms() + ms;
+    while (h_now_ms() < deadline) {
+        int rc = hc_event(c, &ev, (int)(deadline - h_now_ms()));
+        if (rc <= 0) {
+            return;
+        }
+        if (ev.data && ev.data[0]) {
+            fail_msg("%s: a resumed finished stream delivered %s (FINDINGS F2)", what, ev.raw);
+        }
+        he_clear(&ev);
+    }
 }
 
 static void resume_finished_stream(void **state)
@@ -515,14 +517,32 @@ static void resume_finished_stream(void **state)
     hc_close(c);
 
     /* Without a standalone GET open, then with one. */
-    expect_finished_resume(&s, sid, last, "no GET stream open");
+    hc *resumed[3];
+    resumed[0] = finished_resume(&s, sid, last, "no GET stream open");
     hc *g = open_get(&s, sid, NULL);
-    expect_finished_resume(&s, sid, last, "GET stream open");
-    expect_finished_resume(&s, sid, prime, "GET stream open, priming id");
+    expect_priming(g, -1, NULL);
+    resumed[1] = finished_resume(&s, sid, last, "GET stream open");
+    resumed[2] = finished_resume(&s, sid, prime, "GET stream open, priming id");
+    /* Session-wide messages go to the real GET stream only. */
+    h_signal(s.p, SIGHUP);
+    int seen = 0;
+    while (!seen) {
+        json_t *n = next_message(g, NULL);
+        seen = strcmp(json_string_value(json_object_get(n, "method")),
+                      "notifications/tools/list_changed") == 0;
+        json_decref(n);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (resumed[i]) {
+            expect_quiet(resumed[i], 1000, i == 0 ? "no GET stream open" : "GET stream open");
+            hc_close(resumed[i]);
+        }
+    }
     hc_close(g);
     free(prime);
     free(last);
     free(sid);
+    mcp_healthy(&s, "after-finished-resumes");
     assert_int_equal(hs_stop(&s), 0);
     H_PASS(s.e);
 }
@@ -713,6 +733,23 @@ static void disconnects(void **state)
     json_decref(m);
     g = open_get(&s, sid, NULL); /* the dropped GET no longer holds the slot (no 409) */
     hc_close(g);
+    /* The gauges come back down: no SSE stream left open, one session. */
+    double streams = -1, sessions = -1;
+    for (int i = 0; i < 30 && streams != 0; i++) {
+        h_sleep(s.p, 100);
+        struct hresp *r = http_get(&s, s.port, "/metrics", NULL);
+        static const char sk[] = "\nmcpd_streams_active ", ek[] = "\nmcpd_sessions_active ";
+        const char *p = strstr(r->body, sk);
+        streams = p ? strtod(p + strlen(sk), NULL) : -1;
+        p = strstr(r->body, ek);
+        sessions = p ? strtod(p + strlen(ek), NULL) : -1;
+        hr_free(r);
+    }
+    if (streams != 0 || sessions != 1) {
+        fail_msg("after every stream ended: mcpd_streams_active %g (expected 0), "
+                 "mcpd_sessions_active %g (expected 1)",
+                 streams, sessions);
+    }
     free(sid);
     /* Exit 0 on SIGTERM: under ASan/LSan this also means nothing leaked. */
     assert_int_equal(hs_stop(&s), 0);
