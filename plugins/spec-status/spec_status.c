@@ -117,7 +117,7 @@ static int status_call(void *state, void *data, mcpd_call *call, const char *arg
         goto out;
     }
     json_t *out = spec_status_to_json(s, f);
-    rc = out ? st_ok(&c, s, out, NULL, status_steps(s, spec_workflow_phase(s))) : -ENOMEM;
+    rc = st_ok(&c, s, out, NULL, status_steps(s, spec_workflow_phase(s)));
 out:
     spec_findings_free(f);
     spec_rule_config_free(cfg);
@@ -230,7 +230,7 @@ static int list_call(void *state, void *data, mcpd_call *call, const char *args,
                         : json_pack("[s]", "No spec yet: call spec-create (or use the create-spec "
                                            "prompt) to start one.");
     json_t *out = json_pack("{s:O, s:O}", "specs", specs, "projects", projects);
-    rc = out ? st_ok(&c, NULL, out, NULL, steps) : -ENOMEM;
+    rc = st_ok(&c, NULL, out, NULL, steps);
 out:
     json_decref(specs);
     json_decref(projects);

@@ -331,14 +331,14 @@ int st_ok_envelope(struct st_call *c, json_t *env)
 int st_ok(struct st_call *c, const struct spec *s, json_t *data, json_t *findings,
           json_t *next_steps)
 {
-    json_t *env = st_envelope(c, s);
+    json_t *env = data ? st_envelope(c, s) : NULL;
     if (!env) {
         json_decref(data);
         json_decref(findings);
         json_decref(next_steps);
         return -ENOMEM;
     }
-    json_object_set_new(env, "data", data ? data : json_object());
+    json_object_set_new(env, "data", data);
     if (findings) {
         json_object_set_new(env, "findings", findings);
     }

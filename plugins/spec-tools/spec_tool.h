@@ -97,8 +97,9 @@ int st_open_docs(struct st_call *c, unsigned docmask, struct spec **out);
 int st_fail(struct st_call *c, int rc);
 
 /*
- * Answer with the success envelope. Steals `data`, `findings` and `next_steps` (each may be
- * NULL; data NULL = {}). `s` (may be NULL) gives "spec" and "revisions".
+ * Answer with the success envelope. Steals `data`, `findings` and `next_steps` (findings and
+ * next_steps may be NULL; data NULL means building it ran out of memory: the others are
+ * released and -ENOMEM returned). `s` (may be NULL) gives "spec" and "revisions".
  * @return 0 or a negative errno.
  */
 int st_ok(struct st_call *c, const struct spec *s, json_t *data, json_t *findings,

@@ -343,7 +343,7 @@ static int trace_call(void *state, void *data, mcpd_call *call, const char *args
                                  "task and every task a requirement; fix references that name "
                                  "nothing.");
     }
-    rc = out ? st_ok(&c, s, out, NULL, steps) : -ENOMEM;
+    rc = st_ok(&c, s, out, NULL, steps);
 out:
     spec_trace_free(t);
     spec_free(s);

@@ -239,7 +239,7 @@ static int list_call(void *state, void *data, mcpd_call *call, const char *args,
         snprintf(cursor, sizeof cursor, "%zu:%.16s", next, tasks_revision_hex(s));
         json_object_set_new(out, "nextCursor", json_string(cursor));
     }
-    rc = out ? st_ok(&c, s, out, NULL, NULL) : -ENOMEM;
+    rc = st_ok(&c, s, out, NULL, NULL);
 out:
     spec_free(s);
     st_end(&c);
@@ -291,7 +291,7 @@ static int next_call(void *state, void *data, mcpd_call *call, const char *args,
                  "Nothing is ready: the pending tasks wait on dependencies "
                  "that are blocked or in progress (see waitingOn).");
     }
-    rc = out ? st_ok(&c, s, out, NULL, json_pack("[s]", step)) : -ENOMEM;
+    rc = st_ok(&c, s, out, NULL, json_pack("[s]", step));
 out:
     spec_next_free(n);
     spec_free(s);
@@ -335,11 +335,19 @@ static int update_call(void *state, void *data, mcpd_call *call, const char *arg
         goto out;
     }
     json_t *out = spec_update_result_to_json(r, st_arg_str(&c, "taskId"), 0);
-    json_t *steps = NULL;
+    json_t *steps = json_array();
     if (r->warning) {
-        steps = json_pack("[s]", r->warning);
+        json_array_append_new(steps, json_string(r->warning));
     }
-    rc = out ? st_ok(&c, r->spec, out, NULL, steps) : -ENOMEM;
+    static const char *const after[] = {
+        [SPEC_TASK_PENDING] = "Call task-next to see what is ready.",
+        [SPEC_TASK_IN_PROGRESS] = "Implement the task, then call task-update with status "
+                                  "completed (or blocked with a reason).",
+        [SPEC_TASK_COMPLETED] = "Call task-next for the next task.",
+        [SPEC_TASK_BLOCKED] = "Call task-next: other tasks may be ready while this one waits.",
+    };
+    json_array_append_new(steps, json_string(after[to]));
+    rc = st_ok(&c, r->spec, out, NULL, steps);
     if (rc == 0 && r->changed) {
         /* Subscribers of the tasks document (spec-status serves it) learn it changed. */
         char uri[512];
