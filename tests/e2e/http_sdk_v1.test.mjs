@@ -348,6 +348,22 @@ describe(`mcpd over Streamable HTTP (${label}) with the TypeScript SDK v1 client
     server2 = undefined;
   });
 
+  // Every request answered with an error makes SDK v1 (sse mode) resume its finished stream
+  // (FINDINGS F2/F6). Whatever the server answers, that must not pile up open connections: a
+  // long session with many errors would otherwise exhaust the server's connection limit.
+  check('many error answers do not pile up open streams', async () => {
+    for (let i = 0; i < 20; i++) {
+      await rejectsWith(client.readResource({ uri: `test://nope-${i}` }, REQ), -32002, 'unknown');
+    }
+    await sleep(1500);
+    const res = await fetch(new URL('/metrics', server.url));
+    const text = await res.text();
+    const streams = Number(/^mcpd_streams_active (\d+)/m.exec(text)?.[1]);
+    const gets = fetchLog.log.filter((e) => e.method === 'GET').length;
+    assert.ok(streams <= 4, `${streams} SSE streams open after 20 error answers ` +
+                            `(${gets} GETs so far; FINDINGS F6)`);
+  });
+
   check('DELETE ends the session; the server exits 0 on SIGTERM', async () => {
     const sid = transport.sessionId;
     await transport.terminateSession();
