@@ -162,12 +162,61 @@ static void update_and_error(void **state)
     spec_free(s);
 }
 
+static void approvals(void **state)
+{
+    char *root = tmp_dir();
+    struct spec *s = NULL;
+    struct spec_error err = SPEC_ERROR_INIT;
+    struct spec_approval a;
+    char rec[512];
+    json_t *j, *docs;
+    (void)state;
+
+    write_file(root, ".spec-workflow/specs/demo/requirements.md", "# R\n");
+    write_file(root, ".spec-workflow/specs/demo/design.md", "# D\n");
+    write_file(root, ".spec-workflow/approvals/demo/approval_1_a.json",
+               "{\"filePath\": \".spec-workflow/specs/demo/requirements.md\", \"status\": "
+               "\"pending\", \"createdAt\": \"2026-01-01T00:00:00Z\"}");
+    snprintf(rec, sizeof(rec),
+             "{\"filePath\": \".spec-workflow/specs/demo/requirements.md\", \"status\": "
+             "\"approved\", \"createdAt\": \"2026-01-02T00:00:00Z\", \"revision\": \"%s\"}",
+             "sha256:0000000000000000000000000000000000000000000000000000000000000000");
+    write_file(root, ".spec-workflow/approvals/demo/approval_2_b.json", rec);
+    write_file(root, ".spec-workflow/approvals/demo/broken.json", "{not json");
+    assert_int_equal(spec_open(root, "demo", SPEC_DIALECT_ANY, &s, &err), 0);
+    assert_int_equal(spec_approval_get(s, SPEC_DOC_REQUIREMENTS, &a), 0);
+    assert_string_equal(a.status, "approved");
+    assert_int_equal(a.revision_matches, 0); /* changed since approval */
+    assert_int_equal(spec_approval_get(s, SPEC_DOC_DESIGN, &a), 0);
+    assert_string_equal(a.status, "none");
+    assert_int_equal(a.revision_matches, -1);
+    j = spec_status_to_json(s, NULL);
+    docs = json_object_get(j, "documents");
+    assert_string_equal(str(json_object_get(docs, "requirements"), "approval"), "approved");
+    assert_true(json_is_false(
+        json_object_get(json_object_get(docs, "requirements"), "approvedRevisionMatches")));
+    assert_string_equal(str(json_object_get(docs, "design"), "approval"), "none");
+    assert_string_equal(str(j, "phase"), "tasks");
+    json_decref(j);
+    {
+        struct spec_findings *f = validate(s, false);
+        const struct spec_finding *x = find_rule(f, "APR-002");
+        assert_non_null(x);
+        assert_string_equal(x->file, "requirements.md");
+        assert_non_null(strstr(x->message, "requirements.md changed after approval"));
+        spec_findings_free(f);
+    }
+    spec_free(s);
+    rm_rf(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(task_shape),
         cmocka_unit_test(trace_and_status),
         cmocka_unit_test(update_and_error),
+        cmocka_unit_test(approvals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -287,4 +287,21 @@ void check_structure(struct vctx *v)
         scan_text(v, d);
     }
     clarifications(v);
+    /* APR-002: an approval record that pins a revision the document no longer has. */
+    for (size_t d = 0; d < s->ndocs && von(v, R_APR_002); d++) {
+        struct spec_approval a;
+        if (!vdoc(v, s->docs[d].kind) || spec_doc_find(s, s->docs[d].kind) != &s->docs[d]) {
+            continue;
+        }
+        if (spec_approval_get(s, s->docs[d].kind, &a) < 0) {
+            v->oom = true;
+            return;
+        }
+        if (strcmp(a.status, "approved") == 0 && a.revision_matches == 0) {
+            vemit(v, R_APR_002, d, 0, 0, NULL, NULL,
+                  "Request a new approval for the edited document.", SPEC_SEV_OFF,
+                  "%s changed after approval (approved %s, now %s)", s->docs[d].file, a.revision,
+                  s->docs[d].revision);
+        }
+    }
 }

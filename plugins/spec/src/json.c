@@ -199,11 +199,20 @@ json_t *spec_progress_to_json(const struct spec_progress *p)
 static json_t *doc_json(const struct spec *s, enum spec_doc_kind k)
 {
     const struct spec_doc *d = spec_doc_find(s, k);
+    struct spec_approval a;
+    json_t *o;
     if (!d) {
         return json_pack("{s:b,s:s}", "exists", 0, "approval", "none");
     }
-    return json_pack("{s:b,s:s,s:s,s:I,s:s}", "exists", 1, "file", d->file, "revision", d->revision,
-                     "lastModified", (json_int_t)d->mtime_ms, "approval", "none");
+    if (spec_approval_get(s, k, &a) < 0) {
+        return NULL;
+    }
+    o = json_pack("{s:b,s:s,s:s,s:I,s:s}", "exists", 1, "file", d->file, "revision", d->revision,
+                  "lastModified", (json_int_t)d->mtime_ms, "approval", a.status);
+    if (o && a.revision_matches >= 0) {
+        json_object_set_new(o, "approvedRevisionMatches", json_boolean(a.revision_matches));
+    }
+    return o;
 }
 
 json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *findings)

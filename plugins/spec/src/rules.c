@@ -68,6 +68,7 @@ static const struct spec_rule catalogue[R_COUNT] = {
     [R_DEP_003] = {"DEP-003", SPEC_SEV_WARNING, "dependency on a later task"},
     [R_DEP_004] = {"DEP-004", SPEC_SEV_WARNING, "parallel tasks of one phase share a file"},
     [R_DEP_005] = {"DEP-005", SPEC_SEV_WARNING, "task started or done before its dependency"},
+    [R_APR_002] = {"APR-002", SPEC_SEV_WARNING, "approved document changed since approval"},
 };
 
 size_t spec_rule_count(void)

@@ -70,6 +70,7 @@ enum rule_idx {
     R_DEP_003,
     R_DEP_004,
     R_DEP_005,
+    R_APR_002,
     R_COUNT
 };
 

@@ -339,6 +339,22 @@ int spec_finish(struct spec *s, struct spec_error *err);
 /* NULL is allowed. */
 void spec_free(struct spec *s);
 
+/* ---- approvals (spec-workflow-mcp records, read only) ---- */
+
+struct spec_approval {
+    char status[24];      /* "none", "pending", "approved", "needs-revision", "rejected" */
+    int revision_matches; /* 1/0 when the record pins a revision, -1 when it does not */
+    char revision[SPEC_REVISION_LEN]; /* the pinned revision, "" when none */
+};
+
+/*
+ * The approval state of one document: the newest record in
+ * <project_root>/.spec-workflow/approvals/<name>/<id>.json whose filePath names
+ * the document. "none" for other dialects, specs without project_root, or no
+ * record. @return 0 or -SPEC_E_NOMEM.
+ */
+int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec_approval *out);
+
 #ifdef __cplusplus
 }
 #endif

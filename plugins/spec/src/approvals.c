@@ -1,0 +1,74 @@
+/*
+ * approvals.c - reading spec-workflow-mcp approval records (read only):
+ * .spec-workflow/approvals/<spec name>/<id>.json, each {filePath, status, ...}.
+ * The newest record for a document decides its approval state. A record may
+ * carry the document's revision at approval time ("revision", our addition,
+ * spec-tools.md 6.5.6: SWM ignores unknown fields); then we can tell whether
+ * the document changed since.
+ */
+#include "internal.h"
+#include "spec/json.h"
+#include "spec/store.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec_approval *out)
+{
+    const struct spec_doc *d = spec_doc_find(s, kind);
+    struct sbuf dir = {0};
+    DIR *dh = NULL;
+    struct dirent *e;
+    char best_time[64] = "";
+
+    memset(out, 0, sizeof(*out));
+    strcpy(out->status, "none");
+    out->revision_matches = -1;
+    if (!d || !s->project_root || s->dialect != SPEC_DIALECT_SWM) {
+        return 0;
+    }
+    if (sbuf_addf(&dir, "%s/.spec-workflow/approvals/%s", s->project_root, s->name) < 0) {
+        return -SPEC_E_NOMEM;
+    }
+    dh = opendir(dir.p);
+    while (dh && (e = readdir(dh))) {
+        struct sbuf path = {0};
+        char *buf = NULL;
+        size_t len = 0, fl;
+        json_t *j = NULL;
+        const char *fp, *st, *when, *rev;
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0 || e->d_name[0] == '.') {
+            continue;
+        }
+        if (sbuf_addf(&path, "%s/%s", dir.p, e->d_name) == 0 &&
+            spec_read_file(path.p, &buf, &len, NULL) == 0) {
+            j = json_loadb(buf, len, 0, NULL);
+        }
+        fp = json_string_value(json_object_get(j, "filePath"));
+        st = json_string_value(json_object_get(j, "status"));
+        when = json_string_value(json_object_get(j, "createdAt"));
+        rev = json_string_value(json_object_get(j, "revision"));
+        fl = fp ? strlen(fp) : 0;
+        /* filePath is relative ("...specs/<name>/requirements.md"): match the file name. */
+        if (fp && st && fl >= strlen(d->file) && strcmp(fp + fl - strlen(d->file), d->file) == 0 &&
+            (fl == strlen(d->file) || fp[fl - strlen(d->file) - 1] == '/') &&
+            strlen(st) < sizeof(out->status) && strcmp(when ? when : "", best_time) >= 0) {
+            snprintf(best_time, sizeof(best_time), "%s", when ? when : "");
+            strcpy(out->status, st);
+            out->revision_matches = rev ? spec_revision_matches(rev, d->revision) : -1;
+            snprintf(out->revision, sizeof(out->revision), "%s", rev ? rev : "");
+        }
+        json_decref(j);
+        free(buf);
+        sbuf_free(&path);
+    }
+    if (dh) {
+        closedir(dh);
+    }
+    sbuf_free(&dir);
+    return 0;
+}
