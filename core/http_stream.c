@@ -76,6 +76,11 @@ static int obuf_append(struct hconn *c, const char *text, size_t n)
     return 0;
 }
 
+void hconn_append_locked(struct hconn *c, const char *text, size_t n)
+{
+    obuf_append(c, text, n);
+}
+
 void hconn_wake_locked(struct hconn *c)
 {
     if (c && c->suspended) {
@@ -257,9 +262,15 @@ static int stream_send(struct mcpd_out *o, json_t *msg)
         rc = sse_event_locked(st, msg);
     }
     struct hstream *standalone = hs->standalone;
+    /* A request to the client (sampling, elicitation, roots) that a JSON answer cannot carry
+     * needs the GET stream: without one it would wait for its timeout, so fail it now. */
+    int undeliverable = forward && json_object_get(msg, "id") && !standalone->conn;
     pthread_mutex_unlock(&hs->lock);
     while (freed-- > 0) {
         hsess_unref(hs);
+    }
+    if (undeliverable) {
+        return -EPIPE;
     }
     if (forward && standalone) {
         rc = stream_send(&standalone->out, msg);

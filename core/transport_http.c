@@ -48,6 +48,58 @@ struct listener {
     int port;
 };
 
+/* Every live request context, so shutdown can wake each one that may be parked, whatever it
+ * is attached to (libmicrohttpd aborts on a suspended connection at stop, §3.2.6). */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hconn *conns;
+
+static void conns_add(struct hconn *c)
+{
+    pthread_mutex_lock(&conns_lock);
+    c->next_all = conns;
+    if (conns) {
+        conns->prev_all = c;
+    }
+    conns = c;
+    pthread_mutex_unlock(&conns_lock);
+}
+
+static void conns_remove(struct hconn *c)
+{
+    pthread_mutex_lock(&conns_lock);
+    if (c->prev_all) {
+        c->prev_all->next_all = c->next_all;
+    } else if (conns == c) {
+        conns = c->next_all;
+    }
+    if (c->next_all) {
+        c->next_all->prev_all = c->prev_all;
+    }
+    pthread_mutex_unlock(&conns_lock);
+}
+
+/* Appends `comment` (if not NULL) to every parked connection, or ends every connection
+ * (closing), waking each. */
+static void conns_sweep(int end_all)
+{
+    static const char keepalive[] = ": keepalive\n\n";
+    pthread_mutex_lock(&conns_lock);
+    for (struct hconn *c = conns; c; c = c->next_all) {
+        if (!c->hs || (!end_all && !c->parked)) {
+            continue;
+        }
+        pthread_mutex_lock(&c->hs->lock);
+        if (end_all) {
+            c->closing = 1;
+        } else if (c->responded) {
+            hconn_append_locked(c, keepalive, sizeof keepalive - 1);
+        }
+        hconn_wake_locked(c);
+        pthread_mutex_unlock(&c->hs->lock);
+    }
+    pthread_mutex_unlock(&conns_lock);
+}
+
 struct mcpd_http {
     struct listener main, ops;
     struct mcpd_pool *pool;
@@ -317,7 +369,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         memcpy(buf, c->obuf + c->ooff, n);
         c->ooff += n;
         ret = (ssize_t)n;
-    } else if (c->closing || !c->st || c->st->producers_done || hstream_stopping()) {
+    } else if (c->closing || (!c->st && (!c->parked || hs->closed)) ||
+               (c->st && c->st->producers_done) || hstream_stopping()) {
         /* Everything was flushed: the answer went out, the call asked to close the stream,
          * the session ended, or the server stops. */
         hconn_detach_locked(c);
@@ -496,10 +549,33 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         return refuse(mc, MHD_HTTP_BAD_REQUEST, err.code, "%s", err.message);
     }
     if (!has_requests(msg)) {
-        /* Notifications and answers to our requests: accepted, nothing to stream back. */
-        mcpd_protocol_dispatch(hs->s, msg, hs->s->out);
+        /* Notifications and answers to our requests: 202 with nothing to stream back, unless
+         * the engine refuses the body (an empty batch, a batch on a session that may not send
+         * one): that error answers this POST, never the GET stream. */
+        struct hstream *st = hstream_new(hs);
+        if (!st) {
+            json_decref(msg);
+            return refuse(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
+                          "Internal error: out of memory");
+        }
+        pthread_mutex_lock(&hs->lock);
+        st->mode = HMODE_JSON;
+        hconn_attach_locked(c, st, 0, 0);
+        pthread_mutex_unlock(&hs->lock);
+        mcpd_protocol_dispatch(hs->s, msg, &st->out);
         json_decref(msg);
+        mcpd_out_unref(&st->out);
+        c->dispatched = 1;
+        pthread_mutex_lock(&hs->lock);
+        char *body = st->json_body;
+        size_t len = st->json_len;
+        st->json_body = NULL;
+        hconn_detach_locked(c);
+        pthread_mutex_unlock(&hs->lock);
         c->responded = 1;
+        if (body) {
+            return send_body(mc, MHD_HTTP_BAD_REQUEST, body, len, "application/json", NULL);
+        }
         return send_empty(mc, MHD_HTTP_ACCEPTED);
     }
     if (h->draining) {
@@ -515,6 +591,9 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
     }
     pthread_mutex_lock(&hs->lock);
     hconn_attach_locked(c, st, 0, 1); /* response_mode = sse: primes the stream now */
+    if (hs->closed) {
+        c->closing = 1; /* ended between the lookup and now: answer, never park */
+    }
     pthread_mutex_unlock(&hs->lock);
     mcpd_protocol_dispatch(hs->s, msg, &st->out);
     json_decref(msg);
@@ -534,12 +613,20 @@ static enum MHD_Result get_stream(struct mcpd_http *h, struct hconn *c)
     }
     const char *last = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Last-Event-ID");
     pthread_mutex_lock(&hs->lock);
+    if (hs->closed) {
+        pthread_mutex_unlock(&hs->lock);
+        return refuse(c->mc, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR,
+                      "Not Found: the session ended; initialize a new one");
+    }
     unsigned long seq = 0;
     int gone = 0;
     struct hstream *st = last ? hstream_find_locked(hs, last, &seq, &gone) : NULL;
     if (gone) {
-        /* Everything that stream had was delivered: an event stream that ends at once (a 404
-         * would tell the client its whole session is gone). */
+        /* Everything that stream had was delivered. Ending the response would make clients
+         * resume it again at once (SDK v1 does, forever), and a 404 would say the session is
+         * gone: like the TypeScript server, keep an empty stream open (keep-alives only) until
+         * the client or the session ends it. */
+        c->parked = 1;
         pthread_mutex_unlock(&hs->lock);
         log_debug("http", "session %.8s...: resume of finished stream %.40s", hs->id, last);
         return start_sse(c, NULL);
@@ -685,6 +772,7 @@ static enum MHD_Result begin(struct listener *l, struct MHD_Connection *mc, cons
     c->mc = mc;
     c->hs = hs;
     *con_cls = c;
+    conns_add(c);
     if (kind == K_GET) {
         return get_stream(h, c);
     }
@@ -747,6 +835,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
         return;
     }
     *con_cls = NULL;
+    conns_remove(c);
     if (c->hs) {
         pthread_mutex_lock(&c->hs->lock);
         if (c->st && why != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
@@ -1120,6 +1209,9 @@ void mcpd_http_tick(struct mcpd_http *h)
         }
     }
     hsess_snapshot_free(v, n);
+    if (keepalive) {
+        conns_sweep(0); /* parked streams (resumptions of finished streams) */
+    }
 }
 
 void mcpd_http_drain(struct mcpd_http *h)
@@ -1141,6 +1233,7 @@ void mcpd_http_stop(struct mcpd_http *h)
         hsess_close(v[i], "server shutting down");
     }
     hsess_snapshot_free(v, n);
+    conns_sweep(1);
     if (h->ops.d) {
         MHD_stop_daemon(h->ops.d);
         h->ops.d = NULL;
