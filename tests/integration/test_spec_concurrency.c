@@ -44,7 +44,11 @@ static void fifty_concurrent_updates(void **state)
     struct h_env *e = *state;
     char *orig = many_tasks();
     sp_write_str(sp_path(e, TASKS), orig);
-    struct h_proc *p = sp_start(e, "workers = 16\nmax_inflight = 128\n", "max_in_progress = 0\n");
+    /* 50 writers queue on one lock, each with an fsync or two: under sanitizers on a loaded
+     * machine the last may wait seconds, longer than the default 2 s lock timeout. This test
+     * is about every update landing, so give the queue room. */
+    struct h_proc *p = sp_start(e, "workers = 16\nmax_inflight = 128\n",
+                                "max_in_progress = 0\nlock_timeout = 60000\n");
 
     /* Round 1: 50 x pending -> completed, all in flight at once. */
     for (int i = 1; i <= NTASKS; i++) {
@@ -126,7 +130,7 @@ static void same_revision_one_winner(void **state)
     struct h_env *e = *state;
     char *orig = many_tasks();
     sp_write_str(sp_path(e, TASKS), orig);
-    struct h_proc *p = sp_start(e, "workers = 16\n", "max_in_progress = 0\n");
+    struct h_proc *p = sp_start(e, "workers = 16\n", "max_in_progress = 0\nlock_timeout = 60000\n");
 
     json_t *res = h_call_tool(p, "task-list", "{\"name\":\"many\",\"limit\":1}");
     char *rev = strdup(json_string_value(
