@@ -16,6 +16,7 @@ struct ctx {
     size_t skipped;   /* open blocks we did not record (DOC, HR, table parts...) */
     unsigned list_depth;
     bool failed;
+    bool want_text;
 };
 
 static size_t top(const struct ctx *c)
@@ -172,6 +173,9 @@ static int text_cb(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *us
             }
         }
     }
+    if (!c->want_text) {
+        return 0;
+    }
     sb.p = b->text;
     sb.len = b->text_len;
     sb.cap = b->text_cap;
@@ -295,7 +299,7 @@ static void mark(struct md_doc *d)
     }
 }
 
-int mdo_parse(struct md_doc *doc, const char *text, size_t len)
+int mdo_parse(struct md_doc *doc, const char *text, size_t len, bool want_text)
 {
     MD_PARSER p;
     struct ctx c;
@@ -319,6 +323,7 @@ int mdo_parse(struct md_doc *doc, const char *text, size_t len)
     p.text = text_cb;
     memset(&c, 0, sizeof(c));
     c.doc = doc;
+    c.want_text = want_text;
     /* md4c is given the text after a BOM (it would read the BOM as text);
      * pointers still point into our buffer, so offsets stay file offsets. */
     if (md_parse(text + doc->bom, (MD_SIZE)(len - doc->bom), &p, &c) != 0 || c.failed) {

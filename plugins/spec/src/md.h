@@ -56,8 +56,10 @@ struct md_doc {
     size_t n, cap;
 };
 
-/* Parse text (borrowed; must outlive doc). @return 0, -1 (no memory or md4c failure). */
-int mdo_parse(struct md_doc *doc, const char *text, size_t len);
+/* Parse text (borrowed; must outlive doc). want_text = false skips collecting
+ * block text (the task reader only needs positions and the line mask).
+ * @return 0, -1 (no memory or md4c failure). */
+int mdo_parse(struct md_doc *doc, const char *text, size_t len, bool want_text);
 void mdo_free(struct md_doc *doc);
 
 /* 0-based line index of a byte offset. */

@@ -168,7 +168,7 @@ int spec_add_document(struct spec *s, enum spec_doc_kind kind, const char *file,
     if (spec_revision(d->text, len, d->revision) < 0) {
         return spec_error_set(err, SPEC_E_IO, "sha256 failed");
     }
-    if (mdo_parse(&p->md[idx], d->text, len) < 0) {
+    if (mdo_parse(&p->md[idx], d->text, len, kind != SPEC_DOC_TASKS) < 0) {
         return spec_error_set(err, SPEC_E_PARSE, "%s: markdown parser failed", file);
     }
     switch (kind) {
