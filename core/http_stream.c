@@ -76,11 +76,6 @@ static int obuf_append(struct hconn *c, const char *text, size_t n)
     return 0;
 }
 
-void hconn_append_locked(struct hconn *c, const char *text, size_t n)
-{
-    obuf_append(c, text, n);
-}
-
 void hconn_wake_locked(struct hconn *c)
 {
     if (c && c->suspended) {

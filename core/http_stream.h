@@ -48,7 +48,6 @@ struct hconn {
     int dispatched;     /* the body went to the protocol engine */
     int responded;      /* a response was queued */
     int sse;            /* that response is an SSE stream (the streams gauge counts it) */
-    int parked;         /* an SSE response attached to no stream (a finished one was resumed) */
     struct hconn *next_all, *prev_all; /* the transport's registry of live requests */
     char *obuf;                        /* SSE bytes waiting for the content reader */
     size_t olen, ooff, ocap;
@@ -127,8 +126,6 @@ struct hstream *hstream_new(struct hsess *hs);
 void hconn_attach_locked(struct hconn *c, struct hstream *st, unsigned long after_seq, int priming);
 void hconn_detach_locked(struct hconn *c);
 void hconn_wake_locked(struct hconn *c);
-/* Queues raw SSE bytes (a comment) on c. */
-void hconn_append_locked(struct hconn *c, const char *text, size_t n);
 /* Stream from a Last-Event-ID value, or NULL (session lock held). *seq gets the event number;
  * *gone is set when the id names a stream this session had but no longer keeps. */
 struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id, unsigned long *seq,

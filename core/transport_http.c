@@ -78,22 +78,16 @@ static void conns_remove(struct hconn *c)
     pthread_mutex_unlock(&conns_lock);
 }
 
-/* Appends `comment` (if not NULL) to every parked connection, or ends every connection
- * (closing), waking each. */
-static void conns_sweep(int end_all)
+/* Shutdown: ends every live request's response, waking it if it is parked. */
+static void conns_end_all(void)
 {
-    static const char keepalive[] = ": keepalive\n\n";
     pthread_mutex_lock(&conns_lock);
     for (struct hconn *c = conns; c; c = c->next_all) {
-        if (!c->hs || (!end_all && !c->parked)) {
+        if (!c->hs) {
             continue;
         }
         pthread_mutex_lock(&c->hs->lock);
-        if (end_all) {
-            c->closing = 1;
-        } else if (c->responded) {
-            hconn_append_locked(c, keepalive, sizeof keepalive - 1);
-        }
+        c->closing = 1;
         hconn_wake_locked(c);
         pthread_mutex_unlock(&c->hs->lock);
     }
@@ -369,8 +363,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         memcpy(buf, c->obuf + c->ooff, n);
         c->ooff += n;
         ret = (ssize_t)n;
-    } else if (c->closing || (!c->st && (!c->parked || hs->closed)) ||
-               (c->st && c->st->producers_done) || hstream_stopping()) {
+    } else if (c->closing || !c->st || c->st->producers_done || hstream_stopping()) {
         /* Everything was flushed: the answer went out, the call asked to close the stream,
          * the session ended, or the server stops. */
         hconn_detach_locked(c);
@@ -622,14 +615,16 @@ static enum MHD_Result get_stream(struct mcpd_http *h, struct hconn *c)
     int gone = 0;
     struct hstream *st = last ? hstream_find_locked(hs, last, &seq, &gone) : NULL;
     if (gone) {
-        /* Everything that stream had was delivered. Ending the response would make clients
-         * resume it again at once (SDK v1 does, forever), and a 404 would say the session is
-         * gone: like the TypeScript server, keep an empty stream open (keep-alives only) until
-         * the client or the session ends it. */
-        c->parked = 1;
+        /* Everything that stream had was delivered. An SSE answer would not do: ended at once,
+         * clients resume it again (SDK v1 does, forever, even for streams that ended with an
+         * error answer); kept open, those resumptions pile up. The spec lets a server answer a
+         * GET with 405, which clients take as "no stream here" and stop. */
         pthread_mutex_unlock(&hs->lock);
         log_debug("http", "session %.8s...: resume of finished stream %.40s", hs->id, last);
-        return start_sse(c, NULL);
+        return refuse(c->mc, MHD_HTTP_METHOD_NOT_ALLOWED, RPC_SERVER_ERROR,
+                      "Method Not Allowed: stream %.40s has ended and was delivered; nothing to "
+                      "resume",
+                      last);
     }
     int resumed = st != NULL;
     if (!st) {
@@ -1209,9 +1204,6 @@ void mcpd_http_tick(struct mcpd_http *h)
         }
     }
     hsess_snapshot_free(v, n);
-    if (keepalive) {
-        conns_sweep(0); /* parked streams (resumptions of finished streams) */
-    }
 }
 
 void mcpd_http_drain(struct mcpd_http *h)
@@ -1233,7 +1225,7 @@ void mcpd_http_stop(struct mcpd_http *h)
         hsess_close(v[i], "server shutting down");
     }
     hsess_snapshot_free(v, n);
-    conns_sweep(1);
+    conns_end_all();
     if (h->ops.d) {
         MHD_stop_daemon(h->ops.d);
         h->ops.d = NULL;
