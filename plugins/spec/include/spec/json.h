@@ -57,9 +57,10 @@ json_t *spec_findings_summary_to_json(const struct spec_findings *f);
 json_t *spec_progress_to_json(const struct spec_progress *p);
 
 /* spec-status data: {phase, overallStatus, documents: {requirements|design|tasks:
- * {exists, file?, revision?, lastModified?, approval: "none"}}, progress: {leaf:
- * Summary, percent, byPhase: [{phase, ...Summary}]}, validation?: {errors,
- * warnings}}. findings may be NULL (validation omitted). */
+ * {exists, file?, revision?, lastModified?, approval:
+ * "none"|"pending"|"approved"|"needs-revision"|"rejected", approvedRevisionMatches?}}, progress:
+ * {leaf: Summary, percent, byPhase: [{phase, ...Summary}]}, validation?: {errors, warnings}}.
+ * findings may be NULL (validation omitted). */
 json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *findings);
 
 /* spec-trace data: {requirements: [{id, title, tasks: [id], criteria: [{id,
