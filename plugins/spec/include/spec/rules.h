@@ -129,7 +129,8 @@ struct spec_findings {
 /*
  * Run the catalogue over one loaded spec.
  * @param[out] out owned: free with spec_findings_free().
- * @return 0 (findings, even errors, are not a failure) or -SPEC_E_NOMEM.
+ * @return 0 (findings, even errors, are not a failure), -SPEC_E_NOMEM, or
+ *         -SPEC_E_INVALID_ARGUMENT (spec not finished).
  */
 int spec_validate(const struct spec *s, const struct spec_validate_opts *opts,
                   struct spec_findings **out, struct spec_error *err);
