@@ -626,9 +626,27 @@ static void other_dialects(void **state)
                  "described here in enough words.\n\n## Requirements\n\n"
                  "### Requirement: Greeting\nThe system SHALL greet.\n\n"
                  "#### Scenario: Hello\n- **WHEN** asked\n- **THEN** it greets\n");
+    sp_write_str(sp_path(e, "proj/.spec-workflow/archive/specs/old-one/tasks.md"),
+                 "# Tasks Document\n\n- [x] 1. Done long ago\n");
     struct h_proc *p = sp_start(e, NULL, NULL);
 
-    json_t *res = ok_call(p, "spec-list", "{}");
+    /* Filters: one dialect; archived specs only when asked. */
+    json_t *res = ok_call(p, "spec-list", "{\"dialects\":[\"speckit\"]}");
+    assert_int_equal(json_array_size(at(json_object_get(res, "structuredContent"), "data/specs")),
+                     1);
+    json_decref(res);
+    res = ok_call(p, "spec-list", "{\"includeArchived\":true}");
+    int archived = 0;
+    size_t k;
+    json_t *v;
+    json_array_foreach(at(json_object_get(res, "structuredContent"), "data/specs"), k, v)
+    {
+        archived += json_is_true(json_object_get(v, "archived"));
+    }
+    assert_int_equal(archived, 1);
+    json_decref(res);
+
+    res = ok_call(p, "spec-list", "{}");
     json_t *specs = at(json_object_get(res, "structuredContent"), "data/specs");
     int speckit = 0, openspec = 0;
     size_t i;
@@ -639,6 +657,10 @@ static void other_dialects(void **state)
         openspec |= strcmp(str_at(s, "dialect"), "openspec") == 0;
     }
     assert_true(speckit && openspec);
+    json_array_foreach(specs, i, s)
+    {
+        assert_false(json_is_true(json_object_get(s, "archived")));
+    }
     json_decref(res);
 
     /* spec-kit: T-ids, [P], [US1], phases; "login" finds 001-login. */
