@@ -253,6 +253,38 @@ static void validate_config(void **state)
     H_PASS(e);
 }
 
+/* spec-workflow-mcp approval records: spec-status reports them, and a document edited after its
+ * approval (the record pins its revision) is APR-002. */
+static void approvals_read(void **state)
+{
+    struct h_env *e = *state;
+    sp_write_str(sp_path(e, "proj/.spec-workflow/specs/appr/tasks.md"), tasks_md);
+    sp_write_str(
+        sp_path(e, "proj/.spec-workflow/approvals/appr/approval_1_a.json"),
+        "{\"id\":\"approval_1_a\",\"filePath\":\".spec-workflow/specs/appr/tasks.md\","
+        "\"type\":\"document\",\"status\":\"approved\",\"createdAt\":"
+        "\"2026-01-01T00:00:00.000Z\",\"category\":\"spec\",\"categoryName\":\"appr\","
+        "\"revision\":\"sha256:00000000000000000000000000000000000000000000000000000000000000"
+        "00\"}");
+    struct h_proc *p = sp_start(e, NULL, NULL);
+    json_t *res = ok_call(p, "spec-status", "{\"name\":\"appr\"}");
+    json_t *tasks = json_object_get(
+        json_object_get(json_object_get(json_object_get(res, "structuredContent"), "data"),
+                        "documents"),
+        "tasks");
+    assert_string_equal(json_string_value(json_object_get(tasks, "approval")), "approved");
+    assert_true(json_is_false(json_object_get(tasks, "approvedRevisionMatches")));
+    json_decref(res);
+    res = ok_call(p, "spec-validate", "{\"name\":\"appr\",\"rules\":{\"include\":[\"APR-\"]}}");
+    json_t *f =
+        json_array_get(json_object_get(json_object_get(res, "structuredContent"), "findings"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "ruleId")), "APR-002");
+    json_decref(res);
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +293,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bugfix_and_roots, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(reload_keeps_tools, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(validate_config, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(approvals_read, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
