@@ -568,6 +568,101 @@ static int implement_complete(void *state, void *data, mcpd_call *call, const ch
     return 0;
 }
 
+/* ---- prompt refresh-tasks -------------------------------------------------------------------- */
+
+static const char refresh_args[] =
+    "[{\"name\":\"specName\",\"description\":\"the spec whose tasks need re-planning\","
+    "\"required\":true},"
+    "{\"name\":\"changes\",\"description\":\"what changed in the requirements or design\"},"
+    "{\"name\":\"projectPath\",\"description\":\"project directory (default: the first "
+    "configured root)\"}]";
+
+/* After the requirements or design changed: the task list as it stands, what the trace says
+ * is missing or broken, and how to update tasks.md without losing finished work. */
+static int refresh_prompt(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)data;
+    const struct st_plugin *p = state;
+    json_t *a = json_loadb(args, len, 0, NULL);
+    const char *name = json_string_value(json_object_get(a, "specName"));
+    const char *changes = json_string_value(json_object_get(a, "changes"));
+    const char *project_path = json_string_value(json_object_get(a, "projectPath"));
+    char *project = NULL;
+    struct spec *s = NULL;
+    struct spec_trace *t = NULL;
+    struct buf b = {0};
+    int rc = -EINVAL; /* a spec or project that does not exist is a bad argument */
+    if (!name || spec_roots_resolve(p->roots, project_path, &project, NULL) != 0 ||
+        spec_open(project, name, SPEC_DIALECT_ANY, &s, NULL) != 0) {
+        goto out;
+    }
+    if (spec_trace_build(s, &t, NULL) != 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    struct spec_progress prog;
+    spec_progress_compute(s, &prog);
+    bprintf(&b,
+            "The requirements or design of spec \"%s\" changed%s%s. Update its tasks "
+            "document (%s/tasks.md) to match.\n\n",
+            s->name, changes ? ": " : "", changes ? changes : "", s->dir ? s->dir : s->name);
+    bprintf(&b,
+            "Now: %zu leaf tasks, %zu completed, %zu in progress, %zu blocked, %zu pending; "
+            "%zu of %zu acceptance criteria covered by a task.\n",
+            prog.total, prog.completed, prog.in_progress, prog.blocked, prog.pending,
+            t->criteria_covered, t->criteria_total);
+    if (t->nuncovered) {
+        bprintf(&b, "\nCovered by no task (add tasks for them):\n");
+        for (size_t i = 0; i < t->nuncovered; i++) {
+            const struct spec_criterion *cr = spec_criterion_find(s, t->uncovered[i]);
+            const struct spec_requirement *rq =
+                cr ? NULL : spec_requirement_find(s, t->uncovered[i]);
+            bprintf(&b, "- %s: %s\n", t->uncovered[i], cr ? cr->text : rq ? rq->title : "");
+        }
+    }
+    if (t->ndangling) {
+        bprintf(&b, "\nReferences that name no requirement any more (fix or drop them):\n");
+        for (size_t i = 0; i < t->ndangling; i++) {
+            bprintf(&b, "- task %s: \"%s\"\n", s->tasks[t->dangling[i].task].id,
+                    t->dangling[i].ref);
+        }
+    }
+    if (t->norphans) {
+        bprintf(&b, "\nTasks that reference no requirement:\n");
+        for (size_t i = 0; i < t->norphans; i++) {
+            bprintf(&b, "- %s %s\n", s->tasks[t->orphans[i]].id, s->tasks[t->orphans[i]].title);
+        }
+    }
+    bprintf(&b,
+            "\nRules:\n"
+            "1. Keep every completed [x] and in-progress [-] task exactly as written: id, text, "
+            "checkbox and sub-bullets. Blocked [~] tasks keep their _Blocked: line.\n"
+            "2. Add new tasks for the uncovered criteria, each with \"- _Requirements: <id>_\" "
+            "and \"- File: <path>\"; add \"- _Depends: <id>_\" where order matters and [P] "
+            "where tasks can run in parallel. New ids continue the numbering; never reuse an id.\n"
+            "3. Pending tasks that no longer serve a requirement may be reworded or removed.\n"
+            "4. Call spec-validate and spec-trace with name \"%s\" and fix what they report, "
+            "then task-next to continue.\n",
+            s->name);
+    rc = b.oom ? -ENOMEM : 0;
+    if (rc == 0) {
+        rc = p->api->prompt_description(call, "Re-plan a spec's tasks after a change");
+    }
+    if (rc == 0) {
+        rc = p->api->message_role(call, MCPD_ROLE_USER);
+    }
+    if (rc == 0) {
+        rc = p->api->content_text(call, b.p, b.n);
+    }
+out:
+    free(b.p);
+    spec_trace_free(t);
+    spec_free(s);
+    free(project);
+    json_decref(a);
+    return rc;
+}
+
 /* ---- plugin --------------------------------------------------------------------------------- */
 
 static void free_plugin(struct task_plugin *tp)
@@ -660,11 +755,26 @@ static int task_init(const mcpd_host_api *api, mcpd_host *host, void **state_out
         .get = implement_prompt,
         .complete = implement_complete,
     };
+    const mcpd_prompt refresh = {
+        MCPD_STRUCT(mcpd_prompt),
+        .flags = MCPD_THREADSAFE,
+        .name = "refresh-tasks",
+        .title = "Re-plan tasks after a change",
+        .description = "After the requirements or design changed: the criteria no task covers, "
+                       "references that broke, and how to update tasks.md while keeping "
+                       "finished and in-progress work exactly as it is.",
+        .arguments_json = refresh_args,
+        .get = refresh_prompt,
+        .complete = implement_complete,
+    };
     for (size_t i = 0; rc == 0 && i < sizeof tools / sizeof tools[0]; i++) {
         rc = api->register_tool(host, &tools[i]);
     }
     if (rc == 0) {
         rc = api->register_prompt(host, &prompt);
+    }
+    if (rc == 0) {
+        rc = api->register_prompt(host, &refresh);
     }
     if (rc != 0) {
         free_plugin(tp);
@@ -683,7 +793,8 @@ static const mcpd_plugin task_plugin = {
     MCPD_PLUGIN_HEADER,
     .name = "task-list",
     .version = "1.0.0",
-    .description = "task-list, task-next and task-update tools, implement-task prompt",
+    .description = "task-list, task-next and task-update tools, implement-task and "
+                   "refresh-tasks prompts",
     .init = task_init,
     .fini = task_fini,
 };

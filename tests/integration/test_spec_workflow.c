@@ -743,9 +743,10 @@ static void resources_and_prompts(void **state)
     json_array_foreach(json_object_get(r, "prompts"), i, v)
     {
         prompts += strcmp(str_at(v, "name"), "create-spec") == 0 ||
-                   strcmp(str_at(v, "name"), "implement-task") == 0;
+                   strcmp(str_at(v, "name"), "implement-task") == 0 ||
+                   strcmp(str_at(v, "name"), "refresh-tasks") == 0;
     }
-    assert_int_equal(prompts, 2);
+    assert_int_equal(prompts, 3);
     json_decref(r);
 
     r = h_result(p, "prompts/get",
@@ -768,6 +769,27 @@ static void resources_and_prompts(void **state)
                  "{\"specName\":\"billing\",\"kind\":\"bugfix\"}}");
     assert_non_null(strstr(str_at(r, "messages/0/content/text"), "spec-create"));
     json_decref(r);
+    /* refresh-tasks shows what the trace finds missing: drop the only task of criterion 1.2. */
+    char *orig_tasks = sp_read(sp_path(e, SPEC_DIR "/tasks.md"), NULL);
+    char *cut = strdup(orig_tasks);
+    char *ref = strstr(cut, "_Requirements: 1.1, 1.2_");
+    assert_non_null(ref);
+    memcpy(ref, "_Requirements: 1.1, 9.9_", 24);
+    sp_write_str(sp_path(e, SPEC_DIR "/tasks.md"), cut);
+    r = h_result(p, "prompts/get",
+                 "{\"name\":\"refresh-tasks\",\"arguments\":"
+                 "{\"specName\":\"user-auth\",\"changes\":\"wrong "
+                 "passwords now lock the account\"}}");
+    text = str_at(r, "messages/0/content/text");
+    assert_non_null(strstr(text, "wrong passwords now lock the account"));
+    assert_non_null(strstr(text, "- 1.2: IF the password is wrong")); /* uncovered */
+    assert_non_null(strstr(text, "task 2.1: \"9.9\""));               /* dangling */
+    assert_non_null(strstr(text, "Keep every completed [x]"));
+    json_decref(r);
+    sp_write_str(sp_path(e, SPEC_DIR "/tasks.md"), orig_tasks);
+    free(cut);
+    free(orig_tasks);
+
     r = h_result(p, "completion/complete",
                  "{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"implement-task\"},"
                  "\"argument\":{\"name\":\"taskId\",\"value\":\"2\"},"
