@@ -87,6 +87,9 @@ static inline void sp_write_str(const char *path, const char *text)
 /* Whole file (malloc'd, NUL-terminated) or NULL when it does not exist. */
 static inline char *sp_read(const char *path, size_t *len)
 {
+    if (len) {
+        *len = 0;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         return NULL;

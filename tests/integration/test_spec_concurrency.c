@@ -70,7 +70,7 @@ static void fifty_concurrent_updates(void **state)
         assert_true(json_is_true(json_object_get(json_object_get(sc, "data"), "changed")));
         json_decref(resp);
     }
-    size_t len;
+    size_t len = 0;
     char *now = sp_read(sp_path(e, TASKS), &len);
     assert_int_equal(len, strlen(orig));
     int changed = 0;
@@ -193,7 +193,7 @@ static void minimal_edit_keeps_bytes(void **state)
     json_decref(h_call_tool(p, "task-update",
                             "{\"name\":\"crlf\",\"taskId\":\"2\",\"status\":\"blocked\","
                             "\"reason\":\"needs a decision\"}"));
-    size_t len;
+    size_t len = 0;
     char *now = sp_read(path, &len);
     /* The block line is inserted with the file's CRLF, and only there. */
     assert_non_null(strstr(now, "* [~] 2. Last task\r\n"));

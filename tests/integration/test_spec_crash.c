@@ -45,7 +45,7 @@ static char *crash_tasks(void)
 /* The file is the original with only checkbox bytes flipped. Returns the number of 'x'. */
 static int check_not_torn(const char *orig, const char *path, int round)
 {
-    size_t len;
+    size_t len = 0;
     char *now = sp_read(path, &len);
     if (!now) {
         fail_msg("round %d: %s vanished", round, path);

@@ -229,7 +229,7 @@ static void whole_workflow(void **state)
     assert_non_null(str_at(sc, "revisions/tasks.md"));
     assert_string_equal(str_at(sc, "spec/dialect"), "swm");
     json_decref(res);
-    size_t len0;
+    size_t len0 = 0;
     char *req0 = sp_read(sp_path(e, SPEC_DIR "/requirements.md"), &len0);
     assert_non_null(req0);
     assert_non_null(strstr(req0, "Sign in and sign out."));
@@ -248,7 +248,7 @@ static void whole_workflow(void **state)
     assert_int_equal(json_array_size(at(res, "structuredContent/data/created")), 0);
     assert_int_equal(json_array_size(at(res, "structuredContent/data/skipped")), 3);
     json_decref(res);
-    size_t len1;
+    size_t len1 = 0;
     char *req1 = sp_read(sp_path(e, SPEC_DIR "/requirements.md"), &len1);
     assert_int_equal(len0, len1);
     assert_memory_equal(req0, req1, len0);
@@ -337,7 +337,7 @@ static void whole_workflow(void **state)
 
     /* 1.1 -> in_progress with the revision just read: one byte changes. */
     char *rev0 = tasks_revision(p);
-    size_t before_len, after_len;
+    size_t before_len = 0, after_len = 0;
     char *before = sp_read(sp_path(e, SPEC_DIR "/tasks.md"), &before_len);
     snprintf(args, sizeof args, ",\"expectedRevision\":\"%s\"", rev0);
     json_t *d = update(p, "1.1", "in_progress", args);
