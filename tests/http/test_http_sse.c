@@ -453,9 +453,10 @@ static void resume_after_drop(void **state)
 }
 
 /* A GET + Last-Event-ID naming a POST stream the server no longer keeps (finished and fully
- * delivered) is not a request for the standalone stream: 404, or 200 with an SSE response that
- * ends or stays quiet; never 409 (FINDINGS F2), and never the session's messages, which keep
- * going to the real GET stream. Returns the connection when it stays open (else NULL). */
+ * delivered) is not a request for the standalone stream: 405 (what mcpd answers since a314761:
+ * SDK clients stop there quietly, FINDINGS F6/F8), 404, or 200 with an SSE response that ends or
+ * stays quiet; never 409 (FINDINGS F2), and never the session's messages, which keep going to
+ * the real GET stream. Returns the connection when it stays open (else NULL). */
 static hc *finished_resume(struct hsrv *s, const char *sid, const char *last, const char *what)
 {
     hc *c = hc_open(s, s->port);
@@ -464,7 +465,10 @@ static hc *finished_resume(struct hsrv *s, const char *sid, const char *last, co
              "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\nLast-Event-ID: %s\r\n", sid, last);
     hc_send(c, "GET", "/mcp", headers, NULL);
     struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
-    if (r->status == 404) {
+    if (r->status == 404 || r->status == 405) {
+        json_t *j = hr_json(r); /* a JSON-RPC error body, like every refusal */
+        EXPECT_JSON(json_object_get(j, "error") != NULL, j);
+        json_decref(j);
         hr_free(r);
         hc_close(c);
         return NULL;
