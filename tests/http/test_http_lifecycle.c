@@ -231,6 +231,91 @@ static void delete_during_calls(void **state)
     H_PASS(s.e);
 }
 
+/* notifications/cancelled for a call in flight: the call stops, and its POST gets its HTTP answer
+ * promptly without a result (JSON mode: the connection was suspended; SSE: the stream ends). */
+static void cancel_in_flight(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    char headers[256];
+    snprintf(headers, sizeof headers, HC_ACCEPT HC_JSON "Mcp-Session-Id: %s\r\n", sid);
+    /* JSON: a plain slow call. */
+    hc *c = hc_open(&s, s.port);
+    hc_send(c, "POST", "/mcp", headers,
+            "{\"jsonrpc\":\"2.0\",\"id\":\"slow-1\",\"method\":\"tools/call\",\"params\":{"
+            "\"name\":\"slow\",\"arguments\":{\"ms\":20000}}}");
+    h_sleep(s.p, 300);
+    long long t0 = h_now_ms();
+    struct hresp *r = mcp_post(&s, sid, NULL,
+                               "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+                               "\"params\":{\"requestId\":\"slow-1\",\"reason\":\"test\"}}",
+                               NULL);
+    assert_int_equal(r->status, 202);
+    hr_free(r);
+    r = hc_response(c, 5000);
+    if (h_now_ms() - t0 > 3000) {
+        fail_msg("the cancelled call's POST was answered after %lld ms", h_now_ms() - t0);
+    }
+    if (r->status == 200) {
+        json_t *m = hr_json(r);
+        EXPECT_JSON(json_object_get(m, "result") == NULL, m);
+        json_decref(m);
+    } else if (r->status != 202) {
+        fail_msg("the cancelled call's POST: HTTP %d %s", r->status, r->body);
+    }
+    hr_free(r);
+    hc_close(c);
+
+    /* SSE: a progress call, cancelled after its first progress event: the stream ends without
+     * an answer. */
+    c = NULL;
+    r = mcp_post(&s, sid, NULL,
+                 "{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"tools/call\",\"params\":{\"name\":"
+                 "\"progress\",\"arguments\":{\"steps\":100,\"delay_ms\":100},\"_meta\":{"
+                 "\"progressToken\":\"c\"}}}",
+                 &c);
+    assert_true(r->sse);
+    hr_free(r);
+    json_t *m = next_message(c);
+    expect_str(m, "method", "notifications/progress");
+    json_decref(m);
+    r = mcp_post(&s, sid, NULL,
+                 "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{"
+                 "\"requestId\":77}}",
+                 NULL);
+    assert_int_equal(r->status, 202);
+    hr_free(r);
+    t0 = h_now_ms();
+    for (;;) {
+        struct hevent ev;
+        int rc = hc_event(c, &ev, 5000);
+        if (rc == 0) {
+            break;
+        }
+        if (rc < 0) {
+            fail_msg("the cancelled call's SSE stream is still open 5 s later");
+        }
+        if (ev.data && ev.data[0]) {
+            json_t *e = he_json(&ev);
+            if (!json_object_get(e, "method")) {
+                char *d = json_dumps(e, JSON_COMPACT);
+                fail_msg("a cancelled request was answered: %s", d);
+            }
+            json_decref(e);
+        }
+        he_clear(&ev);
+    }
+    if (h_now_ms() - t0 > 3000) {
+        fail_msg("the cancelled call's stream ended after %lld ms", h_now_ms() - t0);
+    }
+    hc_close(c);
+    mcp_healthy(&s, "after-cancel");
+    free(sid);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 /* SIGTERM with a GET stream, an SSE call and a JSON call open: they end, exit 0 (no leaks). */
 static void sigterm_with_open_streams(void **state)
 {
@@ -363,6 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sampling_on_the_call_stream, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(sampling_in_json_mode, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(delete_during_calls, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(cancel_in_flight, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(sigterm_with_open_streams, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(odd_bodies, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(refused_without_requests, h_setup, h_teardown),
