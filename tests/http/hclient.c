@@ -465,6 +465,9 @@ static struct hresp *response(hc *c, int timeout_ms, int eof_ok)
         if (rc == 0 && eof_ok && c->rlen == 0) {
             return NULL;
         }
+        if (rc < 0 && eof_ok == 2) {
+            return NULL;
+        }
         if (rc <= 0) {
             fail_msg("no complete HTTP response header (%s); got %zu bytes: %.300s",
                      rc < 0 ? "timeout" : "connection closed", c->rlen, c->raw ? c->raw : "");
@@ -543,6 +546,11 @@ struct hresp *hc_response(hc *c, int timeout_ms)
 struct hresp *hc_response_or_eof(hc *c, int timeout_ms)
 {
     return response(c, timeout_ms, 1);
+}
+
+struct hresp *hc_response_maybe(hc *c, int timeout_ms)
+{
+    return response(c, timeout_ms, 2);
 }
 
 void hr_free(struct hresp *r)

@@ -86,6 +86,8 @@ struct hresp {
 struct hresp *hc_response(hc *c, int timeout_ms);
 /* Like hc_response, but returns NULL when the peer closed without answering. */
 struct hresp *hc_response_or_eof(hc *c, int timeout_ms);
+/* Like hc_response, but returns NULL when the peer closed or nothing came within timeout_ms. */
+struct hresp *hc_response_maybe(hc *c, int timeout_ms);
 void hr_free(struct hresp *r);
 /* The value of header `name` (case-insensitive), malloc'd, or NULL. */
 char *hr_header(const struct hresp *r, const char *name);

@@ -355,6 +355,85 @@ static void sigterm_with_open_streams(void **state)
     H_PASS(s.e);
 }
 
+static hc *get_stream(struct hsrv *s, const char *sid)
+{
+    char headers[256];
+    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
+    hc *g = hc_open(s, s->port);
+    hc_send(g, "GET", "/mcp", headers, NULL);
+    struct hresp *r = hc_response(g, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    hr_free(r);
+    return g;
+}
+
+/* [http] connection_timeout closes idle keep-alive connections but never a GET stream (it is
+ * parked, and keep-alives are 15 s apart by default); max_connections bounds open connections
+ * and the server recovers as soon as one closes. */
+static void connection_limits(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL, "[http]\nmax_connections = 4\nconnection_timeout = 1s\n" TESTKIT);
+    char *sid[4];
+    for (int i = 0; i < 4; i++) {
+        sid[i] = mcp_init(&s, "2025-11-25");
+    }
+    /* An idle connection is closed after the timeout. */
+    hc *idle = hc_open(&s, s.port);
+    struct hresp *r = hc_response_or_eof(idle, 5000);
+    if (r) {
+        fail_msg("an idle connection got HTTP %d instead of being closed", r->status);
+    }
+    hc_close(idle);
+
+    /* A GET stream outlives it. */
+    hc *g[4];
+    g[0] = get_stream(&s, sid[0]);
+    h_sleep(s.p, 2500);
+    h_signal(s.p, SIGHUP);
+    json_t *m = next_message(g[0]);
+    expect_str(m, "method", "notifications/tools/list_changed");
+    json_decref(m);
+
+    /* Four connections in use: a fifth request is not served... */
+    for (int i = 1; i < 4; i++) {
+        g[i] = get_stream(&s, sid[i]);
+    }
+    hc *extra = hc_open(&s, s.port);
+    char headers[256];
+    snprintf(headers, sizeof headers, HC_ACCEPT HC_JSON "Mcp-Session-Id: %s\r\n", sid[0]);
+    hc_send(extra, "POST", "/mcp", headers, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+    r = hc_response_maybe(extra, 1500);
+    if (r && r->status == 200) {
+        fail_msg("a fifth connection was served with max_connections = 4");
+    }
+    hr_free(r);
+    hc_close(extra);
+    /* ...until one closes. */
+    hc_close(g[3]);
+    int served = 0;
+    for (int i = 0; i < 20 && !served; i++) {
+        h_sleep(s.p, 250);
+        hc *c = hc_open(&s, s.port);
+        hc_send(c, "POST", "/mcp", headers, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+        r = hc_response_maybe(c, 2000);
+        served = r && r->status == 200;
+        hr_free(r);
+        hc_close(c);
+    }
+    if (!served) {
+        fail_msg("no request served 5 s after a connection was freed (max_connections = 4)");
+    }
+    for (int i = 0; i < 3; i++) {
+        hc_close(g[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        free(sid[i]);
+    }
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 static void odd_bodies(void **state)
 {
     struct hsrv s;
@@ -450,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(delete_during_calls, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(cancel_in_flight, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(sigterm_with_open_streams, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(connection_limits, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(odd_bodies, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(refused_without_requests, h_setup, h_teardown),
     };
