@@ -136,6 +136,23 @@ static void tools_listed(void **state)
     finish(e, p);
 }
 
+/* True when json_schema_2020_12_tool is listed with the SEP-2106 schema (it has "allOf"). */
+static int full_2020_12_schema(struct h_proc *p)
+{
+    json_t *res = h_result(p, "tools/list", NULL);
+    int full = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(res, "tools"), i, t)
+    {
+        if (strcmp(str(t, "name"), "json_schema_2020_12_tool") == 0) {
+            full = json_object_get(json_object_get(t, "inputSchema"), "allOf") != NULL;
+        }
+    }
+    json_decref(res);
+    return full;
+}
+
 /* ---- content tools -------------------------------------------------------------------------- */
 
 static void content_tools(void **state)
@@ -185,8 +202,12 @@ static void content_tools(void **state)
                         "This tool intentionally returns an error for testing");
     json_decref(r);
 
+    /* The plugin registers the SEP-2106 schema when the host accepts it (then an email or a
+     * phone is required), else the SEP-1613 one (then neither is allowed). */
     r = h_call_tool(p, "json_schema_2020_12_tool",
-                    "{\"name\":\"x\",\"address\":{\"city\":\"Oslo\"}}");
+                    full_2020_12_schema(p)
+                        ? "{\"name\":\"x\",\"address\":{\"city\":\"Oslo\"},\"email\":\"a@b\"}"
+                        : "{\"name\":\"x\",\"address\":{\"city\":\"Oslo\"}}");
     assert_false(is_error(r));
     assert_prefix(str(block(r, 0), "text"), "JSON Schema 2020-12 tool called with: {");
     json_decref(r);
