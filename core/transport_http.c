@@ -163,10 +163,20 @@ static void free_list(char **l)
     free(l);
 }
 
+/* A name that can only mean this machine. Only exact forms count: "127.0.0.1.evil.example" is a
+ * DNS name its owner controls (the very attack the check exists for), so 127.x.y.z must parse
+ * whole as an address. */
 static int is_loopback_name(const char *h)
 {
-    return strcasecmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
-           strcmp(h, "[::1]") == 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (strcasecmp(h, "localhost") == 0 || strcasecmp(h, "localhost.") == 0) {
+        return 1;
+    }
+    if (inet_pton(AF_INET, h, &a4) == 1) {
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    }
+    return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 /* "host:port", "[v6]:port" or "host" -> the host part without brackets. */
