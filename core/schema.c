@@ -17,6 +17,7 @@
  */
 #include "schema.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -148,6 +149,7 @@ struct node {
     struct node **all_of, **any_of, **one_of;
     size_t nall_of, nany_of, none_of;
     struct node *not_;
+    struct node *if_, *then_, *else_; /* conditional: then_ when if_ holds, else_ otherwise */
     const char *ref_text;
     struct node *ref;
 };
@@ -1781,6 +1783,31 @@ static int kw_not(struct cctx *c, struct node *n, const char *kw, json_t *v)
     return compile_child(c, v, kw, NULL, 0, &n->not_);
 }
 
+static int kw_conditional(struct cctx *c, struct node *n, const char *kw, json_t *v)
+{
+    struct node **slot = strcmp(kw, "if") == 0     ? &n->if_
+                         : strcmp(kw, "then") == 0 ? &n->then_
+                                                   : &n->else_;
+    return compile_child(c, v, kw, NULL, 0, slot);
+}
+
+/* A plain-name "$anchor" (draft 2020-12 §8.2.2): refs "#name" resolve to it. */
+static int kw_anchor(struct cctx *c, struct node *n, const char *kw, json_t *v)
+{
+    (void)n;
+    const char *a = json_string_value(v);
+    if (!a || !a[0] || !(isalpha((unsigned char)a[0]) || a[0] == '_')) {
+        return cfail(c, "\"%s\" must be a name (a letter or an underscore first)", kw);
+    }
+    for (const char *p = a; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.') {
+            return cfail(
+                c, "\"%s\" must be a name of letters, digits, underscores, dashes and dots", kw);
+        }
+    }
+    return 0;
+}
+
 static int kw_ref(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
     struct pending_ref *refs;
@@ -1897,6 +1924,10 @@ static const struct keyword {
     {"anyOf", kw_applicator},
     {"oneOf", kw_applicator},
     {"not", kw_not},
+    {"if", kw_conditional},
+    {"then", kw_conditional},
+    {"else", kw_conditional},
+    {"$anchor", kw_anchor},
     {"$ref", kw_ref},
     {"$defs", kw_defs},
     {"definitions", kw_defs},
@@ -2027,6 +2058,39 @@ static char *percent_decode(const char *s, bool *bad)
  * Resolves a local $ref ("#", "#/$defs/a", any "#/json/pointer") against the document root.
  * Returns the target or NULL with a message. Network and relative references are refused.
  */
+/* The schema object whose "$anchor" is `name`, depth first; depth is bounded by the compile
+ * depth limit the document already passed. */
+static json_t *find_anchor(json_t *v, const char *name, int depth)
+{
+    const char *k;
+    json_t *x, *found;
+    size_t i;
+
+    if (depth > 256) {
+        return NULL;
+    }
+    if (json_is_object(v)) {
+        if (json_is_string(json_object_get(v, "$anchor")) &&
+            strcmp(json_string_value(json_object_get(v, "$anchor")), name) == 0) {
+            return v;
+        }
+        json_object_foreach(v, k, x)
+        {
+            if ((found = find_anchor(x, name, depth + 1))) {
+                return found;
+            }
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            if ((found = find_anchor(x, name, depth + 1))) {
+                return found;
+            }
+        }
+    }
+    return NULL;
+}
+
 static json_t *resolve_pointer(struct cctx *c, const char *ref, char **target_ptr, int *rc)
 {
     char *dec = NULL, *seg, *next, *r, *w;
@@ -2048,8 +2112,18 @@ static json_t *resolve_pointer(struct cctx *c, const char *ref, char **target_pt
         return NULL;
     }
     if (dec[0] != '\0' && dec[0] != '/') {
-        *rc = cfail(c, "unsupported $ref \"%s\": anchors are not supported", ref);
-        goto fail;
+        cur = find_anchor(c->s->doc, dec, 0);
+        if (!cur) {
+            *rc = cfail(c, "$ref \"%s\": no schema has \"$anchor\": \"%s\"", ref, dec);
+            goto fail;
+        }
+        *target_ptr = strdup(dec);
+        free(dec);
+        if (!*target_ptr) {
+            *rc = coom(c);
+            return NULL;
+        }
+        return cur;
     }
     *target_ptr = strdup(dec);
     if (!*target_ptr) {
@@ -2697,6 +2771,31 @@ static int check_not(struct vctx *c, const struct node *n, const json_t *v, cons
     return rc;
 }
 
+/* if/then/else: "if" is only a test (its failures are not reported); the value must then
+ * satisfy "then" when it passed and "else" when it did not. */
+static int check_conditional(struct vctx *c, const struct node *n, const json_t *v,
+                             const struct vpath *p)
+{
+    struct verr *saved = c->err, *tmp;
+    int rc;
+
+    tmp = malloc(sizeof *tmp);
+    if (!tmp) {
+        return voom(c, p);
+    }
+    c->err = tmp;
+    rc = validate_node(c, n->if_, v, p);
+    c->err = saved;
+    if (rc != 0 && rc != -EINVAL) {
+        memcpy(saved, tmp, sizeof *tmp); /* out of memory or over budget: not a test result */
+        free(tmp);
+        return rc;
+    }
+    free(tmp);
+    const struct node *branch = rc == 0 ? n->then_ : n->else_;
+    return branch ? validate_node(c, branch, v, p) : 0;
+}
+
 static int check_keywords(struct vctx *c, const struct node *n, const json_t *v,
                           const struct vpath *p)
 {
@@ -2763,8 +2862,11 @@ static int check_keywords(struct vctx *c, const struct node *n, const json_t *v,
     if (n->none_of && (rc = check_some_of(c, "oneOf", n->one_of, n->none_of, true, v, p))) {
         return rc;
     }
-    if (n->not_) {
-        rc = check_not(c, n, v, p);
+    if (n->not_ && (rc = check_not(c, n, v, p))) {
+        return rc;
+    }
+    if (n->if_ && (n->then_ || n->else_)) {
+        rc = check_conditional(c, n, v, p);
     }
     return rc;
 }

@@ -689,15 +689,47 @@ static void test_compile_bad_keyword_type(void **state)
 static void test_compile_unknown_keyword(void **state)
 {
     (void)state;
-    compile_fails("{'properties':{'a':{'if':{}}}}",
-                  "schema /properties/a: unsupported keyword 'if'");
+    compile_fails("{'properties':{'a':{'dependentSchemas':{}}}}",
+                  "schema /properties/a: unsupported keyword 'dependentSchemas'");
     compile_fails("{'nullable':true}", "schema: unsupported keyword 'nullable'");
-    compile_fails("{'properties':{'a/b~':{'if':{}}}}",
-                  "schema /properties/a~1b~0: unsupported keyword 'if'");
+    compile_fails("{'properties':{'a/b~':{'unevaluatedProperties':{}}}}",
+                  "schema /properties/a~1b~0: unsupported keyword 'unevaluatedProperties'");
     /* $defs are checked even when nothing refers to them. */
-    compile_fails("{'$defs':{'x':{'then':{}}}}", "schema /$defs/x: unsupported keyword 'then'");
+    compile_fails("{'$defs':{'x':{'contains':{}}}}",
+                  "schema /$defs/x: unsupported keyword 'contains'");
     compile_fails("{'$defs':{'a':5}}",
                   "schema /$defs/a: a schema must be an object or a boolean, got integer");
+}
+
+/* if/then/else (2020-12 §10.2.2): "if" only selects the branch; its own failures never show. */
+static void test_conditional(void **state)
+{
+    (void)state;
+    const char *sch = "{'type':'object','if':{'properties':{'kind':{'const':'file'}},'required':"
+                      "['kind']},'then':{'required':['path']},'else':{'required':['url']}}";
+    ok(sch, "{'kind':'file','path':'/a'}");
+    ok(sch, "{'kind':'web','url':'http://x'}");
+    ok(sch, "{'url':'http://x'}");
+    bad(sch, "{'kind':'file','url':'http://x'}", "arguments: missing required property 'path'");
+    bad(sch, "{'kind':'web','path':'/a'}", "arguments: missing required property 'url'");
+    /* Only a "then", only an "else", or an "if" alone (which asserts nothing). */
+    ok("{'if':{'type':'string'},'then':{'minLength':2}}", "5");
+    bad("{'if':{'type':'string'},'then':{'minLength':2}}", "'a'",
+        "arguments: string is shorter than minLength 2");
+    ok("{'if':{'type':'string'},'else':{'type':'integer'}}", "'a'");
+    bad("{'if':{'type':'string'},'else':{'type':'integer'}}", "1.5",
+        "arguments: expected integer, got number");
+    ok("{'if':false}", "1");
+}
+
+/* "$anchor" names a schema that "#name" refers to, wherever it sits. */
+static void test_anchor(void **state)
+{
+    (void)state;
+    const char *sch = "{'type':'object','properties':{'home':{'$ref':'#addr'}},'$defs':{'address':"
+                      "{'$anchor':'addr','type':'object','required':['city']}}}";
+    ok(sch, "{'home':{'city':'Oslo'}}");
+    bad(sch, "{'home':{}}", "arguments.home: missing required property 'city'");
 }
 
 static void test_compile_bad_regex(void **state)
@@ -735,7 +767,9 @@ static void test_compile_bad_ref(void **state)
     compile_fails("{'$ref':'other.json#/a'}",
                   "schema: unsupported $ref 'other.json#/a': only local references such as "
                   "'#/$defs/NAME' are supported");
-    compile_fails("{'$ref':'#foo'}", "schema: unsupported $ref '#foo': anchors are not supported");
+    compile_fails("{'$ref':'#foo'}", "schema: $ref '#foo': no schema has '$anchor': 'foo'");
+    compile_fails("{'$defs':{'a':{'$anchor':'9x'}}}",
+                  "schema /$defs/a: '$anchor' must be a name (a letter or an underscore first)");
     compile_fails("{'$defs':{'a':{}},'$ref':'#/$defs/a~2'}",
                   "schema: $ref '#/$defs/a~2' is not a valid JSON pointer");
     compile_fails("{'$ref':'#/a%zz'}", "schema: $ref '#/a%zz' has an invalid %-escape");
@@ -1116,6 +1150,8 @@ int main(void)
         cmocka_unit_test(test_compile_unknown_keyword),
         cmocka_unit_test(test_compile_bad_regex),
         cmocka_unit_test(test_compile_bad_ref),
+        cmocka_unit_test(test_conditional),
+        cmocka_unit_test(test_anchor),
         cmocka_unit_test(test_compile_unsupported_dialect),
         cmocka_unit_test(test_compile_too_deep),
         cmocka_unit_test(test_conformance_schema),
