@@ -380,8 +380,8 @@ struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id,
             return st;
         }
     }
-    /* A stream of this session that ended and was delivered (or evicted): nothing to resume. */
-    *gone = sid <= hs->next_stream;
+    /* A stream that ended and was delivered, was evicted, or never was: nothing to resume. */
+    *gone = 1;
     return NULL;
 }
 

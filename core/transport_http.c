@@ -632,8 +632,8 @@ static enum MHD_Result get_stream(struct mcpd_http *h, struct hconn *c)
         pthread_mutex_unlock(&hs->lock);
         log_debug("http", "session %.8s...: resume of finished stream %.40s", hs->id, last);
         return refuse(c->mc, MHD_HTTP_METHOD_NOT_ALLOWED, RPC_SERVER_ERROR,
-                      "Method Not Allowed: stream %.40s has ended and was delivered; nothing to "
-                      "resume",
+                      "Method Not Allowed: no stream of this session to resume from event %.40s "
+                      "(it ended and was delivered)",
                       last);
     }
     int resumed = st != NULL;
