@@ -132,11 +132,13 @@ static void reload(const struct app *a, struct mcpd_pool *pool)
         log_warn("reload", "[http], [heartbeat] and TLS changes take effect at the next restart");
     }
     apply_logging(nc);
-    log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)",
-             (unsigned long long)g->id, g->n_plugins, g->registry->n_tools,
-             (unsigned long long)old->id);
+    unsigned long long old_id = (unsigned long long)old->id, new_id = (unsigned long long)g->id;
+    size_t n_plugins = g->n_plugins, n_tools = g->registry->n_tools;
     mcpd_generation_unref(old);
     mcpd_generation_install(g);
+    /* Logged once it is true: tests and operators take this line as "new calls use it". */
+    log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)", new_id,
+             n_plugins, n_tools, old_id);
     if (mcpd_pool_submit(pool, lists_changed_job, NULL) != 0) {
         log_warn("reload", "work queue full: clients are not told that the lists changed");
     }
