@@ -132,6 +132,16 @@ static void tools_listed(void **state)
     assert_string_equal(
         str(json_object_get(json_object_get(schema, "properties"), "address"), "$ref"),
         "#/$defs/address");
+    /* SEP-2106 (conformance 0.2), when the host accepted that schema: kept verbatim too. */
+    if (json_object_get(schema, "allOf")) {
+        json_t *addr = json_object_get(json_object_get(schema, "$defs"), "address");
+        assert_string_equal(str(addr, "$anchor"), "addressDef");
+        assert_true(json_is_array(
+            json_object_get(json_array_get(json_object_get(schema, "allOf"), 0), "anyOf")));
+        assert_true(json_is_object(json_object_get(schema, "if")));
+        assert_true(json_is_object(json_object_get(schema, "then")));
+        assert_true(json_is_object(json_object_get(schema, "else")));
+    }
     json_decref(res);
     finish(e, p);
 }
