@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <string.h>
 
+/* How long a server->client request waits when neither the plugin nor call_timeout_ms says. */
+#define MCPD_CLIENT_REQUEST_DEFAULT_MS (5 * 60 * 1000)
+
 /* The capability a client must have declared before the server may send `method`
  * (client/sampling.mdx, client/elicitation.mdx, client/roots.mdx). */
 static const char *needed_capability(const char *method)
@@ -94,6 +97,11 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     }
     int timeout = timeout_ms ? (int)(timeout_ms > 86400000u ? 86400000u : timeout_ms)
                              : c->gen->config->call_timeout_ms;
+    if (timeout <= 0) {
+        /* Never wait forever on a peer: a client that vanished would pin this worker (a
+         * disconnect is no cancellation in the legacy era). */
+        timeout = MCPD_CLIENT_REQUEST_DEFAULT_MS;
+    }
     json_t *answer = NULL;
     int rc = mcpd_session_request(s, c->reply, method, params, timeout, call_cancelled, c, &answer);
     if (rc != 0) {

@@ -17,6 +17,8 @@
 #define TABLE_BUCKETS 1024
 /* Detached POST streams a session keeps for resumption; older ones are dropped first. */
 #define MAX_KEPT_STREAMS 32
+/* Replay bytes all sessions together may keep; past it new events are delivered live only. */
+#define GLOBAL_REPLAY_BYTES ((size_t)256 << 20)
 
 static struct hstream_config conf = {
     .response_mode = MCPD_RESPONSE_AUTO,
@@ -25,6 +27,7 @@ static struct hstream_config conf = {
     .max_buffered = 16u << 20,
 };
 static int stopping;
+static size_t replay_total; /* atomic: bytes in every replay ring */
 
 void hstream_configure(const struct hstream_config *cfg)
 {
@@ -86,9 +89,24 @@ void hconn_wake_locked(struct hconn *c)
 
 /* ---- events ---------------------------------------------------------------------------- */
 
+static void ring_drop_oldest(struct hstream *st)
+{
+    size_t k = st->ring_start;
+    st->hs->ring_bytes -= st->ring[k].len;
+    __atomic_sub_fetch(&replay_total, st->ring[k].len, __ATOMIC_RELAXED);
+    free(st->ring[k].text);
+    st->ring[k].text = NULL;
+    st->ring_start = (st->ring_start + 1) % st->ring_cap;
+    st->ring_n--;
+}
+
+/* Keeps an event for Last-Event-ID within the budgets: at most replay_events per stream,
+ * max_buffered bytes per session (this stream's oldest events go first) and
+ * GLOBAL_REPLAY_BYTES in all. An event that does not fit is delivered live only. */
 static void ring_push(struct hstream *st, unsigned long seq, char *text, size_t len)
 {
-    if (conf.replay_events == 0) {
+    struct hsess *hs = st->hs;
+    if (conf.replay_events == 0 || len > conf.max_buffered) {
         free(text);
         return;
     }
@@ -100,15 +118,27 @@ static void ring_push(struct hstream *st, unsigned long seq, char *text, size_t 
         }
         st->ring_cap = conf.replay_events;
     }
-    size_t slot;
-    if (st->ring_n == st->ring_cap) {
-        slot = st->ring_start;
-        free(st->ring[slot].text);
-        st->ring_start = (st->ring_start + 1) % st->ring_cap;
-    } else {
-        slot = (st->ring_start + st->ring_n) % st->ring_cap;
-        st->ring_n++;
+    while (st->ring_n > 0 && hs->ring_bytes + len > conf.max_buffered) {
+        ring_drop_oldest(st);
     }
+    int fits = hs->ring_bytes + len <= conf.max_buffered;
+    if (fits && __atomic_add_fetch(&replay_total, len, __ATOMIC_RELAXED) > GLOBAL_REPLAY_BYTES) {
+        __atomic_sub_fetch(&replay_total, len, __ATOMIC_RELAXED);
+        fits = 0;
+    }
+    if (!fits) {
+        log_debug("http", "replay budget full: event %u-%lu is not kept for resumption", st->id,
+                  seq);
+        free(text);
+        return;
+    }
+    hs->ring_bytes += len;
+
+    if (st->ring_n == st->ring_cap) {
+        ring_drop_oldest(st);
+    }
+    size_t slot = (st->ring_start + st->ring_n) % st->ring_cap;
+    st->ring_n++;
     st->ring[slot].seq = seq;
     st->ring[slot].text = text;
     st->ring[slot].len = len;
@@ -117,9 +147,11 @@ static void ring_push(struct hstream *st, unsigned long seq, char *text, size_t 
 /* The priming event (SEP-1699): an id the client can resume from, and how long to wait. */
 static void priming(struct hconn *c, struct hstream *st, unsigned long seq)
 {
-    char buf[96];
-    int n = snprintf(buf, sizeof buf, "id: %u-%lu\nretry: %d\ndata: \n\n", st->id, seq,
-                     conf.sse_retry_ms);
+    /* Its id names the event to resume after, and a priming count keeps every id unique in
+     * the session (a second GET would otherwise repeat the last event's id). */
+    char buf[112];
+    int n = snprintf(buf, sizeof buf, "id: %u-%lu.%u\nretry: %d\ndata: \n\n", st->id, seq,
+                     ++st->primes, conf.sse_retry_ms);
     obuf_append(c, buf, (size_t)n);
 }
 
@@ -159,7 +191,10 @@ static int sse_event_locked(struct hstream *st, json_t *msg)
 static void stream_free(struct hstream *st)
 {
     for (size_t i = 0; i < st->ring_n; i++) {
-        free(st->ring[(st->ring_start + i) % st->ring_cap].text);
+        size_t k = (st->ring_start + i) % st->ring_cap;
+        st->hs->ring_bytes -= st->ring[k].len;
+        __atomic_sub_fetch(&replay_total, st->ring[k].len, __ATOMIC_RELAXED);
+        free(st->ring[k].text);
     }
     free(st->ring);
     free(st->json_body);
@@ -191,8 +226,8 @@ static int maybe_free_locked(struct hstream *st)
 
 static void list_locked(struct hsess *hs, struct hstream *st, int *freed_hs_refs)
 {
-    if (st->listed || st->id == 0) {
-        return;
+    if (st->listed || st->id == 0 || hs->closed) {
+        return; /* a closed session keeps nothing to resume */
     }
     if (hs->n_streams >= MAX_KEPT_STREAMS) {
         /* Drop the oldest kept stream (the list's tail) that has no connection. */
@@ -332,7 +367,7 @@ static struct hstream *stream_alloc(struct hsess *hs, unsigned id)
     return st;
 }
 
-struct hstream *hstream_new(struct hsess *hs)
+struct hstream *hstream_new(struct hsess *hs, int json)
 {
     pthread_mutex_lock(&hs->lock);
     unsigned id = ++hs->next_stream;
@@ -342,7 +377,7 @@ struct hstream *hstream_new(struct hsess *hs)
         return NULL;
     }
     hsess_ref(hs);
-    if (conf.response_mode == MCPD_RESPONSE_JSON) {
+    if (json || conf.response_mode == MCPD_RESPONSE_JSON) {
         st->mode = HMODE_JSON;
     } else if (conf.response_mode == MCPD_RESPONSE_SSE) {
         int freed = 0;
@@ -368,6 +403,13 @@ struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id,
     }
     const char *p = end + 1;
     unsigned long n = strtoul(p, &end, 10);
+    if (*end == '.') { /* a priming event: "<stream>-<seq>.<n>" resumes after <seq> */
+        const char *q = end + 1;
+        strtoul(q, &end, 10);
+        if (end == q) {
+            return NULL;
+        }
+    }
     if (errno || end == p || *end) {
         return NULL;
     }
@@ -590,16 +632,11 @@ static void table_remove(struct hsess *hs)
 
 static void close_connections_locked(struct hsess *hs)
 {
-    struct hstream *all[MAX_KEPT_STREAMS + 2];
-    size_t n = 0;
-    all[n++] = hs->standalone;
-    for (struct hstream *st = hs->streams; st && n < sizeof all / sizeof *all; st = st->next) {
-        all[n++] = st;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (all[i]->conn) {
-            all[i]->conn->closing = 1;
-            hconn_wake_locked(all[i]->conn);
+    struct hstream *st = hs->standalone;
+    for (int first = 1; st; st = first ? hs->streams : st->next, first = 0) {
+        if (st->conn) {
+            st->conn->closing = 1;
+            hconn_wake_locked(st->conn);
         }
     }
 }
@@ -648,13 +685,6 @@ void hsess_keepalive(struct hsess *hs)
             hconn_wake_locked(st->conn);
         }
     }
-    pthread_mutex_unlock(&hs->lock);
-}
-
-void hsess_release_connections(struct hsess *hs)
-{
-    pthread_mutex_lock(&hs->lock);
-    close_connections_locked(hs);
     pthread_mutex_unlock(&hs->lock);
 }
 

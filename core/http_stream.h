@@ -72,6 +72,7 @@ struct hstream {
     } * ring; /* the last events, for Last-Event-ID */
     size_t ring_cap, ring_start, ring_n;
     unsigned long seq;       /* last event number used (the priming event is 0) */
+    unsigned primes;         /* priming events sent: their ids are "<stream>-<seq>.<n>" */
     unsigned long delivered; /* last event handed to any connection */
     struct hconn *conn;      /* attached connection, or NULL */
     int listed;              /* in hs->streams (resumable) */
@@ -85,6 +86,7 @@ struct hsess {
     struct mcpd_session *s;
     struct hstream *standalone;
     struct hstream *streams; /* POST streams kept for resumption */
+    size_t ring_bytes;       /* bytes of every stream's replay ring (bounded per session) */
     size_t n_streams;
     unsigned next_stream;
     int in_table;
@@ -99,7 +101,8 @@ struct hstream_config {
     int response_mode; /* enum mcpd_response_mode */
     int sse_retry_ms;
     size_t replay_events;
-    size_t max_buffered; /* an SSE connection that falls this far behind is cut (it can resume) */
+    size_t max_buffered; /* an SSE connection that falls this far behind is cut (it can resume);
+                            also the replay bytes one session may keep */
 };
 void hstream_configure(const struct hstream_config *cfg);
 
@@ -119,8 +122,9 @@ void hsess_snapshot_free(struct hsess **v, size_t n);
 void hsess_close(struct hsess *hs, const char *why);
 void hsess_touch(struct hsess *hs);
 
-/* Streams. hstream_new returns a POST stream holding one producer reference (the caller's). */
-struct hstream *hstream_new(struct hsess *hs);
+/* Streams. hstream_new returns a POST stream holding one producer reference (the caller's),
+ * in the configured response mode, or JSON whatever the configuration when `json` is set. */
+struct hstream *hstream_new(struct hsess *hs, int json);
 
 /* Connection side (caller holds hs->lock for the *_locked functions). */
 void hconn_attach_locked(struct hconn *c, struct hstream *st, unsigned long after_seq, int priming);
@@ -132,8 +136,6 @@ struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id,
                                     int *gone);
 /* Appends an SSE comment (keep-alive) to every attached SSE connection of hs. */
 void hsess_keepalive(struct hsess *hs);
-/* Wakes every suspended connection of hs for good (shutdown): they end their responses. */
-void hsess_release_connections(struct hsess *hs);
 /* Nonzero while a connection is attached to the standalone stream. */
 int hsess_has_listener(struct hsess *hs);
 

@@ -39,6 +39,8 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
         rq_error(r, RPC_INTERNAL_ERROR, NULL,
                  "Too many requests in flight on this session (limit %d); retry later",
                  r->s->max_inflight);
+    } else if (rc == -EPIPE) {
+        rq_error(r, RPC_SERVER_ERROR, NULL, "The session has ended");
     } else if (rc == 0) {
         rc = mcpd_pool_submit(r->s->pool, job, c);
         if (rc != 0) {

@@ -140,14 +140,16 @@ static int before(const struct timespec *a, const struct timespec *b)
 }
 
 /* Unlinks p from s->pending (caller holds s->lock). */
-static void unlink_pending(struct mcpd_session *s, struct mcpd_pending *p)
+/* Returns 1 if p was still pending (and is now unlinked), 0 if someone completed it. */
+static int unlink_pending(struct mcpd_session *s, struct mcpd_pending *p)
 {
     for (struct mcpd_pending **i = &s->pending; *i; i = &(*i)->next) {
         if (*i == p) {
             *i = p->next;
-            return;
+            return 1;
         }
     }
+    return 0;
 }
 
 /* Registers a pending entry and sends the request. Returns 0 or a negative errno (nothing stays
@@ -172,8 +174,13 @@ static int send_request(struct mcpd_session *s, struct mcpd_out *out, const char
     json_decref(msg);
     if (rc != 0) {
         pthread_mutex_lock(&s->lock);
-        unlink_pending(s, p);
+        int mine = unlink_pending(s, p);
         pthread_mutex_unlock(&s->lock);
+        if (!mine) {
+            /* An answer, an expiry or the session's close completed it meanwhile: whoever did
+             * owns it now (an async entry is already freed), so report what they decided. */
+            rc = 0;
+        }
     }
     return rc;
 }
@@ -332,7 +339,9 @@ int mcpd_session_add_call(struct mcpd_session *s, struct mcpd_call *c)
 {
     int rc = 0;
     pthread_mutex_lock(&s->lock);
-    if (s->n_inflight >= (size_t)s->max_inflight) {
+    if (s->state == MCPD_SESSION_CLOSED) {
+        rc = -EPIPE; /* nothing runs for a session that ended */
+    } else if (s->n_inflight >= (size_t)s->max_inflight) {
         rc = -EBUSY;
     }
     for (struct mcpd_call *i = s->inflight; rc == 0 && c->id && i; i = i->next_inflight) {

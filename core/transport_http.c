@@ -116,6 +116,28 @@ struct mcpd_http {
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
+static int draining(const struct mcpd_http *h)
+{
+    return __atomic_load_n(&h->draining, __ATOMIC_ACQUIRE);
+}
+
+/* c->hs is read by the shutdown sweep under conns_lock. */
+static void set_session(struct hconn *c, struct hsess *hs)
+{
+    pthread_mutex_lock(&conns_lock);
+    c->hs = hs;
+    pthread_mutex_unlock(&conns_lock);
+}
+
+/* Nonzero once hs ended (DELETE, expiry, heartbeat): its requests get 404, never run. */
+static int session_gone(struct hsess *hs)
+{
+    pthread_mutex_lock(&hs->lock);
+    int gone = hs->closed;
+    pthread_mutex_unlock(&hs->lock);
+    return gone;
+}
+
 static long ms_since(const struct timespec *t)
 {
     struct timespec now;
@@ -478,7 +500,7 @@ static int is_initialize(json_t *msg)
  * JSON stream. */
 static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c, json_t *msg)
 {
-    if (h->draining) {
+    if (draining(h)) {
         return refuse(c->mc, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
                       "Service Unavailable: the server is shutting down");
     }
@@ -493,23 +515,37 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c, jso
         return refuse(c->mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                       "Internal error: cannot create a session");
     }
-    c->hs = hs;
-    struct hstream *st = hstream_new(hs);
+    set_session(c, hs);
+    struct hstream *st = hstream_new(hs, 1); /* initialize is answered inline, as JSON */
     if (!st) {
         return refuse(c->mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                       "Internal error: out of memory");
     }
     pthread_mutex_lock(&hs->lock);
-    st->mode = HMODE_JSON; /* initialize is answered inline */
     hconn_attach_locked(c, st, 0, 0);
     pthread_mutex_unlock(&hs->lock);
     mcpd_protocol_dispatch(hs->s, msg, &st->out);
     mcpd_out_unref(&st->out);
     c->dispatched = 1;
-    pthread_mutex_lock(&hs->lock);
-    int ok = st->json_body && strstr(st->json_body, "\"result\"") != NULL;
-    pthread_mutex_unlock(&hs->lock);
-    if (ok && hsess_table_insert(hs, h->max_sessions) == 0) {
+    /* Ask the session, not the answer's text: an error answer may contain "result" too. */
+    pthread_mutex_lock(&hs->s->lock);
+    int ok = hs->s->state == MCPD_SESSION_INITIALIZED;
+    pthread_mutex_unlock(&hs->s->lock);
+    if (ok && hsess_table_insert(hs, h->max_sessions) != 0) {
+        /* Others took the last slots while this one initialized: the same 503 as up front,
+         * never an InitializeResult without a session id. */
+        pthread_mutex_lock(&hs->lock);
+        free(st->json_body);
+        st->json_body = NULL;
+        hconn_detach_locked(c);
+        pthread_mutex_unlock(&hs->lock);
+        hsess_close(hs, "session limit reached");
+        mcpd_metrics_error("session_limit");
+        return refuse(c->mc, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
+                      "Service Unavailable: too many sessions (limit %d); try again later",
+                      h->max_sessions);
+    }
+    if (ok) {
         c->new_session = 1;
         log_debug("http", "session %.8s... created", hs->id);
     }
@@ -543,6 +579,12 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         return rc;
     }
     struct hsess *hs = c->hs;
+    if (session_gone(hs)) {
+        /* Ended between this request's headers and its body. */
+        json_decref(msg);
+        return refuse(mc, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR,
+                      "Not Found: the session ended; initialize a new one");
+    }
     hsess_touch(hs);
     enum mcpd_msg_kind kind;
     const char *m;
@@ -555,14 +597,13 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         /* Notifications and answers to our requests: 202 with nothing to stream back, unless
          * the engine refuses the body (an empty batch, a batch on a session that may not send
          * one): that error answers this POST, never the GET stream. */
-        struct hstream *st = hstream_new(hs);
+        struct hstream *st = hstream_new(hs, 1);
         if (!st) {
             json_decref(msg);
             return refuse(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                           "Internal error: out of memory");
         }
         pthread_mutex_lock(&hs->lock);
-        st->mode = HMODE_JSON;
         hconn_attach_locked(c, st, 0, 0);
         pthread_mutex_unlock(&hs->lock);
         mcpd_protocol_dispatch(hs->s, msg, &st->out);
@@ -581,12 +622,12 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         }
         return send_empty(mc, MHD_HTTP_ACCEPTED);
     }
-    if (h->draining) {
+    if (draining(h)) {
         json_decref(msg);
         return refuse(mc, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
                       "Service Unavailable: the server is shutting down");
     }
-    struct hstream *st = hstream_new(hs);
+    struct hstream *st = hstream_new(hs, 0);
     if (!st) {
         json_decref(msg);
         return refuse(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
@@ -610,7 +651,7 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
 static enum MHD_Result get_stream(struct mcpd_http *h, struct hconn *c)
 {
     struct hsess *hs = c->hs;
-    if (h->draining) {
+    if (draining(h)) {
         return refuse(c->mc, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
                       "Service Unavailable: the server is shutting down");
     }
@@ -657,7 +698,7 @@ static enum MHD_Result serve_ops(struct mcpd_http *h, struct MHD_Connection *mc,
 {
     static const char *const transports[] = {"http-stream", NULL};
     struct mcpd_ops_facts f = {
-        .draining = h->draining,
+        .draining = draining(h),
         .tls = h->tls,
         .transports = transports,
         .sessions = (long)hsess_table_count(),
@@ -688,14 +729,23 @@ static enum MHD_Result begin(struct listener *l, struct MHD_Connection *mc, cons
                              const char *method, void **con_cls)
 {
     struct mcpd_http *h = l->h;
+    const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host");
+    const char *origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
     if (l->ops_only || strcmp(url, h->endpoint) != 0) {
         if (!l->ops_only && h->ops.d) {
             return refuse(mc, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR, "Not Found: %.200s", url);
         }
+        /* Probes (/health, /ready) pass as they are; /info and /metrics describe the server,
+         * so on the MCP listener a rebinding page must not read them either. */
+        int probe = strcmp(url, "/health") == 0 || strcmp(url, "/ready") == 0;
+        if (!l->ops_only && !probe &&
+            (!host_allowed(h, host) || !origin_allowed(h, origin, host))) {
+            return refuse(mc, MHD_HTTP_FORBIDDEN, RPC_SERVER_ERROR,
+                          "Forbidden: Host or Origin not allowed ([http] allowed_hosts, "
+                          "allowed_origins)");
+        }
         return serve_ops(h, mc, url, method);
     }
-    const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host");
-    const char *origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
     if (!host_allowed(h, host)) {
         mcpd_metrics_error("forbidden_host");
         return refuse(mc, MHD_HTTP_FORBIDDEN, RPC_SERVER_ERROR,
@@ -777,7 +827,7 @@ static enum MHD_Result begin(struct listener *l, struct MHD_Connection *mc, cons
     c->mc = mc;
     c->hs = hs;
     *con_cls = c;
-    conns_add(c);
+    conns_add(c); /* c->hs is set before c is visible to the sweep */
     if (kind == K_GET) {
         return get_stream(h, c);
     }

@@ -303,7 +303,7 @@ typedef struct mcpd_host_api {
     /* Sends a server->client request (`method`: sampling/createMessage, elicitation/create,
      * roots/list, ...) with `params_json` (a JSON object, or NULL for none)
      * on this call's stream, and waits for the client's answer. timeout_ms 0 = the server's
-     * call_timeout_ms. Returns:
+     * call_timeout_ms, or 5 minutes when that is 0 too. Returns:
      *    0           *result_json and *result_len = the result object (borrowed until the handler
      *                returns);
      *   -ENOTSUP     the client did not declare the capability the method needs (sampling,
