@@ -4,7 +4,9 @@
  *   the session is terminated, so §4a says 404, and nothing may run on it (H1: it ran, and a
  *   streaming call leaked the whole session).
  * - An initialize that fails never creates a session, whatever its id (L1: an error answer to an
- *   initialize with id "result" created one). */
+ *   initialize with id "result" created one).
+ * - Time spent listening on an open GET stream is activity: when the stream drops, the session
+ *   is not idle-expired before the client can reconnect (L5). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,12 +106,48 @@ static void initialize_error_makes_no_session(void **state)
     H_PASS(s.e);
 }
 
+/* A listen-only client (no POSTs, heartbeat off) keeps its GET open longer than session_timeout (3 s),
+ * the stream drops, and the client reconnects 1.5 s later (its SDK's backoff): still its session. */
+static void listening_is_activity(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL,
+             "[http]\nsession_timeout = 3s\n[heartbeat]\ninterval = 0\nkeepalive = 300ms\n" TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    char headers[256];
+    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
+    hc *c = hc_open(&s, s.port);
+    hc_send(c, "GET", "/mcp", headers, NULL);
+    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    hr_free(r);
+    for (int i = 0; i < 14; i++) { /* 14 keep-alives at 300 ms: 4.2 s > session_timeout */
+        struct hevent ev;
+        assert_int_equal(hc_event(c, &ev, 2000), 1);
+        he_clear(&ev);
+    }
+    hc_close(c);
+    h_sleep(s.p, 1500);
+    c = hc_open(&s, s.port);
+    hc_send(c, "GET", "/mcp", headers, NULL);
+    r = hc_response(c, HC_TIMEOUT_MS);
+    if (r->status != 200) {
+        fail_msg("reconnecting 1.5 s after a 4.2 s GET (session_timeout = 3s): HTTP %d", r->status);
+    }
+    hr_free(r);
+    hc_close(c);
+    free(sid);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(post_body_after_delete, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(post_body_after_delete_sse, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(initialize_error_makes_no_session, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(listening_is_activity, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
