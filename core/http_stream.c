@@ -463,6 +463,8 @@ void hconn_detach_locked(struct hconn *c)
     if (st->conn == c) {
         st->conn = NULL;
     }
+    /* Listening counts as activity: the idle clock starts when a stream's connection ends. */
+    clock_gettime(CLOCK_MONOTONIC, &c->hs->last_seen);
     /* A finished stream whose every event reached a connection that ended normally needs no
      * resumption any more. */
     if (st->producers_done && st->delivered == st->seq && !c->closing && st->listed) {
