@@ -595,6 +595,20 @@ static int parse_word(const struct word *words, const char *s)
     return -1;
 }
 
+/* Stores the value of one of `words` in the int at field, or says what was expected. */
+static int set_word(const struct word *words, const char *what, const char *v, void *field,
+                    char *why, size_t wl)
+{
+    char q[QUOTE_LEN];
+    int w = parse_word(words, v);
+    if (w < 0) {
+        snprintf(why, wl, "%s is not %s", quote(v, q, sizeof q), what);
+        return -EINVAL;
+    }
+    *(int *)field = w;
+    return 0;
+}
+
 /*
  * Validates `v` for key `kd` and stores it into l->c. Relative paths resolve against `base`.
  * Returns 0, -ENOMEM, or -EINVAL with the reason (without the "where") in why.
@@ -605,7 +619,6 @@ static int set_value(struct loader *l, const struct keydef *kd, const char *v, c
     void *field = (char *)l->c + kd->off;
     char q[QUOTE_LEN];
     long long n;
-    int w;
 
     switch (kd->type) {
     case K_TEXT:
@@ -647,30 +660,11 @@ static int set_value(struct loader *l, const struct keydef *kd, const char *v, c
         }
         return replace_str(field, v);
     case K_TRANSPORT:
-        w = parse_word(transports, v);
-        if (w < 0) {
-            snprintf(why, wl, "%s is not a transport (stdio | http-stream)", quote(v, q, sizeof q));
-            return -EINVAL;
-        }
-        *(int *)field = w;
-        return 0;
+        return set_word(transports, "a transport (stdio | http-stream)", v, field, why, wl);
     case K_LEVEL:
-        w = parse_word(levels, v);
-        if (w < 0) {
-            snprintf(why, wl, "%s is not a log level (debug | info | warning | error)",
-                     quote(v, q, sizeof q));
-            return -EINVAL;
-        }
-        *(int *)field = w;
-        return 0;
+        return set_word(levels, "a log level (debug | info | warning | error)", v, field, why, wl);
     case K_FORMAT:
-        w = parse_word(formats, v);
-        if (w < 0) {
-            snprintf(why, wl, "%s is not a log format (text | json)", quote(v, q, sizeof q));
-            return -EINVAL;
-        }
-        *(int *)field = w;
-        return 0;
+        return set_word(formats, "a log format (text | json)", v, field, why, wl);
     case K_PORT:
         if (parse_scaled(v, no_units, kd->min, kd->max, &n) != 0) {
             snprintf(why, wl, "%s is not a port (%lld-%lld)", quote(v, q, sizeof q), kd->min,
@@ -680,14 +674,7 @@ static int set_value(struct loader *l, const struct keydef *kd, const char *v, c
         *(int *)field = (int)n;
         return 0;
     case K_RESPMODE:
-        w = parse_word(respmodes, v);
-        if (w < 0) {
-            snprintf(why, wl, "%s is not a response mode (auto | json | sse)",
-                     quote(v, q, sizeof q));
-            return -EINVAL;
-        }
-        *(int *)field = w;
-        return 0;
+        return set_word(respmodes, "a response mode (auto | json | sse)", v, field, why, wl);
     case K_ORIGINS:
     case K_HOSTS:
         if (check_list(v, kd->type == K_ORIGINS, why, wl) != 0) {

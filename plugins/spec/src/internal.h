@@ -74,6 +74,9 @@ int spec_issue(struct spec *s, const char *rule, size_t doc, unsigned line, unsi
 /* The parsers, one per document family (doc = index in s->docs, already
  * added with its md outline in s->priv->md[doc]). @return 0 or -SPEC_E_NOMEM. */
 int parse_tasks(struct spec *s, size_t doc);
+/* The status a checkbox mark stands for: '-' in progress, 'x'/'X' completed, '~' blocked,
+ * anything else pending (parse_tasks.c; the state machine uses the same reading). */
+enum spec_task_status spec_status_of_mark(char m);
 int parse_requirements(struct spec *s, size_t doc);
 int parse_design(struct spec *s, size_t doc);
 

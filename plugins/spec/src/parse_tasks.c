@@ -83,7 +83,7 @@ static void scan_checkbox(const char *s, size_t n, struct cbline *cb)
     cb->kind = b == i + 1 ? CB_NOSPACE : CB_OK;
 }
 
-static enum spec_task_status mark_status(char m)
+enum spec_task_status spec_status_of_mark(char m)
 {
     switch (m) {
     case '-':
@@ -374,7 +374,7 @@ static int new_task(struct state *st, size_t line, const char *ls, size_t ln,
     }
     s->ntasks++;
     t->mark = cb->mark;
-    t->status = t->derived = mark_status(cb->mark);
+    t->status = t->derived = spec_status_of_mark(cb->mark);
     t->bullet = cb->bullet;
     t->optional = cb->optional;
     t->indent = ind;

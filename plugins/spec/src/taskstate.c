@@ -126,21 +126,6 @@ static char mark_for(enum spec_task_status st, enum spec_dialect d)
     }
 }
 
-static enum spec_task_status status_of_mark(char m)
-{
-    switch (m) {
-    case '-':
-        return SPEC_TASK_IN_PROGRESS;
-    case 'x':
-    case 'X':
-        return SPEC_TASK_COMPLETED;
-    case '~':
-        return SPEC_TASK_BLOCKED;
-    default:
-        return SPEC_TASK_PENDING;
-    }
-}
-
 /* The EOL that ends the line holding off ("\r\n", "\n" or "" at EOF). */
 static const char *eol_at(const char *text, size_t len, size_t off)
 {
@@ -510,14 +495,15 @@ int spec_task_apply(const struct spec *s, const char *task_id, enum spec_task_st
             enum spec_task_status want = derive_from(s, p, st);
             char m = mark_for(want, s->dialect);
             st[a] = want;
-            if (status_of_mark(m) == status_of_mark(p->mark) && !(m == 'x' && p->mark == 'X')) {
+            if (spec_status_of_mark(m) == spec_status_of_mark(p->mark) &&
+                !(m == 'x' && p->mark == 'X')) {
                 continue;
             }
             if (m == 'x' && p->mark == 'X') {
                 continue; /* [X] is already completed */
             }
             if (edit_add(&e, p->mark_offset, 1, &m, 1) < 0 ||
-                add_cascade(r, &ccap, p->id, p->status, status_of_mark(m)) < 0) {
+                add_cascade(r, &ccap, p->id, p->status, spec_status_of_mark(m)) < 0) {
                 goto oom;
             }
             if (p->status == SPEC_TASK_BLOCKED && want != SPEC_TASK_BLOCKED &&
