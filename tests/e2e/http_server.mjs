@@ -97,8 +97,9 @@ export async function startMcpd(options) {
   });
   const m = await listening;
   const port = Number(m[3]);
-  // "localhost" is the certificate's DNS name; plain HTTP uses the address it bound.
-  const host = m[1] === 'https' ? 'localhost' : '127.0.0.1';
+  // The address it bound, for HTTPS too: the certificate names IP 127.0.0.1 as well as
+  // "localhost", and a machine without an /etc/hosts entry for localhost must still pass.
+  const host = '127.0.0.1';
   const url = new URL(`${m[1]}://${host}:${port}${m[4]}`);
   return {
     url,
