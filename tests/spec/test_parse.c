@@ -375,6 +375,9 @@ static void ears_classifier(void **state)
         {"WHERE dark mode is enabled the UI SHALL use the dark palette", SPEC_EARS_OPTIONAL},
         {"WHILE offline WHEN a write arrives the app SHALL queue it", SPEC_EARS_COMPLEX},
         {"WHEN x AND y THEN the system SHALL z", SPEC_EARS_COMPLEX},
+        /* a lower-case "and" is English inside the trigger, not the EARS keyword */
+        {"WHEN a user submits email and password THEN the system SHALL sign them in",
+         SPEC_EARS_EVENT},
         {"SHALL do things", SPEC_EARS_NONE},
         {"The system does things", SPEC_EARS_NONE},
         {"WHEN x THEN SHALL y", SPEC_EARS_EVENT}, /* EARS-007 reports the missing subject */

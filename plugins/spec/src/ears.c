@@ -1,9 +1,9 @@
 /*
  * ears.c - the EARS pattern classifier (spec-tools.md 6.2, EARS-002).
  *
- * Keywords are matched case-insensitively as whole words; commas are
- * optional. Only the words before the first SHALL/MUST decide the pattern:
- *   ubiquitous  THE <system> SHALL ...          (any subject, no leading keyword)
+ * Keywords are matched case-insensitively as whole words, except the joining
+ * AND, which must be upper case; commas are optional. Only the words before the first SHALL/MUST
+ * decide the pattern: ubiquitous  THE <system> SHALL ...          (any subject, no leading keyword)
  *   event       WHEN <trigger>[,] [THEN] <system> SHALL ...
  *   state       WHILE <state>[,] <system> SHALL ...
  *   unwanted    IF <condition>[,] [THEN] <system> SHALL ...
@@ -70,7 +70,9 @@ enum spec_ears spec_ears_classify(const char *text, size_t len)
             when = true;
         } else if (word_is(text + a, n, "WHILE")) {
             while_ = true;
-        } else if (word_is(text + a, n, "AND") && word_is(first, first_n, "WHEN")) {
+        } else if (n == 3 && memcmp(text + a, "AND", 3) == 0 && word_is(first, first_n, "WHEN")) {
+            /* Upper case only: EARS writes its joining keyword "AND"; a lower-case "and" is
+             * plain English inside the trigger ("WHEN a user submits email and password"). */
             and_ = true;
         }
         words++;
