@@ -55,11 +55,12 @@ static void post_body_after_delete(void **state)
     struct hsrv s;
     hs_start(&s, *state, NULL, TESTKIT);
     body_after_delete(&s, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}", "tools/list");
-    body_after_delete(&s,
-                      "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":"
-                      "\"progress\",\"arguments\":{\"steps\":3,\"delay_ms\":50},\"_meta\":{"
-                      "\"progressToken\":\"p\"}}}",
-                      "tools/call progress");
+    body_after_delete(
+        &s,
+        "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":"
+        "\"progress\",\"arguments\":{\"steps\":3,\"delay_ms\":50},\"_meta\":{"
+        "\"progressToken\":\"p\"}}}",
+        "tools/call progress");
     body_after_delete(&s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
                       "a notification");
     mcp_healthy(&s, "after-late-bodies");
@@ -83,10 +84,10 @@ static void initialize_error_makes_no_session(void **state)
     hs_start(&s, *state, NULL, "[http]\nmax_sessions = 2\n" TESTKIT);
     /* No protocolVersion: -32602. The id is the string "result" on purpose. */
     for (int i = 0; i < 3; i++) {
-        struct hresp *r =
-            mcp_post(&s, NULL, NULL,
-                     "{\"jsonrpc\":\"2.0\",\"id\":\"result\",\"method\":\"initialize\",\"params\":{}}",
-                     NULL);
+        struct hresp *r = mcp_post(
+            &s, NULL, NULL,
+            "{\"jsonrpc\":\"2.0\",\"id\":\"result\",\"method\":\"initialize\",\"params\":{}}",
+            NULL);
         json_t *j = hr_json(r);
         EXPECT_JSON(json_is_object(json_object_get(j, "error")), j);
         json_decref(j);
@@ -106,13 +107,15 @@ static void initialize_error_makes_no_session(void **state)
     H_PASS(s.e);
 }
 
-/* A listen-only client (no POSTs, heartbeat off) keeps its GET open longer than session_timeout (3 s),
- * the stream drops, and the client reconnects 1.5 s later (its SDK's backoff): still its session. */
+/* A listen-only client (no POSTs, heartbeat off) keeps its GET open longer than session_timeout (3
+ * s), the stream drops, and the client reconnects 1.5 s later (its SDK's backoff): still its
+ * session. */
 static void listening_is_activity(void **state)
 {
     struct hsrv s;
-    hs_start(&s, *state, NULL,
-             "[http]\nsession_timeout = 3s\n[heartbeat]\ninterval = 0\nkeepalive = 300ms\n" TESTKIT);
+    hs_start(
+        &s, *state, NULL,
+        "[http]\nsession_timeout = 3s\n[heartbeat]\ninterval = 0\nkeepalive = 300ms\n" TESTKIT);
     char *sid = mcp_init(&s, "2025-11-25");
     char headers[256];
     snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
