@@ -5,6 +5,7 @@
 #include "b64.h"
 #include "generation.h"
 #include "jsonrpc.h"
+#include "monotime.h"
 #include "session.h"
 
 #include <errno.h>
@@ -148,17 +149,8 @@ int mcpd_call_sleep_ms(mcpd_call *c, unsigned ms)
     if (!c) {
         return -EINVAL;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    if (c->deadline.tv_sec != 0 &&
-        (c->deadline.tv_sec < until.tv_sec ||
-         (c->deadline.tv_sec == until.tv_sec && c->deadline.tv_nsec < until.tv_nsec))) {
+    struct timespec until = mcpd_deadline_ms((long)ms);
+    if (c->deadline.tv_sec != 0 && mcpd_ts_before(&c->deadline, &until)) {
         until = c->deadline;
     }
     int rc = 0;

@@ -9,6 +9,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "plugin_loader.h"
 #include "protocol_internal.h"
 #include "registry.h"
@@ -279,13 +280,7 @@ void m_tools_call(struct rq *r)
     struct mcpd_call *c = new_call(r, MCPD_CALL_TOOL, t, t->owner, t->data, t->flags);
     int timeout = r->gen->config->call_timeout_ms;
     if (c && timeout > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &c->deadline);
-        c->deadline.tv_sec += timeout / 1000;
-        c->deadline.tv_nsec += (long)(timeout % 1000) * 1000000L;
-        if (c->deadline.tv_nsec >= 1000000000L) {
-            c->deadline.tv_sec++;
-            c->deadline.tv_nsec -= 1000000000L;
-        }
+        c->deadline = mcpd_deadline_ms(timeout);
     }
     start_call(r, c, run_tool);
 }

@@ -5,6 +5,7 @@
 #include "call.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -121,24 +122,6 @@ struct mcpd_pending {
     struct mcpd_pending *next;
 };
 
-static struct timespec deadline_after(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
-static int before(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
 /* Unlinks p from s->pending (caller holds s->lock). */
 /* Returns 1 if p was still pending (and is now unlinked), 0 if someone completed it. */
 static int unlink_pending(struct mcpd_session *s, struct mcpd_pending *p)
@@ -201,20 +184,20 @@ int mcpd_session_request(struct mcpd_session *s, struct mcpd_out *out, const cha
         pthread_cond_destroy(&p.cond);
         return rc;
     }
-    struct timespec end = deadline_after(timeout_ms > 0 ? timeout_ms : 0);
+    struct timespec end = mcpd_deadline_ms(timeout_ms);
     pthread_mutex_lock(&s->lock);
     while (!p.done) {
         /* Wake at least every 100 ms to notice cancellation, which has its own lock. */
-        struct timespec slice = deadline_after(100);
-        if (timeout_ms > 0 && before(&end, &slice)) {
+        struct timespec slice = mcpd_deadline_ms(100);
+        if (timeout_ms > 0 && mcpd_ts_before(&end, &slice)) {
             slice = end;
         }
         pthread_cond_timedwait(&p.cond, &s->lock, &slice);
         if (p.done) {
             break;
         }
-        struct timespec now = deadline_after(0);
-        if (timeout_ms > 0 && !before(&now, &end)) {
+        struct timespec now = mcpd_deadline_ms(0);
+        if (timeout_ms > 0 && !mcpd_ts_before(&now, &end)) {
             rc = -ETIMEDOUT;
         } else if (cancelled && cancelled(cancel_arg)) {
             rc = -ECANCELED;
@@ -244,7 +227,7 @@ int mcpd_session_request_async(struct mcpd_session *s, struct mcpd_out *out, con
     p->fn = fn;
     p->arg = arg;
     if (timeout_ms > 0) {
-        p->deadline = deadline_after(timeout_ms);
+        p->deadline = mcpd_deadline_ms(timeout_ms);
     }
     int rc = send_request(s, out, method, params, p);
     if (rc != 0) {
@@ -299,11 +282,11 @@ int mcpd_session_answer(struct mcpd_session *s, json_t *response)
 static void take_pending(struct mcpd_session *s, int expired_only)
 {
     struct mcpd_pending *done = NULL;
-    struct timespec now = deadline_after(0);
+    struct timespec now = mcpd_deadline_ms(0);
     pthread_mutex_lock(&s->lock);
     for (struct mcpd_pending **i = &s->pending; *i;) {
         struct mcpd_pending *p = *i;
-        int expired = p->fn && p->deadline.tv_sec != 0 && !before(&now, &p->deadline);
+        int expired = p->fn && p->deadline.tv_sec != 0 && !mcpd_ts_before(&now, &p->deadline);
         if (!expired_only || expired) {
             *i = p->next;
             p->done = 1;

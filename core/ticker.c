@@ -1,6 +1,8 @@
 /* The periodic ticker: see ticker.h. */
 #include "ticker.h"
 
+#include "monotime.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -20,14 +22,7 @@ static void *ticker_main(void *p)
     struct mcpd_ticker *t = p;
     pthread_mutex_lock(&t->lock);
     while (!t->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += t->period_ms / 1000;
-        until.tv_nsec += (long)(t->period_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = mcpd_deadline_ms(t->period_ms);
         while (!t->stop && pthread_cond_timedwait(&t->wake, &t->lock, &until) == 0) {
         }
         if (t->stop) {

@@ -16,6 +16,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "ops.h"
 #include "protocol.h"
 #include "session.h"
@@ -136,13 +137,6 @@ static int session_gone(struct hsess *hs)
     int gone = hs->closed;
     pthread_mutex_unlock(&hs->lock);
     return gone;
-}
-
-static long ms_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
 static char **split_list(const char *v, int *any)
@@ -1215,8 +1209,9 @@ static void on_pong(void *arg, json_t *answer)
 
 void mcpd_http_tick(struct mcpd_http *h)
 {
-    int ping = h->hb_interval_ms > 0 && ms_since(&h->last_ping) >= h->hb_interval_ms;
-    int keepalive = h->hb_keepalive_ms > 0 && ms_since(&h->last_keepalive) >= h->hb_keepalive_ms;
+    int ping = h->hb_interval_ms > 0 && mcpd_ms_since(&h->last_ping) >= h->hb_interval_ms;
+    int keepalive =
+        h->hb_keepalive_ms > 0 && mcpd_ms_since(&h->last_keepalive) >= h->hb_keepalive_ms;
     if (ping) {
         clock_gettime(CLOCK_MONOTONIC, &h->last_ping);
     }
@@ -1230,7 +1225,7 @@ void mcpd_http_tick(struct mcpd_http *h)
         mcpd_session_expire_requests(hs->s);
         pthread_mutex_lock(&hs->lock);
         int idle = hs->standalone->conn == NULL && h->session_timeout_ms > 0 &&
-                   ms_since(&hs->last_seen) > h->session_timeout_ms;
+                   mcpd_ms_since(&hs->last_seen) > h->session_timeout_ms;
         int outstanding = hs->ping_outstanding;
         pthread_mutex_unlock(&hs->lock);
         pthread_mutex_lock(&hs->s->lock);

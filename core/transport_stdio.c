@@ -11,6 +11,7 @@
 
 #include "jsonrpc.h"
 #include "log.h"
+#include "monotime.h"
 #include "protocol.h"
 #include "session.h"
 #include "worker_pool.h"
@@ -375,15 +376,11 @@ static void on_pong(void *arg, json_t *answer)
 
 int mcpd_stdio_heartbeat(struct mcpd_stdio *t, int interval_ms, int max_missed)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long since = (long)(now.tv_sec - t->last_ping.tv_sec) * 1000 +
-                 (now.tv_nsec - t->last_ping.tv_nsec) / 1000000;
     mcpd_session_expire_requests(t->session);
-    if (interval_ms <= 0 || since < interval_ms || mcpd_stdio_finished(t)) {
+    if (interval_ms <= 0 || mcpd_ms_since(&t->last_ping) < interval_ms || mcpd_stdio_finished(t)) {
         return 0;
     }
-    t->last_ping = now;
+    t->last_ping = mcpd_deadline_ms(0);
     pthread_mutex_lock(&t->session->lock);
     int live = t->session->state == MCPD_SESSION_READY;
     pthread_mutex_unlock(&t->session->lock);

@@ -2,6 +2,8 @@
  * sleeps, waiting on the client), so the pool is sized by config, not by core count. */
 #include "worker_pool.h"
 
+#include "monotime.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -157,16 +159,7 @@ size_t mcpd_pool_busy(struct mcpd_pool *p)
 
 int mcpd_pool_wait_idle(struct mcpd_pool *p, int timeout_ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    if (timeout_ms > 0) {
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
-    }
+    struct timespec deadline = mcpd_deadline_ms(timeout_ms);
     int rc = 0;
     pthread_mutex_lock(&p->lock);
     while (p->queued + p->running > 0) {
