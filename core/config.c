@@ -595,6 +595,34 @@ static int parse_word(const struct word *words, const char *s)
     return -1;
 }
 
+/* A number with optional unit suffixes, checked against the key's range, into the int (or,
+ * with is_size, the size_t) at field; otherwise says what was expected ("a size (1024..
+ * 1073741824 bytes; suffixes k, m, g)"). */
+static int set_scaled(const struct unit *units, const char *unit, const char *noun,
+                      const char *hint, const struct keydef *kd, const char *v, void *field,
+                      int is_size, char *why, size_t wl)
+{
+    char q[QUOTE_LEN];
+    long long n;
+    switch (parse_scaled(v, units, kd->min, kd->max, &n)) {
+    case 0:
+        if (is_size) {
+            *(size_t *)field = (size_t)n;
+        } else {
+            *(int *)field = (int)n;
+        }
+        return 0;
+    case -ERANGE:
+        snprintf(why, wl, "%s is out of range (%lld..%lld%s)", quote(v, q, sizeof q), kd->min,
+                 kd->max, unit);
+        return -EINVAL;
+    default:
+        snprintf(why, wl, "%s is not %s (%lld..%lld%s%s)", quote(v, q, sizeof q), noun, kd->min,
+                 kd->max, unit, hint);
+        return -EINVAL;
+    }
+}
+
 /* Stores the value of one of `words` in the int at field, or says what was expected. */
 static int set_word(const struct word *words, const char *what, const char *v, void *field,
                     char *why, size_t wl)
@@ -682,47 +710,13 @@ static int set_value(struct loader *l, const struct keydef *kd, const char *v, c
         }
         return replace_str(field, *v ? v : NULL);
     case K_INT:
-        switch (parse_scaled(v, no_units, kd->min, kd->max, &n)) {
-        case 0:
-            *(int *)field = (int)n;
-            return 0;
-        case -ERANGE:
-            snprintf(why, wl, "%s is out of range (%lld..%lld)", quote(v, q, sizeof q), kd->min,
-                     kd->max);
-            return -EINVAL;
-        default:
-            snprintf(why, wl, "%s is not an integer (%lld..%lld)", quote(v, q, sizeof q), kd->min,
-                     kd->max);
-            return -EINVAL;
-        }
+        return set_scaled(no_units, "", "an integer", "", kd, v, field, 0, why, wl);
     case K_SIZE:
-        switch (parse_scaled(v, size_units, kd->min, kd->max, &n)) {
-        case 0:
-            *(size_t *)field = (size_t)n;
-            return 0;
-        case -ERANGE:
-            snprintf(why, wl, "%s is out of range (%lld..%lld bytes)", quote(v, q, sizeof q),
-                     kd->min, kd->max);
-            return -EINVAL;
-        default:
-            snprintf(why, wl, "%s is not a size (%lld..%lld bytes; suffixes k, m, g)",
-                     quote(v, q, sizeof q), kd->min, kd->max);
-            return -EINVAL;
-        }
+        return set_scaled(size_units, " bytes", "a size", "; suffixes k, m, g", kd, v, field, 1,
+                          why, wl);
     case K_MS:
-        switch (parse_scaled(v, ms_units, kd->min, kd->max, &n)) {
-        case 0:
-            *(int *)field = (int)n;
-            return 0;
-        case -ERANGE:
-            snprintf(why, wl, "%s is out of range (%lld..%lld ms)", quote(v, q, sizeof q), kd->min,
-                     kd->max);
-            return -EINVAL;
-        default:
-            snprintf(why, wl, "%s is not a duration (%lld..%lld ms; suffixes ms, s, m)",
-                     quote(v, q, sizeof q), kd->min, kd->max);
-            return -EINVAL;
-        }
+        return set_scaled(ms_units, " ms", "a duration", "; suffixes ms, s, m", kd, v, field, 0,
+                          why, wl);
     }
     return -EINVAL;
 }
