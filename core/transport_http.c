@@ -490,6 +490,28 @@ static int is_initialize(json_t *msg)
     return json_is_object(msg) && m && strcmp(m, "initialize") == 0 && json_object_get(msg, "id");
 }
 
+/* Runs `msg` (borrowed) through the protocol engine on a new stream of c's session that c is
+ * attached to (JSON whatever the configuration when `json` is set). Returns the stream, which
+ * stays alive while c is attached, or NULL when out of memory (nothing was dispatched). */
+static struct hstream *dispatch_on_stream(struct hconn *c, json_t *msg, int json)
+{
+    struct hsess *hs = c->hs;
+    struct hstream *st = hstream_new(hs, json);
+    if (!st) {
+        return NULL;
+    }
+    pthread_mutex_lock(&hs->lock);
+    hconn_attach_locked(c, st, 0, 1); /* response_mode = sse: primes the stream now */
+    if (hs->closed) {
+        c->closing = 1; /* ended between the lookup and now: answer, never park */
+    }
+    pthread_mutex_unlock(&hs->lock);
+    mcpd_protocol_dispatch(hs->s, msg, &st->out);
+    mcpd_out_unref(&st->out); /* the calls it started hold their own references */
+    c->dispatched = 1;
+    return st;
+}
+
 /* Answers a request made without a session (initialize, or a modern-era probe) on a throwaway
  * JSON stream. */
 static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c, json_t *msg)
@@ -510,17 +532,11 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c, jso
                       "Internal error: cannot create a session");
     }
     set_session(c, hs);
-    struct hstream *st = hstream_new(hs, 1); /* initialize is answered inline, as JSON */
+    struct hstream *st = dispatch_on_stream(c, msg, 1); /* answered inline, as JSON */
     if (!st) {
         return refuse(c->mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                       "Internal error: out of memory");
     }
-    pthread_mutex_lock(&hs->lock);
-    hconn_attach_locked(c, st, 0, 0);
-    pthread_mutex_unlock(&hs->lock);
-    mcpd_protocol_dispatch(hs->s, msg, &st->out);
-    mcpd_out_unref(&st->out);
-    c->dispatched = 1;
     /* Ask the session, not the answer's text: an error answer may contain "result" too. */
     pthread_mutex_lock(&hs->s->lock);
     int ok = hs->s->state == MCPD_SESSION_INITIALIZED;
@@ -591,19 +607,12 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         /* Notifications and answers to our requests: 202 with nothing to stream back, unless
          * the engine refuses the body (an empty batch, a batch on a session that may not send
          * one): that error answers this POST, never the GET stream. */
-        struct hstream *st = hstream_new(hs, 1);
+        struct hstream *st = dispatch_on_stream(c, msg, 1);
+        json_decref(msg);
         if (!st) {
-            json_decref(msg);
             return refuse(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                           "Internal error: out of memory");
         }
-        pthread_mutex_lock(&hs->lock);
-        hconn_attach_locked(c, st, 0, 0);
-        pthread_mutex_unlock(&hs->lock);
-        mcpd_protocol_dispatch(hs->s, msg, &st->out);
-        json_decref(msg);
-        mcpd_out_unref(&st->out);
-        c->dispatched = 1;
         pthread_mutex_lock(&hs->lock);
         char *body = st->json_body;
         size_t len = st->json_len;
@@ -621,22 +630,12 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         return refuse(mc, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
                       "Service Unavailable: the server is shutting down");
     }
-    struct hstream *st = hstream_new(hs, 0);
+    struct hstream *st = dispatch_on_stream(c, msg, 0);
+    json_decref(msg);
     if (!st) {
-        json_decref(msg);
         return refuse(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                       "Internal error: out of memory");
     }
-    pthread_mutex_lock(&hs->lock);
-    hconn_attach_locked(c, st, 0, 1); /* response_mode = sse: primes the stream now */
-    if (hs->closed) {
-        c->closing = 1; /* ended between the lookup and now: answer, never park */
-    }
-    pthread_mutex_unlock(&hs->lock);
-    mcpd_protocol_dispatch(hs->s, msg, &st->out);
-    json_decref(msg);
-    mcpd_out_unref(&st->out);
-    c->dispatched = 1;
     return answer_post(c);
 }
 
