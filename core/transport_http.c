@@ -79,6 +79,18 @@ static void conns_remove(struct hconn *c)
     pthread_mutex_unlock(&conns_lock);
 }
 
+/* POST requests not yet completed (GET streams stay open by design). */
+static size_t posts_in_progress(void)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&conns_lock);
+    for (struct hconn *c = conns; c; c = c->next_all) {
+        n += c->kind == K_POST;
+    }
+    pthread_mutex_unlock(&conns_lock);
+    return n;
+}
+
 /* Shutdown: ends every live request's response, waking it if it is parked. */
 static void conns_end_all(void)
 {
@@ -1269,6 +1281,12 @@ void mcpd_http_stop(struct mcpd_http *h)
 {
     if (!h) {
         return;
+    }
+    /* Answers of calls that finished during the drain are queued on their streams, but an
+     * MHD thread still has to pick each one up: give those POSTs a moment (bounded) to reach
+     * their clients before everything is torn down. */
+    for (int i = 0; i < 200 && posts_in_progress() > 0; i++) {
+        usleep(10000);
     }
     /* No connection may stay suspended when the daemon stops (§3.2.6): from here on nothing
      * suspends again, and every parked connection is woken to end its response. */
