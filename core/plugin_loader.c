@@ -1,7 +1,8 @@
-/* Plugin loading (reference/c-libraries.md §0 and §5): private copy, dlopen, checks in a fixed
- * order, init with rollback. */
+/* Plugin loading (reference/c-libraries.md §0 and §5): private copy, ELF check, dlopen, checks in
+ * a fixed order, init with rollback. */
 #include "plugin_loader.h"
 
+#include "elf_check.h"
 #include "generation.h"
 #include "log.h"
 #include "registry.h"
@@ -118,6 +119,15 @@ int mcpd_plugin_load(struct mcpd_generation *g, const struct mcpd_plugin_conf *c
     if (rc != 0) {
         rc = fail(err, errlen, conf, rc, "cannot make a private copy in %s: %s",
                   g->config->runtime_dir, strerror(-rc));
+        goto out;
+    }
+    /* A truncated or foreign file would make dlopen() fault (SIGBUS) instead of failing: check
+     * the copy, which nobody else can change now, against its size first. */
+    char why[256];
+    rc = mcpd_elf_check(copy, why, sizeof why);
+    if (rc != 0) {
+        unlink(copy);
+        rc = fail(err, errlen, conf, rc, "not loadable: %s", why);
         goto out;
     }
     h->dl = dlopen(copy, RTLD_NOW | RTLD_LOCAL);

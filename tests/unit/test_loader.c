@@ -3,6 +3,7 @@
  * counting, and two generations of one plugin side by side (the reload shape). */
 #include "call.h"
 #include "config.h"
+#include "elf_check.h"
 #include "generation.h"
 #include "log.h"
 #include "plugin_loader.h"
@@ -10,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -535,6 +537,127 @@ static void runtime_dir_problems(void **state)
     assert_non_null(strstr(err, "private copy"));
 }
 
+/* ---- files that are not whole shared objects --------------------------------------------------
+ * An interrupted copy leaves a truncated .so; dlopen() of one faults with SIGBUS instead of
+ * failing. Every cut of a real plugin must be refused by the ELF check with a reason, never
+ * crash, and leave nothing loaded. */
+
+/* Writes the first `len` bytes of `src` to `dst`. */
+static void copy_prefix(const char *src, const char *dst, off_t len)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    assert_true(in >= 0);
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    assert_true(out >= 0);
+    char buf[65536];
+    off_t done = 0;
+    while (done < len) {
+        size_t want = (size_t)(len - done) < sizeof buf ? (size_t)(len - done) : sizeof buf;
+        ssize_t n = read(in, buf, want);
+        assert_true(n > 0);
+        assert_int_equal(write(out, buf, (size_t)n), n);
+        done += n;
+    }
+    close(in);
+    close(out);
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+static void elf_check_refuses_every_truncation(void **state)
+{
+    struct fx *f = *state;
+    char src[PATH_MAX + 32], cut[PATH_MAX + 32], why[256];
+    snprintf(src, sizeof src, "%s/testkit.so", MCPD_TEST_PLUGIN_DIR);
+    snprintf(cut, sizeof cut, "%s/cut.so", f->runtime);
+    off_t size = file_size(src);
+    assert_int_equal(mcpd_elf_check(src, why, sizeof why), 0);
+    /* Every 1/64th of the file, the header boundaries, and one byte short. */
+    off_t points[80];
+    size_t n = 0;
+    for (int i = 0; i < 64; i++) {
+        points[n++] = size * i / 64;
+    }
+    points[n++] = 1;
+    points[n++] = 4;
+    points[n++] = 63;
+    points[n++] = 64;
+    points[n++] = 65;
+    points[n++] = size - 1;
+    for (size_t i = 0; i < n; i++) {
+        copy_prefix(src, cut, points[i]);
+        why[0] = '\0';
+        int rc = mcpd_elf_check(cut, why, sizeof why);
+        if (rc != -ENOEXEC) {
+            fail_msg("a copy cut at %lld of %lld bytes was not refused (rc %d)",
+                     (long long)points[i], (long long)size, rc);
+        }
+        assert_true(strlen(why) > 10);
+    }
+    unlink(cut);
+}
+
+static void elf_check_refuses_foreign_files(void **state)
+{
+    struct fx *f = *state;
+    char path[PATH_MAX + 32], why[256];
+    snprintf(path, sizeof path, "%s/foreign.so", f->runtime);
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *reason;
+    } cases[] = {
+        {"", 0, "empty"},
+        {"#!/bin/sh\necho this is not a library\n" /* padded below past an ELF header */, 0,
+         "not an ELF file"},
+        /* A 32-bit ELF header (class 1) on this 64-bit server. */
+        {"\177ELF\001\001\001", 7, "another machine"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char buf[256] = {0};
+        size_t len = cases[i].len;
+        if (i == 1) {
+            len = sizeof buf;
+        }
+        memcpy(buf, cases[i].bytes, strlen(cases[i].bytes));
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, buf, i == 2 ? sizeof buf : len),
+                         (ssize_t)(i == 2 ? sizeof buf : len));
+        close(fd);
+        int rc = mcpd_elf_check(path, why, sizeof why);
+        assert_int_equal(rc, -ENOEXEC);
+        if (!strstr(why, cases[i].reason)) {
+            fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, why, cases[i].reason);
+        }
+    }
+    /* The server's own executable is ELF but not a shared object. */
+    assert_int_equal(mcpd_elf_check("/proc/self/exe", why, sizeof why) == 0 ||
+                         strstr(why, "shared object") != NULL,
+                     1);
+    unlink(path);
+}
+
+/* Through the loader: a truncated plugin is an ordinary load error naming the plugin. */
+static void truncated_plugin_is_a_load_error(void **state)
+{
+    struct fx *f = *state;
+    char src[PATH_MAX + 32], cut[PATH_MAX + 32], plugins[PATH_MAX + 96];
+    snprintf(src, sizeof src, "%s/testkit.so", MCPD_TEST_PLUGIN_DIR);
+    snprintf(cut, sizeof cut, "%s.cut.so", f->runtime);
+    copy_prefix(src, cut, file_size(src) / 2);
+    snprintf(plugins, sizeof plugins, "[plugin half]\npath = %s\n", cut);
+    expect_build_fails(f, plugins, "half", "file is truncated");
+    copy_prefix(src, cut, 0);
+    expect_build_fails(f, plugins, "half", "empty");
+    unlink(cut);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -584,6 +707,9 @@ int main(void)
         T(full_rollback_frees_every_name),
         T(two_generations_side_by_side),
         T(runtime_dir_problems),
+        T(elf_check_refuses_every_truncation),
+        T(elf_check_refuses_foreign_files),
+        T(truncated_plugin_is_a_load_error),
     };
 #undef T
     int failed = cmocka_run_group_tests(tests, group_setup, NULL);
