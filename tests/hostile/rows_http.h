@@ -1,0 +1,141 @@
+/* The hostile-input catalogue, part 3: HTTP requests against the MCP endpoint and the server
+ * (legacy era header rules, sessions, methods, paths), and raw bytes on the socket.
+ *
+ * sid: which Mcp-Session-Id header to send: none, the test's live session, a forged one (well
+ *      formed, never issued), a deleted session's, or a malformed value.
+ * headers: complete header lines; Host is added unless they carry one.
+ * status: the HTTP status of the answer; code: the JSON-RPC error code in its body (0 = no JSON
+ *      body is checked). */
+#ifndef MCPD_HOSTILE_ROWS_HTTP_H
+#define MCPD_HOSTILE_ROWS_HTTP_H
+
+enum sid_kind { SID_NONE, SID_LIVE, SID_FORGED, SID_DELETED, SID_MALFORMED };
+
+struct http_row {
+    const char *cls;
+    const char *method;
+    const char *path;
+    enum sid_kind sid;
+    const char *headers;
+    const char *body;
+    int status;
+    int code;
+};
+
+#define ACC  "Accept: application/json, text/event-stream\r\n"
+#define CT   "Content-Type: application/json\r\n"
+#define PV   "MCP-Protocol-Version: 2025-11-25\r\n"
+#define PING "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
+#define INIT                                                                                       \
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"     \
+    "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"h\",\"version\":\"1\"}}}"
+
+static const struct http_row HTTP_ROWS[] = {
+    /* ---- Host and Origin: DNS rebinding protection on a loopback server */
+    {"host", "POST", "/mcp", SID_LIVE, "Host: evil.example\r\n" ACC CT PV, PING, 403, -32000},
+    {"host", "POST", "/mcp", SID_LIVE, "Host: 127.0.0.1.evil.example\r\n" ACC CT PV, PING, 403,
+     -32000},
+    {"host", "POST", "/mcp", SID_LIVE, "Host: localhost.evil\r\n" ACC CT PV, PING, 403, -32000},
+    {"host", "POST", "/mcp", SID_LIVE, "Host: 10.0.0.1\r\n" ACC CT PV, PING, 403, -32000},
+    {"host", "POST", "/mcp", SID_LIVE, "Host: \r\n" ACC CT PV, PING, 403, -32000},
+    {"host", "POST", "/mcp", SID_LIVE, "Host: localhost\r\n" ACC CT PV, PING, 200, 0},
+    {"host", "POST", "/mcp", SID_LIVE, "Host: [::1]\r\n" ACC CT PV, PING, 200, 0},
+    {"origin", "POST", "/mcp", SID_LIVE, "Origin: http://evil.example\r\n" ACC CT PV, PING, 403,
+     -32000},
+    {"origin", "POST", "/mcp", SID_LIVE, "Origin: http://127.0.0.1.evil.example\r\n" ACC CT PV,
+     PING, 403, -32000},
+    {"origin", "POST", "/mcp", SID_LIVE, "Origin: null\r\n" ACC CT PV, PING, 403, -32000},
+    {"origin", "POST", "/mcp", SID_LIVE, "Origin: file://\r\n" ACC CT PV, PING, 403, -32000},
+    {"origin", "POST", "/mcp", SID_LIVE, "Origin: http://localhost\r\n" ACC CT PV, PING, 200, 0},
+    {"origin", "POST", "/mcp", SID_NONE, "Origin: http://evil.example\r\n" ACC CT, INIT, 403,
+     -32000},
+
+    /* ---- content negotiation */
+    {"accept", "POST", "/mcp", SID_LIVE, CT PV, PING, 406, -32000},
+    {"accept", "POST", "/mcp", SID_LIVE, "Accept: application/json\r\n" CT PV, PING, 406, -32000},
+    {"accept", "POST", "/mcp", SID_LIVE, "Accept: text/event-stream\r\n" CT PV, PING, 406, -32000},
+    {"accept", "POST", "/mcp", SID_LIVE, "Accept: text/html\r\n" CT PV, PING, 406, -32000},
+    {"accept", "GET", "/mcp", SID_LIVE, "Accept: application/json\r\n" PV, NULL, 406, -32000},
+    {"ctype", "POST", "/mcp", SID_LIVE, ACC PV, PING, 415, -32000},
+    {"ctype", "POST", "/mcp", SID_LIVE, ACC "Content-Type: text/plain\r\n" PV, PING, 415, -32000},
+    {"ctype", "POST", "/mcp", SID_LIVE, ACC "Content-Type: application/jsonx\r\n" PV, PING, 415,
+     -32000},
+    {"ctype", "POST", "/mcp", SID_LIVE, ACC "Content-Type: application/json; charset=utf-8\r\n" PV,
+     PING, 200, 0},
+
+    /* ---- protocol version header */
+    {"version", "POST", "/mcp", SID_LIVE, ACC CT "MCP-Protocol-Version: 1999-01-01\r\n", PING, 400,
+     -32000},
+    {"version", "POST", "/mcp", SID_LIVE, ACC CT "MCP-Protocol-Version: garbage\r\n", PING, 400,
+     -32000},
+    /* A version this server speaks, though not the one negotiated: accepted, as the SDKs do. */
+    {"version", "POST", "/mcp", SID_LIVE, ACC CT "MCP-Protocol-Version: 2025-06-18\r\n", PING, 200,
+     0},
+    {"version", "POST", "/mcp", SID_LIVE, ACC CT, PING, 200, 0},
+
+    /* ---- sessions: missing, forged, deleted, malformed */
+    {"session", "POST", "/mcp", SID_NONE, ACC CT PV, PING, 400, -32000},
+    {"session", "POST", "/mcp", SID_FORGED, ACC CT PV, PING, 404, -32000},
+    {"session", "POST", "/mcp", SID_DELETED, ACC CT PV, PING, 404, -32000},
+    {"session", "POST", "/mcp", SID_MALFORMED, ACC CT PV, PING, 404, -32000},
+    {"session", "GET", "/mcp", SID_FORGED, "Accept: text/event-stream\r\n" PV, NULL, 404, -32000},
+    {"session", "GET", "/mcp", SID_NONE, "Accept: text/event-stream\r\n" PV, NULL, 400, -32000},
+    {"session", "DELETE", "/mcp", SID_FORGED, PV, NULL, 404, -32000},
+    {"session", "DELETE", "/mcp", SID_NONE, PV, NULL, 400, -32000},
+    /* initialize again on a live session: a JSON-RPC error for a well-formed message. */
+    {"session", "POST", "/mcp", SID_LIVE, ACC CT PV, INIT, 200, -32600},
+
+    /* ---- methods and paths */
+    {"method", "PUT", "/mcp", SID_LIVE, ACC CT PV, PING, 405, 0},
+    {"method", "PATCH", "/mcp", SID_LIVE, ACC CT PV, PING, 405, 0},
+    {"method", "OPTIONS", "/mcp", SID_NONE, NULL, NULL, 405, 0},
+    {"method", "TRACE", "/mcp", SID_LIVE, PV, NULL, 405, 0},
+    {"path", "POST", "/mcp/", SID_LIVE, ACC CT PV, PING, 404, 0},
+    {"path", "POST", "/MCP", SID_LIVE, ACC CT PV, PING, 404, 0},
+    {"path", "POST", "/mcp/../mcp", SID_LIVE, ACC CT PV, PING, 404, 0},
+    {"path", "GET", "/../../etc/passwd", SID_NONE, NULL, NULL, 404, 0},
+    {"path", "GET", "/nope", SID_NONE, NULL, NULL, 404, 0},
+    {"path", "POST", "/health", SID_NONE, ACC CT, PING, 405, 0},
+
+    /* ---- bodies */
+    {"body", "POST", "/mcp", SID_LIVE, ACC CT PV, "", 400, -32700},
+    {"body", "POST", "/mcp", SID_LIVE, ACC CT PV, "   ", 400, -32700},
+    {"body", "POST", "/mcp", SID_NONE, ACC CT, "{", 400, -32700},
+    {"body", "POST", "/mcp", SID_NONE, ACC CT, PING, 400, -32000},
+};
+
+#undef ACC
+#undef CT
+#undef PV
+#undef PING
+#undef INIT
+
+/* Raw bytes on a fresh connection: what comes back (0 = the server may close without an answer,
+ * any status accepted only when nothing is expected). */
+struct raw_row {
+    const char *cls;
+    const char *bytes;
+    int status;
+};
+
+static const struct raw_row RAW_ROWS[] = {
+    /* A request line libmicrohttpd cannot read: it closes the connection without an answer. */
+    {"raw", "GARBAGE\r\n\r\n", 0},
+    {"raw", "GET\r\n\r\n", 0},
+    {"raw", "GET / HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n", 505},
+    {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n", 400},
+    {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n", 400},
+    {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+     413},
+    {"raw",
+     "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 999999999\r\n"
+     "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n\r\n",
+     413},
+    {"raw", "\r\n\r\n\r\n", 0},
+    {"vanish", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"",
+     0},
+    {"vanish", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n", 0},
+    {"vanish", "", 0},
+};
+
+#endif

@@ -1,0 +1,569 @@
+/*
+ * The hostile-input catalogue: every row of rows_*.h is sent to the real server (stdio and
+ * HTTP), its answer must be exactly the one the row names, and after every row the server must
+ * still answer (ping, and /health over HTTP), hold no more file descriptors or memory than
+ * before (within a bound), and no byte outside the spec root may have changed. The fixture
+ * (make_fixture) puts symlinks out of the root and hostile documents inside it.
+ *
+ * A failing row prints its class and index; MCPD_HOSTILE_VERBOSE=1 prints every row.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+/* after the headers it needs */
+#include "hclient.h"
+#include "rows_http.h"
+#include "rows_rpc.h"
+#include "rows_tools.h"
+
+#include <cmocka.h>
+
+#define N(a) (sizeof(a) / sizeof *(a))
+
+/* Growth allowed over the whole run, against the figures taken after warm-up. */
+#define FD_SLACK     8
+#define RSS_SLACK_KB (96 * 1024)
+
+static int verbose;
+/* Row answers that differ from the catalogue: all are reported, then the test fails. */
+static int mismatches;
+
+static void mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void mismatch(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("[hostile] MISMATCH ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    mismatches++;
+}
+
+/* ---- the fixture ------------------------------------------------------------------------- */
+
+static void put(const char *dir, const char *rel, const char *text, size_t len)
+{
+    char path[PATH_MAX + 300];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    /* mkdir -p of the parent */
+    for (char *s = path + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+        *s = '\0';
+        mkdir(path, 0755);
+        *s = '/';
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fail_msg("create %s: %s", path, strerror(errno));
+    }
+    size_t n = len ? len : strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+}
+
+static void link_to(const char *target, const char *dir, const char *rel)
+{
+    char path[PATH_MAX + 300];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    for (char *s = path + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+        *s = '\0';
+        mkdir(path, 0755);
+        *s = '/';
+    }
+    if (symlink(target, path) != 0) {
+        fail_msg("symlink %s -> %s: %s", path, target, strerror(errno));
+    }
+}
+
+static const char DEMO_TASKS[] = "# Tasks\n\n- [ ] 1. First\n- [ ] 2. Second\n  - [ ] 2.1 Sub\n";
+static const char OUT_TASKS[] = "# Tasks\n\n- [ ] 1. " MARKER " title\n- [ ] 2. " MARKER "\n";
+
+static void make_fixture(const char *dir, char *root, char *outside, size_t len)
+{
+    snprintf(root, len, "%s/root", dir);
+    snprintf(outside, len, "%s/outside", dir);
+    mkdir(root, 0755);
+    mkdir(outside, 0755);
+    put(outside, "tasks.md", OUT_TASKS, 0);
+    put(outside, "spec/tasks.md", OUT_TASKS, 0);
+    put(outside, "spec/requirements.md", "# " MARKER "\n", 0);
+    put(outside, "validation.json", "{\"" MARKER "\": true}\n", 0);
+    put(outside, "templates/requirements-template.md", MARKER "\n", 0);
+    char locks[PATH_MAX + 16];
+    snprintf(locks, sizeof locks, "%s/locks", outside);
+    mkdir(locks, 0755);
+
+    put(root, ".spec-workflow/specs/demo/requirements.md",
+        "# Requirements\n\n### Requirement 1\n\n**User Story:** As a user, I want a thing, so "
+        "that it works.\n\n#### Acceptance Criteria\n\n1. WHEN asked THEN the system SHALL "
+        "answer.\n",
+        0);
+    put(root, ".spec-workflow/specs/demo/tasks.md", DEMO_TASKS, 0);
+    char t[PATH_MAX + 32];
+    snprintf(t, sizeof t, "%s/tasks.md", outside);
+    link_to(t, root, ".spec-workflow/specs/lnkfile/tasks.md");
+    snprintf(t, sizeof t, "%s/spec", outside);
+    link_to(t, root, ".spec-workflow/specs/lnkdir");
+    link_to(outside, root, "evil");
+    snprintf(t, sizeof t, "%s/locks", outside);
+    link_to(t, root, "locks/.spec-workflow/.locks");
+    put(root, "locks/.spec-workflow/specs/s/tasks.md", DEMO_TASKS, 0);
+    snprintf(t, sizeof t, "%s/validation.json", outside);
+    link_to(t, root, "vjson/.spec-workflow/validation.json");
+    put(root, "vjson/.spec-workflow/specs/s/tasks.md", DEMO_TASKS, 0);
+    put(root, "vjson/.spec-workflow/specs/s/requirements.md", "# Requirements\n", 0);
+
+    /* Hostile documents. */
+    size_t big = 17u * 1024 * 1024;
+    char *b = malloc(big);
+    assert_non_null(b);
+    for (size_t i = 0; i < big; i++) {
+        b[i] = (i % 64 == 63) ? '\n' : 'x';
+    }
+    memcpy(b, "- [ ] 1. big\n", 13);
+    put(root, "files/.spec-workflow/specs/big/tasks.md", b, big);
+    for (size_t i = 0; i < 65536; i++) {
+        b[i] = (char)((i * 2654435761u) >> 13);
+    }
+    memcpy(b + 100, "\n- [ ] 1. in binary\n", 20);
+    put(root, "files/.spec-workflow/specs/binary/tasks.md", b, 65536);
+    size_t n = 0;
+    for (int d = 0; d < 2000 && n + 2100 < big; d++) {
+        n +=
+            (size_t)snprintf(b + n, big - n, "%*s- [ ] %d. level %d\n", d * 2 % 4000, "", d + 1, d);
+    }
+    put(root, "files/.spec-workflow/specs/deep/tasks.md", b, n);
+    free(b);
+    put(root, "files/.spec-workflow/specs/mixed/tasks.md",
+        "# Tasks\r\n\r\n- [ ] 1. crlf\r\n- [ ] 2. lf\n- [ ] 3. cr\r- [ ] 4. after cr\n", 0);
+    put(root, "files/.spec-workflow/specs/cr/tasks.md",
+        "# Tasks\r\r- [ ] 1. one\r- [ ] 2. two\r- [ ] 3. three\r", 0);
+}
+
+/* A digest of everything below `dir` (names, types, sizes, link targets, contents), never
+ * following a link. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t tree_digest(const char *dir, uint64_t h)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    /* readdir order is stable for an unchanged directory; a change changes the digest. */
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) {
+            continue;
+        }
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        assert_int_equal(lstat(path, &st), 0);
+        h = fnv(h, e->d_name, strlen(e->d_name));
+        h = fnv(h, &st.st_mode, sizeof st.st_mode);
+        h = fnv(h, &st.st_size, sizeof st.st_size);
+        if (S_ISDIR(st.st_mode)) {
+            h = tree_digest(path, h);
+        } else if (S_ISREG(st.st_mode)) {
+            char buf[4096];
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            assert_true(fd >= 0);
+            ssize_t r;
+            while ((r = read(fd, buf, sizeof buf)) > 0) {
+                h = fnv(h, buf, (size_t)r);
+            }
+            close(fd);
+        }
+    }
+    closedir(d);
+    return h;
+}
+
+/* ---- what the server holds --------------------------------------------------------------- */
+
+static int proc_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) {
+        return -1;
+    }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
+static long proc_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return -1;
+    }
+    long kb = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+struct baseline {
+    pid_t pid;
+    int fds;
+    long rss_kb;
+    uint64_t outside;
+    char outside_dir[PATH_MAX];
+    int fd_peak;
+    long rss_peak;
+};
+
+static void take_baseline(struct baseline *b, pid_t pid, const char *outside)
+{
+    b->pid = pid;
+    b->fds = proc_fds(pid);
+    b->rss_kb = proc_rss_kb(pid);
+    b->fd_peak = b->fds;
+    b->rss_peak = b->rss_kb;
+    snprintf(b->outside_dir, sizeof b->outside_dir, "%s", outside);
+    b->outside = tree_digest(outside, 14695981039346656037ull);
+}
+
+/* The checks after every row (the server is known to be answering when this runs). */
+static void check_held(struct baseline *b, const char *row)
+{
+    int fds = proc_fds(b->pid);
+    long rss = proc_rss_kb(b->pid);
+    if (fds > b->fd_peak) {
+        b->fd_peak = fds;
+    }
+    if (rss > b->rss_peak) {
+        b->rss_peak = rss;
+    }
+    if (fds < 0 || fds > b->fds + FD_SLACK) {
+        fail_msg("%s: the server holds %d file descriptors, %d before", row, fds, b->fds);
+    }
+    if (rss < 0 || rss > b->rss_kb + RSS_SLACK_KB) {
+        fail_msg("%s: the server holds %ld kB, %ld kB before", row, rss, b->rss_kb);
+    }
+    uint64_t now = tree_digest(b->outside_dir, 14695981039346656037ull);
+    if (now != b->outside) {
+        mismatch("%s: a file outside the spec root changed", row);
+        b->outside = now; /* judge the next rows on their own */
+    }
+}
+
+static void no_marker(const char *text, const char *row)
+{
+    if (text && strstr(text, MARKER)) {
+        mismatch("%s: the answer carries the content of a file outside the root:\n%.300s", row,
+                 text);
+    }
+}
+
+static const char *plugins_ini(const char *root, char *out, size_t len)
+{
+    static const char *const names[] = {"spec-create", "spec-validate", "task-list", "spec-status"};
+    size_t n = (size_t)snprintf(out, len, "[plugin testkit]\npath = testkit.so\n");
+    for (size_t i = 0; i < N(names); i++) {
+        n += (size_t)snprintf(out + n, len - n, "[plugin %s]\npath = %s/%s.so\nroot = %s\n",
+                              names[i], MCPD_PLUGIN_DIR, names[i], root);
+    }
+    return out;
+}
+
+/* The error code a tool answer starts with, or "OK"; writes the answer's text to *text. */
+static const char *tool_outcome(json_t *resp, char **text, char *code, size_t len)
+{
+    json_t *res = json_object_get(resp, "result");
+    if (!res) {
+        snprintf(code, len, "rpc-error %d", h_code(resp));
+        *text = json_dumps(resp, JSON_COMPACT);
+        return code;
+    }
+    *text = h_text(res);
+    if (!json_is_true(json_object_get(res, "isError"))) {
+        return "OK";
+    }
+    size_t n = strcspn(*text, ":");
+    snprintf(code, len, "%.*s", (int)n, *text);
+    return code;
+}
+
+static char *tool_call_body(const struct tool_row *r, int id)
+{
+    size_t len = strlen(r->tool) + strlen(r->args) + 128;
+    char *body = malloc(len);
+    assert_non_null(body);
+    snprintf(body, len,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{"
+             "\"name\":\"%s\",\"arguments\":%s}}",
+             id, r->tool, r->args);
+    return body;
+}
+
+static void row_name(char *out, size_t len, const char *where, const char *cls, size_t i)
+{
+    snprintf(out, len, "%s row %s#%zu", where, cls, i);
+    if (verbose) {
+        fprintf(stderr, "[hostile] %s\n", out);
+    }
+}
+
+/* ---- stdio ------------------------------------------------------------------------------- */
+
+static void stdio_alive(struct h_proc *p, const char *row)
+{
+    json_decref(h_result(p, "ping", NULL));
+    if (json_array_size(p->others) != 0) {
+        char *d = json_dumps(p->others, JSON_COMPACT);
+        fail_msg("%s: unexpected answers: %.600s", row, d);
+    }
+    h_clear_notes(p);
+}
+
+static void catalogue_stdio(void **state)
+{
+    mismatches = 0;
+    struct h_env *e = *state;
+    char root[PATH_MAX], outside[PATH_MAX], ini[8192], row[128];
+    make_fixture(e->dir, root, outside, sizeof root);
+    struct h_proc *p = h_start(e, plugins_ini(root, ini, sizeof ini));
+    json_decref(h_initialize(p, "2025-11-25"));
+    json_decref(h_result(p, "tools/list", NULL));
+    struct baseline b;
+    take_baseline(&b, p->pid, outside);
+
+    for (size_t i = 0; i < N(RPC_ROWS); i++) {
+        const struct rpc_row *r = &RPC_ROWS[i];
+        row_name(row, sizeof row, "stdio", r->cls, i);
+        h_send(p, r->msg, r->len ? r->len : strlen(r->msg));
+        h_send(p, "\n", 1);
+        if (r->id) {
+            json_t *resp = h_response(p, r->id, H_TIMEOUT_MS);
+            if (h_code(resp) != r->code) {
+                char *d = json_dumps(resp, JSON_COMPACT);
+                mismatch("%s: answer %s, expected code %d", row, d, r->code);
+                free(d);
+            }
+            json_decref(resp);
+        }
+        stdio_alive(p, row);
+        check_held(&b, row);
+    }
+    for (size_t i = 0; i < N(TOOL_ROWS); i++) {
+        const struct tool_row *r = &TOOL_ROWS[i];
+        row_name(row, sizeof row, "stdio", r->cls, i);
+        char *body = tool_call_body(r, 1000 + (int)i);
+        h_sendline(p, body);
+        free(body);
+        char id[16], code[64];
+        snprintf(id, sizeof id, "%d", 1000 + (int)i);
+        json_t *resp = h_response(p, id, 60000);
+        char *text = NULL;
+        const char *got = tool_outcome(resp, &text, code, sizeof code);
+        no_marker(text, row);
+        if (strcmp(got, r->expect) != 0) {
+            mismatch("%s: %s %s answered %s, expected %s:\n%.400s", row, r->tool, r->args, got,
+                     r->expect, text);
+        }
+        free(text);
+        json_decref(resp);
+        stdio_alive(p, row);
+        check_held(&b, row);
+    }
+    fprintf(stderr, "[hostile] stdio: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
+            N(RPC_ROWS) + N(TOOL_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, H_TIMEOUT_MS), 0);
+    if (mismatches) {
+        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
+                 mismatches);
+    }
+    H_PASS(e);
+}
+
+/* ---- HTTP -------------------------------------------------------------------------------- */
+
+static void http_alive(struct hsrv *s, const char *sid, const char *row)
+{
+    json_t *m = mcp_rpc(s, sid, "{\"jsonrpc\":\"2.0\",\"id\":\"alive\",\"method\":\"ping\"}");
+    if (!json_object_get(m, "result")) {
+        fail_msg("%s: ping on the live session failed afterwards", row);
+    }
+    json_decref(m);
+    struct hresp *h = http_get(s, s->port, "/health", NULL);
+    if (h->status != 200) {
+        fail_msg("%s: /health answered %d afterwards", row, h->status);
+    }
+    hr_free(h);
+}
+
+/* The JSON-RPC error code in an HTTP answer's body (0 = a result or no body). */
+static int body_code(const struct hresp *r)
+{
+    if (!r->body || !r->body_len) {
+        return 0;
+    }
+    json_t *j = json_loads(r->body, 0, NULL);
+    int code = (int)json_integer_value(json_object_get(json_object_get(j, "error"), "code"));
+    json_decref(j);
+    return code;
+}
+
+static void catalogue_http(void **state)
+{
+    mismatches = 0;
+    struct h_env *e = *state;
+    char root[PATH_MAX], outside[PATH_MAX], ini[8192], row[128];
+    make_fixture(e->dir, root, outside, sizeof root);
+    char body[9000];
+    snprintf(body, sizeof body, "[http]\nresponse_mode = json\n%s",
+             plugins_ini(root, ini, sizeof ini));
+    struct hsrv s;
+    hs_start(&s, e, NULL, body);
+    char *sid = mcp_init(&s, "2025-11-25");
+    char *gone = mcp_init(&s, "2025-11-25");
+    assert_int_equal(mcp_delete(&s, gone), 200);
+    http_alive(&s, sid, "warm-up");
+    struct baseline b;
+    take_baseline(&b, s.p->pid, outside);
+    size_t rows = 0;
+
+    for (size_t i = 0; i < N(RPC_ROWS); i++, rows++) {
+        const struct rpc_row *r = &RPC_ROWS[i];
+        row_name(row, sizeof row, "http", r->cls, i);
+        /* NUL bytes cannot travel through hc_send's C string: those rows are stdio only. */
+        if (r->len) {
+            continue;
+        }
+        struct hresp *h = mcp_post(&s, sid, "MCP-Protocol-Version: 2025-11-25\r\n", r->msg, NULL);
+        int want = !r->id ? 202 : (r->code == -32700 || r->code == -32600) ? 400 : 200;
+        if (h->status != want || (r->id && body_code(h) != r->code)) {
+            mismatch("%s: %.200s answered %d %.300s, expected %d with code %d", row, r->msg,
+                     h->status, h->body ? h->body : "", want, r->code);
+        }
+        hr_free(h);
+        http_alive(&s, sid, row);
+        check_held(&b, row);
+    }
+    for (size_t i = 0; i < N(TOOL_ROWS); i++, rows++) {
+        const struct tool_row *r = &TOOL_ROWS[i];
+        row_name(row, sizeof row, "http", r->cls, i);
+        char *req = tool_call_body(r, 7);
+        json_t *resp = mcp_rpc(&s, sid, req);
+        free(req);
+        char *text = NULL, code[64];
+        const char *got = tool_outcome(resp, &text, code, sizeof code);
+        no_marker(text, row);
+        if (strcmp(got, r->expect) != 0) {
+            mismatch("%s: %s %s answered %s, expected %s:\n%.400s", row, r->tool, r->args, got,
+                     r->expect, text);
+        }
+        free(text);
+        json_decref(resp);
+        http_alive(&s, sid, row);
+        check_held(&b, row);
+    }
+    for (size_t i = 0; i < N(HTTP_ROWS); i++, rows++) {
+        const struct http_row *r = &HTTP_ROWS[i];
+        row_name(row, sizeof row, "http", r->cls, i);
+        char headers[2048];
+        const char *id = r->sid == SID_LIVE        ? sid
+                         : r->sid == SID_FORGED    ? "3f9a0c1d2e4b5a6978877665544332211"
+                         : r->sid == SID_DELETED   ? gone
+                         : r->sid == SID_MALFORMED ? "../../etc/passwd"
+                                                   : NULL;
+        snprintf(headers, sizeof headers, "%s%s%s%s", id ? "Mcp-Session-Id: " : "", id ? id : "",
+                 id ? "\r\n" : "", r->headers ? r->headers : "");
+        hc *c = hc_open(&s, s.port);
+        hc_send(c, r->method, r->path, headers, r->body);
+        struct hresp *h = hc_response_maybe(c, HC_TIMEOUT_MS);
+        if (!h || h->status != r->status || (r->code && body_code(h) != r->code)) {
+            mismatch("%s: %s %s answered %d %.300s, expected %d with code %d", row, r->method,
+                     r->path, h ? h->status : -1, h && h->body ? h->body : "", r->status, r->code);
+        } else if (h->sse) {
+            mismatch("%s: an event stream where an error was expected", row);
+        }
+        hr_free(h);
+        hc_close(c);
+        http_alive(&s, sid, row);
+        check_held(&b, row);
+    }
+    for (size_t i = 0; i < N(RAW_ROWS); i++, rows++) {
+        const struct raw_row *r = &RAW_ROWS[i];
+        row_name(row, sizeof row, "http", r->cls, i);
+        hc *c = hc_open(&s, s.port);
+        if (*r->bytes) {
+            hc_write(c, r->bytes, strlen(r->bytes));
+        }
+        if (r->status) {
+            struct hresp *h = hc_response_maybe(c, HC_TIMEOUT_MS);
+            if (!h || h->status != r->status) {
+                mismatch("%s: %.*s answered %d, expected %d", row, (int)strcspn(r->bytes, "\r"),
+                         r->bytes, h ? h->status : -1, r->status);
+            }
+            hr_free(h);
+        }
+        hc_close(c);
+        http_alive(&s, sid, row);
+        check_held(&b, row);
+    }
+    fprintf(stderr, "[hostile] http: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n", rows,
+            b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    free(sid);
+    free(gone);
+    assert_int_equal(hs_stop(&s), 0);
+    if (mismatches) {
+        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
+                 mismatches);
+    }
+    H_PASS(e);
+}
+
+int main(void)
+{
+    verbose = getenv("MCPD_HOSTILE_VERBOSE") != NULL;
+    /* ASan keeps freed memory in a quarantine (256 MiB by default), which would hide any real
+     * growth behind its own: a small one makes the memory bound mean something. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    char opts[1024];
+    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=4:thread_local_quarantine_size_kb=64",
+             asan ? asan : "", asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+    fprintf(stderr,
+            "[hostile] catalogue: %zu JSON-RPC rows (stdio and HTTP), %zu tool rows "
+            "(stdio and HTTP), %zu HTTP rows, %zu raw socket rows\n",
+            N(RPC_ROWS), N(TOOL_ROWS), N(HTTP_ROWS), N(RAW_ROWS));
+#define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
+    const struct CMUnitTest tests[] = {
+        T(catalogue_stdio),
+        T(catalogue_http),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
