@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,43 +417,43 @@ static int kw_pattern(struct cctx *c, struct node *n, const char *kw, json_t *v)
     return compile_regex(c, kw, v, &n->pattern);
 }
 
+/* Where a counting (size_t) or numeric-bound (struct bound) keyword stores its value. */
+static void *node_field(struct node *n, const char *kw)
+{
+    static const struct {
+        const char *kw;
+        size_t offset;
+    } fields[] = {
+        {"minLength", offsetof(struct node, min_len)},
+        {"maxLength", offsetof(struct node, max_len)},
+        {"minItems", offsetof(struct node, min_items)},
+        {"maxItems", offsetof(struct node, max_items)},
+        {"minProperties", offsetof(struct node, min_props)},
+        {"maxProperties", offsetof(struct node, max_props)},
+        {"minimum", offsetof(struct node, minimum)},
+        {"maximum", offsetof(struct node, maximum)},
+        {"exclusiveMinimum", offsetof(struct node, xminimum)},
+        {"exclusiveMaximum", offsetof(struct node, xmaximum)},
+        {"multipleOf", offsetof(struct node, multiple)},
+    };
+    size_t i;
+
+    /* The keyword table routes only these names here; the bound keeps the loop finite anyway. */
+    for (i = 0; i + 1 < sizeof fields / sizeof fields[0] && strcmp(kw, fields[i].kw) != 0; i++) {
+    }
+    return (char *)n + fields[i].offset;
+}
+
 static int kw_count(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
-    size_t *field;
-
-    if (strcmp(kw, "minLength") == 0) {
-        field = &n->min_len;
-    } else if (strcmp(kw, "maxLength") == 0) {
-        field = &n->max_len;
-    } else if (strcmp(kw, "minItems") == 0) {
-        field = &n->min_items;
-    } else if (strcmp(kw, "maxItems") == 0) {
-        field = &n->max_items;
-    } else if (strcmp(kw, "minProperties") == 0) {
-        field = &n->min_props;
-    } else {
-        field = &n->max_props;
-    }
-    return get_count(c, kw, v, field);
+    return get_count(c, kw, v, node_field(n, kw));
 }
 
 static int kw_bound(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
-    struct bound *b;
-    int rc;
+    struct bound *b = node_field(n, kw);
+    int rc = get_bound(c, kw, v, b);
 
-    if (strcmp(kw, "minimum") == 0) {
-        b = &n->minimum;
-    } else if (strcmp(kw, "maximum") == 0) {
-        b = &n->maximum;
-    } else if (strcmp(kw, "exclusiveMinimum") == 0) {
-        b = &n->xminimum;
-    } else if (strcmp(kw, "exclusiveMaximum") == 0) {
-        b = &n->xmaximum;
-    } else {
-        b = &n->multiple;
-    }
-    rc = get_bound(c, kw, v, b);
     if (rc == 0 && b == &n->multiple && !(b->d > 0)) {
         rc = cfail(c, "\"%s\" must be greater than 0", kw);
     }

@@ -477,7 +477,13 @@ out:
     return rc;
 }
 
-static int check_not(struct vctx *c, const struct node *n, const json_t *v, const struct vpath *p)
+/*
+ * Runs schema n on v as a test whose failure is no error of its own ("not", "if"): the failure
+ * message goes to a scratch report and is dropped. Returns 0 (matches), -EINVAL (does not), or
+ * another error (out of memory, over budget, too deep), which is not a test result: its message
+ * is copied to the caller's report.
+ */
+static int test_node(struct vctx *c, const struct node *n, const json_t *v, const struct vpath *p)
 {
     struct verr *saved = c->err, *tmp;
     int rc;
@@ -487,17 +493,23 @@ static int check_not(struct vctx *c, const struct node *n, const json_t *v, cons
         return voom(c, p);
     }
     c->err = tmp;
-    rc = validate_node(c, n->not_, v, p);
+    rc = validate_node(c, n, v, p);
     c->err = saved;
-    if (rc == 0) {
-        rc = vfail(c, p, false, "value must not match the schema in \"not\"");
-    } else if (rc == -EINVAL) {
-        rc = 0;
-    } else {
+    if (rc != 0 && rc != -EINVAL) {
         memcpy(saved, tmp, sizeof *tmp);
     }
     free(tmp);
     return rc;
+}
+
+static int check_not(struct vctx *c, const struct node *n, const json_t *v, const struct vpath *p)
+{
+    int rc = test_node(c, n->not_, v, p);
+
+    if (rc == 0) {
+        return vfail(c, p, false, "value must not match the schema in \"not\"");
+    }
+    return rc == -EINVAL ? 0 : rc;
 }
 
 /* if/then/else: "if" is only a test (its failures are not reported); the value must then
@@ -505,22 +517,11 @@ static int check_not(struct vctx *c, const struct node *n, const json_t *v, cons
 static int check_conditional(struct vctx *c, const struct node *n, const json_t *v,
                              const struct vpath *p)
 {
-    struct verr *saved = c->err, *tmp;
-    int rc;
+    int rc = test_node(c, n->if_, v, p);
 
-    tmp = malloc(sizeof *tmp);
-    if (!tmp) {
-        return voom(c, p);
-    }
-    c->err = tmp;
-    rc = validate_node(c, n->if_, v, p);
-    c->err = saved;
     if (rc != 0 && rc != -EINVAL) {
-        memcpy(saved, tmp, sizeof *tmp); /* out of memory or over budget: not a test result */
-        free(tmp);
         return rc;
     }
-    free(tmp);
     const struct node *branch = rc == 0 ? n->then_ : n->else_;
     return branch ? validate_node(c, branch, v, p) : 0;
 }

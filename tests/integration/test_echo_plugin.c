@@ -42,36 +42,34 @@ static char *echo_prefix(struct h_env *e, const char *prefix_line)
     return copy;
 }
 
-static void prefix_with_tab_quote_and_backslash(void **state)
+/* The configured prefix line comes back as `expect`; the test passes. */
+static void expect_prefix(struct h_env *e, const char *prefix_line, const char *expect)
 {
-    struct h_env *e = *state;
-    char *prefix = echo_prefix(e, "prefix = a\tb \"q\" c\\d");
-    assert_string_equal(prefix, "a\tb \"q\" c\\d");
+    char *prefix = echo_prefix(e, prefix_line);
+    assert_string_equal(prefix, expect);
     free(prefix);
     H_PASS(e);
+}
+
+static void prefix_with_tab_quote_and_backslash(void **state)
+{
+    expect_prefix(*state, "prefix = a\tb \"q\" c\\d", "a\tb \"q\" c\\d");
 }
 
 static void prefix_with_other_control_characters(void **state)
 {
-    struct h_env *e = *state;
     /* \x01 and \x1f have no short escape (\u0001, \u001f); \b and \f do. */
-    char *prefix = echo_prefix(e, "prefix = [\x01|\x1f|\b|\f]");
-    assert_string_equal(prefix, "[\x01|\x1f|\b|\f]");
-    free(prefix);
-    H_PASS(e);
+    expect_prefix(*state, "prefix = [\x01|\x1f|\b|\f]", "[\x01|\x1f|\b|\f]");
 }
 
 static void prefix_with_invalid_utf8(void **state)
 {
-    struct h_env *e = *state;
     /* Valid UTF-8 passes unchanged (é, €, U+1F600); a stray byte, a truncated sequence and an
-     * overlong '/' become U+FFFD each, so the answer stays valid JSON. */
-    char *prefix = echo_prefix(e, "prefix = \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xff|\xe2\x82|"
-                                  "\xc0\xaf|end");
-    assert_string_equal(prefix, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xef\xbf\xbd|"
-                                "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|end");
-    free(prefix);
-    H_PASS(e);
+     * overlong '/' become U+FFFD per byte, so the answer stays valid JSON. */
+    expect_prefix(*state,
+                  "prefix = \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xff|\xe2\x82|\xc0\xaf|end",
+                  "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xef\xbf\xbd|"
+                  "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|end");
 }
 
 int main(void)

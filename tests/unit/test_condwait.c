@@ -112,34 +112,34 @@ static void test_no_deadline(void **state)
     waiter_destroy(&w);
 }
 
+/* One wait on a fresh condition variable nobody signals; returns its result. */
+static int wait_once(const struct timespec *deadline)
+{
+    struct waiter w;
+    waiter_init(&w);
+    pthread_mutex_lock(&w.lock);
+    int rc = mcpd_cond_wait_until(&w.cond, &w.lock, deadline);
+    pthread_mutex_unlock(&w.lock);
+    waiter_destroy(&w);
+    return rc;
+}
+
 static void test_past_deadline_returns_at_once(void **state)
 {
     (void)state;
-    struct waiter w;
-    waiter_init(&w);
     struct timespec past = mcpd_deadline_ms(0);
     past.tv_sec -= 1;
     struct timespec start = mcpd_deadline_ms(0);
-    pthread_mutex_lock(&w.lock);
-    int rc = mcpd_cond_wait_until(&w.cond, &w.lock, &past);
-    pthread_mutex_unlock(&w.lock);
-    assert_int_equal(rc, -ETIMEDOUT);
+    assert_int_equal(wait_once(&past), -ETIMEDOUT);
     assert_true(mcpd_ms_since(&start) < 10000);
-    waiter_destroy(&w);
 }
 
 static void test_bad_deadline(void **state)
 {
     (void)state;
-    struct waiter w;
-    waiter_init(&w);
     struct timespec bad = mcpd_deadline_ms(1000);
     bad.tv_nsec = 1000000000L; /* not a valid timespec */
-    pthread_mutex_lock(&w.lock);
-    int rc = mcpd_cond_wait_until(&w.cond, &w.lock, &bad);
-    pthread_mutex_unlock(&w.lock);
-    assert_int_equal(rc, -EINVAL);
-    waiter_destroy(&w);
+    assert_int_equal(wait_once(&bad), -EINVAL);
 }
 
 int main(void)
