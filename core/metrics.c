@@ -10,9 +10,10 @@
  */
 #include "metrics.h"
 
+#include "strbuf.h"
+
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,76 +399,27 @@ double mcpd_metrics_uptime(void)
 
 /* ---- rendering --------------------------------------------------------------------------- */
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-    if (b->oom) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        while (b->len + n + 1 > cap) {
-            cap *= 2;
-        }
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void putf(struct buf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    /* Only numbers and fixed names go through here; label values use put_label(). */
-    if (n > 0) {
-        put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-    }
-}
-
 /* A label value, quoted, with the three escapes the text format defines. */
-static void put_label(struct buf *b, const char *v)
+static void put_label(struct mcpd_strbuf *b, const char *v)
 {
-    put(b, "\"", 1);
+    mcpd_strbuf_append(b, "\"", 1);
     for (const char *run = v;; v++) {
         const char *esc = *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" : *v == '\n' ? "\\n" : NULL;
         if (esc || !*v) {
-            put(b, run, (size_t)(v - run));
+            mcpd_strbuf_append(b, run, (size_t)(v - run));
             if (!*v) {
                 break;
             }
-            puts_(b, esc);
+            mcpd_strbuf_puts(b, esc);
             run = v + 1;
         }
     }
-    put(b, "\"", 1);
+    mcpd_strbuf_append(b, "\"", 1);
 }
 
-static void header(struct buf *b, const char *name, const char *type, const char *help)
+static void header(struct mcpd_strbuf *b, const char *name, const char *type, const char *help)
 {
-    putf(b, "# HELP mcpd_%s %s\n# TYPE mcpd_%s %s\n", name, help, name, type);
+    mcpd_strbuf_printf(b, "# HELP mcpd_%s %s\n# TYPE mcpd_%s %s\n", name, help, name, type);
 }
 
 static unsigned label_count(struct label_table *t)
@@ -492,7 +444,7 @@ static unsigned next_series(unsigned i, unsigned n)
     return i == OTHER ? OTHER + 1 : i + 1 < n ? i + 1 : OTHER;
 }
 
-static void render_requests(struct buf *b)
+static void render_requests(struct mcpd_strbuf *b)
 {
     header(b, "requests_total", "counter",
            "JSON-RPC requests answered, by transport, method and status.");
@@ -502,25 +454,28 @@ static void render_requests(struct buf *b)
             for (unsigned st = 0; st < N_STATUS; st++) {
                 uint64_t v = get(&requests[tr][i][st]);
                 if (v) {
-                    putf(b, "mcpd_requests_total{transport=\"%s\",method=", transport_names[tr]);
+                    mcpd_strbuf_printf(
+                        b, "mcpd_requests_total{transport=\"%s\",method=", transport_names[tr]);
                     put_label(b, label_name(&methods, i));
-                    putf(b, ",status=\"%s\"} %llu\n", status_names[st], (unsigned long long)v);
+                    mcpd_strbuf_printf(b, ",status=\"%s\"} %llu\n", status_names[st],
+                                       (unsigned long long)v);
                 }
             }
         }
     }
 }
 
-static void render_tools(struct buf *b)
+static void render_tools(struct mcpd_strbuf *b)
 {
     header(b, "tool_calls_total", "counter", "Tool calls that ended, by tool and outcome.");
     for (unsigned n = label_count(&tools), i = first_series(n); i <= OTHER; i = next_series(i, n)) {
         for (unsigned o = 0; o < N_OUTCOMES; o++) {
             uint64_t v = get(&tool_calls[i].outcome[o]);
             if (v) {
-                puts_(b, "mcpd_tool_calls_total{tool=");
+                mcpd_strbuf_puts(b, "mcpd_tool_calls_total{tool=");
                 put_label(b, label_name(&tools, i));
-                putf(b, ",outcome=\"%s\"} %llu\n", outcome_names[o], (unsigned long long)v);
+                mcpd_strbuf_printf(b, ",outcome=\"%s\"} %llu\n", outcome_names[o],
+                                   (unsigned long long)v);
             }
         }
     }
@@ -540,26 +495,26 @@ static void render_tools(struct buf *b)
         }
         const char *name = label_name(&tools, i);
         for (unsigned k = 0; k <= MCPD_METRICS_N_BUCKETS; k++) {
-            puts_(b, "mcpd_tool_call_duration_seconds_bucket{tool=");
+            mcpd_strbuf_puts(b, "mcpd_tool_call_duration_seconds_bucket{tool=");
             put_label(b, name);
             if (k < MCPD_METRICS_N_BUCKETS) {
-                putf(b, ",le=\"%g\"} %llu\n", bounds[k], (unsigned long long)cum[k]);
+                mcpd_strbuf_printf(b, ",le=\"%g\"} %llu\n", bounds[k], (unsigned long long)cum[k]);
             } else {
-                putf(b, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum[k]);
+                mcpd_strbuf_printf(b, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum[k]);
             }
         }
         uint64_t ns = get(&t->sum_ns);
-        puts_(b, "mcpd_tool_call_duration_seconds_sum{tool=");
+        mcpd_strbuf_puts(b, "mcpd_tool_call_duration_seconds_sum{tool=");
         put_label(b, name);
-        putf(b, "} %llu.%09llu\n", (unsigned long long)(ns / 1000000000u),
-             (unsigned long long)(ns % 1000000000u));
-        puts_(b, "mcpd_tool_call_duration_seconds_count{tool=");
+        mcpd_strbuf_printf(b, "} %llu.%09llu\n", (unsigned long long)(ns / 1000000000u),
+                           (unsigned long long)(ns % 1000000000u));
+        mcpd_strbuf_puts(b, "mcpd_tool_call_duration_seconds_count{tool=");
         put_label(b, name);
-        putf(b, "} %llu\n", (unsigned long long)total);
+        mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)total);
     }
 }
 
-static void render_errors(struct buf *b)
+static void render_errors(struct mcpd_strbuf *b)
 {
     header(b, "errors_total", "counter",
            "Failures no response code shows (failed writes, allocation, plugins), by kind.");
@@ -567,25 +522,28 @@ static void render_errors(struct buf *b)
          i = next_series(i, n)) {
         uint64_t v = get(&error_counts[i]);
         if (v) {
-            puts_(b, "mcpd_errors_total{kind=");
+            mcpd_strbuf_puts(b, "mcpd_errors_total{kind=");
             put_label(b, label_name(&errors, i));
-            putf(b, "} %llu\n", (unsigned long long)v);
+            mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)v);
         }
     }
 }
 
 char *mcpd_metrics_render(size_t *len)
 {
-    struct buf b = {0};
+    struct mcpd_strbuf b = MCPD_STRBUF_INIT;
+    /* The page of a busy server is a few KiB: one allocation in the common case. Appends below
+     * run unchecked; the sticky error surfaces in mcpd_strbuf_take(). */
+    mcpd_strbuf_reserve(&b, 16384);
     header(&b, "build_info", "gauge", "Always 1; the labels say which build is running.");
-    puts_(&b, "mcpd_build_info{version=");
+    mcpd_strbuf_puts(&b, "mcpd_build_info{version=");
     put_label(&b, MCPD_VERSION);
-    puts_(&b, "} 1\n");
+    mcpd_strbuf_puts(&b, "} 1\n");
     header(&b, "process_start_time_seconds", "gauge",
            "When the process started, in seconds since the Unix epoch.");
-    putf(&b, "mcpd_process_start_time_seconds %.3f\n", mcpd_metrics_start_time());
+    mcpd_strbuf_printf(&b, "mcpd_process_start_time_seconds %.3f\n", mcpd_metrics_start_time());
     header(&b, "uptime_seconds", "gauge", "Seconds since the process started.");
-    putf(&b, "mcpd_uptime_seconds %.3f\n", mcpd_metrics_uptime());
+    mcpd_strbuf_printf(&b, "mcpd_uptime_seconds %.3f\n", mcpd_metrics_uptime());
 
     render_requests(&b);
     render_tools(&b);
@@ -594,43 +552,39 @@ char *mcpd_metrics_render(size_t *len)
     for (unsigned s = 100; s <= HTTP_OTHER; s++) {
         uint64_t v = get(&http_responses[s]);
         if (v && s < HTTP_OTHER) {
-            putf(&b, "mcpd_http_responses_total{code=\"%u\"} %llu\n", s, (unsigned long long)v);
+            mcpd_strbuf_printf(&b, "mcpd_http_responses_total{code=\"%u\"} %llu\n", s,
+                               (unsigned long long)v);
         } else if (v) {
-            putf(&b, "mcpd_http_responses_total{code=\"other\"} %llu\n", (unsigned long long)v);
+            mcpd_strbuf_printf(&b, "mcpd_http_responses_total{code=\"other\"} %llu\n",
+                               (unsigned long long)v);
         }
     }
     header(&b, "sessions_active", "gauge", "Live MCP sessions (legacy protocol era).");
-    putf(&b, "mcpd_sessions_active %ld\n", mcpd_metrics_sessions());
+    mcpd_strbuf_printf(&b, "mcpd_sessions_active %ld\n", mcpd_metrics_sessions());
     header(&b, "streams_active", "gauge", "Open SSE streams.");
-    putf(&b, "mcpd_streams_active %ld\n", mcpd_metrics_streams());
+    mcpd_strbuf_printf(&b, "mcpd_streams_active %ld\n", mcpd_metrics_streams());
 
     render_errors(&b);
 
     header(&b, "config_generation", "gauge", "Id of the configuration generation now serving.");
-    putf(&b, "mcpd_config_generation %lu\n", __atomic_load_n(&generation, __ATOMIC_RELAXED));
+    mcpd_strbuf_printf(&b, "mcpd_config_generation %lu\n",
+                       __atomic_load_n(&generation, __ATOMIC_RELAXED));
     header(&b, "config_reloads_total", "counter", "SIGHUP reloads, by result.");
-    putf(&b, "mcpd_config_reloads_total{result=\"ok\"} %llu\n",
-         (unsigned long long)get(&reloads[1]));
-    putf(&b, "mcpd_config_reloads_total{result=\"failed\"} %llu\n",
-         (unsigned long long)get(&reloads[0]));
+    mcpd_strbuf_printf(&b, "mcpd_config_reloads_total{result=\"ok\"} %llu\n",
+                       (unsigned long long)get(&reloads[1]));
+    mcpd_strbuf_printf(&b, "mcpd_config_reloads_total{result=\"failed\"} %llu\n",
+                       (unsigned long long)get(&reloads[0]));
     header(&b, "config_last_reload_successful", "gauge",
            "1 unless the last reload was rejected (the previous generation still serves).");
-    putf(&b, "mcpd_config_last_reload_successful %d\n",
-         __atomic_load_n(&last_reload_ok, __ATOMIC_RELAXED));
+    mcpd_strbuf_printf(&b, "mcpd_config_last_reload_successful %d\n",
+                       __atomic_load_n(&last_reload_ok, __ATOMIC_RELAXED));
     header(&b, "config_last_load_timestamp_seconds", "gauge",
            "When the current generation became current, in seconds since the Unix epoch.");
     int64_t ms = __atomic_load_n(&last_load_ms, __ATOMIC_RELAXED);
-    putf(&b, "mcpd_config_last_load_timestamp_seconds %lld.%03lld\n", (long long)(ms / 1000),
-         (long long)(ms % 1000));
+    mcpd_strbuf_printf(&b, "mcpd_config_last_load_timestamp_seconds %lld.%03lld\n",
+                       (long long)(ms / 1000), (long long)(ms % 1000));
 
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    if (len) {
-        *len = b.len;
-    }
-    return b.p;
+    return mcpd_strbuf_take(&b, len);
 }
 
 void mcpd_metrics_reset(void)

@@ -4,8 +4,8 @@
  *
  * Supported keywords: type (string or array of types; "integer" also accepts 1.0), properties,
  * required, additionalProperties and patternProperties, enum, const (numbers compare by value:
- * 1 == 1.0), pattern (ECMA-style patterns run as POSIX ERE, see schema.c), minLength/maxLength
- * (in code points), minimum, maximum, exclusiveMinimum, exclusiveMaximum (numeric form),
+ * 1 == 1.0), pattern (ECMA-style patterns run as POSIX ERE, see schema_pattern.c),
+ * minLength/maxLength (in code points), minimum, maximum, exclusiveMinimum, exclusiveMaximum (numeric form),
  * multipleOf, items (schema, or the draft-07 array form with additionalItems), prefixItems,
  * minItems, maxItems, uniqueItems, minProperties, maxProperties, anyOf, oneOf, allOf, not, $ref
  * to local JSON pointers ("#", "#/$defs/NAME", "#/definitions/NAME", ...), $defs/definitions,

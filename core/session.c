@@ -3,6 +3,7 @@
 #include "session.h"
 
 #include "call.h"
+#include "condwait.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "monotime.h"
@@ -174,12 +175,11 @@ int mcpd_session_request(struct mcpd_session *s, struct mcpd_out *out, const cha
 {
     struct mcpd_pending p = {0};
     *answer = NULL;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p.cond, &ca);
-    pthread_condattr_destroy(&ca);
-    int rc = send_request(s, out, method, params, &p);
+    int rc = mcpd_cond_init_monotonic(&p.cond);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = send_request(s, out, method, params, &p);
     if (rc != 0) {
         pthread_cond_destroy(&p.cond);
         return rc;
@@ -192,7 +192,7 @@ int mcpd_session_request(struct mcpd_session *s, struct mcpd_out *out, const cha
         if (timeout_ms > 0 && mcpd_ts_before(&end, &slice)) {
             slice = end;
         }
-        pthread_cond_timedwait(&p.cond, &s->lock, &slice);
+        mcpd_cond_wait_until(&p.cond, &s->lock, &slice); /* what ended the wait is checked below */
         if (p.done) {
             break;
         }

@@ -1,6 +1,7 @@
 /* The periodic ticker: see ticker.h. */
 #include "ticker.h"
 
+#include "condwait.h"
 #include "monotime.h"
 
 #include <pthread.h>
@@ -23,7 +24,7 @@ static void *ticker_main(void *p)
     pthread_mutex_lock(&t->lock);
     while (!t->stop) {
         struct timespec until = mcpd_deadline_ms(t->period_ms);
-        while (!t->stop && pthread_cond_timedwait(&t->wake, &t->lock, &until) == 0) {
+        while (!t->stop && mcpd_cond_wait_until(&t->wake, &t->lock, &until) == 0) {
         }
         if (t->stop) {
             break;
@@ -46,18 +47,19 @@ struct mcpd_ticker *mcpd_ticker_start(void (*fn)(void *arg), void *arg, int peri
     t->arg = arg;
     t->period_ms = period_ms > 0 ? period_ms : 1000;
     pthread_mutex_init(&t->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&t->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    if (mcpd_cond_init_monotonic(&t->wake) != 0) {
+        goto fail_cond;
+    }
     if (pthread_create(&t->thread, NULL, ticker_main, t) != 0) {
-        pthread_cond_destroy(&t->wake);
-        pthread_mutex_destroy(&t->lock);
-        free(t);
-        return NULL;
+        goto fail_thread;
     }
     return t;
+fail_thread:
+    pthread_cond_destroy(&t->wake);
+fail_cond:
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+    return NULL;
 }
 
 void mcpd_ticker_stop(struct mcpd_ticker *t)

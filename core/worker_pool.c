@@ -2,6 +2,7 @@
  * sleeps, waiting on the client), so the pool is sized by config, not by core count. */
 #include "worker_pool.h"
 
+#include "condwait.h"
 #include "monotime.h"
 
 #include <errno.h>
@@ -72,12 +73,13 @@ struct mcpd_pool *mcpd_pool_new(int threads, size_t queue_max)
         return NULL;
     }
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->work, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->idle, &ca);
-    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&p->work, NULL); /* never waited on with a deadline */
+    if (mcpd_cond_init_monotonic(&p->idle) != 0) {
+        pthread_cond_destroy(&p->work);
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+        return NULL;
+    }
     p->queue_max = queue_max;
     p->threads = calloc((size_t)threads, sizeof *p->threads);
     if (!p->threads) {
@@ -163,10 +165,9 @@ int mcpd_pool_wait_idle(struct mcpd_pool *p, int timeout_ms)
     int rc = 0;
     pthread_mutex_lock(&p->lock);
     while (p->queued + p->running > 0) {
-        if (timeout_ms < 0) {
-            pthread_cond_wait(&p->idle, &p->lock);
-        } else if (timeout_ms == 0 ||
-                   pthread_cond_timedwait(&p->idle, &p->lock, &deadline) == ETIMEDOUT) {
+        if (timeout_ms == 0 ||
+            mcpd_cond_wait_until(&p->idle, &p->lock, timeout_ms < 0 ? NULL : &deadline) ==
+                -ETIMEDOUT) {
             rc = (p->queued + p->running > 0) ? -ETIMEDOUT : 0;
             break;
         }

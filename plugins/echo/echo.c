@@ -15,29 +15,114 @@ struct echo_state {
     const char *prefix; /* [plugin echo] prefix = ..., borrowed from the host until fini */
 };
 
-/* Finds the string value of "text" in the (already schema-validated) arguments. The host hands
- * JSON text, and this plugin has no JSON library, so it asks for a structured echo instead:
- * the text goes back inside a JSON document the host parses and checks. */
+/* Length of the well-formed UTF-8 sequence starting at s (1 to 4 bytes), or 0 when s starts
+ * none: a stray continuation byte, an overlong form, a surrogate, a code point past U+10FFFF or
+ * a sequence cut short (by the terminating NUL, too). JSON text must be valid UTF-8. */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    size_t len;
+    unsigned long cp, min;
+
+    if (s[0] < 0x80) {
+        return 1;
+    } else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        len = 2, cp = s[0] & 0x1Fu, min = 0x80;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        len = 3, cp = s[0] & 0x0Fu, min = 0x800;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        len = 4, cp = s[0] & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return len;
+}
+
+/*
+ * Writes the NUL-terminated s into out as the inside of a JSON string literal and returns the
+ * bytes written. JSON requires escaping '"', '\' and the control characters U+0000-U+001F
+ * (the common ones get their short forms \n \t ..., the rest \u00XX); a byte that is not
+ * valid UTF-8 cannot appear in JSON text at all and becomes U+FFFD, the replacement character.
+ * out needs room for 6 bytes per byte of s (the longest output: "\u001f" or "\ufffd").
+ */
+static size_t json_escape(char *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0, len;
+
+    while (*p) {
+        const char *esc = NULL;
+        switch (*p) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        default:
+            break;
+        }
+        if (esc) {
+            memcpy(out + n, esc, 2);
+            n += 2;
+            p++;
+        } else if (*p < 0x20) {
+            n += (size_t)snprintf(out + n, 7, "\\u%04x", *p);
+            p++;
+        } else if ((len = utf8_sequence(p)) == 0) {
+            memcpy(out + n, "\\ufffd", 6);
+            n += 6;
+            p++;
+        } else {
+            memcpy(out + n, p, len);
+            n += len;
+            p += len;
+        }
+    }
+    return n;
+}
+
+/* Echoes the (already schema-validated) arguments back as structured content. The host hands
+ * JSON text, and this plugin has no JSON library, so it builds the answer as text: the
+ * arguments go back inside a JSON document the host parses and checks. */
 static int echo_call(void *state, void *data, mcpd_call *call, const char *args, size_t len)
 {
     (void)data;
     struct echo_state *st = state;
     const char *pfx = st->prefix ? st->prefix : "";
     /* {"prefix":"<pfx>","arguments":<args>} is valid JSON whatever args holds, because the host
-     * validated args as a JSON object before calling. */
-    size_t plen = strlen(pfx);
-    size_t cap = len + plen * 6 + 64;
+     * validated args as a JSON object before calling, and json_escape() makes pfx a valid
+     * string whatever bytes the configuration holds. */
+    size_t cap = len + strlen(pfx) * 6 + 64;
     char *out = malloc(cap);
     if (!out) {
         return -ENOMEM;
     }
     size_t n = (size_t)snprintf(out, cap, "{\"prefix\":\"");
-    for (const char *p = pfx; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            out[n++] = '\\';
-        }
-        out[n++] = *p;
-    }
+    n += json_escape(out + n, pfx);
     n += (size_t)snprintf(out + n, cap - n, "\",\"arguments\":");
     memcpy(out + n, args, len);
     n += len;

@@ -344,7 +344,7 @@ static const struct seed seeds[] = {
      * when a recursive $ref is reached twice per level. MAX_DEPTH bounds the stack, not the
      * work: 30 levels here (well inside max_depth = 64) is ~2^30 subschema checks. A realistic
      * shape does the same: oneOf with two array branches that both use items {"$ref": "#"}.
-     * mcpd_schema_validate() -> check_keywords() / check_some_of(), core/schema.c.
+     * mcpd_schema_validate() -> check_keywords() / check_some_of(), core/schema_validate.c.
      */
     {"{\"allOf\":[{\"items\":{\"$ref\":\"#\"}},{\"items\":{\"$ref\":\"#\"}}]}",
      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"},

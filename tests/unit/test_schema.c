@@ -1,5 +1,5 @@
 /*
- * Unit tests for core/schema.c: one group per keyword (a passing and a failing instance, with the
+ * Unit tests for core/schema*.c: one group per keyword (a passing and a failing instance, with the
  * exact message), compile errors, a realistic 2020-12 schema, recursion and size limits.
  *
  * Schemas and instances are written with single quotes, turned into double quotes by J(), so the
