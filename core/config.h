@@ -136,6 +136,7 @@ void mcpd_overrides_from_env(struct mcpd_overrides *o);
 enum mcpd_key_type {
     MCPD_KEY_TEXT,     /* non-empty string */
     MCPD_KEY_OPTTEXT,  /* string, empty = unset (NULL) */
+    MCPD_KEY_SECRET,   /* like OPTTEXT, but its value is never shown (a password) */
     MCPD_KEY_HOST,     /* non-empty, no whitespace */
     MCPD_KEY_PATH,     /* empty = unset; relative resolves against a base directory */
     MCPD_KEY_ENDPOINT, /* starts with '/' */
@@ -206,6 +207,11 @@ int mcpd_config_check_value(const char *section, const char *name, const char *v
  */
 size_t mcpd_config_diff(const struct mcpd_config *a, const struct mcpd_config *b,
                         void (*fn)(const struct mcpd_config_key *key, void *arg), void *arg);
+
+/* The value of key `k` in `c` as mcp.ini would write it ("4194304", "http-stream", "" for an
+ * unset string, "(secret)" for a set secret) into buf. Returns buf. */
+const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_config_key *k,
+                                     char *buf, size_t len);
 
 /* Writes the key reference of docs/configuration.md (markdown, one table per section) to `out`.
  * Returns 0 or a negative errno. */

@@ -99,8 +99,8 @@ const struct mcpd_config_key mcpd_config_keys[] = {
          "PEM private key for HTTPS (PKCS#1, PKCS#8 or EC; encrypted keys need "
          "`ssl_key_password`). Set both `ssl_keyfile` and `ssl_certfile` or neither"),
     PATH("server", "ssl_certfile", NULL, ssl_certfile, APPLIES, "PEM certificate chain for HTTPS"),
-    OPTTEXT("server", "ssl_key_password", NULL, ssl_key_password, APPLIES,
-            "password of an encrypted `ssl_keyfile`"),
+    {"server", "ssl_key_password", MCPD_KEY_SECRET, NULL, NULL, NULL, NULL, 0, 0,
+     CFG(ssl_key_password), APPLIES, "password of an encrypted `ssl_keyfile` (never logged)"},
     TEXT("server", "tls_priorities", "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", tls_priorities,
          APPLIES,
          "a GnuTLS priority string: ciphers and protocol versions offered; the default allows "
@@ -526,6 +526,7 @@ int config_set(struct mcpd_config *c, const struct mcpd_config_key *k, const cha
         }
         return replace_str(field, v);
     case MCPD_KEY_OPTTEXT:
+    case MCPD_KEY_SECRET:
         return replace_str(field, *v ? v : NULL);
     case MCPD_KEY_HOST:
         if (!*v) {
@@ -662,6 +663,33 @@ size_t mcpd_config_diff(const struct mcpd_config *a, const struct mcpd_config *b
     return n;
 }
 
+const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_config_key *k,
+                                     char *buf, size_t len)
+{
+    const char *field = (const char *)c + k->off;
+    switch (storage_of(k->type)) {
+    case ST_INT: {
+        int v = *(const int *)field;
+        snprintf(buf, len, "%d", v);
+        for (const struct mcpd_config_word *w = k->words; w && w->word; w++) {
+            if (w->value == v) {
+                snprintf(buf, len, "%s", w->word);
+                break;
+            }
+        }
+        break;
+    }
+    case ST_SIZE:
+        snprintf(buf, len, "%zu", *(const size_t *)field);
+        break;
+    default: {
+        const char *v = *(char *const *)field;
+        snprintf(buf, len, "%s", !v ? "" : k->type == MCPD_KEY_SECRET ? "(secret)" : v);
+    }
+    }
+    return buf;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The docs' key reference.
  */
@@ -671,6 +699,7 @@ static const char *type_doc(enum mcpd_key_type t)
     switch (t) {
     case MCPD_KEY_TEXT:
     case MCPD_KEY_OPTTEXT:
+    case MCPD_KEY_SECRET:
     case MCPD_KEY_HOST:
     case MCPD_KEY_ENDPOINT:
         return "text";
@@ -728,6 +757,7 @@ static void write_allowed(FILE *out, const struct mcpd_config_key *k)
         fprintf(out, "%lld .. %lld", k->min, k->max);
         break;
     case MCPD_KEY_OPTTEXT:
+    case MCPD_KEY_SECRET:
     case MCPD_KEY_PATH:
         break;
     }

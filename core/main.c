@@ -48,6 +48,29 @@ static void apply_logging(const struct mcpd_config *c)
     }
 }
 
+static void print_key(const struct mcpd_config_key *k, void *arg)
+{
+    char v[256];
+    fprintf(stderr, "  [%s] %s = %s    (%s)\n", k->section, k->name,
+            mcpd_config_format_value(arg, k, v, sizeof v), mcpd_reload_policy_name(k->reload));
+}
+
+/* --check-config, like `nginx -t`, also shows what the file (and the overrides) change: every
+ * key that differs from its built-in default, with its reload policy. */
+static void print_non_defaults(const struct mcpd_config *cfg)
+{
+    char err[1024];
+    struct mcpd_config *defaults =
+        mcpd_config_load_string("", "<defaults>", cfg->config_dir, NULL, NULL, err, sizeof err);
+    if (!defaults) {
+        return;
+    }
+    size_t n = mcpd_config_diff(defaults, cfg, NULL, NULL);
+    fprintf(stderr, "mcpd: %zu key(s) differ from the built-in defaults%s\n", n, n ? ":" : "");
+    mcpd_config_diff(defaults, cfg, print_key, (void *)cfg);
+    mcpd_config_free(defaults);
+}
+
 static int check_config(const struct app *a)
 {
     char err[8192];
@@ -75,6 +98,7 @@ static int check_config(const struct app *a)
             "resource(s), %zu template(s), %zu prompt(s)\n",
             file, g->n_plugins, g->registry->n_tools, g->registry->n_resources,
             g->registry->n_templates, g->registry->n_prompts);
+    print_non_defaults(g->config);
     mcpd_generation_unref(g);
     mcpd_generation_reap();
     return 0;

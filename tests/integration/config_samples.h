@@ -26,6 +26,7 @@ static inline const char *config_sample(const struct mcpd_config_key *k,
     switch (k->type) {
     case MCPD_KEY_TEXT:
     case MCPD_KEY_OPTTEXT:
+    case MCPD_KEY_SECRET:
         snprintf(buf, len, "sample-%s", k->name);
         return buf;
     case MCPD_KEY_HOST:

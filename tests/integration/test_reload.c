@@ -265,6 +265,24 @@ static void reloadable_keys_named(void **state)
     H_PASS(e);
 }
 
+/* --check-config lists the keys that differ from the defaults, with their policy, and never
+ * shows a secret. */
+static void check_config_lists_changes(void **state)
+{
+    struct h_env *e = *state;
+    write_ini(e, TESTKIT "[server]\nssl_key_password = hunter2\n[limits]\nmax_depth = 8\n");
+    const char *args[] = {"--config", e->ini, "--check-config", NULL};
+    struct h_proc *p = h_spawn(args);
+    assert_int_equal(h_wait_exit(p, H_TIMEOUT_MS), 0);
+    assert_non_null(strstr(p->err, "is valid"));
+    assert_non_null(strstr(p->err, "[limits] max_depth = 8    (per request)\n"));
+    assert_non_null(strstr(p->err, "[server] ssl_key_password = (secret)    (applies on reload)"));
+    assert_non_null(strstr(p->err, "[server] plugin_dir = "));
+    assert_null(strstr(p->err, "hunter2"));
+    assert_null(strstr(p->err, "[limits] workers"));
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(call_timeout_applies, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(restart_keys_warned, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(reloadable_keys_named, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(check_config_lists_changes, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -436,6 +436,31 @@ static void test_check_value(void **state)
     assert_int_equal(mcpd_config_check_value("log", "nope", "1", why, sizeof why), -ENOENT);
 }
 
+static void test_format_value(void **state)
+{
+    (void)state;
+    char v[128];
+    struct mcpd_config *c = load("[server]\ntransport = HTTP-Stream\nssl_key_password = hunter2\n"
+                                 "[limits]\nmax_message_bytes = 2M\ncall_timeout_ms = 2s\n",
+                                 "/tmp");
+    assert_string_equal(
+        mcpd_config_format_value(c, mcpd_config_key_find("server", "transport"), v, sizeof v),
+        "http-stream");
+    assert_string_equal(mcpd_config_format_value(
+                            c, mcpd_config_key_find("server", "ssl_key_password"), v, sizeof v),
+                        "(secret)");
+    assert_string_equal(mcpd_config_format_value(
+                            c, mcpd_config_key_find("limits", "max_message_bytes"), v, sizeof v),
+                        "2097152");
+    assert_string_equal(
+        mcpd_config_format_value(c, mcpd_config_key_find("limits", "call_timeout_ms"), v, sizeof v),
+        "2000");
+    assert_string_equal(
+        mcpd_config_format_value(c, mcpd_config_key_find("server", "instructions"), v, sizeof v),
+        "");
+    mcpd_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_docs_match_table),
         cmocka_unit_test(test_example_names_every_key),
         cmocka_unit_test(test_check_value),
+        cmocka_unit_test(test_format_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
