@@ -79,6 +79,24 @@ static char *log_line(struct h_proc *p, const char *needle)
     return strndup(start, strcspn(start, "\n"));
 }
 
+/* The next message that is not a list_changed notification (a reload sends those). */
+static json_t *next_after_reload(struct h_proc *p, int timeout_ms)
+{
+    long long deadline = h_now_ms() + timeout_ms;
+    for (;;) {
+        long long left = deadline - h_now_ms();
+        json_t *m = left > 0 ? h_next(p, (int)left) : NULL;
+        if (!m) {
+            fail_msg("no message within %d ms", timeout_ms);
+        }
+        const char *method = json_string_value(json_object_get(m, "method"));
+        if (!method || !strstr(method, "/list_changed")) {
+            return m;
+        }
+        json_decref(m);
+    }
+}
+
 static void expect_key_line(struct h_proc *p, const struct mcpd_config_key *k)
 {
     char needle[160];
@@ -111,7 +129,7 @@ static void max_depth_applies(void **state)
     reload(e, TESTKIT "[limits]\nmax_depth = 4\n", 2);
     expect_key_line(p, mcpd_config_key_find("limits", "max_depth"));
     h_sendline(p, DEEP_PING("2"));
-    r = h_expect(p, H_TIMEOUT_MS);
+    r = next_after_reload(p, H_TIMEOUT_MS);
     assert_int_equal(h_code(r), -32700);
     const char *msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
     assert_non_null(strstr(msg, "deeper than 4"));
@@ -193,6 +211,41 @@ static bool in_sample(const struct mcpd_config_key *k, bool restart_only)
         return k->reload == MCPD_RELOAD_RESTART;
     }
     return k->reload != MCPD_RELOAD_RESTART && k->type != MCPD_KEY_PATH;
+}
+
+/* [heartbeat] applies on reload: pings start on stdio once a SIGHUP turns them on. */
+static void heartbeat_applies(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = start_ready(e, TESTKIT "[heartbeat]\ninterval = 0\n");
+    h_quiet(p, 600);
+    reload(e, TESTKIT "[heartbeat]\ninterval = 200\nmax_missed = 100\n", 2);
+    expect_key_line(p, mcpd_config_key_find("heartbeat", "interval"));
+    expect_key_line(p, mcpd_config_key_find("heartbeat", "max_missed"));
+    json_t *m = next_after_reload(p, 5000);
+    assert_string_equal(json_string_value(json_object_get(m, "method")), "ping");
+    json_decref(m);
+    H_PASS(e);
+}
+
+/* [limits] drain_timeout_ms applies on reload: after a SIGHUP to 100 ms, end of input cancels a
+ * long call instead of waiting the 10 s default for it. */
+static void drain_timeout_applies(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = start_ready(e, TESTKIT);
+    reload(e, TESTKIT "[limits]\ndrain_timeout_ms = 100\n", 2);
+    expect_key_line(p, mcpd_config_key_find("limits", "drain_timeout_ms"));
+    h_request(p, "7", "tools/call", "{\"name\":\"slow\",\"arguments\":{\"ms\":8000}}");
+    h_sleep(p, 200);
+    long long t0 = h_now_ms();
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, H_TIMEOUT_MS), 0);
+    if (h_now_ms() - t0 > 5000) {
+        fail_msg("exit took %lld ms with drain_timeout_ms = 100", h_now_ms() - t0);
+    }
+    assert_true(h_wait_stderr(p, "still running after 100 ms", 1000));
+    H_PASS(e);
 }
 
 /* A body that sets every key in_sample() picks to its sample value, grouped by section. Caller
@@ -290,6 +343,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(page_size_applies, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(log_level_applies, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(call_timeout_applies, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(heartbeat_applies, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(drain_timeout_applies, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(restart_keys_warned, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(reloadable_keys_named, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(check_config_lists_changes, h_setup, h_teardown),
