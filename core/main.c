@@ -104,7 +104,6 @@ static int check_config(const struct app *a)
     return 0;
 }
 
-/* SIGHUP: build a whole new generation; any failure keeps the running one. */
 /* Broadcasting may wait on a slow client's output: never on the control thread. */
 static void lists_changed_job(void *arg)
 {
@@ -139,6 +138,7 @@ static void log_changed_key(const struct mcpd_config_key *k, void *arg)
     }
 }
 
+/* SIGHUP: build a whole new generation; any failure keeps the running one. */
 static void reload(const struct app *a, struct mcpd_pool *pool)
 {
     char err[8192];
