@@ -54,32 +54,36 @@ const struct mcpd_config_word mcpd_config_booleans[] = {{"true", 1}, {"false", 0
 #define PER_REQ    MCPD_RELOAD_PER_REQUEST
 #define RESTART    MCPD_RELOAD_RESTART
 
-#define TEXT(sec, name, def, field, reload, doc)                                                   \
+/* Designated initializers: a row names what it sets, whatever the order of the struct. */
+#define ROW(s_, n_, t_, f_, r_, d_)                                                                \
+    .section = s_, .name = n_, .type = t_, .off = CFG(f_), .reload = r_, .doc = d_
+/* A string with a default (text, host, endpoint). */
+#define STR(s_, n_, t_, def_, f_, r_, d_)                                                          \
     {                                                                                              \
-        sec, name, MCPD_KEY_TEXT, NULL, NULL, def, NULL, 0, 0, CFG(field), reload, doc             \
+        ROW(s_, n_, t_, f_, r_, d_), .def = def_                                                   \
     }
-#define OPTTEXT(sec, name, def_doc, field, reload, doc)                                            \
+#define TEXT(s_, n_, def_, f_, r_, d_) STR(s_, n_, MCPD_KEY_TEXT, def_, f_, r_, d_)
+/* A string that is unset (NULL) by default; def_doc_ says what that means (NULL = "unset"). */
+#define UNSET(s_, n_, t_, def_doc_, f_, r_, d_)                                                    \
     {                                                                                              \
-        sec, name, MCPD_KEY_OPTTEXT, NULL, NULL, NULL, def_doc, 0, 0, CFG(field), reload, doc      \
+        ROW(s_, n_, t_, f_, r_, d_), .def_doc = def_doc_                                           \
     }
-#define PATH(sec, name, def_doc, field, reload, doc)                                               \
+#define OPTTEXT(s_, n_, def_doc_, f_, r_, d_) UNSET(s_, n_, MCPD_KEY_OPTTEXT, def_doc_, f_, r_, d_)
+#define PATH(s_, n_, def_doc_, f_, r_, d_)    UNSET(s_, n_, MCPD_KEY_PATH, def_doc_, f_, r_, d_)
+#define WORD(s_, n_, noun_, words_, def_, f_, r_, d_)                                              \
     {                                                                                              \
-        sec, name, MCPD_KEY_PATH, NULL, NULL, NULL, def_doc, 0, 0, CFG(field), reload, doc         \
+        ROW(s_, n_, MCPD_KEY_WORD, f_, r_, d_), .noun = noun_, .words = words_, .def = def_        \
     }
-#define WORD(sec, name, noun, words, def, field, reload, doc)                                      \
+#define NUM(s_, n_, t_, def_, min_, max_, f_, r_, d_)                                              \
     {                                                                                              \
-        sec, name, MCPD_KEY_WORD, noun, words, def, NULL, 0, 0, CFG(field), reload, doc            \
+        ROW(s_, n_, t_, f_, r_, d_), .def = def_, .min = min_, .max = max_                         \
     }
-#define NUM(sec, name, type, def, min, max, field, reload, doc)                                    \
-    {                                                                                              \
-        sec, name, type, NULL, NULL, def, NULL, min, max, CFG(field), reload, doc                  \
-    }
-#define INT(sec, name, def, min, max, field, reload, doc)                                          \
-    NUM(sec, name, MCPD_KEY_INT, def, min, max, field, reload, doc)
-#define MS(sec, name, def, min, max, field, reload, doc)                                           \
-    NUM(sec, name, MCPD_KEY_DURATION, def, min, max, field, reload, doc)
-#define SIZE(sec, name, def, min, max, field, reload, doc)                                         \
-    NUM(sec, name, MCPD_KEY_SIZE, def, min, max, field, reload, doc)
+#define INT(s_, n_, def_, min_, max_, f_, r_, d_)                                                  \
+    NUM(s_, n_, MCPD_KEY_INT, def_, min_, max_, f_, r_, d_)
+#define MS(s_, n_, def_, min_, max_, f_, r_, d_)                                                   \
+    NUM(s_, n_, MCPD_KEY_DURATION, def_, min_, max_, f_, r_, d_)
+#define SIZE(s_, n_, def_, min_, max_, f_, r_, d_)                                                 \
+    NUM(s_, n_, MCPD_KEY_SIZE, def_, min_, max_, f_, r_, d_)
 
 const struct mcpd_config_key mcpd_config_keys[] = {
     /* [server] */
@@ -88,19 +92,19 @@ const struct mcpd_config_key mcpd_config_keys[] = {
     WORD("server", "transport", "transport", transports, "stdio", transport, RESTART,
          "`stdio`: the client starts mcpd and talks on stdin/stdout; `http-stream`: Streamable "
          "HTTP on `host:port` (the embedded `config/mcp.ini` sets `http-stream`)"),
-    {"server", "host", MCPD_KEY_HOST, NULL, NULL, "127.0.0.1", NULL, 0, 0, CFG(host), RESTART,
-     "listen address for `http-stream` (IPv4, IPv6 such as `::1`, or a name)"},
+    STR("server", "host", MCPD_KEY_HOST, "127.0.0.1", host, RESTART,
+        "listen address for `http-stream` (IPv4, IPv6 such as `::1`, or a name)"),
     NUM("server", "port", MCPD_KEY_PORT, "3001", 0, 65535, port, RESTART,
         "listen port for `http-stream`; 0 = any free port, written to the log (`listening on "
         "http://127.0.0.1:PORT/mcp`)"),
-    {"server", "endpoint", MCPD_KEY_ENDPOINT, NULL, NULL, "/mcp", NULL, 0, 0, CFG(endpoint),
-     RESTART, "path of the MCP endpoint"},
+    STR("server", "endpoint", MCPD_KEY_ENDPOINT, "/mcp", endpoint, RESTART,
+        "path of the MCP endpoint"),
     PATH("server", "ssl_keyfile", "unset (no TLS)", ssl_keyfile, APPLIES,
          "PEM private key for HTTPS (PKCS#1, PKCS#8 or EC; encrypted keys need "
          "`ssl_key_password`). Set both `ssl_keyfile` and `ssl_certfile` or neither"),
     PATH("server", "ssl_certfile", NULL, ssl_certfile, APPLIES, "PEM certificate chain for HTTPS"),
-    {"server", "ssl_key_password", MCPD_KEY_SECRET, NULL, NULL, NULL, NULL, 0, 0,
-     CFG(ssl_key_password), APPLIES, "password of an encrypted `ssl_keyfile` (never logged)"},
+    UNSET("server", "ssl_key_password", MCPD_KEY_SECRET, NULL, ssl_key_password, APPLIES,
+          "password of an encrypted `ssl_keyfile` (never logged)"),
     TEXT("server", "tls_priorities", "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", tls_priorities,
          APPLIES,
          "a GnuTLS priority string: ciphers and protocol versions offered; the default allows "
@@ -149,16 +153,15 @@ const struct mcpd_config_key mcpd_config_keys[] = {
          "body (notifications and server requests for that call then go to the session's GET "
          "stream); `sse` always with a `text/event-stream`; `auto` with JSON unless the call "
          "sends something (progress, a log message, a request to the client) before its answer"),
-    {"http", "allowed_origins", MCPD_KEY_ORIGINS, NULL, NULL, NULL, NULL, 0, 0,
-     CFG(http_allowed_origins), PER_REQ,
-     "accepted `Origin` header values (403 otherwise); requests without `Origin` (non-browser "
-     "clients) always pass. Unset: loopback origins when bound to loopback, otherwise only an "
-     "origin equal to the request's own `Host`"},
-    {"http", "allowed_hosts", MCPD_KEY_HOSTS, NULL, NULL, NULL, NULL, 0, 0, CFG(http_allowed_hosts),
-     PER_REQ,
-     "accepted `Host` header values (403 otherwise). Unset: only `localhost`, `127.x.x.x` and "
-     "`::1` when bound to a loopback address (DNS-rebinding protection), anything otherwise (a "
-     "warning is logged: set it in production)"},
+    UNSET("http", "allowed_origins", MCPD_KEY_ORIGINS, NULL, http_allowed_origins, PER_REQ,
+          "accepted `Origin` header values (403 otherwise); requests without `Origin` (non-browser "
+          "clients) always pass. Unset: loopback origins when bound to loopback, otherwise only an "
+          "origin equal to the request's own `Host`"),
+    UNSET(
+        "http", "allowed_hosts", MCPD_KEY_HOSTS, NULL, http_allowed_hosts, PER_REQ,
+        "accepted `Host` header values (403 otherwise). Unset: only `localhost`, `127.x.x.x` and "
+        "`::1` when bound to a loopback address (DNS-rebinding protection), anything otherwise (a "
+        "warning is logged: set it in production)"),
     INT("http", "max_sessions", "1000", 1, 1000000, http_max_sessions, PER_REQ,
         "live sessions; an `initialize` past it gets 503 with `Retry-After`"),
     MS("http", "session_timeout", "30m", 0, 604800000, http_session_timeout_ms, PER_REQ,
