@@ -108,7 +108,7 @@ const struct mcpd_config_key mcpd_config_keys[] = {
     TEXT("server", "tls_priorities", "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", tls_priorities,
          APPLIES,
          "a GnuTLS priority string: ciphers and protocol versions offered; the default allows "
-         "TLS 1.2 and 1.3 only. A bad string stops the server (or is refused by a reload) with "
+         "TLS 1.2 and 1.3 only. A bad string stops the server with "
          "the position of the error"),
     PATH("server", "plugin_dir", "see [Path resolution](#path-resolution)", plugin_dir, APPLIES,
          "where relative plugin paths are looked up (a reload loads the plugins anew)"),
