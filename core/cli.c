@@ -1,32 +1,26 @@
 /*
  * The command line. A hand-written loop over argv (no getopt state, so it may run any number of
  * times): long options only, "--key value" or "--key=value", plus -h and -V. Values are checked
- * for shape here so an error names the flag; mcpd_config_load() validates them again with the
- * same rules when it applies them on top of mcp.ini and the environment.
+ * here by the configuration key table's rules so an error names the flag; mcpd_config_load()
+ * applies them on top of mcp.ini and the environment.
  */
 #include "cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-enum vcheck {
-    V_NONE,      /* a flag: takes no value */
-    V_ANY,       /* any non-empty value */
-    V_PORT,      /* 1-65535 */
-    V_TRANSPORT, /* stdio | http-stream */
-    V_LEVEL,     /* debug | info | warning | error */
-    V_FORMAT,    /* text | json */
-};
-
+/* A valued option sets the mcp.ini key [section] key and is checked by that key's rules from
+ * the configuration's key table; section NULL = a flag (no value), key NULL = any non-empty
+ * value (--config, --dump-config-keys). */
 struct option {
     const char *name; /* without the leading "--" */
-    enum vcheck check;
+    bool value;       /* takes a value */
+    const char *section, *key;
     size_t off; /* into struct mcpd_cli: a const char * for valued options, an int for flags */
 };
 
@@ -34,18 +28,19 @@ struct option {
 #define CLI_OV(field) (offsetof(struct mcpd_cli, ov) + offsetof(struct mcpd_overrides, field))
 
 static const struct option options[] = {
-    {"config", V_ANY, CLI(config_path)},
-    {"transport", V_TRANSPORT, CLI_OV(transport)},
-    {"host", V_ANY, CLI_OV(host)},
-    {"port", V_PORT, CLI_OV(port)},
-    {"ssl-keyfile", V_ANY, CLI_OV(ssl_keyfile)},
-    {"ssl-certfile", V_ANY, CLI_OV(ssl_certfile)},
-    {"log-level", V_LEVEL, CLI_OV(log_level)},
-    {"log-format", V_FORMAT, CLI_OV(log_format)},
-    {"log-file", V_ANY, CLI_OV(log_file)},
-    {"check-config", V_NONE, CLI(check_config)},
-    {"version", V_NONE, CLI(version)},
-    {"help", V_NONE, CLI(help)},
+    {"config", true, NULL, NULL, CLI(config_path)},
+    {"transport", true, "server", "transport", CLI_OV(transport)},
+    {"host", true, "server", "host", CLI_OV(host)},
+    {"port", true, "server", "port", CLI_OV(port)},
+    {"ssl-keyfile", true, "server", "ssl_keyfile", CLI_OV(ssl_keyfile)},
+    {"ssl-certfile", true, "server", "ssl_certfile", CLI_OV(ssl_certfile)},
+    {"log-level", true, "log", "level", CLI_OV(log_level)},
+    {"log-format", true, "log", "format", CLI_OV(log_format)},
+    {"log-file", true, "log", "file", CLI_OV(log_file)},
+    {"check-config", false, NULL, NULL, CLI(check_config)},
+    {"dump-config-keys", true, NULL, NULL, CLI(dump_config_keys)},
+    {"version", false, NULL, NULL, CLI(version)},
+    {"help", false, NULL, NULL, CLI(help)},
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -61,78 +56,24 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -EINVAL;
 }
 
-static int one_of(const char *v, const char *const *words)
-{
-    for (; *words; words++) {
-        if (strcasecmp(v, *words) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int is_port(const char *v)
-{
-    long n = 0;
-    if (!isdigit((unsigned char)*v) && *v != '+') {
-        return 0;
-    }
-    if (*v == '+') {
-        v++;
-    }
-    if (!*v) {
-        return 0;
-    }
-    for (; *v; v++) {
-        if (!isdigit((unsigned char)*v)) {
-            return 0;
-        }
-        n = n * 10 + (*v - '0');
-        if (n > 65535) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Checks the shape of a value; the messages match the ones mcpd_config_load() gives. */
+/* Checks a value so the error names the flag; the reason is the one mcp.ini would get. */
 static int check_value(const struct option *o, const char *v, char *err, size_t errlen)
 {
-    static const char *const transports[] = {"stdio", "http-stream", NULL};
-    static const char *const levels[] = {"debug", "info", "warning", "warn", "error", NULL};
-    static const char *const formats[] = {"text", "json", NULL};
-
     if (!*v) {
         return fail(err, errlen, "--%s: the value is empty", o->name);
     }
-    switch (o->check) {
-    case V_PORT:
-        if (!is_port(v)) {
-            return fail(err, errlen, "--%s: \"%.80s\" is not a port (0-65535)", o->name, v);
+    if (o->key) {
+        char why[256];
+        int rc = mcpd_config_check_value(o->section, o->key, v, why, sizeof why);
+        if (rc == -ENOMEM) {
+            return fail(err, errlen, "--%s: out of memory", o->name);
         }
-        break;
-    case V_TRANSPORT:
-        if (!one_of(v, transports)) {
-            return fail(err, errlen, "--%s: \"%.80s\" is not a transport (stdio | http-stream)",
-                        o->name, v);
+        if (rc != 0) {
+            return fail(err, errlen, "--%s: %s", o->name, why);
         }
-        break;
-    case V_LEVEL:
-        if (!one_of(v, levels)) {
-            return fail(err, errlen,
-                        "--%s: \"%.80s\" is not a log level (debug | info | warning | error)",
-                        o->name, v);
-        }
-        break;
-    case V_FORMAT:
-        if (!one_of(v, formats)) {
-            return fail(err, errlen, "--%s: \"%.80s\" is not a log format (text | json)", o->name,
-                        v);
-        }
-        break;
-    case V_NONE:
-    case V_ANY:
-        break;
+    }
+    if (o->off == CLI(dump_config_keys) && strcmp(v, "markdown") != 0) {
+        return fail(err, errlen, "--%s: \"%.80s\" is not a format (markdown)", o->name, v);
     }
     return 0;
 }
@@ -186,7 +127,7 @@ int mcpd_cli_parse(int argc, char **argv, struct mcpd_cli *out, char *err, size_
             return fail(err, errlen, "unknown option \"--%.*s\" (see --help)",
                         (int)(nlen > 80 ? 80 : nlen), name);
         }
-        if (o->check == V_NONE) {
+        if (!o->value) {
             if (eq) {
                 return fail(err, errlen, "--%s takes no value", o->name);
             }
@@ -227,6 +168,8 @@ void mcpd_cli_usage(FILE *to, const char *argv0)
             "  --log-format F         text | json                   ([log] format)\n"
             "  --log-file FILE        log to FILE instead of stderr ([log] file)\n"
             "  --check-config         validate the configuration and plugins, then exit\n"
+            "  --dump-config-keys markdown\n"
+            "                         print the mcp.ini key reference (docs/configuration.md)\n"
             "  -V, --version          print the version and exit\n"
             "  -h, --help             print this help and exit\n"
             "\n"

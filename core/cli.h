@@ -1,6 +1,6 @@
 /* The command line: mcpd [--config FILE] [--transport stdio|http-stream] [--host H] [--port P]
  * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--log-file F]
- * [--check-config]
+ * [--check-config] [--dump-config-keys markdown]
  * [--version] [--help] */
 #ifndef MCPD_CORE_CLI_H
 #define MCPD_CORE_CLI_H
@@ -10,17 +10,18 @@
 #include <stdio.h>
 
 struct mcpd_cli {
-    const char *config_path;  /* NULL = the embedded default config */
-    struct mcpd_overrides ov; /* values given on the command line (borrowed from argv) */
-    int check_config;         /* --check-config */
-    int version;              /* --version */
-    int help;                 /* --help */
+    const char *config_path;      /* NULL = the embedded default config */
+    struct mcpd_overrides ov;     /* values given on the command line (borrowed from argv) */
+    int check_config;             /* --check-config */
+    const char *dump_config_keys; /* --dump-config-keys FORMAT ("markdown"), NULL = not given */
+    int version;                  /* --version */
+    int help;                     /* --help */
 };
 
 /*
  * Parses argv (borrowed; the result points into it). Accepts "--key value" and "--key=value".
- * Values are checked for shape here (port is 1-65535, transport and levels are known words) so
- * the error names the flag. Returns 0, or -EINVAL with a one-line reason in err.
+ * Values are checked here by the rules of the mcp.ini key they set (the key table), so the
+ * error names the flag. Returns 0, or -EINVAL with a one-line reason in err.
  */
 int mcpd_cli_parse(int argc, char **argv, struct mcpd_cli *out, char *err, size_t errlen);
 

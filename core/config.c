@@ -1,36 +1,28 @@
 /*
- * mcp.ini: parsing, validation, overrides and path resolution.
- *
- * The parser is the system inih (Debian's libinih 55), driven through ini_parse_stream() with our
- * own line reader. The reader is where most of the structure is checked, because inih's handler
- * gets neither a line number nor the whole section name (it truncates section names to 49
- * characters and never reports an empty section):
- *   - it counts lines, so every message names FILE:LINE;
- *   - it refuses lines longer than MAX_LINE instead of letting inih truncate them;
- *   - it tracks [section] headers itself (plugin sections, duplicates, unknown sections);
- *   - it reports lines inih would reject, so that every error is collected, not only the first.
- * The handler then validates each key = value against the table below into a fresh config. File
- * values are applied first, then the environment, then the command line; cross-key checks (TLS
- * pair, files that must exist, plugin paths) run last, on the merged result. Any error frees the
- * whole config: the caller gets a complete config or NULL and every reason.
+ * mcp.ini: the loader. The file is read by config_ini.c (our INI reader: every line numbered,
+ * every error collected); each key = value of a fixed section is validated against the key table
+ * (config_keys.c) into a fresh config that starts from the table's defaults; [plugin NAME]
+ * sections keep their lines, in order, for the plugins. File values are applied first, then the
+ * environment, then the command line; cross-key checks (TLS pair, files that must exist, plugin
+ * paths) run last, on the merged result. Any error frees the whole config: the caller gets a
+ * complete config or NULL and every reason.
  */
 #include "config.h"
 
+#include "config_ini.h"
+#include "config_internal.h"
 #include "log.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -39,126 +31,12 @@
 #define MCPD_PLUGIN_INSTALL_DIR "/usr/local/lib/mcpd/plugins"
 #endif
 
-#define MAX_LINE        4096 /* characters per line, not counting the line break */
-#define SHOW_VALUE      80   /* how much of a bad value an error message quotes */
-#define PLUGIN_NAME_MAX 64   /* [plugin NAME] */
-#define MIB             (1024LL * 1024)
-
-/* ---------------------------------------------------------------------------------------------
- * inih set-up. Debian's inih takes its options from process-wide globals, not from -DINI_*
- * macros; they are shared with anything else in the process that uses libinih (plugins too).
- */
-
-static pthread_once_t ini_once = PTHREAD_ONCE_INIT;
-
-static void ini_setup(void)
-{
-    ini_max_line = MAX_LINE + 3; /* the line, "\r\n" and the terminating NUL */
-    ini_use_stack = true;        /* a buffer of ini_max_line bytes; the heap one does not grow */
-    ini_allow_multiline = false; /* an indented line is a line of its own, not a continuation */
-    ini_allow_bom = true;
-    ini_allow_inline_comments = true; /* " ;" starts a comment; '#' only at the start of a line */
-    ini_inline_comment_prefixes = ";";
-    ini_start_comment_prefixes = ";#";
-    ini_stop_on_first_error = false;
-    ini_allow_no_value = false;
-}
-
-/* ---------------------------------------------------------------------------------------------
- * The keys of the fixed sections.
- */
-
-enum section {
-    SEC_NONE = 0, /* before the first header */
-    SEC_BAD,      /* a header that was reported: its keys are skipped */
-    SEC_SERVER,
-    SEC_LOG,
-    SEC_LIMITS,
-    SEC_HEARTBEAT,
-    SEC_HTTP,
-    SEC_PLUGIN,
-};
-
-static const char *const section_names[] = {
-    [SEC_SERVER] = "server",       [SEC_LOG] = "log",   [SEC_LIMITS] = "limits",
-    [SEC_HEARTBEAT] = "heartbeat", [SEC_HTTP] = "http",
-};
-
-enum ktype {
-    K_TEXT,      /* non-empty string */
-    K_OPTTEXT,   /* string, empty = unset (NULL) */
-    K_HOST,      /* non-empty, no whitespace */
-    K_PATH,      /* empty = unset; relative resolves against a base directory */
-    K_ENDPOINT,  /* starts with '/' */
-    K_TRANSPORT, /* stdio | http-stream */
-    K_LEVEL,     /* debug | info | warning | error */
-    K_FORMAT,    /* text | json */
-    K_PORT,      /* 0-65535 (0 = any free port) */
-    K_RESPMODE,  /* auto | json | sse */
-    K_ORIGINS,   /* space/comma separated origins (scheme://host[:port]) or "*" */
-    K_HOSTS,     /* space/comma separated host names or addresses (no port) or "*" */
-    K_INT,       /* integer in [min, max] */
-    K_SIZE,      /* bytes, suffixes k m g (powers of 1024) */
-    K_MS,        /* milliseconds, suffixes ms s m */
-};
-
-struct keydef {
-    enum section sec;
-    const char *key;
-    enum ktype type;
-    size_t off; /* into struct mcpd_config */
-    long long min, max;
-};
-
-#define CFG(field) offsetof(struct mcpd_config, field)
-
-static const struct keydef keys[] = {
-    {SEC_SERVER, "name", K_TEXT, CFG(name), 0, 0},
-    {SEC_SERVER, "transport", K_TRANSPORT, CFG(transport), 0, 0},
-    {SEC_SERVER, "host", K_HOST, CFG(host), 0, 0},
-    {SEC_SERVER, "port", K_PORT, CFG(port), 0, 65535},
-    {SEC_SERVER, "endpoint", K_ENDPOINT, CFG(endpoint), 0, 0},
-    {SEC_SERVER, "ssl_keyfile", K_PATH, CFG(ssl_keyfile), 0, 0},
-    {SEC_SERVER, "ssl_certfile", K_PATH, CFG(ssl_certfile), 0, 0},
-    {SEC_SERVER, "ssl_key_password", K_OPTTEXT, CFG(ssl_key_password), 0, 0},
-    {SEC_SERVER, "tls_priorities", K_TEXT, CFG(tls_priorities), 0, 0},
-    {SEC_SERVER, "plugin_dir", K_PATH, CFG(plugin_dir), 0, 0},
-    {SEC_SERVER, "runtime_dir", K_PATH, CFG(runtime_dir), 0, 0},
-    {SEC_SERVER, "instructions", K_OPTTEXT, CFG(instructions), 0, 0},
-    {SEC_LOG, "level", K_LEVEL, CFG(log_level), 0, 0},
-    {SEC_LOG, "format", K_FORMAT, CFG(log_format), 0, 0},
-    {SEC_LOG, "file", K_PATH, CFG(log_file), 0, 0},
-    {SEC_LIMITS, "max_message_bytes", K_SIZE, CFG(max_message_bytes), 1024, 1024 * MIB},
-    {SEC_LIMITS, "max_depth", K_INT, CFG(max_depth), 4, 1000},
-    {SEC_LIMITS, "workers", K_INT, CFG(workers), 1, 256},
-    {SEC_LIMITS, "max_inflight", K_INT, CFG(max_inflight), 1, 100000},
-    {SEC_LIMITS, "page_size", K_INT, CFG(page_size), 1, 1000},
-    {SEC_LIMITS, "call_timeout_ms", K_MS, CFG(call_timeout_ms), 0, 86400000},
-    {SEC_LIMITS, "drain_timeout_ms", K_MS, CFG(drain_timeout_ms), 0, 3600000},
-    {SEC_HEARTBEAT, "interval", K_MS, CFG(hb_interval_ms), 0, 86400000},
-    {SEC_HEARTBEAT, "max_missed", K_INT, CFG(hb_max_missed), 1, 100},
-    {SEC_HEARTBEAT, "keepalive", K_MS, CFG(hb_keepalive_ms), 0, 86400000},
-    {SEC_HTTP, "response_mode", K_RESPMODE, CFG(http_response_mode), 0, 0},
-    {SEC_HTTP, "allowed_origins", K_ORIGINS, CFG(http_allowed_origins), 0, 0},
-    {SEC_HTTP, "allowed_hosts", K_HOSTS, CFG(http_allowed_hosts), 0, 0},
-    {SEC_HTTP, "max_sessions", K_INT, CFG(http_max_sessions), 1, 1000000},
-    {SEC_HTTP, "session_timeout", K_MS, CFG(http_session_timeout_ms), 0, 604800000},
-    {SEC_HTTP, "max_connections", K_INT, CFG(http_max_connections), 4, 1000000},
-    {SEC_HTTP, "connection_timeout", K_MS, CFG(http_connection_timeout_ms), 0, 86400000},
-    {SEC_HTTP, "max_header_bytes", K_SIZE, CFG(http_max_header_bytes), 4096, 1024 * 1024},
-    {SEC_HTTP, "threads", K_INT, CFG(http_threads), 0, 256},
-    {SEC_HTTP, "sse_retry", K_MS, CFG(http_sse_retry_ms), 0, 3600000},
-    {SEC_HTTP, "replay_events", K_INT, CFG(http_replay_events), 0, 100000},
-    {SEC_HTTP, "ops_host", K_OPTTEXT, CFG(http_ops_host), 0, 0},
-    {SEC_HTTP, "ops_port", K_INT, CFG(http_ops_port), 0, 65535},
-};
-
-#define N_KEYS (sizeof keys / sizeof keys[0])
+#define PLUGIN_NAME_MAX 64 /* [plugin NAME] */
 
 /* What the environment and the command line may override, and how an error names the source. */
 struct ovdef {
     size_t off; /* into struct mcpd_overrides */
-    enum section sec;
+    const char *section;
     const char *key;
     const char *flag; /* command line */
     const char *env;  /* environment */
@@ -167,25 +45,15 @@ struct ovdef {
 #define OV(field) offsetof(struct mcpd_overrides, field)
 
 static const struct ovdef ovdefs[] = {
-    {OV(transport), SEC_SERVER, "transport", "--transport", "environment (transport)"},
-    {OV(host), SEC_SERVER, "host", "--host", "environment MCP_SERVER_HOST"},
-    {OV(port), SEC_SERVER, "port", "--port", "environment MCP_SERVER_PORT"},
-    {OV(ssl_keyfile), SEC_SERVER, "ssl_keyfile", "--ssl-keyfile", "environment (ssl_keyfile)"},
-    {OV(ssl_certfile), SEC_SERVER, "ssl_certfile", "--ssl-certfile", "environment (ssl_certfile)"},
-    {OV(log_level), SEC_LOG, "level", "--log-level", "environment MCP_LOG_LEVEL"},
-    {OV(log_format), SEC_LOG, "format", "--log-format", "environment (log_format)"},
-    {OV(log_file), SEC_LOG, "file", "--log-file", "environment MCP_LOG_FILE"},
+    {OV(transport), "server", "transport", "--transport", "environment (transport)"},
+    {OV(host), "server", "host", "--host", "environment MCP_SERVER_HOST"},
+    {OV(port), "server", "port", "--port", "environment MCP_SERVER_PORT"},
+    {OV(ssl_keyfile), "server", "ssl_keyfile", "--ssl-keyfile", "environment (ssl_keyfile)"},
+    {OV(ssl_certfile), "server", "ssl_certfile", "--ssl-certfile", "environment (ssl_certfile)"},
+    {OV(log_level), "log", "level", "--log-level", "environment MCP_LOG_LEVEL"},
+    {OV(log_format), "log", "format", "--log-format", "environment (log_format)"},
+    {OV(log_file), "log", "file", "--log-file", "environment MCP_LOG_FILE"},
 };
-
-static const struct keydef *find_key(enum section sec, const char *key)
-{
-    for (size_t i = 0; i < N_KEYS; i++) {
-        if (keys[i].sec == sec && strcmp(keys[i].key, key) == 0) {
-            return &keys[i];
-        }
-    }
-    return NULL;
-}
 
 /* ---------------------------------------------------------------------------------------------
  * Error collection: one message per line, all of them.
@@ -275,29 +143,33 @@ struct plugin_lines {
     int path, enabled, optional; /* line of each key, 0 = not given */
 };
 
+enum where {
+    IN_NONE,   /* before the first header */
+    IN_BAD,    /* after a header that was reported: its keys are skipped */
+    IN_FIXED,  /* a section of the key table */
+    IN_PLUGIN, /* [plugin NAME] */
+};
+
 struct loader {
     struct mcpd_config *c;
     struct errs errs;
     char *cwd;
     bool oom;
 
-    /* the line source: a FILE or a string */
-    FILE *fp;
-    const char *text;
-    size_t pos;
-    char *buf; /* the current line, our copy */
-    size_t cap;
-    int lineno;
-    int read_errno;
-
     /* the section the current line is in */
-    enum section sec;
-    size_t plugin; /* index into c->plugins when sec == SEC_PLUGIN */
+    enum where in;
+    const char *section; /* IN_FIXED: its name (static) */
+    size_t plugin;       /* IN_PLUGIN: index into c->plugins */
     struct plugin_lines *plines;
 
-    int key_line[N_KEYS];        /* line where the file set a key, 0 = never */
-    const char *key_src[N_KEYS]; /* override that set it last, NULL = file or default */
+    int *key_line;        /* per table row: line where the file set it, 0 = never */
+    const char **key_src; /* per table row: override that set it last, NULL = file or default */
 };
+
+static size_t key_index(const struct mcpd_config_key *k)
+{
+    return (size_t)(k - mcpd_config_keys);
+}
 
 static void add_err(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_err(struct loader *l, const char *fmt, ...)
@@ -332,71 +204,16 @@ static void line_err(struct loader *l, int line, const char *section, const char
 /* The current section as messages show it: "server" or "plugin NAME". */
 static const char *cur_section(const struct loader *l, char *buf, size_t len)
 {
-    if (l->sec == SEC_PLUGIN) {
+    if (l->in == IN_PLUGIN) {
         snprintf(buf, len, "plugin %s", l->c->plugins[l->plugin].name);
         return buf;
     }
-    return section_names[l->sec];
+    return l->section;
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Small helpers.
+ * Files and directories.
  */
-
-/* Writes `"value"` for a message: shortened, control characters shown as '?'. */
-static const char *quote(const char *v, char *buf, size_t len)
-{
-    size_t o = 0;
-    buf[o++] = '"';
-    for (size_t i = 0; v[i] && o + 5 < len; i++) {
-        if (i == SHOW_VALUE) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        buf[o++] = iscntrl((unsigned char)v[i]) ? '?' : v[i];
-    }
-    buf[o++] = '"';
-    buf[o] = '\0';
-    return buf;
-}
-
-#define QUOTE_LEN (SHOW_VALUE + 8)
-
-/* Replaces *slot with a copy of v (NULL allowed). Returns 0 or -ENOMEM. */
-static int replace_str(char **slot, const char *v)
-{
-    char *copy = NULL;
-    if (v) {
-        copy = strdup(v);
-        if (!copy) {
-            return -ENOMEM;
-        }
-    }
-    free(*slot);
-    *slot = copy;
-    return 0;
-}
-
-/* base + "/" + rel, or a copy of rel when it is absolute. */
-static char *join_path(const char *base, const char *rel)
-{
-    if (rel[0] == '/') {
-        return strdup(rel);
-    }
-    size_t bl = strlen(base), rl = strlen(rel);
-    while (bl > 1 && base[bl - 1] == '/') {
-        bl--;
-    }
-    char *p = malloc(bl + 1 + rl + 1);
-    if (!p) {
-        return NULL;
-    }
-    memcpy(p, base, bl);
-    p[bl] = '/';
-    memcpy(p + bl + 1, rel, rl + 1);
-    return p;
-}
 
 /* The directory part of path ("." when there is none, "/" for "/x"). Owned by the caller. */
 static char *dir_of(const char *path)
@@ -442,287 +259,8 @@ static const char *file_problem(int rc)
     return rc == -EINVAL ? "not a regular file" : strerror(-rc);
 }
 
-/*
- * Strict decimal integer: an optional sign, digits, then *rest. Returns 0, -EINVAL when there
- * are no digits, or -ERANGE on overflow (*out is then clamped).
- */
-static int scan_int(const char *s, long long *out, const char **rest)
-{
-    const char *p = s;
-    bool neg = false;
-    if (*p == '+' || *p == '-') {
-        neg = *p == '-';
-        p++;
-    }
-    if (!isdigit((unsigned char)*p)) {
-        return -EINVAL;
-    }
-    long long n = 0;
-    bool over = false;
-    for (; isdigit((unsigned char)*p); p++) {
-        int d = *p - '0';
-        if (n > (LLONG_MAX - d) / 10) {
-            over = true;
-        } else {
-            n = n * 10 + d;
-        }
-    }
-    *rest = p;
-    *out = neg ? -n : n;
-    if (over) {
-        *out = neg ? LLONG_MIN : LLONG_MAX;
-        return -ERANGE;
-    }
-    return 0;
-}
-
-/* A number with an optional unit suffix from `units`. Returns 0, -EINVAL (not of that shape)
- * or -ERANGE (outside [min, max], overflow included). */
-struct unit {
-    const char *suffix;
-    long long mult;
-};
-
-static int parse_scaled(const char *s, const struct unit *units, long long min, long long max,
-                        long long *out)
-{
-    const char *rest;
-    long long n;
-    int rc = scan_int(s, &n, &rest);
-    if (rc == -EINVAL) {
-        return -EINVAL;
-    }
-    long long mult = 0;
-    for (const struct unit *u = units; u->suffix; u++) {
-        if (strcmp(rest, u->suffix) == 0) {
-            mult = u->mult;
-            break;
-        }
-    }
-    if (mult == 0) {
-        return -EINVAL;
-    }
-    if (rc == -ERANGE || n < 0 || n > LLONG_MAX / mult) {
-        return -ERANGE;
-    }
-    n *= mult;
-    if (n < min || n > max) {
-        return -ERANGE;
-    }
-    *out = n;
-    return 0;
-}
-
-static const struct unit no_units[] = {{"", 1}, {NULL, 0}};
-static const struct unit size_units[] = {{"", 1},           {"k", 1024}, {"K", 1024},
-                                         {"m", MIB},        {"M", MIB},  {"g", 1024 * MIB},
-                                         {"G", 1024 * MIB}, {NULL, 0}};
-static const struct unit ms_units[] = {{"", 1}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {NULL, 0}};
-
-struct word {
-    const char *word;
-    int value;
-};
-
-static const struct word transports[] = {
-    {"stdio", MCPD_TRANSPORT_STDIO}, {"http-stream", MCPD_TRANSPORT_HTTP}, {NULL, 0}};
-static const struct word levels[] = {{"debug", MCPD_L_DEBUG},     {"info", MCPD_L_INFO},
-                                     {"warning", MCPD_L_WARNING}, {"warn", MCPD_L_WARNING},
-                                     {"error", MCPD_L_ERROR},     {NULL, 0}};
-static const struct word respmodes[] = {{"auto", MCPD_RESPONSE_AUTO},
-                                        {"json", MCPD_RESPONSE_JSON},
-                                        {"sse", MCPD_RESPONSE_SSE},
-                                        {NULL, 0}};
-static const struct word formats[] = {
-    {"text", MCPD_LOGFMT_TEXT}, {"json", MCPD_LOGFMT_JSON}, {NULL, 0}};
-static const struct word booleans[] = {{"true", 1}, {"false", 0}, {"yes", 1}, {"no", 0}, {"on", 1},
-                                       {"off", 0},  {"1", 1},     {"0", 0},   {NULL, 0}};
-
-/* An allow-list: items separated by spaces or commas, each "*" or (origins) an http(s) origin
- * without a path, or (hosts) a host name or address without a port. */
-static int check_list(const char *v, int origins, char *why, size_t wl)
-{
-    char item[256];
-    const char *p = v;
-    while (*p) {
-        size_t n = strcspn(p, " \t,");
-        if (n == 0) {
-            p++;
-            continue;
-        }
-        if (n >= sizeof item) {
-            snprintf(why, wl, "an item is longer than %zu characters", sizeof item - 1);
-            return -EINVAL;
-        }
-        memcpy(item, p, n);
-        item[n] = '\0';
-        p += n;
-        if (strcmp(item, "*") == 0) {
-            continue;
-        }
-        int bad = 0;
-        if (origins) {
-            const char *rest = strncmp(item, "http://", 7) == 0    ? item + 7
-                               : strncmp(item, "https://", 8) == 0 ? item + 8
-                                                                   : NULL;
-            bad = !rest || !*rest || strchr(rest, '/') != NULL;
-        } else {
-            bad = strchr(item, '/') != NULL ||
-                  (strchr(item, ':') && item[0] != '[' && strchr(item, ':') == strrchr(item, ':'));
-        }
-        for (const char *c = item; !bad && *c; c++) {
-            bad = (unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f;
-        }
-        if (bad) {
-            snprintf(why, wl,
-                     origins ? "\"%.80s\" is not an origin (http[s]://host[:port], no path) or *"
-                             : "\"%.80s\" is not a host name or address without a port, or *",
-                     item);
-            return -EINVAL;
-        }
-    }
-    return 0;
-}
-
-/* Case-insensitive lookup. Returns the value or -1. */
-static int parse_word(const struct word *words, const char *s)
-{
-    for (const struct word *w = words; w->word; w++) {
-        if (strcasecmp(w->word, s) == 0) {
-            return w->value;
-        }
-    }
-    return -1;
-}
-
-/* A number with optional unit suffixes, checked against the key's range, into the int (or,
- * with is_size, the size_t) at field; otherwise says what was expected ("a size (1024..
- * 1073741824 bytes; suffixes k, m, g)"). */
-static int set_scaled(const struct unit *units, const char *unit, const char *noun,
-                      const char *hint, const struct keydef *kd, const char *v, void *field,
-                      int is_size, char *why, size_t wl)
-{
-    char q[QUOTE_LEN];
-    long long n;
-    switch (parse_scaled(v, units, kd->min, kd->max, &n)) {
-    case 0:
-        if (is_size) {
-            *(size_t *)field = (size_t)n;
-        } else {
-            *(int *)field = (int)n;
-        }
-        return 0;
-    case -ERANGE:
-        snprintf(why, wl, "%s is out of range (%lld..%lld%s)", quote(v, q, sizeof q), kd->min,
-                 kd->max, unit);
-        return -EINVAL;
-    default:
-        snprintf(why, wl, "%s is not %s (%lld..%lld%s%s)", quote(v, q, sizeof q), noun, kd->min,
-                 kd->max, unit, hint);
-        return -EINVAL;
-    }
-}
-
-/* Stores the value of one of `words` in the int at field, or says what was expected. */
-static int set_word(const struct word *words, const char *what, const char *v, void *field,
-                    char *why, size_t wl)
-{
-    char q[QUOTE_LEN];
-    int w = parse_word(words, v);
-    if (w < 0) {
-        snprintf(why, wl, "%s is not %s", quote(v, q, sizeof q), what);
-        return -EINVAL;
-    }
-    *(int *)field = w;
-    return 0;
-}
-
-/*
- * Validates `v` for key `kd` and stores it into l->c. Relative paths resolve against `base`.
- * Returns 0, -ENOMEM, or -EINVAL with the reason (without the "where") in why.
- */
-static int set_value(struct loader *l, const struct keydef *kd, const char *v, const char *base,
-                     char *why, size_t wl)
-{
-    void *field = (char *)l->c + kd->off;
-    char q[QUOTE_LEN];
-    long long n;
-
-    switch (kd->type) {
-    case K_TEXT:
-        if (!*v) {
-            snprintf(why, wl, "is empty");
-            return -EINVAL;
-        }
-        return replace_str(field, v);
-    case K_OPTTEXT:
-        return replace_str(field, *v ? v : NULL);
-    case K_HOST:
-        if (!*v) {
-            snprintf(why, wl, "is empty");
-            return -EINVAL;
-        }
-        for (const char *p = v; *p; p++) {
-            if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p)) {
-                snprintf(why, wl, "%s is not a host name or address", quote(v, q, sizeof q));
-                return -EINVAL;
-            }
-        }
-        return replace_str(field, v);
-    case K_PATH: {
-        if (!*v) {
-            return replace_str(field, NULL);
-        }
-        char *p = join_path(base, v);
-        if (!p) {
-            return -ENOMEM;
-        }
-        free(*(char **)field);
-        *(char **)field = p;
-        return 0;
-    }
-    case K_ENDPOINT:
-        if (v[0] != '/') {
-            snprintf(why, wl, "%s must start with '/'", quote(v, q, sizeof q));
-            return -EINVAL;
-        }
-        return replace_str(field, v);
-    case K_TRANSPORT:
-        return set_word(transports, "a transport (stdio | http-stream)", v, field, why, wl);
-    case K_LEVEL:
-        return set_word(levels, "a log level (debug | info | warning | error)", v, field, why, wl);
-    case K_FORMAT:
-        return set_word(formats, "a log format (text | json)", v, field, why, wl);
-    case K_PORT:
-        if (parse_scaled(v, no_units, kd->min, kd->max, &n) != 0) {
-            snprintf(why, wl, "%s is not a port (%lld-%lld)", quote(v, q, sizeof q), kd->min,
-                     kd->max);
-            return -EINVAL;
-        }
-        *(int *)field = (int)n;
-        return 0;
-    case K_RESPMODE:
-        return set_word(respmodes, "a response mode (auto | json | sse)", v, field, why, wl);
-    case K_ORIGINS:
-    case K_HOSTS:
-        if (check_list(v, kd->type == K_ORIGINS, why, wl) != 0) {
-            return -EINVAL;
-        }
-        return replace_str(field, *v ? v : NULL);
-    case K_INT:
-        return set_scaled(no_units, "", "an integer", "", kd, v, field, 0, why, wl);
-    case K_SIZE:
-        return set_scaled(size_units, " bytes", "a size", "; suffixes k, m, g", kd, v, field, 1,
-                          why, wl);
-    case K_MS:
-        return set_scaled(ms_units, " ms", "a duration", "; suffixes ms, s, m", kd, v, field, 0,
-                          why, wl);
-    }
-    return -EINVAL;
-}
-
 /* ---------------------------------------------------------------------------------------------
- * Sections (seen by the reader) and keys (seen by inih's handler).
+ * Sections and keys, as the INI reader hands them over.
  */
 
 static bool valid_plugin_name(const char *s)
@@ -740,7 +278,7 @@ static bool valid_plugin_name(const char *s)
     return true;
 }
 
-static void add_plugin(struct loader *l, const char *name)
+static void add_plugin(struct loader *l, int line, const char *name)
 {
     struct mcpd_config *c = l->c;
     size_t n = c->n_plugins;
@@ -764,26 +302,42 @@ static void add_plugin(struct loader *l, const char *name)
         return;
     }
     pl[n].enabled = 1;
-    pl[n].line = l->lineno;
+    pl[n].line = line;
     c->n_plugins = n + 1;
     l->plugin = n;
-    l->sec = SEC_PLUGIN;
+    l->in = IN_PLUGIN;
 }
 
-static void enter_section(struct loader *l, const char *name)
+/* "server, log, limits, heartbeat, http" from the table. */
+static void section_list(char *buf, size_t len)
 {
-    l->sec = SEC_BAD;
-    for (int s = SEC_SERVER; s <= SEC_HTTP; s++) {
-        if (strcmp(name, section_names[s]) == 0) {
-            l->sec = (enum section)s;
+    size_t o = 0;
+    buf[0] = '\0';
+    for (const struct mcpd_config_section *s = mcpd_config_sections; s->name && o < len; s++) {
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", s->name);
+    }
+}
+
+/* The INI reader's section callback: name NULL = a header it already reported. */
+static void on_section(void *user, int line, const char *name)
+{
+    struct loader *l = user;
+    l->in = IN_BAD;
+    if (!name || l->oom) {
+        return;
+    }
+    for (const struct mcpd_config_section *s = mcpd_config_sections; s->name; s++) {
+        if (strcmp(name, s->name) == 0) {
+            l->in = IN_FIXED;
+            l->section = s->name;
             return;
         }
     }
     if (strncmp(name, "plugin", 6) != 0 || (name[6] && !isspace((unsigned char)name[6]))) {
-        line_err(l, l->lineno, NULL, NULL,
-                 "[%.80s]: unknown section (expected server, log, limits, heartbeat, http or "
-                 "plugin NAME)",
-                 name);
+        char list[128];
+        section_list(list, sizeof list);
+        line_err(l, line, NULL, NULL, "[%.80s]: unknown section (expected %s or plugin NAME)", name,
+                 list);
         return;
     }
     const char *pn = name + 6;
@@ -791,90 +345,32 @@ static void enter_section(struct loader *l, const char *name)
         pn++;
     }
     if (!*pn) {
-        line_err(l, l->lineno, "plugin", NULL, "a plugin section needs a name: [plugin NAME]");
+        line_err(l, line, "plugin", NULL, "a plugin section needs a name: [plugin NAME]");
         return;
     }
     if (!valid_plugin_name(pn)) {
-        line_err(l, l->lineno, NULL, NULL,
+        line_err(l, line, NULL, NULL,
                  "[plugin %.80s]: invalid plugin name (1-%d characters of A-Z a-z 0-9 _ . -)", pn,
                  PLUGIN_NAME_MAX);
         return;
     }
     for (size_t i = 0; i < l->c->n_plugins; i++) {
         if (strcmp(l->c->plugins[i].name, pn) == 0) {
-            line_err(l, l->lineno, NULL, NULL,
+            line_err(l, line, NULL, NULL,
                      "[plugin %s]: duplicate plugin section (first on line %d)", pn,
                      l->c->plugins[i].line);
             return;
         }
     }
-    add_plugin(l, pn);
+    add_plugin(l, line, pn);
 }
 
-/* inih's find_chars_or_comment(): the first of `chars`, or an inline comment (';' after
- * whitespace), or the end. Kept identical so that we classify lines the way inih parses them. */
-static char *find_chars_or_comment(char *s, const char *chars)
-{
-    bool was_space = false;
-    while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
-        was_space = isspace((unsigned char)*s);
-        s++;
-    }
-    return s;
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s)) {
-        s++;
-    }
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) {
-        s[--n] = '\0';
-    }
-    return s;
-}
-
-/* Looks at a line before inih does: section headers and lines inih would reject. */
-static void classify(struct loader *l, char *line)
-{
-    char *s = trim(line);
-    if (*s == '\0' || *s == ';' || *s == '#') {
-        return;
-    }
-    if (*s == '[') {
-        char *end = find_chars_or_comment(s + 1, "]");
-        if (*end != ']') {
-            line_err(l, l->lineno, NULL, NULL, "section header has no closing ']'");
-            l->sec = SEC_BAD;
-            return;
-        }
-        *end = '\0';
-        char *after = end + 1;
-        while (isspace((unsigned char)*after)) {
-            after++;
-        }
-        if (*after && *after != ';' && *after != '#') {
-            line_err(l, l->lineno, NULL, NULL, "unexpected text after ']': \"%.40s\"", after);
-            l->sec = SEC_BAD;
-            return;
-        }
-        enter_section(l, trim(s + 1));
-        return;
-    }
-    char *end = find_chars_or_comment(s, "=:");
-    if (*end != '=' && *end != ':') {
-        line_err(l, l->lineno, NULL, NULL,
-                 "expected \"key = value\", a [section] header or a comment");
-    }
-}
-
-static void plugin_key(struct loader *l, const char *name, const char *value)
+static void plugin_key(struct loader *l, int line, const char *name, const char *value)
 {
     struct mcpd_plugin_conf *pl = &l->c->plugins[l->plugin];
     struct plugin_lines *pls = &l->plines[l->plugin];
     char sec[PLUGIN_NAME_MAX + 16];
-    char q[QUOTE_LEN];
+    char q[CONFIG_QUOTE_LEN];
     snprintf(sec, sizeof sec, "plugin %s", pl->name);
 
     int *seen = NULL;
@@ -886,27 +382,28 @@ static void plugin_key(struct loader *l, const char *name, const char *value)
         seen = &pls->optional;
     }
     if (seen && *seen) {
-        line_err(l, l->lineno, sec, name, "set twice (first on line %d)", *seen);
+        line_err(l, line, sec, name, "set twice (first on line %d)", *seen);
         return;
     }
     if (seen) {
-        *seen = l->lineno;
+        *seen = line;
     }
 
     if (strcmp(name, "path") == 0) {
         if (!*value) {
-            line_err(l, l->lineno, sec, name, "is empty");
-        } else if (replace_str(&pl->path, value) != 0) {
-            l->oom = true;
+            line_err(l, line, sec, name, "is empty");
+        } else {
+            free(pl->path);
+            pl->path = strdup(value);
+            l->oom = l->oom || !pl->path;
         }
         return;
     }
     if (seen) {
-        int b = parse_word(booleans, value);
+        int b = config_parse_word(mcpd_config_booleans, value);
         if (b < 0) {
-            line_err(l, l->lineno, sec, name,
-                     "%s is not a boolean (true/false, yes/no, on/off, 1/0)",
-                     quote(value, q, sizeof q));
+            line_err(l, line, sec, name, "%s is not a boolean (true/false, yes/no, on/off, 1/0)",
+                     config_quote(value, q, sizeof q));
         } else if (strcmp(name, "enabled") == 0) {
             pl->enabled = b;
         } else {
@@ -923,138 +420,61 @@ static void plugin_key(struct loader *l, const char *name, const char *value)
     pl->kv = kv;
     kv[pl->n_kv].key = strdup(name);
     kv[pl->n_kv].value = strdup(value);
-    kv[pl->n_kv].line = l->lineno;
+    kv[pl->n_kv].line = line;
     pl->n_kv++;
     if (!kv[pl->n_kv - 1].key || !kv[pl->n_kv - 1].value) {
         l->oom = true;
     }
 }
 
-static int on_key(void *user, const char *section, const char *name, const char *value)
+/* The INI reader's key callback. */
+static void on_key(void *user, int line, const char *name, const char *value)
 {
     struct loader *l = user;
     char secbuf[PLUGIN_NAME_MAX + 16];
-    (void)section; /* truncated by inih: the reader tracks sections */
 
-    if (l->oom || l->sec == SEC_BAD) {
-        return 1;
+    if (l->oom || l->in == IN_BAD) {
+        return;
     }
-    if (l->sec == SEC_NONE) {
-        line_err(l, l->lineno, NULL, NULL, "%.64s: key outside any [section]", name);
-        return 1;
+    if (l->in == IN_NONE) {
+        line_err(l, line, NULL, NULL, "%.64s: key outside any [section]", name);
+        return;
     }
     const char *sec = cur_section(l, secbuf, sizeof secbuf);
     if (!*name) {
-        line_err(l, l->lineno, sec, NULL, "missing key name before '='");
-        return 1;
+        line_err(l, line, sec, NULL, "missing key name before '='");
+        return;
     }
-    if (l->sec == SEC_PLUGIN) {
-        plugin_key(l, name, value);
-        return 1;
+    if (l->in == IN_PLUGIN) {
+        plugin_key(l, line, name, value);
+        return;
     }
 
-    const struct keydef *kd = find_key(l->sec, name);
-    if (!kd) {
-        line_err(l, l->lineno, sec, name, "unknown key");
-        return 1;
+    const struct mcpd_config_key *k = mcpd_config_key_find(l->section, name);
+    if (!k) {
+        line_err(l, line, sec, name, "unknown key");
+        return;
     }
-    size_t k = (size_t)(kd - keys);
-    if (l->key_line[k]) {
-        line_err(l, l->lineno, sec, name, "set twice (first on line %d)", l->key_line[k]);
-        return 1;
+    size_t i = key_index(k);
+    if (l->key_line[i]) {
+        line_err(l, line, sec, name, "set twice (first on line %d)", l->key_line[i]);
+        return;
     }
-    l->key_line[k] = l->lineno;
+    l->key_line[i] = line;
 
     char why[256];
-    int rc = set_value(l, kd, value, l->c->config_dir, why, sizeof why);
+    int rc = config_set(l->c, k, value, l->c->config_dir, why, sizeof why);
     if (rc == -ENOMEM) {
         l->oom = true;
     } else if (rc != 0) {
-        line_err(l, l->lineno, sec, name, "%s", why);
+        line_err(l, line, sec, name, "%s", why);
     }
-    return 1;
 }
 
-/* ---------------------------------------------------------------------------------------------
- * The line reader handed to ini_parse_stream().
- */
-
-/* The next physical line (with its line break) into l->buf. Returns its length, 0 at the end. */
-static size_t next_line(struct loader *l)
+/* The INI reader's error callback: a line that is not INI. */
+static void on_bad_line(void *user, int line, const char *msg)
 {
-    if (l->fp) {
-        errno = 0;
-        ssize_t n = getline(&l->buf, &l->cap, l->fp);
-        if (n < 0) {
-            if (ferror(l->fp)) {
-                l->read_errno = errno ? errno : EIO;
-            } else if (errno == ENOMEM) {
-                l->oom = true;
-            }
-            return 0;
-        }
-        return (size_t)n;
-    }
-    const char *s = l->text + l->pos;
-    if (!*s) {
-        return 0;
-    }
-    const char *nl = strchr(s, '\n');
-    size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
-    if (n + 1 > l->cap) {
-        char *b = realloc(l->buf, n + 1);
-        if (!b) {
-            l->oom = true;
-            return 0;
-        }
-        l->buf = b;
-        l->cap = n + 1;
-    }
-    memcpy(l->buf, s, n);
-    l->buf[n] = '\0';
-    l->pos += n;
-    return n;
-}
-
-static char *read_line(char *str, int num, void *stream)
-{
-    struct loader *l = stream;
-    size_t len = next_line(l);
-    if (len == 0 || num < 8) {
-        return NULL;
-    }
-    l->lineno++;
-    char *line = l->buf;
-    if (l->lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-        line += 3; /* a UTF-8 byte order mark */
-        len -= 3;
-    }
-    size_t body = len;
-    if (body > 0 && line[body - 1] == '\n') {
-        body--;
-    }
-    if (body > 0 && line[body - 1] == '\r') {
-        body--;
-    }
-
-    /* A line inih cannot hold would reach the handler truncated: refuse it. The blank line
-     * handed over instead keeps inih's idea of the line number in step with ours. */
-    size_t limit = (size_t)num - 3 < MAX_LINE ? (size_t)num - 3 : MAX_LINE;
-    if (body > limit) {
-        line_err(l, l->lineno, NULL, NULL, "line is longer than %zu characters", limit);
-        strcpy(str, "\n");
-        return str;
-    }
-    if (memchr(line, '\0', body)) {
-        line_err(l, l->lineno, NULL, NULL, "line contains a NUL byte");
-        strcpy(str, "\n");
-        return str;
-    }
-    memcpy(str, line, len);
-    str[len] = '\0';
-    line[body] = '\0';
-    classify(l, line);
-    return str;
+    line_err(user, line, NULL, NULL, "%s", msg);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1062,17 +482,17 @@ static char *read_line(char *str, int num, void *stream)
  */
 
 /* Where a key's value came from, as an error prefix: "--port: ", "FILE:LINE: [server] port: ". */
-static void origin_err(struct loader *l, const struct keydef *kd, const char *fmt, ...)
+static void origin_err(struct loader *l, const struct mcpd_config_key *k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void origin_err(struct loader *l, const struct keydef *kd, const char *fmt, ...)
+static void origin_err(struct loader *l, const struct mcpd_config_key *k, const char *fmt, ...)
 {
-    size_t k = (size_t)(kd - keys);
+    size_t i = key_index(k);
     char prefix[PATH_MAX + 256];
-    if (l->key_src[k]) {
-        snprintf(prefix, sizeof prefix, "%s: ", l->key_src[k]);
+    if (l->key_src[i]) {
+        snprintf(prefix, sizeof prefix, "%s: ", l->key_src[i]);
     } else {
-        snprintf(prefix, sizeof prefix, "%s:%d: [%s] %s: ", l->c->file, l->key_line[k],
-                 section_names[kd->sec], kd->key);
+        snprintf(prefix, sizeof prefix, "%s:%d: [%s] %s: ", l->c->file, l->key_line[i], k->section,
+                 k->name);
     }
     va_list ap;
     va_start(ap, fmt);
@@ -1092,15 +512,15 @@ static void apply_overrides(struct loader *l, const struct mcpd_overrides *ov, b
             continue;
         }
         const char *label = env ? od->env : od->flag;
-        const struct keydef *kd = find_key(od->sec, od->key);
+        const struct mcpd_config_key *k = mcpd_config_key_find(od->section, od->key);
         char why[256];
-        int rc = set_value(l, kd, v, l->cwd, why, sizeof why);
+        int rc = config_set(l->c, k, v, l->cwd, why, sizeof why);
         if (rc == -ENOMEM) {
             l->oom = true;
         } else if (rc != 0) {
             add_err(l, "%s: %s", label, why);
         } else {
-            l->key_src[kd - keys] = label;
+            l->key_src[key_index(k)] = label;
         }
     }
 }
@@ -1108,8 +528,8 @@ static void apply_overrides(struct loader *l, const struct mcpd_overrides *ov, b
 static void check_tls(struct loader *l)
 {
     struct mcpd_config *c = l->c;
-    const struct keydef *kk = find_key(SEC_SERVER, "ssl_keyfile");
-    const struct keydef *kc = find_key(SEC_SERVER, "ssl_certfile");
+    const struct mcpd_config_key *kk = mcpd_config_key_find("server", "ssl_keyfile");
+    const struct mcpd_config_key *kc = mcpd_config_key_find("server", "ssl_certfile");
     if (c->ssl_keyfile && !c->ssl_certfile) {
         origin_err(l, kk, "set without ssl_certfile (set both or neither)");
         return;
@@ -1137,7 +557,7 @@ static char *default_plugin_dir(void)
     char *exe = realpath("/proc/self/exe", NULL);
     if (exe) {
         char *dir = dir_of(exe);
-        char *cand = dir ? join_path(dir, "plugins") : NULL;
+        char *cand = dir ? config_join_path(dir, "plugins") : NULL;
         free(dir);
         free(exe);
         if (cand && is_dir(cand)) {
@@ -1183,7 +603,7 @@ static void resolve_plugins(struct loader *l)
             line_err(l, pl->line, sec, "path", "missing (required)");
             continue;
         }
-        char *joined = join_path(c->plugin_dir, pl->path);
+        char *joined = config_join_path(c->plugin_dir, pl->path);
         if (!joined) {
             l->oom = true;
             return;
@@ -1215,47 +635,9 @@ static void resolve_plugins(struct loader *l)
  * The public functions.
  */
 
-static struct mcpd_config *config_new(const char *file)
-{
-    struct mcpd_config *c = calloc(1, sizeof *c);
-    if (!c) {
-        return NULL;
-    }
-    c->file = strdup(file);
-    c->name = strdup("mcpd");
-    c->host = strdup("127.0.0.1");
-    c->endpoint = strdup("/mcp");
-    c->transport = MCPD_TRANSPORT_STDIO;
-    c->port = 3001;
-    c->log_level = MCPD_L_INFO;
-    c->log_format = MCPD_LOGFMT_TEXT;
-    c->max_message_bytes = (size_t)(4 * MIB);
-    c->max_depth = 64;
-    c->workers = 4;
-    c->max_inflight = 64;
-    c->page_size = 50;
-    c->call_timeout_ms = 0;
-    c->drain_timeout_ms = 10000;
-    c->hb_interval_ms = 30000;
-    c->hb_max_missed = 3;
-    c->hb_keepalive_ms = 15000;
-    c->tls_priorities = strdup("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
-    c->http_response_mode = MCPD_RESPONSE_AUTO;
-    c->http_max_sessions = 1000;
-    c->http_session_timeout_ms = 1800000;
-    c->http_max_connections = 1024;
-    c->http_connection_timeout_ms = 60000;
-    c->http_max_header_bytes = 32768;
-    c->http_threads = 0;
-    c->http_sse_retry_ms = 1000;
-    c->http_replay_events = 256;
-    c->http_ops_port = 0;
-    if (!c->tls_priorities || !c->file || !c->name || !c->host || !c->endpoint) {
-        mcpd_config_free(c);
-        return NULL;
-    }
-    return c;
-}
+/* ---------------------------------------------------------------------------------------------
+ * The public functions.
+ */
 
 void mcpd_config_free(struct mcpd_config *c)
 {
@@ -1274,22 +656,9 @@ void mcpd_config_free(struct mcpd_config *c)
         free(pl->resolved);
     }
     free(c->plugins);
+    config_free_keys(c);
     free(c->file);
     free(c->config_dir);
-    free(c->name);
-    free(c->host);
-    free(c->endpoint);
-    free(c->ssl_keyfile);
-    free(c->ssl_certfile);
-    free(c->ssl_key_password);
-    free(c->tls_priorities);
-    free(c->http_allowed_origins);
-    free(c->http_allowed_hosts);
-    free(c->http_ops_host);
-    free(c->plugin_dir);
-    free(c->runtime_dir);
-    free(c->instructions);
-    free(c->log_file);
     free(c);
 }
 
@@ -1301,31 +670,41 @@ static struct mcpd_config *load(FILE *fp, const char *text, const char *file,
                                 const char *config_dir, const struct mcpd_overrides *env,
                                 const struct mcpd_overrides *cli, char *err, size_t errlen)
 {
-    struct loader l = {.fp = fp, .text = text};
+    static const struct mcpd_ini_handler handler = {
+        .section = on_section, .key = on_key, .error = on_bad_line};
+    struct loader l = {.in = IN_NONE};
     struct mcpd_config *ret = NULL;
 
-    pthread_once(&ini_once, ini_setup);
-    l.c = config_new(file);
+    l.c = calloc(1, sizeof *l.c);
     l.cwd = getcwd(NULL, 0);
-    if (!l.c || !l.cwd) {
-        add_err(&l, "%s", l.cwd ? "out of memory" : "cannot get the current directory");
+    l.key_line = calloc(mcpd_config_n_keys, sizeof *l.key_line);
+    l.key_src = calloc(mcpd_config_n_keys, sizeof *l.key_src);
+    if (!l.c || !l.cwd || !l.key_line || !l.key_src) {
+        if (!l.c || l.cwd) {
+            l.oom = true;
+        } else {
+            add_err(&l, "cannot get the current directory");
+        }
         goto out;
     }
+    l.c->file = strdup(file);
     l.c->config_dir = strdup(config_dir ? config_dir : l.cwd);
-    if (!l.c->config_dir) {
+    if (!l.c->file || !l.c->config_dir) {
         l.oom = true;
+        goto out;
+    }
+    int rc = config_set_defaults(l.c, l.cwd);
+    if (rc != 0) {
+        add_err(&l, "built-in defaults: %s", strerror(-rc));
         goto out;
     }
 
-    int rc = ini_parse_stream(read_line, &l, on_key, &l);
-    if (l.read_errno) {
-        add_err(&l, "cannot read %s: %s", file, strerror(l.read_errno));
-        goto out;
-    }
-    if (rc == -2) {
+    rc = mcpd_ini_parse(fp, text, &handler, &l);
+    if (rc == -ENOMEM) {
         l.oom = true;
-    } else if (rc > 0 && l.errs.n == 0 && !l.oom) {
-        line_err(&l, rc, NULL, NULL, "syntax error"); /* inih saw something we did not */
+    } else if (rc < 0) {
+        add_err(&l, "cannot read %s: %s", file, strerror(-rc));
+        goto out;
     }
     if (l.oom) {
         goto out;
@@ -1355,7 +734,8 @@ out:
         err[0] = '\0';
     }
     free(l.plines);
-    free(l.buf);
+    free(l.key_line);
+    free(l.key_src);
     free(l.cwd);
     free(l.errs.buf);
     mcpd_config_free(l.c);
@@ -1382,7 +762,7 @@ struct mcpd_config *mcpd_config_load_string(const char *text, const char *name,
     }
     if (config_dir && config_dir[0] != '/') {
         cwd = getcwd(NULL, 0);
-        dir = cwd ? join_path(cwd, config_dir) : NULL;
+        dir = cwd ? config_join_path(cwd, config_dir) : NULL;
         if (!dir) {
             if (err && errlen > 0) {
                 snprintf(err, errlen, "%s: cannot resolve %s", name, config_dir);

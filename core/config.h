@@ -9,6 +9,7 @@
 #define MCPD_CORE_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum mcpd_transport_kind {
     MCPD_TRANSPORT_STDIO = 0,
@@ -126,6 +127,95 @@ void mcpd_config_free(struct mcpd_config *c);
 /* Reads MCP_LOG_LEVEL, MCP_SERVER_HOST, MCP_SERVER_PORT, MCP_LOG_FILE into `o` (borrowed from
  * the environment). */
 void mcpd_overrides_from_env(struct mcpd_overrides *o);
+
+/* ---------------------------------------------------------------------------------------------
+ * The keys of the fixed sections, declared once (core/config_keys.c). Defaults, validation, the
+ * reload diff and the key reference in docs/configuration.md all come from this table.
+ */
+
+enum mcpd_key_type {
+    MCPD_KEY_TEXT,     /* non-empty string */
+    MCPD_KEY_OPTTEXT,  /* string, empty = unset (NULL) */
+    MCPD_KEY_SECRET,   /* like OPTTEXT, but its value is never shown (a password) */
+    MCPD_KEY_HOST,     /* non-empty, no whitespace */
+    MCPD_KEY_PATH,     /* empty = unset; relative resolves against a base directory */
+    MCPD_KEY_ENDPOINT, /* starts with '/' */
+    MCPD_KEY_WORD,     /* one of `words` (case-insensitive), stored as its int value */
+    MCPD_KEY_PORT,     /* integer in [min, max] */
+    MCPD_KEY_ORIGINS,  /* space/comma separated origins (scheme://host[:port]) or "*" */
+    MCPD_KEY_HOSTS,    /* space/comma separated host names or addresses (no port) or "*" */
+    MCPD_KEY_INT,      /* integer in [min, max] */
+    MCPD_KEY_SIZE,     /* bytes in [min, max], suffixes k m g (powers of 1024); a size_t field */
+    MCPD_KEY_DURATION, /* milliseconds in [min, max], suffixes ms s m */
+};
+
+/* What a SIGHUP does with a changed value. */
+enum mcpd_reload_policy {
+    MCPD_RELOAD_APPLIES,     /* the reload applies it (logging, heartbeat, TLS, plugins...) */
+    MCPD_RELOAD_PER_REQUEST, /* read from the request's generation: new requests use it */
+    MCPD_RELOAD_RESTART,     /* read once at start: the reload warns that it needs a restart */
+};
+
+struct mcpd_config_word {
+    const char *word;
+    int value;
+};
+
+struct mcpd_config_key {
+    const char *section; /* "server", "log", ... */
+    const char *name;
+    enum mcpd_key_type type;
+    const char *noun;                     /* MCPD_KEY_WORD: "log level" (for messages) */
+    const struct mcpd_config_word *words; /* MCPD_KEY_WORD: {NULL, 0}-terminated */
+    const char *def;     /* the default as mcp.ini would write it; NULL = unset or computed */
+    const char *def_doc; /* the docs' default column when def is NULL (NULL = "unset") */
+    long long min, max;  /* numeric types */
+    size_t off;          /* the field in struct mcpd_config */
+    enum mcpd_reload_policy reload;
+    const char *doc; /* the meaning, one line of markdown */
+};
+
+extern const struct mcpd_config_key mcpd_config_keys[];
+extern const size_t mcpd_config_n_keys;
+
+/* The fixed sections in file order, {NULL, NULL}-terminated; doc is the paragraph the key
+ * reference puts above the section's table (may be NULL). */
+struct mcpd_config_section {
+    const char *name;
+    const char *doc;
+};
+extern const struct mcpd_config_section mcpd_config_sections[];
+
+/* "applies on reload", "per request", "needs a restart". */
+const char *mcpd_reload_policy_name(enum mcpd_reload_policy p);
+
+/* The key [section] name, or NULL. */
+const struct mcpd_config_key *mcpd_config_key_find(const char *section, const char *name);
+
+/*
+ * Checks `v` for the key [section] name by the rules a file value gets (a path is not looked
+ * at). Returns 0, -ENOENT (no such key), -ENOMEM, or -EINVAL with the reason in why (the same
+ * text a file error gives after "FILE:LINE: [section] key: ").
+ */
+int mcpd_config_check_value(const char *section, const char *name, const char *v, char *why,
+                            size_t wl);
+
+/*
+ * Calls fn(key, arg) for every key of the table whose value differs between `a` and `b`, in table
+ * order. Returns how many differ. Plugin sections are not compared (they are part of every
+ * reload). Neither config is modified.
+ */
+size_t mcpd_config_diff(const struct mcpd_config *a, const struct mcpd_config *b,
+                        void (*fn)(const struct mcpd_config_key *key, void *arg), void *arg);
+
+/* The value of key `k` in `c` as mcp.ini would write it ("4194304", "http-stream", "" for an
+ * unset string, "(secret)" for a set secret) into buf. Returns buf. */
+const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_config_key *k,
+                                     char *buf, size_t len);
+
+/* Writes the key reference of docs/configuration.md (markdown, one table per section) to `out`.
+ * Returns 0 or a negative errno. */
+int mcpd_config_write_reference(FILE *out);
 
 /* The embedded default config (config/mcp.ini compiled in). */
 extern const char mcpd_default_config[];

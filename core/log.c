@@ -132,12 +132,39 @@ static void json_escape(FILE *f, const char *s)
     }
 }
 
+/* Text format: a multi-line message (a reload's list of reasons) becomes one line per line,
+ * each with the whole prefix, continuation lines indented; other control characters are shown
+ * as '?'. A message can quote client-supplied text (client names, cancel reasons): a newline in
+ * it cannot forge a record, because every line still carries this record's time, level and
+ * component. */
+static void write_text(FILE *f, const char *ts, int level, const char *component, char *msg)
+{
+    for (unsigned char *p = (unsigned char *)msg; *p; p++) {
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f) {
+            *p = '?';
+        }
+    }
+    const char *line = msg;
+    for (int first = 1;; first = 0) {
+        size_t n = strcspn(line, "\n");
+        fprintf(f, "%s %-7s [%s] %s%.*s\n", ts, mcpd_log_level_name(level),
+                component ? component : "mcpd", first ? "" : "  ", (int)n, line);
+        line += n;
+        if (*line == '\n') {
+            line++;
+        }
+        if (!*line) {
+            break;
+        }
+    }
+}
+
 void mcpd_vlog(int level, const char *component, const char *fmt, va_list ap)
 {
     if (!mcpd_log_enabled(level)) {
         return;
     }
-    char msg[2048];
+    char msg[8192];
     vsnprintf(msg, sizeof msg, fmt, ap);
 
     struct timeval tv;
@@ -155,18 +182,10 @@ void mcpd_vlog(int level, const char *component, const char *fmt, va_list ap)
                 mcpd_log_level_name(level));
         json_escape(f, component ? component : "mcpd");
         fputs("\",\"msg\":\"", f);
-        json_escape(f, msg);
+        json_escape(f, msg); /* a newline is "\n" inside the one JSON record */
         fputs("\"}\n", f);
     } else {
-        /* Messages quote client-supplied text (client names, cancel reasons): control
-         * characters are escaped so nobody can forge a log line with a newline. */
-        for (unsigned char *p = (unsigned char *)msg; *p; p++) {
-            if (*p < 0x20 || *p == 0x7f) {
-                *p = '?';
-            }
-        }
-        fprintf(f, "%s %-7s [%s] %s\n", ts, mcpd_log_level_name(level),
-                component ? component : "mcpd", msg);
+        write_text(f, ts, level, component, msg);
     }
     fflush(f);
     pthread_mutex_unlock(&log_lock);

@@ -29,7 +29,8 @@ int mcpd_log_reopen(void);
 void mcpd_log_close(void);
 int mcpd_log_enabled(int level);
 
-/* One log line. `component` names the subsystem ("config", "plugin", "stdio"...). Any thread. */
+/* One log record. `component` names the subsystem ("config", "plugin", "stdio"...). Any thread.
+ * In text format a multi-line message is written one line per line, each with the prefix. */
 void mcpd_log(int level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void mcpd_vlog(int level, const char *component, const char *fmt, va_list ap)

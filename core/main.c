@@ -48,6 +48,29 @@ static void apply_logging(const struct mcpd_config *c)
     }
 }
 
+static void print_key(const struct mcpd_config_key *k, void *arg)
+{
+    char v[256];
+    fprintf(stderr, "  [%s] %s = %s    (%s)\n", k->section, k->name,
+            mcpd_config_format_value(arg, k, v, sizeof v), mcpd_reload_policy_name(k->reload));
+}
+
+/* --check-config, like `nginx -t`, also shows what the file (and the overrides) change: every
+ * key that differs from its built-in default, with its reload policy. */
+static void print_non_defaults(const struct mcpd_config *cfg)
+{
+    char err[1024];
+    struct mcpd_config *defaults =
+        mcpd_config_load_string("", "<defaults>", cfg->config_dir, NULL, NULL, err, sizeof err);
+    if (!defaults) {
+        return;
+    }
+    size_t n = mcpd_config_diff(defaults, cfg, NULL, NULL);
+    fprintf(stderr, "mcpd: %zu key(s) differ from the built-in defaults%s\n", n, n ? ":" : "");
+    mcpd_config_diff(defaults, cfg, print_key, (void *)cfg);
+    mcpd_config_free(defaults);
+}
+
 static int check_config(const struct app *a)
 {
     char err[8192];
@@ -75,17 +98,12 @@ static int check_config(const struct app *a)
             "resource(s), %zu template(s), %zu prompt(s)\n",
             file, g->n_plugins, g->registry->n_tools, g->registry->n_resources,
             g->registry->n_templates, g->registry->n_prompts);
+    print_non_defaults(g->config);
     mcpd_generation_unref(g);
     mcpd_generation_reap();
     return 0;
 }
 
-static int same_str(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* SIGHUP: build a whole new generation; any failure keeps the running one. */
 /* Broadcasting may wait on a slow client's output: never on the control thread. */
 static void lists_changed_job(void *arg)
 {
@@ -93,6 +111,34 @@ static void lists_changed_job(void *arg)
     mcpd_protocol_lists_changed();
 }
 
+/* TODO(merge): provided by transport_http (declared in transport_http.h on the HTTP branch):
+ * re-reads the TLS key and certificate for new connections. This weak no-op only lets this
+ * branch build. */
+void mcpd_http_apply_config(const struct mcpd_config *new_config);
+__attribute__((weak)) void mcpd_http_apply_config(const struct mcpd_config *new_config)
+{
+    (void)new_config;
+}
+
+/* One line per changed key, its reload policy from the key table: a key that needs a restart is
+ * a warning, because the running server keeps the old value. */
+static void log_changed_key(const struct mcpd_config_key *k, void *arg)
+{
+    (void)arg;
+    switch (k->reload) {
+    case MCPD_RELOAD_RESTART:
+        log_warn("reload", "[%s] %s changed: takes effect after a restart", k->section, k->name);
+        break;
+    case MCPD_RELOAD_PER_REQUEST:
+        log_info("reload", "[%s] %s changed: applies to new requests", k->section, k->name);
+        break;
+    case MCPD_RELOAD_APPLIES:
+        log_info("reload", "[%s] %s changed: applies now", k->section, k->name);
+        break;
+    }
+}
+
+/* SIGHUP: build a whole new generation; any failure keeps the running one. */
 static void reload(const struct app *a, struct mcpd_pool *pool)
 {
     char err[8192];
@@ -110,32 +156,17 @@ static void reload(const struct app *a, struct mcpd_pool *pool)
         mcpd_generation_unref(old);
         return;
     }
-    const struct mcpd_config *oc = old->config, *nc = g->config;
-    if (oc->transport != nc->transport || oc->port != nc->port || strcmp(oc->host, nc->host) != 0 ||
-        oc->workers != nc->workers || oc->max_message_bytes != nc->max_message_bytes ||
-        oc->max_inflight != nc->max_inflight) {
-        log_warn("reload", "transport, host, port, workers, max_inflight and max_message_bytes "
-                           "changes take effect at the next restart");
-    }
-    if (!same_str(oc->ssl_keyfile, nc->ssl_keyfile) ||
-        !same_str(oc->ssl_certfile, nc->ssl_certfile) ||
-        !same_str(oc->tls_priorities, nc->tls_priorities) ||
-        !same_str(oc->http_allowed_hosts, nc->http_allowed_hosts) ||
-        !same_str(oc->http_allowed_origins, nc->http_allowed_origins) ||
-        !same_str(oc->endpoint, nc->endpoint) || oc->http_response_mode != nc->http_response_mode ||
-        oc->http_max_sessions != nc->http_max_sessions ||
-        oc->http_session_timeout_ms != nc->http_session_timeout_ms ||
-        oc->http_threads != nc->http_threads || oc->http_ops_port != nc->http_ops_port ||
-        oc->http_replay_events != nc->http_replay_events ||
-        oc->http_sse_retry_ms != nc->http_sse_retry_ms ||
-        oc->hb_interval_ms != nc->hb_interval_ms || oc->hb_keepalive_ms != nc->hb_keepalive_ms) {
-        log_warn("reload", "[http], [heartbeat] and TLS changes take effect at the next restart");
-    }
+    const struct mcpd_config *nc = g->config;
+    /* Logging first, so that the per-key lines below already follow the new [log] settings. */
     apply_logging(nc);
+    mcpd_config_diff(old->config, nc, log_changed_key, NULL);
     unsigned long long old_id = (unsigned long long)old->id, new_id = (unsigned long long)g->id;
     size_t n_plugins = g->n_plugins, n_tools = g->registry->n_tools;
     mcpd_generation_unref(old);
     mcpd_generation_install(g);
+    /* The control thread is the only one that swaps generations: g stays current (and nc
+     * valid) until the next reload. */
+    mcpd_http_apply_config(nc);
     /* Logged once it is true: tests and operators take this line as "new calls use it". */
     log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)", new_id,
              n_plugins, n_tools, old_id);
@@ -162,12 +193,11 @@ static int drain(struct mcpd_pool *pool, struct mcpd_stdio *io, int timeout_ms)
     return mcpd_pool_wait_idle(pool, 2000);
 }
 
-/* What the ticker thread needs: the heartbeat settings are read once at start (like the
- * transport itself, they change at the next restart). */
+/* What the ticker thread needs. The stdio heartbeat settings are read from the current
+ * generation on every tick, so a reload applies them. */
 struct beat {
     struct mcpd_stdio *io;
     struct mcpd_http *http;
-    int interval_ms, max_missed;
 };
 
 static void on_tick(void *arg)
@@ -176,9 +206,22 @@ static void on_tick(void *arg)
     if (b->http) {
         mcpd_http_tick(b->http);
     }
-    if (b->io) {
-        mcpd_stdio_heartbeat(b->io, b->interval_ms, b->max_missed);
+    struct mcpd_generation *g = b->io ? mcpd_generation_acquire() : NULL;
+    if (g) {
+        mcpd_stdio_heartbeat(b->io, g->config->hb_interval_ms, g->config->hb_max_missed);
+        mcpd_generation_unref(g);
     }
+}
+
+/* [limits] drain_timeout_ms of the current generation (a reload applies it). */
+static int current_drain_ms(int fallback)
+{
+    struct mcpd_generation *g = mcpd_generation_acquire();
+    int ms = g ? g->config->drain_timeout_ms : fallback;
+    if (g) {
+        mcpd_generation_unref(g);
+    }
+    return ms;
 }
 
 static int serve(const struct app *a, struct mcpd_config *cfg)
@@ -189,7 +232,7 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     int max_inflight = cfg->max_inflight;
     size_t max_bytes = cfg->max_message_bytes;
     int drain_ms = cfg->drain_timeout_ms;
-    struct beat beat = {.interval_ms = cfg->hb_interval_ms, .max_missed = cfg->hb_max_missed};
+    struct beat beat = {0};
     int tick_ms = 250;
 
     struct mcpd_generation *g = mcpd_generation_build(cfg, err, sizeof err);
@@ -262,7 +305,7 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     } else {
         mcpd_http_drain(http);
     }
-    int drained = drain(pool, io, drain_ms);
+    int drained = drain(pool, io, current_drain_ms(drain_ms));
     if (io) {
         mcpd_stdio_abandon(io);
         mcpd_stdio_join(io);
@@ -300,6 +343,10 @@ int main(int argc, char **argv)
         printf("mcpd %s (plugin ABI %d.%d; MCP 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)\n",
                MCPD_VERSION, MCPD_ABI_MAJOR, MCPD_ABI_MINOR);
         return 0;
+    }
+    if (a.cli.dump_config_keys) {
+        /* The key reference docs/configuration.md carries (unit.test_config_keys compares). */
+        return mcpd_config_write_reference(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
     }
     mcpd_overrides_from_env(&a.env);
     if (a.cli.check_config) {

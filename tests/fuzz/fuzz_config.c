@@ -79,7 +79,7 @@ static void check_range(const char *field, long long v, long long min, long long
     }
 }
 
-/* A config that loaded must be usable as it is: the ranges of config.h / mcp.example.ini. */
+/* A config that loaded must be usable as it is: the limits of the key table (config_keys.c). */
 static void check_config(const struct mcpd_config *c, const char *err)
 {
     if (err[0] != '\0') {
@@ -97,20 +97,38 @@ static void check_config(const struct mcpd_config *c, const char *err)
     if ((c->ssl_keyfile == NULL) != (c->ssl_certfile == NULL)) {
         fail("config loaded with only one of ssl_keyfile / ssl_certfile", NULL, 0);
     }
-    check_range("transport", c->transport, MCPD_TRANSPORT_STDIO, MCPD_TRANSPORT_HTTP);
-    check_range("port", c->port, 1, 65535);
-    check_range("log level", c->log_level, MCPD_L_DEBUG, MCPD_L_ERROR);
-    check_range("log format", c->log_format, MCPD_LOGFMT_TEXT, MCPD_LOGFMT_JSON);
-    check_range("max_message_bytes", (long long)c->max_message_bytes, 1024, 1024LL * 1024 * 1024);
-    check_range("max_depth", c->max_depth, 4, 1000);
-    check_range("workers", c->workers, 1, 256);
-    check_range("max_inflight", c->max_inflight, 1, 100000);
-    check_range("page_size", c->page_size, 1, 1000);
-    check_range("call_timeout_ms", c->call_timeout_ms, 0, 86400000);
-    check_range("drain_timeout_ms", c->drain_timeout_ms, 0, 3600000);
-    check_range("interval", c->hb_interval_ms, 0, 86400000);
-    check_range("max_missed", c->hb_max_missed, 1, 100);
-    check_range("keepalive", c->hb_keepalive_ms, 0, 86400000);
+    /* Every key of the table within the limits its row declares. */
+    for (size_t i = 0; i < mcpd_config_n_keys; i++) {
+        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const char *field = (const char *)c + k->off;
+        switch (k->type) {
+        case MCPD_KEY_WORD: {
+            int v = *(const int *)field, ok = 0;
+            for (const struct mcpd_config_word *w = k->words; w->word; w++) {
+                ok = ok || w->value == v;
+            }
+            check_range(k->name, ok ? 0 : 1, 0, 0);
+            break;
+        }
+        case MCPD_KEY_PORT:
+        case MCPD_KEY_INT:
+        case MCPD_KEY_DURATION:
+            check_range(k->name, *(const int *)field, k->min, k->max);
+            break;
+        case MCPD_KEY_SIZE:
+            check_range(k->name, (long long)*(const size_t *)field, k->min, k->max);
+            break;
+        case MCPD_KEY_TEXT:
+        case MCPD_KEY_HOST:
+        case MCPD_KEY_ENDPOINT:
+            if (!*(char *const *)field || !**(char *const *)field) {
+                fail("config loaded with an empty required string", k->name, strlen(k->name));
+            }
+            break;
+        default:
+            break;
+        }
+    }
     for (size_t i = 0; i < c->n_plugins; i++) {
         const struct mcpd_plugin_conf *pl = &c->plugins[i];
         if (!pl->name || !*pl->name || !pl->path || !*pl->path || !pl->resolved) {

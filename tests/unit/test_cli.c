@@ -172,8 +172,22 @@ static void test_errors(void **state)
     FAILS("--log-level: \"loud\" is not a log level (debug | info | warning | error)",
           "--log-level", "loud");
     FAILS("--log-format: \"xml\" is not a log format (text | json)", "--log-format=xml");
+    /* the key table's rules, as for the file */
+    FAILS("--host: \"a b\" is not a host name or address", "--host", "a b");
+    FAILS("--dump-config-keys: \"html\" is not a format (markdown)", "--dump-config-keys=html");
+    FAILS("--dump-config-keys needs a value", "--dump-config-keys");
     /* the first problem is the one reported */
     FAILS("--port: \"x\" is not a port (0-65535)", "--host", "h", "--port", "x", "--bogus");
+}
+
+static void test_dump_config_keys(void **state)
+{
+    (void)state;
+    struct mcpd_cli c;
+    assert_int_equal(parse(&c, (char *)NULL), 0);
+    assert_null(c.dump_config_keys);
+    assert_int_equal(parse(&c, "--dump-config-keys", "markdown", (char *)NULL), 0);
+    assert_string_equal(c.dump_config_keys, "markdown");
 }
 
 static void test_error_buffer(void **state)
@@ -278,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_dump_config_keys),
         cmocka_unit_test(test_error_buffer),
         cmocka_unit_test(test_repeated_parse),
         cmocka_unit_test(test_usage),

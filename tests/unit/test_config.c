@@ -923,7 +923,7 @@ static void test_plugin_name_chars(void **state)
     mcpd_config_free(c);
 }
 
-/* ---- inih behaviour --------------------------------------------------------------------- */
+/* ---- INI syntax (core/config_ini.c) ------------------------------------------------------ */
 
 static void test_long_line_300(void **state)
 {
@@ -973,7 +973,7 @@ static void test_line_limit(void **state)
                              "mcp.ini:4: [server] port: \"x\" is not a port (0-65535)");
     free(ini);
 
-    /* far longer than inih's own buffer */
+    /* far longer than a line may be */
     ini = line_of(20000, "[server]\n", "");
     assert_null(load_text(ini, "/", NULL, NULL));
     assert_string_equal(err, "mcp.ini:2: line is longer than 4096 characters");

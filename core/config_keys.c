@@ -1,0 +1,797 @@
+/*
+ * The keys of mcp.ini's fixed sections, declared once: one row per key (section, name, type,
+ * default, limits, field, reload policy, docs line). Everything else derives from the rows:
+ *   - defaults: every `def` is parsed by the same code as a file value (config_set_defaults);
+ *   - validation: config_set() checks a value by the row's type and limits;
+ *   - freeing: the string fields are the rows of string types (config_free_keys);
+ *   - the SIGHUP diff: mcpd_config_diff() compares every row's field;
+ *   - the docs: mcpd_config_write_reference() writes the key reference that
+ *     docs/configuration.md carries (a unit test fails when the two disagree).
+ * Adding a key is adding a field to struct mcpd_config and a row here (and a line to
+ * config/mcp.example.ini, which a test checks).
+ */
+#include "config_internal.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MIB (1024LL * 1024)
+
+/* ---------------------------------------------------------------------------------------------
+ * Word lists. A word whose value repeats an earlier one is an alias: accepted, but messages and
+ * the docs name it only as "(or ...)".
+ */
+
+static const struct mcpd_config_word transports[] = {
+    {"stdio", MCPD_TRANSPORT_STDIO}, {"http-stream", MCPD_TRANSPORT_HTTP}, {NULL, 0}};
+static const struct mcpd_config_word levels[] = {
+    {"debug", MCPD_L_DEBUG},  {"info", MCPD_L_INFO},   {"warning", MCPD_L_WARNING},
+    {"warn", MCPD_L_WARNING}, {"error", MCPD_L_ERROR}, {NULL, 0}};
+static const struct mcpd_config_word formats[] = {
+    {"text", MCPD_LOGFMT_TEXT}, {"json", MCPD_LOGFMT_JSON}, {NULL, 0}};
+static const struct mcpd_config_word respmodes[] = {{"auto", MCPD_RESPONSE_AUTO},
+                                                    {"json", MCPD_RESPONSE_JSON},
+                                                    {"sse", MCPD_RESPONSE_SSE},
+                                                    {NULL, 0}};
+const struct mcpd_config_word mcpd_config_booleans[] = {{"true", 1}, {"false", 0}, {"yes", 1},
+                                                        {"no", 0},   {"on", 1},    {"off", 0},
+                                                        {"1", 1},    {"0", 0},     {NULL, 0}};
+
+/* ---------------------------------------------------------------------------------------------
+ * The table.
+ */
+
+#define CFG(field) offsetof(struct mcpd_config, field)
+#define APPLIES    MCPD_RELOAD_APPLIES
+#define PER_REQ    MCPD_RELOAD_PER_REQUEST
+#define RESTART    MCPD_RELOAD_RESTART
+
+/* Designated initializers: a row names what it sets, whatever the order of the struct. */
+#define ROW(s_, n_, t_, f_, r_, d_)                                                                \
+    .section = s_, .name = n_, .type = t_, .off = CFG(f_), .reload = r_, .doc = d_
+/* A string with a default (text, host, endpoint). */
+#define STR(s_, n_, t_, def_, f_, r_, d_)                                                          \
+    {                                                                                              \
+        ROW(s_, n_, t_, f_, r_, d_), .def = def_                                                   \
+    }
+#define TEXT(s_, n_, def_, f_, r_, d_) STR(s_, n_, MCPD_KEY_TEXT, def_, f_, r_, d_)
+/* A string that is unset (NULL) by default; def_doc_ says what that means (NULL = "unset"). */
+#define UNSET(s_, n_, t_, def_doc_, f_, r_, d_)                                                    \
+    {                                                                                              \
+        ROW(s_, n_, t_, f_, r_, d_), .def_doc = def_doc_                                           \
+    }
+#define OPTTEXT(s_, n_, def_doc_, f_, r_, d_) UNSET(s_, n_, MCPD_KEY_OPTTEXT, def_doc_, f_, r_, d_)
+#define PATH(s_, n_, def_doc_, f_, r_, d_)    UNSET(s_, n_, MCPD_KEY_PATH, def_doc_, f_, r_, d_)
+#define WORD(s_, n_, noun_, words_, def_, f_, r_, d_)                                              \
+    {                                                                                              \
+        ROW(s_, n_, MCPD_KEY_WORD, f_, r_, d_), .noun = noun_, .words = words_, .def = def_        \
+    }
+#define NUM(s_, n_, t_, def_, min_, max_, f_, r_, d_)                                              \
+    {                                                                                              \
+        ROW(s_, n_, t_, f_, r_, d_), .def = def_, .min = min_, .max = max_                         \
+    }
+#define INT(s_, n_, def_, min_, max_, f_, r_, d_)                                                  \
+    NUM(s_, n_, MCPD_KEY_INT, def_, min_, max_, f_, r_, d_)
+#define MS(s_, n_, def_, min_, max_, f_, r_, d_)                                                   \
+    NUM(s_, n_, MCPD_KEY_DURATION, def_, min_, max_, f_, r_, d_)
+#define SIZE(s_, n_, def_, min_, max_, f_, r_, d_)                                                 \
+    NUM(s_, n_, MCPD_KEY_SIZE, def_, min_, max_, f_, r_, d_)
+
+const struct mcpd_config_key mcpd_config_keys[] = {
+    /* [server] */
+    TEXT("server", "name", "mcpd", name, PER_REQ,
+         "the server name reported to clients (`serverInfo.name`)"),
+    WORD("server", "transport", "transport", transports, "stdio", transport, RESTART,
+         "`stdio`: the client starts mcpd and talks on stdin/stdout; `http-stream`: Streamable "
+         "HTTP on `host:port` (the embedded `config/mcp.ini` sets `http-stream`)"),
+    STR("server", "host", MCPD_KEY_HOST, "127.0.0.1", host, RESTART,
+        "listen address for `http-stream` (IPv4, IPv6 such as `::1`, or a name)"),
+    NUM("server", "port", MCPD_KEY_PORT, "3001", 0, 65535, port, RESTART,
+        "listen port for `http-stream`; 0 = any free port, written to the log (`listening on "
+        "http://127.0.0.1:PORT/mcp`)"),
+    STR("server", "endpoint", MCPD_KEY_ENDPOINT, "/mcp", endpoint, RESTART,
+        "path of the MCP endpoint"),
+    PATH("server", "ssl_keyfile", "unset (no TLS)", ssl_keyfile, APPLIES,
+         "PEM private key for HTTPS (PKCS#1, PKCS#8 or EC; encrypted keys need "
+         "`ssl_key_password`). Set both `ssl_keyfile` and `ssl_certfile` or neither"),
+    PATH("server", "ssl_certfile", NULL, ssl_certfile, APPLIES, "PEM certificate chain for HTTPS"),
+    UNSET("server", "ssl_key_password", MCPD_KEY_SECRET, NULL, ssl_key_password, APPLIES,
+          "password of an encrypted `ssl_keyfile` (never logged)"),
+    TEXT("server", "tls_priorities", "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", tls_priorities,
+         APPLIES,
+         "a GnuTLS priority string: ciphers and protocol versions offered; the default allows "
+         "TLS 1.2 and 1.3 only. A bad string stops the server with "
+         "the position of the error"),
+    PATH("server", "plugin_dir", "see [Path resolution](#path-resolution)", plugin_dir, APPLIES,
+         "where relative plugin paths are looked up (a reload loads the plugins anew)"),
+    PATH("server", "runtime_dir", "`$TMPDIR` if it is an absolute path, else `/tmp`", runtime_dir,
+         APPLIES, "where private copies of plugins are made on reload"),
+    OPTTEXT("server", "instructions", NULL, instructions, PER_REQ,
+            "`instructions` returned to clients at initialization (one line)"),
+
+    /* [log] */
+    WORD("log", "level", "log level", levels, "info", log_level, APPLIES,
+         "the least severe level written"),
+    WORD("log", "format", "log format", formats, "text", log_format, APPLIES,
+         "one line per record, plain or JSON"),
+    PATH("log", "file", "unset (standard error)", log_file, APPLIES,
+         "file to append to; mcpd never logs to standard output"),
+
+    /* [limits] */
+    SIZE("limits", "max_message_bytes", "4M", 1024, 1024 * MIB, max_message_bytes, RESTART,
+         "largest JSON-RPC message accepted"),
+    INT("limits", "max_depth", "64", 4, 1000, max_depth, PER_REQ, "deepest JSON nesting accepted"),
+    INT("limits", "workers", "4", 1, 256, workers, RESTART, "worker threads that run tool calls"),
+    INT("limits", "max_inflight", "64", 1, 100000, max_inflight, RESTART,
+        "requests in flight per session"),
+    INT("limits", "page_size", "50", 1, 1000, page_size, PER_REQ,
+        "items per page of the `*/list` methods"),
+    MS("limits", "call_timeout_ms", "0", 0, 86400000, call_timeout_ms, PER_REQ,
+       "a tool call still running after this long is cancelled; 0 = no limit"),
+    MS("limits", "drain_timeout_ms", "10s", 0, 3600000, drain_timeout_ms, APPLIES,
+       "on SIGTERM or end of input, how long calls in flight may finish"),
+
+    /* [heartbeat] */
+    MS("heartbeat", "interval", "30s", 0, 86400000, hb_interval_ms, APPLIES,
+       "interval of server `ping`s on live sessions; 0 = no pings"),
+    INT("heartbeat", "max_missed", "3", 1, 100, hb_max_missed, APPLIES,
+        "unanswered pings in a row before the session is closed"),
+    MS("heartbeat", "keepalive", "15s", 0, 86400000, hb_keepalive_ms, APPLIES,
+       "interval of SSE keep-alive comments on open streams; 0 = none"),
+
+    /* [http] */
+    WORD("http", "response_mode", "response mode", respmodes, "auto", http_response_mode, PER_REQ,
+         "how a POST carrying requests is answered: `json` always with one `application/json` "
+         "body (notifications and server requests for that call then go to the session's GET "
+         "stream); `sse` always with a `text/event-stream`; `auto` with JSON unless the call "
+         "sends something (progress, a log message, a request to the client) before its answer"),
+    UNSET("http", "allowed_origins", MCPD_KEY_ORIGINS, NULL, http_allowed_origins, PER_REQ,
+          "accepted `Origin` header values (403 otherwise); requests without `Origin` (non-browser "
+          "clients) always pass. Unset: loopback origins when bound to loopback, otherwise only an "
+          "origin equal to the request's own `Host`"),
+    UNSET(
+        "http", "allowed_hosts", MCPD_KEY_HOSTS, NULL, http_allowed_hosts, PER_REQ,
+        "accepted `Host` header values (403 otherwise). Unset: only `localhost`, `127.x.x.x` and "
+        "`::1` when bound to a loopback address (DNS-rebinding protection), anything otherwise (a "
+        "warning is logged: set it in production)"),
+    INT("http", "max_sessions", "1000", 1, 1000000, http_max_sessions, PER_REQ,
+        "live sessions; an `initialize` past it gets 503 with `Retry-After`"),
+    MS("http", "session_timeout", "30m", 0, 604800000, http_session_timeout_ms, PER_REQ,
+       "a session with no request, no open GET stream and no call running for this long is "
+       "closed; 0 = never"),
+    INT("http", "max_connections", "1024", 4, 1000000, http_max_connections, RESTART,
+        "concurrent TCP connections"),
+    MS("http", "connection_timeout", "60s", 0, 86400000, http_connection_timeout_ms, RESTART,
+       "an idle connection is closed after this long (rounded up to seconds; streams waiting "
+       "for a call are exempt)"),
+    SIZE("http", "max_header_bytes", "32k", 4096, MIB, http_max_header_bytes, RESTART,
+         "memory per connection for the request line and headers; larger headers get 431"),
+    INT("http", "threads", "0", 0, 256, http_threads, RESTART,
+        "HTTP threads (libmicrohttpd's pool with epoll); 0 = one per CPU. Tool calls never run "
+        "on them"),
+    MS("http", "sse_retry", "1000", 0, 3600000, http_sse_retry_ms, PER_REQ,
+       "the `retry:` an SSE stream advertises in its priming event: how long a client waits "
+       "before resuming"),
+    INT("http", "replay_events", "256", 0, 100000, http_replay_events, PER_REQ,
+        "events each stream keeps for resumption with `Last-Event-ID`; 0 = no resumption. A "
+        "session keeps at most 4 × `max_message_bytes` + 1 MiB of events and all sessions "
+        "together 256 MiB; an event past the budget is delivered live but cannot be replayed"),
+    OPTTEXT("http", "ops_host", "`[server] host`", http_ops_host, RESTART,
+            "address of the separate ops listener"),
+    NUM("http", "ops_port", MCPD_KEY_INT, "0", 0, 65535, http_ops_port, RESTART,
+        "`/health`, `/ready`, `/info`, `/metrics` on their own plain-HTTP listener; 0 = on the "
+        "MCP listener"),
+};
+
+const size_t mcpd_config_n_keys = sizeof mcpd_config_keys / sizeof mcpd_config_keys[0];
+
+/* The sections in file order, with the paragraph the docs put above each table. */
+const struct mcpd_config_section mcpd_config_sections[] = {
+    {"server",
+     "`ssl_keyfile` and `ssl_certfile` go together: one without the other is an error. When the "
+     "transport (after overrides) is `http-stream`, both must be readable regular files when the "
+     "configuration is loaded; with `stdio` they are not opened, so they are not checked. At "
+     "start the server loads the key with the certificate through GnuTLS before it listens, so a "
+     "wrong password, a key that does not match the certificate or a malformed PEM stops it with "
+     "a message that names the files. On SIGHUP the TLS keys are read again for new "
+     "connections; a pair that does not load keeps the old one."},
+    {"log", "A reload reopens the log file (also when it did not change: logrotate sends SIGHUP "
+            "after moving it)."},
+    {"limits", NULL},
+    {"heartbeat",
+     "A ticker thread (never the control thread or a worker) sends a server `ping` request every "
+     "`interval` to every HTTP session that has its GET stream open, and to the stdio client "
+     "once it is initialized. A client that leaves `max_missed` pings in a row unanswered is "
+     "considered gone: its HTTP session is closed (its calls cancelled, its streams ended, later "
+     "requests get 404), and on stdio the server finishes as at end of input. Open SSE streams "
+     "also get a `: keepalive` comment every `keepalive`, so proxies do not cut idle streams."},
+    {"http", "Settings of the Streamable HTTP transport (`transport = http-stream`). The body "
+             "limit is `[limits] max_message_bytes` (413 past it)."},
+    {NULL, NULL},
+};
+
+const char *mcpd_reload_policy_name(enum mcpd_reload_policy p)
+{
+    switch (p) {
+    case MCPD_RELOAD_APPLIES:
+        return "applies on reload";
+    case MCPD_RELOAD_PER_REQUEST:
+        return "per request";
+    case MCPD_RELOAD_RESTART:
+        return "needs a restart";
+    }
+    return "?";
+}
+
+const struct mcpd_config_key *mcpd_config_key_find(const char *section, const char *name)
+{
+    for (size_t i = 0; i < mcpd_config_n_keys; i++) {
+        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        if (strcmp(k->section, section) == 0 && strcmp(k->name, name) == 0) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+/* How a row's field is stored. */
+enum storage { ST_STR, ST_INT, ST_SIZE };
+
+static enum storage storage_of(enum mcpd_key_type t)
+{
+    switch (t) {
+    case MCPD_KEY_WORD:
+    case MCPD_KEY_PORT:
+    case MCPD_KEY_INT:
+    case MCPD_KEY_DURATION:
+        return ST_INT;
+    case MCPD_KEY_SIZE:
+        return ST_SIZE;
+    default:
+        return ST_STR;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Values.
+ */
+
+const char *config_quote(const char *v, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[o++] = '"';
+    for (size_t i = 0; v[i] && o + 5 < len; i++) {
+        if (i == CONFIG_SHOW_VALUE) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        buf[o++] = iscntrl((unsigned char)v[i]) ? '?' : v[i];
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
+char *config_join_path(const char *base, const char *rel)
+{
+    if (rel[0] == '/') {
+        return strdup(rel);
+    }
+    size_t bl = strlen(base), rl = strlen(rel);
+    while (bl > 1 && base[bl - 1] == '/') {
+        bl--;
+    }
+    char *p = malloc(bl + 1 + rl + 1);
+    if (!p) {
+        return NULL;
+    }
+    memcpy(p, base, bl);
+    p[bl] = '/';
+    memcpy(p + bl + 1, rel, rl + 1);
+    return p;
+}
+
+int config_parse_word(const struct mcpd_config_word *words, const char *s)
+{
+    for (const struct mcpd_config_word *w = words; w->word; w++) {
+        if (strcasecmp(w->word, s) == 0) {
+            return w->value;
+        }
+    }
+    return -1;
+}
+
+/* True when `w` repeats the value of an earlier word of its list (an alias). */
+static bool is_alias(const struct mcpd_config_word *words, const struct mcpd_config_word *w)
+{
+    for (const struct mcpd_config_word *p = words; p < w; p++) {
+        if (p->value == w->value) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Replaces *slot with a copy of v (NULL allowed). Returns 0 or -ENOMEM. */
+static int replace_str(char **slot, const char *v)
+{
+    char *copy = NULL;
+    if (v) {
+        copy = strdup(v);
+        if (!copy) {
+            return -ENOMEM;
+        }
+    }
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/*
+ * Strict decimal integer: an optional sign, digits, then *rest. Returns 0, -EINVAL when there
+ * are no digits, or -ERANGE on overflow (*out is then clamped).
+ */
+static int scan_int(const char *s, long long *out, const char **rest)
+{
+    const char *p = s;
+    bool neg = false;
+    if (*p == '+' || *p == '-') {
+        neg = *p == '-';
+        p++;
+    }
+    if (!isdigit((unsigned char)*p)) {
+        return -EINVAL;
+    }
+    long long n = 0;
+    bool over = false;
+    for (; isdigit((unsigned char)*p); p++) {
+        int d = *p - '0';
+        if (n > (LLONG_MAX - d) / 10) {
+            over = true;
+        } else {
+            n = n * 10 + d;
+        }
+    }
+    *rest = p;
+    *out = neg ? -n : n;
+    if (over) {
+        *out = neg ? LLONG_MIN : LLONG_MAX;
+        return -ERANGE;
+    }
+    return 0;
+}
+
+struct unit {
+    const char *suffix;
+    long long mult;
+};
+
+static const struct unit no_units[] = {{"", 1}, {NULL, 0}};
+static const struct unit size_units[] = {{"", 1},           {"k", 1024}, {"K", 1024},
+                                         {"m", MIB},        {"M", MIB},  {"g", 1024 * MIB},
+                                         {"G", 1024 * MIB}, {NULL, 0}};
+static const struct unit ms_units[] = {{"", 1}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {NULL, 0}};
+
+/* A number with an optional unit suffix from `units`. Returns 0, -EINVAL (not of that shape)
+ * or -ERANGE (outside [min, max], overflow included). */
+static int parse_scaled(const char *s, const struct unit *units, long long min, long long max,
+                        long long *out)
+{
+    const char *rest;
+    long long n;
+    int rc = scan_int(s, &n, &rest);
+    if (rc == -EINVAL) {
+        return -EINVAL;
+    }
+    long long mult = 0;
+    for (const struct unit *u = units; u->suffix; u++) {
+        if (strcmp(rest, u->suffix) == 0) {
+            mult = u->mult;
+            break;
+        }
+    }
+    if (mult == 0) {
+        return -EINVAL;
+    }
+    if (rc == -ERANGE || n < 0 || n > LLONG_MAX / mult) {
+        return -ERANGE;
+    }
+    n *= mult;
+    if (n < min || n > max) {
+        return -ERANGE;
+    }
+    *out = n;
+    return 0;
+}
+
+/* An allow-list: items separated by spaces or commas, each "*" or (origins) an http(s) origin
+ * without a path, or (hosts) a host name or address without a port. */
+static int check_list(const char *v, bool origins, char *why, size_t wl)
+{
+    char item[256];
+    const char *p = v;
+    while (*p) {
+        size_t n = strcspn(p, " \t,");
+        if (n == 0) {
+            p++;
+            continue;
+        }
+        if (n >= sizeof item) {
+            snprintf(why, wl, "an item is longer than %zu characters", sizeof item - 1);
+            return -EINVAL;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        p += n;
+        if (strcmp(item, "*") == 0) {
+            continue;
+        }
+        bool bad;
+        if (origins) {
+            const char *rest = strncmp(item, "http://", 7) == 0    ? item + 7
+                               : strncmp(item, "https://", 8) == 0 ? item + 8
+                                                                   : NULL;
+            bad = !rest || !*rest || strchr(rest, '/') != NULL;
+        } else {
+            bad = strchr(item, '/') != NULL ||
+                  (strchr(item, ':') && item[0] != '[' && strchr(item, ':') == strrchr(item, ':'));
+        }
+        for (const char *c = item; !bad && *c; c++) {
+            bad = (unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f;
+        }
+        if (bad) {
+            snprintf(why, wl,
+                     origins ? "\"%.80s\" is not an origin (http[s]://host[:port], no path) or *"
+                             : "\"%.80s\" is not a host name or address without a port, or *",
+                     item);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* "a log level (debug | info | warning | error)": the words without their aliases. */
+static void word_expectation(const struct mcpd_config_key *k, char *buf, size_t len)
+{
+    size_t o = (size_t)snprintf(buf, len, "a %s (", k->noun);
+    for (const struct mcpd_config_word *w = k->words; w->word && o < len; w++) {
+        if (!is_alias(k->words, w)) {
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", w == k->words ? "" : " | ", w->word);
+        }
+    }
+    if (o < len) {
+        snprintf(buf + o, len - o, ")");
+    }
+}
+
+/* A number of the row's type, checked against its range; otherwise says what was expected
+ * ("a size (1024..1073741824 bytes; suffixes k, m, g)"). */
+static int set_number(const struct mcpd_config_key *k, const char *v, void *field, char *why,
+                      size_t wl)
+{
+    char q[CONFIG_QUOTE_LEN];
+    const struct unit *units = no_units;
+    const char *unit = "", *noun = "an integer", *hint = "";
+    if (k->type == MCPD_KEY_SIZE) {
+        units = size_units;
+        unit = " bytes";
+        noun = "a size";
+        hint = "; suffixes k, m, g";
+    } else if (k->type == MCPD_KEY_DURATION) {
+        units = ms_units;
+        unit = " ms";
+        noun = "a duration";
+        hint = "; suffixes ms, s, m";
+    }
+    long long n;
+    int rc = parse_scaled(v, units, k->min, k->max, &n);
+    if (rc == 0) {
+        if (storage_of(k->type) == ST_SIZE) {
+            *(size_t *)field = (size_t)n;
+        } else {
+            *(int *)field = (int)n;
+        }
+        return 0;
+    }
+    if (k->type == MCPD_KEY_PORT) {
+        snprintf(why, wl, "%s is not a port (%lld-%lld)", config_quote(v, q, sizeof q), k->min,
+                 k->max);
+    } else if (rc == -ERANGE) {
+        snprintf(why, wl, "%s is out of range (%lld..%lld%s)", config_quote(v, q, sizeof q), k->min,
+                 k->max, unit);
+    } else {
+        snprintf(why, wl, "%s is not %s (%lld..%lld%s%s)", config_quote(v, q, sizeof q), noun,
+                 k->min, k->max, unit, hint);
+    }
+    return -EINVAL;
+}
+
+int config_set(struct mcpd_config *c, const struct mcpd_config_key *k, const char *v,
+               const char *base, char *why, size_t wl)
+{
+    void *field = (char *)c + k->off;
+    char q[CONFIG_QUOTE_LEN];
+
+    switch (k->type) {
+    case MCPD_KEY_TEXT:
+        if (!*v) {
+            snprintf(why, wl, "is empty");
+            return -EINVAL;
+        }
+        return replace_str(field, v);
+    case MCPD_KEY_OPTTEXT:
+    case MCPD_KEY_SECRET:
+        return replace_str(field, *v ? v : NULL);
+    case MCPD_KEY_HOST:
+        if (!*v) {
+            snprintf(why, wl, "is empty");
+            return -EINVAL;
+        }
+        for (const char *p = v; *p; p++) {
+            if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p)) {
+                snprintf(why, wl, "%s is not a host name or address", config_quote(v, q, sizeof q));
+                return -EINVAL;
+            }
+        }
+        return replace_str(field, v);
+    case MCPD_KEY_PATH: {
+        if (!*v) {
+            return replace_str(field, NULL);
+        }
+        char *p = config_join_path(base, v);
+        if (!p) {
+            return -ENOMEM;
+        }
+        free(*(char **)field);
+        *(char **)field = p;
+        return 0;
+    }
+    case MCPD_KEY_ENDPOINT:
+        if (v[0] != '/') {
+            snprintf(why, wl, "%s must start with '/'", config_quote(v, q, sizeof q));
+            return -EINVAL;
+        }
+        return replace_str(field, v);
+    case MCPD_KEY_WORD: {
+        int w = config_parse_word(k->words, v);
+        if (w < 0) {
+            char expect[160];
+            word_expectation(k, expect, sizeof expect);
+            snprintf(why, wl, "%s is not %s", config_quote(v, q, sizeof q), expect);
+            return -EINVAL;
+        }
+        *(int *)field = w;
+        return 0;
+    }
+    case MCPD_KEY_ORIGINS:
+    case MCPD_KEY_HOSTS:
+        if (check_list(v, k->type == MCPD_KEY_ORIGINS, why, wl) != 0) {
+            return -EINVAL;
+        }
+        return replace_str(field, *v ? v : NULL);
+    case MCPD_KEY_PORT:
+    case MCPD_KEY_INT:
+    case MCPD_KEY_SIZE:
+    case MCPD_KEY_DURATION:
+        return set_number(k, v, field, why, wl);
+    }
+    snprintf(why, wl, "has an unknown type");
+    return -EINVAL;
+}
+
+int mcpd_config_check_value(const char *section, const char *name, const char *v, char *why,
+                            size_t wl)
+{
+    const struct mcpd_config_key *k = mcpd_config_key_find(section, name);
+    if (!k) {
+        snprintf(why, wl, "[%s] %s: unknown key", section, name);
+        return -ENOENT;
+    }
+    struct mcpd_config scratch;
+    memset(&scratch, 0, sizeof scratch);
+    int rc = config_set(&scratch, k, v, "/", why, wl);
+    config_free_keys(&scratch);
+    return rc;
+}
+
+int config_set_defaults(struct mcpd_config *c, const char *base)
+{
+    for (size_t i = 0; i < mcpd_config_n_keys; i++) {
+        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        char why[256];
+        if (!k->def) {
+            continue; /* NULL / 0, or computed after the load (plugin_dir, runtime_dir) */
+        }
+        int rc = config_set(c, k, k->def, base, why, sizeof why);
+        if (rc == -ENOMEM) {
+            return rc;
+        }
+        if (rc != 0) {
+            /* A row whose default its own rules refuse: a bug the unit tests catch. */
+            log_error("config", "[%s] %s: built-in default %s", k->section, k->name, why);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void config_free_keys(struct mcpd_config *c)
+{
+    for (size_t i = 0; i < mcpd_config_n_keys; i++) {
+        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        if (storage_of(k->type) == ST_STR) {
+            char **slot = (char **)((char *)c + k->off);
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+}
+
+size_t mcpd_config_diff(const struct mcpd_config *a, const struct mcpd_config *b,
+                        void (*fn)(const struct mcpd_config_key *key, void *arg), void *arg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mcpd_config_n_keys; i++) {
+        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const char *fa = (const char *)a + k->off, *fb = (const char *)b + k->off;
+        bool same;
+        switch (storage_of(k->type)) {
+        case ST_INT:
+            same = *(const int *)fa == *(const int *)fb;
+            break;
+        case ST_SIZE:
+            same = *(const size_t *)fa == *(const size_t *)fb;
+            break;
+        default: {
+            const char *sa = *(char *const *)fa, *sb = *(char *const *)fb;
+            same = (!sa && !sb) || (sa && sb && strcmp(sa, sb) == 0);
+        }
+        }
+        if (!same) {
+            n++;
+            if (fn) {
+                fn(k, arg);
+            }
+        }
+    }
+    return n;
+}
+
+const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_config_key *k,
+                                     char *buf, size_t len)
+{
+    const char *field = (const char *)c + k->off;
+    switch (storage_of(k->type)) {
+    case ST_INT: {
+        int v = *(const int *)field;
+        snprintf(buf, len, "%d", v);
+        for (const struct mcpd_config_word *w = k->words; w && w->word; w++) {
+            if (w->value == v) {
+                snprintf(buf, len, "%s", w->word);
+                break;
+            }
+        }
+        break;
+    }
+    case ST_SIZE:
+        snprintf(buf, len, "%zu", *(const size_t *)field);
+        break;
+    default: {
+        const char *v = *(char *const *)field;
+        snprintf(buf, len, "%s", !v ? "" : k->type == MCPD_KEY_SECRET ? "(secret)" : v);
+    }
+    }
+    return buf;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The docs' key reference.
+ */
+
+static const char *type_doc(enum mcpd_key_type t)
+{
+    switch (t) {
+    case MCPD_KEY_TEXT:
+    case MCPD_KEY_OPTTEXT:
+    case MCPD_KEY_SECRET:
+    case MCPD_KEY_HOST:
+    case MCPD_KEY_ENDPOINT:
+        return "text";
+    case MCPD_KEY_PATH:
+        return "path";
+    case MCPD_KEY_WORD:
+        return "word";
+    case MCPD_KEY_PORT:
+        return "port";
+    case MCPD_KEY_ORIGINS:
+    case MCPD_KEY_HOSTS:
+        return "list";
+    case MCPD_KEY_INT:
+        return "integer";
+    case MCPD_KEY_SIZE:
+        return "size";
+    case MCPD_KEY_DURATION:
+        return "duration";
+    }
+    return "?";
+}
+
+/* The "allowed" column. */
+static void write_allowed(FILE *out, const struct mcpd_config_key *k)
+{
+    switch (k->type) {
+    case MCPD_KEY_TEXT:
+        fputs("non-empty", out);
+        break;
+    case MCPD_KEY_HOST:
+        fputs("non-empty, no spaces", out);
+        break;
+    case MCPD_KEY_ENDPOINT:
+        fputs("starts with `/`", out);
+        break;
+    case MCPD_KEY_ORIGINS:
+        fputs("`http[s]://host[:port]` origins, or `*`", out);
+        break;
+    case MCPD_KEY_HOSTS:
+        fputs("host names or addresses without a port, or `*`", out);
+        break;
+    case MCPD_KEY_WORD:
+        for (const struct mcpd_config_word *w = k->words; w->word; w++) {
+            if (is_alias(k->words, w)) {
+                fprintf(out, " (or `%s`)", w->word);
+            } else {
+                fprintf(out, "%s`%s`", w == k->words ? "" : ", ", w->word);
+            }
+        }
+        break;
+    case MCPD_KEY_PORT:
+    case MCPD_KEY_INT:
+    case MCPD_KEY_SIZE:
+    case MCPD_KEY_DURATION:
+        fprintf(out, "%lld .. %lld", k->min, k->max);
+        break;
+    case MCPD_KEY_OPTTEXT:
+    case MCPD_KEY_SECRET:
+    case MCPD_KEY_PATH:
+        break;
+    }
+}
+
+int mcpd_config_write_reference(FILE *out)
+{
+    for (const struct mcpd_config_section *s = mcpd_config_sections; s->name; s++) {
+        fprintf(out, "### [%s]\n\n", s->name);
+        if (s->doc) {
+            fprintf(out, "%s\n\n", s->doc);
+        }
+        fputs("| key | type | default | allowed | on reload | meaning |\n"
+              "|---|---|---|---|---|---|\n",
+              out);
+        for (size_t i = 0; i < mcpd_config_n_keys; i++) {
+            const struct mcpd_config_key *k = &mcpd_config_keys[i];
+            if (strcmp(k->section, s->name) != 0) {
+                continue;
+            }
+            fprintf(out, "| `%s` | %s | ", k->name, type_doc(k->type));
+            if (k->def) {
+                fprintf(out, "`%s`", k->def);
+            } else {
+                fputs(k->def_doc ? k->def_doc : "unset", out);
+            }
+            fputs(" | ", out);
+            write_allowed(out, k);
+            fprintf(out, " | %s | %s |\n", mcpd_reload_policy_name(k->reload), k->doc);
+        }
+        fputc('\n', out);
+    }
+    return ferror(out) ? -EIO : 0;
+}
