@@ -34,16 +34,28 @@ static bool use_openat2(void)
     return m == 1;
 }
 
-/* ENOTDIR from an O_NOFOLLOW|O_DIRECTORY open may mean "that was a symlink":
- * tell the two apart so every symlink is reported as ELOOP. */
-static int classify(int dirfd, const char *name, int e)
+/*
+ * Open a folder as O_NOFOLLOW without O_DIRECTORY, then check it is one.
+ * With O_DIRECTORY a symlink answers ENOTDIR, which a later lstat cannot tell
+ * apart from a real non-folder while the link is being swapped; without it, a
+ * symlink is always ELOOP. O_NONBLOCK: a FIFO planted there must not block us.
+ */
+static int must_be_dir(int fd)
 {
     struct stat st;
-    if (e == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISLNK(st.st_mode)) {
-        return -ELOOP;
+    if (fd < 0) {
+        return -errno;
     }
-    return -e;
+    if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        close(fd);
+        return -ENOTDIR;
+    }
+    return fd;
+}
+
+static int open_dir_at(int at, const char *comp)
+{
+    return must_be_dir(openat(at, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
 }
 
 static bool is_dots(const char *c, size_t n)
@@ -95,19 +107,18 @@ static int walk_dirs(int start, const char *path, size_t n, bool mkdirs)
         }
         memcpy(comp, path + a, len);
         comp[len] = '\0';
-        next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0 && errno == ENOENT && mkdirs) {
+        next = open_dir_at(cur, comp);
+        if (next == -ENOENT && mkdirs) {
             if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
                 int e = errno;
                 close(cur);
                 return -e;
             }
-            next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            next = open_dir_at(cur, comp);
         }
         if (next < 0) {
-            int rc = classify(cur, comp, errno);
             close(cur);
-            return rc;
+            return next;
         }
         close(cur);
         cur = next;
@@ -144,9 +155,11 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
     if (d < 0) {
         return d;
     }
-    fd = openat(d, leaf, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0) {
-        fd = classify(d, leaf, errno);
+    if (flags & O_DIRECTORY) {
+        fd = open_dir_at(d, leaf);
+    } else {
+        fd = openat(d, leaf, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+        fd = fd < 0 ? -errno : fd;
     }
     close(d);
     return fd;
@@ -163,13 +176,15 @@ static int open_any(int dirfd, const char *path, int flags, mode_t mode, bool be
     if (use_openat2()) {
         struct open_how how;
         memset(&how, 0, sizeof(how));
-        how.flags = (unsigned long long)(flags | O_NOFOLLOW | O_CLOEXEC);
+        /* A folder is opened without O_DIRECTORY and checked after (must_be_dir). */
+        int f = (flags & O_DIRECTORY) ? ((flags & ~O_DIRECTORY) | O_NONBLOCK) : flags;
+        how.flags = (unsigned long long)(f | O_NOFOLLOW | O_CLOEXEC);
         how.mode = (flags & O_CREAT) ? mode : 0;
         how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | (beneath ? RESOLVE_BENEATH : 0);
         for (int tries = 0; tries < 16; tries++) {
             long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
             if (fd >= 0) {
-                return (int)fd;
+                return (flags & O_DIRECTORY) ? must_be_dir((int)fd) : (int)fd;
             }
             if (errno == EAGAIN || errno == EINTR) {
                 continue; /* a concurrent rename: the kernel asks to retry */
@@ -179,9 +194,6 @@ static int open_any(int dirfd, const char *path, int flags, mode_t mode, bool be
                     atomic_store(&mode_state, 2);
                 }
                 break; /* no openat2 here: walk instead */
-            }
-            if (errno == ENOTDIR) {
-                break; /* maybe a symlink under O_DIRECTORY: let the walk tell */
             }
             return -errno;
         }

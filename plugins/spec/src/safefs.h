@@ -15,9 +15,10 @@
  * swapped after the open cannot redirect any of them.
  *
  * All functions return a file descriptor / 0 on success or a negative errno.
- * A symbolic link met anywhere is reported as -ELOOP (also when the no-follow
- * open itself answered ENOTDIR for it). Every fd returned is O_CLOEXEC and
- * owned by the caller (close()). Threads: any thread.
+ * A symbolic link met anywhere is reported as -ELOOP: folders are opened
+ * without O_DIRECTORY (which would turn a link into ENOTDIR) and checked with
+ * fstat afterwards. Every fd returned is O_CLOEXEC and owned by the caller
+ * (close()). Threads: any thread.
  */
 #ifndef MCPD_SPEC_SAFEFS_H
 #define MCPD_SPEC_SAFEFS_H
