@@ -2,9 +2,10 @@
  * paths.c - allowed roots, projectPath resolution and name hygiene
  * (spec-tools.md 6.4/6.5: SWM CVE lessons #201/#220).
  *
- * Containment is always decided on realpath() results, so ".." and symlinks
- * are judged by where they really lead, and by whole path components, so
- * "/srv/specs-evil" is not inside "/srv/specs".
+ * A root or projectPath is judged on its realpath() result, by whole path
+ * components, so "/srv/specs-evil" is not inside "/srv/specs". Below a
+ * resolved root nothing is resolved any more: a symlink there is refused
+ * (safefs.h), wherever it leads.
  */
 #include "spec/paths.h"
 
