@@ -169,6 +169,8 @@ static void safefs_layer(void **state)
     fd = sfs_open_dir(fx.root, false);
     assert_true(fd >= 0);
     assert_int_equal(sfs_openat(fd, "../outside/tasks.md", O_RDONLY, 0), -EXDEV);
+    snprintf(path, sizeof(path), "%s/../outside/tasks.md", fx.root);
+    assert_int_equal(sfs_open(path, O_RDONLY, 0), -EXDEV);
     assert_int_equal(sfs_openat(fd, "/etc/passwd", O_RDONLY, 0), -EXDEV);
     assert_int_equal(sfs_openat(fd, "dirlink/tasks.md", O_RDONLY, 0), -ELOOP);
     assert_int_equal(sfs_statat(fd, "filelink", &st), -ELOOP);
@@ -377,6 +379,7 @@ static void bare_cr_lines(void **state)
     struct spec_error err = SPEC_ERROR_INIT;
     struct spec_update_result *r = NULL;
     struct spec *s = NULL;
+    struct spec_update_opts uo;
     char *after, expect[sizeof(text)];
     size_t len;
     (void)state;
@@ -402,6 +405,16 @@ static void bare_cr_lines(void **state)
     }
     assert_int_equal(len, sizeof(text) - 1);
     assert_memory_equal(after, expect, len);
+    free(after);
+    /* Blocking the last task (no EOL) adds its _Blocked: line with the file's bare CR. */
+    write_file(fx.root, ".spec-workflow/specs/user-auth/tasks.md", "- [ ] 1. A\r- [ ] 2. B");
+    spec_update_opts_init(&uo);
+    uo.reason = "waiting";
+    assert_int_equal(
+        spec_task_update_ref(fx.root, &user_auth, "2", SPEC_TASK_BLOCKED, &uo, &r, &err), 0);
+    spec_update_result_free(r);
+    after = read_all(fx.root, ".spec-workflow/specs/user-auth/tasks.md", &len);
+    assert_string_equal(after, "- [ ] 1. A\r- [~] 2. B\r  - _Blocked: waiting_");
     free(after);
     fx_done(&fx);
 }

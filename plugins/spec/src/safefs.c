@@ -173,6 +173,16 @@ static int open_any(int dirfd, const char *path, int flags, mode_t mode, bool be
     if (beneath && path[0] == '/') {
         return -EXDEV;
     }
+    /* openat2 rejects ".." under RESOLVE_BENEATH only, and the walk always:
+     * refuse it up front so that both modes answer the same. */
+    for (const char *p = path; *p;) {
+        const char *s = strchr(p, '/');
+        size_t n = s ? (size_t)(s - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            return -EXDEV;
+        }
+        p = s ? s + 1 : p + n;
+    }
     if (use_openat2()) {
         struct open_how how;
         memset(&how, 0, sizeof(how));
@@ -197,16 +207,6 @@ static int open_any(int dirfd, const char *path, int flags, mode_t mode, bool be
             }
             return -errno;
         }
-    }
-    /* The walk refuses ".." itself; openat2 rejects it under RESOLVE_BENEATH
-     * only, so refuse it the same way in both modes. */
-    for (const char *p = path; *p;) {
-        const char *s = strchr(p, '/');
-        size_t n = s ? (size_t)(s - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.') {
-            return -EXDEV;
-        }
-        p = s ? s + 1 : p + n;
     }
     return walk_open(dirfd, path, flags, mode);
 }

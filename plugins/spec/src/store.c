@@ -117,7 +117,7 @@ int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error 
 
     *buf = NULL;
     *len = 0;
-    fd = sfs_open(path, O_RDONLY, 0);
+    fd = sfs_open(path, O_RDONLY | O_NONBLOCK, 0); /* a planted FIFO must not block */
     if (fd < 0) {
         return sfs_error(err, fd, "open", path);
     }
@@ -131,7 +131,7 @@ int spec_read_at(int dirfd, const char *rel, const char *shown, char **buf, size
 
     *buf = NULL;
     *len = 0;
-    fd = sfs_openat(dirfd, rel, O_RDONLY, 0);
+    fd = sfs_openat(dirfd, rel, O_RDONLY | O_NONBLOCK, 0);
     if (fd < 0) {
         return sfs_error(err, fd, "open", shown);
     }

@@ -211,7 +211,9 @@ static int set_blocked(struct edits *e, const struct spec_doc *d, const struct s
         const char *eol = eol_at(d->text, d->len, t->loc.end);
         int rc;
         if (!*eol) {
-            eol = d->crlf ? "\r\n" : "\n";
+            /* The task is the last line and has no EOL: use the file's first one. */
+            eol = eol_at(d->text, d->len, 0);
+            eol = *eol ? eol : "\n";
         }
         if (sbuf_adds(&b, eol) < 0 ||
             sbuf_add(&b, d->text + ls + (t->loc.line == 1 && d->bom ? 3 : 0), t->loc.column - 1) <
