@@ -278,6 +278,14 @@ static const char *advice(int code)
     }
 }
 
+int st_host_errno(int spec_rc, int other)
+{
+    if (spec_rc == -SPEC_E_IO) {
+        return -EIO;
+    }
+    return spec_rc == -SPEC_E_NOMEM ? -ENOMEM : other;
+}
+
 int st_fail(struct st_call *c, int rc)
 {
     const mcpd_host_api *api = c->p->api;

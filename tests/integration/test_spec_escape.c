@@ -2,6 +2,7 @@
  *   - planted symlinks (tasks.md, the .locks folder, validation.json, a design template) are
  *     refused with E_PATH_OUTSIDE_ROOT and a message saying a symbolic link was not followed;
  *     no answer carries the outside files' marker and the outside folder is byte-identical;
+ *   - the server out of file descriptors: spec-list and task-update answer E_IO (EMFILE);
  *   - a tasks.md with bare-CR and mixed line endings: every task is listed, and task-update
  *     changes the one checkbox byte;
  *   - a bounded race, once with openat2 and once with the O_NOFOLLOW walk forced
@@ -9,6 +10,7 @@
  *     and a symlink to the outside folder with renameat2(RENAME_EXCHANGE) while task-update and
  *     spec-create run for 3 s (or 400 rounds); afterwards the outside folder is byte-identical
  *     (no tasks.md change, no temp or lock file) and no answer contains the outside marker. */
+#define _GNU_SOURCE /* prlimit() */
 #include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 /* after the headers it needs */
 #include "harness.h"
@@ -213,6 +216,61 @@ static void bare_cr_tasks(void **state)
     H_PASS(e);
 }
 
+/* The server out of file descriptors (prlimit on its pid: its lowest free descriptor becomes
+ * the limit, so its next open fails with EMFILE): spec-list and task-update answer E_IO naming
+ * EMFILE, never an empty list or E_NOT_FOUND; with the limit back, the same calls work. */
+static void out_of_fds_is_io_error(void **state)
+{
+    struct h_env *e = *state;
+    sp_write_str(sp_path(e, "proj/.spec-workflow/specs/user-auth/tasks.md"), INSIDE_TASKS);
+    struct h_proc *p = sp_start(e, NULL, NULL);
+    json_decref(sp_call(p, "spec-list", "{}")); /* warm up: workers and plugins are loaded */
+    char fddir[64];
+    snprintf(fddir, sizeof fddir, "/proc/%d/fd", (int)p->pid);
+    bool used[4096] = {false};
+    DIR *d = opendir(fddir);
+    assert_non_null(d);
+    for (struct dirent *de; (de = readdir(d));) {
+        int fd = atoi(de->d_name);
+        if (de->d_name[0] != '.' && fd >= 0 && fd < 4096) {
+            used[fd] = true;
+        }
+    }
+    closedir(d);
+    rlim_t lowest = 0;
+    while (lowest < 4096 && used[lowest]) {
+        lowest++;
+    }
+    struct rlimit old, low;
+    assert_int_equal(prlimit(p->pid, RLIMIT_NOFILE, NULL, &old), 0);
+    low = old;
+    low.rlim_cur = lowest;
+    assert_int_equal(prlimit(p->pid, RLIMIT_NOFILE, &low, NULL), 0);
+    json_t *list = h_call_tool(p, "spec-list", "{}");
+    json_t *upd = h_call_tool(p, "task-update",
+                              "{\"name\":\"user-auth\",\"taskId\":\"1\",\"status\":\"completed\"}");
+    assert_int_equal(prlimit(p->pid, RLIMIT_NOFILE, &old, NULL), 0);
+    json_t *error = sp_err(list, "spec-list", "E_IO");
+    assert_non_null(strstr(json_string_value(json_object_get(error, "message")), "EMFILE"));
+    json_decref(error);
+    error = sp_err(upd, "task-update", "E_IO");
+    assert_non_null(strstr(json_string_value(json_object_get(error, "message")), "EMFILE"));
+    json_decref(error);
+    json_decref(list);
+    json_decref(upd);
+    /* Descriptors back: the same calls work. */
+    json_t *res = h_call_tool(p, "spec-list", "{}");
+    sp_ok(res, "spec-list");
+    json_decref(res);
+    res = h_call_tool(p, "task-update",
+                      "{\"name\":\"user-auth\",\"taskId\":\"1\",\"status\":\"completed\"}");
+    sp_ok(res, "task-update");
+    json_decref(res);
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
 struct swapper {
     char a[PATH_MAX], b[PATH_MAX];
     atomic_bool stop;
@@ -300,6 +358,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(planted_links_refused, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(bare_cr_tasks, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(out_of_fds_is_io_error, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(swap_race_openat2, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(swap_race_walk, h_setup, h_teardown),
     };
