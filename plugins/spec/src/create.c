@@ -363,12 +363,12 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
     }
     if (dfd >= 0) {
         close(dfd);
+        dfd = -1;
     }
     /* 2. Write: under the lock, in a folder opened (created) without symlinks,
      * after checking again what exists. */
     rc = spec_lock_acquire(lock_path.p, opts->lock_timeout_ms, &lock, err);
     if (rc < 0) {
-        dfd = -1;
         goto out;
     }
     dfd = sfs_open_dir(abs_dir.p, true);
