@@ -275,11 +275,13 @@ static int doc_read(void *state, void *data, mcpd_call *call, const char *uri)
         return -ENOMEM;
     }
     /* Resources name specs of the first root (the default project). */
-    if (spec_roots_resolve(p->roots, NULL, &project, NULL) == 0 &&
-        spec_open(project, spec_name, SPEC_DIALECT_ANY, &s, NULL) == 0) {
-        const struct spec_doc *d = spec_doc_find(s, kind);
+    if (spec_roots_resolve(p->roots, NULL, &project, NULL) == 0) {
+        int orc = spec_open(project, spec_name, SPEC_DIALECT_ANY, &s, NULL);
+        const struct spec_doc *d = orc == 0 ? spec_doc_find(s, kind) : NULL;
         if (d) {
             rc = p->api->resource_text(call, uri, "text/markdown", d->text, d->len);
+        } else if (orc != 0) {
+            rc = st_host_errno(orc, -ENOENT);
         }
     }
     spec_free(s);
@@ -294,15 +296,24 @@ static int doc_list(void *state, void *data, mcpd_call *call)
     const struct st_plugin *p = state;
     char *project = NULL;
     struct spec_refs *refs = NULL;
-    if (spec_roots_resolve(p->roots, NULL, &project, NULL) != 0 ||
-        spec_discover(project, 0, &refs, NULL) != 0) {
+    int rc = spec_roots_resolve(p->roots, NULL, &project, NULL);
+    if (rc != 0 || (rc = spec_discover(project, 0, &refs, NULL)) != 0) {
         free(project);
-        return 0; /* nothing to list */
+        return st_host_errno(rc, 0); /* nothing to list, unless the server failed */
     }
     for (size_t i = 0; i < refs->n; i++) {
         struct spec *s = NULL;
-        if (strchr(refs->v[i].name, '/') || spec_load(project, &refs->v[i], &s, NULL) != 0) {
+        if (strchr(refs->v[i].name, '/')) {
             continue; /* capability paths cannot be one {name} segment */
+        }
+        rc = spec_load(project, &refs->v[i], &s, NULL);
+        if (rc == -SPEC_E_IO || rc == -SPEC_E_NOMEM) {
+            spec_refs_free(refs);
+            free(project);
+            return st_host_errno(rc, 0);
+        }
+        if (rc != 0) {
+            continue; /* a spec that cannot be loaded (a symlinked document...) is not listed */
         }
         for (int k = SPEC_DOC_REQUIREMENTS; k <= SPEC_DOC_PROPOSAL; k++) {
             const struct spec_doc *d = spec_doc_find(s, (enum spec_doc_kind)k);

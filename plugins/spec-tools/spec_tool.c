@@ -266,7 +266,9 @@ static const char *advice(int code)
     case SPEC_E_REOPEN_REQUIRED:
         return "Pass reopen:true to move a completed task back.";
     case SPEC_E_PATH_OUTSIDE_ROOT:
-        return "Use a projectPath inside a configured root, relative paths without \"..\".";
+        return "Use a projectPath inside a configured root, relative paths without \"..\". "
+               "Symbolic links inside a spec root are not followed: replace the link with the "
+               "real folder or file.";
     case SPEC_E_INVALID_NAME:
         return "Spec names are kebab-case: lower-case letters, digits and single hyphens.";
     case SPEC_E_LOCK_TIMEOUT:
@@ -274,6 +276,14 @@ static const char *advice(int code)
     default:
         return NULL;
     }
+}
+
+int st_host_errno(int spec_rc, int other)
+{
+    if (spec_rc == -SPEC_E_IO) {
+        return -EIO;
+    }
+    return spec_rc == -SPEC_E_NOMEM ? -ENOMEM : other;
 }
 
 int st_fail(struct st_call *c, int rc)

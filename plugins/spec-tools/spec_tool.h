@@ -97,6 +97,14 @@ int st_open_docs(struct st_call *c, unsigned docmask, struct spec **out);
 int st_fail(struct st_call *c, int rc);
 
 /*
+ * The host errno for a spec library failure in a resource or prompt handler, where there is no
+ * tool error envelope: -SPEC_E_IO -> -EIO and -SPEC_E_NOMEM -> -ENOMEM (a server fault, such as
+ * running out of file descriptors, must not look like "no such spec"), anything else -> other
+ * (the handler's "not found" / "bad argument" answer).
+ */
+int st_host_errno(int spec_rc, int other);
+
+/*
  * Answer with the success envelope. Steals `data`, `findings` and `next_steps` (findings and
  * next_steps may be NULL; data NULL means building it ran out of memory: the others are
  * released and -ENOMEM returned). `s` (may be NULL) gives "spec" and "revisions".

@@ -449,10 +449,15 @@ static int implement_prompt(void *state, void *data, mcpd_call *call, const char
     struct spec_next *n = NULL;
     struct buf b = {0};
     int rc = -EINVAL; /* a spec, project or task that does not exist is a bad argument */
-    if (!name || spec_roots_resolve(p->roots, project_path, &project, NULL) != 0 ||
-        spec_open(project, name, SPEC_DIALECT_ANY, &s, NULL) != 0) {
+    if (!name || spec_roots_resolve(p->roots, project_path, &project, NULL) != 0) {
         goto out;
     }
+    rc = spec_open(project, name, SPEC_DIALECT_ANY, &s, NULL);
+    if (rc != 0) {
+        rc = st_host_errno(rc, -EINVAL); /* out of file descriptors is not a bad argument */
+        goto out;
+    }
+    rc = -EINVAL;
     const struct spec_task *t = NULL;
     if (task_id) {
         t = spec_task_find(s, task_id);
@@ -592,10 +597,15 @@ static int refresh_prompt(void *state, void *data, mcpd_call *call, const char *
     struct spec_trace *t = NULL;
     struct buf b = {0};
     int rc = -EINVAL; /* a spec or project that does not exist is a bad argument */
-    if (!name || spec_roots_resolve(p->roots, project_path, &project, NULL) != 0 ||
-        spec_open(project, name, SPEC_DIALECT_ANY, &s, NULL) != 0) {
+    if (!name || spec_roots_resolve(p->roots, project_path, &project, NULL) != 0) {
         goto out;
     }
+    rc = spec_open(project, name, SPEC_DIALECT_ANY, &s, NULL);
+    if (rc != 0) {
+        rc = st_host_errno(rc, -EINVAL); /* out of file descriptors is not a bad argument */
+        goto out;
+    }
+    rc = -EINVAL;
     if (spec_trace_build(s, &t, NULL) != 0) {
         rc = -ENOMEM;
         goto out;

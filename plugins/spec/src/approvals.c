@@ -7,6 +7,7 @@
  * the document changed since.
  */
 #include "internal.h"
+#include "safefs.h"
 #include "spec/json.h"
 #include "spec/store.h"
 #include "util.h"
@@ -23,6 +24,7 @@ int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec
     DIR *dh = NULL;
     struct dirent *e;
     char best_time[64] = "";
+    int neg = 0;
 
     memset(out, 0, sizeof(*out));
     strcpy(out->status, "none");
@@ -33,7 +35,9 @@ int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec
     if (sbuf_addf(&dir, "%s/.spec-workflow/approvals/%s", s->project_root, s->name) < 0) {
         return -SPEC_E_NOMEM;
     }
-    dh = opendir(dir.p);
+    /* Neither the folder nor a record is reached through a symlink: a record
+     * planted as a link is skipped unread (safefs.h). */
+    dh = sfs_opendir(dir.p, &neg);
     while (dh && (e = readdir(dh))) {
         struct sbuf path = {0};
         char *buf = NULL;
@@ -45,7 +49,7 @@ int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec
             continue;
         }
         if (sbuf_addf(&path, "%s/%s", dir.p, e->d_name) == 0 &&
-            spec_read_file(path.p, &buf, &len, NULL) == 0) {
+            spec_read_at(dirfd(dh), e->d_name, path.p, &buf, &len, NULL, NULL) == 0) {
             j = json_loadb(buf, len, 0, NULL);
         }
         fp = json_string_value(json_object_get(j, "filePath"));

@@ -4,6 +4,8 @@
  */
 #include "spec/create.h"
 
+#include "internal.h"
+#include "safefs.h"
 #include "spec/paths.h"
 #include "spec/store.h"
 #include "util.h"
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const kind_names[] = {"feature", "bugfix", "design-first"};
 static const char *const layout_names[] = {"swm", "kiro"};
@@ -77,37 +80,41 @@ struct plan {
     const char *tpl;      /* template key ("bugfix-tasks" for bugfix task lists) */
     const char *file;     /* file name in the spec folder */
     const char *next_doc; /* what the agent fills when this is the first created */
-    char *path;           /* absolute */
     char *rel;            /* relative to the project root */
     bool exists;
+    bool written;       /* created by this call (removed again if the call fails) */
+    struct sbuf body;   /* rendered before anything is written */
+    const char *source; /* template source of body */
 };
 
-/* Read <root>/<dir>/<tpl>-template.md if it exists inside the root.
+/* Read <root>/<dir>/<tpl>-template.md if it exists (reached without symlinks:
+ * a template planted as a link is refused, never read).
  * @return 1 found (*text owned), 0 absent, <0 error. */
 static int try_template(const char *root, const char *dir, const char *tpl, char **text,
                         size_t *len, struct spec_error *err)
 {
-    struct sbuf rel = {0};
-    char *path = NULL;
+    struct sbuf rel = {0}, path = {0};
     int rc;
 
-    if (sbuf_addf(&rel, "%s/%s-template.md", dir, tpl) < 0) {
-        return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+    if (sbuf_addf(&rel, "%s/%s-template.md", dir, tpl) < 0 ||
+        sbuf_addf(&path, "%s/%s", root, rel.p) < 0) {
+        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+        goto out;
     }
-    rc = spec_path_inside(root, rel.p, true, &path, err);
+    rc = spec_check_relpath(rel.p, err);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = spec_read_file(path.p, text, len, err);
     if (rc == -SPEC_E_NOT_FOUND) {
         spec_error_clear(err);
         rc = 0;
         goto out;
     }
-    if (rc < 0) {
-        goto out; /* a template symlinked out of the project is refused */
-    }
-    rc = spec_read_file(path, text, len, err);
     rc = rc < 0 ? rc : 1;
 out:
-    free(path);
     sbuf_free(&rel);
+    sbuf_free(&path);
     return rc;
 }
 
@@ -145,48 +152,121 @@ static int substitute(const char *tpl, size_t n, const char *name, const char *d
     return 0;
 }
 
-static int mkdirs_inside(const char *root, const char *rel, struct spec_error *err)
+/* Render plan p's document (templates read, placeholders substituted) into
+ * p->body. Reads only. */
+static int render(const char *project_root, const char *name, const struct spec_create_opts *opts,
+                  struct plan *p, struct spec_error *err)
 {
-    struct sbuf p = {0};
-    const char *s = rel;
+    const char *project = strrchr(project_root, '/');
+    char *text = NULL;
+    size_t len = 0;
     int rc = 0;
 
-    for (;;) {
-        const char *slash = strchr(s, '/');
-        char *inside = NULL;
-        p.len = 0;
-        if (sbuf_addf(&p, "%.*s", (int)(slash ? (size_t)(slash - rel) : strlen(rel)), rel) < 0) {
-            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-            break;
-        }
-        /* Each level must stay inside the project after symlinks. */
-        rc = spec_path_inside(root, p.p, false, &inside, err);
-        free(inside);
-        if (rc < 0) {
-            break;
-        }
-        {
-            struct sbuf full = {0};
-            if (sbuf_addf(&full, "%s/%s", root, p.p) < 0) {
-                rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-                break;
-            }
-            if (mkdir(full.p, 0755) < 0 && errno != EEXIST) {
-                rc = spec_error_set(err, SPEC_E_IO, "mkdir %s: %s", full.p, strerror(errno));
-                sbuf_free(&full);
-                break;
-            }
-            sbuf_free(&full);
-        }
-        if (!slash) {
-            break;
-        }
-        s = slash + 1;
+    project = project && project[1] ? project + 1 : project_root;
+    if (opts->template_dir) {
+        rc = try_template(project_root, opts->template_dir, p->tpl, &text, &len, err);
+        p->source = "template-dir";
     }
-    sbuf_free(&p);
+    if (rc == 0) {
+        rc = try_template(project_root, ".spec-workflow/user-templates", p->tpl, &text, &len, err);
+        p->source = "user-templates";
+    }
+    if (rc == 0) {
+        rc = try_template(project_root, ".spec-workflow/templates", p->tpl, &text, &len, err);
+        p->source = "templates";
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    if (rc == 0) {
+        const char *b = spec_template_builtin(p->tpl);
+        p->source = "builtin";
+        text = xstrdup(b ? b : "");
+        len = b ? strlen(b) : 0;
+        if (!text) {
+            return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+        }
+    }
+    rc = substitute(text, len, name,
+                    opts->description && *opts->description
+                        ? opts->description
+                        : "[Describe the feature: what it does, who it is for and why it "
+                          "matters]",
+                    project, &p->body);
+    free(text);
+    return rc < 0 ? spec_error_set(err, SPEC_E_NOMEM, "out of memory") : 0;
+}
+
+/* Which plans already exist in the spec folder (dfd; -1 = the folder is
+ * missing, so none). A symlink counts as existing: it is never followed.
+ * @return 0 or -SPEC_E_IO. */
+static int find_existing(int dfd, struct plan *plans, size_t n, struct spec_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        int neg = dfd < 0 ? -ENOENT : sfs_statat(dfd, plans[i].file, &st);
+        plans[i].exists = neg == 0 || neg == -ELOOP;
+        if (neg < 0 && neg != -ENOENT && neg != -ELOOP) {
+            return sfs_error(err, neg, "stat", plans[i].rel);
+        }
+    }
+    return 0;
+}
+
+/* The E_EXISTS refusal when a requested document exists and skipping is off. */
+static int refuse_existing(const char *name, const struct plan *plans, size_t n,
+                           struct spec_error *err)
+{
+    json_t *existing = json_array();
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        if (plans[i].exists) {
+            json_array_append_new(existing, json_string(plans[i].rel));
+        }
+    }
+    if (!json_array_size(existing)) {
+        json_decref(existing);
+        return 0;
+    }
+    rc = spec_error_set(err, SPEC_E_EXISTS,
+                        "spec \"%s\" already has %zu of the requested documents; nothing "
+                        "was written (use ifExists:\"skip\" to create only the missing ones)",
+                        name, json_array_size(existing));
+    spec_error_set_details(err, json_pack("{s:O}", "existing", existing));
+    json_decref(existing);
     return rc;
 }
 
+/* Add plan p to the result (created). */
+static int record_created(struct spec_create_result *r, size_t *cap, const struct plan *p)
+{
+    struct spec_created_file *f;
+    if (GROW(r->created, *cap, r->ncreated) < 0) {
+        return -1;
+    }
+    f = &r->created[r->ncreated];
+    memset(f, 0, sizeof(*f));
+    f->file = xstrdup(p->rel);
+    f->bytes = p->body.len;
+    f->template_source = p->source;
+    spec_revision(p->body.p ? p->body.p : "", p->body.len, f->revision);
+    if (!f->file) {
+        return -1;
+    }
+    if (r->ncreated == 0) {
+        r->template_source = p->source;
+    }
+    r->ncreated++;
+    return 0;
+}
+
+/*
+ * Decide everything, then write: the arguments, the templates (read and
+ * rendered), the folder (no symlink on the way) and the existing documents
+ * are all settled before the first byte is written, so a refused call writes
+ * nothing. Writes go through one fd on the spec folder; if one fails, the
+ * documents this call already created are removed again.
+ */
 int spec_create(const char *project_root, const char *name, const struct spec_create_opts *opts,
                 struct spec_create_result **out, struct spec_error *err)
 {
@@ -195,13 +275,11 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
     size_t nplans = 0;
     struct spec_create_result *r = NULL;
     struct spec_lock *lock = NULL;
-    struct sbuf dir = {0}, lock_path = {0};
+    struct sbuf dir = {0}, abs_dir = {0}, lock_path = {0};
     const char *base = opts && opts->layout == SPEC_LAYOUT_KIRO ? ".kiro" : ".spec-workflow";
-    const char *project;
     unsigned docs;
-    json_t *existing = NULL;
     size_t ccap = 0;
-    int rc;
+    int dfd = -1, rc;
 
     *out = NULL;
     memset(plans, 0, sizeof(plans));
@@ -221,7 +299,7 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
         char *td = NULL;
         struct stat st;
         rc = spec_path_inside(project_root, opts->template_dir, true, &td, err);
-        if (rc == 0 && (stat(td, &st) < 0 || !S_ISDIR(st.st_mode))) {
+        if (rc == 0 && (sfs_stat(td, &st) < 0 || !S_ISDIR(st.st_mode))) {
             rc = spec_error_set(err, SPEC_E_NOT_FOUND, "template folder %s is not a folder",
                                 opts->template_dir);
         }
@@ -236,64 +314,79 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
     }
     if (docs & SPEC_CREATE_REQUIREMENTS) {
         bool bug = opts->kind == SPEC_CREATE_BUGFIX;
-        plans[nplans++] = (struct plan){bug ? "bugfix" : "requirements",
-                                        bug ? "bugfix" : "requirements",
-                                        bug ? "bugfix.md" : "requirements.md",
-                                        "requirements",
-                                        NULL,
-                                        NULL,
-                                        false};
+        plans[nplans++] = (struct plan){.doc = bug ? "bugfix" : "requirements",
+                                        .tpl = bug ? "bugfix" : "requirements",
+                                        .file = bug ? "bugfix.md" : "requirements.md",
+                                        .next_doc = "requirements"};
     }
     if (docs & SPEC_CREATE_DESIGN) {
-        plans[nplans++] =
-            (struct plan){"design", "design", "design.md", "design", NULL, NULL, false};
+        plans[nplans++] = (struct plan){
+            .doc = "design", .tpl = "design", .file = "design.md", .next_doc = "design"};
     }
     if (docs & SPEC_CREATE_TASKS) {
         plans[nplans++] =
-            (struct plan){"tasks",    opts->kind == SPEC_CREATE_BUGFIX ? "bugfix-tasks" : "tasks",
-                          "tasks.md", "tasks",
-                          NULL,       NULL,
-                          false};
+            (struct plan){.doc = "tasks",
+                          .tpl = opts->kind == SPEC_CREATE_BUGFIX ? "bugfix-tasks" : "tasks",
+                          .file = "tasks.md",
+                          .next_doc = "tasks"};
     }
     if (sbuf_addf(&dir, "%s/specs/%s", base, name) < 0 ||
+        sbuf_addf(&abs_dir, "%s/%s", project_root, dir.p) < 0 ||
         sbuf_addf(&lock_path, "%s/%s/.locks/%s.lock", project_root, base, name) < 0) {
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    /* Refuse escapes before creating anything, then create the folders. */
-    rc = mkdirs_inside(project_root, dir.p, err);
+    for (size_t i = 0; i < nplans; i++) {
+        struct sbuf rel = {0};
+        if (sbuf_addf(&rel, "%s/%s", dir.p, plans[i].file) < 0 ||
+            !(plans[i].rel = sbuf_take(&rel))) {
+            sbuf_free(&rel);
+            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    /* 1. Decide (reads only): the folder, what exists, every document's bytes. */
+    dfd = sfs_open_dir(abs_dir.p, false);
+    if (dfd < 0 && dfd != -ENOENT) {
+        rc = sfs_error(err, dfd, "open spec folder", dir.p);
+        goto out;
+    }
+    rc = find_existing(dfd, plans, nplans, err);
+    if (rc == 0 && !opts->if_exists_skip) {
+        rc = refuse_existing(name, plans, nplans, err);
+    }
+    for (size_t i = 0; rc == 0 && i < nplans; i++) {
+        rc = plans[i].exists ? 0 : render(project_root, name, opts, &plans[i], err);
+    }
     if (rc < 0) {
         goto out;
     }
+    if (dfd >= 0) {
+        close(dfd);
+        dfd = -1;
+    }
+    /* 2. Write: under the lock, in a folder opened (created) without symlinks,
+     * after checking again what exists. */
     rc = spec_lock_acquire(lock_path.p, opts->lock_timeout_ms, &lock, err);
     if (rc < 0) {
         goto out;
     }
-    existing = json_array();
-    for (size_t i = 0; i < nplans; i++) {
-        struct sbuf rel = {0};
-        struct stat st;
-        if (sbuf_addf(&rel, "%s/%s", dir.p, plans[i].file) < 0) {
-            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-            goto out;
-        }
-        plans[i].rel = sbuf_take(&rel);
-        rc = plans[i].rel ? spec_path_inside(project_root, plans[i].rel, false, &plans[i].path, err)
-                          : spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-        if (rc < 0) {
-            goto out;
-        }
-        plans[i].exists = lstat(plans[i].path, &st) == 0;
-        if (plans[i].exists) {
-            json_array_append_new(existing, json_string(plans[i].rel));
+    dfd = sfs_open_dir(abs_dir.p, true);
+    if (dfd < 0) {
+        rc = sfs_error(err, dfd, "create spec folder", dir.p);
+        goto out;
+    }
+    rc = find_existing(dfd, plans, nplans, err);
+    if (rc == 0 && !opts->if_exists_skip) {
+        rc = refuse_existing(name, plans, nplans, err);
+    }
+    for (size_t i = 0; rc == 0 && i < nplans; i++) {
+        if (!plans[i].exists && !plans[i].body.p &&
+            (rc = render(project_root, name, opts, &plans[i], err)) < 0) {
+            goto out; /* existed at first look, gone now: render it too */
         }
     }
-    if (json_array_size(existing) && !opts->if_exists_skip) {
-        rc = spec_error_set(err, SPEC_E_EXISTS,
-                            "spec \"%s\" already has %zu of the requested documents; nothing "
-                            "was written (use ifExists:\"skip\" to create only the missing ones)",
-                            name, json_array_size(existing));
-        spec_error_set_details(err, json_pack("{s:O}", "existing", existing));
+    if (rc < 0) {
         goto out;
     }
     r = calloc(1, sizeof(*r));
@@ -302,97 +395,26 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
         goto out;
     }
     r->template_source = "builtin";
-    project = strrchr(project_root, '/');
-    project = project && project[1] ? project + 1 : project_root;
     for (size_t i = 0; i < nplans; i++) {
         struct plan *p = &plans[i];
-        const char *source = "builtin";
-        char *text = NULL;
-        size_t len = 0;
-        struct sbuf body = {0};
-        struct spec_created_file *f;
-
-        if (p->exists) {
-            if (strv_push(&r->skipped, p->rel, strlen(p->rel)) < 0) {
-                rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+        if (!p->exists) {
+            rc = spec_write_new_at(dfd, p->file, p->rel, p->body.p ? p->body.p : "", p->body.len,
+                                   err);
+            if (rc == -SPEC_E_EXISTS && opts->if_exists_skip) {
+                /* Created meanwhile by someone outside our lock: leave it. */
+                spec_error_clear(err);
+                p->exists = true;
+            } else if (rc < 0) {
                 goto out;
-            }
-            continue;
-        }
-        rc = 0;
-        if (opts->template_dir) {
-            rc = try_template(project_root, opts->template_dir, p->tpl, &text, &len, err);
-            source = "template-dir";
-        }
-        if (rc == 0) {
-            rc = try_template(project_root, ".spec-workflow/user-templates", p->tpl, &text, &len,
-                              err);
-            source = "user-templates";
-        }
-        if (rc == 0) {
-            rc = try_template(project_root, ".spec-workflow/templates", p->tpl, &text, &len, err);
-            source = "templates";
-        }
-        if (rc < 0) {
-            goto out;
-        }
-        if (rc == 0) {
-            const char *b = spec_template_builtin(p->tpl);
-            source = "builtin";
-            text = xstrdup(b);
-            len = b ? strlen(b) : 0;
-            if (!text) {
-                rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-                goto out;
+            } else {
+                p->written = true;
             }
         }
-        rc = substitute(text, len, name,
-                        opts->description && *opts->description
-                            ? opts->description
-                            : "[Describe the feature: what it does, who it is for and why it "
-                              "matters]",
-                        project, &body);
-        free(text);
-        if (rc < 0) {
-            sbuf_free(&body);
+        if (p->exists ? strv_push(&r->skipped, p->rel, strlen(p->rel)) < 0
+                      : record_created(r, &ccap, p) < 0) {
             rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
             goto out;
         }
-        rc = spec_write_new(p->path, body.p ? body.p : "", body.len, err);
-        if (rc == -SPEC_E_EXISTS && opts->if_exists_skip) {
-            /* Created meanwhile by someone outside our lock: leave it. */
-            spec_error_clear(err);
-            sbuf_free(&body);
-            if (strv_push(&r->skipped, p->rel, strlen(p->rel)) < 0) {
-                rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-                goto out;
-            }
-            continue;
-        }
-        if (rc < 0) {
-            sbuf_free(&body);
-            goto out;
-        }
-        if (GROW(r->created, ccap, r->ncreated) < 0) {
-            sbuf_free(&body);
-            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-            goto out;
-        }
-        f = &r->created[r->ncreated];
-        memset(f, 0, sizeof(*f));
-        f->file = xstrdup(p->rel);
-        f->bytes = body.len;
-        f->template_source = source;
-        spec_revision(body.p ? body.p : "", body.len, f->revision);
-        sbuf_free(&body);
-        if (!f->file) {
-            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-            goto out;
-        }
-        if (r->ncreated == 0) {
-            r->template_source = source;
-        }
-        r->ncreated++;
     }
     /* The first document of the workflow that was just written is next. */
     r->next_doc = "implementation";
@@ -414,14 +436,20 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
     r = NULL;
     rc = 0;
 out:
-    spec_lock_release(lock);
-    json_decref(existing);
     for (size_t i = 0; i < nplans; i++) {
-        free(plans[i].path);
+        if (rc < 0 && plans[i].written && dfd >= 0) {
+            unlinkat(dfd, plans[i].file, 0); /* a failed call leaves nothing behind */
+        }
         free(plans[i].rel);
+        sbuf_free(&plans[i].body);
     }
+    if (dfd >= 0) {
+        close(dfd);
+    }
+    spec_lock_release(lock);
     spec_create_result_free(r);
     sbuf_free(&dir);
+    sbuf_free(&abs_dir);
     sbuf_free(&lock_path);
     return rc;
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A finding the parsers already know about (malformed lines and the like);
  * spec_validate grades and reports it like any other. */
@@ -97,6 +98,22 @@ enum spec_task_status derive_from(const struct spec *s, const struct spec_task *
  * (name, dialect, folder, lock path copied). @return 0 or -SPEC_E_*. */
 int spec_reload(const struct spec *like, unsigned docmask, struct spec **out,
                 struct spec_error *err);
+
+/* spec_reload reading from dirfd, the spec folder already opened with
+ * sfs_open_dir (the task writer reads and writes through one fd). */
+int spec_reload_at(const struct spec *like, int dirfd, unsigned docmask, struct spec **out,
+                   struct spec_error *err);
+
+/* store.c, relative to a folder opened with safefs.h (`shown` names the file
+ * in messages): read `rel` (mtime_ms may be NULL); replace or create `leaf`
+ * atomically (temp file, rename or link, folder fsync all through dirfd).
+ * Same results as spec_read_file / spec_write_atomic / spec_write_new. */
+int spec_read_at(int dirfd, const char *rel, const char *shown, char **buf, size_t *len,
+                 int64_t *mtime_ms, struct spec_error *err);
+int spec_write_atomic_at(int dirfd, const char *leaf, const char *shown, const void *buf,
+                         size_t len, struct spec_error *err);
+int spec_write_new_at(int dirfd, const char *leaf, const char *shown, const void *buf, size_t len,
+                      struct spec_error *err);
 
 /* Tokenise a reference list "1.1, 2 and 3.4" into v. @return 0 or -1. */
 int split_refs(const char *s, size_t n, struct spec_strv *v);

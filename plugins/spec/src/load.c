@@ -2,12 +2,14 @@
  * load.c - finding specs on disk (every dialect) and loading their documents.
  */
 #include "internal.h"
+#include "safefs.h"
 #include "spec/paths.h"
 #include "spec/store.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,38 +18,20 @@
 struct refs_builder {
     struct spec_refs *r;
     size_t cap;
-    const char *root_real; /* realpath of the project root */
-    bool keep_escaping;    /* spec_find: keep them so spec_load can refuse them by name */
+    int rootfd;      /* the project root, opened without symlinks */
+    bool keep_links; /* spec_find: keep symlinked folders so spec_load can refuse them by name */
+    struct spec_error *err;
 };
 
 /* Private spec_discover flag used by spec_find. */
-#define DISCOVER_KEEP_ESCAPING 0x80000000u
-
-/* path == root or below it; both resolved. */
-static bool under(const char *path, const char *root)
-{
-    size_t n = strlen(root);
-    if (n == 1 && root[0] == '/') {
-        return true;
-    }
-    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-/* A folder or file whose realpath stays inside root_real (missing: false). */
-static bool resolves_inside(const char *path, const char *root_real)
-{
-    char *real = realpath(path, NULL);
-    bool ok = real && under(real, root_real);
-    free(real);
-    return ok;
-}
+#define DISCOVER_KEEP_LINKS 0x80000000u
 
 static int push_ref(struct refs_builder *b, const char *name, enum spec_dialect d, const char *dir,
                     bool archived)
 {
     struct spec_ref *x;
     if (GROW(b->r->v, b->cap, b->r->n) < 0) {
-        return -1;
+        return spec_error_set(b->err, SPEC_E_NOMEM, "out of memory");
     }
     x = &b->r->v[b->r->n];
     x->name = xstrdup(name);
@@ -57,22 +41,17 @@ static int push_ref(struct refs_builder *b, const char *name, enum spec_dialect 
     if (!x->name || !x->dir) {
         free(x->name);
         free(x->dir);
-        return -1;
+        return spec_error_set(b->err, SPEC_E_NOMEM, "out of memory");
     }
     b->r->n++;
     return 0;
 }
 
-static bool is_dir_at(const char *path)
+/* A regular file at rel beneath dirfd, reached without symlinks. */
+static bool is_file_at(int dirfd, const char *rel)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool is_file_at(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return sfs_statat(dirfd, rel, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -80,41 +59,49 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names of the visible sub-folders of root/rel. */
-static int subdirs(const char *root, const char *rel, struct spec_strv *out)
+/*
+ * Sorted names of the visible sub-folders of rel beneath dirfd. Symlinks are
+ * never followed: a symlinked entry is kept only when `links` (so that loading
+ * it by name is refused), and a folder reached through one has no entries, like
+ * a missing one. Any other failure (EMFILE, EACCES, ...) is an I/O error: an
+ * empty answer would claim there are no specs.
+ */
+static int subdirs(int at, const char *rel, bool links, struct spec_strv *out,
+                   struct spec_error *err)
 {
-    struct sbuf p = {0};
-    DIR *d;
+    int neg = 0, rc = 0;
+    DIR *d = sfs_opendirat(at, rel, &neg);
     struct dirent *e;
-    int rc = 0;
 
-    if (sbuf_addf(&p, "%s/%s", root, rel) < 0) {
-        return -1;
-    }
-    d = opendir(p.p);
     if (!d) {
-        sbuf_free(&p);
-        return 0; /* missing dialect folder: nothing there */
+        if (neg == -ENOENT || neg == -ENOTDIR || neg == -ELOOP) {
+            return 0;
+        }
+        return sfs_error(err, neg, "list folder", rel);
     }
-    while ((e = readdir(d))) {
-        struct sbuf c = {0};
+    for (;;) {
+        struct stat st;
+        errno = 0;
+        e = readdir(d);
+        if (!e) {
+            if (errno) {
+                rc = sfs_error(err, -errno, "list folder", rel);
+            }
+            break;
+        }
         if (e->d_name[0] == '.') {
             continue;
         }
-        if (sbuf_addf(&c, "%s/%s", p.p, e->d_name) < 0) {
-            rc = -1;
-            break;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            continue; /* removed meanwhile */
         }
-        if (is_dir_at(c.p) && strv_push(out, e->d_name, strlen(e->d_name)) < 0) {
-            rc = -1;
-        }
-        sbuf_free(&c);
-        if (rc < 0) {
+        if ((S_ISDIR(st.st_mode) || (links && S_ISLNK(st.st_mode))) &&
+            strv_push(out, e->d_name, strlen(e->d_name)) < 0) {
+            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
             break;
         }
     }
     closedir(d);
-    sbuf_free(&p);
     if (out->n > 1) {
         qsort(out->v, out->n, sizeof(char *), cmp_str);
     }
@@ -122,11 +109,11 @@ static int subdirs(const char *root, const char *rel, struct spec_strv *out)
 }
 
 /* Simple dialects: every sub-folder of rel is a spec. */
-static int scan_flat(struct refs_builder *b, const char *root, const char *rel, enum spec_dialect d,
-                     bool archived, const char *skip)
+static int scan_flat(struct refs_builder *b, const char *rel, enum spec_dialect d, bool archived,
+                     const char *skip)
 {
     struct spec_strv names = {0};
-    int rc = subdirs(root, rel, &names);
+    int rc = subdirs(b->rootfd, rel, b->keep_links, &names, b->err);
 
     for (size_t i = 0; rc == 0 && i < names.n; i++) {
         struct sbuf dir = {0};
@@ -134,24 +121,8 @@ static int scan_flat(struct refs_builder *b, const char *root, const char *rel, 
             continue;
         }
         if (sbuf_addf(&dir, "%s/%s", rel, names.v[i]) < 0) {
-            rc = -1;
+            rc = spec_error_set(b->err, SPEC_E_NOMEM, "out of memory");
             break;
-        }
-        {
-            /* A symlinked folder that leads out of the project is not ours. */
-            struct sbuf full = {0};
-            bool inside;
-            if (sbuf_addf(&full, "%s/%s", root, dir.p) < 0) {
-                sbuf_free(&dir);
-                rc = -1;
-                break;
-            }
-            inside = b->keep_escaping || resolves_inside(full.p, b->root_real);
-            sbuf_free(&full);
-            if (!inside) {
-                sbuf_free(&dir);
-                continue;
-            }
         }
         if (d == SPEC_DIALECT_SPECKIT) {
             /* specs/ is a common folder name: only folders holding a spec-kit
@@ -159,13 +130,13 @@ static int scan_flat(struct refs_builder *b, const char *root, const char *rel, 
             struct sbuf a = {0};
             bool any = false;
             static const char *const files[] = {"spec.md", "plan.md", "tasks.md"};
-            for (size_t k = 0; k < 3 && !any; k++) {
+            for (size_t k = 0; k < 3 && !any && rc == 0; k++) {
                 a.len = 0;
-                if (sbuf_addf(&a, "%s/%s/%s", root, dir.p, files[k]) < 0) {
-                    rc = -1;
+                if (sbuf_addf(&a, "%s/%s", dir.p, files[k]) < 0) {
+                    rc = spec_error_set(b->err, SPEC_E_NOMEM, "out of memory");
                     break;
                 }
-                any = is_file_at(a.p);
+                any = is_file_at(b->rootfd, a.p);
             }
             sbuf_free(&a);
             if (!any) {
@@ -183,8 +154,7 @@ static int scan_flat(struct refs_builder *b, const char *root, const char *rel, 
 }
 
 /* openspec/specs/<capability path>/spec.md, capability paths nested up to 8 deep. */
-static int scan_openspec(struct refs_builder *b, const char *root, const char *rel, const char *cap,
-                         int depth)
+static int scan_openspec(struct refs_builder *b, const char *rel, const char *cap, int depth)
 {
     struct spec_strv names = {0};
     struct sbuf sub = {0};
@@ -194,26 +164,26 @@ static int scan_openspec(struct refs_builder *b, const char *root, const char *r
         return 0;
     }
     if (sbuf_addf(&sub, "%s%s%s", rel, cap[0] ? "/" : "", cap) < 0) {
-        return -1;
+        return spec_error_set(b->err, SPEC_E_NOMEM, "out of memory");
     }
-    rc = subdirs(root, sub.p, &names);
+    rc = subdirs(b->rootfd, sub.p, false, &names, b->err);
     for (size_t i = 0; rc == 0 && i < names.n; i++) {
         struct sbuf c = {0}, f = {0};
         if (sbuf_addf(&c, "%s%s%s", cap, cap[0] ? "/" : "", names.v[i]) < 0 ||
-            sbuf_addf(&f, "%s/%s/%s/spec.md", root, rel, c.p) < 0) {
-            rc = -1;
+            sbuf_addf(&f, "%s/%s/spec.md", rel, c.p) < 0) {
+            rc = spec_error_set(b->err, SPEC_E_NOMEM, "out of memory");
         } else {
-            if (is_file_at(f.p) && resolves_inside(f.p, b->root_real)) {
+            if (is_file_at(b->rootfd, f.p)) {
                 struct sbuf dir = {0};
                 if (sbuf_addf(&dir, "%s/%s", rel, c.p) < 0) {
-                    rc = -1;
+                    rc = spec_error_set(b->err, SPEC_E_NOMEM, "out of memory");
                 } else {
                     rc = push_ref(b, c.p, SPEC_DIALECT_OPENSPEC, dir.p, false);
                 }
                 sbuf_free(&dir);
             }
             if (rc == 0) {
-                rc = scan_openspec(b, root, rel, c.p, depth + 1);
+                rc = scan_openspec(b, rel, c.p, depth + 1);
             }
         }
         sbuf_free(&c);
@@ -251,45 +221,51 @@ int spec_discover(const char *project_root, unsigned flags, struct spec_refs **o
                   struct spec_error *err)
 {
     struct refs_builder b = {0};
-    int rc = 0;
+    int rc;
 
     *out = NULL;
-    if (!project_root || !is_dir_at(project_root)) {
-        return spec_error_set(err, SPEC_E_IO, "project folder %s is not readable",
-                              project_root ? project_root : "(null)");
+    if (!project_root) {
+        return spec_error_set(err, SPEC_E_INVALID_ARGUMENT, "no project folder");
+    }
+    b.rootfd = sfs_open_dir(project_root, false);
+    if (b.rootfd < 0) {
+        rc = sfs_error(err, b.rootfd, "open project folder", project_root);
+        return rc == -SPEC_E_NOT_FOUND
+                   ? spec_error_set(err, SPEC_E_IO, "project folder %s is not readable",
+                                    project_root)
+                   : rc;
     }
     b.r = calloc(1, sizeof(*b.r));
-    b.keep_escaping = (flags & DISCOVER_KEEP_ESCAPING) != 0;
-    b.root_real = realpath(project_root, NULL);
-    if (!b.r || !b.root_real) {
-        free(b.r);
-        free((char *)b.root_real);
+    b.keep_links = (flags & DISCOVER_KEEP_LINKS) != 0;
+    b.err = err;
+    if (!b.r) {
+        close(b.rootfd);
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
-    if (scan_flat(&b, project_root, ".spec-workflow/specs", SPEC_DIALECT_SWM, false, NULL) < 0 ||
-        scan_flat(&b, project_root, ".kiro/specs", SPEC_DIALECT_KIRO, false, NULL) < 0 ||
-        scan_flat(&b, project_root, ".kiro/plans", SPEC_DIALECT_KIRO, false, NULL) < 0 ||
-        scan_flat(&b, project_root, "specs", SPEC_DIALECT_SPECKIT, false, NULL) < 0 ||
-        scan_openspec(&b, project_root, "openspec/specs", "", 0) < 0 ||
-        scan_flat(&b, project_root, "openspec/changes", SPEC_DIALECT_OPENSPEC_CHANGE, false,
-                  "archive") < 0) {
-        rc = -1;
+    if ((rc = scan_flat(&b, ".spec-workflow/specs", SPEC_DIALECT_SWM, false, NULL)) < 0 ||
+        (rc = scan_flat(&b, ".kiro/specs", SPEC_DIALECT_KIRO, false, NULL)) < 0 ||
+        (rc = scan_flat(&b, ".kiro/plans", SPEC_DIALECT_KIRO, false, NULL)) < 0 ||
+        (rc = scan_flat(&b, "specs", SPEC_DIALECT_SPECKIT, false, NULL)) < 0 ||
+        (rc = scan_openspec(&b, "openspec/specs", "", 0)) < 0 ||
+        (rc = scan_flat(&b, "openspec/changes", SPEC_DIALECT_OPENSPEC_CHANGE, false, "archive")) <
+            0) {
+        goto out;
     }
-    if (rc == 0 && (flags & SPEC_DISCOVER_ARCHIVED)) {
-        if (scan_flat(&b, project_root, ".spec-workflow/archive/specs", SPEC_DIALECT_SWM, true,
-                      NULL) < 0 ||
-            scan_flat(&b, project_root, "openspec/changes/archive", SPEC_DIALECT_OPENSPEC_CHANGE,
-                      true, NULL) < 0) {
-            rc = -1;
+    if (flags & SPEC_DISCOVER_ARCHIVED) {
+        if ((rc = scan_flat(&b, ".spec-workflow/archive/specs", SPEC_DIALECT_SWM, true, NULL)) <
+                0 ||
+            (rc = scan_flat(&b, "openspec/changes/archive", SPEC_DIALECT_OPENSPEC_CHANGE, true,
+                            NULL)) < 0) {
+            goto out;
         }
     }
-    free((char *)b.root_real);
-    if (rc < 0) {
-        spec_refs_free(b.r);
-        return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-    }
     *out = b.r;
-    return 0;
+    b.r = NULL;
+    rc = 0;
+out:
+    close(b.rootfd);
+    spec_refs_free(b.r);
+    return rc;
 }
 
 /* "001-user-auth" and "20260101-120000-user-auth" answer to "user-auth". */
@@ -329,9 +305,9 @@ int spec_find(const char *project_root, const char *name, int dialect, struct sp
         return spec_error_set(err, SPEC_E_INVALID_NAME, "\"%.80s\" is not a valid spec name",
                               name ? name : "");
     }
-    /* Folders that escape through a symlink are kept here, so that loading
-     * the name answers E_PATH_OUTSIDE_ROOT rather than a puzzling E_NOT_FOUND. */
-    rc = spec_discover(project_root, DISCOVER_KEEP_ESCAPING, &all, err);
+    /* Symlinked folders are kept here, so that loading the name answers
+     * E_PATH_OUTSIDE_ROOT rather than a puzzling E_NOT_FOUND. */
+    rc = spec_discover(project_root, DISCOVER_KEEP_LINKS, &all, err);
     if (rc < 0) {
         return rc;
     }
@@ -369,22 +345,18 @@ int spec_find(const char *project_root, const char *name, int dialect, struct sp
         goto out;
     }
     {
+        /* A symlinked spec folder is named, and refused (safefs.h). */
         struct sbuf full = {0};
-        char *root_real = realpath(project_root, NULL);
-        bool inside;
-        if (!root_real || sbuf_addf(&full, "%s/%s", project_root, all->v[hit].dir) < 0) {
-            free(root_real);
-            sbuf_free(&full);
+        struct stat st;
+        int neg;
+        if (sbuf_addf(&full, "%s/%s", project_root, all->v[hit].dir) < 0) {
             rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
             goto out;
         }
-        inside = resolves_inside(full.p, root_real);
-        free(root_real);
+        neg = sfs_stat(full.p, &st);
         sbuf_free(&full);
-        if (!inside) {
-            rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
-                                "spec folder %s resolves outside the project (symlink)",
-                                all->v[hit].dir);
+        if (neg == -ELOOP || neg == -EXDEV) {
+            rc = sfs_error(err, neg, "open spec folder", all->v[hit].dir);
             goto out;
         }
     }
@@ -408,25 +380,21 @@ struct docspec {
     enum spec_doc_kind kind;
 };
 
-static int add_file(struct spec *s, const char *dir, const char *file, enum spec_doc_kind kind,
-                    const char *root_real, struct spec_error *err)
+static int add_file(struct spec *s, int dirfd, const char *file, enum spec_doc_kind kind,
+                    struct spec_error *err)
 {
-    struct sbuf path = {0};
+    struct sbuf path = {0}, shown = {0};
     char *buf = NULL;
     size_t len;
-    struct stat st;
+    int64_t mtime = 0;
     int rc;
 
-    if (sbuf_addf(&path, "%s/%s", dir, file) < 0) {
-        return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-    }
-    if (root_real && access(path.p, F_OK) == 0 && !resolves_inside(path.p, root_real)) {
-        rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
-                            "%s/%s resolves outside the project (symlink)",
-                            s->rel_dir ? s->rel_dir : s->name, file);
+    if (sbuf_addf(&path, "%s/%s", s->dir, file) < 0 ||
+        sbuf_addf(&shown, "%s/%s", s->rel_dir ? s->rel_dir : s->name, file) < 0) {
+        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = spec_read_file(path.p, &buf, &len, err);
+    rc = spec_read_at(dirfd, file, shown.p, &buf, &len, &mtime, err);
     if (rc == -SPEC_E_NOT_FOUND) {
         spec_error_clear(err);
         rc = 0;
@@ -439,24 +407,21 @@ static int add_file(struct spec *s, const char *dir, const char *file, enum spec
     if (rc < 0) {
         goto out;
     }
+    s->docs[s->ndocs - 1].mtime_ms = mtime;
     s->docs[s->ndocs - 1].path = sbuf_take(&path);
     if (!s->docs[s->ndocs - 1].path) {
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    if (stat(s->docs[s->ndocs - 1].path, &st) == 0) {
-        s->docs[s->ndocs - 1].mtime_ms =
-            (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-    }
 out:
     free(buf);
     sbuf_free(&path);
+    sbuf_free(&shown);
     return rc;
 }
 
 /* Delta specs of an OpenSpec change: specs/<cap path>/spec.md at any depth. */
-static int add_deltas(struct spec *s, const char *dir, const char *rel, int depth,
-                      const char *root_real, struct spec_error *err)
+static int add_deltas(struct spec *s, int dirfd, const char *rel, int depth, struct spec_error *err)
 {
     struct spec_strv names = {0};
     struct sbuf f = {0};
@@ -465,28 +430,22 @@ static int add_deltas(struct spec *s, const char *dir, const char *rel, int dept
     if (depth > 8) {
         return 0;
     }
-    if (sbuf_addf(&f, "%s/%s/spec.md", dir, rel) < 0) {
+    if (sbuf_addf(&f, "%s/spec.md", rel) < 0) {
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
-    if (is_file_at(f.p)) {
-        struct sbuf file = {0};
-        if (sbuf_addf(&file, "%s/spec.md", rel) < 0) {
-            rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-        } else {
-            rc = add_file(s, dir, file.p, SPEC_DOC_DELTA, root_real, err);
-        }
-        sbuf_free(&file);
+    if (is_file_at(dirfd, f.p)) {
+        rc = add_file(s, dirfd, f.p, SPEC_DOC_DELTA, err);
     }
     sbuf_free(&f);
-    if (rc == 0 && subdirs(dir, rel, &names) < 0) {
-        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+    if (rc == 0) {
+        rc = subdirs(dirfd, rel, false, &names, err);
     }
     for (size_t i = 0; rc == 0 && i < names.n; i++) {
         struct sbuf sub = {0};
         if (sbuf_addf(&sub, "%s/%s", rel, names.v[i]) < 0) {
             rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         } else {
-            rc = add_deltas(s, dir, sub.p, depth + 1, root_real, err);
+            rc = add_deltas(s, dirfd, sub.p, depth + 1, err);
         }
         sbuf_free(&sub);
     }
@@ -494,7 +453,8 @@ static int add_deltas(struct spec *s, const char *dir, const char *rel, int dept
     return rc;
 }
 
-static int read_docs(struct spec *s, const char *root_real, unsigned mask, struct spec_error *err)
+/* Read the documents of s (mask 0 = all) from its folder, open on dirfd. */
+static int read_docs(struct spec *s, int dirfd, unsigned mask, struct spec_error *err)
 {
     static const struct docspec swm[] = {{"requirements.md", SPEC_DOC_REQUIREMENTS},
                                          {"bugfix.md", SPEC_DOC_REQUIREMENTS},
@@ -511,9 +471,6 @@ static int read_docs(struct spec *s, const char *root_real, unsigned mask, struc
     size_t n;
     int rc;
 
-    if (!is_dir_at(s->dir)) {
-        return spec_error_set(err, SPEC_E_NOT_FOUND, "spec folder %s does not exist", s->dir);
-    }
     switch (s->dialect) {
     case SPEC_DIALECT_SPECKIT:
         list = kit;
@@ -536,14 +493,14 @@ static int read_docs(struct spec *s, const char *root_real, unsigned mask, struc
         if (mask && !(mask & SPEC_DOCMASK(list[i].kind))) {
             continue;
         }
-        rc = add_file(s, s->dir, list[i].file, list[i].kind, root_real, err);
+        rc = add_file(s, dirfd, list[i].file, list[i].kind, err);
         if (rc < 0) {
             return rc;
         }
     }
     if (s->dialect == SPEC_DIALECT_OPENSPEC_CHANGE &&
         (!mask || (mask & SPEC_DOCMASK(SPEC_DOC_DELTA)))) {
-        rc = add_deltas(s, s->dir, "specs", 0, root_real, err);
+        rc = add_deltas(s, dirfd, "specs", 0, err);
         if (rc < 0) {
             return rc;
         }
@@ -594,8 +551,7 @@ int spec_load_docs(const char *project_root, const struct spec_ref *ref, unsigne
 {
     struct spec *s = NULL;
     struct sbuf dir = {0}, lock = {0};
-    char *root_real = NULL, *dir_real = NULL;
-    int rc;
+    int dfd = -1, rc;
 
     *out = NULL;
     if (!project_root || !ref || !ref->dir || !ref->name) {
@@ -611,40 +567,32 @@ int spec_load_docs(const char *project_root, const struct spec_ref *ref, unsigne
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    root_real = realpath(project_root, NULL);
-    if (!root_real) {
-        rc =
-            spec_error_set(err, SPEC_E_NOT_FOUND, "project folder %s does not exist", project_root);
-        goto out;
-    }
-    dir_real = realpath(dir.p, NULL);
-    if (!dir_real) {
-        rc = spec_error_set(err, SPEC_E_NOT_FOUND, "spec folder %s does not exist", ref->dir);
-        goto out;
-    }
-    if (!under(dir_real, root_real)) {
-        rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
-                            "spec folder %s resolves outside the project (symlink)", ref->dir);
+    /* project_root is resolved and ref->dir is made of plain names: a symlink
+     * anywhere on the way was planted, and is refused (safefs.h). */
+    dfd = sfs_open_dir(dir.p, false);
+    if (dfd < 0) {
+        rc = sfs_error(err, dfd, "open spec folder", ref->dir);
         goto out;
     }
     s->dir = sbuf_take(&dir);
     s->lock_path = sbuf_take(&lock);
     s->rel_dir = xstrdup(ref->dir);
-    s->project_root = xstrdup(root_real);
+    s->project_root = xstrdup(project_root);
     s->archived = ref->archived;
     if (!s->dir || !s->lock_path || !s->rel_dir || !s->project_root) {
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = read_docs(s, root_real, docmask ? docmask : 0, err);
+    rc = read_docs(s, dfd, docmask, err);
     if (rc < 0) {
         goto out;
     }
     *out = s;
     s = NULL;
 out:
-    free(root_real);
-    free(dir_real);
+    if (dfd >= 0) {
+        close(dfd);
+    }
     spec_free(s);
     sbuf_free(&dir);
     sbuf_free(&lock);
@@ -671,7 +619,7 @@ int spec_load_dir(const char *dir, enum spec_dialect dialect, const char *name, 
     struct spec *s = NULL;
     struct sbuf lock = {0};
     char *real = NULL, *base;
-    int rc;
+    int dfd = -1, rc;
 
     *out = NULL;
     real = dir ? realpath(dir, NULL) : NULL;
@@ -703,6 +651,11 @@ int spec_load_dir(const char *dir, enum spec_dialect dialect, const char *name, 
         }
         free(up);
     }
+    dfd = sfs_open_dir(real, false);
+    if (dfd < 0) {
+        rc = sfs_error(err, dfd, "open spec folder", real);
+        goto out;
+    }
     s->dir = real;
     real = NULL;
     s->lock_path = sbuf_take(&lock);
@@ -710,21 +663,24 @@ int spec_load_dir(const char *dir, enum spec_dialect dialect, const char *name, 
         rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
         goto out;
     }
-    rc = read_docs(s, NULL, 0, err);
+    rc = read_docs(s, dfd, 0, err);
     if (rc < 0) {
         goto out;
     }
     *out = s;
     s = NULL;
 out:
+    if (dfd >= 0) {
+        close(dfd);
+    }
     free(real);
     spec_free(s);
     sbuf_free(&lock);
     return rc;
 }
 
-int spec_reload(const struct spec *like, unsigned docmask, struct spec **out,
-                struct spec_error *err)
+int spec_reload_at(const struct spec *like, int dirfd, unsigned docmask, struct spec **out,
+                   struct spec_error *err)
 {
     struct spec *s = NULL;
     int rc;
@@ -747,13 +703,31 @@ int spec_reload(const struct spec *like, unsigned docmask, struct spec **out,
         spec_free(s);
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
-    rc = read_docs(s, NULL, docmask, err);
+    rc = read_docs(s, dirfd, docmask, err);
     if (rc < 0) {
         spec_free(s);
         return rc;
     }
     *out = s;
     return 0;
+}
+
+int spec_reload(const struct spec *like, unsigned docmask, struct spec **out,
+                struct spec_error *err)
+{
+    int dfd, rc;
+
+    *out = NULL;
+    if (!like->dir) {
+        return spec_error_set(err, SPEC_E_INVALID_ARGUMENT, "the spec has no folder");
+    }
+    dfd = sfs_open_dir(like->dir, false);
+    if (dfd < 0) {
+        return sfs_error(err, dfd, "open spec folder", like->rel_dir ? like->rel_dir : like->dir);
+    }
+    rc = spec_reload_at(like, dfd, docmask, out, err);
+    close(dfd);
+    return rc;
 }
 
 int spec_reparse_tasks(const struct spec *like, const char *text, size_t len, struct spec **out,

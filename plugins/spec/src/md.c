@@ -217,7 +217,10 @@ static int build_lines(struct md_doc *d)
     }
     d->line_start[d->nlines++] = 0;
     for (size_t i = 0; i < d->len; i++) {
-        if (d->src[i] == '\n' && i + 1 < d->len) {
+        /* "\n", "\r\n" and a bare "\r" (classic Mac) all end a line. */
+        bool eol =
+            d->src[i] == '\n' || (d->src[i] == '\r' && (i + 1 >= d->len || d->src[i + 1] != '\n'));
+        if (eol && i + 1 < d->len) {
             if (GROW(d->line_start, cap, d->nlines) < 0) {
                 return -1;
             }

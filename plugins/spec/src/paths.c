@@ -2,12 +2,14 @@
  * paths.c - allowed roots, projectPath resolution and name hygiene
  * (spec-tools.md 6.4/6.5: SWM CVE lessons #201/#220).
  *
- * Containment is always decided on realpath() results, so ".." and symlinks
- * are judged by where they really lead, and by whole path components, so
- * "/srv/specs-evil" is not inside "/srv/specs".
+ * A root or projectPath is judged on its realpath() result, by whole path
+ * components, so "/srv/specs-evil" is not inside "/srv/specs". Below a
+ * resolved root nothing is resolved any more: a symlink there is refused
+ * (safefs.h), wherever it leads.
  */
 #include "spec/paths.h"
 
+#include "safefs.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -256,68 +258,54 @@ int spec_path_inside(const char *base, const char *rel, bool must_exist, char **
                      struct spec_error *err)
 {
     struct sbuf joined = {0};
-    char *real_base = NULL, *probe = NULL, *real = NULL;
-    int rc;
+    struct stat st;
+    size_t n;
+    int rc, neg;
 
     *out = NULL;
     rc = spec_check_relpath(rel, err);
     if (rc < 0) {
         return rc;
     }
-    real_base = realpath(base, NULL);
-    if (!real_base) {
-        return spec_error_set(err, SPEC_E_NOT_FOUND, "base folder %s does not exist", base);
-    }
-    if (sbuf_addf(&joined, "%s/%s", real_base, rel) < 0) {
-        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
+    if (!base || sbuf_addf(&joined, "%s/%s", base, rel) < 0) {
+        rc = spec_error_set(err, base ? SPEC_E_NOMEM : SPEC_E_INVALID_ARGUMENT,
+                            base ? "out of memory" : "no base folder");
         goto out;
     }
-    real = realpath(joined.p, NULL);
-    if (real) {
-        if (!under(real, real_base)) {
-            rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
-                                "\"%.120s\" leads outside its folder (symlink)", rel);
-            goto out;
-        }
-        *out = real;
-        real = NULL;
-        rc = 0;
-        goto out;
-    }
-    if (must_exist) {
-        rc = spec_error_set(err, SPEC_E_NOT_FOUND, "\"%.120s\" does not exist", rel);
-        goto out;
-    }
-    /* Not there yet: its deepest existing ancestor must be inside. */
-    probe = xstrdup(joined.p);
-    if (!probe) {
-        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-        goto out;
-    }
+    /* No symlink is followed on the way (safefs.h): the base is resolved and
+     * rel has plain names only, so a link anywhere is refused, never judged
+     * by where it leads. A missing path is checked up to its deepest
+     * existing ancestor. */
+    n = joined.len;
     for (;;) {
-        char *slash = strrchr(probe, '/');
-        if (!slash || slash == probe) {
-            rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT, "\"%.120s\" has no existing parent",
-                                rel);
-            goto out;
-        }
-        *slash = '\0';
-        real = realpath(probe, NULL);
-        if (real) {
+        char keep = joined.p[n];
+        joined.p[n] = '\0';
+        neg = sfs_stat(joined.p, &st);
+        joined.p[n] = keep;
+        if (neg != -ENOENT || must_exist || n <= strlen(base)) {
             break;
         }
+        while (n > 0 && joined.p[n - 1] != '/') {
+            n--;
+        }
+        n = n > 0 ? n - 1 : 0;
     }
-    if (!under(real, real_base)) {
+    if (neg == -ELOOP || neg == -EXDEV) {
         rc = spec_error_set(err, SPEC_E_PATH_OUTSIDE_ROOT,
-                            "\"%.120s\" leads outside its folder (symlink)", rel);
+                            "\"%.120s\": a symbolic link was found and not followed (symbolic "
+                            "links inside a spec root are refused)",
+                            rel);
+        goto out;
+    }
+    if (neg < 0 && (must_exist || neg != -ENOENT)) {
+        rc = neg == -ENOENT || neg == -ENOTDIR
+                 ? spec_error_set(err, SPEC_E_NOT_FOUND, "\"%.120s\" does not exist", rel)
+                 : sfs_error(err, neg, "stat", rel);
         goto out;
     }
     *out = sbuf_take(&joined);
     rc = *out ? 0 : spec_error_set(err, SPEC_E_NOMEM, "out of memory");
 out:
-    free(real);
-    free(probe);
-    free(real_base);
     sbuf_free(&joined);
     return rc;
 }

@@ -4,6 +4,8 @@
  */
 #include "spec/store.h"
 
+#include "internal.h"
+#include "safefs.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -53,35 +55,30 @@ bool spec_revision_matches(const char *expected, const char *actual)
     return strlen(expected) == 64 && strcasecmp(expected, actual) == 0;
 }
 
-int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error *err)
+/* Read the whole regular file open on fd (closed here). */
+static int read_fd(int fd, const char *shown, char **buf, size_t *len, int64_t *mtime_ms,
+                   struct spec_error *err)
 {
     struct stat st;
     char *p = NULL;
     size_t got = 0;
-    int fd, rc;
+    int rc;
 
-    *buf = NULL;
-    *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return spec_error_set(err, errno == ENOENT ? SPEC_E_NOT_FOUND : SPEC_E_IO, "open %s: %s",
-                              path, strerror(errno));
-    }
     if (fstat(fd, &st) < 0) {
-        rc = spec_error_set(err, SPEC_E_IO, "stat %s: %s", path, strerror(errno));
+        rc = sfs_error(err, -errno, "stat", shown);
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = spec_error_set(err, SPEC_E_IO, "%s is not a regular file", path);
+        rc = spec_error_set(err, SPEC_E_IO, "%s is not a regular file", shown);
         goto out;
     }
     if ((unsigned long long)st.st_size > SPEC_FILE_MAX) {
-        rc = spec_error_set(err, SPEC_E_PARSE, "%s is larger than %u bytes", path, SPEC_FILE_MAX);
+        rc = spec_error_set(err, SPEC_E_PARSE, "%s is larger than %u bytes", shown, SPEC_FILE_MAX);
         goto out;
     }
     p = malloc((size_t)st.st_size + 1);
     if (!p) {
-        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory reading %s", path);
+        rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory reading %s", shown);
         goto out;
     }
     /* Read to EOF, not to st_size: the file may grow or shrink meanwhile. */
@@ -91,7 +88,7 @@ int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error 
             continue;
         }
         if (r < 0) {
-            rc = spec_error_set(err, SPEC_E_IO, "read %s: %s", path, strerror(errno));
+            rc = sfs_error(err, -errno, "read", shown);
             goto out;
         }
         if (r == 0 || got + (size_t)r == (size_t)st.st_size) {
@@ -103,12 +100,42 @@ int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error 
     p[got] = '\0';
     *buf = p;
     *len = got;
+    if (mtime_ms) {
+        *mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    }
     p = NULL;
     rc = 0;
 out:
     free(p);
     close(fd);
     return rc;
+}
+
+int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error *err)
+{
+    int fd;
+
+    *buf = NULL;
+    *len = 0;
+    fd = sfs_open(path, O_RDONLY | O_NONBLOCK, 0); /* a planted FIFO must not block */
+    if (fd < 0) {
+        return sfs_error(err, fd, "open", path);
+    }
+    return read_fd(fd, path, buf, len, NULL, err);
+}
+
+int spec_read_at(int dirfd, const char *rel, const char *shown, char **buf, size_t *len,
+                 int64_t *mtime_ms, struct spec_error *err)
+{
+    int fd;
+
+    *buf = NULL;
+    *len = 0;
+    fd = sfs_openat(dirfd, rel, O_RDONLY | O_NONBLOCK, 0);
+    if (fd < 0) {
+        return sfs_error(err, fd, "open", shown);
+    }
+    return read_fd(fd, shown, buf, len, mtime_ms, err);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -127,57 +154,37 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-static int fsync_dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-    int fd, rc = -1;
-
-    if (!dir) {
-        return -1;
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        rc = fsync(fd);
-        close(fd);
-    }
-    free(dir);
-    return rc;
-}
-
-/* Write buf to a fresh synced temp file beside path; *tmp gets its name. */
-static int write_temp(const char *path, const void *buf, size_t len, mode_t mode, char **tmp,
-                      struct spec_error *err)
+/* Write buf to a fresh synced temp file "<leaf>.tmp.<pid>.<n>" in dirfd;
+ * *tmp gets its name (owned). */
+static int write_temp(int dirfd, const char *leaf, const char *shown, const void *buf, size_t len,
+                      mode_t mode, char **tmp, struct spec_error *err)
 {
     static atomic_uint counter;
     struct sbuf name = {0};
     int fd = -1, rc;
 
     *tmp = NULL;
-    if (sbuf_addf(&name, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&counter, 1)) <
+    if (sbuf_addf(&name, "%s.tmp.%ld.%u", leaf, (long)getpid(), atomic_fetch_add(&counter, 1)) <
         0) {
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
-    fd = open(name.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    fd = sfs_openat(dirfd, name.p, O_WRONLY | O_CREAT | O_EXCL, mode);
     if (fd < 0) {
-        rc = spec_error_set(err, SPEC_E_IO, "create %s: %s", name.p, strerror(errno));
+        rc = sfs_error(err, fd, "create temp file for", shown);
         goto out;
     }
     /* open() applied the umask; set the mode of the file we replace. */
     if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-        rc = spec_error_set(err, SPEC_E_IO, "write %s: %s", name.p, strerror(errno));
+        rc = sfs_error(err, -errno, "write temp file for", shown);
         close(fd);
-        fd = -1;
-        unlink(name.p);
+        unlinkat(dirfd, name.p, 0);
         goto out;
     }
     if (close(fd) < 0) {
-        fd = -1;
-        rc = spec_error_set(err, SPEC_E_IO, "close %s: %s", name.p, strerror(errno));
-        unlink(name.p);
+        rc = sfs_error(err, -errno, "close temp file for", shown);
+        unlinkat(dirfd, name.p, 0);
         goto out;
     }
-    fd = -1;
     *tmp = sbuf_take(&name);
     rc = 0;
 out:
@@ -186,28 +193,28 @@ out:
 }
 
 /*
- * Remove "<base>.tmp.<pid>.<n>" siblings left by writers that died between
- * the temp write and the rename (kill -9): their pid no longer exists. Live
- * writers' files are never touched (their pid answers kill(pid, 0)).
+ * Remove "<leaf>.tmp.<pid>.<n>" entries of dirfd left by writers that died
+ * between the temp write and the rename (kill -9): their pid no longer
+ * exists. Live writers' files are never touched (their pid answers kill(pid, 0)).
  */
-static void remove_stale_temps(const char *path)
+static void remove_stale_temps(int dirfd, const char *leaf)
 {
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t bl = strlen(base);
-    char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-    DIR *d;
+    size_t bl = strlen(leaf);
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
 
-    if (!dir) {
+    if (!d) {
+        if (fd >= 0) {
+            close(fd);
+        }
         return;
     }
-    d = opendir(dir);
-    while (d && (e = readdir(d))) {
+    while ((e = readdir(d))) {
         const char *p = e->d_name;
         char *end;
         long pid;
-        if (strncmp(p, base, bl) != 0 || strncmp(p + bl, ".tmp.", 5) != 0) {
+        if (strncmp(p, leaf, bl) != 0 || strncmp(p + bl, ".tmp.", 5) != 0) {
             continue;
         }
         pid = strtol(p + bl + 5, &end, 10);
@@ -215,41 +222,41 @@ static void remove_stale_temps(const char *path)
             continue;
         }
         if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-            struct sbuf full = {0};
-            if (sbuf_addf(&full, "%s/%s", dir, p) == 0) {
-                unlink(full.p);
-            }
-            sbuf_free(&full);
+            unlinkat(dirfd, p, 0);
         }
     }
-    if (d) {
-        closedir(d);
-    }
-    free(dir);
+    closedir(d);
 }
 
-int spec_write_atomic(const char *path, const void *buf, size_t len, struct spec_error *err)
+int spec_write_atomic_at(int dirfd, const char *leaf, const char *shown, const void *buf,
+                         size_t len, struct spec_error *err)
 {
     struct stat st;
     mode_t mode = 0644;
     char *tmp = NULL;
     int rc;
 
-    if (stat(path, &st) == 0) {
+    rc = sfs_statat(dirfd, leaf, &st);
+    if (rc == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            return spec_error_set(err, SPEC_E_IO, "%s is not a regular file", shown);
+        }
         mode = st.st_mode & 07777;
+    } else if (rc != -ENOENT) {
+        return sfs_error(err, rc, "stat", shown); /* a symlink is never replaced */
     }
-    remove_stale_temps(path);
-    rc = write_temp(path, buf, len, mode, &tmp, err);
+    remove_stale_temps(dirfd, leaf);
+    rc = write_temp(dirfd, leaf, shown, buf, len, mode, &tmp, err);
     if (rc < 0) {
         return rc;
     }
-    if (rename(tmp, path) < 0) {
-        rc = spec_error_set(err, SPEC_E_IO, "rename %s: %s", path, strerror(errno));
-        unlink(tmp);
+    if (renameat(dirfd, tmp, dirfd, leaf) < 0) {
+        rc = sfs_error(err, -errno, "rename over", shown);
+        unlinkat(dirfd, tmp, 0);
         goto out;
     }
-    if (fsync_dir_of(path) < 0) {
-        rc = spec_error_set(err, SPEC_E_IO, "fsync directory of %s: %s", path, strerror(errno));
+    if (fsync(dirfd) < 0) {
+        rc = sfs_error(err, -errno, "fsync the folder of", shown);
         goto out;
     }
     rc = 0;
@@ -258,91 +265,101 @@ out:
     return rc;
 }
 
-int spec_write_new(const char *path, const void *buf, size_t len, struct spec_error *err)
+int spec_write_new_at(int dirfd, const char *leaf, const char *shown, const void *buf, size_t len,
+                      struct spec_error *err)
 {
     char *tmp = NULL;
     int rc;
 
-    remove_stale_temps(path);
-    rc = write_temp(path, buf, len, 0644, &tmp, err);
+    remove_stale_temps(dirfd, leaf);
+    rc = write_temp(dirfd, leaf, shown, buf, len, 0644, &tmp, err);
     if (rc < 0) {
         return rc;
     }
-    /* link() fails with EEXIST instead of replacing: the creator that loses
-     * learns it, and the winner's bytes were complete before they appeared. */
-    if (link(tmp, path) < 0) {
-        rc = spec_error_set(err, errno == EEXIST ? SPEC_E_EXISTS : SPEC_E_IO, "create %s: %s", path,
-                            strerror(errno));
-        unlink(tmp);
+    /* linkat() fails with EEXIST instead of replacing (a symlink included):
+     * the creator that loses learns it, and the winner's bytes were complete
+     * before they appeared. */
+    if (linkat(dirfd, tmp, dirfd, leaf, 0) < 0) {
+        rc = errno == EEXIST
+                 ? spec_error_set(err, SPEC_E_EXISTS, "create %s: %s", shown, strerror(errno))
+                 : sfs_error(err, -errno, "create", shown);
+        unlinkat(dirfd, tmp, 0);
         goto out;
     }
-    unlink(tmp);
-    if (fsync_dir_of(path) < 0) {
-        rc = spec_error_set(err, SPEC_E_IO, "fsync directory of %s: %s", path, strerror(errno));
+    unlinkat(dirfd, tmp, 0);
+    if (fsync(dirfd) < 0) {
+        rc = sfs_error(err, -errno, "fsync the folder of", shown);
         goto out;
     }
     rc = 0;
 out:
     free(tmp);
     return rc;
+}
+
+/* The path forms: open the parent folder without symlinks, then the _at form. */
+static int write_path(const char *path, const void *buf, size_t len, bool create_only,
+                      struct spec_error *err)
+{
+    const char *leaf;
+    int d = sfs_open_parent(path, false, &leaf), rc;
+
+    if (d < 0) {
+        rc = sfs_error(err, d, "open the folder of", path);
+        /* The folder must exist (spec/store.h): its absence is an I/O error. */
+        if (rc == -SPEC_E_NOT_FOUND && err) {
+            err->code = SPEC_E_IO;
+        }
+        return rc == -SPEC_E_NOT_FOUND ? -SPEC_E_IO : rc;
+    }
+    rc = create_only ? spec_write_new_at(d, leaf, path, buf, len, err)
+                     : spec_write_atomic_at(d, leaf, path, buf, len, err);
+    close(d);
+    return rc;
+}
+
+int spec_write_atomic(const char *path, const void *buf, size_t len, struct spec_error *err)
+{
+    return write_path(path, buf, len, false, err);
+}
+
+int spec_write_new(const char *path, const void *buf, size_t len, struct spec_error *err)
+{
+    return write_path(path, buf, len, true, err);
 }
 
 struct spec_lock {
     int fd;
 };
 
-static int mkdir_p(const char *dir)
-{
-    char *p = xstrdup(dir);
-    int rc = 0;
-    if (!p) {
-        return -1;
-    }
-    for (char *s = p + 1; *s; s++) {
-        if (*s == '/') {
-            *s = '\0';
-            if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-                rc = -1;
-            }
-            *s = '/';
-        }
-    }
-    if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-        rc = -1;
-    }
-    free(p);
-    return rc;
-}
-
 int spec_lock_acquire(const char *lock_path, unsigned timeout_ms, struct spec_lock **out,
                       struct spec_error *err)
 {
     struct timespec start, now;
-    const char *slash;
+    const char *leaf;
     struct spec_lock *l;
+    struct stat st;
     unsigned nap_us = 200;
-    int fd, rc;
+    int dir, fd, rc;
 
     *out = NULL;
     if (!lock_path) {
         return spec_error_set(err, SPEC_E_INVALID_ARGUMENT, "no lock path");
     }
-    slash = strrchr(lock_path, '/');
-    if (slash && slash != lock_path) {
-        char *dir = xstrndup(lock_path, (size_t)(slash - lock_path));
-        if (!dir) {
-            return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
-        }
-        rc = mkdir_p(dir);
-        free(dir);
-        if (rc < 0) {
-            return spec_error_set(err, SPEC_E_IO, "create lock folder for %s: %s", lock_path,
-                                  strerror(errno));
-        }
+    /* The lock folder and file are created and opened without following a
+     * symlink: a planted .locks link must not make us create files elsewhere. */
+    dir = sfs_open_parent(lock_path, true, &leaf);
+    if (dir < 0) {
+        return sfs_error(err, dir, "create lock folder for", lock_path);
     }
-    fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd = sfs_openat(dir, leaf, O_RDWR | O_CREAT | O_NONBLOCK, 0644);
+    close(dir);
     if (fd < 0) {
-        return spec_error_set(err, SPEC_E_IO, "open lock %s: %s", lock_path, strerror(errno));
+        return sfs_error(err, fd, "open lock", lock_path);
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = spec_error_set(err, SPEC_E_IO, "lock %s is not a regular file", lock_path);
+        goto fail;
     }
     clock_gettime(CLOCK_MONOTONIC, &start);
     /* flock() has no timeout: poll LOCK_NB with a growing nap (capped at 10

@@ -9,6 +9,7 @@
  * through untouched.
  */
 #include "internal.h"
+#include "safefs.h"
 #include "spec/json.h"
 #include "spec/store.h"
 #include "spec/tasks.h"
@@ -17,6 +18,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void spec_update_opts_init(struct spec_update_opts *o)
 {
@@ -126,25 +128,30 @@ static char mark_for(enum spec_task_status st, enum spec_dialect d)
     }
 }
 
-/* The EOL that ends the line holding off ("\r\n", "\n" or "" at EOF). */
+/* The EOL that ends the line holding off ("\r\n", "\n", a bare "\r" or "" at
+ * EOF): every line keeps its own ending. */
 static const char *eol_at(const char *text, size_t len, size_t off)
 {
-    const char *nl = memchr(text + off, '\n', len - off);
-    if (!nl) {
-        return "";
+    for (size_t i = off; i < len; i++) {
+        if (text[i] == '\n') {
+            return "\n";
+        }
+        if (text[i] == '\r') {
+            return i + 1 < len && text[i + 1] == '\n' ? "\r\n" : "\r";
+        }
     }
-    return nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
+    return "";
 }
 
 /* Delete one metadata line, keeping the file's trailing-newline state. */
 static int delete_meta(struct edits *e, const struct spec_doc *d, const struct spec_task_meta *m)
 {
     size_t a = m->line_start, z = m->line_next;
-    if (z == d->len && (z == a || d->text[z - 1] != '\n')) {
+    if (z == d->len && (z == a || (d->text[z - 1] != '\n' && d->text[z - 1] != '\r'))) {
         /* The last line has no EOL: take the previous line's EOL instead. */
         if (a >= 2 && d->text[a - 1] == '\n' && d->text[a - 2] == '\r') {
             a -= 2;
-        } else if (a >= 1 && d->text[a - 1] == '\n') {
+        } else if (a >= 1 && (d->text[a - 1] == '\n' || d->text[a - 1] == '\r')) {
             a -= 1;
         }
     }
@@ -204,7 +211,9 @@ static int set_blocked(struct edits *e, const struct spec_doc *d, const struct s
         const char *eol = eol_at(d->text, d->len, t->loc.end);
         int rc;
         if (!*eol) {
-            eol = d->crlf ? "\r\n" : "\n";
+            /* The task is the last line and has no EOL: use the file's first one. */
+            eol = eol_at(d->text, d->len, 0);
+            eol = *eol ? eol : "\n";
         }
         if (sbuf_adds(&b, eol) < 0 ||
             sbuf_add(&b, d->text + ls + (t->loc.line == 1 && d->bom ? 3 : 0), t->loc.column - 1) <
@@ -228,6 +237,7 @@ static bool has_log(const struct spec *s, const char *id)
     DIR *d;
     struct dirent *e;
     bool found = false;
+    int neg = 0;
 
     if (!s->dir || sbuf_addf(&dir, "%s/Implementation Logs", s->dir) < 0 ||
         sbuf_adds(&prefix, "task-") < 0) {
@@ -242,7 +252,7 @@ static bool has_log(const struct spec *s, const char *id)
     if (sbuf_add(&prefix, "_", 1) < 0) {
         goto out;
     }
-    d = opendir(dir.p);
+    d = sfs_opendir(dir.p, &neg);
     while (d && (e = readdir(d))) {
         if (strncmp(e->d_name, prefix.p, prefix.len) == 0) {
             found = true;
@@ -549,7 +559,7 @@ int spec_task_update(const struct spec *s, const char *task_id, enum spec_task_s
     struct spec *fresh = NULL;
     struct spec_update_result *r = NULL;
     const struct spec_doc *d;
-    int rc;
+    int dfd = -1, rc;
 
     *out = NULL;
     if (!opts) {
@@ -563,9 +573,17 @@ int spec_task_update(const struct spec *s, const char *task_id, enum spec_task_s
     if (rc < 0) {
         return rc;
     }
+    /* One fd on the spec folder, opened without symlinks, for the re-read,
+     * the temp file, the rename and the fsync: a folder swapped for a link
+     * meanwhile cannot redirect any of them (safefs.h). */
+    dfd = sfs_open_dir(s->dir, false);
+    if (dfd < 0) {
+        rc = sfs_error(err, dfd, "open spec folder", s->rel_dir ? s->rel_dir : s->dir);
+        goto out;
+    }
     /* Re-read under the lock: another writer may have changed the file since
      * the caller loaded it, and its change must not be lost. */
-    rc = spec_reload(s, SPEC_DOCMASK(SPEC_DOC_TASKS), &fresh, err);
+    rc = spec_reload_at(s, dfd, SPEC_DOCMASK(SPEC_DOC_TASKS), &fresh, err);
     if (rc < 0) {
         goto out;
     }
@@ -575,7 +593,7 @@ int spec_task_update(const struct spec *s, const char *task_id, enum spec_task_s
     }
     d = spec_doc_find(fresh, SPEC_DOC_TASKS);
     if (r->changed) {
-        rc = spec_write_atomic(d->path, r->text, r->len, err);
+        rc = spec_write_atomic_at(dfd, d->file, d->path, r->text, r->len, err);
         if (rc < 0) {
             goto out;
         }
@@ -583,6 +601,9 @@ int spec_task_update(const struct spec *s, const char *task_id, enum spec_task_s
     *out = r;
     r = NULL;
 out:
+    if (dfd >= 0) {
+        close(dfd);
+    }
     spec_lock_release(lock);
     spec_update_result_free(r);
     spec_free(fresh);

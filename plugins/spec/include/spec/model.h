@@ -255,10 +255,14 @@ struct spec_refs {
  * validated directory: see spec/paths.h). Order: .spec-workflow/specs,
  * .kiro/specs, .kiro/plans, specs/, openspec/specs, openspec/changes, then
  * archived ones; names sorted within each. Missing dialect folders are not an
- * error; unreadable ones are skipped. Hidden folders (".locks") are ignored,
- * and so are folders that resolve (symlinks) outside project_root.
+ * error. Hidden folders (".locks") are ignored, and so are symlinks: no
+ * symlink inside project_root is ever followed (a dialect folder that is one
+ * holds no specs). A folder that cannot be listed (EMFILE, EACCES, ...) is an
+ * error, never an empty answer.
  * @param[out] out owned: free with spec_refs_free().
- * @return 0, -SPEC_E_NOMEM, -SPEC_E_IO (project_root unreadable).
+ * @return 0, -SPEC_E_NOMEM, -SPEC_E_IO (project_root or a dialect folder
+ *         unreadable; the message names the errno), -SPEC_E_PATH_OUTSIDE_ROOT
+ *         (project_root itself reached through a symlink).
  */
 int spec_discover(const char *project_root, unsigned flags, struct spec_refs **out,
                   struct spec_error *err);
@@ -270,8 +274,8 @@ void spec_refs_free(struct spec_refs *refs);
  * matched.
  * @param[out] out owned: free with spec_ref_free().
  * @return 0; -SPEC_E_NOT_FOUND (details.available = names); -SPEC_E_PATH_OUTSIDE_ROOT
- *         (the only match is a folder that resolves, through a symlink, outside
- *         the project); -SPEC_E_AMBIGUOUS
+ *         (the only match is a symlink: never followed, see spec/paths.h);
+ *         -SPEC_E_IO (a folder could not be listed: EMFILE ...); -SPEC_E_AMBIGUOUS
  *         (the name exists in several dialect folders; details.candidates =
  *         [{name, dialect, dir}]; pass a dialect to choose); -SPEC_E_INVALID_NAME
  *         (name with "/", "..", NUL ... that can never be a spec).
@@ -289,8 +293,8 @@ void spec_ref_free(struct spec_ref *ref);
  * @param[out] out owned: free with spec_free().
  * @return 0, -SPEC_E_NOT_FOUND (folder gone), -SPEC_E_IO, -SPEC_E_NOMEM,
  *         -SPEC_E_PARSE (a document larger than 16 MiB or md4c failure),
- *         -SPEC_E_PATH_OUTSIDE_ROOT (the folder or a document resolves, through
- *         a symlink, outside realpath(project_root); nothing is read).
+ *         -SPEC_E_PATH_OUTSIDE_ROOT (the folder, a folder on the way or a
+ *         document is a symlink: nothing is read through it).
  */
 int spec_load(const char *project_root, const struct spec_ref *ref, struct spec **out,
               struct spec_error *err);
@@ -317,8 +321,8 @@ int spec_open(const char *project_root, const char *name, int dialect, struct sp
 /*
  * Load a spec folder directly (tests, tools given a folder). `dir` is any
  * directory laid out as `dialect` says; name NULL = the folder's base name.
- * No project root is known here, so no containment check is made: callers
- * pass folders they trust. The lock path follows the dialect layout: <dialect root>/.locks/ where
+ * `dir` itself is resolved (realpath: callers pass folders they trust);
+ * below it, as everywhere, no symlink is followed. The lock path follows the dialect layout: <dialect root>/.locks/ where
  * the dialect root is one level up for speckit and two levels up otherwise (the same file spec_load
  * would use for a folder found by discovery).
  */

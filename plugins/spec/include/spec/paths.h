@@ -3,10 +3,13 @@
  *
  * The server is configured with one or more spec roots. A tool call may name a
  * `projectPath`; it must resolve (realpath, so symlinks are followed) to a
- * directory inside one of the roots. Spec names are single kebab-case path
- * segments. File arguments are relative, without "..", and must stay inside
- * their base directory after symlinks are resolved. Every refusal happens
- * before anything is written. Threads: any thread.
+ * directory inside one of the roots. That is the last symlink ever followed:
+ * every path the library builds below a resolved root is made of plain names,
+ * so a symlink found there was planted (or is a misconfiguration) and is
+ * refused as SPEC_E_PATH_OUTSIDE_ROOT ("a symbolic link was found and not
+ * followed"), never opened (src/safefs.h). Spec names are single kebab-case
+ * path segments. File arguments are relative, without "..". Every refusal
+ * happens before anything is written. Threads: any thread.
  */
 #ifndef MCPD_SPEC_PATHS_H
 #define MCPD_SPEC_PATHS_H
@@ -71,13 +74,13 @@ int spec_check_name(const char *name, struct spec_error *err);
 int spec_check_relpath(const char *rel, struct spec_error *err);
 
 /*
- * Join base + rel after spec_check_relpath and make sure the result, with
- * symlinks resolved, is still inside base (which must itself be resolved).
- * A path that does not exist yet is allowed when must_exist is false: its
- * deepest existing ancestor is checked instead.
- * @param[out] out owned (free()): the joined path (resolved when it exists).
+ * Join base + rel after spec_check_relpath and make sure no symlink is on the
+ * way (base must itself be resolved; a symlink anywhere is refused, wherever
+ * it leads). A path that does not exist yet is allowed when must_exist is
+ * false: the path up to its deepest existing ancestor is checked instead.
+ * @param[out] out owned (free()): the joined path.
  * @return 0, -SPEC_E_PATH_OUTSIDE_ROOT, -SPEC_E_NOT_FOUND (must_exist),
- *         -SPEC_E_NOMEM.
+ *         -SPEC_E_IO (a stat failed otherwise), -SPEC_E_NOMEM.
  */
 int spec_path_inside(const char *base, const char *rel, bool must_exist, char **out,
                      struct spec_error *err);

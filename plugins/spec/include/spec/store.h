@@ -12,8 +12,13 @@
  * the spec holds it (flock LOCK_EX), and re-reads the document under it.
  *
  * Write: <file>.tmp.<pid>.<n> in the same directory, write, fsync, rename over
- * the target, fsync the directory. Readers see the old or the new file, never
- * a torn one; the temp file is removed on every failure path.
+ * the target, fsync the directory, all through one fd on the directory opened
+ * without following symlinks. Readers see the old or the new file, never a
+ * torn one; the temp file is removed on every failure path.
+ *
+ * No function here follows a symlink anywhere in its path (src/safefs.h): one
+ * is answered with -SPEC_E_PATH_OUTSIDE_ROOT, and the lock folder and lock
+ * file are created with mkdirat/openat(O_NOFOLLOW), never through a link.
  * Threads: any thread; locks are per open file description, so two threads of
  * one process exclude each other too.
  */
@@ -46,7 +51,8 @@ bool spec_revision_matches(const char *expected, const char *actual);
  * Read a whole file (at most SPEC_FILE_MAX bytes).
  * @param[out] buf owned (free()), NUL-terminated; len excludes the NUL.
  * @return 0, -SPEC_E_NOT_FOUND (ENOENT), -SPEC_E_PARSE (too large),
- *         -SPEC_E_IO, -SPEC_E_NOMEM.
+ *         -SPEC_E_PATH_OUTSIDE_ROOT (a symlink on the way), -SPEC_E_IO,
+ *         -SPEC_E_NOMEM.
  */
 int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error *err);
 
@@ -54,7 +60,9 @@ int spec_read_file(const char *path, char **buf, size_t *len, struct spec_error 
  * Replace (or create) `path` atomically with buf. Keeps the mode of an
  * existing file (0644 for a new one). The directory must exist. Temp files
  * of this path left by dead processes (kill -9 mid-write) are removed first.
- * @return 0 or -SPEC_E_IO (message names the failing step).
+ * @return 0, -SPEC_E_PATH_OUTSIDE_ROOT (a symlink on the way, or the target
+ *         is one: it is never replaced) or -SPEC_E_IO (message names the
+ *         failing step).
  */
 int spec_write_atomic(const char *path, const void *buf, size_t len, struct spec_error *err);
 
@@ -71,7 +79,8 @@ struct spec_lock; /* opaque */
  * Take the exclusive advisory lock `lock_path` (its directory is created,
  * mode 0755, when missing), waiting at most timeout_ms (0 = try once).
  * @param[out] out owned: release with spec_lock_release().
- * @return 0, -SPEC_E_LOCK_TIMEOUT, -SPEC_E_IO.
+ * @return 0, -SPEC_E_LOCK_TIMEOUT, -SPEC_E_PATH_OUTSIDE_ROOT (a symlinked
+ *         lock folder or file), -SPEC_E_IO.
  */
 int spec_lock_acquire(const char *lock_path, unsigned timeout_ms, struct spec_lock **out,
                       struct spec_error *err);
