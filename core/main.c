@@ -136,6 +136,7 @@ static void reload(const struct app *a, struct mcpd_pool *pool)
     size_t n_plugins = g->n_plugins, n_tools = g->registry->n_tools;
     mcpd_generation_unref(old);
     mcpd_generation_install(g);
+    mcpd_http_apply_config(g->config);
     /* Logged once it is true: tests and operators take this line as "new calls use it". */
     log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)", new_id,
              n_plugins, n_tools, old_id);
