@@ -48,14 +48,13 @@ struct hstream_config {
     int response_mode; /* enum mcpd_response_mode */
     int sse_retry_ms;
     size_t replay_events;
-    size_t max_buffered; /* replay bytes one session may keep (and the SSE backlog per
-                            connection, see hconn_limits) */
+    size_t max_buffered; /* replay bytes one session may keep, and how far an SSE reader may
+                            fall behind before it is cut (it can resume) */
 };
 /* Per-request values from the configuration generation current when the request began. */
 struct hconn_limits {
-    size_t max_body;     /* [limits] max_message_bytes */
-    int max_depth;       /* [limits] max_depth */
-    size_t max_buffered; /* SSE bytes a slow reader may fall behind before it is cut */
+    size_t max_body; /* [limits] max_message_bytes */
+    int max_depth;   /* [limits] max_depth */
 };
 
 struct hconn {

@@ -472,7 +472,6 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
     struct hconn_limits lim = {
         .max_body = cfg->max_message_bytes,
         .max_depth = cfg->max_depth,
-        .max_buffered = cfg->max_message_bytes * 4 + (1u << 20),
     };
     struct hconn *c = hconn_new(mc, kind, hs, &lim);
     if (!c) {

@@ -48,7 +48,7 @@ static int obuf_append(struct hconn *c, const char *text, size_t n)
     if (c->ooff > 0 && c->ooff == c->olen) {
         c->ooff = c->olen = 0;
     }
-    if (c->olen - c->ooff + n > c->lim.max_buffered) {
+    if (c->olen - c->ooff + n > c->sconf.max_buffered) {
         /* The client stopped reading: cut it; it can resume from the replay buffer. */
         c->closing = 1;
         return -ENOBUFS;
