@@ -6,12 +6,14 @@
  * State machine (every transition goes through hconn_set_state() or the suspend/wake pair,
  * which assert it is allowed):
  *
- *   RECEIVING --body complete--> DISPATCHED --answer ready--> RESPONDED
- *       |                         |    ^  \--stream is SSE--> STREAMING <--wake-- STREAM_PARKED
- *       |                   suspend|    |wake                    |  \--nothing to send--^
- *       |                         v    |                        |
- *       |                        SUSPENDED                      |
- *       +--refused / GET stream-----------------------------------+--> (any) --MHD done--> CLOSED
+ *   RECEIVING     -> DISPATCHED     the body went to the engine
+ *                 -> RESPONDED      refused before dispatch
+ *                 -> STREAMING      GET: the SSE response is queued
+ *   DISPATCHED    -> SUSPENDED      nothing to answer yet       (SUSPENDED -> DISPATCHED: woken)
+ *                 -> RESPONDED      JSON answer or refusal queued
+ *                 -> STREAMING      the stream chose SSE
+ *   STREAMING     -> STREAM_PARKED  nothing to send now      (STREAM_PARKED -> STREAMING: woken)
+ *   any           -> CLOSED         libmicrohttpd finished with the request
  *
  * Only the suspend and wake functions call MHD_suspend_connection / MHD_resume_connection.
  * Threads: the MHD thread that owns the connection moves it forward; any thread may wake it
