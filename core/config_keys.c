@@ -106,7 +106,7 @@ const struct mcpd_config_key mcpd_config_keys[] = {
     UNSET("server", "ssl_key_password", MCPD_KEY_SECRET, NULL, ssl_key_password, APPLIES,
           "password of an encrypted `ssl_keyfile` (never logged)"),
     TEXT("server", "tls_priorities", "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", tls_priorities,
-         APPLIES,
+         RESTART,
          "a GnuTLS priority string: ciphers and protocol versions offered; the default allows "
          "TLS 1.2 and 1.3 only. A bad string stops the server with "
          "the position of the error"),

@@ -5,6 +5,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <gnutls/crypto.h>
@@ -14,24 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TABLE_BUCKETS 1024
 /* Detached POST streams a session keeps for resumption; older ones are dropped first. */
 #define MAX_KEPT_STREAMS 32
 /* Replay bytes all sessions together may keep; past it new events are delivered live only. */
 #define GLOBAL_REPLAY_BYTES ((size_t)256 << 20)
 
-static struct hstream_config conf = {
-    .response_mode = MCPD_RESPONSE_AUTO,
-    .sse_retry_ms = 1000,
-    .replay_events = 256,
-    .max_buffered = 16u << 20,
-};
 static int stopping;
 static size_t replay_total; /* atomic: bytes in every replay ring */
 
-void hstream_configure(const struct hstream_config *cfg)
+void hstream_config_from(const struct mcpd_config *cfg, struct hstream_config *out)
 {
-    conf = *cfg;
+    out->response_mode = cfg->http_response_mode;
+    out->sse_retry_ms = cfg->http_sse_retry_ms;
+    out->replay_events = cfg->http_replay_events > 0 ? (size_t)cfg->http_replay_events : 0;
+    out->max_buffered = cfg->max_message_bytes * 4 + (1u << 20);
 }
 
 void hstream_set_stopping(void)
@@ -51,7 +48,7 @@ static int obuf_append(struct hconn *c, const char *text, size_t n)
     if (c->ooff > 0 && c->ooff == c->olen) {
         c->ooff = c->olen = 0;
     }
-    if (c->olen - c->ooff + n > conf.max_buffered) {
+    if (c->olen - c->ooff + n > c->sconf.max_buffered) {
         /* The client stopped reading: cut it; it can resume from the replay buffer. */
         c->closing = 1;
         return -ENOBUFS;
@@ -79,14 +76,6 @@ static int obuf_append(struct hconn *c, const char *text, size_t n)
     return 0;
 }
 
-void hconn_wake_locked(struct hconn *c)
-{
-    if (c && c->suspended) {
-        c->suspended = 0;
-        MHD_resume_connection(c->mc);
-    }
-}
-
 /* ---- events ---------------------------------------------------------------------------- */
 
 static void ring_drop_oldest(struct hstream *st)
@@ -106,22 +95,23 @@ static void ring_drop_oldest(struct hstream *st)
 static void ring_push(struct hstream *st, unsigned long seq, char *text, size_t len)
 {
     struct hsess *hs = st->hs;
-    if (conf.replay_events == 0 || len > conf.max_buffered) {
+    size_t max_bytes = st->conf.max_buffered;
+    if (st->conf.replay_events == 0 || len > max_bytes) {
         free(text);
         return;
     }
     if (!st->ring) {
-        st->ring = calloc(conf.replay_events, sizeof *st->ring);
+        st->ring = calloc(st->conf.replay_events, sizeof *st->ring);
         if (!st->ring) {
             free(text);
             return;
         }
-        st->ring_cap = conf.replay_events;
+        st->ring_cap = st->conf.replay_events;
     }
-    while (st->ring_n > 0 && hs->ring_bytes + len > conf.max_buffered) {
+    while (st->ring_n > 0 && hs->ring_bytes + len > max_bytes) {
         ring_drop_oldest(st);
     }
-    int fits = hs->ring_bytes + len <= conf.max_buffered;
+    int fits = hs->ring_bytes + len <= max_bytes;
     if (fits && __atomic_add_fetch(&replay_total, len, __ATOMIC_RELAXED) > GLOBAL_REPLAY_BYTES) {
         __atomic_sub_fetch(&replay_total, len, __ATOMIC_RELAXED);
         fits = 0;
@@ -144,14 +134,19 @@ static void ring_push(struct hstream *st, unsigned long seq, char *text, size_t 
     st->ring[slot].len = len;
 }
 
-/* The priming event (SEP-1699): an id the client can resume from, and how long to wait. */
+/* The priming event (SEP-1699): an id the client can resume from, and how long to wait. Only
+ * for sessions whose version defines it (2025-11-25+): older clients (SDK 1.12, 1.17) fail on
+ * an event with empty data ("Unexpected end of JSON input"). */
 static void priming(struct hconn *c, struct hstream *st, unsigned long seq)
 {
+    if (!st->hs->priming) {
+        return;
+    }
     /* Its id names the event to resume after, and a priming count keeps every id unique in
      * the session (a second GET would otherwise repeat the last event's id). */
     char buf[112];
     int n = snprintf(buf, sizeof buf, "id: %u-%lu.%u\nretry: %d\ndata: \n\n", st->id, seq,
-                     ++st->primes, conf.sse_retry_ms);
+                     ++st->primes, st->conf.sse_retry_ms);
     obuf_append(c, buf, (size_t)n);
 }
 
@@ -352,7 +347,8 @@ static int stream_close(struct mcpd_out *o)
     return 0;
 }
 
-static struct hstream *stream_alloc(struct hsess *hs, unsigned id)
+static struct hstream *stream_alloc(struct hsess *hs, unsigned id,
+                                    const struct hstream_config *conf)
 {
     struct hstream *st = calloc(1, sizeof *st);
     if (!st) {
@@ -364,22 +360,23 @@ static struct hstream *stream_alloc(struct hsess *hs, unsigned id)
     st->out.refs = 1;
     st->hs = hs;
     st->id = id;
+    st->conf = *conf;
     return st;
 }
 
-struct hstream *hstream_new(struct hsess *hs, int json)
+struct hstream *hstream_new(struct hsess *hs, int json, const struct hstream_config *conf)
 {
     pthread_mutex_lock(&hs->lock);
     unsigned id = ++hs->next_stream;
     pthread_mutex_unlock(&hs->lock);
-    struct hstream *st = stream_alloc(hs, id);
+    struct hstream *st = stream_alloc(hs, id, conf);
     if (!st) {
         return NULL;
     }
     hsess_ref(hs);
-    if (json || conf.response_mode == MCPD_RESPONSE_JSON) {
+    if (json || conf->response_mode == MCPD_RESPONSE_JSON) {
         st->mode = HMODE_JSON;
-    } else if (conf.response_mode == MCPD_RESPONSE_SSE) {
+    } else if (conf->response_mode == MCPD_RESPONSE_SSE) {
         int freed = 0;
         pthread_mutex_lock(&hs->lock);
         become_sse_locked(st, &freed);
@@ -428,8 +425,11 @@ struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id,
 }
 
 void hconn_attach_locked(struct hconn *c, struct hstream *st, unsigned long after_seq,
-                         int send_priming)
+                         int send_priming, const struct hstream_config *conf)
 {
+    if (st->id == 0) {
+        st->conf = *conf; /* the session's lifetime stream follows reloads */
+    }
     if (st->conn && st->conn != c) {
         /* A resumed stream replaces its old connection. */
         st->conn->closing = 1;
@@ -478,20 +478,7 @@ void hconn_detach_locked(struct hconn *c)
 
 /* ---- sessions ---------------------------------------------------------------------------- */
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct hsess *table[TABLE_BUCKETS];
-static size_t table_count;
-
-static unsigned bucket(const char *id)
-{
-    unsigned h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        h = (h ^ *p) * 16777619u;
-    }
-    return h % TABLE_BUCKETS;
-}
-
-struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight)
+struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight, const struct hstream_config *conf)
 {
     struct hsess *hs = calloc(1, sizeof *hs);
     if (!hs) {
@@ -507,7 +494,7 @@ struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight)
     }
     pthread_mutex_init(&hs->lock, NULL);
     hs->refs = 1;
-    hs->standalone = stream_alloc(hs, 0);
+    hs->standalone = stream_alloc(hs, 0, conf);
     if (hs->standalone) {
         hs->standalone->mode = HMODE_SSE;
         hs->s = mcpd_session_new(&hs->standalone->out, pool, max_inflight, "http");
@@ -543,95 +530,6 @@ void hsess_unref(struct hsess *hs)
     mcpd_session_unref(hs->s);
 }
 
-int hsess_table_insert(struct hsess *hs, int max)
-{
-    pthread_mutex_lock(&table_lock);
-    if (table_count >= (size_t)max) {
-        pthread_mutex_unlock(&table_lock);
-        return -EBUSY;
-    }
-    unsigned b = bucket(hs->id);
-    hs->next = table[b];
-    table[b] = hs;
-    hs->in_table = 1;
-    table_count++;
-    mcpd_metrics_sessions_add(1);
-    hsess_ref(hs);
-    pthread_mutex_unlock(&table_lock);
-    return 0;
-}
-
-struct hsess *hsess_table_lookup(const char *id)
-{
-    if (strlen(id) >= sizeof((struct hsess *)0)->id) {
-        return NULL;
-    }
-    pthread_mutex_lock(&table_lock);
-    struct hsess *hs = table[bucket(id)];
-    while (hs && strcmp(hs->id, id) != 0) {
-        hs = hs->next;
-    }
-    if (hs) {
-        hsess_ref(hs);
-    }
-    pthread_mutex_unlock(&table_lock);
-    return hs;
-}
-
-size_t hsess_table_count(void)
-{
-    pthread_mutex_lock(&table_lock);
-    size_t n = table_count;
-    pthread_mutex_unlock(&table_lock);
-    return n;
-}
-
-size_t hsess_table_snapshot(struct hsess ***out)
-{
-    pthread_mutex_lock(&table_lock);
-    struct hsess **v = calloc(table_count ? table_count : 1, sizeof *v);
-    size_t k = 0;
-    for (size_t b = 0; v && b < TABLE_BUCKETS; b++) {
-        for (struct hsess *hs = table[b]; hs; hs = hs->next) {
-            hsess_ref(hs);
-            v[k++] = hs;
-        }
-    }
-    pthread_mutex_unlock(&table_lock);
-    *out = v;
-    return k;
-}
-
-void hsess_snapshot_free(struct hsess **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        hsess_unref(v[i]);
-    }
-    free(v);
-}
-
-static void table_remove(struct hsess *hs)
-{
-    int removed = 0;
-    pthread_mutex_lock(&table_lock);
-    if (hs->in_table) {
-        for (struct hsess **p = &table[bucket(hs->id)]; *p; p = &(*p)->next) {
-            if (*p == hs) {
-                *p = hs->next;
-                break;
-            }
-        }
-        hs->in_table = 0;
-        table_count--;
-        mcpd_metrics_sessions_add(-1);
-        removed = 1;
-    }
-    pthread_mutex_unlock(&table_lock);
-    if (removed) {
-        hsess_unref(hs);
-    }
-}
-
 static void close_connections_locked(struct hsess *hs)
 {
     struct hstream *st = hs->standalone;
@@ -665,7 +563,7 @@ void hsess_close(struct hsess *hs, const char *why)
         return;
     }
     log_info("http", "session %.8s... ended: %s", hs->id, why);
-    table_remove(hs);
+    hsess_table_remove(hs);
     mcpd_session_close(hs->s);
 }
 
@@ -696,4 +594,21 @@ int hsess_has_listener(struct hsess *hs)
     int yes = hs->standalone->conn != NULL && !hs->standalone->conn->closing;
     pthread_mutex_unlock(&hs->lock);
     return yes;
+}
+
+int hsess_evictable(struct hsess *hs, long *idle_ms)
+{
+    pthread_mutex_lock(&hs->lock);
+    int busy = hs->closed || hs->standalone->conn != NULL;
+    for (struct hstream *st = hs->streams; st && !busy; st = st->next) {
+        busy = st->conn != NULL;
+    }
+    *idle_ms = mcpd_ms_since(&hs->last_seen);
+    pthread_mutex_unlock(&hs->lock);
+    if (!busy) {
+        pthread_mutex_lock(&hs->s->lock);
+        busy = hs->s->n_inflight > 0;
+        pthread_mutex_unlock(&hs->s->lock);
+    }
+    return !busy;
 }

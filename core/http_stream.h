@@ -19,6 +19,7 @@
 #ifndef MCPD_CORE_HTTP_STREAM_H
 #define MCPD_CORE_HTTP_STREAM_H
 
+#include "http_conn.h"
 #include "session.h"
 
 #include <jansson.h>
@@ -26,7 +27,7 @@
 #include <stddef.h>
 #include <time.h>
 
-struct MHD_Connection;
+struct mcpd_config;
 struct hsess;
 struct hstream;
 
@@ -36,26 +37,7 @@ enum hmode {
     HMODE_SSE,
 };
 
-/* One MHD request's context (the transport owns it; streams only point at it while it is
- * attached, under the session lock). */
-struct hconn {
-    int kind; /* enum in transport_http.c */
-    struct MHD_Connection *mc;
-    struct hsess *hs;   /* ref, when the request belongs to a session */
-    struct hstream *st; /* attached stream (session lock) */
-    int suspended;      /* MHD_suspend_connection() called and not yet resumed (session lock) */
-    int closing;        /* end the SSE response once obuf is flushed (session lock) */
-    int dispatched;     /* the body went to the protocol engine */
-    int responded;      /* a response was queued */
-    int sse;            /* that response is an SSE stream (the streams gauge counts it) */
-    struct hconn *next_all, *prev_all; /* the transport's registry of live requests */
-    char *obuf;                        /* SSE bytes waiting for the content reader */
-    size_t olen, ooff, ocap;
-    char *body; /* request body being received */
-    size_t len, cap;
-    int too_big;
-    int new_session; /* initialize made hs: send its Mcp-Session-Id */
-};
+void hstream_config_from(const struct mcpd_config *cfg, struct hstream_config *out);
 
 struct hstream {
     struct mcpd_out out; /* refs = producers: the dispatching transport, calls, the session */
@@ -74,8 +56,9 @@ struct hstream {
     unsigned long seq;       /* last event number used (the priming event is 0) */
     unsigned primes;         /* priming events sent: their ids are "<stream>-<seq>.<n>" */
     unsigned long delivered; /* last event handed to any connection */
-    struct hconn *conn;      /* attached connection, or NULL */
-    int listed;              /* in hs->streams (resumable) */
+    struct hstream_config conf;
+    struct hconn *conn; /* attached connection, or NULL */
+    int listed;         /* in hs->streams (resumable) */
     struct hstream *next;
 };
 
@@ -93,30 +76,31 @@ struct hsess {
     int closed;
     struct timespec last_seen; /* CLOCK_MONOTONIC */
     int ping_outstanding;
+    int priming; /* the negotiated version defines the priming event (set once initialized) */
     struct hsess *next; /* table chain */
 };
 
-/* Transport-wide settings the streams need. */
-struct hstream_config {
-    int response_mode; /* enum mcpd_response_mode */
-    int sse_retry_ms;
-    size_t replay_events;
-    size_t max_buffered; /* an SSE connection that falls this far behind is cut (it can resume);
-                            also the replay bytes one session may keep */
-};
-void hstream_configure(const struct hstream_config *cfg);
-
 /* Sessions. hsess_new makes a session (not yet in the table) with a fresh random id. */
-struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight);
+struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight,
+                        const struct hstream_config *conf);
 void hsess_ref(struct hsess *hs);
 void hsess_unref(struct hsess *hs);
-/* The table. insert returns -EBUSY past `max`. lookup returns a new reference or NULL. */
+/* The table (http_session.c). insert returns -EBUSY past `max`. lookup returns a new
+ * reference or NULL. remove is idempotent. */
 int hsess_table_insert(struct hsess *hs, int max);
 struct hsess *hsess_table_lookup(const char *id);
 size_t hsess_table_count(void);
+void hsess_table_remove(struct hsess *hs);
 /* Snapshot of every session in the table (each referenced); free with hsess_snapshot_free. */
 size_t hsess_table_snapshot(struct hsess ***out);
 void hsess_snapshot_free(struct hsess **v, size_t n);
+/* With `max` sessions or more in the table, ends the one idle longest that has no connection
+ * and no call in flight (its client then gets 404, as for an expired session). Returns 0 when
+ * there is room now, -EBUSY when nothing could be evicted. */
+int hsess_table_make_room(int max);
+/* Nonzero when hs has no attached connection and no call in flight; *idle_ms is how long it
+ * has been idle. */
+int hsess_evictable(struct hsess *hs, long *idle_ms);
 /* Ends a session: out of the table, calls cancelled, pending server requests failed, every
  * attached connection closed. Idempotent. */
 void hsess_close(struct hsess *hs, const char *why);
@@ -124,12 +108,14 @@ void hsess_touch(struct hsess *hs);
 
 /* Streams. hstream_new returns a POST stream holding one producer reference (the caller's),
  * in the configured response mode, or JSON whatever the configuration when `json` is set. */
-struct hstream *hstream_new(struct hsess *hs, int json);
+struct hstream *hstream_new(struct hsess *hs, int json, const struct hstream_config *conf);
 
-/* Connection side (caller holds hs->lock for the *_locked functions). */
-void hconn_attach_locked(struct hconn *c, struct hstream *st, unsigned long after_seq, int priming);
+/* Connection side (caller holds hs->lock for the *_locked functions). attach replays the
+ * stream's events after `after_seq`, preceded by a priming event when `priming` is set and the
+ * session's version defines one. Attaching to the standalone stream takes `conf` for it. */
+void hconn_attach_locked(struct hconn *c, struct hstream *st, unsigned long after_seq, int priming,
+                         const struct hstream_config *conf);
 void hconn_detach_locked(struct hconn *c);
-void hconn_wake_locked(struct hconn *c);
 /* Stream from a Last-Event-ID value, or NULL (session lock held). *seq gets the event number;
  * *gone is set when the id names a stream this session had but no longer keeps. */
 struct hstream *hstream_find_locked(struct hsess *hs, const char *last_event_id, unsigned long *seq,

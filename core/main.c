@@ -111,15 +111,6 @@ static void lists_changed_job(void *arg)
     mcpd_protocol_lists_changed();
 }
 
-/* TODO(merge): provided by transport_http (declared in transport_http.h on the HTTP branch):
- * re-reads the TLS key and certificate for new connections. This weak no-op only lets this
- * branch build. */
-void mcpd_http_apply_config(const struct mcpd_config *new_config);
-__attribute__((weak)) void mcpd_http_apply_config(const struct mcpd_config *new_config)
-{
-    (void)new_config;
-}
-
 /* One line per changed key, its reload policy from the key table: a key that needs a restart is
  * a warning, because the running server keeps the old value. */
 static void log_changed_key(const struct mcpd_config_key *k, void *arg)

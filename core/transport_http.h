@@ -19,6 +19,11 @@ struct mcpd_http *mcpd_http_start(const struct mcpd_config *cfg, struct mcpd_poo
 /* What --check-config can check without listening: the TLS key, certificate, password and
  * priority string. 0 or -EINVAL with the reason in err. */
 int mcpd_http_check(const struct mcpd_config *cfg, char *err, size_t errlen);
+/* SIGHUP, after the new generation is current (control thread): re-reads the TLS key and
+ * certificate (with ssl_key_password, checked against tls_priorities) and serves the new pair
+ * to new handshakes; a bad pair keeps the old one and logs why. Per-request values need no
+ * call: requests read the current generation. A no-op when no HTTP transport runs. */
+void mcpd_http_apply_config(const struct mcpd_config *new_config);
 /* The port actually bound (useful with port 0). */
 int mcpd_http_port(const struct mcpd_http *h);
 /* Heartbeat, keep-alive comments and idle-session expiry; call every few hundred ms. */

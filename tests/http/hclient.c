@@ -97,6 +97,11 @@ static void write_ini(struct h_env *e, const char *server_extra, const char *bod
     free(text);
 }
 
+void hs_rewrite(struct hsrv *s, const char *server_extra, const char *body)
+{
+    write_ini(s->e, server_extra, body);
+}
+
 static int parse_port(const char *err, const char *needle)
 {
     const char *p = strstr(err, needle);

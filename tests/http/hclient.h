@@ -44,6 +44,8 @@ int hs_start_fail(struct hsrv *s, struct h_env *e, const char *server_extra, con
 /* Writes that config and runs mcpd --check-config on it: returns its exit code (output in
  * s->p->err). */
 int hs_check_config(struct hsrv *s, struct h_env *e, const char *server_extra, const char *body);
+/* Rewrites the running server's config file the way hs_start wrote it (for SIGHUP tests). */
+void hs_rewrite(struct hsrv *s, const char *server_extra, const char *body);
 /* Reads whatever the server wrote to stderr so far (non-blocking). */
 void hs_drain(struct hsrv *s);
 /* SIGTERM and wait: returns the exit code (0 = clean, and under ASan: no leaks). */

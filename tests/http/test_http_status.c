@@ -470,14 +470,34 @@ static void status_415(void **state)
     H_PASS(s.e);
 }
 
+/* A GET stream on session sid, its SSE response read. */
+static hc *open_get(struct hsrv *s, const char *sid)
+{
+    char headers[256];
+    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
+    hc *c = hc_open(s, s->port);
+    hc_send(c, "GET", "/mcp", headers, NULL);
+    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    assert_true(r->sse);
+    hr_free(r);
+    return c;
+}
+
 static void status_503(void **state)
 {
     struct hsrv s;
     hs_start(&s, *state, NULL, "[http]\nmax_sessions = 2\n" TESTKIT);
     char *a = mcp_init(&s, "2025-11-25");
     char *b = mcp_init(&s, "2025-11-25");
+    /* Both sessions have a GET stream open: neither can be evicted for a new one. */
+    hc *ga = open_get(&s, a), *gb = open_get(&s, b);
     struct hresp *r = mcp_post(&s, NULL, NULL, INIT, NULL);
     expect_refusal(r, 503, "third session past max_sessions = 2");
+    /* An operator sees the refusal without debug logging. */
+    if (!h_wait_stderr(s.p, "warning [http] new session refused", 5000)) {
+        fail_msg("no warning for a refused session:\n%s", s.p->err);
+    }
     char *retry = hr_header(r, "Retry-After");
     if (!retry) {
         fail_msg("503 without Retry-After");
@@ -494,6 +514,8 @@ static void status_503(void **state)
     assert_int_equal(mcp_delete(&s, b), 200);
     mcp_healthy(&s, "after-503");
     mcp_healthy(&s, "after-503-again");
+    hc_close(ga);
+    hc_close(gb);
     free(a);
     free(b);
     assert_int_equal(hs_stop(&s), 0);

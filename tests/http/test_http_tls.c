@@ -1,7 +1,9 @@
 /* HTTP integration: HTTPS with a throwaway CA and certificate made at test time (certgen.c):
  * the handshake verifies against that CA at TLS 1.2 or newer, MCP works over it, a cleartext
  * request gets no HTTP answer; a bad key or a key that does not match refuses to start naming
- * the file; an encrypted key works with ssl_key_password and fails clearly without it. */
+ * the file; an encrypted key works with ssl_key_password and fails clearly without it; a SIGHUP
+ * serves a renewed certificate to new connections while open ones keep working, and a bad
+ * renewal keeps the old certificate. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 
 #include <cmocka.h>
 #include <gnutls/gnutls.h>
+#include <signal.h>
 
 #define TESTKIT "[plugin testkit]\npath = testkit.so\n"
 
@@ -191,12 +194,94 @@ static void encrypted_key(void **state)
     H_PASS(e);
 }
 
+static void health_on(hc *c)
+{
+    hc_send(c, "GET", "/health", NULL, NULL);
+    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    hr_free(r);
+}
+
+static void certificate_renewed_by_sighup(void **state)
+{
+    struct h_env *e = *state;
+    make_certs(e->dir, NULL);
+    char extra[2048], ca1[1024], ca2[1024], next[512], from[1024], to[1024];
+    tls_server_extra(extra, sizeof extra, e->dir, "key.pem", NULL);
+    struct hsrv s;
+    hs_start(&s, e, extra, TESTKIT);
+    snprintf(ca1, sizeof ca1, "%s/ca.pem", e->dir);
+    /* A connection that stays open across the SIGHUP: a GET event stream. */
+    char *sid = mcp_init(&s, "2025-11-25");
+    hc *before = hc_open_tls(&s, s.port, ca1);
+    char headers[256];
+    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
+    hc_send(before, "GET", "/mcp", headers, NULL);
+    struct hresp *r = hc_response(before, HC_TIMEOUT_MS);
+    assert_int_equal(r->status, 200);
+    assert_true(r->sse);
+    hr_free(r);
+    struct hevent ev;
+    hc_expect_event(before, &ev, HC_TIMEOUT_MS); /* the priming event */
+    he_clear(&ev);
+
+    /* A renewal from another CA, moved over the configured files, then SIGHUP. */
+    snprintf(next, sizeof next, "%s/next", e->dir);
+    assert_int_equal(mkdir(next, 0700), 0);
+    make_certs(next, NULL);
+    snprintf(ca2, sizeof ca2, "%s/ca.pem", next);
+    const char *files[] = {"key.pem", "cert.pem"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(from, sizeof from, "%s/%s", next, files[i]);
+        snprintf(to, sizeof to, "%s/%s", e->dir, files[i]);
+        assert_int_equal(rename(from, to), 0);
+    }
+    h_signal(s.p, SIGHUP);
+    if (!h_wait_stderr(s.p, "reloaded: new connections get it", HC_TIMEOUT_MS)) {
+        fail_msg("no certificate reload after SIGHUP:\n%s", s.p->err);
+    }
+    /* A client that trusts only the new CA gets through: the new certificate is served. */
+    hc *after = hc_open_tls(&s, s.port, ca2);
+    health_on(after);
+    hc_close(after);
+    /* The connection opened before the SIGHUP keeps working: it gets the reload's news. */
+    hc_expect_event(before, &ev, HC_TIMEOUT_MS);
+    json_t *m = he_json(&ev);
+    const char *method = json_string_value(json_object_get(m, "method"));
+    if (!method || !strstr(method, "list_changed")) {
+        fail_msg("unexpected event on the stream opened before the SIGHUP: %s", ev.raw);
+    }
+    json_decref(m);
+    he_clear(&ev);
+    hc_close(before);
+    free(sid);
+
+    /* A bad renewal: the old (here: the renewed) certificate stays, with one clear line. */
+    snprintf(to, sizeof to, "%s/key.pem", e->dir);
+    FILE *f = fopen(to, "w");
+    assert_non_null(f);
+    fputs("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", f);
+    fclose(f);
+    h_signal(s.p, SIGHUP);
+    if (!h_wait_stderr(s.p, "the previous certificate stays in use", HC_TIMEOUT_MS)) {
+        fail_msg("a bad key on SIGHUP was not reported:\n%s", s.p->err);
+    }
+    assert_non_null(strstr(s.p->err, to));
+    after = hc_open_tls(&s, s.port, ca2);
+    health_on(after);
+    hc_close(after);
+    mcp_healthy(&s, "after-bad-renewal");
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(https_works, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(bad_key, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(encrypted_key, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(certificate_renewed_by_sighup, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -287,6 +287,7 @@ static void test_reload_policies(void **state)
                                           "server host",
                                           "server port",
                                           "server endpoint",
+                                          "server tls_priorities",
                                           "limits max_message_bytes",
                                           "limits workers",
                                           "limits max_inflight",

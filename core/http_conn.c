@@ -1,0 +1,286 @@
+/* Request contexts, their state machine and the responses they queue: see http_conn.h. */
+#include "http_conn.h"
+
+#include "http_stream.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every live request context, so shutdown can wake each one that may be parked, whatever it
+ * is attached to (libmicrohttpd aborts on a suspended connection at stop, §3.2.6). */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hconn *conns;
+
+/* ---- state ----------------------------------------------------------------------------- */
+
+int hconn_state(const struct hconn *c)
+{
+    return __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+}
+
+/* The state machine of http_conn.h as data: allowed[from] has bit `to` set. */
+#define B(s) (1u << (s))
+static const unsigned allowed[] = {
+    [HC_RECEIVING] = B(HC_DISPATCHED) | B(HC_RESPONDED) | B(HC_STREAMING) | B(HC_CLOSED),
+    [HC_DISPATCHED] = B(HC_SUSPENDED) | B(HC_STREAMING) | B(HC_RESPONDED) | B(HC_CLOSED),
+    [HC_SUSPENDED] = B(HC_DISPATCHED) | B(HC_CLOSED),
+    [HC_STREAMING] = B(HC_STREAM_PARKED) | B(HC_CLOSED),
+    [HC_STREAM_PARKED] = B(HC_STREAMING) | B(HC_CLOSED),
+    [HC_RESPONDED] = B(HC_CLOSED),
+    [HC_CLOSED] = 0,
+};
+#undef B
+
+void hconn_set_state(struct hconn *c, enum hconn_state to)
+{
+    int from = hconn_state(c);
+    assert(allowed[from] & (1u << to));
+    (void)from;
+    __atomic_store_n(&c->state, (int)to, __ATOMIC_RELEASE);
+}
+
+void hconn_suspend_locked(struct hconn *c)
+{
+    int s = hconn_state(c);
+    hconn_set_state(c, s == HC_STREAMING ? HC_STREAM_PARKED : HC_SUSPENDED);
+    MHD_suspend_connection(c->mc);
+}
+
+void hconn_wake_locked(struct hconn *c)
+{
+    if (!c) {
+        return;
+    }
+    int s = hconn_state(c);
+    if (s == HC_SUSPENDED || s == HC_STREAM_PARKED) {
+        hconn_set_state(c, s == HC_SUSPENDED ? HC_DISPATCHED : HC_STREAMING);
+        MHD_resume_connection(c->mc);
+    }
+}
+
+/* ---- registry -------------------------------------------------------------------------- */
+
+struct hconn *hconn_new(struct MHD_Connection *mc, int kind, struct hsess *hs,
+                        const struct hconn_limits *lim)
+{
+    struct hconn *c = calloc(1, sizeof *c);
+    if (!c) {
+        return NULL;
+    }
+    c->kind = kind;
+    c->mc = mc;
+    c->hs = hs; /* set before c is visible to the sweep */
+    c->lim = *lim;
+    pthread_mutex_lock(&conns_lock);
+    c->next_all = conns;
+    if (conns) {
+        conns->prev_all = c;
+    }
+    conns = c;
+    pthread_mutex_unlock(&conns_lock);
+    return c;
+}
+
+void hconn_set_session(struct hconn *c, struct hsess *hs)
+{
+    pthread_mutex_lock(&conns_lock);
+    c->hs = hs;
+    pthread_mutex_unlock(&conns_lock);
+}
+
+void hconn_finish(struct hconn *c, int completed_ok)
+{
+    pthread_mutex_lock(&conns_lock);
+    if (c->prev_all) {
+        c->prev_all->next_all = c->next_all;
+    } else if (conns == c) {
+        conns = c->next_all;
+    }
+    if (c->next_all) {
+        c->next_all->prev_all = c->prev_all;
+    }
+    pthread_mutex_unlock(&conns_lock);
+    int was = hconn_state(c);
+    if (c->hs) {
+        pthread_mutex_lock(&c->hs->lock);
+        if (c->st && !completed_ok) {
+            /* The client went away mid-stream: the stream stays resumable. */
+            c->closing = 1;
+        }
+        hconn_detach_locked(c);
+        hconn_set_state(c, HC_CLOSED);
+        pthread_mutex_unlock(&c->hs->lock);
+        hsess_unref(c->hs);
+    }
+    if (was == HC_STREAMING || was == HC_STREAM_PARKED) {
+        mcpd_metrics_streams_add(-1);
+    }
+    free(c->obuf);
+    free(c->body);
+    free(c);
+}
+
+size_t hconn_posts_in_progress(void)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&conns_lock);
+    for (struct hconn *c = conns; c; c = c->next_all) {
+        n += c->kind == HK_POST;
+    }
+    pthread_mutex_unlock(&conns_lock);
+    return n;
+}
+
+void hconn_end_all(void)
+{
+    pthread_mutex_lock(&conns_lock);
+    for (struct hconn *c = conns; c; c = c->next_all) {
+        if (!c->hs) {
+            continue;
+        }
+        pthread_mutex_lock(&c->hs->lock);
+        c->closing = 1;
+        hconn_wake_locked(c);
+        pthread_mutex_unlock(&c->hs->lock);
+    }
+    pthread_mutex_unlock(&conns_lock);
+}
+
+/* ---- responses ------------------------------------------------------------------------- */
+
+static enum MHD_Result queue(struct MHD_Connection *mc, unsigned status, struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result rc = MHD_queue_response(mc, status, r);
+    MHD_destroy_response(r);
+    mcpd_metrics_http_response((int)status);
+    return rc;
+}
+
+enum MHD_Result http_send_body(struct MHD_Connection *mc, unsigned status, char *body, size_t len,
+                               const char *type, const char *session_id)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    if (type) {
+        MHD_add_response_header(r, "Content-Type", type);
+    }
+    if (session_id) {
+        MHD_add_response_header(r, "Mcp-Session-Id", session_id);
+    }
+    return queue(mc, status, r);
+}
+
+enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    return r ? queue(mc, status, r) : MHD_NO;
+}
+
+static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
+                               const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
+                               const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    json_t *e = mcpd_jsonrpc_error(NULL, code, msg, NULL);
+    size_t n = 0;
+    char *body = e ? mcpd_json_dump(e, &n, 0) : NULL;
+    json_decref(e);
+    log_debug("http", "%u: %s", status, msg);
+    if (!body) {
+        body = strdup("");
+        n = 0;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+        MHD_add_response_header(r, "Allow", "GET, POST, DELETE");
+    }
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+        MHD_add_response_header(r, "Retry-After", "1");
+    }
+    return queue(mc, status, r);
+}
+
+enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code, const char *fmt,
+                            ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result rc = vrefuse(mc, status, code, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const char *fmt, ...)
+{
+    hconn_set_state(c, HC_RESPONDED);
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result rc = vrefuse(c->mc, status, code, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct hconn *c = cls;
+    struct hsess *hs = c->hs;
+    ssize_t ret;
+    pthread_mutex_lock(&hs->lock);
+    if (c->olen > c->ooff) {
+        size_t n = c->olen - c->ooff;
+        if (n > max) {
+            n = max;
+        }
+        memcpy(buf, c->obuf + c->ooff, n);
+        c->ooff += n;
+        ret = (ssize_t)n;
+    } else if (c->closing || !c->st || c->st->producers_done || hstream_stopping()) {
+        /* Everything was flushed: the answer went out, the call asked to close the stream,
+         * the session ended, or the server stops. */
+        hconn_detach_locked(c);
+        ret = MHD_CONTENT_READER_END_OF_STREAM;
+    } else {
+        /* Nothing to send: park the connection until a message or a keep-alive wakes it
+         * (returning 0 without suspending would spin; c-libraries.md §3.2.4). */
+        hconn_suspend_locked(c);
+        ret = 0;
+    }
+    pthread_mutex_unlock(&hs->lock);
+    return ret;
+}
+
+enum MHD_Result hconn_start_sse(struct hconn *c, const char *session_id)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read, c, NULL);
+    if (!r) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "X-Accel-Buffering", "no");
+    if (session_id) {
+        MHD_add_response_header(r, "Mcp-Session-Id", session_id);
+    }
+    hconn_set_state(c, HC_STREAMING);
+    mcpd_metrics_streams_add(1);
+    return queue(c->mc, MHD_HTTP_OK, r);
+}
