@@ -212,33 +212,67 @@ static json_t *id_copy(json_t *id)
     return id ? json_incref(id) : json_null();
 }
 
+/* Sets o[key] = v; v is taken even on failure (nonzero: o or v is NULL, or no memory). Builds
+ * replies directly instead of through json_pack, whose format parsing cost every answer a few
+ * thousand instructions. */
+static int put(json_t *o, const char *key, json_t *v)
+{
+    if (!o) {
+        json_decref(v);
+        return -1;
+    }
+    return json_object_set_new_nocheck(o, key, v);
+}
+
+/* {"jsonrpc":"2.0", member: value} with `value` stolen, or NULL. */
+static json_t *envelope(const char *member, json_t *value)
+{
+    json_t *m = json_object();
+    if (put(m, "jsonrpc", json_string_nocheck("2.0")) != 0 || put(m, member, value) != 0) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* {"jsonrpc":"2.0", "id": id, member: value} (the order every answer has on the wire). */
+static json_t *answer(json_t *id, const char *member, json_t *value)
+{
+    json_t *m = envelope("id", id_copy(id));
+    if (put(m, member, value) != 0) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
+}
+
 json_t *mcpd_jsonrpc_result(json_t *id, json_t *result)
 {
-    return json_pack("{s:s, s:o, s:o}", "jsonrpc", "2.0", "id", id_copy(id), "result",
-                     result ? result : json_object());
+    return answer(id, "result", result ? result : json_object());
 }
 
 json_t *mcpd_jsonrpc_error(json_t *id, int code, const char *message, json_t *data)
 {
-    json_t *e = json_pack("{s:i, s:s}", "code", code, "message", message ? message : "");
-    if (e && data) {
-        json_object_set_new(e, "data", data);
-    } else if (data) {
-        json_decref(data);
+    /* put() takes its value even when it fails, so every member is offered. */
+    json_t *e = json_object();
+    int bad = put(e, "code", json_integer(code)) != 0;
+    bad |= put(e, "message", json_string(message ? message : "")) != 0;
+    if (data) {
+        bad |= put(e, "data", data) != 0;
     }
-    if (!e) {
+    if (bad) {
+        json_decref(e);
         return NULL;
     }
-    return json_pack("{s:s, s:o, s:o}", "jsonrpc", "2.0", "id", id_copy(id), "error", e);
+    return answer(id, "error", e);
 }
 
 json_t *mcpd_jsonrpc_notification(const char *method, json_t *params)
 {
-    json_t *n = json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method", method);
-    if (n && params) {
-        json_object_set_new(n, "params", params);
-    } else if (params) {
-        json_decref(params);
+    json_t *n = envelope("method", json_string(method));
+    if (params && put(n, "params", params) != 0) {
+        json_decref(n);
+        return NULL;
     }
     return n;
 }
@@ -246,8 +280,9 @@ json_t *mcpd_jsonrpc_notification(const char *method, json_t *params)
 json_t *mcpd_jsonrpc_request(json_t *id, const char *method, json_t *params)
 {
     json_t *r = mcpd_jsonrpc_notification(method, params);
-    if (r) {
-        json_object_set_new(r, "id", id_copy(id));
+    if (put(r, "id", id_copy(id)) != 0) {
+        json_decref(r);
+        return NULL;
     }
     return r;
 }

@@ -200,18 +200,20 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
     if (c->structured && json_array_size(c->content) == 0) {
         /* Clients that ignore structuredContent still see the data (tools.mdx, SHOULD): the
          * plugin's own text of it, already checked as JSON, so no second serialisation. */
-        json_t *text = json_stringn_nocheck(c->structured_text, c->structured_len);
-        json_t *block = text ? json_pack("{s:s, s:o}", "type", "text", "text", text) : NULL;
-        if (block) {
-            json_array_append_new(c->content, block);
+        json_t *block = json_object();
+        if (block && json_object_set_new_nocheck(block, "type", json_string_nocheck("text")) == 0 &&
+            json_object_set_new_nocheck(
+                block, "text", json_stringn_nocheck(c->structured_text, c->structured_len)) == 0) {
+            json_array_append(c->content, block);
         }
+        json_decref(block);
     }
-    json_t *res = json_pack("{s:O}", "content", c->content);
-    if (res && c->structured) {
-        json_object_set(res, "structuredContent", c->structured);
-    }
-    if (res && c->is_error) {
-        json_object_set_new(res, "isError", json_true());
+    json_t *res = json_object();
+    if (!res || json_object_set_nocheck(res, "content", c->content) != 0 ||
+        (c->structured && json_object_set_nocheck(res, "structuredContent", c->structured) != 0) ||
+        (c->is_error && json_object_set_new_nocheck(res, "isError", json_true()) != 0)) {
+        json_decref(res);
+        return NULL;
     }
     return res;
 }
