@@ -31,19 +31,20 @@ int mcpd_mcp_level_parse(const char *name)
     return -EINVAL;
 }
 
-struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s,
-                                struct mcpd_out *reply, struct mcpd_generation *gen, json_t *msg)
+struct mcpd_call *mcpd_call_new_msg(enum mcpd_call_kind kind, struct mcpd_session *s,
+                                    struct mcpd_out *reply, struct mcpd_generation *gen,
+                                    const struct mcpd_msg *m)
 {
     struct mcpd_call *c = calloc(1, sizeof *c);
     if (!c) {
-        json_decref(msg);
         return NULL;
     }
     c->kind = kind;
-    c->msg = msg;
-    c->id = json_object_get(msg, "id");
-    json_t *meta = json_object_get(json_object_get(msg, "params"), "_meta");
-    json_t *tok = json_object_get(meta, "progressToken");
+    c->msg = json_incref(m->root);
+    c->id = m->id;
+    c->method = m->method;
+    c->params = m->params;
+    json_t *tok = json_object_get(json_object_get(m->params, "_meta"), "progressToken");
     if (json_is_string(tok) || json_is_integer(tok)) {
         c->progress_token = tok;
     }
@@ -77,6 +78,21 @@ struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s
     return c;
 }
 
+struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s,
+                                struct mcpd_out *reply, struct mcpd_generation *gen, json_t *msg)
+{
+    /* Taken as it comes (tests build calls from partial messages): no validation here. */
+    json_t *method = json_object_get(msg, "method");
+    struct mcpd_msg m = {.root = msg,
+                         .kind = MCPD_MSG_REQUEST,
+                         .id = json_object_get(msg, "id"),
+                         .method = json_string_value(method),
+                         .params = json_object_get(msg, "params")};
+    struct mcpd_call *c = mcpd_call_new_msg(kind, s, reply, gen, &m);
+    json_decref(msg);
+    return c;
+}
+
 void mcpd_call_free(struct mcpd_call *c)
 {
     if (!c) {
@@ -84,6 +100,7 @@ void mcpd_call_free(struct mcpd_call *c)
     }
     json_decref(c->content);
     json_decref(c->structured);
+    free(c->structured_text);
     json_decref(c->messages);
     json_decref(c->contents);
     json_decref(c->entries);
@@ -337,8 +354,21 @@ int mcpd_call_structured(mcpd_call *c, const char *json, size_t len)
         json_decref(v);
         return -EINVAL;
     }
+    /* Keep the plugin's own text too: it becomes the TextContent copy of structuredContent
+     * (protocol_calls.c tool_result) without dumping the value again. It parsed, so it is
+     * UTF-8 without NUL bytes. */
+    char *text = malloc(len + 1);
+    if (!text) {
+        json_decref(v);
+        return -ENOMEM;
+    }
+    memcpy(text, json, len);
+    text[len] = '\0';
     json_decref(c->structured);
+    free(c->structured_text);
     c->structured = v;
+    c->structured_text = text;
+    c->structured_len = len;
     return 0;
 }
 
@@ -537,7 +567,7 @@ static json_t *arg_at(const struct mcpd_call *c, const char *pointer)
     if (!c || !pointer) {
         return NULL;
     }
-    json_t *v = json_object_get(json_object_get(c->msg, "params"), "arguments");
+    json_t *v = json_object_get(c->params, "arguments");
     const char *p = pointer;
     while (v && *p) {
         if (*p != '/') {

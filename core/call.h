@@ -17,6 +17,7 @@ struct mcpd_session;
 struct mcpd_out;
 struct mcpd_generation;
 struct mcpd_host;
+struct mcpd_msg;
 
 enum mcpd_call_kind {
     MCPD_CALL_TOOL,
@@ -32,10 +33,12 @@ struct mcpd_call {
     struct mcpd_out *reply;       /* ref: where the answer and related notifications go */
     struct mcpd_generation *gen;  /* ref: keeps the plugin code loaded */
     struct mcpd_host *owner;      /* the plugin that runs it (borrowed from gen) */
-    json_t *msg;                  /* the request (owned); params and id are borrowed from it */
+    json_t *msg;                  /* the request (ref); id, method and params borrow from it */
     json_t *id;                   /* NULL for internal calls (resources/list fan-out) */
-    char id_text[256];            /* request_id() */
-    const void *entry;            /* the registry entry being served */
+    const char *method;
+    json_t *params;    /* NULL when absent */
+    char id_text[256]; /* request_id() */
+    const void *entry; /* the registry entry being served */
     /* the handler to run, copied from the entry so every kind dispatches the same way */
     void *data;
     uint32_t flags;
@@ -60,8 +63,10 @@ struct mcpd_call {
     int progress_sent;
 
     /* results */
-    json_t *content;    /* array of content blocks (tools, prompts) */
-    json_t *structured; /* tool structuredContent */
+    json_t *content;       /* array of content blocks (tools, prompts) */
+    json_t *structured;    /* tool structuredContent */
+    char *structured_text; /* the plugin's text of it (owned), valid while structured is set */
+    size_t structured_len;
     int is_error;
     int role;          /* enum mcpd_role for the next prompt content block */
     json_t *messages;  /* prompt messages */
@@ -76,7 +81,13 @@ struct mcpd_call {
     struct mcpd_call *next_inflight; /* session list */
 };
 
-/* Creates a call for `msg` (taken) answered on `reply` (ref taken). Any thread. */
+/* Creates a call for the classified request `m` (borrowed: a reference to its root is taken)
+ * answered on `reply` (ref taken), holding a reference to `gen`. Any thread. */
+struct mcpd_call *mcpd_call_new_msg(enum mcpd_call_kind kind, struct mcpd_session *s,
+                                    struct mcpd_out *reply, struct mcpd_generation *gen,
+                                    const struct mcpd_msg *m);
+/* The same for a bare request value (taken, even on failure); its members are read, not
+ * validated. */
 struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s,
                                 struct mcpd_out *reply, struct mcpd_generation *gen, json_t *msg);
 void mcpd_call_free(struct mcpd_call *c);

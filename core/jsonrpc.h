@@ -26,6 +26,8 @@ enum mcpd_msg_kind {
     MCPD_MSG_REQUEST,      /* method + id */
     MCPD_MSG_NOTIFICATION, /* method, no id */
     MCPD_MSG_RESPONSE,     /* id + result|error (an answer to a request the server sent) */
+    MCPD_MSG_BATCH,        /* a JSON array: items[] are classified one by one */
+    MCPD_MSG_INVALID,      /* valid JSON, not a JSON-RPC 2.0 message: err_code/err_text say why */
 };
 
 /* An error to report before a message could be dispatched. */
@@ -36,6 +38,47 @@ struct mcpd_rpc_error {
 };
 
 /*
+ * One incoming message, parsed and classified once (mcpd_msg_parse) and then handed down as is:
+ * the transport decides from it how to answer (request or not, initialize or not) and the
+ * protocol engine dispatches it without looking at the JSON's shape again.
+ *
+ * Every pointer is borrowed from `root`, which the top-level message owns; batch items borrow
+ * their root from the batch's array. Nothing in it changes after classification except what the
+ * engine itself normalises inside params (an absent "arguments" becomes {}).
+ */
+struct mcpd_msg {
+    json_t *root; /* the value (owned by a top-level message, borrowed by an item) */
+    enum mcpd_msg_kind kind;
+    json_t *id;             /* string or integer; NULL when absent (or, if INVALID, unreadable) */
+    const char *method;     /* REQUEST/NOTIFICATION; NULL otherwise */
+    json_t *params;         /* REQUEST/NOTIFICATION; NULL when absent */
+    int err_code;           /* INVALID: the JSON-RPC error code (-32600) */
+    const char *err_text;   /* INVALID: why, a static string */
+    struct mcpd_msg *items; /* BATCH: n_items classified elements (owned array) */
+    size_t n_items;
+    int has_request; /* a REQUEST, or a BATCH holding one: something will be answered */
+};
+
+/*
+ * Parses `len` bytes with mcpd_jsonrpc_parse's rules and classifies the result, a batch's
+ * elements one by one. Returns 0 with *msg filled (its kind may be MCPD_MSG_INVALID: valid JSON
+ * that is no JSON-RPC message) or -EINVAL with err filled (-32700, not JSON) and *msg zeroed, or
+ * -ENOMEM. Release with mcpd_msg_free() in every case.
+ */
+int mcpd_msg_parse(const char *buf, size_t len, int max_depth, struct mcpd_msg *msg,
+                   struct mcpd_rpc_error *err);
+
+/* Classifies a value the caller already has (`root`, a new reference is taken). Returns 0 or
+ * -ENOMEM (batch item table); release with mcpd_msg_free(). */
+int mcpd_msg_classify(json_t *root, struct mcpd_msg *msg);
+
+/* Releases what a top-level message holds and zeroes it. NULL-safe; idempotent. */
+void mcpd_msg_free(struct mcpd_msg *msg);
+
+/* A single initialize request (the only request HTTP takes without a session). */
+int mcpd_msg_is_initialize(const struct mcpd_msg *msg);
+
+/*
  * Parses `len` bytes (no NUL needed). Rejects: empty input, nesting deeper than max_depth,
  * invalid UTF-8 or JSON, duplicate object keys. A top-level scalar parses (it is valid JSON)
  * and is refused later by classify as -32600. Returns the value (owned) or NULL with
@@ -44,7 +87,8 @@ struct mcpd_rpc_error {
 json_t *mcpd_jsonrpc_parse(const char *buf, size_t len, int max_depth, struct mcpd_rpc_error *err);
 
 /*
- * Classifies one message object (borrowed). On success returns 0 with *kind set and, for
+ * Classifies one message object (borrowed); the same rules as mcpd_msg_classify, in the shape
+ * older callers use. On success returns 0 with *kind set and, for
  * requests/notifications, *method (borrowed) and *params (borrowed; NULL when absent).
  * Returns -EINVAL with err filled (-32600, id when readable) when the object is not a valid
  * JSON-RPC 2.0 message: jsonrpc != "2.0", id neither string nor integer, method not a string,

@@ -504,19 +504,19 @@ static struct mcpd_out *batch_new(struct mcpd_out *parent)
 
 /* ---- entry ------------------------------------------------------------------------------ */
 
-static void dispatch_one(struct mcpd_session *s, struct mcpd_generation *gen, json_t *msg,
-                         struct mcpd_out *reply)
+/* One classified element (a whole message or one batch item): never looks at the JSON's shape
+ * again, mcpd_msg_classify did. */
+static void dispatch_one(struct mcpd_session *s, struct mcpd_generation *gen,
+                         const struct mcpd_msg *m, struct mcpd_out *reply)
 {
-    struct mcpd_rpc_error err = {0};
-    enum mcpd_msg_kind kind;
-    struct rq r = {.s = s, .gen = gen, .reply = reply, .msg = msg};
-    if (mcpd_jsonrpc_classify(msg, &kind, &r.method, &r.params, &err) != 0) {
-        r.id = err.id;
-        rq_error(&r, err.code, NULL, "%s", err.message);
-        return;
-    }
-    r.id = json_object_get(msg, "id");
-    switch (kind) {
+    struct rq r = {.s = s,
+                   .gen = gen,
+                   .reply = reply,
+                   .m = m,
+                   .id = m->id,
+                   .params = m->params,
+                   .method = m->method};
+    switch (m->kind) {
     case MCPD_MSG_REQUEST:
         handle_request(&r);
         break;
@@ -525,9 +525,17 @@ static void dispatch_one(struct mcpd_session *s, struct mcpd_generation *gen, js
         break;
     case MCPD_MSG_RESPONSE:
         /* The client answering one of our requests (sampling, elicitation, roots, ping). */
-        if (mcpd_session_answer(s, msg) != 0) {
+        if (mcpd_session_answer(s, m->root) != 0) {
             log_debug("protocol", "a response for no pending server request was ignored");
         }
+        break;
+    case MCPD_MSG_INVALID:
+        rq_error(&r, m->err_code, NULL, "%s", m->err_text);
+        break;
+    case MCPD_MSG_BATCH:
+        /* Only a top-level message is a batch (dispatch_batch); an array inside one is an
+         * invalid element, which mcpd_msg_classify already said. */
+        rq_error(&r, RPC_INVALID_REQUEST, NULL, "Invalid Request: a batch must not be nested");
         break;
     }
 }
@@ -540,68 +548,101 @@ static int batch_allowed(struct mcpd_session *s)
     return ok;
 }
 
-void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
-                          struct mcpd_out *reply)
+static void dispatch_batch(struct mcpd_session *s, struct mcpd_generation *gen,
+                           const struct mcpd_msg *msg, struct mcpd_out *reply)
 {
-    struct mcpd_generation *gen = mcpd_generation_acquire();
-    if (!gen) {
-        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: server is starting");
+    if (msg->n_items == 0) {
+        mcpd_protocol_reject(reply, RPC_INVALID_REQUEST, "Invalid Request: empty batch");
         return;
     }
-    struct mcpd_rpc_error err = {0};
-    json_t *msg = mcpd_jsonrpc_parse(buf, len, gen->config->max_depth, &err);
-    if (!msg) {
-        mcpd_protocol_reject(reply, err.code, err.message);
-    } else {
-        mcpd_protocol_dispatch(s, msg, reply);
+    if (!batch_allowed(s)) {
+        mcpd_protocol_reject(reply, RPC_INVALID_REQUEST,
+                             "Invalid Request: batches are only allowed on sessions that "
+                             "negotiated protocol 2025-03-26");
+        return;
     }
-    json_decref(msg);
-    mcpd_generation_unref(gen);
+    struct mcpd_out *batch = batch_new(reply);
+    struct mcpd_out *out = batch ? batch : reply;
+    for (size_t i = 0; i < msg->n_items; i++) {
+        const struct mcpd_msg *item = &msg->items[i];
+        if ((item->kind == MCPD_MSG_REQUEST || item->kind == MCPD_MSG_NOTIFICATION) &&
+            strcmp(item->method, "initialize") == 0) {
+            /* Refused; and like any notification, one without an id gets no answer. */
+            if (item->id) {
+                struct rq r = {.s = s, .reply = out, .id = item->id, .method = item->method};
+                rq_error(&r, RPC_INVALID_REQUEST, NULL,
+                         "Invalid Request: initialize must not be part of a batch");
+            }
+            continue;
+        }
+        dispatch_one(s, gen, item, out);
+    }
+    if (batch) {
+        mcpd_out_unref(batch);
+    }
 }
 
-void mcpd_protocol_dispatch(struct mcpd_session *s, json_t *msg, struct mcpd_out *reply)
+/* The engine's one entry: `gen` is the generation this request runs on, taken once by the
+ * caller and lent to every method and call it starts (calls take their own reference). */
+static void dispatch(struct mcpd_session *s, struct mcpd_generation *gen,
+                     const struct mcpd_msg *msg, struct mcpd_out *reply)
 {
-    struct mcpd_generation *gen = mcpd_generation_acquire();
-    if (!gen) {
-        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: server is starting");
-        return;
-    }
-    if (json_is_array(msg)) {
-        if (json_array_size(msg) == 0) {
-            mcpd_protocol_reject(reply, RPC_INVALID_REQUEST, "Invalid Request: empty batch");
-        } else if (!batch_allowed(s)) {
-            mcpd_protocol_reject(reply, RPC_INVALID_REQUEST,
-                                 "Invalid Request: batches are only allowed on sessions that "
-                                 "negotiated protocol 2025-03-26");
-        } else {
-            struct mcpd_out *batch = batch_new(reply);
-            size_t i;
-            json_t *item;
-            json_array_foreach(msg, i, item)
-            {
-                const char *m = json_string_value(json_object_get(item, "method"));
-                if (m && strcmp(m, "initialize") == 0) {
-                    /* Refused; and like any notification, one without an id gets no answer. */
-                    json_t *id = json_object_get(item, "id");
-                    if (id) {
-                        struct rq r = {.reply = batch ? batch : reply,
-                                       .id =
-                                           (json_is_string(id) || json_is_integer(id)) ? id : NULL};
-                        rq_error(&r, RPC_INVALID_REQUEST, NULL,
-                                 "Invalid Request: initialize must not be part of a batch");
-                    }
-                    continue;
-                }
-                dispatch_one(s, gen, item, batch ? batch : reply);
-            }
-            if (batch) {
-                mcpd_out_unref(batch);
-            }
-        }
+    if (msg->kind == MCPD_MSG_BATCH) {
+        dispatch_batch(s, gen, msg, reply);
     } else {
         dispatch_one(s, gen, msg, reply);
     }
+}
+
+static struct mcpd_generation *acquire_or_reject(struct mcpd_out *reply)
+{
+    struct mcpd_generation *gen = mcpd_generation_acquire();
+    if (!gen) {
+        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: server is starting");
+    }
+    return gen;
+}
+
+void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
+                          struct mcpd_out *reply)
+{
+    struct mcpd_generation *gen = acquire_or_reject(reply);
+    if (!gen) {
+        return;
+    }
+    struct mcpd_rpc_error err = {0};
+    struct mcpd_msg msg;
+    int rc = mcpd_msg_parse(buf, len, gen->config->max_depth, &msg, &err);
+    if (rc == -EINVAL) {
+        mcpd_protocol_reject(reply, err.code, err.message);
+    } else if (rc != 0) {
+        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: out of memory");
+    } else {
+        dispatch(s, gen, &msg, reply);
+    }
+    mcpd_msg_free(&msg);
     mcpd_generation_unref(gen);
+}
+
+void mcpd_protocol_dispatch_msg(struct mcpd_session *s, const struct mcpd_msg *msg,
+                                struct mcpd_out *reply)
+{
+    struct mcpd_generation *gen = acquire_or_reject(reply);
+    if (gen) {
+        dispatch(s, gen, msg, reply);
+        mcpd_generation_unref(gen);
+    }
+}
+
+void mcpd_protocol_dispatch(struct mcpd_session *s, json_t *root, struct mcpd_out *reply)
+{
+    struct mcpd_msg msg;
+    if (mcpd_msg_classify(root, &msg) != 0) {
+        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: out of memory");
+    } else {
+        mcpd_protocol_dispatch_msg(s, &msg, reply);
+    }
+    mcpd_msg_free(&msg);
 }
 
 void mcpd_protocol_lists_changed(void)

@@ -1,7 +1,8 @@
 /*
  * The MCP protocol engine: per-era method tables and dispatch. A transport hands it whole frames
- * (one JSON text each) with the session they belong to and the stream replies go to; it parses,
- * validates, answers simple methods inline and sends plugin work to the worker pool.
+ * (one JSON text each) or messages they already parsed (struct mcpd_msg) with the session they
+ * belong to and the stream replies go to; it parses and classifies each message once, answers
+ * simple methods inline and sends plugin work to the worker pool.
  */
 #ifndef MCPD_CORE_PROTOCOL_H
 #define MCPD_CORE_PROTOCOL_H
@@ -11,6 +12,7 @@
 
 struct mcpd_session;
 struct mcpd_out;
+struct mcpd_msg;
 
 /* Legacy-era protocol versions, newest first. */
 extern const char *const mcpd_legacy_versions[];
@@ -21,8 +23,15 @@ extern const size_t mcpd_n_legacy_versions;
 void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
                           struct mcpd_out *reply);
 
-/* Same for a message the transport already parsed (mcpd_jsonrpc_parse; borrowed): HTTP parses
- * first to tell requests from notifications before it answers. */
+/* Same for a message the transport already parsed and classified (mcpd_msg_parse; borrowed):
+ * HTTP looks at it first (msg->has_request, mcpd_msg_is_initialize) to decide how to answer.
+ * The engine takes it as it is: it never parses or classifies it again. Takes the current
+ * generation once for the whole message (a batch included). */
+void mcpd_protocol_dispatch_msg(struct mcpd_session *s, const struct mcpd_msg *msg,
+                                struct mcpd_out *reply);
+
+/* A parsed but unclassified value (borrowed): classifies it (mcpd_msg_classify) and goes on as
+ * mcpd_protocol_dispatch_msg. Kept for callers that hold a bare json_t. */
 void mcpd_protocol_dispatch(struct mcpd_session *s, json_t *msg, struct mcpd_out *reply);
 
 /* Answers a frame the transport had to refuse before parsing (e.g. over the size limit) with a

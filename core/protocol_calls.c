@@ -59,7 +59,7 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
 static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const void *entry,
                                   struct mcpd_host *owner, void *data, uint32_t flags)
 {
-    struct mcpd_call *c = mcpd_call_new(kind, r->s, r->reply, r->gen, json_incref(r->msg));
+    struct mcpd_call *c = mcpd_call_new_msg(kind, r->s, r->reply, r->gen, r->m);
     if (c) {
         c->entry = entry;
         c->owner = owner;
@@ -118,9 +118,7 @@ static void finish(struct mcpd_call *c, json_t *response)
                                    outcome);
         }
         if (debug) {
-            log_debug("call", "%s id %s: %.3f ms, %s",
-                      json_string_value(json_object_get(c->msg, "method")), mcpd_call_request_id(c),
-                      ms,
+            log_debug("call", "%s id %s: %.3f ms, %s", c->method, mcpd_call_request_id(c), ms,
                       client_cancelled ? "cancelled by client"
                       : err            ? "error"
                       : failed         ? "error result"
@@ -129,8 +127,7 @@ static void finish(struct mcpd_call *c, json_t *response)
     }
     if (c->id) {
         json_t *code = json_object_get(json_object_get(response, "error"), "code");
-        mcpd_metrics_request(c->session ? c->session->transport : "internal",
-                             json_string_value(json_object_get(c->msg, "method")),
+        mcpd_metrics_request(c->session ? c->session->transport : "internal", c->method,
                              (int)json_integer_value(code));
     }
     if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
@@ -201,20 +198,22 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
         c->structured = NULL;
     }
     if (c->structured && json_array_size(c->content) == 0) {
-        /* Clients that ignore structuredContent still see the data (tools.mdx, SHOULD). */
-        size_t n;
-        char *text = mcpd_json_dump(c->structured, &n, 0);
-        if (text) {
-            mcpd_call_content_text(c, text, n);
-            free(text);
+        /* Clients that ignore structuredContent still see the data (tools.mdx, SHOULD): the
+         * plugin's own text of it, already checked as JSON, so no second serialisation. */
+        json_t *block = json_object();
+        if (block && json_object_set_new_nocheck(block, "type", json_string_nocheck("text")) == 0 &&
+            json_object_set_new_nocheck(
+                block, "text", json_stringn_nocheck(c->structured_text, c->structured_len)) == 0) {
+            json_array_append(c->content, block);
         }
+        json_decref(block);
     }
-    json_t *res = json_pack("{s:O}", "content", c->content);
-    if (res && c->structured) {
-        json_object_set(res, "structuredContent", c->structured);
-    }
-    if (res && c->is_error) {
-        json_object_set_new(res, "isError", json_true());
+    json_t *res = json_object();
+    if (!res || json_object_set_nocheck(res, "content", c->content) != 0 ||
+        (c->structured && json_object_set_nocheck(res, "structuredContent", c->structured) != 0) ||
+        (c->is_error && json_object_set_new_nocheck(res, "isError", json_true()) != 0)) {
+        json_decref(res);
+        return NULL;
     }
     return res;
 }
@@ -224,8 +223,7 @@ static void run_tool(void *arg)
     struct mcpd_call *c = arg;
     const struct mcpd_tool_entry *t = c->entry;
     size_t len;
-    char *args =
-        dump_or_empty(json_object_get(json_object_get(c->msg, "params"), "arguments"), &len);
+    char *args = dump_or_empty(json_object_get(c->params, "arguments"), &len);
     int rc = -ENOMEM;
     if (mcpd_call_is_cancelled(c)) {
         rc = -ECANCELED;
@@ -290,7 +288,7 @@ void m_tools_call(struct rq *r)
 static void run_read(void *arg)
 {
     struct mcpd_call *c = arg;
-    const char *uri = json_string_value(json_object_get(json_object_get(c->msg, "params"), "uri"));
+    const char *uri = json_string_value(json_object_get(c->params, "uri"));
     int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
     leave(c->owner, c->flags);
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
@@ -448,8 +446,7 @@ static void run_prompt(void *arg)
     struct mcpd_call *c = arg;
     const struct mcpd_prompt_entry *p = c->entry;
     size_t len;
-    char *args =
-        dump_or_empty(json_object_get(json_object_get(c->msg, "params"), "arguments"), &len);
+    char *args = dump_or_empty(json_object_get(c->params, "arguments"), &len);
     int rc = -ENOMEM;
     if (args) {
         rc = enter(c, c->owner, c->flags) ? -ECANCELED
@@ -530,9 +527,8 @@ static json_t *completion_result(json_t *values, size_t total)
 static void run_complete(void *arg)
 {
     struct mcpd_call *c = arg;
-    json_t *params = json_object_get(c->msg, "params");
-    json_t *argument = json_object_get(params, "argument");
-    json_t *ctx = json_object_get(json_object_get(params, "context"), "arguments");
+    json_t *argument = json_object_get(c->params, "argument");
+    json_t *ctx = json_object_get(json_object_get(c->params, "context"), "arguments");
     size_t len;
     char *ctx_text = dump_or_empty(json_is_object(ctx) ? ctx : NULL, &len);
     int rc = -ENOMEM;

@@ -8,13 +8,14 @@
 struct mcpd_session;
 struct mcpd_generation;
 struct mcpd_out;
+struct mcpd_msg;
 
 /* One request being dispatched; everything is borrowed for the duration of the dispatch. */
 struct rq {
     struct mcpd_session *s;
-    struct mcpd_generation *gen;
+    struct mcpd_generation *gen; /* taken once per request by the caller of dispatch */
     struct mcpd_out *reply;
-    json_t *msg;
+    const struct mcpd_msg *m; /* the classified message; id, params, method come from it */
     json_t *id;
     json_t *params; /* NULL when absent */
     const char *method;

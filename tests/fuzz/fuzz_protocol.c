@@ -6,45 +6,20 @@
  * (LLVMFuzzerTestOneInput); otherwise main() below replays the seed corpus and then a bounded,
  * deterministic stream of mutations of it (ctest runs that under ASan+UBSan).
  */
-#include "config.h"
-#include "generation.h"
-#include "jsonrpc.h"
+#include "../unit/engine_harness.h"
 #include "mutate.h"
 #include "protocol.h"
-#include "session.h"
 #include "worker_pool.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Every message the engine sends must be valid JSON-RPC; count them so the replay can report. */
-struct check_out {
-    struct mcpd_out base;
-    unsigned long sent;
-};
-
-static int check_send(struct mcpd_out *o, json_t *msg)
-{
-    struct check_out *c = (struct check_out *)o;
-    json_t *one = json_is_array(msg) ? json_array_get(msg, 0) : msg;
-    if (!json_is_object(one) || !json_is_string(json_object_get(one, "jsonrpc"))) {
-        fprintf(stderr, "engine sent a malformed message\n");
-        abort();
-    }
-    __atomic_add_fetch(&c->sent, 1, __ATOMIC_RELAXED);
-    return 0;
-}
-
-static struct check_out out = {.base = {.send = check_send, .refs = 1}};
-static struct mcpd_pool *pool;
-static struct mcpd_session *session;
-
-static const char init_msg[] =
-    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-    "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"fuzz\",\"version\":\"0\"}}}";
+/* The engine in-process (tests/unit/engine_harness.c); its output object aborts on any message
+ * that is not valid JSON-RPC and only counts here (recording 200,000 inputs' answers would
+ * grow without bound). */
+static struct th_engine engine;
 
 static int setup(void)
 {
@@ -52,19 +27,15 @@ static int setup(void)
     const char *ini = "[server]\nplugin_dir = " MCPD_TEST_PLUGIN_DIR "\n"
                       "[limits]\nmax_depth = 32\npage_size = 3\n"
                       "[plugin testkit]\npath = testkit.so\n";
-    struct mcpd_config *cfg =
-        mcpd_config_load_string(ini, "fuzz.ini", "/tmp", NULL, NULL, err, sizeof err);
-    struct mcpd_generation *g = cfg ? mcpd_generation_build(cfg, err, sizeof err) : NULL;
-    if (!g) {
+    if (th_engine_start(&engine, ini, 0, err, sizeof err) != 0) {
         fprintf(stderr, "fuzz setup: %s\n", err);
-        return -EINVAL;
+        return -1;
     }
-    mcpd_generation_install(g);
-    pool = mcpd_pool_new(2, 1024);
-    session = mcpd_session_new(&out.base, pool, 64, "fuzz");
     /* 2025-03-26 so batches are in play too. */
-    mcpd_protocol_handle(session, init_msg, sizeof init_msg - 1, &out.base);
-    return pool && session ? 0 : -ENOMEM;
+    th_engine_send(&engine, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+                            "\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},"
+                            "\"clientInfo\":{\"name\":\"fuzz\",\"version\":\"0\"}}}");
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,10 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         ready = 1;
     }
-    mcpd_protocol_handle(session, (const char *)data, size, &out.base);
+    mcpd_protocol_handle(engine.s, (const char *)data, size, &engine.out.base);
     /* Tool calls finish on the pool; wait so each input is judged on its own. Slow tools are
      * bounded by the plugin's own argument limits. */
-    mcpd_pool_wait_idle(pool, 10000);
+    mcpd_pool_wait_idle(engine.pool, TH_WAIT_MS);
     return 0;
 }
 
@@ -168,14 +139,9 @@ int main(int argc, char **argv)
         }
         LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
     }
-    mcpd_pool_wait_idle(pool, -1);
-    mcpd_session_close(session);
-    mcpd_session_unref(session);
-    mcpd_pool_free(pool);
-    mcpd_generation_install(NULL);
-    mcpd_generation_reap();
-    printf("fuzz_protocol: %lu inputs, %lu messages sent, no crash\n", iterations + nseeds,
-           out.sent);
+    unsigned long sent = engine.out.sent;
+    th_engine_stop(&engine);
+    printf("fuzz_protocol: %lu inputs, %lu messages sent, no crash\n", iterations + nseeds, sent);
     return 0;
 }
 

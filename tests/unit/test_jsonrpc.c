@@ -445,8 +445,9 @@ static void result_keeps_id_type(void **state)
     assert_int_equal(json_object_size(json_object_get(ri, "result")), 0);
     assert_null(json_object_get(ri, "error"));
 
-    /* The id is copied: the reply lives on after the request is freed. */
-    assert_ptr_not_equal(json_object_get(rs, "id"), sid);
+    /* The id is shared, not copied (one reference more): the reply lives on after the request
+     * is freed. */
+    assert_ptr_equal(json_object_get(rs, "id"), sid);
     json_decref(sid);
     json_decref(iid);
     size_t len;
@@ -611,6 +612,110 @@ static void id_key_distinguishes_types(void **state)
     json_decref(long_id);
 }
 
+/* ---- the message object (mcpd_msg_parse) --------------------------------------------------- */
+
+static void msg_parse_request(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"jsonrpc\":\"2.0\",\"id\":\"7\",\"method\":\"tools/call\",\"params\":{\"name\":\"x\"}}";
+    struct mcpd_msg m;
+    struct mcpd_rpc_error err = {0};
+    assert_int_equal(mcpd_msg_parse(text, sizeof text - 1, 8, &m, &err), 0);
+    assert_int_equal(m.kind, MCPD_MSG_REQUEST);
+    assert_true(json_is_string(m.id));
+    assert_string_equal(json_string_value(m.id), "7");
+    assert_string_equal(m.method, "tools/call");
+    assert_ptr_equal(m.params, json_object_get(m.root, "params"));
+    assert_true(m.has_request);
+    assert_false(mcpd_msg_is_initialize(&m));
+    assert_null(m.items);
+    mcpd_msg_free(&m);
+    assert_null(m.root);
+    mcpd_msg_free(&m); /* idempotent */
+}
+
+static void msg_parse_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        enum mcpd_msg_kind kind;
+        int has_request;
+    } cases[] = {
+        {"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", MCPD_MSG_NOTIFICATION,
+         0},
+        {"{\"jsonrpc\":\"2.0\",\"id\":\"mcpd-1\",\"result\":{}}", MCPD_MSG_RESPONSE, 0},
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}", MCPD_MSG_REQUEST,
+         1},
+        {"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", MCPD_MSG_INVALID, 0},
+        {"17", MCPD_MSG_INVALID, 0},
+        {"[]", MCPD_MSG_BATCH, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct mcpd_msg m;
+        struct mcpd_rpc_error err = {0};
+        assert_int_equal(mcpd_msg_parse(cases[i].text, strlen(cases[i].text), 8, &m, &err), 0);
+        assert_int_equal(m.kind, cases[i].kind);
+        assert_int_equal(m.has_request, cases[i].has_request);
+        if (m.kind == MCPD_MSG_INVALID) {
+            assert_int_equal(m.err_code, RPC_INVALID_REQUEST);
+            assert_non_null(strstr(m.err_text, "Invalid Request"));
+        }
+        assert_int_equal(mcpd_msg_is_initialize(&m), i == 2);
+        mcpd_msg_free(&m);
+    }
+}
+
+static void msg_parse_error(void **state)
+{
+    (void)state;
+    struct mcpd_msg m;
+    struct mcpd_rpc_error err = {0};
+    assert_int_equal(mcpd_msg_parse("{\"a\":", 5, 8, &m, &err), -EINVAL);
+    assert_int_equal(err.code, RPC_PARSE_ERROR);
+    assert_null(m.root);
+    assert_int_equal(mcpd_msg_parse("[[[1]]]", 7, 2, &m, &err), -EINVAL);
+    assert_non_null(strstr(err.message, "nesting"));
+    mcpd_msg_free(&m);
+}
+
+static void msg_batch_items_classified_once_each(void **state)
+{
+    (void)state;
+    static const char text[] = "[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"},"
+                               "{\"jsonrpc\":\"2.0\",\"id\":2.5,\"method\":\"ping\"},"
+                               "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"},"
+                               "[1]]";
+    struct mcpd_msg m;
+    struct mcpd_rpc_error err = {0};
+    assert_int_equal(mcpd_msg_parse(text, sizeof text - 1, 8, &m, &err), 0);
+    assert_int_equal(m.kind, MCPD_MSG_BATCH);
+    assert_int_equal(m.n_items, 4);
+    assert_true(m.has_request);
+    assert_int_equal(m.items[0].kind, MCPD_MSG_NOTIFICATION);
+    assert_int_equal(m.items[1].kind, MCPD_MSG_INVALID);
+    assert_null(m.items[1].id); /* unreadable id: answered with null */
+    assert_int_equal(m.items[2].kind, MCPD_MSG_REQUEST);
+    assert_int_equal(json_integer_value(m.items[2].id), 3);
+    assert_ptr_equal(m.items[2].root, json_array_get(m.root, 2)); /* borrowed from the batch */
+    assert_int_equal(m.items[3].kind, MCPD_MSG_INVALID);          /* no nested batches */
+    assert_false(mcpd_msg_is_initialize(&m));
+    mcpd_msg_free(&m);
+}
+
+static void msg_classify_takes_a_reference(void **state)
+{
+    (void)state;
+    json_t *v = load("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+    struct mcpd_msg m;
+    assert_int_equal(mcpd_msg_classify(v, &m), 0);
+    json_decref(v); /* the message keeps it alive */
+    assert_int_equal(m.kind, MCPD_MSG_REQUEST);
+    assert_string_equal(m.method, "ping");
+    mcpd_msg_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +745,11 @@ int main(void)
         cmocka_unit_test(dump_never_emits_raw_newlines),
         cmocka_unit_test(dump_scalars_and_arrays),
         cmocka_unit_test(id_key_distinguishes_types),
+        cmocka_unit_test(msg_parse_request),
+        cmocka_unit_test(msg_parse_kinds),
+        cmocka_unit_test(msg_parse_error),
+        cmocka_unit_test(msg_batch_items_classified_once_each),
+        cmocka_unit_test(msg_classify_takes_a_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
