@@ -88,32 +88,10 @@ static enum MHD_Result answer_post(struct hconn *c)
 
 /* ---- POST ---------------------------------------------------------------------------------- */
 
-static int has_requests(json_t *msg)
-{
-    if (json_is_array(msg)) {
-        size_t i;
-        json_t *m;
-        json_array_foreach(msg, i, m)
-        {
-            if (json_object_get(m, "method") && json_object_get(m, "id")) {
-                return 1;
-            }
-        }
-        return 0;
-    }
-    return json_object_get(msg, "method") && json_object_get(msg, "id");
-}
-
-static int is_initialize(json_t *msg)
-{
-    const char *m = json_string_value(json_object_get(msg, "method"));
-    return json_is_object(msg) && m && strcmp(m, "initialize") == 0 && json_object_get(msg, "id");
-}
-
 /* Runs `msg` (borrowed) through the protocol engine on a new stream of c's session that c is
  * attached to (JSON whatever the configuration when `json` is set). Returns the stream, which
  * stays alive while c is attached, or NULL when out of memory (nothing was dispatched). */
-static struct hstream *dispatch_on_stream(struct hconn *c, json_t *msg, int json)
+static struct hstream *dispatch_on_stream(struct hconn *c, const struct mcpd_msg *msg, int json)
 {
     struct hsess *hs = c->hs;
     struct hstream *st = hstream_new(hs, json, &c->sconf);
@@ -127,7 +105,7 @@ static struct hstream *dispatch_on_stream(struct hconn *c, json_t *msg, int json
     }
     hconn_set_state(c, HC_DISPATCHED);
     pthread_mutex_unlock(&hs->lock);
-    mcpd_protocol_dispatch(hs->s, msg, &st->out);
+    mcpd_protocol_dispatch_msg(hs->s, msg, &st->out);
     mcpd_out_unref(&st->out); /* the calls it started hold their own references */
     return st;
 }
@@ -145,7 +123,8 @@ static enum MHD_Result refuse_full(struct hconn *c, int max)
 
 /* Answers a request made without a session (initialize) on a throwaway JSON stream and, when
  * it succeeded, enters the session in the table (evicting an idle one if it is full). */
-static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c, json_t *msg)
+static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
+                                       const struct mcpd_msg *msg)
 {
     if (http_draining(h)) {
         return hconn_refuse(c, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
@@ -201,8 +180,8 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c, jso
     return answer_post(c);
 }
 
-/* The body is complete: parse, classify and dispatch it (one place: the protocol engine will
- * take the parsed message as it is). */
+/* The body is complete: parse and classify it once, then hand the message object to the
+ * protocol engine as it is. */
 static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
 {
     if (c->too_big) {
@@ -211,53 +190,57 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
                             c->lim.max_body);
     }
     struct mcpd_rpc_error err = {0};
-    json_t *msg = mcpd_jsonrpc_parse(c->body, c->len, c->lim.max_depth, &err);
+    struct mcpd_msg msg;
+    int prc = mcpd_msg_parse(c->body, c->len, c->lim.max_depth, &msg, &err);
     free(c->body);
     c->body = NULL;
-    if (!msg) {
+    if (prc != 0) {
+        mcpd_msg_free(&msg);
+        if (prc != -EINVAL) {
+            return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
+                                "Internal error: out of memory");
+        }
         return hconn_refuse(c, MHD_HTTP_BAD_REQUEST, err.code, "%s", err.message);
     }
     enum MHD_Result rc;
     if (!c->hs) {
-        if (is_initialize(msg)) {
-            rc = post_initialize(h, c, msg);
+        if (mcpd_msg_is_initialize(&msg)) {
+            rc = post_initialize(h, c, &msg);
         } else {
             rc = hconn_refuse(c, MHD_HTTP_BAD_REQUEST, RPC_SERVER_ERROR,
                               "Bad Request: Mcp-Session-Id header is required (send initialize "
                               "first to get one)");
         }
-        json_decref(msg);
+        mcpd_msg_free(&msg);
         return rc;
     }
     struct hsess *hs = c->hs;
     if (session_gone(hs)) {
         /* Ended between this request's headers and its body. */
-        json_decref(msg);
+        mcpd_msg_free(&msg);
         return hconn_refuse(c, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR,
                             "Not Found: the session ended; initialize a new one");
     }
     hsess_touch(hs);
-    enum mcpd_msg_kind kind;
-    const char *m;
-    json_t *params;
-    if (json_is_object(msg) && mcpd_jsonrpc_classify(msg, &kind, &m, &params, &err) != 0) {
-        json_decref(msg);
-        return hconn_refuse(c, MHD_HTTP_BAD_REQUEST, err.code, "%s", err.message);
+    if (msg.kind == MCPD_MSG_INVALID) {
+        rc = hconn_refuse(c, MHD_HTTP_BAD_REQUEST, msg.err_code, "%s", msg.err_text);
+        mcpd_msg_free(&msg);
+        return rc;
     }
-    if (json_is_array(msg) && json_array_size(msg) > 0 && !session_allows_batch(hs)) {
+    if (msg.kind == MCPD_MSG_BATCH && msg.n_items > 0 && !session_allows_batch(hs)) {
         /* The body MUST be a single message (2025-06-18+): an HTTP error, like a parse error,
          * with the engine's JSON-RPC error as its body. */
-        json_decref(msg);
+        mcpd_msg_free(&msg);
         return hconn_refuse(c, MHD_HTTP_BAD_REQUEST, RPC_INVALID_REQUEST,
                             "Invalid Request: batches are only allowed on sessions that "
                             "negotiated protocol 2025-03-26");
     }
-    if (!has_requests(msg)) {
+    if (!msg.has_request) {
         /* Notifications and answers to our requests: 202 with nothing to stream back, unless
          * the engine refuses the body (an empty batch, a message that is not JSON-RPC): that
          * error answers this POST, never the GET stream. */
-        struct hstream *st = dispatch_on_stream(c, msg, 1);
-        json_decref(msg);
+        struct hstream *st = dispatch_on_stream(c, &msg, 1);
+        mcpd_msg_free(&msg);
         if (!st) {
             return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                                 "Internal error: out of memory");
@@ -275,12 +258,12 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         return http_send_empty(c->mc, MHD_HTTP_ACCEPTED);
     }
     if (http_draining(h)) {
-        json_decref(msg);
+        mcpd_msg_free(&msg);
         return hconn_refuse(c, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
                             "Service Unavailable: the server is shutting down");
     }
-    struct hstream *st = dispatch_on_stream(c, msg, 0);
-    json_decref(msg);
+    struct hstream *st = dispatch_on_stream(c, &msg, 0);
+    mcpd_msg_free(&msg);
     if (!st) {
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                             "Internal error: out of memory");

@@ -634,17 +634,6 @@ void mcpd_protocol_dispatch_msg(struct mcpd_session *s, const struct mcpd_msg *m
     }
 }
 
-void mcpd_protocol_dispatch(struct mcpd_session *s, json_t *root, struct mcpd_out *reply)
-{
-    struct mcpd_msg msg;
-    if (mcpd_msg_classify(root, &msg) != 0) {
-        mcpd_protocol_reject(reply, RPC_INTERNAL_ERROR, "Internal error: out of memory");
-    } else {
-        mcpd_protocol_dispatch_msg(s, &msg, reply);
-    }
-    mcpd_msg_free(&msg);
-}
-
 void mcpd_protocol_lists_changed(void)
 {
     static const char *const kinds[] = {"notifications/tools/list_changed",

@@ -30,10 +30,6 @@ void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,
 void mcpd_protocol_dispatch_msg(struct mcpd_session *s, const struct mcpd_msg *msg,
                                 struct mcpd_out *reply);
 
-/* A parsed but unclassified value (borrowed): classifies it (mcpd_msg_classify) and goes on as
- * mcpd_protocol_dispatch_msg. Kept for callers that hold a bare json_t. */
-void mcpd_protocol_dispatch(struct mcpd_session *s, json_t *msg, struct mcpd_out *reply);
-
 /* Answers a frame the transport had to refuse before parsing (e.g. over the size limit) with a
  * JSON-RPC error whose id is null. */
 void mcpd_protocol_reject(struct mcpd_out *reply, int code, const char *message);

@@ -523,15 +523,6 @@ static void dispatch_msg_takes_a_classified_message(void **state)
                             json_array_get(json_object_get(r, "content"), 0), "text")),
                         "hi");
     json_decref(all);
-
-    /* The json_t entry point classifies and goes the same way. */
-    json_t *root = json_loads("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"nope\"}", 0, NULL);
-    mcpd_protocol_dispatch(e->s, root, &e->out.base);
-    json_decref(root);
-    all = th_out_take(&e->out);
-    assert_int_equal(json_array_size(all), 1);
-    expect_error(json_incref(json_array_get(all, 0)), RPC_METHOD_NOT_FOUND, "9");
-    json_decref(all);
 }
 
 int main(void)
