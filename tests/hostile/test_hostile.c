@@ -138,7 +138,7 @@ static void make_fixture(const char *dir, char *root, char *outside, size_t len)
     memcpy(b + 100, "\n- [ ] 1. in binary\n", 20);
     put(root, "files/.spec-workflow/specs/binary/tasks.md", b, 65536);
     size_t n = 0;
-    for (int d = 0; d < 2000 && n + 2100 < big; d++) {
+    for (int d = 0; d < 500 && n + 2100 < big; d++) {
         n +=
             (size_t)snprintf(b + n, big - n, "%*s- [ ] %d. level %d\n", d * 2 % 4000, "", d + 1, d);
     }
