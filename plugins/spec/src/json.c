@@ -329,7 +329,9 @@ json_t *spec_next_to_json(const struct spec *s, const struct spec_next *n, unsig
 json_t *spec_update_result_to_json(const struct spec_update_result *r, const char *task_id,
                                    unsigned flags)
 {
-    const struct spec_task *t = spec_task_find(r->spec, task_id);
+    /* By index: task_id may be declared more than once. */
+    const struct spec_task *t =
+        r->task < r->spec->ntasks ? &r->spec->tasks[r->task] : spec_task_find(r->spec, task_id);
     json_t *casc = json_array(), *o;
     struct spec_progress p;
 

@@ -306,35 +306,43 @@ void derive_states(struct spec *s)
 static int link_tasks(struct spec *s)
 {
     struct spec_private *p = s->priv;
+    struct hmap latest = {0}; /* id -> the last task declared with it so far */
     size_t *count;
 
     p->dup_of = malloc((s->ntasks ? s->ntasks : 1) * sizeof(size_t));
     if (!p->dup_of) {
         return -1;
     }
+    /* One pass in file order. Flat layouts ("- [ ] 4." then "- [ ] 4.1" at
+     * the same indent): the id prefix names the parent when indentation does
+     * not, and it is the nearest task above with that id, not the first one
+     * declared: spec-workflow-mcp's own template declares "4." twice, and
+     * 4.1 belongs to the second. */
     for (size_t i = 0; i < s->ntasks; i++) {
+        struct spec_task *t = &s->tasks[i];
         size_t first = SPEC_NONE;
-        int rc = hmap_put(&p->task_ids, s->tasks[i].id, strlen(s->tasks[i].id), i, &first);
+        int rc = hmap_put(&p->task_ids, t->id, strlen(t->id), i, &first);
         if (rc < 0) {
+            hmap_free(&latest);
             return -1;
         }
         p->dup_of[i] = rc == 0 ? first : SPEC_NONE;
-    }
-    /* Flat layouts ("- [ ] 4." then "- [ ] 4.1" at the same indent): the id
-     * prefix names the parent when indentation does not. */
-    for (size_t i = 0; i < s->ntasks; i++) {
-        struct spec_task *t = &s->tasks[i];
         if (t->parent == SPEC_NONE && id_numeric(t->id)) {
             size_t pl = id_parent_len(t->id);
             if (pl) {
-                size_t par = hmap_get(&p->task_ids, t->id, pl);
-                if (par != SPEC_NONE && par < i && s->tasks[par].doc == t->doc) {
+                size_t par = hmap_get(&latest, t->id, pl);
+                if (par != SPEC_NONE && s->tasks[par].doc == t->doc) {
                     t->parent = par;
                 }
             }
         }
         t->depth = t->parent == SPEC_NONE ? 0 : s->tasks[t->parent].depth + 1;
+        if (hmap_set(&latest, t->id, strlen(t->id), i) < 0) {
+            hmap_free(&latest);
+            return -1;
+        }
     }
+    hmap_free(&latest);
     count = calloc(s->ntasks ? s->ntasks : 1, sizeof(size_t));
     if (!count) {
         return -1;
