@@ -146,12 +146,119 @@ static void duplicate_update_needs_a_line(void **state)
     spec_free(s);
 }
 
+/* One TSK-014 for the spec, listing the tasks and counting them; one task keeps its own. */
+static void no_file_is_one_summary(void **state)
+{
+    (void)state;
+    struct spec *s =
+        mem_spec(SPEC_DIALECT_KIRO, "nofile", REQ, "requirements.md", REQS, TSK, "tasks.md",
+                 "# Implementation Plan\n\n"
+                 "- [ ] 1. Model the session\n  - _Requirements: 1.1_\n"
+                 "- [ ] 2. Reject bad passwords\n  - _Requirements: 1.2_\n"
+                 "- [ ] 3. Write it in src/x.ts\n  - _Requirements: 1.2_\n"
+                 "- [ ] 4. Document it\n  - _Requirements: 1.1_\n",
+                 END);
+    struct spec_findings *f = validate(s, false);
+    const struct spec_finding *x = find_rule(f, "TSK-014");
+    assert_int_equal(count_rule(f, "TSK-014"), 1);
+    assert_string_equal(x->message, "3 tasks name no file: 1, 2, 4");
+    assert_int_equal(x->line, 3);
+    assert_null(x->task_id);
+    spec_findings_free(f);
+    spec_free(s);
+
+    s = mem_spec(SPEC_DIALECT_KIRO, "nofile", REQ, "requirements.md", REQS, TSK, "tasks.md",
+                 "# Implementation Plan\n\n"
+                 "- [ ] 1. Model the session in src/s.ts\n  - _Requirements: 1.1_\n"
+                 "- [ ] 2. Reject bad passwords\n  - _Requirements: 1.2_\n",
+                 END);
+    f = validate(s, false);
+    x = find_rule(f, "TSK-014");
+    assert_int_equal(count_rule(f, "TSK-014"), 1);
+    assert_string_equal(x->message, "Task 2 names no file");
+    assert_string_equal(x->task_id, "2");
+    spec_findings_free(f);
+    spec_free(s);
+}
+
+/* "[system] SHALL": the placeholder finding only, not also "has no subject". */
+static void placeholder_subject_is_one_finding(void **state)
+{
+    (void)state;
+    struct spec *s =
+        mem_spec(SPEC_DIALECT_SWM, "subj", REQ, "requirements.md",
+                 "# Requirements Document\n\n## Introduction\n\n"
+                 "A long enough introduction that explains what the feature does for its users.\n\n"
+                 "## Requirements\n\n### Requirement 1: Sign in\n\n"
+                 "**User Story:** As a user, I want to sign in, so that I see my data.\n\n"
+                 "#### Acceptance Criteria\n\n"
+                 "1. WHEN the user signs in THEN [system] SHALL create a session within 200 ms\n"
+                 "2. WHEN the user signs out THEN SHALL end the session within 200 ms\n",
+                 END);
+    struct spec_findings *f = validate(s, false);
+    const struct spec_finding *x = find_rule(f, "EARS-007");
+    assert_int_equal(count_rule(f, "EARS-007"), 1);
+    assert_string_equal(x->requirement_id, "1.2");
+    x = find_rule(f, "REQ-008");
+    assert_non_null(x);
+    assert_int_equal(x->line, 15);
+    assert_int_equal(x->column, 32);
+    spec_findings_free(f);
+    spec_free(s);
+}
+
+/* spec-status: errors make a spec that has every document "blocked-by-errors"; spec-workflow-mcp's
+ * own value stays available. */
+static void status_blocked_by_errors(void **state)
+{
+    (void)state;
+    static const char des[] = "# Design\n\n## Overview\n\nServes Requirement 1.\n\n"
+                              "## Architecture\n\nx\n\n## Components and Interfaces\n\nx\n\n"
+                              "## Data Models\n\nx\n\n## Error Handling\n\nx\n\n"
+                              "## Testing Strategy\n\nx\n";
+    struct spec *s = mem_spec(SPEC_DIALECT_SWM, "st", REQ, "requirements.md", REQS, DES,
+                              "design.md", des, TSK, "tasks.md",
+                              "# Tasks Document\n\n- [ ] 1. Do it in src/a.ts\n"
+                              "  - _Requirements: 1.1, 1.2_\n",
+                              END);
+    struct spec_findings *f = validate(s, false);
+    json_t *j;
+    assert_int_equal(f->errors, 0);
+    assert_string_equal(spec_status_overall(s, f), "ready-for-implementation");
+    spec_findings_free(f);
+    spec_free(s);
+
+    /* The same spec with a task citing a criterion that does not exist (TRC-001, an error). */
+    s = mem_spec(SPEC_DIALECT_SWM, "st", REQ, "requirements.md", REQS, DES, "design.md", des, TSK,
+                 "tasks.md",
+                 "# Tasks Document\n\n- [ ] 1. Do it in src/a.ts\n"
+                 "  - _Requirements: 1.1, 1.2, 9.9_\n",
+                 END);
+    f = validate(s, false);
+    assert_int_equal(f->errors, 1);
+    assert_string_equal(spec_status_overall(s, f), "blocked-by-errors");
+    assert_string_equal(spec_status_overall(s, NULL), "ready-for-implementation");
+    j = spec_status_to_json(s, f);
+    assert_string_equal(json_string_value(json_object_get(j, "overallStatus")),
+                        "blocked-by-errors");
+    assert_string_equal(json_string_value(json_object_get(j, "swmStatus")),
+                        "ready-for-implementation");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(j, "validation"), "errors")), 1);
+    json_decref(j);
+    spec_findings_free(f);
+    spec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(duplicate_children_by_position),
         cmocka_unit_test(duplicate_update_cascades_to_the_right_parent),
         cmocka_unit_test(duplicate_update_needs_a_line),
+        cmocka_unit_test(no_file_is_one_summary),
+        cmocka_unit_test(placeholder_subject_is_one_finding),
+        cmocka_unit_test(status_blocked_by_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -215,6 +215,18 @@ static json_t *doc_json(const struct spec *s, enum spec_doc_kind k)
     return o;
 }
 
+const char *spec_status_overall(const struct spec *s, const struct spec_findings *findings)
+{
+    const char *swm = spec_overall_status(s);
+    /* spec-workflow-mcp only looks at which documents exist: a spec whose
+     * validation finds errors is not ready to implement, whatever its files. */
+    if (findings && findings->errors &&
+        (strcmp(swm, "ready-for-implementation") == 0 || strcmp(swm, "implementing") == 0)) {
+        return "blocked-by-errors";
+    }
+    return swm;
+}
+
 json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *findings)
 {
     struct spec_progress p;
@@ -234,8 +246,9 @@ json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *fi
         }
     }
     free(ph);
-    o = json_pack("{s:s,s:s,s:{s:o*,s:o*,s:o*},s:{s:o*,s:f,s:o*}}", "phase", spec_workflow_phase(s),
-                  "overallStatus", spec_overall_status(s), "documents", "requirements",
+    o = json_pack("{s:s,s:s,s:s,s:{s:o*,s:o*,s:o*},s:{s:o*,s:f,s:o*}}", "phase",
+                  spec_workflow_phase(s), "overallStatus", spec_status_overall(s, findings),
+                  "swmStatus", spec_overall_status(s), "documents", "requirements",
                   doc_json(s, SPEC_DOC_REQUIREMENTS), "design", doc_json(s, SPEC_DOC_DESIGN),
                   "tasks", doc_json(s, SPEC_DOC_TASKS), "progress", "leaf",
                   spec_progress_to_json(&p), "percent",
