@@ -250,6 +250,99 @@ static void status_blocked_by_errors(void **state)
     spec_free(s);
 }
 
+/* "_Requirements: All_" still covers (no TRC-002), but what only All covers is TRC-008, and
+ * spec-trace says coveredOnlyByAll. */
+static void all_only_coverage(void **state)
+{
+    (void)state;
+    struct spec *s =
+        mem_spec(SPEC_DIALECT_SWM, "all", REQ, "requirements.md", REQS, TSK, "tasks.md",
+                 "# Tasks Document\n\n"
+                 "- [ ] 1. Session in src/s.ts\n  - _Requirements: 1.1_\n"
+                 "- [ ] 2. End to end tests in tests/e2e.ts\n"
+                 "  - _Requirements: All_\n",
+                 END);
+    struct spec_findings *f = validate(s, false);
+    const struct spec_finding *x = find_rule(f, "TRC-008");
+    struct spec_trace *t = NULL;
+    struct spec_error err = SPEC_ERROR_INIT;
+    json_t *j, *crits;
+
+    assert_int_equal(count_rule(f, "TRC-002"), 0);
+    assert_int_equal(count_rule(f, "TRC-008"), 1);
+    assert_int_equal(x->severity, SPEC_SEV_WARNING);
+    assert_string_equal(x->requirement_id, "1.2");
+    assert_string_equal(x->file, "requirements.md");
+    assert_int_equal(x->line, 16);
+    assert_non_null(strstr(x->message, "task 2"));
+    spec_findings_free(f);
+
+    assert_int_equal(spec_trace_build(s, &t, &err), 0);
+    assert_int_equal(t->criteria_covered, 2);
+    assert_int_equal(t->criteria_only_all, 1);
+    assert_false(t->crits[0][0].only_all);
+    assert_true(t->crits[0][1].only_all);
+    j = spec_trace_to_json(s, t);
+    crits = json_object_get(json_array_get(json_object_get(j, "requirements"), 0), "criteria");
+    assert_true(json_is_false(json_object_get(json_array_get(crits, 0), "coveredOnlyByAll")));
+    assert_true(json_is_true(json_object_get(json_array_get(crits, 1), "coveredOnlyByAll")));
+    assert_int_equal(json_integer_value(
+                         json_array_get(json_object_get(json_array_get(crits, 1), "taskLines"), 0)),
+                     5);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(j, "coverage"), "onlyByAll")), 1);
+    json_decref(j);
+    spec_trace_free(t);
+    spec_free(s);
+}
+
+/* TRC-001 points at the bad id on the _Requirements: line, not at the task line. */
+static void trc001_points_at_the_id(void **state)
+{
+    (void)state;
+    struct spec *s =
+        mem_spec(SPEC_DIALECT_SWM, "pos", REQ, "requirements.md", REQS, TSK, "tasks.md",
+                 "# Tasks Document\n\n"
+                 "- [ ] 1. Session in src/s.ts\n"
+                 "  - Purpose: keep the user signed in\n"
+                 "  - _Requirements: 1.1, 17.7, 7.7_\n"
+                 "- [ ] 2. Errors in src/e.ts\n  - _Requirements: 1.2_\n",
+                 END);
+    struct spec_findings *f = validate(s, false);
+    struct spec_trace *t = NULL;
+    struct spec_error err = SPEC_ERROR_INIT;
+    json_t *j, *d;
+    size_t seen = 0;
+
+    for (size_t i = 0; i < f->n; i++) {
+        const struct spec_finding *x = &f->v[i];
+        if (strcmp(x->rule_id, "TRC-001") != 0) {
+            continue;
+        }
+        seen++;
+        assert_int_equal(x->line, 5);
+        assert_string_equal(x->task_id, "1");
+        if (strcmp(x->requirement_id, "17.7") == 0) {
+            assert_int_equal(x->column, 25);
+        } else {
+            assert_string_equal(x->requirement_id, "7.7");
+            assert_int_equal(x->column, 31);
+        }
+    }
+    assert_int_equal(seen, 2);
+    spec_findings_free(f);
+    assert_int_equal(spec_trace_build(s, &t, &err), 0);
+    j = spec_trace_to_json(s, t);
+    d = json_array_get(json_object_get(j, "dangling"), 1);
+    assert_string_equal(json_string_value(json_object_get(d, "ref")), "7.7");
+    assert_int_equal(json_integer_value(json_object_get(d, "taskLine")), 3);
+    assert_int_equal(json_integer_value(json_object_get(d, "line")), 5);
+    assert_int_equal(json_integer_value(json_object_get(d, "column")), 31);
+    json_decref(j);
+    spec_trace_free(t);
+    spec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +352,8 @@ int main(void)
         cmocka_unit_test(no_file_is_one_summary),
         cmocka_unit_test(placeholder_subject_is_one_finding),
         cmocka_unit_test(status_blocked_by_errors),
+        cmocka_unit_test(all_only_coverage),
+        cmocka_unit_test(trc001_points_at_the_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,11 +8,13 @@
 #include "internal.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct lb {
     size_t tcap, dcap;
+    bool direct; /* covered by a reference other than "All" */
 };
 
 static int add_task(struct spec_trace_links *l, struct lb *b, size_t task)
@@ -110,15 +112,18 @@ static int link_ref(struct builder *b, size_t task, const char *ref)
     c = spec_criterion_find(s, ref);
     if (c) {
         size_t j = (size_t)(c - s->reqs[c->req].criteria);
+        b->cb[c->req][j].direct = true;
         return add_task(&t->crits[c->req][j], &b->cb[c->req][j], task) < 0 ? -1 : 1;
     }
     r = spec_requirement_find(s, ref);
     if (r) {
         size_t i = (size_t)(r - s->reqs);
+        b->rb[i].direct = true;
         if (add_task(&t->reqs[i], &b->rb[i], task) < 0) {
             return -1;
         }
         for (size_t j = 0; j < r->ncriteria; j++) {
+            b->cb[i][j].direct = true;
             if (add_task(&t->crits[i][j], &b->cb[i][j], task) < 0) {
                 return -1;
             }
@@ -131,12 +136,59 @@ static int link_ref(struct builder *b, size_t task, const char *ref)
     return 0;
 }
 
+/* The reference as a whole token in [from, to): not "17.7" for "7.7". */
+static const char *find_token(const char *from, const char *to, const char *ref)
+{
+    size_t n = strlen(ref);
+    for (const char *p = from; n && p + n <= to; p++) {
+        if (memcmp(p, ref, n) != 0) {
+            continue;
+        }
+        if (p > from && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '-')) {
+            continue;
+        }
+        if (p + n < to && (isalnum((unsigned char)p[n]) || p[n] == '-' ||
+                           (p[n] == '.' && p + n + 1 < to && isdigit((unsigned char)p[n + 1])))) {
+            continue;
+        }
+        return p;
+    }
+    return NULL;
+}
+
+/* Where a task writes a reference: its _Requirements: lines, else its own line
+ * (spec-kit's [US1] label); the task line when neither holds it. */
+static void ref_pos(const struct spec *s, const struct spec_task *k, const char *ref,
+                    unsigned *line, unsigned *col)
+{
+    const struct md_doc *md = &s->priv->md[k->doc];
+    const char *text = s->docs[k->doc].text;
+    const char *at = NULL;
+
+    for (size_t m = 0; m < k->nmeta && !at; m++) {
+        if (strcmp(k->meta[m].key, "Requirements") == 0) {
+            at = find_token(text + k->meta[m].loc.offset, text + k->meta[m].line_next, ref);
+        }
+    }
+    if (!at) {
+        at = find_token(text + k->loc.offset, text + k->loc.end, ref);
+    }
+    if (at) {
+        mdo_pos(md, (size_t)(at - text), line, col);
+    } else {
+        *line = k->loc.line;
+        *col = k->loc.column;
+    }
+}
+
 static int dangle(struct builder *b, size_t task, const char *ref)
 {
     struct spec_trace *t = b->t;
     if (GROW(t->dangling, b->dcap, t->ndangling) < 0) {
         return -1;
     }
+    ref_pos(b->s, &b->s->tasks[task], ref, &t->dangling[t->ndangling].line,
+            &t->dangling[t->ndangling].column);
     t->dangling[t->ndangling].task = task;
     t->dangling[t->ndangling].ref = xstrdup(ref);
     if (!t->dangling[t->ndangling].ref) {
@@ -211,18 +263,23 @@ static int build(struct builder *b)
     }
     for (size_t i = 0; i < s->nreqs; i++) {
         const struct spec_requirement *r = &s->reqs[i];
+        t->reqs[i].only_all = t->reqs[i].ntasks && !b->rb[i].direct;
         if (r->ncriteria == 0) {
             t->criteria_total++;
             if (t->reqs[i].ntasks) {
                 t->criteria_covered++;
+                t->criteria_only_all += t->reqs[i].only_all;
             } else if (uncovered(b, r->id) < 0) {
                 return -1;
             }
         }
         for (size_t j = 0; j < r->ncriteria; j++) {
+            struct spec_trace_links *l = &t->crits[i][j];
+            l->only_all = l->ntasks && !b->cb[i][j].direct;
             t->criteria_total++;
-            if (t->crits[i][j].ntasks) {
+            if (l->ntasks) {
                 t->criteria_covered++;
+                t->criteria_only_all += l->only_all;
             } else if (uncovered(b, r->criteria[j].id) < 0) {
                 return -1;
             }

@@ -69,10 +69,12 @@ const char *spec_status_overall(const struct spec *s, const struct spec_findings
  * findings may be NULL (validation omitted). */
 json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *findings);
 
-/* spec-trace data: {requirements: [{id, title, tasks: [id], criteria: [{id,
- * text, earsPattern, tasks: [id], designRefs: [line]}]}], uncovered: [id],
- * dangling: [{taskId, ref}], orphanTasks: [id], coverage: {criteria, covered,
- * percent}}. */
+/* spec-trace data: {requirements: [{id, title, file, line, tasks: [id], taskLines: [line],
+ * designRefs: [line], coveredOnlyByAll, criteria: [{id, text, earsPattern, line, tasks: [id],
+ * taskLines: [line], designRefs: [line], coveredOnlyByAll}]}], uncovered: [id],
+ * dangling: [{taskId, taskLine, ref, line, column}], orphanTasks: [id], orphanTaskLines:
+ * [line], coverage: {criteria, covered, onlyByAll, percent}}. taskLines run parallel to
+ * tasks (tasks.md lines: they tell apart tasks that share an id). */
 json_t *spec_trace_to_json(const struct spec *s, const struct spec_trace *t);
 
 /* task-next data: {next: [Task], reason, inProgress: [Task], waitingOn:
