@@ -329,7 +329,16 @@ static void trace_and_dep_rules(void **state)
 static void check_files_rule(void **state)
 {
     char *root = tmp_dir();
-    struct spec *s = build(W, "x", REQ_OK, DES_OK, TSK_OK);
+    /* Only _Leverage: paths are checked: File: and title paths may be created by the task. */
+    struct spec *s = build(W, "x", REQ_OK, DES_OK,
+                           "# Tasks Document\n\n"
+                           "- [ ] 1. Session model in src/new.ts\n"
+                           "  - _Leverage: src/session.ts_\n"
+                           "  - _Requirements: 1.1_\n"
+                           "- [ ] 2. Error path in src/errors.ts\n"
+                           "  - File: src/created.ts\n"
+                           "  - _Leverage: src/session.ts, src/errors.ts_\n"
+                           "  - _Requirements: 1.2_\n");
     struct spec_findings *f = NULL;
     struct spec_validate_opts o;
     struct spec_error err = SPEC_ERROR_INIT;
@@ -342,6 +351,8 @@ static void check_files_rule(void **state)
     assert_int_equal(spec_validate(s, &o, &f, &err), 0);
     assert_int_equal(count_rule(f, "TRC-006"), 1);
     assert_string_equal(find_rule(f, "TRC-006")->task_id, "2");
+    assert_int_equal(find_rule(f, "TRC-006")->line, 8);
+    assert_int_equal(find_rule(f, "TRC-006")->column, 32);
     spec_findings_free(f);
     o.check_files = false;
     assert_int_equal(spec_validate(s, &o, &f, &err), 0);

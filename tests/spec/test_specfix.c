@@ -343,6 +343,54 @@ static void trc001_points_at_the_id(void **state)
     spec_free(s);
 }
 
+/* File:/_Leverage: prose gives only its path-like words; TRC-006 checks _Leverage: only. */
+static void leverage_paths_not_prose(void **state)
+{
+    (void)state;
+    char *root = tmp_dir();
+    struct spec *s = mem_spec(
+        SPEC_DIALECT_SWM, "paths", REQ, "requirements.md", REQS, TSK, "tasks.md",
+        "# Tasks Document\n\n"
+        "- [ ] 7. Add service dependency injection in src/utils/di.ts\n"
+        "  - File: src/utils/di.ts (modify existing)\n"
+        "  - _Leverage: existing DI configuration in src/utils/di.ts_\n"
+        "  - _Requirements: 1.1_\n"
+        "- [ ] 8. Create the service tests\n"
+        "  - File: tests/services/FeatureService.test.ts\n"
+        "  - _Leverage: `Makefile`, src/gone.ts (from task 2), the helpers (see docs/x.md)_\n"
+        "  - _Requirements: 1.2_\n",
+        END);
+    struct spec_findings *f = NULL;
+    struct spec_validate_opts o;
+    struct spec_error err = SPEC_ERROR_INIT;
+    const struct spec_task *t = &s->tasks[0];
+
+    assert_int_equal(t->files.n, 1);
+    assert_string_equal(t->files.v[0], "src/utils/di.ts");
+    assert_int_equal(t->leverage.n, 1);
+    assert_string_equal(t->leverage.v[0], "src/utils/di.ts");
+    t = &s->tasks[1];
+    assert_int_equal(t->leverage.n, 2);
+    assert_string_equal(t->leverage.v[0], "Makefile");
+    assert_string_equal(t->leverage.v[1], "src/gone.ts");
+
+    write_file(root, "src/utils/di.ts", "x");
+    write_file(root, "Makefile", "x");
+    spec_validate_opts_init(&o);
+    o.check_files = true;
+    o.project_root = root;
+    o.max_findings = 1000;
+    assert_int_equal(spec_validate(s, &o, &f, &err), 0);
+    /* src/gone.ts only: not the prose, not the test file task 8 creates. */
+    assert_int_equal(count_rule(f, "TRC-006"), 1);
+    assert_non_null(strstr(find_rule(f, "TRC-006")->message, "\"src/gone.ts\""));
+    assert_int_equal(find_rule(f, "TRC-006")->line, 9);
+    assert_int_equal(find_rule(f, "TRC-006")->column, 28);
+    spec_findings_free(f);
+    spec_free(s);
+    rm_rf(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +402,7 @@ int main(void)
         cmocka_unit_test(status_blocked_by_errors),
         cmocka_unit_test(all_only_coverage),
         cmocka_unit_test(trc001_points_at_the_id),
+        cmocka_unit_test(leverage_paths_not_prose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

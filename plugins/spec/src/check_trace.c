@@ -48,21 +48,22 @@ static void check_paths(struct vctx *v)
     if (!root) {
         return;
     }
+    /* Only _Leverage: paths: they name code that exists already. The files a
+     * task names (File:, its title) are often the ones it will create. */
     for (size_t i = 0; i < s->ntasks; i++) {
         const struct spec_task *t = &s->tasks[i];
-        const struct spec_strv *lists[2] = {&t->files, &t->leverage};
-        for (size_t l = 0; l < 2; l++) {
-            for (size_t k = 0; k < lists[l]->n; k++) {
-                const char *p = lists[l]->v[k];
-                char *full = NULL;
-                /* Paths outside the project are reported as missing: we never look there. */
-                if (spec_path_inside(root, p, true, &full, NULL) < 0) {
-                    vemit(v, R_TRC_006, t->doc, t->loc.line, t->loc.column, t->id, NULL,
-                          "Fix the path or create the file.", SPEC_SEV_OFF,
-                          "Task %s leverages missing path \"%s\"", t->id, p);
-                }
-                free(full);
+        for (size_t k = 0; k < t->leverage.n; k++) {
+            const char *p = t->leverage.v[k];
+            char *full = NULL;
+            /* Paths outside the project are reported as missing: we never look there. */
+            if (spec_path_inside(root, p, true, &full, NULL) < 0) {
+                unsigned line, col;
+                task_text_pos(s, t, "Leverage", p, &line, &col);
+                vemit(v, R_TRC_006, t->doc, line, col, t->id, NULL,
+                      "Fix the path or create the file.", SPEC_SEV_OFF,
+                      "Task %s leverages missing path \"%s\"", t->id, p);
             }
+            free(full);
         }
     }
     free(root);

@@ -8,7 +8,6 @@
 #include "internal.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,59 +135,15 @@ static int link_ref(struct builder *b, size_t task, const char *ref)
     return 0;
 }
 
-/* The reference as a whole token in [from, to): not "17.7" for "7.7". */
-static const char *find_token(const char *from, const char *to, const char *ref)
-{
-    size_t n = strlen(ref);
-    for (const char *p = from; n && p + n <= to; p++) {
-        if (memcmp(p, ref, n) != 0) {
-            continue;
-        }
-        if (p > from && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '-')) {
-            continue;
-        }
-        if (p + n < to && (isalnum((unsigned char)p[n]) || p[n] == '-' ||
-                           (p[n] == '.' && p + n + 1 < to && isdigit((unsigned char)p[n + 1])))) {
-            continue;
-        }
-        return p;
-    }
-    return NULL;
-}
-
-/* Where a task writes a reference: its _Requirements: lines, else its own line
- * (spec-kit's [US1] label); the task line when neither holds it. */
-static void ref_pos(const struct spec *s, const struct spec_task *k, const char *ref,
-                    unsigned *line, unsigned *col)
-{
-    const struct md_doc *md = &s->priv->md[k->doc];
-    const char *text = s->docs[k->doc].text;
-    const char *at = NULL;
-
-    for (size_t m = 0; m < k->nmeta && !at; m++) {
-        if (strcmp(k->meta[m].key, "Requirements") == 0) {
-            at = find_token(text + k->meta[m].loc.offset, text + k->meta[m].line_next, ref);
-        }
-    }
-    if (!at) {
-        at = find_token(text + k->loc.offset, text + k->loc.end, ref);
-    }
-    if (at) {
-        mdo_pos(md, (size_t)(at - text), line, col);
-    } else {
-        *line = k->loc.line;
-        *col = k->loc.column;
-    }
-}
-
 static int dangle(struct builder *b, size_t task, const char *ref)
 {
     struct spec_trace *t = b->t;
     if (GROW(t->dangling, b->dcap, t->ndangling) < 0) {
         return -1;
     }
-    ref_pos(b->s, &b->s->tasks[task], ref, &t->dangling[t->ndangling].line,
-            &t->dangling[t->ndangling].column);
+    /* Where it is written: its _Requirements: line, else the task line ([US1]). */
+    task_text_pos(b->s, &b->s->tasks[task], "Requirements", ref, &t->dangling[t->ndangling].line,
+                  &t->dangling[t->ndangling].column);
     t->dangling[t->ndangling].task = task;
     t->dangling[t->ndangling].ref = xstrdup(ref);
     if (!t->dangling[t->ndangling].ref) {
