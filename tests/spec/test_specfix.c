@@ -391,6 +391,130 @@ static void leverage_paths_not_prose(void **state)
     rm_rf(root);
 }
 
+static size_t rule_in(const struct spec_findings *f, const char *rule, const char *file)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        n += strcmp(f->v[i].rule_id, rule) == 0 && f->v[i].file && strcmp(f->v[i].file, file) == 0;
+    }
+    return n;
+}
+
+/* A design.md left as the template: every bracketed placeholder is a DES-002 (the old fixed
+ * list knew none of them), and none comes from the mermaid fence. */
+static void design_template_placeholders(void **state)
+{
+    (void)state;
+    const char *des = spec_template_builtin("design");
+    struct spec *s =
+        mem_spec(SPEC_DIALECT_SWM, "tpl", REQ, "requirements.md", REQS, DES, "design.md", des, END);
+    struct spec_findings *f = validate(s, false);
+    size_t expect = 0;
+    /* Count "[" outside the fence by hand: each opens one placeholder in this template. */
+    for (const char *p = des; *p; p++) {
+        if (strncmp(p, "```", 3) == 0) {
+            p = strstr(p + 3, "```") + 2;
+        } else if (*p == '[') {
+            expect++;
+        }
+    }
+    assert_true(expect >= 20);
+    assert_int_equal(count_rule(f, "DES-002"), expect);
+    for (size_t i = 0; i < f->n; i++) {
+        if (strcmp(f->v[i].rule_id, "DES-002") == 0) {
+            assert_non_null(strstr(f->v[i].message, "Unfilled template placeholder \"["));
+            assert_true(f->v[i].line > 0 && f->v[i].column > 0);
+        }
+    }
+    spec_findings_free(f);
+    spec_free(s);
+}
+
+/* Brackets that are not placeholders, in requirements, tasks and design. */
+static void bracket_negatives(void **state)
+{
+    (void)state;
+    struct spec *s = mem_spec(
+        SPEC_DIALECT_SWM, "neg", REQ, "requirements.md",
+        "# Requirements Document\n\n## Introduction\n\n"
+        "A long enough introduction that explains what the feature does for its users, "
+        "see [the RFC](https://example.org/rfc), [the guide][guide], [glossary] and "
+        "![logo](logo.png).[^1]\n\n"
+        "[guide]: https://example.org/guide\n[glossary]: https://example.org/glossary\n\n"
+        "[^1]: A footnote.\n\n"
+        "> [!NOTE]\n> Alerts are not placeholders, nor is `code [x]` or \\[escaped\\].\n\n"
+        "## Requirements\n\n### Requirement 1: Sign in\n\n"
+        "**User Story:** As a user, I want to sign in, so that I see my data.\n\n"
+        "#### Acceptance Criteria\n\n"
+        "1. WHEN the user submits valid credentials THEN the system SHALL create a session "
+        "within 200 ms [1.2]\n"
+        "2. IF the password is wrong THEN the system SHALL reject the attempt with code 401\n\n"
+        "## Checklist\n\n- [ ] No implementation details\n- [x] Testable\n\n"
+        "```\n[Define the structure of Model1]\n```\n",
+        TSK, "tasks.md",
+        "# Tasks Document\n\n"
+        "- [ ] 1. [P] Session in src/s.ts\n  - Files: [src/s.ts, src/t.ts]\n"
+        "  - _Requirements: 1.1_\n"
+        "- [-] 2. Errors in src/e.ts\n  - _Requirements: 1.2_\n",
+        END);
+    struct spec_findings *f = validate(s, false);
+    if (count_rule(f, "REQ-008")) {
+        dump_findings(f);
+    }
+    assert_int_equal(count_rule(f, "REQ-008"), 0);
+    assert_int_equal(count_rule(f, "REQ-011"), 0);
+    spec_findings_free(f);
+    spec_free(s);
+}
+
+/* Placeholders in tasks.md and bugfix.md, template lines left as they were, and an
+ * introduction that is only a placeholder (REQ-011 used to count its length). */
+static void placeholders_everywhere(void **state)
+{
+    (void)state;
+    struct spec *s = mem_spec(
+        SPEC_DIALECT_KIRO, "bug", REQ, "bugfix.md",
+        "# Bugfix Document\n\n## Introduction\n\n"
+        "[Provide a brief overview of the defect, its impact and who is affected by it]\n\n"
+        "## Expected Behavior (Correct)\n\n### Requirement 1: Correct behavior\n\n"
+        "#### Acceptance Criteria\n\n"
+        "1. WHEN [condition] THEN the system SHALL answer within 200 ms\n",
+        TSK, "tasks.md",
+        "# Implementation Plan\n\n"
+        "- [ ] 1. [First task]\n"
+        "  - File: src/a.ts\n"
+        "  -   Define TypeScript   interfaces for feature data structures\n"
+        "  - _Requirements: 1.1_\n"
+        "- [ ] 2. Create project structure per implementation plan\n"
+        "  - File: src/b.ts\n"
+        "  - _Requirements: 1.1_\n",
+        END);
+    struct spec_findings *f = validate(s, false);
+    const struct spec_finding *x;
+
+    assert_int_equal(rule_in(f, "REQ-008", "bugfix.md"), 2);
+    assert_int_equal(rule_in(f, "REQ-008", "tasks.md"), 3);
+    for (size_t i = 0; i < f->n; i++) {
+        x = &f->v[i];
+        if (strcmp(x->rule_id, "REQ-008") == 0 && strcmp(x->file, "tasks.md") == 0 &&
+            x->line == 5) {
+            assert_string_equal(x->message, "Template text left unchanged: \"Define TypeScript   "
+                                            "interfaces for feature data structures\"");
+            assert_int_equal(x->column, 7);
+        }
+        if (strcmp(x->rule_id, "REQ-008") == 0 && strcmp(x->file, "tasks.md") == 0 &&
+            x->line == 3) {
+            assert_string_equal(x->message, "Unfilled template placeholder \"[First task]\"");
+            assert_int_equal(x->column, 10);
+        }
+    }
+    x = find_rule(f, "REQ-011");
+    assert_non_null(x);
+    assert_non_null(strstr(x->message, "too brief"));
+    spec_findings_free(f);
+    spec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +527,9 @@ int main(void)
         cmocka_unit_test(all_only_coverage),
         cmocka_unit_test(trc001_points_at_the_id),
         cmocka_unit_test(leverage_paths_not_prose),
+        cmocka_unit_test(design_template_placeholders),
+        cmocka_unit_test(bracket_negatives),
+        cmocka_unit_test(placeholders_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -315,8 +315,9 @@ void check_requirements(struct vctx *v)
                       openspec(s) ? "Purpose" : "Introduction");
             } else if (p->intro_doc == d && p->intro_len < 50) {
                 vemit(v, R_REQ_011, d, p->intro_line, 1, NULL, NULL,
-                      "Say what the feature is for in a few sentences.", SPEC_SEV_OFF,
-                      "Introduction is too brief (less than 50 characters)");
+                      "Say what the feature is for in a few sentences (template placeholders "
+                      "do not count).",
+                      SPEC_SEV_OFF, "Introduction is too brief (less than 50 characters)");
             }
         }
     }
