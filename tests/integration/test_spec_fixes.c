@@ -17,36 +17,14 @@
 #include <cmocka.h>
 /* after cmocka.h, whose assertions it uses */
 #include "spec_itest.h"
+/* the same documents as the library tests */
+#include "../spec/spec_texts.h"
 
 #define DIR "proj/.spec-workflow/specs/dup"
 
-static const char requirements_md[] =
-    "# Requirements Document\n\n## Introduction\n\n"
-    "Duplicated task ids in a real tasks.md must not corrupt an update of the file.\n\n"
-    "## Requirements\n\n### Requirement 1: Sign in\n\n"
-    "**User Story:** As a user, I want to sign in, so that I see my data.\n\n"
-    "#### Acceptance Criteria\n\n"
-    "1. WHEN the user submits valid credentials THEN the system SHALL create a session within "
-    "200 ms\n"
-    "2. IF the password is wrong THEN the system SHALL reject the attempt with code 401\n";
-
-static const char design_md[] = "# Design\n\n## Overview\n\nServes Requirement 1.\n\n"
-                                "## Architecture\n\nx\n\n## Components and Interfaces\n\nx\n\n"
-                                "## Data Models\n\nx\n\n## Error Handling\n\nx\n\n"
-                                "## Testing Strategy\n\nx\n";
-
-static const char tasks_md[] = "# Tasks Document\n"                /* 1 */
-                               "\n"                                /* 2 */
-                               "- [ ] 1. First in src/a.ts\n"      /* 3 */
-                               "  - _Requirements: 1.1_\n"         /* 4 */
-                               "- [ ] 4. Early four in src/b.ts\n" /* 5 */
-                               "  - _Requirements: 1.1_\n"         /* 6 */
-                               "- [ ] 4. Second four\n"            /* 7 */
-                               "  - _Requirements: 1.2_\n"         /* 8 */
-                               "- [ ] 4.1 Sub one in src/c.ts\n"   /* 9 */
-                               "  - _Requirements: 1.2_\n"         /* 10 */
-                               "- [ ] 4.2 Sub two in src/d.ts\n"   /* 11 */
-                               "  - _Requirements: All_\n";        /* 12 */
+static const char requirements_md[] = SPEC_TEXT_REQUIREMENTS;
+static const char design_md[] = SPEC_TEXT_DESIGN;
+static const char tasks_md[] = SPEC_TEXT_DUP_TASKS;
 
 static void write_spec(struct h_env *e, const char *tasks)
 {

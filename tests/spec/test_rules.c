@@ -4,20 +4,10 @@
  * strict mode, configuration and truncation.
  */
 #include "spec_test.h"
+#include "spec_texts.h"
 
-static const char REQ_OK[] =
-    "# Requirements Document\n\n## Introduction\n\n"
-    "A long enough introduction that explains what the feature does for its users.\n\n"
-    "## Requirements\n\n### Requirement 1: Sign in\n\n"
-    "**User Story:** As a user, I want to sign in, so that I see my data.\n\n"
-    "#### Acceptance Criteria\n\n"
-    "1. WHEN the user submits valid credentials THEN the system SHALL create a session within "
-    "200 ms\n"
-    "2. IF the password is wrong THEN the system SHALL reject the attempt with code 401\n";
-static const char DES_OK[] = "# Design\n\n## Overview\n\nServes Requirement 1.\n\n"
-                             "## Architecture\n\nx\n\n## Components and Interfaces\n\nx\n\n"
-                             "## Data Models\n\nx\n\n## Error Handling\n\nx\n\n"
-                             "## Testing Strategy\n\nx\n";
+static const char REQ_OK[] = SPEC_TEXT_REQUIREMENTS;
+static const char DES_OK[] = SPEC_TEXT_DESIGN;
 static const char TSK_OK[] = "# Tasks Document\n\n"
                              "- [ ] 1. Session model in src/session.ts\n"
                              "  - _Requirements: 1.1_\n"

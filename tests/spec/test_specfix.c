@@ -6,30 +6,12 @@
  * Each test fails on the library before the fix.
  */
 #include "spec_test.h"
+#include "spec_texts.h"
 
-static const char REQS[] =
-    "# Requirements Document\n\n## Introduction\n\n"
-    "A long enough introduction that explains what the feature does for its users.\n\n"
-    "## Requirements\n\n### Requirement 1: Sign in\n\n"
-    "**User Story:** As a user, I want to sign in, so that I see my data.\n\n"
-    "#### Acceptance Criteria\n\n"
-    "1. WHEN the user submits valid credentials THEN the system SHALL create a session within "
-    "200 ms\n"
-    "2. IF the password is wrong THEN the system SHALL reject the attempt with code 401\n";
-
+static const char REQS[] = SPEC_TEXT_REQUIREMENTS;
+static const char DES_FULL[] = SPEC_TEXT_DESIGN;
 /* spec-workflow-mcp's own template declares "4." twice; 4.1 and 4.2 follow the second. */
-static const char DUP_TASKS[] = "# Tasks Document\n"                /* 1 */
-                                "\n"                                /* 2 */
-                                "- [ ] 1. First in src/a.ts\n"      /* 3 */
-                                "  - _Requirements: 1.1_\n"         /* 4 */
-                                "- [ ] 4. Early four in src/b.ts\n" /* 5 */
-                                "  - _Requirements: 1.1_\n"         /* 6 */
-                                "- [ ] 4. Second four\n"            /* 7 */
-                                "  - _Requirements: 1.2_\n"         /* 8 */
-                                "- [ ] 4.1 Sub one in src/c.ts\n"   /* 9 */
-                                "  - _Requirements: 1.2_\n"         /* 10 */
-                                "- [ ] 4.2 Sub two in src/d.ts\n"   /* 11 */
-                                "  - _Requirements: 1.2_\n";        /* 12 */
+static const char DUP_TASKS[] = SPEC_TEXT_DUP_TASKS;
 
 static struct spec *dup_spec(const char *tasks)
 {
@@ -212,10 +194,7 @@ static void placeholder_subject_is_one_finding(void **state)
 static void status_blocked_by_errors(void **state)
 {
     (void)state;
-    static const char des[] = "# Design\n\n## Overview\n\nServes Requirement 1.\n\n"
-                              "## Architecture\n\nx\n\n## Components and Interfaces\n\nx\n\n"
-                              "## Data Models\n\nx\n\n## Error Handling\n\nx\n\n"
-                              "## Testing Strategy\n\nx\n";
+    const char *des = DES_FULL;
     struct spec *s = mem_spec(SPEC_DIALECT_SWM, "st", REQ, "requirements.md", REQS, DES,
                               "design.md", des, TSK, "tasks.md",
                               "# Tasks Document\n\n- [ ] 1. Do it in src/a.ts\n"
