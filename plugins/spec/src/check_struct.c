@@ -99,18 +99,22 @@ static void code_spans(const char *s, size_t n, unsigned char *mask)
 static const char *const placeholder_marks[] = {"<placeholder>", "???"};
 static const char *const placeholder_words[] = {"TODO", "TBD", "TKTK"};
 
-static void placeholder(struct vctx *v, size_t doc, enum rule_idx ph, const char *at,
-                        const char *fmt, size_t len)
+/* One REQ-008 / DES-002 finding for the len bytes at `at` (a template line left unchanged, or
+ * a placeholder). */
+static void placeholder(struct vctx *v, size_t doc, enum rule_idx ph, const char *at, size_t len,
+                        bool template_line)
 {
     const struct md_doc *md = &v->s->priv->md[doc];
     unsigned line, col;
+    int shown = (int)(len > 80 ? 80 : len);
     mdo_pos(md, (size_t)(at - md->src), &line, &col);
-    /* fmt is one of the two literal formats below. */
-    vemit(v, ph, doc, line, col, NULL, NULL, "Replace the template text with the real content.",
-          SPEC_SEV_OFF,
-          fmt[0] == 'U' ? "Unfilled template placeholder \"%.*s\""
-                        : "Template text left unchanged: \"%.*s\"",
-          (int)(len > 80 ? 80 : len), at);
+    if (template_line) {
+        vemit(v, ph, doc, line, col, NULL, NULL, "Replace the template text with the real content.",
+              SPEC_SEV_OFF, "Template text left unchanged: \"%.*s\"", shown, at);
+    } else {
+        vemit(v, ph, doc, line, col, NULL, NULL, "Replace the template text with the real content.",
+              SPEC_SEV_OFF, "Unfilled template placeholder \"%.*s\"", shown, at);
+    }
 }
 
 /* REQ-008 / DES-002 on one line: bracketed prose, the marks and words above,
@@ -120,19 +124,19 @@ static void line_placeholders(struct vctx *v, size_t doc, enum rule_idx ph, cons
 {
     size_t col, len = 0;
     if (ph_template_line(ls, n, &col)) {
-        placeholder(v, doc, ph, ls + col, "T", n - col);
+        placeholder(v, doc, ph, ls + col, n - col, true);
         return;
     }
     for (size_t i = ph_next(ls, n, mask, 0, labels, &len); i < n;
          i = ph_next(ls, n, mask, i + len, labels, &len)) {
-        placeholder(v, doc, ph, ls + i, "U", len);
+        placeholder(v, doc, ph, ls + i, len, false);
     }
     for (size_t k = 0; k < sizeof(placeholder_marks) / sizeof(placeholder_marks[0]); k++) {
         const char *w = placeholder_marks[k];
         size_t wl = strlen(w);
         for (size_t i = 0; i + wl <= n; i++) {
             if (!mask[i] && ls[i] == w[0] && iprefix(ls + i, n - i, w) == wl) {
-                placeholder(v, doc, ph, ls + i, "U", wl);
+                placeholder(v, doc, ph, ls + i, wl, false);
                 break;
             }
         }
@@ -144,7 +148,7 @@ static void line_placeholders(struct vctx *v, size_t doc, enum rule_idx ph, cons
             if (ls[i] == w[0] && !mask[i] && memcmp(ls + i, w, wl) == 0 &&
                 (i == 0 || !isalnum((unsigned char)ls[i - 1])) &&
                 (i + wl == n || !isalnum((unsigned char)ls[i + wl]))) {
-                placeholder(v, doc, ph, ls + i, "U", wl);
+                placeholder(v, doc, ph, ls + i, wl, false);
                 break;
             }
         }

@@ -14,8 +14,9 @@
 
 /* The labels of a document's link reference definitions ("[label]: url"), so
  * that a shortcut reference link "[label]" is not taken for a placeholder.
- * lines/nlines: the document's line starts; code lines are skipped by the
- * caller through `skip` (NULL: none). @return 0 or -1 (no memory). */
+ * line_start/nlines: the document's line index; lines whose line_flags have
+ * code_flag set (code and HTML blocks) are skipped (line_flags NULL: none).
+ * @param[out] labels appended to (borrowed strings copied). @return 0 or -1 (no memory). */
 int ph_labels(const char *src, const size_t *line_start, size_t nlines, size_t len,
               const unsigned char *line_flags, unsigned code_flag, struct spec_strv *labels);
 
