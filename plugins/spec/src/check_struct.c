@@ -95,10 +95,6 @@ static void code_spans(const char *s, size_t n, unsigned char *mask)
     }
 }
 
-/* Placeholders that are not bracketed prose (bracketed ones: placeholders.c). */
-static const char *const placeholder_marks[] = {"<placeholder>", "???"};
-static const char *const placeholder_words[] = {"TODO", "TBD", "TKTK"};
-
 /* One REQ-008 / DES-002 finding for the len bytes at `at` (a template line left unchanged, or
  * a placeholder). */
 static void placeholder(struct vctx *v, size_t doc, enum rule_idx ph, const char *at, size_t len,
@@ -131,25 +127,26 @@ static void line_placeholders(struct vctx *v, size_t doc, enum rule_idx ph, cons
          i = ph_next(ls, n, mask, i + len, labels, &len)) {
         placeholder(v, doc, ph, ls + i, len, false);
     }
-    for (size_t k = 0; k < sizeof(placeholder_marks) / sizeof(placeholder_marks[0]); k++) {
-        const char *w = placeholder_marks[k];
-        size_t wl = strlen(w);
-        for (size_t i = 0; i + wl <= n; i++) {
-            if (!mask[i] && ls[i] == w[0] && iprefix(ls + i, n - i, w) == wl) {
-                placeholder(v, doc, ph, ls + i, wl, false);
-                break;
+    /* The marks and words: one pass, the first of each per line. */
+    {
+        static const char *const marks[] = {"<placeholder>", "???", "TODO", "TBD", "TKTK"};
+        bool seen[sizeof(marks) / sizeof(marks[0])] = {false};
+        for (size_t i = 0; i < n; i++) {
+            if ((ls[i] != '<' && ls[i] != '?' && ls[i] != 'T') || mask[i]) {
+                continue;
             }
-        }
-    }
-    for (size_t k = 0; k < sizeof(placeholder_words) / sizeof(placeholder_words[0]); k++) {
-        const char *w = placeholder_words[k];
-        size_t wl = strlen(w);
-        for (size_t i = 0; i + wl <= n; i++) {
-            if (ls[i] == w[0] && !mask[i] && memcmp(ls + i, w, wl) == 0 &&
-                (i == 0 || !isalnum((unsigned char)ls[i - 1])) &&
-                (i + wl == n || !isalnum((unsigned char)ls[i + wl]))) {
+            for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+                size_t wl = strlen(marks[k]);
+                bool word = k >= 2; /* TODO, TBD, TKTK: whole words, upper case */
+                if (seen[k] || ls[i] != marks[k][0] || i + wl > n ||
+                    (word ? memcmp(ls + i, marks[k], wl) != 0
+                          : iprefix(ls + i, n - i, marks[k]) != wl) ||
+                    (word && ((i > 0 && isalnum((unsigned char)ls[i - 1])) ||
+                              (i + wl < n && isalnum((unsigned char)ls[i + wl]))))) {
+                    continue;
+                }
+                seen[k] = true;
                 placeholder(v, doc, ph, ls + i, wl, false);
-                break;
             }
         }
     }

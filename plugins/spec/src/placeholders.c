@@ -13,29 +13,37 @@
  * no list marker, checkbox or task id, single blanks. Bracketed template text
  * is found by ph_next and needs no entry; generic advice that filled specs
  * keep on purpose ("Single File Responsibility: ...") has none either. */
-static const char *const template_lines[] = {
+#define T(lit)                                                                                     \
+    {                                                                                              \
+        lit, sizeof(lit) - 1                                                                       \
+    }
+static const struct {
+    const char *text;
+    size_t len;
+} template_lines[] = {
     /* spec-workflow-mcp 2.x tasks-template.md: its example tasks. */
-    "Create core interfaces in src/types/feature.ts",
-    "Define TypeScript interfaces for feature data structures",
-    "Extend existing base interfaces from base.ts",
-    "Purpose: Establish type safety for feature implementation",
-    "Create base model class in src/models/FeatureModel.ts",
-    "Implement base model extending BaseModel class",
-    "Add validation methods using existing validation utilities",
-    "Purpose: Provide data layer foundation for feature",
-    "Add specific model methods to FeatureModel.ts",
-    "Implement create, update, delete methods",
-    "Add relationship handling for foreign keys",
-    "Purpose: Complete model functionality for CRUD operations",
-    "Create model unit tests in tests/models/FeatureModel.test.ts",
-    "Write tests for model validation and CRUD methods",
-    "Use existing test utilities and fixtures",
-    "Purpose: Ensure model reliability and catch regressions",
+    T("Create core interfaces in src/types/feature.ts"),
+    T("Define TypeScript interfaces for feature data structures"),
+    T("Extend existing base interfaces from base.ts"),
+    T("Purpose: Establish type safety for feature implementation"),
+    T("Create base model class in src/models/FeatureModel.ts"),
+    T("Implement base model extending BaseModel class"),
+    T("Add validation methods using existing validation utilities"),
+    T("Purpose: Provide data layer foundation for feature"),
+    T("Add specific model methods to FeatureModel.ts"),
+    T("Implement create, update, delete methods"),
+    T("Add relationship handling for foreign keys"),
+    T("Purpose: Complete model functionality for CRUD operations"),
+    T("Create model unit tests in tests/models/FeatureModel.test.ts"),
+    T("Write tests for model validation and CRUD methods"),
+    T("Use existing test utilities and fixtures"),
+    T("Purpose: Ensure model reliability and catch regressions"),
     /* spec-kit templates: example tasks and instructions. */
-    "Create project structure per implementation plan",
-    "[P] Configure linting and formatting tools",
-    "*Example of marking unclear requirements:*",
+    T("Create project structure per implementation plan"),
+    T("[P] Configure linting and formatting tools"),
+    T("*Example of marking unclear requirements:*"),
 };
+#undef T
 
 static bool is_blank(char c)
 {
@@ -170,7 +178,12 @@ size_t ph_next(const char *s, size_t n, const unsigned char *mask, size_t from,
     size_t i = from;
     while (i < n) {
         size_t j;
-        if (s[i] != '[' || (mask && mask[i]) || (i > 0 && s[i - 1] == '\\')) {
+        const char *open = memchr(s + i, '[', n - i);
+        if (!open) {
+            return n;
+        }
+        i = (size_t)(open - s);
+        if ((mask && mask[i]) || (i > 0 && s[i - 1] == '\\')) {
             i++;
             continue;
         }
@@ -202,14 +215,14 @@ size_t ph_next(const char *s, size_t n, const unsigned char *mask, size_t from,
     return n;
 }
 
-/* Drop a list marker, a checkbox and a task id; collapse blanks. */
-static size_t normalise(const char *s, size_t n, char *out, size_t cap, size_t *col)
+/* Offset of the text after a list marker, a checkbox and a task id. */
+static size_t text_start(const char *s, size_t n)
 {
-    size_t i = 0, o = 0;
+    size_t i = 0;
     while (i < n && is_blank(s[i])) {
         i++;
     }
-    if (i + 1 < n && strchr("-*+", s[i]) && is_blank(s[i + 1])) {
+    if (i + 1 < n && (s[i] == '-' || s[i] == '*' || s[i] == '+') && is_blank(s[i + 1])) {
         i += 2;
     } else {
         size_t k = i;
@@ -242,31 +255,46 @@ static size_t normalise(const char *s, size_t n, char *out, size_t cap, size_t *
             i++;
         }
     }
-    *col = i;
-    for (; i < n && o < cap; i++) {
-        if (is_blank(s[i])) {
-            if (o && out[o - 1] != ' ') {
-                out[o++] = ' ';
+    return i;
+}
+
+/* Whether [s, s+n) is t with its blank runs collapsed to single spaces (trailing blanks
+ * allowed). Compares in place: most lines differ at their first byte. */
+static bool same_collapsed(const char *t, size_t tn, const char *s, size_t n)
+{
+    size_t i = 0, k = 0;
+    while (k < tn && i < n) {
+        if (t[k] == ' ') {
+            if (!is_blank(s[i])) {
+                return false;
             }
+            while (i < n && is_blank(s[i])) {
+                i++;
+            }
+            k++;
+        } else if (t[k] == s[i]) {
+            i++;
+            k++;
         } else {
-            out[o++] = s[i];
+            return false;
         }
     }
-    while (o && out[o - 1] == ' ') {
-        o--;
+    while (i < n && is_blank(s[i])) {
+        i++;
     }
-    return i < n ? cap + 1 : o; /* longer than any template line */
+    return k == tn && i == n;
 }
 
 bool ph_template_line(const char *s, size_t n, size_t *col)
 {
-    char buf[160];
-    size_t k = normalise(s, n, buf, sizeof(buf), col);
-    if (k > sizeof(buf)) {
+    size_t i = text_start(s, n);
+    if (i >= n) {
         return false;
     }
     for (size_t t = 0; t < sizeof(template_lines) / sizeof(template_lines[0]); t++) {
-        if (strlen(template_lines[t]) == k && memcmp(template_lines[t], buf, k) == 0) {
+        if (template_lines[t].text[0] == s[i] &&
+            same_collapsed(template_lines[t].text, template_lines[t].len, s + i, n - i)) {
+            *col = i;
             return true;
         }
     }
