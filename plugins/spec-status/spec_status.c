@@ -25,12 +25,18 @@ static const char status_input[] =
 
 static const char status_output[] = ST_OUTPUT_SCHEMA(
     "spec-status",
-    "{\"type\":\"object\",\"required\":[\"phase\",\"overallStatus\",\"documents\",\"progress\"],"
+    "{\"type\":\"object\",\"required\":[\"phase\",\"overallStatus\",\"swmStatus\","
+    "\"documents\",\"progress\"],"
     "\"properties\":{"
     "\"phase\":{\"enum\":[\"requirements\",\"design\",\"tasks\",\"implementation\","
     "\"completed\"]},"
     "\"overallStatus\":{\"enum\":[\"requirements-needed\",\"design-needed\",\"tasks-needed\","
-    "\"ready-for-implementation\",\"implementing\",\"completed\"]},"
+    "\"ready-for-implementation\",\"implementing\",\"completed\",\"blocked-by-errors\"],"
+    "\"description\":\"swmStatus, except blocked-by-errors when validation finds errors in a "
+    "spec that would be ready-for-implementation or implementing.\"},"
+    "\"swmStatus\":{\"enum\":[\"requirements-needed\",\"design-needed\",\"tasks-needed\","
+    "\"ready-for-implementation\",\"implementing\",\"completed\"],\"description\":"
+    "\"spec-workflow-mcp's overallStatus (from the documents present and the progress).\"},"
     "\"documents\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"object\","
     "\"required\":[\"exists\"],\"properties\":{\"exists\":{\"type\":\"boolean\"},"
     "\"file\":{\"type\":\"string\"},\"revision\":{\"type\":\"string\"},"
@@ -118,7 +124,18 @@ static int status_call(void *state, void *data, mcpd_call *call, const char *arg
         goto out;
     }
     json_t *out = spec_status_to_json(s, f);
-    rc = st_ok(&c, s, out, NULL, status_steps(s, spec_workflow_phase(s)));
+    json_t *steps;
+    if (strcmp(spec_status_overall(s, f), "blocked-by-errors") == 0) {
+        char step[300];
+        snprintf(step, sizeof step,
+                 "Fix the %zu validation error(s) first: spec-validate lists them with file, "
+                 "line and hint. Until then the spec is not ready to implement.",
+                 f->errors);
+        steps = json_pack("[s]", step);
+    } else {
+        steps = status_steps(s, spec_workflow_phase(s));
+    }
+    rc = st_ok(&c, s, out, NULL, steps);
 out:
     spec_findings_free(f);
     spec_rule_config_free(cfg);
@@ -396,7 +413,9 @@ static int status_init(const mcpd_host_api *api, mcpd_host *host, void **state_o
         .title = "Spec status",
         .description =
             "Where one spec stands: its phase (requirements, design, tasks, implementation, "
-            "completed) and spec-workflow-mcp overallStatus, each document with its revision "
+            "completed), its overallStatus (spec-workflow-mcp's, kept in swmStatus, but "
+            "blocked-by-errors when validation finds errors in a spec otherwise ready to "
+            "implement), each document with its revision "
             "and modification time, task progress counted on leaf tasks (pending, "
             "in_progress, completed, blocked, optional) overall and per phase, and the number "
             "of validation errors and warnings.",

@@ -249,7 +249,8 @@ static const char *advice(int code)
     case SPEC_E_NOT_FOUND:
         return "Call spec-list to see the specs (and task-list for task ids) that exist.";
     case SPEC_E_AMBIGUOUS:
-        return "Pass \"dialect\" to choose one of the candidates.";
+        return "Choose one of details.candidates: pass \"dialect\" when a spec name is in "
+               "several folders, \"line\" when a task id is declared more than once.";
     case SPEC_E_EXISTS:
         return "Pass ifExists:\"skip\" to keep existing files and create only the missing ones.";
     case SPEC_E_CONFLICT:

@@ -82,23 +82,35 @@ static const char trace_input[] =
     "\"description\":\"requirements: the matrix and uncovered criteria only; tasks: dangling "
     "references and orphan tasks only; both: everything.\"}}}";
 
+/* taskLines: the tasks.md line of each task id, in order (tells apart tasks sharing an id);
+ * coveredOnlyByAll: covered only by tasks citing _Requirements: All_ (TRC-008). Descriptions
+ * live in docs/tools.md: the schema must stay under C's 4095-byte string literal limit. */
+#define LINES_SCHEMA    "{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}"
+#define ONLY_ALL_SCHEMA "{\"type\":\"boolean\"}"
+
 static const char trace_output[] = ST_OUTPUT_SCHEMA(
     "spec-trace",
     "{\"type\":\"object\",\"required\":[\"coverage\"],\"properties\":{"
     "\"requirements\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\","
     "\"criteria\"],\"properties\":{\"id\":{\"type\":\"string\"},\"title\":{\"type\":"
     "\"string\"},\"tasks\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"taskLines\":" LINES_SCHEMA ",\"coveredOnlyByAll\":" ONLY_ALL_SCHEMA ","
     "\"criteria\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\","
     "\"earsPattern\",\"tasks\"],\"properties\":{\"id\":{\"type\":\"string\"},\"text\":{\"type\":"
     "\"string\"},\"earsPattern\":{\"enum\":[\"none\",\"ubiquitous\",\"event\",\"state\","
     "\"unwanted\",\"optional\",\"complex\"]},\"tasks\":{\"type\":\"array\",\"items\":{\"type\":"
-    "\"string\"}},\"designRefs\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}}}}}},"
+    "\"string\"}},\"taskLines\":" LINES_SCHEMA ",\"coveredOnlyByAll\":" ONLY_ALL_SCHEMA ","
+    "\"designRefs\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}}}}}},"
     "\"uncovered\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
     "\"dangling\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"taskId\","
-    "\"ref\"],\"properties\":{\"taskId\":{\"type\":\"string\"},\"ref\":{\"type\":\"string\"}}}},"
+    "\"ref\"],\"properties\":{\"taskId\":{\"type\":\"string\"},\"taskLine\":{\"type\":"
+    "\"integer\"},\"ref\":{\"type\":\"string\"},\"line\":{\"type\":\"integer\"},"
+    "\"column\":{\"type\":\"integer\"}}}},"
     "\"orphanTasks\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"orphanTaskLines\":" LINES_SCHEMA ","
     "\"coverage\":{\"type\":\"object\",\"required\":[\"criteria\",\"covered\",\"percent\"],"
     "\"properties\":{\"criteria\":{\"type\":\"integer\"},\"covered\":{\"type\":\"integer\"},"
+    "\"onlyByAll\":{\"type\":\"integer\"},"
     "\"percent\":{\"type\":\"number\"}}}}}");
 
 /* ---- rule configuration ------------------------------------------------------------------ */
@@ -333,6 +345,7 @@ static int trace_call(void *state, void *data, mcpd_call *call, const char *args
     if (out && dir && strcmp(dir, "requirements") == 0) {
         json_object_del(out, "dangling");
         json_object_del(out, "orphanTasks");
+        json_object_del(out, "orphanTaskLines");
     } else if (out && dir && strcmp(dir, "tasks") == 0) {
         json_object_del(out, "requirements");
         json_object_del(out, "uncovered");

@@ -87,6 +87,10 @@ static const char update_input[] =
     "\"required\":[\"name\",\"taskId\",\"status\"],"
     "\"properties\":{" ST_SCHEMA_PROJECT_PATH "," ST_SCHEMA_NAME "," ST_SCHEMA_DIALECT ","
     "\"taskId\":" TASK_ID_SCHEMA ","
+    "\"line\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":4294967295,"
+    "\"description\":\"The line of tasks.md that declares the task (the line field of "
+    "task-list): needed when taskId is declared more than once (E_AMBIGUOUS lists the lines); "
+    "a task not declared on that line is E_NOT_FOUND.\"},"
     "\"status\":{\"enum\":" ST_STATUS_ENUM ",\"description\":\"The new state. pending -> "
     "in_progress needs every _Depends: task completed; blocked needs a reason; leaving "
     "completed needs reopen.\"},"
@@ -328,6 +332,7 @@ static int update_call(void *state, void *data, mcpd_call *call, const char *arg
         o.max_in_progress = tp->max_in_progress;
         o.require_log = tp->require_log;
         o.lock_timeout_ms = tp->base.lock_timeout_ms;
+        o.line = (unsigned)st_arg_int(&c, "line", 0);
         rc = spec_task_update_ref(c.project, ref, st_arg_str(&c, "taskId"), to, &o, &r, &c.err);
     }
     if (rc != 0) {

@@ -4,20 +4,10 @@
  * strict mode, configuration and truncation.
  */
 #include "spec_test.h"
+#include "spec_texts.h"
 
-static const char REQ_OK[] =
-    "# Requirements Document\n\n## Introduction\n\n"
-    "A long enough introduction that explains what the feature does for its users.\n\n"
-    "## Requirements\n\n### Requirement 1: Sign in\n\n"
-    "**User Story:** As a user, I want to sign in, so that I see my data.\n\n"
-    "#### Acceptance Criteria\n\n"
-    "1. WHEN the user submits valid credentials THEN the system SHALL create a session within "
-    "200 ms\n"
-    "2. IF the password is wrong THEN the system SHALL reject the attempt with code 401\n";
-static const char DES_OK[] = "# Design\n\n## Overview\n\nServes Requirement 1.\n\n"
-                             "## Architecture\n\nx\n\n## Components and Interfaces\n\nx\n\n"
-                             "## Data Models\n\nx\n\n## Error Handling\n\nx\n\n"
-                             "## Testing Strategy\n\nx\n";
+static const char REQ_OK[] = SPEC_TEXT_REQUIREMENTS;
+static const char DES_OK[] = SPEC_TEXT_DESIGN;
 static const char TSK_OK[] = "# Tasks Document\n\n"
                              "- [ ] 1. Session model in src/session.ts\n"
                              "  - _Requirements: 1.1_\n"
@@ -329,7 +319,16 @@ static void trace_and_dep_rules(void **state)
 static void check_files_rule(void **state)
 {
     char *root = tmp_dir();
-    struct spec *s = build(W, "x", REQ_OK, DES_OK, TSK_OK);
+    /* Only _Leverage: paths are checked: File: and title paths may be created by the task. */
+    struct spec *s = build(W, "x", REQ_OK, DES_OK,
+                           "# Tasks Document\n\n"
+                           "- [ ] 1. Session model in src/new.ts\n"
+                           "  - _Leverage: src/session.ts_\n"
+                           "  - _Requirements: 1.1_\n"
+                           "- [ ] 2. Error path in src/errors.ts\n"
+                           "  - File: src/created.ts\n"
+                           "  - _Leverage: src/session.ts, src/errors.ts_\n"
+                           "  - _Requirements: 1.2_\n");
     struct spec_findings *f = NULL;
     struct spec_validate_opts o;
     struct spec_error err = SPEC_ERROR_INIT;
@@ -342,6 +341,8 @@ static void check_files_rule(void **state)
     assert_int_equal(spec_validate(s, &o, &f, &err), 0);
     assert_int_equal(count_rule(f, "TRC-006"), 1);
     assert_string_equal(find_rule(f, "TRC-006")->task_id, "2");
+    assert_int_equal(find_rule(f, "TRC-006")->line, 8);
+    assert_int_equal(find_rule(f, "TRC-006")->column, 32);
     spec_findings_free(f);
     o.check_files = false;
     assert_int_equal(spec_validate(s, &o, &f, &err), 0);
@@ -413,7 +414,7 @@ static void strict_and_config(void **state)
     assert_int_equal(spec_validate(s, &o, &f, &err), 0);
     assert_int_equal(count_rule(f, "TSK-008"), 0);
     assert_int_equal(count_rule(f, "TRC-007"), 0);
-    assert_int_equal(f->nrules_run, 6);
+    assert_int_equal(f->nrules_run, 7); /* TRC-001..008 but 007 */
     spec_findings_free(f);
     j = json_pack("{s:{s:s}}", "severity", "TRC-002", "loud");
     assert_int_equal(spec_rule_config_apply_json(cfg, j, &err), -SPEC_E_INVALID_ARGUMENT);

@@ -99,12 +99,15 @@ static void ears(struct vctx *v, const struct spec_requirement *r, const struct 
                 while (p > t && (p[-1] == ' ' || p[-1] == '\t')) {
                     p--;
                 }
+                /* "[system] SHALL": the subject is a template placeholder, which the
+                 * placeholder rule reports; a second finding would say the same. */
+                bool placeholder = p > t && p[-1] == ']';
                 while (p > t && isalpha((unsigned char)p[-1])) {
                     p--;
                     wl++;
                 }
-                if (p == s1 || wl == 0 || ieq(p, wl, "THEN") || ieq(p, wl, "WHEN") ||
-                    ieq(p, wl, "AND") || ieq(p, wl, "IF")) {
+                if (!placeholder && (p == s1 || wl == 0 || ieq(p, wl, "THEN") ||
+                                     ieq(p, wl, "WHEN") || ieq(p, wl, "AND") || ieq(p, wl, "IF"))) {
                     vemit(v, R_EARS_007, r->doc, line, col, NULL, c->id,
                           "Name the actor: \"... THEN the system SHALL ...\".", SPEC_SEV_OFF,
                           "Criterion %s has no subject (\"the system SHALL ...\")", c->id);
@@ -312,8 +315,9 @@ void check_requirements(struct vctx *v)
                       openspec(s) ? "Purpose" : "Introduction");
             } else if (p->intro_doc == d && p->intro_len < 50) {
                 vemit(v, R_REQ_011, d, p->intro_line, 1, NULL, NULL,
-                      "Say what the feature is for in a few sentences.", SPEC_SEV_OFF,
-                      "Introduction is too brief (less than 50 characters)");
+                      "Say what the feature is for in a few sentences (template placeholders "
+                      "do not count).",
+                      SPEC_SEV_OFF, "Introduction is too brief (less than 50 characters)");
             }
         }
     }

@@ -1,7 +1,9 @@
 /*
  * check_struct.c - structure and text hygiene: STR-001..005, placeholders
- * (REQ-008, DES-002) and clarification markers (REQ-009).
+ * in every document (REQ-008, DES-002 for design.md) and clarification
+ * markers (REQ-009).
  */
+#include "placeholders.h"
 #include "spec/paths.h"
 #include "util.h"
 #include "validate.h"
@@ -93,22 +95,80 @@ static void code_spans(const char *s, size_t n, unsigned char *mask)
     }
 }
 
-static const char *const placeholders[] = {
-    "[role]",      "[feature]",      "[benefit]",      "[event]", "[system]",      "[response]",
-    "[condition]", "[precondition]", "[FEATURE NAME]", "[DATE]",  "<placeholder>", "???",
-};
-static const char *const placeholder_words[] = {"TODO", "TBD", "TKTK"};
+/* One REQ-008 / DES-002 finding for the len bytes at `at` (a template line left unchanged, or
+ * a placeholder). */
+static void placeholder(struct vctx *v, size_t doc, enum rule_idx ph, const char *at, size_t len,
+                        bool template_line)
+{
+    const struct md_doc *md = &v->s->priv->md[doc];
+    unsigned line, col;
+    int shown = (int)(len > 80 ? 80 : len);
+    mdo_pos(md, (size_t)(at - md->src), &line, &col);
+    if (template_line) {
+        vemit(v, ph, doc, line, col, NULL, NULL, "Replace the template text with the real content.",
+              SPEC_SEV_OFF, "Template text left unchanged: \"%.*s\"", shown, at);
+    } else {
+        vemit(v, ph, doc, line, col, NULL, NULL, "Replace the template text with the real content.",
+              SPEC_SEV_OFF, "Unfilled template placeholder \"%.*s\"", shown, at);
+    }
+}
+
+/* REQ-008 / DES-002 on one line: bracketed prose, the marks and words above,
+ * and template lines left unchanged. */
+static void line_placeholders(struct vctx *v, size_t doc, enum rule_idx ph, const char *ls,
+                              size_t n, const unsigned char *mask, const struct spec_strv *labels)
+{
+    size_t col, len = 0;
+    if (ph_template_line(ls, n, &col)) {
+        placeholder(v, doc, ph, ls + col, n - col, true);
+        return;
+    }
+    for (size_t i = ph_next(ls, n, mask, 0, labels, &len); i < n;
+         i = ph_next(ls, n, mask, i + len, labels, &len)) {
+        placeholder(v, doc, ph, ls + i, len, false);
+    }
+    /* The marks and words: one pass, the first of each per line. */
+    {
+        static const char *const marks[] = {"<placeholder>", "???", "TODO", "TBD", "TKTK"};
+        bool seen[sizeof(marks) / sizeof(marks[0])] = {false};
+        for (size_t i = 0; i < n; i++) {
+            if ((ls[i] != '<' && ls[i] != '?' && ls[i] != 'T') || mask[i]) {
+                continue;
+            }
+            for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+                size_t wl = strlen(marks[k]);
+                bool word = k >= 2; /* TODO, TBD, TKTK: whole words, upper case */
+                if (seen[k] || ls[i] != marks[k][0] || i + wl > n ||
+                    (word ? memcmp(ls + i, marks[k], wl) != 0
+                          : iprefix(ls + i, n - i, marks[k]) != wl) ||
+                    (word && ((i > 0 && isalnum((unsigned char)ls[i - 1])) ||
+                              (i + wl < n && isalnum((unsigned char)ls[i + wl]))))) {
+                    continue;
+                }
+                seen[k] = true;
+                placeholder(v, doc, ph, ls + i, wl, false);
+            }
+        }
+    }
+}
 
 static void scan_text(struct vctx *v, size_t doc)
 {
     const struct spec *s = v->s;
     const struct md_doc *md = &s->priv->md[doc];
     enum spec_doc_kind kind = s->docs[doc].kind;
+    /* Every document: design.md reports as DES-002, the others as REQ-008. */
     enum rule_idx ph = kind == SPEC_DOC_DESIGN ? R_DES_002 : R_REQ_008;
-    bool placeholders_on = (kind == SPEC_DOC_DESIGN || kind == SPEC_DOC_REQUIREMENTS) && von(v, ph);
+    bool placeholders_on = von(v, ph);
     bool mdx = swm_like(s) && von(v, R_STR_005);
     unsigned char maskbuf[1024];
+    struct spec_strv labels = {0};
 
+    if (placeholders_on && ph_labels(md->src, md->line_start, md->nlines, md->len, md->line_flags,
+                                     MDL_CODE, &labels) < 0) {
+        v->oom = true;
+        return;
+    }
     for (size_t l = 0; l < md->nlines; l++) {
         const char *ls;
         size_t n;
@@ -122,44 +182,7 @@ static void scan_text(struct vctx *v, size_t doc)
         }
         code_spans(ls, n, mask);
         if (placeholders_on) {
-            /* Only '[', '<' and '?' can start a bracket placeholder: test there. */
-            bool seen[sizeof(placeholders) / sizeof(placeholders[0])] = {false};
-            for (size_t i = 0; i < n; i++) {
-                if (mask[i] || (ls[i] != '[' && ls[i] != '<' && ls[i] != '?')) {
-                    continue;
-                }
-                for (size_t k = 0; k < sizeof(placeholders) / sizeof(placeholders[0]); k++) {
-                    size_t pl = strlen(placeholders[k]);
-                    if (seen[k] || placeholders[k][0] != ls[i] ||
-                        iprefix(ls + i, n - i, placeholders[k]) != pl) {
-                        continue;
-                    }
-                    seen[k] = true; /* one finding per placeholder and line */
-                    {
-                        unsigned line, col;
-                        mdo_pos(md, (size_t)(ls + i - md->src), &line, &col);
-                        vemit(v, ph, doc, line, col, NULL, NULL,
-                              "Replace the template text with the real content.", SPEC_SEV_OFF,
-                              "Unfilled template placeholder \"%s\"", placeholders[k]);
-                    }
-                }
-            }
-            for (size_t k = 0; k < 3; k++) {
-                const char *w = placeholder_words[k];
-                size_t wl = strlen(w);
-                for (size_t i = 0; i + wl <= n; i++) {
-                    if (ls[i] == w[0] && !mask[i] && memcmp(ls + i, w, wl) == 0 &&
-                        (i == 0 || !isalnum((unsigned char)ls[i - 1])) &&
-                        (i + wl == n || !isalnum((unsigned char)ls[i + wl]))) {
-                        unsigned line, col;
-                        mdo_pos(md, (size_t)(ls + i - md->src), &line, &col);
-                        vemit(v, ph, doc, line, col, NULL, NULL,
-                              "Replace the template text with the real content.", SPEC_SEV_OFF,
-                              "Unfilled template placeholder \"%s\"", w);
-                        break;
-                    }
-                }
-            }
+            line_placeholders(v, doc, ph, ls, n, mask, &labels);
         }
         if (mdx) {
             long depth = 0;
@@ -201,6 +224,7 @@ static void scan_text(struct vctx *v, size_t doc)
             }
         }
     }
+    strv_free(&labels);
 }
 
 static void clarifications(struct vctx *v)

@@ -6,6 +6,7 @@
 #include "util.h"
 #include "validate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,8 +58,9 @@ static void one_task(struct vctx *v, size_t i, unsigned *in_progress)
               "Wrong bullet character (use \"-\" for spec-workflow compatibility)");
     }
     if (s->priv->dup_of[i] != SPEC_NONE) {
-        vemit(v, R_TSK_006, t->doc, line, col, t->id, NULL, "Renumber one of them.", SPEC_SEV_OFF,
-              "Task ID \"%s\" is duplicated; first declared on line %u", t->id,
+        vemit(v, R_TSK_006, t->doc, line, col, t->id, NULL,
+              "Renumber one of them (until then task-update needs its line argument to choose).",
+              SPEC_SEV_OFF, "Task ID \"%s\" is duplicated; first declared on line %u", t->id,
               s->tasks[s->priv->dup_of[i]].loc.line);
     }
     if (t->parent != SPEC_NONE) {
@@ -86,12 +88,6 @@ static void one_task(struct vctx *v, size_t i, unsigned *in_progress)
                    t->phase && strstr(t->phase, "User Story")) {
             vemit(v, R_TSK_010, t->doc, line, col, t->id, NULL, "Add the story label, e.g. [US1].",
                   SPEC_SEV_OFF, "Task %s references no requirement", t->id);
-        }
-        if (t->files.n == 0 && t->leverage.n == 0 && s->dialect != SPEC_DIALECT_OPENSPEC &&
-            s->dialect != SPEC_DIALECT_OPENSPEC_CHANGE) {
-            vemit(v, R_TSK_014, t->doc, line, col, t->id, NULL,
-                  "Name the file it creates or changes.", SPEC_SEV_OFF, "Task %s names no file",
-                  t->id);
         }
         if (t->status == SPEC_TASK_IN_PROGRESS) {
             (*in_progress)++;
@@ -314,6 +310,57 @@ static void parallel_files(struct vctx *v)
     strv_free(&keys);
 }
 
+static bool names_no_file(const struct spec *s, const struct spec_task *t)
+{
+    return t->nchildren == 0 && t->files.n == 0 && t->leverage.n == 0 &&
+           s->dialect != SPEC_DIALECT_OPENSPEC && s->dialect != SPEC_DIALECT_OPENSPEC_CHANGE;
+}
+
+/* TSK-014 is advice, not a defect per task: one finding for the spec (at the
+ * first such task) lists them all, so 24 of them do not bury the errors. */
+static void no_file_summary(struct vctx *v)
+{
+    const struct spec *s = v->s;
+    const struct spec_task *first = NULL;
+    struct sbuf ids = {0};
+    size_t n = 0, listed = 0;
+
+    if (!von(v, R_TSK_014)) {
+        return;
+    }
+    for (size_t i = 0; i < s->ntasks; i++) {
+        const struct spec_task *t = &s->tasks[i];
+        if (!names_no_file(s, t)) {
+            continue;
+        }
+        first = first ? first : t;
+        n++;
+        /* The message holds 700 bytes: list what fits, count the rest. */
+        if (ids.len < 500) {
+            if (sbuf_addf(&ids, "%s%s", listed ? ", " : "", t->id) < 0) {
+                v->oom = true;
+                sbuf_free(&ids);
+                return;
+            }
+            listed++;
+        }
+    }
+    if (n == 1) {
+        vemit(v, R_TSK_014, first->doc, first->loc.line, first->loc.column, first->id, NULL,
+              "Name the file it creates or changes.", SPEC_SEV_OFF, "Task %s names no file",
+              first->id);
+    } else if (n > 1) {
+        char more[48] = "";
+        if (listed < n) {
+            snprintf(more, sizeof(more), " and %zu more", n - listed);
+        }
+        vemit(v, R_TSK_014, first->doc, first->loc.line, first->loc.column, NULL, NULL,
+              "Name the file each one creates or changes (File: or _Leverage:).", SPEC_SEV_OFF,
+              "%zu tasks name no file: %s%s", n, ids.p, more);
+    }
+    sbuf_free(&ids);
+}
+
 void check_tasks(struct vctx *v)
 {
     const struct spec *s = v->s;
@@ -325,6 +372,7 @@ void check_tasks(struct vctx *v)
     for (size_t i = 0; i < s->ntasks; i++) {
         one_task(v, i, &in_progress);
     }
+    no_file_summary(v);
     deps(v);
     cycles(v);
     parallel_files(v);

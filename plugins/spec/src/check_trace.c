@@ -48,24 +48,46 @@ static void check_paths(struct vctx *v)
     if (!root) {
         return;
     }
+    /* Only _Leverage: paths: they name code that exists already. The files a
+     * task names (File:, its title) are often the ones it will create. */
     for (size_t i = 0; i < s->ntasks; i++) {
         const struct spec_task *t = &s->tasks[i];
-        const struct spec_strv *lists[2] = {&t->files, &t->leverage};
-        for (size_t l = 0; l < 2; l++) {
-            for (size_t k = 0; k < lists[l]->n; k++) {
-                const char *p = lists[l]->v[k];
-                char *full = NULL;
-                /* Paths outside the project are reported as missing: we never look there. */
-                if (spec_path_inside(root, p, true, &full, NULL) < 0) {
-                    vemit(v, R_TRC_006, t->doc, t->loc.line, t->loc.column, t->id, NULL,
-                          "Fix the path or create the file.", SPEC_SEV_OFF,
-                          "Task %s leverages missing path \"%s\"", t->id, p);
-                }
-                free(full);
+        for (size_t k = 0; k < t->leverage.n; k++) {
+            const char *p = t->leverage.v[k];
+            char *full = NULL;
+            /* Paths outside the project are reported as missing: we never look there. */
+            if (spec_path_inside(root, p, true, &full, NULL) < 0) {
+                unsigned line, col;
+                task_text_pos(s, t, "Leverage", p, &line, &col);
+                vemit(v, R_TRC_006, t->doc, line, col, t->id, NULL,
+                      "Fix the path or create the file.", SPEC_SEV_OFF,
+                      "Task %s leverages missing path \"%s\"", t->id, p);
             }
+            free(full);
         }
     }
     free(root);
+}
+
+/* TRC-008: "_Requirements: All_" counts as coverage (TRC-002 stays quiet), but
+ * a criterion nothing else cites has no task that was written for it. */
+static void only_all(struct vctx *v, size_t doc, const struct spec_loc *loc, const char *id,
+                     const struct spec_trace_links *l)
+{
+    const struct spec *s = v->s;
+    struct sbuf ids = {0};
+    for (size_t k = 0; k < l->ntasks && k < 5; k++) {
+        if (sbuf_addf(&ids, "%s%s", k ? ", " : "", s->tasks[l->tasks[k]].id) < 0) {
+            v->oom = true;
+            sbuf_free(&ids);
+            return;
+        }
+    }
+    vemit(v, R_TRC_008, doc, loc->line, loc->column, NULL, id,
+          "Cite it by id in the _Requirements: of the task that implements it.", SPEC_SEV_OFF,
+          "Requirement %s is covered only through \"_Requirements: All_\" (task%s %s%s)", id,
+          l->ntasks > 1 ? "s" : "", ids.p ? ids.p : "", l->ntasks > 5 ? ", ..." : "");
+    sbuf_free(&ids);
 }
 
 void check_trace(struct vctx *v)
@@ -89,7 +111,8 @@ void check_trace(struct vctx *v)
             if (s->dialect == SPEC_DIALECT_SPECKIT && !stories) {
                 break;
             }
-            vemit(v, R_TRC_001, k->doc, k->loc.line, k->loc.column, k->id, t->dangling[d].ref,
+            vemit(v, R_TRC_001, k->doc, t->dangling[d].line, t->dangling[d].column, k->id,
+                  t->dangling[d].ref,
                   "Reference an existing requirement or criterion id (or \"All\").", SPEC_SEV_OFF,
                   "Task %s references unknown requirement \"%s\"", k->id, t->dangling[d].ref);
         }
@@ -113,13 +136,17 @@ void check_trace(struct vctx *v)
                 vemit(v, R_TRC_002, r->doc, r->loc.line, r->loc.column, NULL, r->id,
                       "Add a task that cites it in _Requirements: (or [USn]).", SPEC_SEV_OFF,
                       "Requirement %s is not covered by any task", r->id);
+            } else if (r->ncriteria == 0 && t->reqs[i].only_all) {
+                only_all(v, r->doc, &r->loc, r->id, &t->reqs[i]);
             }
             for (size_t j = 0; j < r->ncriteria; j++) {
+                const struct spec_criterion *c = &r->criteria[j];
                 if (t->crits[i][j].ntasks == 0) {
-                    const struct spec_criterion *c = &r->criteria[j];
                     vemit(v, R_TRC_002, r->doc, c->loc.line, c->loc.column, NULL, c->id,
                           "Add a task that cites it in _Requirements:.", SPEC_SEV_OFF,
                           "Requirement %s is not covered by any task", c->id);
+                } else if (t->crits[i][j].only_all) {
+                    only_all(v, r->doc, &c->loc, c->id, &t->crits[i][j]);
                 }
             }
         }

@@ -65,6 +65,22 @@ int hmap_put(struct hmap *m, const char *key, size_t len, size_t val, size_t *ex
     return 1;
 }
 
+int hmap_set(struct hmap *m, const char *key, size_t len, size_t val)
+{
+    size_t j;
+    int rc = hmap_put(m, key, len, val, NULL);
+    if (rc != 0) {
+        return rc < 0 ? -1 : 0;
+    }
+    /* Present: find its slot and replace the value. */
+    j = (size_t)hash(key, len) & (m->cap - 1);
+    while (m->slots[j].len != len || memcmp(m->slots[j].key, key, len) != 0) {
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->slots[j].val = val;
+    return 0;
+}
+
 size_t hmap_get(const struct hmap *m, const char *key, size_t len)
 {
     size_t j;

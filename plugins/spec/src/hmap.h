@@ -20,6 +20,8 @@ struct hmap {
 /* Insert key -> val unless present. @return 1 inserted, 0 already there
  * (*existing = its value when not NULL), -1 out of memory. */
 int hmap_put(struct hmap *m, const char *key, size_t len, size_t val, size_t *existing);
+/* Insert key -> val, or replace the value when present. @return 0 or -1 out of memory. */
+int hmap_set(struct hmap *m, const char *key, size_t len, size_t val);
 /* @return the value or (size_t)-1. */
 size_t hmap_get(const struct hmap *m, const char *key, size_t len);
 void hmap_free(struct hmap *m);

@@ -84,6 +84,12 @@ int parse_design(struct spec *s, size_t doc);
 /* Fill a spec_loc for [off, end) of document doc. */
 void loc_make(const struct spec *s, size_t doc, size_t off, size_t end, struct spec_loc *out);
 
+/* Where task t writes `text` (a requirement id, a path): the first whole-token
+ * occurrence on its metadata lines named `key`, else on the task line itself;
+ * the task's own position when neither holds it. */
+void task_text_pos(const struct spec *s, const struct spec_task *t, const char *key,
+                   const char *text, unsigned *line, unsigned *col);
+
 /* Free one task's owned members. */
 void task_clear(struct spec_task *t);
 

@@ -215,6 +215,18 @@ static json_t *doc_json(const struct spec *s, enum spec_doc_kind k)
     return o;
 }
 
+const char *spec_status_overall(const struct spec *s, const struct spec_findings *findings)
+{
+    const char *swm = spec_overall_status(s);
+    /* spec-workflow-mcp only looks at which documents exist: a spec whose
+     * validation finds errors is not ready to implement, whatever its files. */
+    if (findings && findings->errors &&
+        (strcmp(swm, "ready-for-implementation") == 0 || strcmp(swm, "implementing") == 0)) {
+        return "blocked-by-errors";
+    }
+    return swm;
+}
+
 json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *findings)
 {
     struct spec_progress p;
@@ -234,8 +246,9 @@ json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *fi
         }
     }
     free(ph);
-    o = json_pack("{s:s,s:s,s:{s:o*,s:o*,s:o*},s:{s:o*,s:f,s:o*}}", "phase", spec_workflow_phase(s),
-                  "overallStatus", spec_overall_status(s), "documents", "requirements",
+    o = json_pack("{s:s,s:s,s:s,s:{s:o*,s:o*,s:o*},s:{s:o*,s:f,s:o*}}", "phase",
+                  spec_workflow_phase(s), "overallStatus", spec_status_overall(s, findings),
+                  "swmStatus", spec_overall_status(s), "documents", "requirements",
                   doc_json(s, SPEC_DOC_REQUIREMENTS), "design", doc_json(s, SPEC_DOC_DESIGN),
                   "tasks", doc_json(s, SPEC_DOC_TASKS), "progress", "leaf",
                   spec_progress_to_json(&p), "percent",
@@ -253,6 +266,16 @@ static json_t *task_ids(const struct spec *s, const size_t *idx, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
         json_array_append_new(a, json_string(s->tasks[idx[i]].id));
+    }
+    return a;
+}
+
+/* The tasks.md line of each task: tells apart tasks that share an id (TSK-006). */
+static json_t *task_lines(const struct spec *s, const size_t *idx, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_array_append_new(a, json_integer(s->tasks[idx[i]].loc.line));
     }
     return a;
 }
@@ -276,37 +299,43 @@ json_t *spec_trace_to_json(const struct spec *s, const struct spec_trace *t)
             const struct spec_criterion *c = &r->criteria[j];
             json_array_append_new(
                 crits,
-                json_pack("{s:s,s:s,s:s,s:I,s:o*,s:o*}", "id", c->id, "text", c->text,
+                json_pack("{s:s,s:s,s:s,s:I,s:o*,s:o*,s:o*,s:b}", "id", c->id, "text", c->text,
                           "earsPattern", spec_ears_name(c->ears), "line", (json_int_t)c->loc.line,
                           "tasks", task_ids(s, t->crits[i][j].tasks, t->crits[i][j].ntasks),
+                          "taskLines", task_lines(s, t->crits[i][j].tasks, t->crits[i][j].ntasks),
                           "designRefs",
-                          lines_json(t->crits[i][j].design_lines, t->crits[i][j].ndesign_lines)));
+                          lines_json(t->crits[i][j].design_lines, t->crits[i][j].ndesign_lines),
+                          "coveredOnlyByAll", t->crits[i][j].only_all));
         }
         json_array_append_new(
-            reqs, json_pack("{s:s,s:s,s:s,s:I,s:o*,s:o*,s:o*}", "id", r->id, "title", r->title,
-                            "file", r->loc.file, "line", (json_int_t)r->loc.line, "tasks",
-                            task_ids(s, t->reqs[i].tasks, t->reqs[i].ntasks), "designRefs",
+            reqs, json_pack("{s:s,s:s,s:s,s:I,s:o*,s:o*,s:o*,s:o*,s:b}", "id", r->id, "title",
+                            r->title, "file", r->loc.file, "line", (json_int_t)r->loc.line, "tasks",
+                            task_ids(s, t->reqs[i].tasks, t->reqs[i].ntasks), "taskLines",
+                            task_lines(s, t->reqs[i].tasks, t->reqs[i].ntasks), "designRefs",
                             lines_json(t->reqs[i].design_lines, t->reqs[i].ndesign_lines),
-                            "criteria", crits));
+                            "criteria", crits, "coveredOnlyByAll", t->reqs[i].only_all));
     }
     for (size_t i = 0; unc && i < t->nuncovered; i++) {
         json_array_append_new(unc, json_string(t->uncovered[i]));
     }
     for (size_t i = 0; dang && i < t->ndangling; i++) {
-        json_array_append_new(dang,
-                              json_pack("{s:s,s:s}", "taskId", s->tasks[t->dangling[i].task].id,
-                                        "ref", t->dangling[i].ref));
+        const struct spec_task *k = &s->tasks[t->dangling[i].task];
+        json_array_append_new(dang, json_pack("{s:s,s:I,s:s,s:I,s:I}", "taskId", k->id, "taskLine",
+                                              (json_int_t)k->loc.line, "ref", t->dangling[i].ref,
+                                              "line", (json_int_t)t->dangling[i].line, "column",
+                                              (json_int_t)t->dangling[i].column));
     }
     orph = task_ids(s, t->orphans, t->norphans);
-    return json_pack(
-        "{s:o*,s:o*,s:o*,s:o*,s:{s:I,s:I,s:f}}", "requirements", reqs, "uncovered", unc, "dangling",
-        dang, "orphanTasks", orph, "coverage", "criteria", (json_int_t)t->criteria_total, "covered",
-        (json_int_t)t->criteria_covered, "percent",
-        t->criteria_total
-            ? (double)(long long)(1000.0 * (double)t->criteria_covered / (double)t->criteria_total +
-                                  0.5) /
-                  10.0
-            : 0.0);
+    return json_pack("{s:o*,s:o*,s:o*,s:o*,s:o*,s:{s:I,s:I,s:I,s:f}}", "requirements", reqs,
+                     "uncovered", unc, "dangling", dang, "orphanTasks", orph, "orphanTaskLines",
+                     task_lines(s, t->orphans, t->norphans), "coverage", "criteria",
+                     (json_int_t)t->criteria_total, "covered", (json_int_t)t->criteria_covered,
+                     "onlyByAll", (json_int_t)t->criteria_only_all, "percent",
+                     t->criteria_total ? (double)(long long)(1000.0 * (double)t->criteria_covered /
+                                                                 (double)t->criteria_total +
+                                                             0.5) /
+                                             10.0
+                                       : 0.0);
 }
 
 json_t *spec_next_to_json(const struct spec *s, const struct spec_next *n, unsigned flags)
@@ -329,7 +358,9 @@ json_t *spec_next_to_json(const struct spec *s, const struct spec_next *n, unsig
 json_t *spec_update_result_to_json(const struct spec_update_result *r, const char *task_id,
                                    unsigned flags)
 {
-    const struct spec_task *t = spec_task_find(r->spec, task_id);
+    /* By index: task_id may be declared more than once. */
+    const struct spec_task *t =
+        r->task < r->spec->ntasks ? &r->spec->tasks[r->task] : spec_task_find(r->spec, task_id);
     json_t *casc = json_array(), *o;
     struct spec_progress p;
 

@@ -306,35 +306,43 @@ void derive_states(struct spec *s)
 static int link_tasks(struct spec *s)
 {
     struct spec_private *p = s->priv;
+    struct hmap latest = {0}; /* id -> the last task declared with it so far */
     size_t *count;
 
     p->dup_of = malloc((s->ntasks ? s->ntasks : 1) * sizeof(size_t));
     if (!p->dup_of) {
         return -1;
     }
+    /* One pass in file order. Flat layouts ("- [ ] 4." then "- [ ] 4.1" at
+     * the same indent): the id prefix names the parent when indentation does
+     * not, and it is the nearest task above with that id, not the first one
+     * declared: spec-workflow-mcp's own template declares "4." twice, and
+     * 4.1 belongs to the second. */
     for (size_t i = 0; i < s->ntasks; i++) {
+        struct spec_task *t = &s->tasks[i];
         size_t first = SPEC_NONE;
-        int rc = hmap_put(&p->task_ids, s->tasks[i].id, strlen(s->tasks[i].id), i, &first);
+        int rc = hmap_put(&p->task_ids, t->id, strlen(t->id), i, &first);
         if (rc < 0) {
+            hmap_free(&latest);
             return -1;
         }
         p->dup_of[i] = rc == 0 ? first : SPEC_NONE;
-    }
-    /* Flat layouts ("- [ ] 4." then "- [ ] 4.1" at the same indent): the id
-     * prefix names the parent when indentation does not. */
-    for (size_t i = 0; i < s->ntasks; i++) {
-        struct spec_task *t = &s->tasks[i];
         if (t->parent == SPEC_NONE && id_numeric(t->id)) {
             size_t pl = id_parent_len(t->id);
             if (pl) {
-                size_t par = hmap_get(&p->task_ids, t->id, pl);
-                if (par != SPEC_NONE && par < i && s->tasks[par].doc == t->doc) {
+                size_t par = hmap_get(&latest, t->id, pl);
+                if (par != SPEC_NONE && s->tasks[par].doc == t->doc) {
                     t->parent = par;
                 }
             }
         }
         t->depth = t->parent == SPEC_NONE ? 0 : s->tasks[t->parent].depth + 1;
+        if (hmap_set(&latest, t->id, strlen(t->id), i) < 0) {
+            hmap_free(&latest);
+            return -1;
+        }
     }
+    hmap_free(&latest);
     count = calloc(s->ntasks ? s->ntasks : 1, sizeof(size_t));
     if (!count) {
         return -1;
@@ -450,6 +458,51 @@ const struct spec_doc *spec_doc_find(const struct spec *s, enum spec_doc_kind ki
         }
     }
     return NULL;
+}
+
+/* text as a whole token in [from, to): "7.7" is not found in "17.7", "a.c" not in "a.cc". */
+static const char *find_token(const char *from, const char *to, const char *text)
+{
+    size_t n = strlen(text);
+    for (const char *p = from; n && p + n <= to; p++) {
+        if (memcmp(p, text, n) != 0) {
+            continue;
+        }
+        if (p > from && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '-' ||
+                         p[-1] == '_' || p[-1] == '/')) {
+            continue;
+        }
+        /* A "_" after it closes an _underscored_ field. */
+        if (p + n < to && (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '/' ||
+                           (p[n] == '.' && p + n + 1 < to && isalnum((unsigned char)p[n + 1])))) {
+            continue;
+        }
+        return p;
+    }
+    return NULL;
+}
+
+void task_text_pos(const struct spec *s, const struct spec_task *t, const char *key,
+                   const char *text, unsigned *line, unsigned *col)
+{
+    const struct md_doc *md = &s->priv->md[t->doc];
+    const char *doc = s->docs[t->doc].text;
+    const char *at = NULL;
+
+    for (size_t m = 0; m < t->nmeta && !at; m++) {
+        if (strcmp(t->meta[m].key, key) == 0) {
+            at = find_token(doc + t->meta[m].loc.offset, doc + t->meta[m].line_next, text);
+        }
+    }
+    if (!at) {
+        at = find_token(doc + t->loc.offset, doc + t->loc.end, text);
+    }
+    if (at) {
+        mdo_pos(md, (size_t)(at - doc), line, col);
+    } else {
+        *line = t->loc.line;
+        *col = t->loc.column;
+    }
 }
 
 size_t spec_task_index(const struct spec *s, const struct spec_task *t)

@@ -12,6 +12,7 @@
  *              > "### Requirement: Name" + body > "#### Scenario: name" + bullets
  */
 #include "internal.h"
+#include "placeholders.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -394,7 +395,7 @@ static int paragraph_or_item(struct rstate *st, size_t bi)
         return 0;
     }
     if (st->in_intro && b->kind == MDB_PARA) {
-        s->priv->intro_len += n;
+        s->priv->intro_len += ph_prose_len(t, n); /* template placeholders do not count */
         return 0;
     }
     /* speckit requirement bullets: "**FR-001**: System MUST ...". */
@@ -502,7 +503,7 @@ int parse_requirements(struct spec *s, size_t doc)
             /* A loose item's paragraph was read with its item. */
             if (b->parent != NONE && md->b[b->parent].kind == MDB_LI) {
                 if (st.in_intro) {
-                    s->priv->intro_len += b->text_len;
+                    s->priv->intro_len += ph_prose_len(b->text ? b->text : "", b->text_len);
                 }
                 if (i == b->parent + 1) {
                     continue;

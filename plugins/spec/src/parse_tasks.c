@@ -214,6 +214,61 @@ static int title_files(const char *s, size_t n, struct spec_strv *files)
     return 0;
 }
 
+/* The paths of a File(s): or _Leverage: value, which is often prose
+ * ("src/utils/di.ts (modify existing)", "existing DI configuration in
+ * src/utils/di.ts"): per comma-separated item, a trailing "(...)" remark is
+ * dropped, then backticked text is taken as written, else the path-like words
+ * (a "/" or a known extension, no spaces) as in titles. */
+static int meta_paths(const char *s, size_t n, struct spec_strv *out)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *a = s + i;
+        const char *z = memchr(a, ',', n - i);
+        size_t an = z ? (size_t)(z - a) : n - i;
+        bool ticked = false;
+        i += an + (z ? 1 : 0);
+        trim(&a, &an);
+        while (an && a[an - 1] == ')') {
+            const char *open = NULL;
+            for (size_t k = an - 1; k-- > 0 && !open;) {
+                open = a[k] == '(' ? a + k : NULL;
+            }
+            if (!open || open == a) {
+                break;
+            }
+            an = (size_t)(open - a);
+            trim(&a, &an);
+        }
+        for (size_t k = 0; k < an; k++) {
+            const char *e;
+            if (a[k] != '`' || !(e = memchr(a + k + 1, '`', an - k - 1))) {
+                continue;
+            }
+            {
+                const char *w = a + k + 1;
+                size_t wn = (size_t)(e - w);
+                char tmp[512];
+                trim(&w, &wn);
+                ticked = true;
+                k = (size_t)(e - a);
+                if (!wn || wn >= sizeof(tmp)) {
+                    continue;
+                }
+                memcpy(tmp, w, wn);
+                tmp[wn] = '\0';
+                if (!strv_has(out, tmp) && strv_push(out, w, wn) < 0) {
+                    return -1;
+                }
+            }
+        }
+        if (!ticked && title_files(a, an, out) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Find a case-insensitive needle. */
 static const char *ifind(const char *s, size_t n, const char *needle)
 {
@@ -520,18 +575,7 @@ static int block_line(struct state *st, size_t line, const char *ls, size_t ln, 
             } else if (strcmp(name, "Depends") == 0) {
                 rc = split_refs(mv, mvn, &t->depends);
             } else if (strcmp(name, "Leverage") == 0) {
-                rc = 0;
-                for (const char *a = mv; *a;) {
-                    const char *z = strchr(a, ',');
-                    const char *w = a;
-                    size_t wn = z ? (size_t)(z - a) : strlen(a);
-                    trim(&w, &wn);
-                    if (wn && strv_push(&t->leverage, w, wn) < 0) {
-                        rc = -1;
-                        break;
-                    }
-                    a = z ? z + 1 : a + strlen(a);
-                }
+                rc = meta_paths(mv, mvn, &t->leverage);
             } else if (strcmp(name, "Blocked") == 0) {
                 free(t->blocked_reason);
                 t->blocked_reason = xstrdup(mv);
@@ -541,31 +585,7 @@ static int block_line(struct state *st, size_t line, const char *ls, size_t ln, 
                 t->prompt = xstrdup(mv);
                 rc = t->prompt ? 0 : -1;
             } else if (strcmp(name, "Files") == 0 || strcmp(name, "File") == 0) {
-                rc = 0;
-                for (const char *a = mv; *a;) {
-                    const char *z = strchr(a, ',');
-                    const char *w = a;
-                    size_t wn = z ? (size_t)(z - a) : strlen(a);
-                    trim(&w, &wn);
-                    while (wn && (*w == '`' || *w == '\'')) {
-                        w++;
-                        wn--;
-                    }
-                    while (wn && (w[wn - 1] == '`' || w[wn - 1] == '\'')) {
-                        wn--;
-                    }
-                    if (wn) {
-                        char tmp[512];
-                        size_t k = wn < sizeof(tmp) - 1 ? wn : sizeof(tmp) - 1;
-                        memcpy(tmp, w, k);
-                        tmp[k] = '\0';
-                        if (!strv_has(&t->files, tmp) && strv_push(&t->files, w, wn) < 0) {
-                            rc = -1;
-                            break;
-                        }
-                    }
-                    a = z ? z + 1 : a + strlen(a);
-                }
+                rc = meta_paths(mv, mvn, &t->files);
             } else {
                 rc = 0;
             }

@@ -63,6 +63,8 @@ static const struct spec_rule catalogue[R_COUNT] = {
     [R_TRC_005] = {"TRC-005", SPEC_SEV_INFO, "design never references requirements"},
     [R_TRC_006] = {"TRC-006", SPEC_SEV_WARNING, "task file or leverage path missing (checkFiles)"},
     [R_TRC_007] = {"TRC-007", SPEC_SEV_INFO, "coverage metrics"},
+    [R_TRC_008] = {"TRC-008", SPEC_SEV_WARNING,
+                   "criterion covered only through _Requirements: All_"},
     [R_DEP_001] = {"DEP-001", SPEC_SEV_ERROR, "dependency on an unknown task"},
     [R_DEP_002] = {"DEP-002", SPEC_SEV_ERROR, "dependency cycle"},
     [R_DEP_003] = {"DEP-003", SPEC_SEV_WARNING, "dependency on a later task"},

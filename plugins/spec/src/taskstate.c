@@ -411,6 +411,63 @@ static int add_cascade(struct spec_update_result *r, size_t *cap, const char *id
     return 0;
 }
 
+/* Every declaration of an id, as [{id, line, title}] (file order). */
+static json_t *candidates_json(const struct spec *s, const char *id)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < s->ntasks; i++) {
+        const struct spec_task *t = &s->tasks[i];
+        if (strcmp(t->id, id) == 0) {
+            json_array_append_new(a, json_pack("{s:s,s:I,s:s}", "id", t->id, "line",
+                                               (json_int_t)t->loc.line, "title", t->title));
+        }
+    }
+    return a;
+}
+
+/* The task a write names: the only declaration of task_id, or the one on
+ * `line`. A duplicated id without a line is refused: writing the first one
+ * silently would tick a box the caller did not mean. *t stays NULL when
+ * the id is not declared at all (the caller reports that). */
+static int resolve_task(const struct spec *s, const char *task_id, unsigned line,
+                        const struct spec_task **t, struct spec_error *err)
+{
+    size_t n = 0;
+    int rc;
+
+    *t = NULL;
+    for (size_t i = 0; i < s->ntasks; i++) {
+        const struct spec_task *k = &s->tasks[i];
+        if (strcmp(k->id, task_id) != 0) {
+            continue;
+        }
+        n++;
+        if (!*t || (line && k->loc.line == line)) {
+            *t = k;
+        }
+    }
+    if (!n) {
+        return 0;
+    }
+    if (line && (*t)->loc.line != line) {
+        rc = spec_error_set(err, SPEC_E_NOT_FOUND, "Task %.40s is not declared on line %u of %s",
+                            task_id, line, (*t)->loc.file ? (*t)->loc.file : "tasks.md");
+        spec_error_set_details(err, json_pack("{s:o}", "candidates", candidates_json(s, task_id)));
+        *t = NULL;
+        return rc;
+    }
+    if (!line && n > 1) {
+        rc = spec_error_set(err, SPEC_E_AMBIGUOUS,
+                            "Task id %.40s is declared %zu times (TSK-006); pass line to choose "
+                            "one (details.candidates), or renumber them",
+                            task_id, n);
+        spec_error_set_details(err, json_pack("{s:o}", "candidates", candidates_json(s, task_id)));
+        *t = NULL;
+        return rc;
+    }
+    return 0;
+}
+
 int spec_task_apply(const struct spec *s, const char *task_id, enum spec_task_status to,
                     const struct spec_update_opts *opts, struct spec_update_result **out,
                     struct spec_error *err)
@@ -436,6 +493,8 @@ int spec_task_apply(const struct spec *s, const char *task_id, enum spec_task_st
     if (!d) {
         return spec_error_set(err, SPEC_E_NOT_FOUND, "spec \"%s\" has no tasks.md", s->name);
     }
+    /* The revision check comes first: with a stale file, "ambiguous" or
+     * "not found" would be answers about the wrong text. */
     t = spec_task_find(s, task_id);
     if (opts->expected_revision && !spec_revision_matches(opts->expected_revision, d->revision)) {
         rc = spec_error_set(err, SPEC_E_CONFLICT,
@@ -444,6 +503,10 @@ int spec_task_apply(const struct spec *s, const char *task_id, enum spec_task_st
         spec_error_set_details(err, t ? json_pack("{s:s,s:o}", "currentRevision", d->revision,
                                                   "taskNow", spec_task_to_json(s, t, 0))
                                       : json_pack("{s:s}", "currentRevision", d->revision));
+        return rc;
+    }
+    rc = resolve_task(s, task_id, opts->line, &t, err);
+    if (rc < 0) {
         return rc;
     }
     if (!t) {
@@ -467,6 +530,7 @@ int spec_task_apply(const struct spec *s, const char *task_id, enum spec_task_st
         goto out;
     }
     r->previous = t->status;
+    r->task = spec_task_index(s, t); /* edits add or drop no task: same index after */
     /* The task's own checkbox and _Blocked: line. */
     if (t->status != to) {
         char m = mark_for(to, s->dialect);

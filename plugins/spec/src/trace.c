@@ -13,6 +13,7 @@
 
 struct lb {
     size_t tcap, dcap;
+    bool direct; /* covered by a reference other than "All" */
 };
 
 static int add_task(struct spec_trace_links *l, struct lb *b, size_t task)
@@ -110,15 +111,18 @@ static int link_ref(struct builder *b, size_t task, const char *ref)
     c = spec_criterion_find(s, ref);
     if (c) {
         size_t j = (size_t)(c - s->reqs[c->req].criteria);
+        b->cb[c->req][j].direct = true;
         return add_task(&t->crits[c->req][j], &b->cb[c->req][j], task) < 0 ? -1 : 1;
     }
     r = spec_requirement_find(s, ref);
     if (r) {
         size_t i = (size_t)(r - s->reqs);
+        b->rb[i].direct = true;
         if (add_task(&t->reqs[i], &b->rb[i], task) < 0) {
             return -1;
         }
         for (size_t j = 0; j < r->ncriteria; j++) {
+            b->cb[i][j].direct = true;
             if (add_task(&t->crits[i][j], &b->cb[i][j], task) < 0) {
                 return -1;
             }
@@ -137,6 +141,9 @@ static int dangle(struct builder *b, size_t task, const char *ref)
     if (GROW(t->dangling, b->dcap, t->ndangling) < 0) {
         return -1;
     }
+    /* Where it is written: its _Requirements: line, else the task line ([US1]). */
+    task_text_pos(b->s, &b->s->tasks[task], "Requirements", ref, &t->dangling[t->ndangling].line,
+                  &t->dangling[t->ndangling].column);
     t->dangling[t->ndangling].task = task;
     t->dangling[t->ndangling].ref = xstrdup(ref);
     if (!t->dangling[t->ndangling].ref) {
@@ -211,18 +218,23 @@ static int build(struct builder *b)
     }
     for (size_t i = 0; i < s->nreqs; i++) {
         const struct spec_requirement *r = &s->reqs[i];
+        t->reqs[i].only_all = t->reqs[i].ntasks && !b->rb[i].direct;
         if (r->ncriteria == 0) {
             t->criteria_total++;
             if (t->reqs[i].ntasks) {
                 t->criteria_covered++;
+                t->criteria_only_all += t->reqs[i].only_all;
             } else if (uncovered(b, r->id) < 0) {
                 return -1;
             }
         }
         for (size_t j = 0; j < r->ncriteria; j++) {
+            struct spec_trace_links *l = &t->crits[i][j];
+            l->only_all = l->ntasks && !b->cb[i][j].direct;
             t->criteria_total++;
-            if (t->crits[i][j].ntasks) {
+            if (l->ntasks) {
                 t->criteria_covered++;
+                t->criteria_only_all += l->only_all;
             } else if (uncovered(b, r->criteria[j].id) < 0) {
                 return -1;
             }

@@ -216,7 +216,7 @@ int spec_validate(const struct spec *s, const struct spec_validate_opts *opts,
         v.oom = true;
     } else {
         for (int r = 0; r < R_COUNT; r++) {
-            bool cross = r >= R_TRC_001 && r <= R_TRC_007;
+            bool cross = r >= R_TRC_001 && r <= R_TRC_008;
             if (von(&v, (enum rule_idx)r) && (opts->cross_document || !cross)) {
                 v.f->rules_run[v.f->nrules_run++] = spec_rule_at((size_t)r)->id;
             }

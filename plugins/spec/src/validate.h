@@ -65,6 +65,7 @@ enum rule_idx {
     R_TRC_005,
     R_TRC_006,
     R_TRC_007,
+    R_TRC_008,
     R_DEP_001,
     R_DEP_002,
     R_DEP_003,

@@ -56,17 +56,25 @@ json_t *spec_findings_summary_to_json(const struct spec_findings *f);
 /* Summary = {total, pending, inProgress, completed, blocked, optional, percent} */
 json_t *spec_progress_to_json(const struct spec_progress *p);
 
-/* spec-status data: {phase, overallStatus, documents: {requirements|design|tasks:
+/* overallStatus of spec-status: spec_overall_status(s), except "blocked-by-errors" when
+ * findings (NULL: not validated) count errors and the spec would otherwise be
+ * "ready-for-implementation" or "implementing". Static string. */
+const char *spec_status_overall(const struct spec *s, const struct spec_findings *findings);
+
+/* spec-status data: {phase, overallStatus, swmStatus (spec-workflow-mcp's own value,
+ * spec_overall_status), documents: {requirements|design|tasks:
  * {exists, file?, revision?, lastModified?, approval:
  * "none"|"pending"|"approved"|"needs-revision"|"rejected", approvedRevisionMatches?}}, progress:
  * {leaf: Summary, percent, byPhase: [{phase, ...Summary}]}, validation?: {errors, warnings}}.
  * findings may be NULL (validation omitted). */
 json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *findings);
 
-/* spec-trace data: {requirements: [{id, title, tasks: [id], criteria: [{id,
- * text, earsPattern, tasks: [id], designRefs: [line]}]}], uncovered: [id],
- * dangling: [{taskId, ref}], orphanTasks: [id], coverage: {criteria, covered,
- * percent}}. */
+/* spec-trace data: {requirements: [{id, title, file, line, tasks: [id], taskLines: [line],
+ * designRefs: [line], coveredOnlyByAll, criteria: [{id, text, earsPattern, line, tasks: [id],
+ * taskLines: [line], designRefs: [line], coveredOnlyByAll}]}], uncovered: [id],
+ * dangling: [{taskId, taskLine, ref, line, column}], orphanTasks: [id], orphanTaskLines:
+ * [line], coverage: {criteria, covered, onlyByAll, percent}}. taskLines run parallel to
+ * tasks (tasks.md lines: they tell apart tasks that share an id). */
 json_t *spec_trace_to_json(const struct spec *s, const struct spec_trace *t);
 
 /* task-next data: {next: [Task], reason, inProgress: [Task], waitingOn:

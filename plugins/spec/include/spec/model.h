@@ -322,9 +322,9 @@ int spec_open(const char *project_root, const char *name, int dialect, struct sp
  * Load a spec folder directly (tests, tools given a folder). `dir` is any
  * directory laid out as `dialect` says; name NULL = the folder's base name.
  * `dir` itself is resolved (realpath: callers pass folders they trust);
- * below it, as everywhere, no symlink is followed. The lock path follows the dialect layout: <dialect root>/.locks/ where
- * the dialect root is one level up for speckit and two levels up otherwise (the same file spec_load
- * would use for a folder found by discovery).
+ * below it, as everywhere, no symlink is followed. The lock path follows the dialect layout:
+ * <dialect root>/.locks/ where the dialect root is one level up for speckit and two levels up
+ * otherwise (the same file spec_load would use for a folder found by discovery).
  */
 int spec_load_dir(const char *dir, enum spec_dialect dialect, const char *name, struct spec **out,
                   struct spec_error *err);

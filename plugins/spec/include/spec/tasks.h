@@ -54,6 +54,8 @@ struct spec_update_opts {
     unsigned max_in_progress;      /* 0 = no limit (default SPEC_DEFAULT_MAX_IN_PROGRESS) */
     bool require_log;              /* completing needs "Implementation Logs/task-<id>_*.md" */
     unsigned lock_timeout_ms;      /* default SPEC_LOCK_TIMEOUT_MS */
+    unsigned line; /* 0 = any; else the task declared on this line of tasks.md (chooses
+                      between tasks that share an id) */
 };
 
 /* Fill the defaults listed above (reason/expected_revision NULL, flags false,
@@ -73,6 +75,7 @@ struct spec_update_result {
     size_t ncascaded;
     char *warning;     /* e.g. pending -> completed; NULL if none */
     struct spec *spec; /* the spec re-parsed after the edit (owned) */
+    size_t task;       /* index of the updated task in spec->tasks */
     char *text;        /* the new tasks.md bytes (owned, NUL-terminated) */
     size_t len;
 };
@@ -85,8 +88,13 @@ void spec_update_result_free(struct spec_update_result *r);
  * trusted (tasks.md is re-read under the lock), so a stale spec is fine.
  * result->spec holds the new tasks.md only (other documents are not re-read).
  * @param[out] out owned: free with spec_update_result_free(); set on success.
+ * A task id declared more than once (spec-workflow-mcp's own template does
+ * it) is refused unless opts->line names one of its declarations.
  * @return 0; -SPEC_E_NOT_FOUND (no tasks.md, or task id unknown: details.ids =
- *   the ids that exist); -SPEC_E_CONFLICT (details.currentRevision,
+ *   the ids that exist; or opts->line is not a line declaring it:
+ *   details.candidates); -SPEC_E_AMBIGUOUS (the id is declared on several
+ *   lines and opts->line is 0: details.candidates = [{id, line, title}]);
+ *   -SPEC_E_CONFLICT (details.currentRevision,
  *   details.taskNow = the task as JSON); -SPEC_E_DEPS_UNMET (details.unmet =
  *   [{id, status}]); -SPEC_E_WIP_LIMIT (details.inProgress = [id]);
  *   -SPEC_E_CHILDREN_INCOMPLETE (details.incomplete = [id]);

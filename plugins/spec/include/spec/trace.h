@@ -4,6 +4,8 @@
  * A task's _Requirements: ref "3.2" covers criterion 3.2; "3" covers the
  * requirement and all of its criteria; "All" covers everything; speckit
  * "[US1]" covers user story US1 and "FR-001" refs cover that requirement.
+ * A criterion covered by "All" and nothing else counts as covered, and is
+ * flagged (only_all) so the rules and spec-trace can say so.
  * Threads: any thread.
  */
 #ifndef MCPD_SPEC_TRACE_H
@@ -12,6 +14,7 @@
 #include "spec/error.h"
 #include "spec/model.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -23,11 +26,15 @@ struct spec_trace_links {
     size_t ntasks;
     unsigned *design_lines; /* lines of the design document that cite it */
     size_t ndesign_lines;
+    bool only_all; /* covered, but by no reference other than "All" (TRC-008) */
 };
 
 struct spec_dangling {
-    size_t task; /* index in spec->tasks */
-    char *ref;   /* the reference that names nothing */
+    size_t task;           /* index in spec->tasks */
+    char *ref;             /* the reference that names nothing */
+    unsigned line, column; /* where the reference is written in tasks.md (its
+                              _Requirements: line or the [USn] label); the task
+                              line when it cannot be found */
 };
 
 struct spec_trace {
@@ -43,8 +50,9 @@ struct spec_trace {
     size_t norphans;
     size_t criteria_total; /* coverable items: criteria + criterion-less requirements */
     size_t criteria_covered;
-    size_t nreqs;   /* == spec->nreqs */
-    size_t *ncrits; /* [nreqs]: == spec->reqs[i].ncriteria */
+    size_t criteria_only_all; /* covered items whose only cover is "All" (counted as covered) */
+    size_t nreqs;             /* == spec->nreqs */
+    size_t *ncrits;           /* [nreqs]: == spec->reqs[i].ncriteria */
 };
 
 /* @param[out] out owned: free with spec_trace_free(). @return 0 or -SPEC_E_NOMEM. */
