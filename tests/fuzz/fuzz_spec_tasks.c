@@ -60,7 +60,7 @@ static void check_task(const struct spec *s, const struct sf_lines *l, size_t i)
 {
     const struct spec_task *t = &s->tasks[i];
     const struct spec_doc *d = &s->docs[t->doc];
-    char what[96];
+    char what[160];
     snprintf(what, sizeof what, "task #%zu (%.40s)", i, t->id ? t->id : "?");
 
     if (!t->id || !id_ok(t->id) || !t->title) {

@@ -197,7 +197,7 @@ static inline size_t sf_check_findings(const struct spec *s, bool strict)
         }
         struct sf_lines l;
         sf_lines_build(&l, d->text, d->len);
-        char what[96];
+        char what[160];
         snprintf(what, sizeof what, "finding %s", x->rule_id);
         sf_check_linecol(&l, x->line, x->column, what);
         sf_lines_free(&l);
