@@ -35,6 +35,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Set by a target to show more on a failure (the writer's output), NULL otherwise. */
+static void (*sf_on_fail)(void);
+
 /* A broken invariant: say which, show the input as a pasteable C literal, abort. */
 __attribute__((format(printf, 1, 2), noreturn)) static inline void sf_fail(const char *fmt, ...)
 {
@@ -49,6 +52,9 @@ __attribute__((format(printf, 1, 2), noreturn)) static inline void sf_fail(const
     k = snprintf(n, sizeof n, "\ninput (%zu bytes):\n", cur_size);
     put(n, (size_t)k);
     put_escaped(cur_data, cur_size < 4096 ? cur_size : 4096);
+    if (sf_on_fail) {
+        sf_on_fail();
+    }
     abort();
 }
 
