@@ -156,15 +156,14 @@ static inline void sf_check_loc(const struct sf_lines *l, const struct spec_loc 
 
 /* ---- spec-wide invariants ---- */
 
-/* The document a finding or location names, by file; NULL when none has that name. */
-static inline const struct spec_doc *sf_doc_named(const struct spec *s, const char *file)
+/* The index of the document a finding names, by file; ndocs when none has that name. */
+static inline size_t sf_doc_named(const struct spec *s, const char *file)
 {
-    for (size_t i = 0; i < s->ndocs; i++) {
-        if (strcmp(s->docs[i].file, file) == 0) {
-            return &s->docs[i];
-        }
+    size_t i = 0;
+    while (i < s->ndocs && strcmp(s->docs[i].file, file) != 0) {
+        i++;
     }
-    return NULL;
+    return i;
 }
 
 /* The validator over the spec: it must succeed, its counts must add up, and every finding must
@@ -184,6 +183,11 @@ static inline size_t sf_check_findings(const struct spec *s, bool strict)
         sf_fail("findings counts disagree: kept %zu dropped %zu, e/w/i %zu/%zu/%zu", f->n,
                 f->dropped, f->errors, f->warnings, f->infos);
     }
+    /* Line indexes built once per document, on demand. */
+    struct sf_lines *lines = calloc(s->ndocs ? s->ndocs : 1, sizeof *lines);
+    if (!lines) {
+        sf_fail("out of memory in the harness");
+    }
     for (size_t i = 0; i < f->n; i++) {
         const struct spec_finding *x = &f->v[i];
         if (!x->rule_id || !spec_rule_find(x->rule_id) || !x->message || !*x->message) {
@@ -197,17 +201,21 @@ static inline size_t sf_check_findings(const struct spec *s, bool strict)
         if (!x->file) {
             continue;
         }
-        const struct spec_doc *d = sf_doc_named(s, x->file);
-        if (!d) {
+        size_t d = sf_doc_named(s, x->file);
+        if (d == s->ndocs) {
             sf_fail("finding %s names file \"%s\" that is not in the spec", x->rule_id, x->file);
         }
-        struct sf_lines l;
-        sf_lines_build(&l, d->text, d->len);
+        if (!lines[d].start) {
+            sf_lines_build(&lines[d], s->docs[d].text, s->docs[d].len);
+        }
         char what[160];
         snprintf(what, sizeof what, "finding %s", x->rule_id);
-        sf_check_linecol(&l, x->line, x->column, what);
-        sf_lines_free(&l);
+        sf_check_linecol(&lines[d], x->line, x->column, what);
     }
+    for (size_t d = 0; d < s->ndocs; d++) {
+        sf_lines_free(&lines[d]);
+    }
+    free(lines);
     size_t n = f->n + f->dropped;
     spec_findings_free(f);
     spec_error_clear(&err);
