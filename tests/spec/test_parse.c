@@ -274,6 +274,23 @@ static void text_outside_input(void **state)
     assert_int_equal(find_rule(f, "STR-004")->column, 11);
     spec_findings_free(f);
     spec_free(s2);
+
+    /* Found by tests/fuzz/fuzz_spec_reqs: a NUL in a code span ends the criterion's text, and
+     * its EARS class is that of the text it shows (it was "event", from the hidden "SHALL"). */
+    static const char crit_nul[] = "## Requirements\n\n### Requirement 1: A\n\n"
+                                   "#### Acceptance Criteria\n\n"
+                                   "1. WHEN a `\0` happens THEN the system SHALL b\n";
+    assert_int_equal(spec_new("nul", SPEC_DIALECT_SWM, &s2), 0);
+    assert_int_equal(spec_add_document(s2, SPEC_DOC_REQUIREMENTS, "requirements.md", crit_nul,
+                                       sizeof(crit_nul) - 1, &err),
+                     0);
+    assert_int_equal(spec_finish(s2, &err), 0);
+    assert_int_equal(s2->nreqs, 1);
+    assert_int_equal(s2->reqs[0].ncriteria, 1);
+    assert_string_equal(s2->reqs[0].criteria[0].text, "WHEN a ");
+    assert_int_equal(s2->reqs[0].criteria[0].ears,
+                     spec_ears_classify("WHEN a ", strlen("WHEN a ")));
+    spec_free(s2);
 }
 
 static void openspec_model(void **state)

@@ -265,6 +265,30 @@ static void byte_exact_edits(void **state)
                 "- [ ] 1. A\r\n- [x] 2. B\n");
 }
 
+/* Found by tests/fuzz/fuzz_spec_taskstate: the new "  - _Blocked:" item right after the task
+ * line (as spec-workflow-mcp writes it) can change how the lines below read: a lazy continuation
+ * line, or indented code, becomes a list item of the new item, i.e. a task that did not exist.
+ * Such a write is refused (E_PARSE) with nothing to write; ordinary continuation lines still
+ * take the line as before. */
+static void blocked_line_keeps_the_task_list(void **state)
+{
+    static const char *const ambiguous[] = {"- [ ] 1. A\n      - [ ] 2. B\n",
+                                            "- [ ] 1. A\n\n      - [ ] 2. B\n"};
+    struct spec_update_opts o;
+    (void)state;
+    expect_text("- [ ] 1. A long\n  title\n- [ ] 2. C", "1", SPEC_TASK_BLOCKED, "r",
+                "- [~] 1. A long\n  - _Blocked: r_\n  title\n- [ ] 2. C");
+    spec_update_opts_init(&o);
+    o.reason = "r";
+    for (size_t i = 0; i < sizeof(ambiguous) / sizeof(ambiguous[0]); i++) {
+        struct try t = apply(ambiguous[i], SPEC_DIALECT_SWM, "1", SPEC_TASK_BLOCKED, &o);
+        assert_int_equal(t.rc, -SPEC_E_PARSE);
+        assert_null(t.r);
+        assert_non_null(strstr(t.err.message, "task 1 as blocked"));
+        done(&t);
+    }
+}
+
 static void cascade(void **state)
 {
     static const char tree[] = "- [ ] 1. Parent\n"
@@ -496,6 +520,7 @@ int main(void)
         cmocka_unit_test(refused_transitions),
         cmocka_unit_test(noop_and_revision),
         cmocka_unit_test(byte_exact_edits),
+        cmocka_unit_test(blocked_line_keeps_the_task_list),
         cmocka_unit_test(cascade),
         cmocka_unit_test(dialect_limits),
         cmocka_unit_test(log_gate_and_disk_update),

@@ -97,7 +97,8 @@ static int add_crit(struct rstate *st, const char *id, const char *text, size_t 
     }
     c->number = number;
     c->req = st->cur;
-    c->ears = spec_ears_classify(c->text, tn);
+    /* The class of the text the criterion shows: a NUL byte (code spans keep them) ends it. */
+    c->ears = spec_ears_classify(c->text, strlen(c->text));
     loc_make(st->s, st->doc, line_lead(&st->s->priv->md[st->doc], off), end, &c->loc);
     r->ncriteria++;
     return 0;

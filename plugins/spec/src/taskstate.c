@@ -395,6 +395,52 @@ static int check(const struct spec *s, const struct spec_task *t, enum spec_task
     return 0;
 }
 
+/* Whether two texts are equal once blanks around them are trimmed. */
+static bool same_trimmed(const char *a, const char *b)
+{
+    size_t an = strlen(a), bn = strlen(b);
+    trim(&a, &an);
+    trim(&b, &bn);
+    return an == bn && memcmp(a, b, an) == 0;
+}
+
+/*
+ * The new text must read back as the intended change: the same tasks (ids, tree), the task in
+ * its new state with the new reason (or none), every other task but its ancestors as it was.
+ * In markdown whose reading hangs on indentation or lazy continuation lines, a _Blocked: line
+ * added or removed can turn a neighbouring line into a task, or out of one, or move the line out
+ * of the task's block: such a file is refused, never rewritten into another plan.
+ */
+static int reads_back(const struct spec *was, const struct spec *now, const struct spec_task *t,
+                      enum spec_task_status to, const char *reason, struct spec_error *err)
+{
+    size_t ti = spec_task_index(was, t), i = 0;
+    while (i < was->ntasks && i < now->ntasks && strcmp(was->tasks[i].id, now->tasks[i].id) == 0 &&
+           was->tasks[i].parent == now->tasks[i].parent) {
+        bool mine = i == ti, ancestor = false;
+        for (size_t a = t->parent; a != SPEC_NONE; a = was->tasks[a].parent) {
+            ancestor = ancestor || a == i;
+        }
+        const struct spec_task *n = &now->tasks[i];
+        if ((mine && (n->status != to ||
+                      (to == SPEC_TASK_BLOCKED
+                           ? !n->blocked_reason || !same_trimmed(n->blocked_reason, reason)
+                           : n->blocked_reason != NULL))) ||
+            (!mine && !ancestor && n->status != was->tasks[i].status)) {
+            break;
+        }
+        i++;
+    }
+    if (i == was->ntasks && i == now->ntasks) {
+        return 0;
+    }
+    return spec_error_set(err, SPEC_E_PARSE,
+                          "writing task %s as %s would change how tasks.md reads (from task #%zu "
+                          "on; %zu tasks instead of %zu): the markdown near it is ambiguous "
+                          "(indentation, lazy continuation lines); fix it and retry",
+                          t->id, spec_task_status_name(to), i + 1, now->ntasks, was->ntasks);
+}
+
 static int add_cascade(struct spec_update_result *r, size_t *cap, const char *id,
                        enum spec_task_status from, enum spec_task_status to)
 {
@@ -597,6 +643,10 @@ int spec_task_apply(const struct spec *s, const char *task_id, enum spec_task_st
         goto oom;
     }
     rc = spec_reparse_tasks(s, r->text, r->len, &r->spec, err);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = reads_back(s, r->spec, t, to, opts->reason, err);
     if (rc < 0) {
         goto out;
     }

@@ -99,7 +99,9 @@ void spec_update_result_free(struct spec_update_result *r);
  *   [{id, status}]); -SPEC_E_WIP_LIMIT (details.inProgress = [id]);
  *   -SPEC_E_CHILDREN_INCOMPLETE (details.incomplete = [id]);
  *   -SPEC_E_REOPEN_REQUIRED; -SPEC_E_INVALID_TRANSITION; -SPEC_E_LOG_REQUIRED;
- *   -SPEC_E_INVALID_ARGUMENT; -SPEC_E_LOCK_TIMEOUT; -SPEC_E_IO; -SPEC_E_NOMEM.
+ *   -SPEC_E_INVALID_ARGUMENT; -SPEC_E_LOCK_TIMEOUT; -SPEC_E_IO; -SPEC_E_NOMEM;
+ *   -SPEC_E_PARSE (the edit would change the task list itself: ambiguous markdown next to
+ *   the task, e.g. a lazy continuation line a new _Blocked: line would turn into a task).
  *   Nothing is written on any failure.
  */
 int spec_task_update(const struct spec *s, const char *task_id, enum spec_task_status to,
