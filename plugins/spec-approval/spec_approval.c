@@ -160,10 +160,10 @@ static int do_request(struct st_call *c, struct spec *s)
              "or spec-workflow-mcp's dashboard. Verbal approval is not accepted. Poll with "
              "spec-approval action \"status\" approvalId \"%s\".",
              s->name, st_arg_str(c, "document"), json_string_value(json_object_get(rec, "id")));
-    json_t *data = json_pack("{s:s, s:O, s:O, s:s, s:b, s:s, s:O}", "action", "request",
-                             "approvalId", json_object_get(rec, "id"), "status",
-                             json_object_get(rec, "status"), "document", st_arg_str(c, "document"),
-                             "created", created, "revision", d->revision, "record", rec);
+    json_t *data =
+        json_pack("{s:s, s:O, s:O, s:s, s:b, s:s, s:O}", "action", "request", "approvalId",
+                  json_object_get(rec, "id"), "status", json_object_get(rec, "status"), "document",
+                  d->file, "created", created, "revision", d->revision, "record", rec);
     json_decref(rec);
     return st_ok(c, s, data, NULL, steps1(step));
 }
@@ -265,7 +265,6 @@ static int do_status(struct st_call *c, struct spec *s)
     bool stale = false;
     if (!rec) {
         json_object_set_new(data, "status", json_string("none"));
-        json_object_set_new(data, "document", json_string(st_arg_str(c, "document")));
     } else {
         const char *file = record_file(rec);
         const char *pinned = spec_approval_pinned(rec);

@@ -233,6 +233,7 @@ static void approve_then_edit(void **state)
     assert_true(matches("^approval_[0-9]{13}_[0-9a-z]{9}$", id));
     assert_string_equal(sget(d, "status"), "pending");
     assert_true(json_is_true(json_object_get(d, "created")));
+    assert_string_equal(sget(d, "document"), "requirements.md");
     json_decref(res);
 
     /* Asking again while pending returns the same request. */
@@ -402,6 +403,11 @@ static void refused_with_errors(void **state)
     json_decref(error);
     json_decref(res);
     assert_int_equal(sp_count_entries(sp_path(e, APPROVAL), ".json"), 0);
+    json_t *d = call_ok(
+        p, &res, "{\"action\":\"status\",\"name\":\"user-auth\",\"document\":\"requirements\"}");
+    assert_string_equal(sget(d, "status"), "none");
+    assert_null(json_object_get(d, "approvalId"));
+    json_decref(res);
 
     /* A document that does not exist, a Kiro spec, a missing argument. */
     res = h_call_tool(p, "spec-approval",

@@ -520,8 +520,9 @@ int spec_approval_respond(const struct spec *s, enum spec_doc_kind kind, const c
     rec = json_deep_copy(old);
     iso_time(now_ms(), ts);
     json_t *meta = json_object_get(rec, "metadata");
-    if (!json_is_object(meta)) {
-        json_object_set_new(rec, "metadata", meta = json_object());
+    if (rec && !json_is_object(meta) &&
+        json_object_set_new(rec, "metadata", meta = json_object()) != 0) {
+        meta = NULL;
     }
     /* Existing keys keep their place, new ones follow: updateApproval()'s order. */
     if (!rec || !meta || json_object_set_new(rec, "status", json_string(status)) != 0 ||
