@@ -660,6 +660,14 @@ static void compat_read(void **state)
                  "  \"category\": \"spec\",\n"
                  "  \"categoryName\": \"user-auth\"\n"
                  "}");
+    /* Odd files beside them: not JSON, an id that is no file name, no title and an unknown
+     * status (listed as stored: one odd record must not break the answer). */
+    sp_write_str(sp_path(e, APPROVAL "/approval_2_bad.json"), "{not json");
+    sp_write_str(sp_path(e, APPROVAL "/approval_3_dots.json"),
+                 "{\"id\":\"../../x\",\"filePath\":\"requirements.md\",\"status\":\"approved\"}");
+    sp_write_str(sp_path(e, APPROVAL "/approval_4_odd.json"),
+                 "{\"id\":\"approval_4_odd\",\"filePath\":\"design.md\",\"status\":\"archived\","
+                 "\"createdAt\":\"2000-01-01T00:00:00.000Z\"}");
     struct h_proc *p = start(e);
     json_t *res;
     json_t *d = call_ok(
@@ -675,9 +683,11 @@ static void compat_read(void **state)
     json_decref(res);
 
     d = call_ok(p, &res, "{\"action\":\"list\",\"name\":\"user-auth\"}");
-    assert_int_equal(json_array_size(json_object_get(d, "records")), 2);
+    assert_int_equal(json_array_size(json_object_get(d, "records")), 3);
     assert_string_equal(sget(json_array_get(json_object_get(d, "records"), 0), "id"),
                         "approval_1764990100000_p0q9r8s7t");
+    assert_string_equal(sget(json_array_get(json_object_get(d, "records"), 2), "status"),
+                        "archived");
     json_decref(res);
 
     /* Its pending request is decided by `mcpd approve`; its fields stay as they were. */

@@ -133,7 +133,10 @@ static int read_records_fd(int dirfd, json_t *arr)
         /* A symlinked or unreadable record is skipped (approvals.c does the same). */
         if (spec_read_at(dirfd, e->d_name, e->d_name, &buf, &len, NULL, NULL) == 0) {
             json_t *j = json_loadb(buf, len, 0, NULL);
-            if (json_is_object(j) && id_ok(json_string_value(json_object_get(j, "id")))) {
+            /* What every reader relies on: an id usable as a file name, the document, a status. */
+            if (json_is_object(j) && id_ok(json_string_value(json_object_get(j, "id"))) &&
+                json_is_string(json_object_get(j, "filePath")) &&
+                json_is_string(json_object_get(j, "status"))) {
                 rc = json_array_append(arr, j) == 0 ? 0 : -SPEC_E_NOMEM;
             }
             json_decref(j);
