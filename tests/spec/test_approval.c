@@ -1,8 +1,8 @@
 /*
  * Approval records (spec/approval.h): request, decide, withdraw and list on real folders; the
  * lock (a held lock times out, 16 threads asking at once make exactly one record); symlinks
- * (a planted record link is skipped, a symlinked approvals folder refuses the write); the
- * other dialects; record matching.
+ * (a planted record link is skipped, a symlinked approvals folder refuses the write); a
+ * misnamed record; the other dialects; record matching.
  */
 #include "spec_test.h"
 
@@ -153,6 +153,10 @@ static void symlinks(void **state)
         "\"type\":\"document\",\"status\":\"approved\",\"createdAt\":\"2030-01-01T00:00:00.000Z\","
         "\"category\":\"spec\",\"categoryName\":\"auth\"}");
     write_file(root, APPRS "/keep.txt", "");
+    /* A record under another name than <id>.json is not one the writers decide (it would be
+     * decided twice); spec_approval_get, the lenient reader of spec-status, still counts it. */
+    write_file(root, APPRS "/copy.json",
+               "{\"id\":\"approval_1_copy\",\"filePath\":\"" DOC "\",\"status\":\"rejected\"}");
     char target[PATH_MAX];
     snprintf(target, sizeof target, "%s/approval_1_evil.json", outside);
     snprintf(path, sizeof path, "%s/" APPRS "/approval_1_evil.json", root);
@@ -160,12 +164,13 @@ static void symlinks(void **state)
     assert_int_equal(count_records(root, "auth"), 0);
     struct spec_approval a;
     assert_int_equal(spec_approval_get(s, SPEC_DOC_REQUIREMENTS, &a), 0);
-    assert_string_equal(a.status, "none");
+    assert_string_equal(a.status, "rejected"); /* copy.json; never the planted "approved" */
 
     /* The approvals folder of the spec as a link: nothing is written through it. */
     snprintf(path, sizeof path, "%s/" APPRS, root);
     unlink(strcat(strcpy(target, path), "/approval_1_evil.json"));
     unlink(strcat(strcpy(target, path), "/keep.txt"));
+    unlink(strcat(strcpy(target, path), "/copy.json"));
     assert_int_equal(rmdir(path), 0);
     assert_int_equal(symlink(outside, path), 0);
     assert_int_equal(spec_approval_request(s, SPEC_DOC_REQUIREMENTS, NULL, 0, &rec, &created, &err),

@@ -134,7 +134,11 @@ static int read_records_fd(int dirfd, json_t *arr)
         if (spec_read_at(dirfd, e->d_name, e->d_name, &buf, &len, NULL, NULL) == 0) {
             json_t *j = json_loadb(buf, len, 0, NULL);
             /* What every reader relies on: an id usable as a file name, the document, a status. */
-            if (json_is_object(j) && id_ok(json_string_value(json_object_get(j, "id"))) &&
+            const char *id = json_string_value(json_object_get(j, "id"));
+            /* ... and stored as <id>.json, where spec-workflow-mcp's findApprovalPath() and our
+             * writers look for it (a copy under another name would be decided twice). */
+            if (json_is_object(j) && id_ok(id) && strlen(id) + 5 == n &&
+                strncmp(e->d_name, id, n - 5) == 0 &&
                 json_is_string(json_object_get(j, "filePath")) &&
                 json_is_string(json_object_get(j, "status"))) {
                 rc = json_array_append(arr, j) == 0 ? 0 : -SPEC_E_NOMEM;
@@ -297,16 +301,18 @@ static int ctx_open(struct appr_ctx *c, const struct spec *s, int kind, bool mkd
     if (c->fd == -ENOENT && !mkdirs) {
         return spec_error_set(err, SPEC_E_NOT_FOUND, "spec \"%s\" has no approval record", s->name);
     }
+    /* Messages name the folder relative to the project, as the other tools do. */
+    const char *shown = c->dir.p + strlen(s->project_root) + 1;
     if (c->fd < 0) {
-        rc = sfs_error(err, c->fd, mkdirs ? "create" : "open", c->dir.p);
+        rc = sfs_error(err, c->fd, mkdirs ? "create" : "open", shown);
         c->fd = -1;
         return rc;
     }
     rc = read_records_fd(c->fd, c->records);
-    if (rc < 0) {
-        return spec_error_set(err, -rc, "list %s failed", c->dir.p);
+    if (rc == 0) {
+        rc = sort_records(c->records);
     }
-    return rc < 0 ? rc : sort_records(c->records);
+    return rc < 0 ? spec_error_set(err, -rc, "list %s failed", shown) : 0;
 }
 
 static void ctx_close(struct appr_ctx *c)
