@@ -103,13 +103,14 @@ static const char *sget(json_t *o, const char *key)
     return v;
 }
 
-/* Runs `mcpd ARGS...` (the real binary) with stdout and stderr in files of the test dir;
- * returns its exit status (bounded: killed after 60 s). */
-static int run_mcpd(struct h_env *e, char **out, char **err, const char *const *args)
+/* Runs `BIN ARGS...` with stdout and stderr in files of the test dir; returns its exit status
+ * (bounded: killed after 60 s). */
+static int run_bin(struct h_env *e, const char *bin, char **out, char **err,
+                   const char *const *args)
 {
     const char *argv[16];
     int argc = 0;
-    argv[argc++] = MCPD_BIN;
+    argv[argc++] = bin;
     for (size_t i = 0; args[i] && argc < 15; i++) {
         argv[argc++] = args[i];
     }
@@ -129,7 +130,7 @@ static int run_mcpd(struct h_env *e, char **out, char **err, const char *const *
         dup2(nul, STDIN_FILENO);
         dup2(o, STDOUT_FILENO);
         dup2(er, STDERR_FILENO);
-        execv(MCPD_BIN, (char *const *)argv);
+        execv(bin, (char *const *)argv);
         _exit(127);
     }
     int status = 0;
@@ -154,6 +155,12 @@ static int run_mcpd(struct h_env *e, char **out, char **err, const char *const *
         free(er);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* `mcpd ARGS...`: the real binary, which execs mcpd-approval beside it. */
+static int run_mcpd(struct h_env *e, char **out, char **err, const char *const *args)
+{
+    return run_bin(e, MCPD_BIN, out, err, args);
 }
 
 /* The record file of id, parsed (new reference). */
@@ -523,6 +530,48 @@ static void cli_exit_codes(void **state)
     H_PASS(e);
 }
 
+/* Copies the file `from` to `to` (mode 0755). */
+static void copy_exe(const char *from, const char *to)
+{
+    size_t len = 0;
+    char *buf = sp_read(from, &len);
+    assert_non_null(buf);
+    sp_write(to, buf, len);
+    free(buf);
+    assert_int_equal(chmod(to, 0755), 0);
+}
+
+/* An mcpd with no mcpd-approval beside it (and none installed) says so and exits 1; with one
+ * beside it, that one runs. */
+static void cli_helper_lookup(void **state)
+{
+    struct h_env *e = *state;
+    if (access(MCPD_LIBEXEC_HELPER, X_OK) == 0) {
+        skip(); /* an installed helper would answer instead */
+    }
+    char bin[PATH_MAX], helper[PATH_MAX];
+    snprintf(bin, sizeof bin, "%s", sp_path(e, "bin/mcpd"));
+    copy_exe(MCPD_BIN, bin);
+    char *out = NULL, *err = NULL;
+    const char *approve[] = {"approve", "user-auth", "design", NULL};
+    assert_int_equal(run_bin(e, bin, NULL, &err, approve), 1);
+    assert_non_null(strstr(err, "cannot run mcpd-approval"));
+    free(err);
+
+    /* The helper beside the copy is the one that runs. */
+    char real[PATH_MAX];
+    snprintf(real, sizeof real, "%s", MCPD_BIN);
+    snprintf(strrchr(real, '/') + 1, sizeof real - (size_t)(strrchr(real, '/') + 1 - real),
+             "mcpd-approval");
+    snprintf(helper, sizeof helper, "%s", sp_path(e, "bin/mcpd-approval"));
+    copy_exe(real, helper);
+    const char *help[] = {"approve", "--help", NULL};
+    assert_int_equal(run_bin(e, bin, &out, NULL, help), 0);
+    assert_non_null(strstr(out, "Usage: mcpd approve|reject|revise"));
+    free(out);
+    H_PASS(e);
+}
+
 /* A record mcpd writes has only the fields ApprovalRequest declares, in createApproval()'s
  * order and JSON.stringify(.., null, 2) layout; the snapshots are FileSnapshotMetadata and
  * DocumentSnapshot objects. */
@@ -722,6 +771,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(refused_with_errors, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(withdraw_and_list, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(cli_exit_codes, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(cli_helper_lookup, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(compat_written, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(compat_read, h_setup, h_teardown),
     };
