@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A valued option sets the mcp.ini key [section] key and is checked by that key's rules from
  * the configuration's key table; section NULL = a flag (no value), key NULL = any non-empty
@@ -151,10 +152,55 @@ int mcpd_cli_parse(int argc, char **argv, struct mcpd_cli *out, char *err, size_
     return 0;
 }
 
+#ifndef MCPD_LIBEXEC_DIR
+#define MCPD_LIBEXEC_DIR "/usr/local/libexec/mcpd"
+#endif
+
+#define APPROVAL_HELPER "mcpd-approval"
+
+int mcpd_cli_subcommand(int argc, char **argv)
+{
+    static const char *const verbs[] = {"approve", "reject", "revise"};
+    bool hit = false;
+    for (size_t i = 0; argc > 1 && i < sizeof verbs / sizeof verbs[0]; i++) {
+        hit = hit || strcmp(argv[1], verbs[i]) == 0;
+    }
+    if (!hit) {
+        return -1;
+    }
+    /* The helper beside this binary first (a build tree, or a relocated install), then the
+     * configured libexec folder. */
+    char here[4096], beside[4096 + sizeof APPROVAL_HELPER + 1];
+    const char *tried[2] = {NULL, MCPD_LIBEXEC_DIR "/" APPROVAL_HELPER};
+    ssize_t n = readlink("/proc/self/exe", here, sizeof here - 1);
+    if (n > 0) {
+        here[n] = '\0';
+        char *slash = strrchr(here, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(beside, sizeof beside, "%s/%s", here, APPROVAL_HELPER);
+            tried[0] = beside;
+        }
+    }
+    int why = ENOENT;
+    for (size_t i = 0; i < 2; i++) {
+        if (!tried[i]) {
+            continue;
+        }
+        argv[0] = (char *)tried[i]; /* argv[1..] pass through unchanged */
+        execv(tried[i], argv);
+        why = errno;
+    }
+    fprintf(stderr, "mcpd: cannot run %s (looked beside mcpd and in %s): %s\n", APPROVAL_HELPER,
+            MCPD_LIBEXEC_DIR, strerror(why));
+    return 1;
+}
+
 void mcpd_cli_usage(FILE *to, const char *argv0)
 {
     fprintf(to,
             "Usage: %s [OPTION]...\n"
+            "   or: mcpd approve|reject|revise SPEC DOCUMENT [--comment TEXT] [--project DIR]\n"
             "MCP server that hosts tool plugins (spec-driven development).\n"
             "\n"
             "Options (\"--key value\" or \"--key=value\"):\n"
@@ -172,6 +218,16 @@ void mcpd_cli_usage(FILE *to, const char *argv0)
             "                         print the mcp.ini key reference (docs/configuration.md)\n"
             "  -V, --version          print the version and exit\n"
             "  -h, --help             print this help and exit\n"
+            "\n"
+            "Approving a spec document (a human act; the agent asks with the spec-approval tool):\n"
+            "  approve SPEC DOCUMENT  approve the pending request of DOCUMENT (requirements,\n"
+            "                         bugfix, design, tasks) of SPEC; its revision is pinned\n"
+            "  reject SPEC DOCUMENT   reject it\n"
+            "  revise SPEC DOCUMENT   ask for a revision (needs-revision)\n"
+            "  --comment TEXT         the reviewer's response, shown to the agent\n"
+            "  --project DIR          the project holding .spec-workflow (default: .)\n"
+            "  Exit status: 0 done, 1 refused (reason on stderr), 2 usage. Runs mcpd-approval,\n"
+            "  installed beside mcpd or in " MCPD_LIBEXEC_DIR ".\n"
             "\n"
             "Environment:\n"
             "  MCP_LOG_LEVEL          like --log-level\n"

@@ -1,7 +1,8 @@
 /* The command line: mcpd [--config FILE] [--transport stdio|http-stream] [--host H] [--port P]
  * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--log-file F]
  * [--check-config] [--dump-config-keys markdown]
- * [--version] [--help] */
+ * [--version] [--help], and the subcommands mcpd approve|reject|revise SPEC DOC [--comment TEXT]
+ * [--project DIR] (mcpd_cli_subcommand). */
 #ifndef MCPD_CORE_CLI_H
 #define MCPD_CORE_CLI_H
 
@@ -24,6 +25,15 @@ struct mcpd_cli {
  * error names the flag. Returns 0, or -EINVAL with a one-line reason in err.
  */
 int mcpd_cli_parse(int argc, char **argv, struct mcpd_cli *out, char *err, size_t errlen);
+
+/*
+ * `mcpd approve|reject|revise ...` (the human's approval decisions): execs mcpd-approval, found
+ * beside the running binary (/proc/self/exe: build/mcpd-approval in a build tree), else in
+ * MCPD_LIBEXEC_DIR, passing the arguments through. Returns -1 when argv is no such
+ * subcommand; otherwise it only returns when the exec failed, with exit status 1 (the reason
+ * is on stderr).
+ */
+int mcpd_cli_subcommand(int argc, char **argv);
 
 /* Writes the --help text. */
 void mcpd_cli_usage(FILE *to, const char *argv0);

@@ -322,6 +322,10 @@ int main(int argc, char **argv)
 {
     struct app a = {0};
     char err[8192];
+    int sub = mcpd_cli_subcommand(argc, argv);
+    if (sub >= 0) {
+        return sub; /* only when mcpd-approval could not be run */
+    }
     if (mcpd_cli_parse(argc, argv, &a.cli, err, sizeof err) != 0) {
         fprintf(stderr, "mcpd: %s\nTry 'mcpd --help'.\n", err);
         return 2;

@@ -274,6 +274,9 @@ static const char *advice(int code)
         return "Spec names are kebab-case: lower-case letters, digits and single hyphens.";
     case SPEC_E_LOCK_TIMEOUT:
         return "Another writer holds the spec; retry shortly.";
+    case SPEC_E_VALIDATION:
+        return "Fix the error findings in details.findings (spec-validate shows them too), then "
+               "request again.";
     default:
         return NULL;
     }

@@ -22,6 +22,8 @@ static void names_are_stable(void **state)
     assert_string_equal(spec_err_name(-22), "E_INTERNAL");
     assert_int_equal(SPEC_E_INVALID_ARGUMENT, 1000);
     assert_int_equal(SPEC_E_LOG_REQUIRED, 1016);
+    assert_string_equal(spec_err_name(-SPEC_E_VALIDATION), "E_VALIDATION");
+    assert_int_equal(SPEC_E_VALIDATION, 1017);
 }
 
 static void set_and_clear(void **state)

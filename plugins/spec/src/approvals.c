@@ -2,12 +2,14 @@
  * approvals.c - reading spec-workflow-mcp approval records (read only):
  * .spec-workflow/approvals/<spec name>/<id>.json, each {filePath, status, ...}.
  * The newest record for a document decides its approval state. A record may
- * carry the document's revision at approval time ("revision", our addition,
- * spec-tools.md 6.5.6: SWM ignores unknown fields); then we can tell whether
- * the document changed since.
+ * carry the document's revision at approval time (metadata.revision, which
+ * spec-approval writes into the record's free-form metadata; a top-level
+ * "revision" is read too); then we can tell whether the document changed since.
+ * Writing records is approval_store.c (spec/approval.h).
  */
 #include "internal.h"
 #include "safefs.h"
+#include "spec/approval.h"
 #include "spec/json.h"
 #include "spec/store.h"
 #include "util.h"
@@ -55,7 +57,7 @@ int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec
         fp = json_string_value(json_object_get(j, "filePath"));
         st = json_string_value(json_object_get(j, "status"));
         when = json_string_value(json_object_get(j, "createdAt"));
-        rev = json_string_value(json_object_get(j, "revision"));
+        rev = spec_approval_pinned(j); /* metadata.revision (or an older top-level one) */
         fl = fp ? strlen(fp) : 0;
         /* filePath is relative ("...specs/<name>/requirements.md"): match the file name. */
         if (fp && st && fl >= strlen(d->file) && strcmp(fp + fl - strlen(d->file), d->file) == 0 &&

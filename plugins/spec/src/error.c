@@ -23,6 +23,7 @@ static const char *const names[] = {
     [SPEC_E_IO - 1000] = "E_IO",
     [SPEC_E_NOMEM - 1000] = "E_NOMEM",
     [SPEC_E_LOG_REQUIRED - 1000] = "E_LOG_REQUIRED",
+    [SPEC_E_VALIDATION - 1000] = "E_VALIDATION",
 };
 
 const char *spec_err_name(int code)

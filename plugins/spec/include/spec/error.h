@@ -42,6 +42,7 @@ enum spec_err {
     SPEC_E_IO,                      /* "E_IO": a system call failed (message names it) */
     SPEC_E_NOMEM,                   /* "E_NOMEM": out of memory */
     SPEC_E_LOG_REQUIRED,            /* "E_LOG_REQUIRED": requireLog set, no implementation log */
+    SPEC_E_VALIDATION,              /* "E_VALIDATION": refused for validation errors (APR-001) */
 };
 
 /* Message buffer size of struct spec_error. */

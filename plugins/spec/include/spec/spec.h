@@ -18,6 +18,7 @@
 #ifndef MCPD_SPEC_SPEC_H
 #define MCPD_SPEC_SPEC_H
 
+#include "spec/approval.h"
 #include "spec/create.h"
 #include "spec/error.h"
 #include "spec/json.h"
