@@ -167,12 +167,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((h >> 50) & 1) {
         o.expected_revision = s->docs[0].revision;
     }
+    /* Half the time name the task's own line: a duplicated id then picks this declaration;
+     * without it, a duplicated id is refused as E_AMBIGUOUS. */
+    if ((h >> 51) & 1) {
+        o.line = t->loc.line;
+    }
     struct spec_update_result *r = NULL;
     struct spec_error err = SPEC_ERROR_INIT;
     int rc = spec_task_apply(s, t->id, to, &o, &r, &err);
     if (rc != 0) {
-        /* E_PARSE: the edit would change the task list itself (ambiguous markdown). */
-        if ((rc != -SPEC_E_INVALID_TRANSITION && rc != -SPEC_E_PARSE) || !err.message[0] || r) {
+        /* E_PARSE: the edit would change the task list itself (ambiguous markdown);
+         * E_AMBIGUOUS: a duplicated id and no line to choose by. */
+        int ok = rc == -SPEC_E_INVALID_TRANSITION || rc == -SPEC_E_PARSE ||
+                 (rc == -SPEC_E_AMBIGUOUS && o.line == 0);
+        if (!ok || !err.message[0] || r) {
             sf_fail("apply %s -> %s refused with %s: %s", t->id, spec_task_status_name(to),
                     spec_err_name(rc), err.message);
         }

@@ -274,6 +274,12 @@ static int heading(struct rstate *st, const struct md_block *b)
                 char *slug;
                 int rc;
                 trim(&name, &nn);
+                if (nn == 0) {
+                    /* "### Requirement:" with no name names nothing: no requirement without
+                     * an id (found by fuzz_spec_reqs). */
+                    st->cur = NONE;
+                    return 0;
+                }
                 slug = slugify(name, nn);
                 if (!slug) {
                     return -1;
