@@ -190,9 +190,10 @@ static int guide_call(void *state, void *data, mcpd_call *call, const char *args
         rc = st_fail(&c, rc);
     } else {
         const char *topic = st_arg_str(&c, "topic") ? st_arg_str(&c, "topic") : "workflow";
-        rc = st_ok(&c, NULL,
-                   json_pack("{s:s,s:s}", "topic", topic, "markdown", spec_guide_text(topic)), NULL,
-                   NULL);
+        char *text = spec_guide_text(topic);
+        rc = st_ok(&c, NULL, text ? json_pack("{s:s,s:s}", "topic", topic, "markdown", text) : NULL,
+                   NULL, NULL);
+        free(text);
     }
     st_end(&c);
     return rc;
