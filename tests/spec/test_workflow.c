@@ -91,6 +91,8 @@ static void log_write_and_read(void **state)
     assert_int_equal(strlen(base), strlen("task-1_2026-12-06T0327_0123abcd.md"));
     assert_int_equal(base[17], 'T');
     assert_int_equal(strncmp(base + 23, json_string_value(json_object_get(entry, "id")), 8), 0);
+    /* The returned entry is what a reader gets back from the file. */
+    assert_string_equal(json_string_value(json_object_get(entry, "summary")), "Line one line two");
 
     json_t *all = NULL;
     size_t skipped = 9;

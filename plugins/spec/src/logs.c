@@ -603,8 +603,12 @@ int spec_log_write(const struct spec *s, const json_t *fields, unsigned timeout_
     if (rc < 0) {
         goto out;
     }
-    *entry = e;
-    e = NULL;
+    /* The entry as every reader will see it (one-line fields, Yes/No flags), not as passed. */
+    *entry = spec_log_parse(md, strlen(md));
+    if (!*entry) {
+        *entry = e;
+        e = NULL;
+    }
     *file = sbuf_take(&rel);
 out:
     if (dirfd >= 0) {

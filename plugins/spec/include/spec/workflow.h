@@ -49,8 +49,8 @@ json_t *spec_log_parse(const char *text, size_t len);
  * statistics.filesChanged, then creates the file under the spec's lock (never replacing one).
  * @param fields borrowed: {taskId, summary, filesModified, filesCreated,
  *        statistics: {linesAdded, linesRemoved}, artifacts}
- * @param[out] entry owned: the entry written; file owned (free()): its path relative to the
- *        project root.
+ * @param[out] entry owned: the entry written, as spec_log_parse reads the file back; file
+ *        owned (free()): its path relative to the project root.
  * @return 0, -SPEC_E_INVALID_ARGUMENT, -SPEC_E_LOCK_TIMEOUT, -SPEC_E_EXISTS,
  *         -SPEC_E_PATH_OUTSIDE_ROOT, -SPEC_E_IO, -SPEC_E_NOMEM.
  */
