@@ -1,11 +1,11 @@
 /* Integration: the spec-workflow plugin through the real server. task-log writes and reads
  * spec-workflow-mcp Implementation Logs (a log in its format, from its renderer, is read field
- * by field); spec-archive moves specs and refuses incomplete ones, existing targets and other
- * dialects; spec-search finds text and regexes with bounds and refuses bad patterns;
- * steering-get reads every kind and applies Kiro's fileMatch; spec-guide as tool and prompt.
- * Then the whole workflow end to end in the spec-workflow-mcp and Kiro layouts: spec-create,
- * the documents, every task through task-update with a task-log entry (require_log on),
- * spec-archive, spec-list showing it archived, unarchive. */
+ * by field) and 30 concurrent writes all land; spec-archive moves specs and refuses incomplete
+ * ones, existing targets and other dialects; spec-search finds text and regexes with bounds and
+ * refuses bad patterns; steering-get reads every kind and applies Kiro's fileMatch; spec-guide as
+ * tool and prompt. Then the whole workflow end to end in the spec-workflow-mcp and Kiro layouts:
+ * spec-create, the documents, every task through task-update with a task-log entry (require_log
+ * on), spec-archive, spec-list showing it archived, unarchive. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,11 +61,11 @@ static const char tasks_md[] = "# Tasks Document\n\n"
                                "  - _Depends: 1.2_\n"
                                "  - _Requirements: 2.1_\n";
 
-static struct h_proc *start(struct h_env *e)
+static struct h_proc *start_with(struct h_env *e, const char *limits)
 {
     char ini[8192];
     sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, NULL, "require_log = true");
+    sp_ini(ini, sizeof ini, limits, "require_log = true");
     size_t n = strlen(ini);
     snprintf(ini + n, sizeof ini - n,
              "\n[plugin spec-workflow]\npath = " MCPD_PLUGIN_DIR "/spec-workflow.so\n"
@@ -73,6 +73,11 @@ static struct h_proc *start(struct h_env *e)
     struct h_proc *p = h_start(e, ini);
     json_decref(h_initialize(p, "2025-11-25"));
     return p;
+}
+
+static struct h_proc *start(struct h_env *e)
+{
+    return start_with(e, NULL);
 }
 
 static json_t *at(json_t *v, const char *path)
@@ -264,6 +269,41 @@ static void task_log(void **state)
                      0);
     json_decref(fails(p, "task-log", "E_PATH_OUTSIDE_ROOT", LOG_ARGS("linked", "1.1")));
     assert_int_equal(sp_count_entries(sp_path(e, "elsewhere"), "task-"), 0);
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+    H_PASS(e);
+}
+
+/* 30 task-log writes in flight at once (8 workers): every one lands in its own complete file,
+ * and no temp file is left. */
+static void task_log_concurrent(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = start_with(e, "workers = 8\nmax_inflight = 64\n");
+    write_spec(e, "proj/.spec-workflow/specs/reset");
+    enum { N = 30 };
+    for (int i = 0; i < N; i++) {
+        char id[16], params[2048];
+        snprintf(id, sizeof id, "%d", 500 + i);
+        snprintf(params, sizeof params, "{\"name\":\"task-log\",\"arguments\":%s}",
+                 LOG_ARGS("reset", "1.1"));
+        h_request(p, id, "tools/call", params);
+    }
+    for (int i = 0; i < N; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "%d", 500 + i);
+        json_t *resp = h_response(p, id, 60000);
+        assert_non_null(json_object_get(resp, "result"));
+        sp_ok(json_object_get(resp, "result"), "task-log");
+        json_decref(resp);
+    }
+    const char *logs = sp_path(e, "proj/.spec-workflow/specs/reset/Implementation Logs");
+    assert_int_equal(sp_count_entries(logs, "task-1-1_"), N);
+    assert_int_equal(sp_count_entries(logs, ".tmp."), 0);
+    json_t *l = ok(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\"}");
+    assert_int_equal(json_array_size(at(l, "data/entries")), N);
+    assert_int_equal(json_integer_value(at(l, "data/skipped")), 0);
+    json_decref(l);
     h_close_stdin(p);
     assert_int_equal(h_wait_exit(p, 20000), 0);
     H_PASS(e);
@@ -544,6 +584,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(listed_and_guide, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(task_log, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(task_log_concurrent, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(archive, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(search, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(steering, h_setup, h_teardown),
