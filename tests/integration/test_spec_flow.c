@@ -320,6 +320,10 @@ static void archive(void **state)
     json_t *err = fails(p, "spec-archive", "E_CHILDREN_INCOMPLETE", "{\"name\":\"reset\"}");
     assert_int_equal(json_array_size(at(err, "details/incomplete")), 3);
     json_decref(err);
+    /* The advice fits the tool (not task-update's "complete the sub-tasks"). */
+    json_t *res = h_call_tool(p, "spec-archive", "{\"name\":\"reset\"}");
+    assert_non_null(strstr(str_at(res, "content/1/text"), "requireComplete:false"));
+    json_decref(res);
 
     json_t *a = ok(p, "spec-archive", "{\"name\":\"reset\",\"requireComplete\":false}");
     assert_string_equal(str_at(a, "data/to"), ".spec-workflow/archive/specs/reset");
