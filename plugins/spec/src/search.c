@@ -221,7 +221,15 @@ static int scan_spec(struct searcher *x, const char *root, const struct spec_ref
                      unsigned scopes, struct spec_error *err)
 {
     struct spec *s = NULL;
-    int rc = spec_load(root, ref, &s, err);
+    unsigned docmask = 0;
+    /* Read (and parse) only the documents in scope: parsing is most of a search's cost. */
+    for (int k = SPEC_DOC_REQUIREMENTS; k <= SPEC_DOC_DELTA; k++) {
+        unsigned bit;
+        if (doc_scope((enum spec_doc_kind)k, &bit) && (scopes & bit)) {
+            docmask |= SPEC_DOCMASK(k);
+        }
+    }
+    int rc = spec_load_docs(root, ref, docmask ? docmask : SPEC_DOCS_NONE, &s, err);
     if (rc < 0) {
         return rc;
     }
