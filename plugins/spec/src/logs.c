@@ -120,72 +120,93 @@ static int add_exported(struct sbuf *b, const json_t *o)
                      json_is_true(json_object_get(o, "isExported")) ? "Yes" : "No");
 }
 
-/* One artifact kind: "### Title\n\n" then each item, "\n" after each. */
-static int add_artifacts(struct sbuf *b, const json_t *arts, const char *key)
+/* The artifact kinds and, per kind, the item fields in the order spec-workflow-mcp writes
+ * them: always (written even when absent, as its template literal does), optional (left out
+ * when absent or empty), a list ("a, b") or the Exported Yes/No flag. */
+enum field_kind { F_ALWAYS, F_OPTIONAL, F_LIST, F_EXPORTED };
+struct field {
+    const char *label, *key;
+    enum field_kind kind;
+};
+static const struct field api_fields[] = {{"Purpose", "purpose", F_ALWAYS},
+                                          {"Location", "location", F_ALWAYS},
+                                          {"Request Format", "requestFormat", F_OPTIONAL},
+                                          {"Response Format", "responseFormat", F_OPTIONAL}};
+static const struct field component_fields[] = {{"Type", "type", F_ALWAYS},
+                                                {"Purpose", "purpose", F_ALWAYS},
+                                                {"Location", "location", F_ALWAYS},
+                                                {"Props", "props", F_OPTIONAL},
+                                                {"Exports", "exports", F_LIST}};
+static const struct field function_fields[] = {{"Purpose", "purpose", F_ALWAYS},
+                                               {"Location", "location", F_ALWAYS},
+                                               {"Signature", "signature", F_OPTIONAL},
+                                               {"Exported", "isExported", F_EXPORTED}};
+static const struct field class_fields[] = {{"Purpose", "purpose", F_ALWAYS},
+                                            {"Location", "location", F_ALWAYS},
+                                            {"Methods", "methods", F_LIST},
+                                            {"Exported", "isExported", F_EXPORTED}};
+static const struct field integration_fields[] = {
+    {"Description", "description", F_ALWAYS},
+    {"Frontend Component", "frontendComponent", F_ALWAYS},
+    {"Backend Endpoint", "backendEndpoint", F_ALWAYS},
+    {"Data Flow", "dataFlow", F_ALWAYS}};
+
+#define FIELDS(a) a, sizeof a / sizeof a[0]
+static const struct artifact_kind {
+    const char *key, *title;
+    const struct field *fields;
+    size_t nfields;
+} artifact_kinds[] = {{"apiEndpoints", "API Endpoints", FIELDS(api_fields)},
+                      {"components", "Components", FIELDS(component_fields)},
+                      {"functions", "Functions", FIELDS(function_fields)},
+                      {"classes", "Classes", FIELDS(class_fields)},
+                      {"integrations", "Integrations", FIELDS(integration_fields)}};
+#define NKINDS (sizeof artifact_kinds / sizeof artifact_kinds[0])
+
+/* One artifact kind: "### Title\n\n", then per item its "#### " header (API endpoints:
+ * "METHOD path"; integrations: "Integration"; others: the name), its fields and a blank line. */
+static int add_artifacts(struct sbuf *b, const json_t *arts, const struct artifact_kind *k)
 {
-    const json_t *a = json_object_get(arts, key);
+    const json_t *a = json_object_get(arts, k->key);
     size_t i;
     json_t *it;
-    int rc = 0;
-    static const struct {
-        const char *key, *title;
-    } titles[] = {{"apiEndpoints", "API Endpoints"},
-                  {"components", "Components"},
-                  {"functions", "Functions"},
-                  {"classes", "Classes"},
-                  {"integrations", "Integrations"}};
-    const char *title = key;
-    for (size_t k = 0; k < sizeof titles / sizeof titles[0]; k++) {
-        if (strcmp(titles[k].key, key) == 0) {
-            title = titles[k].title;
-        }
-    }
-    if (!json_is_array(a) || json_array_size(a) == 0) {
+    if (json_array_size(a) == 0) {
         return 0;
     }
-    if (sbuf_addf(b, "### %s\n\n", title) < 0) {
+    if (sbuf_addf(b, "### %s\n\n", k->title) < 0) {
         return -1;
     }
     json_array_foreach(a, i, it)
     {
-        if (strcmp(key, "apiEndpoints") == 0) {
-            rc = add_item_header(b, str_member(it, "method"), " ", str_member(it, "path")) |
-                 add_kv(b, "Purpose", it, "purpose", true) |
-                 add_kv(b, "Location", it, "location", true) |
-                 add_kv(b, "Request Format", it, "requestFormat", false) |
-                 add_kv(b, "Response Format", it, "responseFormat", false);
-        } else if (strcmp(key, "components") == 0) {
-            rc = add_item_header(b, str_member(it, "name"), NULL, NULL) |
-                 add_kv(b, "Type", it, "type", true) | add_kv(b, "Purpose", it, "purpose", true) |
-                 add_kv(b, "Location", it, "location", true) |
-                 add_kv(b, "Props", it, "props", false) | add_list_kv(b, "Exports", it, "exports");
-        } else if (strcmp(key, "functions") == 0) {
-            rc = add_item_header(b, str_member(it, "name"), NULL, NULL) |
-                 add_kv(b, "Purpose", it, "purpose", true) |
-                 add_kv(b, "Location", it, "location", true) |
-                 add_kv(b, "Signature", it, "signature", false) | add_exported(b, it);
-        } else if (strcmp(key, "classes") == 0) {
-            rc = add_item_header(b, str_member(it, "name"), NULL, NULL) |
-                 add_kv(b, "Purpose", it, "purpose", true) |
-                 add_kv(b, "Location", it, "location", true) |
-                 add_list_kv(b, "Methods", it, "methods") | add_exported(b, it);
+        int rc;
+        if (strcmp(k->key, "apiEndpoints") == 0) {
+            rc = add_item_header(b, str_member(it, "method"), " ", str_member(it, "path"));
+        } else if (strcmp(k->key, "integrations") == 0) {
+            rc = sbuf_adds(b, "#### Integration\n");
         } else {
-            rc = sbuf_adds(b, "#### Integration\n") |
-                 add_kv(b, "Description", it, "description", true) |
-                 add_kv(b, "Frontend Component", it, "frontendComponent", true) |
-                 add_kv(b, "Backend Endpoint", it, "backendEndpoint", true) |
-                 add_kv(b, "Data Flow", it, "dataFlow", true);
+            rc = add_item_header(b, str_member(it, "name"), NULL, NULL);
         }
-        if (rc != 0 || sbuf_adds(b, "\n") < 0) {
+        for (size_t f = 0; rc == 0 && f < k->nfields; f++) {
+            const struct field *fd = &k->fields[f];
+            switch (fd->kind) {
+            case F_ALWAYS:
+            case F_OPTIONAL:
+                rc = add_kv(b, fd->label, it, fd->key, fd->kind == F_ALWAYS);
+                break;
+            case F_LIST:
+                rc = add_list_kv(b, fd->label, it, fd->key);
+                break;
+            case F_EXPORTED:
+                rc = add_exported(b, it);
+                break;
+            }
+        }
+        if (rc < 0 || sbuf_adds(b, "\n") < 0) {
             return -1;
         }
     }
     return 0;
 }
-
-static const char *const artifact_kinds[] = {"apiEndpoints", "components", "functions", "classes",
-                                             "integrations"};
-#define NKINDS (sizeof artifact_kinds / sizeof artifact_kinds[0])
 
 char *spec_log_render(const json_t *e)
 {
@@ -218,7 +239,7 @@ char *spec_log_render(const json_t *e)
         goto fail;
     }
     for (size_t k = 0; k < NKINDS; k++) {
-        any = any || json_array_size(json_object_get(arts, artifact_kinds[k])) > 0;
+        any = any || json_array_size(json_object_get(arts, artifact_kinds[k].key)) > 0;
     }
     if (!any) {
         if (sbuf_adds(&b, "_No artifacts recorded_\n") < 0) {
@@ -227,7 +248,7 @@ char *spec_log_render(const json_t *e)
         return sbuf_take(&b);
     }
     for (size_t k = 0; k < NKINDS; k++) {
-        if (add_artifacts(&b, arts, artifact_kinds[k]) < 0) {
+        if (add_artifacts(&b, arts, &artifact_kinds[k]) < 0) {
             goto fail;
         }
     }
