@@ -282,6 +282,20 @@ static const char *advice(int code)
     }
 }
 
+/* Advice that depends on the tool as well (the same code means another thing there). */
+static const char *tool_advice(const char *tool, int code)
+{
+    if (strcmp(tool, "spec-archive") == 0 && code == SPEC_E_CHILDREN_INCOMPLETE) {
+        return "Complete the tasks in details.incomplete (task-next), or pass "
+               "requireComplete:false to archive the spec as it is.";
+    }
+    if (strcmp(tool, "spec-archive") == 0 && code == SPEC_E_EXISTS) {
+        return "A folder of that name is already at the destination: rename or remove one of "
+               "them first (nothing was moved).";
+    }
+    return advice(code);
+}
+
 int st_host_errno(int spec_rc, int other)
 {
     if (spec_rc == -SPEC_E_IO) {
@@ -301,7 +315,7 @@ int st_fail(struct st_call *c, int rc)
     snprintf(text, sizeof text, "%s: %s", code, c->err.message);
     json_t *error = spec_error_to_json(&c->err);
     json_t *env = json_pack("{s:b, s:s, s:o*}", "ok", 0, "tool", c->tool, "error", error);
-    const char *hint = advice(c->err.code);
+    const char *hint = tool_advice(c->tool, c->err.code);
     if (env && hint) {
         json_object_set_new(env, "nextSteps", json_pack("[s]", hint));
     }

@@ -254,6 +254,7 @@ int spec_discover(const char *project_root, unsigned flags, struct spec_refs **o
     if (flags & SPEC_DISCOVER_ARCHIVED) {
         if ((rc = scan_flat(&b, ".spec-workflow/archive/specs", SPEC_DIALECT_SWM, true, NULL)) <
                 0 ||
+            (rc = scan_flat(&b, ".kiro/archive/specs", SPEC_DIALECT_KIRO, true, NULL)) < 0 ||
             (rc = scan_flat(&b, "openspec/changes/archive", SPEC_DIALECT_OPENSPEC_CHANGE, true,
                             NULL)) < 0) {
             goto out;

@@ -247,7 +247,8 @@ struct spec_refs {
     size_t n;
 };
 
-/* Include archived specs (.spec-workflow/archive/specs, openspec/changes/archive). */
+/* Include archived specs (.spec-workflow/archive/specs, .kiro/archive/specs,
+ * openspec/changes/archive). */
 #define SPEC_DISCOVER_ARCHIVED 0x1u
 
 /*

@@ -28,5 +28,6 @@
 #include "spec/store.h"
 #include "spec/tasks.h"
 #include "spec/trace.h"
+#include "spec/workflow.h"
 
 #endif
