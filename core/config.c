@@ -79,8 +79,10 @@ static void errs_vadd(struct errs *e, const char *prefix, const char *fmt, va_li
         rc = mcpd_strbuf_error(&e->text);
     }
     if (rc != 0) {
-        /* A message is added whole or not at all. */
+        /* A message is added whole or not at all, and one that did not fit does not keep the
+         * next (the final "out of memory" above all) out. */
         mcpd_strbuf_truncate(&e->text, before);
+        mcpd_strbuf_clear_error(&e->text);
         if (rc != -EINVAL) {
             e->oom = true;
         }

@@ -62,6 +62,9 @@ static int obuf_append(struct hconn *c, const char *text, size_t n)
     }
     int rc = mcpd_strbuf_append(o, text, n);
     if (rc != 0) {
+        /* This event is lost and the stream ends once what is queued went out; what is queued
+         * and what follows until then still goes. */
+        mcpd_strbuf_clear_error(o);
         c->closing = 1;
     }
     return rc;
