@@ -3,6 +3,7 @@
 #include "call.h"
 
 #include "b64.h"
+#include "condwait.h"
 #include "generation.h"
 #include "jsonrpc.h"
 #include "monotime.h"
@@ -50,13 +51,13 @@ struct mcpd_call *mcpd_call_new_msg(enum mcpd_call_kind kind, struct mcpd_sessio
     }
     c->last_progress = -INFINITY;
     clock_gettime(CLOCK_MONOTONIC, &c->started);
+    if (mcpd_cond_init_monotonic(&c->wake) != 0) {
+        json_decref(c->msg);
+        free(c);
+        return NULL;
+    }
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->progress_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->wake, &ca);
-    pthread_condattr_destroy(&ca);
     c->session = s;
     if (s) {
         mcpd_session_ref(s);
@@ -173,7 +174,7 @@ int mcpd_call_sleep_ms(mcpd_call *c, unsigned ms)
     int rc = 0;
     pthread_mutex_lock(&c->lock);
     while (!__atomic_load_n(&c->cancelled, __ATOMIC_ACQUIRE)) {
-        if (pthread_cond_timedwait(&c->wake, &c->lock, &until) == ETIMEDOUT) {
+        if (mcpd_cond_wait_until(&c->wake, &c->lock, &until) == -ETIMEDOUT) {
             break;
         }
     }

@@ -12,6 +12,7 @@
 #include "config_ini.h"
 #include "config_internal.h"
 #include "log.h"
+#include "strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -60,50 +61,39 @@ static const struct ovdef ovdefs[] = {
  */
 
 struct errs {
-    char *buf;
-    size_t len, cap;
-    int n;
+    struct mcpd_strbuf text; /* the messages, one a line */
+    int n;                   /* messages in text */
     bool oom;
 };
 
 static void errs_vadd(struct errs *e, const char *prefix, const char *fmt, va_list ap)
 {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0) {
+    size_t before = e->text.len;
+    if (e->n > 0) {
+        mcpd_strbuf_putc(&e->text, '\n');
+    }
+    size_t start = e->text.len;
+    mcpd_strbuf_puts(&e->text, prefix);
+    int rc = mcpd_strbuf_vprintf(&e->text, fmt, ap);
+    if (rc == 0) {
+        rc = mcpd_strbuf_error(&e->text);
+    }
+    if (rc != 0) {
+        /* A message is added whole or not at all, and one that did not fit does not keep the
+         * next (the final "out of memory" above all) out. */
+        mcpd_strbuf_truncate(&e->text, before);
+        mcpd_strbuf_clear_error(&e->text);
+        if (rc != -EINVAL) {
+            e->oom = true;
+        }
         return;
     }
-    size_t plen = strlen(prefix);
-    size_t need = e->len + 1 + plen + (size_t)n + 1;
-    if (need > e->cap) {
-        size_t cap = e->cap ? e->cap : 256;
-        while (cap < need) {
-            cap *= 2;
-        }
-        char *b = realloc(e->buf, cap);
-        if (!b) {
-            e->oom = true;
-            return;
-        }
-        e->buf = b;
-        e->cap = cap;
-    }
-    if (e->n > 0) {
-        e->buf[e->len++] = '\n';
-    }
-    size_t start = e->len;
-    memcpy(e->buf + e->len, prefix, plen);
-    e->len += plen;
-    vsnprintf(e->buf + e->len, (size_t)n + 1, fmt, ap);
-    e->len += (size_t)n;
     /* One error is one line, and messages quote the file (section names, keys, paths): no
      * control character from it may reach a log or a terminal. */
-    for (size_t i = start; i < e->len; i++) {
-        unsigned char ch = (unsigned char)e->buf[i];
+    for (size_t i = start; i < e->text.len; i++) {
+        unsigned char ch = (unsigned char)e->text.data[i];
         if (ch < 0x20 || ch == 0x7f) {
-            e->buf[i] = '?';
+            e->text.data[i] = '?';
         }
     }
     e->n++;
@@ -120,18 +110,19 @@ static void errs_export(const struct errs *e, char *err, size_t errlen)
         snprintf(err, errlen, "%s", e->oom ? "out of memory" : "invalid configuration");
         return;
     }
-    size_t n = e->len;
+    const char *text = mcpd_strbuf_str(&e->text);
+    size_t n = e->text.len;
     if (n >= errlen) {
         n = errlen - 1;
         size_t cut = n;
-        while (cut > 0 && e->buf[cut] != '\n') {
+        while (cut > 0 && text[cut] != '\n') {
             cut--;
         }
         if (cut > 0) {
             n = cut; /* whole lines only, unless even the first does not fit */
         }
     }
-    memcpy(err, e->buf, n);
+    memcpy(err, text, n);
     err[n] = '\0';
 }
 
@@ -737,7 +728,7 @@ out:
     free(l.key_line);
     free(l.key_src);
     free(l.cwd);
-    free(l.errs.buf);
+    mcpd_strbuf_free(&l.errs.text);
     mcpd_config_free(l.c);
     return ret;
 }

@@ -10,6 +10,8 @@
  */
 #include "config_ini.h"
 
+#include "strbuf.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -20,42 +22,33 @@
 struct source {
     FILE *fp;
     const char *text;
-    char *buf; /* the current line (getline's or our copy) */
-    size_t cap;
+    struct mcpd_strbuf line; /* the current line, with its line break */
 };
 
-/* The next physical line (with its line break) in s->buf. Returns its length, 0 at the end, or a
+/* The next physical line (with its line break) in s->line. Returns its length, 0 at the end, or a
  * negative errno. */
 static ssize_t next_line(struct source *s)
 {
+    mcpd_strbuf_truncate(&s->line, 0);
     if (s->fp) {
+        int ch;
         errno = 0;
-        ssize_t n = getline(&s->buf, &s->cap, s->fp);
-        if (n < 0) {
-            if (ferror(s->fp)) {
-                return errno ? -errno : -EIO;
+        while ((ch = getc(s->fp)) != EOF) {
+            if (mcpd_strbuf_putc(&s->line, (char)ch) != 0 || ch == '\n') {
+                break;
             }
-            return errno == ENOMEM ? -ENOMEM : 0;
         }
-        return n;
-    }
-    if (!*s->text) {
-        return 0;
-    }
-    const char *nl = strchr(s->text, '\n');
-    size_t n = nl ? (size_t)(nl - s->text) + 1 : strlen(s->text);
-    if (n + 1 > s->cap) {
-        char *b = realloc(s->buf, n + 1);
-        if (!b) {
-            return -ENOMEM;
+        if (ferror(s->fp)) {
+            return errno ? -errno : -EIO;
         }
-        s->buf = b;
-        s->cap = n + 1;
+    } else {
+        const char *nl = strchr(s->text, '\n');
+        size_t n = nl ? (size_t)(nl - s->text) + 1 : strlen(s->text);
+        mcpd_strbuf_append(&s->line, s->text, n);
+        s->text += n;
     }
-    memcpy(s->buf, s->text, n);
-    s->buf[n] = '\0';
-    s->text += n;
-    return (ssize_t)n;
+    int rc = mcpd_strbuf_error(&s->line);
+    return rc ? rc : (ssize_t)s->line.len;
 }
 
 /* The first of `chars` in s, or the start of an inline comment (';' after whitespace), or the
@@ -136,7 +129,7 @@ int mcpd_ini_parse(FILE *fp, const char *text, const struct mcpd_ini_handler *h,
             rc = (int)n;
             break;
         }
-        char *line = src.buf;
+        char *line = src.line.data;
         size_t len = (size_t)n;
         if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
             line += 3;
@@ -160,6 +153,6 @@ int mcpd_ini_parse(FILE *fp, const char *text, const struct mcpd_ini_handler *h,
         line[len] = '\0';
         parse_line(line, lineno, h, user);
     }
-    free(src.buf);
+    mcpd_strbuf_free(&src.line);
     return rc;
 }

@@ -121,8 +121,8 @@ void hconn_finish(struct hconn *c, int completed_ok)
     if (was == HC_STREAMING || was == HC_STREAM_PARKED) {
         mcpd_metrics_streams_add(-1);
     }
-    free(c->obuf);
-    free(c->body);
+    mcpd_strbuf_free(&c->obuf);
+    mcpd_strbuf_free(&c->body);
     free(c);
 }
 
@@ -245,12 +245,12 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     struct hsess *hs = c->hs;
     ssize_t ret;
     pthread_mutex_lock(&hs->lock);
-    if (c->olen > c->ooff) {
-        size_t n = c->olen - c->ooff;
+    if (c->obuf.len > c->ooff) {
+        size_t n = c->obuf.len - c->ooff;
         if (n > max) {
             n = max;
         }
-        memcpy(buf, c->obuf + c->ooff, n);
+        memcpy(buf, c->obuf.data + c->ooff, n);
         c->ooff += n;
         ret = (ssize_t)n;
     } else if (c->closing || !c->st || c->st->producers_done || hstream_stopping()) {

@@ -22,6 +22,8 @@
 #ifndef MCPD_CORE_HTTP_CONN_H
 #define MCPD_CORE_HTTP_CONN_H
 
+#include "strbuf.h"
+
 #include <microhttpd.h>
 #include <stddef.h>
 
@@ -69,12 +71,11 @@ struct hconn {
     struct hconn_limits lim;
     struct hstream_config sconf;       /* for the streams this request makes or attaches to */
     struct hconn *next_all, *prev_all; /* the registry of live requests */
-    char *obuf;                        /* SSE bytes waiting for the content reader */
-    size_t olen, ooff, ocap;
-    char *body; /* request body being received */
-    size_t len, cap;
-    int too_big;     /* the body passed lim.max_body: it is dropped, a 413 follows */
-    int new_session; /* initialize made hs: send its Mcp-Session-Id */
+    struct mcpd_strbuf obuf; /* SSE bytes for the content reader, which has sent obuf[0, ooff) */
+    size_t ooff;
+    struct mcpd_strbuf body; /* request body being received */
+    int too_big;             /* the body passed lim.max_body: it is dropped, a 413 follows */
+    int new_session;         /* initialize made hs: send its Mcp-Session-Id */
 };
 
 /* Creates a request context (state RECEIVING) and registers it. NULL when out of memory. */

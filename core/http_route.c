@@ -44,6 +44,24 @@ static int session_allows_batch(struct hsess *hs)
 
 /* ---- answering a dispatched POST ------------------------------------------------------------ */
 
+/* Answers c with its stream's JSON body (taken) and `status`, or 202 with no body when the
+ * stream has none (a request the client cancelled; notifications the engine accepted), and
+ * detaches c. Called with c->hs->lock held; returns with it released. */
+static enum MHD_Result send_stream_json_locked(struct hconn *c, struct hstream *st, unsigned status,
+                                               const char *sid)
+{
+    char *body = st->json_body;
+    size_t len = st->json_len;
+    st->json_body = NULL;
+    hconn_detach_locked(c);
+    pthread_mutex_unlock(&c->hs->lock);
+    hconn_set_state(c, HC_RESPONDED);
+    if (!body) {
+        return http_send_empty(c->mc, MHD_HTTP_ACCEPTED);
+    }
+    return http_send_body(c->mc, status, body, len, "application/json", sid);
+}
+
 /* Answers a dispatched POST once its stream knows what it is: a JSON body when the answer is
  * complete, an SSE response as soon as the stream chose SSE, otherwise the connection waits
  * (suspended) for the stream to wake it. Runs on the MHD thread, with hs->lock NOT held. */
@@ -63,17 +81,7 @@ static enum MHD_Result answer_post(struct hconn *c)
         return hconn_start_sse(c, sid);
     }
     if (st->producers_done) {
-        char *body = st->json_body;
-        size_t len = st->json_len;
-        st->json_body = NULL;
-        hconn_detach_locked(c);
-        pthread_mutex_unlock(&hs->lock);
-        hconn_set_state(c, HC_RESPONDED);
-        if (!body) {
-            /* The request was cancelled by the client: nothing to answer. */
-            return http_send_empty(c->mc, MHD_HTTP_ACCEPTED);
-        }
-        return http_send_body(c->mc, MHD_HTTP_OK, body, len, "application/json", sid);
+        return send_stream_json_locked(c, st, MHD_HTTP_OK, sid);
     }
     if (hstream_stopping()) {
         hconn_detach_locked(c);
@@ -191,9 +199,8 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
     }
     struct mcpd_rpc_error err = {0};
     struct mcpd_msg msg;
-    int prc = mcpd_msg_parse(c->body, c->len, c->lim.max_depth, &msg, &err);
-    free(c->body);
-    c->body = NULL;
+    int prc = mcpd_msg_parse(c->body.data, c->body.len, c->lim.max_depth, &msg, &err);
+    mcpd_strbuf_free(&c->body);
     if (prc != 0) {
         mcpd_msg_free(&msg);
         if (prc != -EINVAL) {
@@ -246,16 +253,7 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
                                 "Internal error: out of memory");
         }
         pthread_mutex_lock(&hs->lock);
-        char *body = st->json_body;
-        size_t len = st->json_len;
-        st->json_body = NULL;
-        hconn_detach_locked(c);
-        pthread_mutex_unlock(&hs->lock);
-        hconn_set_state(c, HC_RESPONDED);
-        if (body) {
-            return http_send_body(c->mc, MHD_HTTP_BAD_REQUEST, body, len, "application/json", NULL);
-        }
-        return http_send_empty(c->mc, MHD_HTTP_ACCEPTED);
+        return send_stream_json_locked(c, st, MHD_HTTP_BAD_REQUEST, NULL);
     }
     if (http_draining(h)) {
         mcpd_msg_free(&msg);
@@ -476,27 +474,12 @@ static enum MHD_Result receive(struct hconn *c, const char *upload, size_t n)
     if (c->too_big) {
         return MHD_YES;
     }
-    if (c->len + n > c->lim.max_body) {
+    if (c->body.len + n > c->lim.max_body) {
         c->too_big = 1;
-        free(c->body);
-        c->body = NULL;
+        mcpd_strbuf_free(&c->body);
         return MHD_YES;
     }
-    if (c->len + n > c->cap) {
-        size_t cap = c->cap ? c->cap : 4096;
-        while (cap < c->len + n) {
-            cap *= 2;
-        }
-        char *b = realloc(c->body, cap);
-        if (!b) {
-            return MHD_NO;
-        }
-        c->body = b;
-        c->cap = cap;
-    }
-    memcpy(c->body + c->len, upload, n);
-    c->len += n;
-    return MHD_YES;
+    return mcpd_strbuf_append(&c->body, upload, n) == 0 ? MHD_YES : MHD_NO;
 }
 
 enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mc, const char *url,

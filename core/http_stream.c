@@ -45,35 +45,29 @@ int hstream_stopping(void)
 
 static int obuf_append(struct hconn *c, const char *text, size_t n)
 {
-    if (c->ooff > 0 && c->ooff == c->olen) {
-        c->ooff = c->olen = 0;
+    struct mcpd_strbuf *o = &c->obuf;
+    if (c->ooff > 0 && c->ooff == o->len) {
+        mcpd_strbuf_truncate(o, 0);
+        c->ooff = 0;
     }
-    if (c->olen - c->ooff + n > c->sconf.max_buffered) {
+    if (o->len - c->ooff + n > c->sconf.max_buffered) {
         /* The client stopped reading: cut it; it can resume from the replay buffer. */
         c->closing = 1;
         return -ENOBUFS;
     }
-    if (c->olen + n > c->ocap) {
-        if (c->ooff > 0) {
-            memmove(c->obuf, c->obuf + c->ooff, c->olen - c->ooff);
-            c->olen -= c->ooff;
-            c->ooff = 0;
-        }
-        size_t cap = c->ocap ? c->ocap : 1024;
-        while (cap < c->olen + n) {
-            cap *= 2;
-        }
-        char *b = realloc(c->obuf, cap);
-        if (!b) {
-            c->closing = 1;
-            return -ENOMEM;
-        }
-        c->obuf = b;
-        c->ocap = cap;
+    if (c->ooff > 0 && o->len + n >= o->cap) {
+        /* Move what is unsent to the front rather than grow past bytes already sent. */
+        mcpd_strbuf_consume(o, c->ooff);
+        c->ooff = 0;
     }
-    memcpy(c->obuf + c->olen, text, n);
-    c->olen += n;
-    return 0;
+    int rc = mcpd_strbuf_append(o, text, n);
+    if (rc != 0) {
+        /* This event is lost and the stream ends once what is queued went out; what is queued
+         * and what follows until then still goes. */
+        mcpd_strbuf_clear_error(o);
+        c->closing = 1;
+    }
+    return rc;
 }
 
 /* ---- events ---------------------------------------------------------------------------- */

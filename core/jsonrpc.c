@@ -1,6 +1,8 @@
 /* JSON-RPC 2.0 as MCP uses it (reference/mcp-protocol.md §1). */
 #include "jsonrpc.h"
 
+#include "strbuf.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -287,48 +289,26 @@ json_t *mcpd_jsonrpc_request(json_t *id, const char *method, json_t *params)
     return r;
 }
 
-/* Growable output for json_dump_callback: one serialisation pass instead of Jansson's
- * measure-then-write pair (json_dumpb twice), which doubled the cost of every message. */
-struct dump_buf {
-    char *p;
-    size_t len, cap;
-};
-
+/* json_dump_callback's sink: one serialisation pass instead of Jansson's measure-then-write
+ * pair (json_dumpb twice), which doubled the cost of every message. */
 static int dump_chunk(const char *buf, size_t size, void *data)
 {
-    struct dump_buf *d = data;
-    if (d->len + size + 2 > d->cap) {
-        size_t ncap = d->cap ? d->cap * 2 : 256;
-        while (ncap < d->len + size + 2) {
-            ncap *= 2;
-        }
-        char *np = realloc(d->p, ncap);
-        if (!np) {
-            return -1;
-        }
-        d->p = np;
-        d->cap = ncap;
-    }
-    memcpy(d->p + d->len, buf, size);
-    d->len += size;
-    return 0;
+    return mcpd_strbuf_append(data, buf, size) == 0 ? 0 : -1;
 }
 
 char *mcpd_json_dump(const json_t *msg, size_t *len, int newline)
 {
     /* JSON_COMPACT escapes control characters inside strings, so the output never holds a raw
      * newline: exactly what stdio framing needs. */
-    struct dump_buf d = {0};
-    if (json_dump_callback(msg, dump_chunk, &d, JSON_COMPACT | JSON_ENCODE_ANY) != 0 || !d.p) {
-        free(d.p);
+    struct mcpd_strbuf d = MCPD_STRBUF_INIT;
+    if (json_dump_callback(msg, dump_chunk, &d, JSON_COMPACT | JSON_ENCODE_ANY) != 0 || !d.data) {
+        mcpd_strbuf_free(&d);
         return NULL;
     }
     if (newline) {
-        d.p[d.len++] = '\n';
+        mcpd_strbuf_putc(&d, '\n');
     }
-    d.p[d.len] = '\0';
-    *len = d.len;
-    return d.p;
+    return mcpd_strbuf_take(&d, len);
 }
 
 const char *mcpd_jsonrpc_id_key(const json_t *id, char *buf, size_t buflen)

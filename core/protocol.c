@@ -113,12 +113,21 @@ int page_size(const struct rq *r)
     return r->gen->config->page_size > 0 ? r->gen->config->page_size : 50;
 }
 
-/* Lists items [start, n) of a sealed table, one page, with nextCursor when more remain. */
-static void send_page(struct rq *r, const char *member, char kind, size_t start, size_t n,
+/* Answers a list method with one page of a sealed table of n items: from the start, or from
+ * the key the request's cursor (tagged `kind`) names, found with seek; nextCursor when more
+ * remain. */
+static void send_page(struct rq *r, const char *member, char kind, size_t n,
+                      size_t (*seek)(const struct mcpd_registry *, const char *),
                       json_t *(*def_at)(const struct mcpd_registry *, size_t),
                       const char *(*key_at)(const struct mcpd_registry *, size_t))
 {
     const struct mcpd_registry *reg = r->gen->registry;
+    char *key;
+    if (cursor_read(r, kind, &key) != 0) {
+        return;
+    }
+    size_t start = key ? seek(reg, key) : 0;
+    free(key);
     size_t end = start + (size_t)page_size(r);
     if (end > n) {
         end = n;
@@ -238,38 +247,20 @@ static void m_ping(struct rq *r)
 
 static void m_tools_list(struct rq *r)
 {
-    char *key;
-    if (cursor_read(r, 't', &key) != 0) {
-        return;
-    }
-    const struct mcpd_registry *g = r->gen->registry;
-    size_t start = key ? mcpd_registry_seek_tools(g, key) : 0;
-    free(key);
-    send_page(r, "tools", 't', start, g->n_tools, tool_def, tool_key);
+    send_page(r, "tools", 't', r->gen->registry->n_tools, mcpd_registry_seek_tools, tool_def,
+              tool_key);
 }
 
 static void m_prompts_list(struct rq *r)
 {
-    char *key;
-    if (cursor_read(r, 'p', &key) != 0) {
-        return;
-    }
-    const struct mcpd_registry *g = r->gen->registry;
-    size_t start = key ? mcpd_registry_seek_prompts(g, key) : 0;
-    free(key);
-    send_page(r, "prompts", 'p', start, g->n_prompts, prompt_def, prompt_key);
+    send_page(r, "prompts", 'p', r->gen->registry->n_prompts, mcpd_registry_seek_prompts,
+              prompt_def, prompt_key);
 }
 
 static void m_templates_list(struct rq *r)
 {
-    char *key;
-    if (cursor_read(r, 'u', &key) != 0) {
-        return;
-    }
-    const struct mcpd_registry *g = r->gen->registry;
-    size_t start = key ? mcpd_registry_seek_templates(g, key) : 0;
-    free(key);
-    send_page(r, "resourceTemplates", 'u', start, g->n_templates, template_def, template_key);
+    send_page(r, "resourceTemplates", 'u', r->gen->registry->n_templates,
+              mcpd_registry_seek_templates, template_def, template_key);
 }
 
 static void m_set_level(struct rq *r)

@@ -1,6 +1,7 @@
 /* The registry: validated copies of what plugins registered, sorted once, then read-only. */
 #include "registry.h"
 
+#include "grow.h"
 #include "plugin_loader.h"
 #include "schema.h"
 
@@ -31,22 +32,6 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 static const char *owner_name(const struct mcpd_host *h)
 {
     return h && h->conf && h->conf->name ? h->conf->name : "another plugin";
-}
-
-/* Grows a table by one slot; the tables are small (tens of entries). */
-static int grow(void **items, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap) {
-        return 0;
-    }
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*items, ncap * size);
-    if (!p) {
-        return -ENOMEM;
-    }
-    *items = p;
-    *cap = ncap;
-    return 0;
 }
 
 int mcpd_tool_name_valid(const char *name)
@@ -240,7 +225,7 @@ int mcpd_registry_add_tool(struct mcpd_registry *r, const mcpd_tool *t, struct m
         rc = tool_schema(outs, "outputSchema", t->name, &e.output, err, errlen);
     }
     if (rc == 0) {
-        rc = grow((void **)&r->tools, &r->cap_tools, r->n_tools, sizeof *r->tools);
+        rc = mcpd_grow((void **)&r->tools, &r->cap_tools, r->n_tools + 1, sizeof *r->tools);
     }
     if (rc == 0) {
         e.name = strdup(t->name);
@@ -310,7 +295,8 @@ int mcpd_registry_add_resource(struct mcpd_registry *r, const mcpd_resource *res
                         res->uri, owner_name(r->resources[i].owner));
         }
     }
-    if (grow((void **)&r->resources, &r->cap_resources, r->n_resources, sizeof *r->resources)) {
+    if (mcpd_grow((void **)&r->resources, &r->cap_resources, r->n_resources + 1,
+                  sizeof *r->resources)) {
         return -ENOMEM;
     }
     struct mcpd_resource_entry e = {.uri = strdup(res->uri),
@@ -356,7 +342,8 @@ int mcpd_registry_add_template(struct mcpd_registry *r, const mcpd_resource_temp
                         owner_name(r->templates[i].owner));
         }
     }
-    if (grow((void **)&r->templates, &r->cap_templates, r->n_templates, sizeof *r->templates)) {
+    if (mcpd_grow((void **)&r->templates, &r->cap_templates, r->n_templates + 1,
+                  sizeof *r->templates)) {
         return -ENOMEM;
     }
     struct mcpd_template_entry e = {
@@ -438,7 +425,7 @@ int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p, stru
     if (rc != 0) {
         return rc;
     }
-    if (grow((void **)&r->prompts, &r->cap_prompts, r->n_prompts, sizeof *r->prompts)) {
+    if (mcpd_grow((void **)&r->prompts, &r->cap_prompts, r->n_prompts + 1, sizeof *r->prompts)) {
         json_decref(args);
         return -ENOMEM;
     }

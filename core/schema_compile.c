@@ -2,6 +2,7 @@
  * Schema compilation: a schema document becomes a graph of struct node in the compiled schema's
  * arena; $ref is resolved in a second pass (design: schema_internal.h, API: schema.h).
  */
+#include "grow.h"
 #include "schema.h"
 #include "schema_internal.h"
 #include "strbuf.h"
@@ -95,17 +96,10 @@ static void ptr_pop(struct cctx *c, size_t old)
 static struct node *node_new(struct cctx *c, const json_t *src)
 {
     struct mcpd_schema *s = c->s;
-    struct node *n, **nodes;
-    size_t cap;
+    struct node *n;
 
-    if (s->nnodes == s->capnodes) {
-        cap = s->capnodes ? s->capnodes * 2 : 16;
-        nodes = realloc(s->nodes, cap * sizeof *nodes);
-        if (!nodes) {
-            return NULL;
-        }
-        s->nodes = nodes;
-        s->capnodes = cap;
+    if (mcpd_grow((void **)&s->nodes, &s->capnodes, s->nnodes + 1, sizeof *s->nodes) != 0) {
+        return NULL;
     }
     n = calloc(1, sizeof *n);
     if (!n) {
@@ -545,22 +539,13 @@ static int kw_anchor(struct cctx *c, struct node *n, const char *kw, json_t *v)
 
 static int kw_ref(struct cctx *c, struct node *n, const char *kw, json_t *v)
 {
-    struct pending_ref *refs;
-    size_t cap;
-
     if (!json_is_string(v)) {
         return cfail(c, "\"%s\" must be a string", kw);
     }
     n->ref_text = json_string_value(v);
     /* Resolved after the whole document is compiled (resolve_refs). */
-    if (c->nrefs == c->caprefs) {
-        cap = c->caprefs ? c->caprefs * 2 : 8;
-        refs = realloc(c->refs, cap * sizeof *refs);
-        if (!refs) {
-            return coom(c);
-        }
-        c->refs = refs;
-        c->caprefs = cap;
+    if (mcpd_grow((void **)&c->refs, &c->caprefs, c->nrefs + 1, sizeof *c->refs) != 0) {
+        return coom(c);
     }
     c->refs[c->nrefs].from = n;
     c->refs[c->nrefs].at = strdup(mcpd_strbuf_str(&c->ptr));

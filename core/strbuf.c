@@ -131,6 +131,39 @@ void mcpd_strbuf_truncate(struct mcpd_strbuf *b, size_t len)
     }
 }
 
+void mcpd_strbuf_consume(struct mcpd_strbuf *b, size_t n)
+{
+    if (n >= b->len) {
+        mcpd_strbuf_truncate(b, 0);
+        return;
+    }
+    if (n > 0) {
+        memmove(b->data, b->data + n, b->len - n);
+        b->len -= n;
+        b->data[b->len] = '\0';
+    }
+}
+
+void mcpd_strbuf_shrink(struct mcpd_strbuf *b, size_t keep)
+{
+    size_t cap = b->len + 1 > keep ? b->len + 1 : keep;
+    char *p;
+
+    if (!b->data || cap >= b->cap) {
+        return;
+    }
+    p = realloc(b->data, cap);
+    if (p) {
+        b->data = p;
+        b->cap = cap;
+    }
+}
+
+void mcpd_strbuf_clear_error(struct mcpd_strbuf *b)
+{
+    b->err = 0;
+}
+
 const char *mcpd_strbuf_str(const struct mcpd_strbuf *b)
 {
     return b->data ? b->data : "";

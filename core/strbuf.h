@@ -61,6 +61,21 @@ __attribute__((format(printf, 2, 0))) int mcpd_strbuf_vprintf(struct mcpd_strbuf
  * sticky error. Used to pop what was appended since a saved length. */
 void mcpd_strbuf_truncate(struct mcpd_strbuf *b, size_t len);
 
+/* Drops the first n bytes (all of them when n >= b->len), moving the rest to the front; keeps
+ * the allocation and the sticky error. For a buffer read from the front (an output queue):
+ * the reader keeps its own offset and the writer consumes it when compacting is worth a move,
+ * typically when the next append would otherwise grow the allocation. */
+void mcpd_strbuf_consume(struct mcpd_strbuf *b, size_t n);
+
+/* Gives memory back: reallocates to max(keep, b->len + 1) bytes when the allocation is larger.
+ * A failed reallocation keeps the larger one (not an error). Contents and error unchanged. */
+void mcpd_strbuf_shrink(struct mcpd_strbuf *b, size_t keep);
+
+/* Forgets the sticky error, keeping the contents (which the failed append left as they were):
+ * for a long-lived buffer such as a queue, where one refused append must not refuse all later
+ * ones. */
+void mcpd_strbuf_clear_error(struct mcpd_strbuf *b);
+
 /* @return borrowed: the contents ("" before the first append), valid until the next call that
  * changes *b. */
 const char *mcpd_strbuf_str(const struct mcpd_strbuf *b);

@@ -14,6 +14,7 @@
 #include "monotime.h"
 #include "protocol.h"
 #include "session.h"
+#include "strbuf.h"
 #include "worker_pool.h"
 
 #include <errno.h>
@@ -30,18 +31,19 @@
 #define WRITE_SLICE_MS 200
 /* Output queued behind the active writer before senders wait (backpressure). */
 #define PENDING_MAX (1u << 20)
+/* Bytes one read() of stdin takes; also what the input buffer shrinks back to after a huge line. */
+#define READ_CHUNK 65536
 
 struct stdio_out {
     struct mcpd_out base;
     int fd;
     pthread_mutex_t lock;
-    pthread_cond_t drained; /* the queue shrank, or the writer stopped */
-    char *pending;          /* lines queued while another thread writes */
-    size_t pending_len, pending_cap;
-    int writing;  /* a thread is inside write(): it also writes what others queue */
-    int broken;   /* a write failed: the peer is gone */
-    int abandon;  /* shutdown: stop waiting for a peer that does not read */
-    int finished; /* input ended or output broke; the control thread was told */
+    pthread_cond_t drained;     /* the queue shrank, or the writer stopped */
+    struct mcpd_strbuf pending; /* lines queued while another thread writes */
+    int writing;                /* a thread is inside write(): it also writes what others queue */
+    int broken;                 /* a write failed: the peer is gone */
+    int abandon;                /* shutdown: stop waiting for a peer that does not read */
+    int finished;               /* input ended or output broke; the control thread was told */
     pthread_t control;
 };
 
@@ -101,25 +103,6 @@ static int write_all(struct stdio_out *so, const char *buf, size_t len)
     return 0;
 }
 
-static int append_pending(struct stdio_out *so, const char *line, size_t len)
-{
-    if (so->pending_len + len > so->pending_cap) {
-        size_t ncap = so->pending_cap ? so->pending_cap : 65536;
-        while (ncap < so->pending_len + len) {
-            ncap *= 2;
-        }
-        char *np = realloc(so->pending, ncap);
-        if (!np) {
-            return -ENOMEM;
-        }
-        so->pending = np;
-        so->pending_cap = ncap;
-    }
-    memcpy(so->pending + so->pending_len, line, len);
-    so->pending_len += len;
-    return 0;
-}
-
 /*
  * Senders never wait for each other's write() calls: a line is queued, and the thread that is
  * already writing (or this one, if none is) writes everything queued in one syscall. Under load
@@ -135,35 +118,35 @@ static int stdio_send(struct mcpd_out *o, json_t *msg)
         return -ENOMEM;
     }
     pthread_mutex_lock(&so->lock);
-    while (!so->broken && so->writing && so->pending_len >= PENDING_MAX &&
+    while (!so->broken && so->writing && so->pending.len >= PENDING_MAX &&
            !__atomic_load_n(&so->abandon, __ATOMIC_ACQUIRE)) {
         pthread_cond_wait(&so->drained, &so->lock);
     }
-    int rc = so->broken || (so->pending_len >= PENDING_MAX &&
+    int rc = so->broken || (so->pending.len >= PENDING_MAX &&
                             __atomic_load_n(&so->abandon, __ATOMIC_ACQUIRE))
                  ? -EPIPE
-                 : append_pending(so, line, len);
+                 : mcpd_strbuf_append(&so->pending, line, len);
+    if (rc != 0 && rc != -EPIPE) {
+        /* This line is lost; the queue (unchanged) and later lines still go out. */
+        mcpd_strbuf_clear_error(&so->pending);
+    }
     free(line);
     if (rc != 0 || so->writing) {
         pthread_mutex_unlock(&so->lock);
         return rc;
     }
     so->writing = 1;
-    char *spare = NULL;
-    size_t spare_cap = 0;
-    while (so->pending_len > 0 && !so->broken) {
+    struct mcpd_strbuf spare = MCPD_STRBUF_INIT;
+    while (so->pending.len > 0 && !so->broken) {
         /* Take the queue, leave the spare buffer for others, write outside the lock. */
-        char *take = so->pending;
-        size_t take_len = so->pending_len, take_cap = so->pending_cap;
+        struct mcpd_strbuf take = so->pending;
         so->pending = spare;
-        so->pending_cap = spare_cap;
-        so->pending_len = 0;
         pthread_cond_broadcast(&so->drained);
         pthread_mutex_unlock(&so->lock);
-        rc = write_all(so, take, take_len);
+        rc = write_all(so, take.data, take.len);
         pthread_mutex_lock(&so->lock);
         spare = take;
-        spare_cap = take_cap;
+        mcpd_strbuf_truncate(&spare, 0);
         if (rc != 0) {
             so->broken = 1;
             log_warn("stdio", "cannot write to stdout (%s); no more output", strerror(-rc));
@@ -172,7 +155,7 @@ static int stdio_send(struct mcpd_out *o, json_t *msg)
     so->writing = 0;
     pthread_cond_broadcast(&so->drained);
     pthread_mutex_unlock(&so->lock);
-    free(spare);
+    mcpd_strbuf_free(&spare);
     if (rc != 0) {
         signal_done(so);
     }
@@ -184,7 +167,7 @@ static void stdio_out_destroy(struct mcpd_out *o)
     struct stdio_out *so = (struct stdio_out *)o;
     pthread_cond_destroy(&so->drained);
     pthread_mutex_destroy(&so->lock);
-    free(so->pending);
+    mcpd_strbuf_free(&so->pending);
     free(so);
 }
 
@@ -222,10 +205,14 @@ static int stopping(struct mcpd_stdio *t)
 static void *reader_main(void *arg)
 {
     struct mcpd_stdio *t = arg;
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    int discarding = 0; /* inside a line that is already over the limit */
-    while (buf && !stopping(t)) {
+    struct mcpd_strbuf in = MCPD_STRBUF_INIT; /* input not yet framed into lines */
+    char *chunk = malloc(READ_CHUNK);         /* one read(); a pipe holds 64 KiB at most */
+    int discarding = 0;                       /* inside a line that is already over the limit */
+    if (!chunk) {
+        log_error("stdio", "out of memory buffering input");
+        goto out;
+    }
+    while (!stopping(t)) {
         struct pollfd p[2] = {{.fd = t->fd_in, .events = POLLIN},
                               {.fd = t->wake[0], .events = POLLIN}};
         if (poll(p, 2, -1) < 0) {
@@ -238,65 +225,55 @@ static void *reader_main(void *arg)
         if (p[1].revents) {
             break; /* stop() */
         }
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                log_error("stdio", "out of memory buffering input");
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t n = read(t->fd_in, buf + len, cap - len);
+        ssize_t n = read(t->fd_in, chunk, READ_CHUNK);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
             continue;
         }
         if (n <= 0) {
             if (n < 0) {
                 log_error("stdio", "read: %s", strerror(errno));
-            } else if (len > 0 && !discarding && !stopping(t)) {
-                deliver(t, buf, len); /* a last message without its newline */
+            } else if (in.len > 0 && !discarding && !stopping(t)) {
+                deliver(t, in.data, in.len); /* a last message without its newline */
             }
             log_info("stdio", "input closed");
             break;
         }
-        size_t scan = len;
-        len += (size_t)n;
+        size_t scan = in.len;
+        if (mcpd_strbuf_append(&in, chunk, (size_t)n) != 0) {
+            log_error("stdio", "out of memory buffering input");
+            break;
+        }
         size_t start = 0;
         mcpd_pool_hold(t->pool);
-        for (size_t i = scan; i < len && !stopping(t); i++) {
-            if (buf[i] != '\n') {
+        for (size_t i = scan; i < in.len && !stopping(t); i++) {
+            if (in.data[i] != '\n') {
                 continue;
             }
             if (!discarding) {
-                deliver(t, buf + start, i - start);
+                deliver(t, in.data + start, i - start);
             }
             discarding = 0;
             start = i + 1;
         }
         mcpd_pool_release(t->pool);
-        memmove(buf, buf + start, len - start);
-        len -= start;
-        if (len > t->max_bytes) {
+        mcpd_strbuf_consume(&in, start);
+        if (in.len > t->max_bytes) {
             /* The line is already too long: refuse it now and skip to its end, so a client
              * cannot make us buffer without bound. */
             if (!discarding) {
-                deliver(t, buf, len);
+                deliver(t, in.data, in.len);
             }
             discarding = 1;
-            len = 0;
+            mcpd_strbuf_truncate(&in, 0);
         }
         /* Give memory back after one huge message instead of keeping it for the session. */
-        if (cap > (1u << 20) && len < 65536) {
-            char *nb = realloc(buf, 65536);
-            if (nb) {
-                buf = nb;
-                cap = 65536;
-            }
+        if (in.cap > (1u << 20) && in.len < READ_CHUNK) {
+            mcpd_strbuf_shrink(&in, READ_CHUNK);
         }
     }
-    free(buf);
+out:
+    free(chunk);
+    mcpd_strbuf_free(&in);
     signal_done(t->out);
     return NULL;
 }

@@ -1,6 +1,6 @@
 /* Unit tests for core/strbuf.c: growth and exact lengths, bytes with NULs, the size_t overflow
  * guard and its sticky error, take/free ownership, printf of texts longer than the free room,
- * truncation. */
+ * truncation, consuming a prefix, shrinking, clearing the sticky error. */
 #include "strbuf.h"
 
 #include <errno.h>
@@ -203,6 +203,72 @@ static void test_truncate(void **state)
     mcpd_strbuf_free(&b);
 }
 
+/* consume drops a prefix in place (an output queue read from the front) and keeps the NUL;
+ * consuming everything, or more, empties the buffer but keeps its allocation. */
+static void test_consume(void **state)
+{
+    (void)state;
+    struct mcpd_strbuf b = MCPD_STRBUF_INIT;
+    mcpd_strbuf_consume(&b, 3); /* nothing allocated: a no-op */
+    assert_null(b.data);
+    assert_int_equal(mcpd_strbuf_append(&b, "ab\0cdef", 7), 0);
+    char *data = b.data;
+    mcpd_strbuf_consume(&b, 0);
+    assert_contents(&b, "ab\0cdef", 7);
+    mcpd_strbuf_consume(&b, 2);
+    assert_contents(&b, "\0cdef", 5);
+    assert_ptr_equal(b.data, data); /* moved, not reallocated */
+    assert_int_equal(mcpd_strbuf_puts(&b, "gh"), 0);
+    assert_contents(&b, "\0cdefgh", 7);
+    mcpd_strbuf_consume(&b, 7);
+    assert_contents(&b, "", 0);
+    assert_int_equal(mcpd_strbuf_puts(&b, "xy"), 0);
+    mcpd_strbuf_consume(&b, 100);
+    assert_contents(&b, "", 0);
+    assert_non_null(b.data);
+    mcpd_strbuf_free(&b);
+}
+
+/* shrink gives memory back down to `keep`, never below the contents, and leaves small
+ * buffers alone. */
+static void test_shrink(void **state)
+{
+    (void)state;
+    struct mcpd_strbuf b = MCPD_STRBUF_INIT;
+    mcpd_strbuf_shrink(&b, 16); /* nothing allocated: a no-op */
+    assert_null(b.data);
+    assert_int_equal(mcpd_strbuf_reserve(&b, 100000), 0);
+    assert_int_equal(mcpd_strbuf_puts(&b, "keep me"), 0);
+    assert_true(b.cap > 100000);
+    mcpd_strbuf_shrink(&b, 4096);
+    assert_int_equal(b.cap, 4096);
+    assert_contents(&b, "keep me", 7);
+    mcpd_strbuf_shrink(&b, 8192); /* larger than the allocation: unchanged */
+    assert_int_equal(b.cap, 4096);
+    mcpd_strbuf_shrink(&b, 2); /* below the contents: to the contents and their NUL */
+    assert_int_equal(b.cap, 8);
+    assert_contents(&b, "keep me", 7);
+    assert_int_equal(mcpd_strbuf_puts(&b, "!"), 0); /* still appends (grows again) */
+    assert_contents(&b, "keep me!", 8);
+    mcpd_strbuf_free(&b);
+}
+
+/* After clear_error a refused append no longer refuses the next ones; contents unchanged. */
+static void test_clear_error(void **state)
+{
+    (void)state;
+    struct mcpd_strbuf b = MCPD_STRBUF_INIT;
+    assert_int_equal(mcpd_strbuf_puts(&b, "queued"), 0);
+    assert_int_equal(mcpd_strbuf_append(&b, "x", SIZE_MAX), -EOVERFLOW);
+    assert_int_equal(mcpd_strbuf_puts(&b, "more"), -EOVERFLOW);
+    assert_contents(&b, "queued", 6);
+    mcpd_strbuf_clear_error(&b);
+    assert_int_equal(mcpd_strbuf_error(&b), 0);
+    assert_int_equal(mcpd_strbuf_puts(&b, "+next"), 0);
+    assert_contents(&b, "queued+next", 11);
+    mcpd_strbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +279,9 @@ int main(void)
         cmocka_unit_test(test_take_and_free),
         cmocka_unit_test(test_printf),
         cmocka_unit_test(test_truncate),
+        cmocka_unit_test(test_consume),
+        cmocka_unit_test(test_shrink),
+        cmocka_unit_test(test_clear_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
