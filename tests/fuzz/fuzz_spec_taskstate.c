@@ -197,6 +197,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_result(s, ti, to, &o, r);
     /* The same change again: nothing left to do. */
     struct spec_update_result *r2 = NULL;
+    if (o.line) {
+        /* The edit may have moved the task (a _Blocked: line added or removed above it). */
+        o.line = r->spec->tasks[r->task].loc.line;
+    }
     rc = spec_task_apply(r->spec, t->id, to, &o, &r2, &err);
     if (rc != 0 && !(rc == -SPEC_E_CONFLICT && o.expected_revision && r->changed)) {
         sf_fail("apply %s -> %s twice: the second call failed: %s %s", t->id,
