@@ -19,6 +19,7 @@
 #define MCPD_SPEC_SPEC_H
 
 #include "spec/create.h"
+#include "spec/delta.h"
 #include "spec/error.h"
 #include "spec/json.h"
 #include "spec/model.h"
