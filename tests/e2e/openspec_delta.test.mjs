@@ -4,6 +4,9 @@
 // spec-change plugin of the build), and the two lists must agree finding for finding: level,
 // file, line and the exact message, in the same order. Each case also names the DLT rules it
 // must trigger, so a rule that stops firing on both sides still fails the test.
+// Then one change with every delta operation is applied and archived by both (`openspec
+// archive -y` in one copy of the project, spec-change apply + archive in another) and the
+// resulting main specs must be byte for byte the same.
 //
 //   MCPD_BIN         the mcpd binary (ctest: $<TARGET_FILE:mcpd>)
 //   MCPD_PLUGIN_DIR  the build's plugins folder (spec-change.so)
@@ -14,7 +17,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -166,6 +169,36 @@ describe('spec-change validate agrees with openspec validate', () => {
     transport.stderr.on('data', (chunk) => { stderr += chunk; });
     client = new Client({ name: 'mcpd-openspec-e2e', version: '1.0.0' }, { capabilities: {} });
     await client.connect(transport, REQ);
+  });
+
+  test('apply + archive write what openspec archive writes', { timeout: 60_000 }, async () => {
+    const mine = path.join(project, 'merge-mcpd');
+    const theirs = path.join(project, 'merge-openspec');
+    const change = path.join(mine, 'openspec/changes/merge-all');
+    write(path.join(mine, 'openspec/specs/auth/spec.md'), MAIN_AUTH.replace(
+      '### Requirement: Logout', `${req('Session', 'The system SHALL expire idle sessions.')}\n### Requirement: Logout`));
+    write(path.join(change, 'proposal.md'), '## Why\nA reason long enough to satisfy the proposal checks of openspec.\n\n## What Changes\n- all four operations\n');
+    write(path.join(change, 'tasks.md'), '## 1. Implementation\n- [x] 1.1 Done\n');
+    write(path.join(change, 'specs/auth/spec.md'),
+      `## ADDED Requirements\n${req('Lockout', 'The system SHALL lock an account after 5 failures.')}\n` +
+      `## MODIFIED Requirements\n${req('Login', 'The system SHALL ask for a one-time code.', '#### Scenario: Good password\n- **WHEN** a\n- **THEN** b\n\n#### Scenario: Bad password\n- **WHEN** c\n- **THEN** d\n\n#### Scenario: Wrong code\n- **WHEN** e\n- **THEN** f\n')}\n` +
+      '## REMOVED Requirements\n### Requirement: Logout\n**Reason**: gone\n**Migration**: none\n\n' +
+      '## RENAMED Requirements\n- FROM: `### Requirement: Session`\n- TO: `### Requirement: Session expiry`\n');
+    write(path.join(change, 'specs/audit/log/spec.md'), `## ADDED Requirements\n${req('Audit trail')}`);
+    cpSync(mine, theirs, { recursive: true });
+
+    execFileSync(process.execPath, [OPENSPEC, 'archive', 'merge-all', '-y', '--no-color'],
+      { cwd: theirs, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+    for (const action of ['apply', 'archive']) {
+      const r = await client.callTool({ name: 'spec-change', arguments: { action, change: 'merge-all', projectPath: mine } }, undefined, REQ);
+      assert.ok(!r.isError, `${action}: ${JSON.stringify(r.content)}\n${stderr}`);
+    }
+    for (const spec of ['auth/spec.md', 'audit/log/spec.md']) {
+      assert.equal(readFileSync(path.join(mine, 'openspec/specs', spec), 'utf8'),
+        readFileSync(path.join(theirs, 'openspec/specs', spec), 'utf8'), spec);
+    }
+    assert.deepEqual(readdirSync(path.join(mine, 'openspec/changes/archive')),
+      readdirSync(path.join(theirs, 'openspec/changes/archive')));
   });
 
   after(async () => {
