@@ -123,6 +123,10 @@ const CASES = {
     files: { 'specs/auth/spec.md': `${req('Orphan')}\n## Notes\n${req('Noted')}\n## ADDED Requirements\n${req('Audit')}` },
     rules: ['DLT-019'],
   },
+  'dlt-021': {
+    files: { 'specs/auth/spec.md': `## ADDED Requirements\n${req('Audit')}`, 'tasks.md': '---\ntitle: x\n---\n<!-- - not\n- this -->\n```\n- nor this\n```\n## 1. Build\n    - code\n1. Do it\n' },
+    rules: ['DLT-021'],
+  },
   'dlt-020': { files: { 'specs/auth.md': `## ADDED Requirements\n${req('Audit')}`, 'specs/auth/notes.md': `## ADDED Requirements\n${req('X')}` }, rules: ['DLT-020'] },
 };
 

@@ -261,6 +261,7 @@ static const struct {
     {"c019", "specs/auth/spec.md", REQ("Orphan") "\n## ADDED Requirements\n" REQ("A"), "DLT-019",
      "warning"},
     {"c020", "specs/auth.md", "## ADDED Requirements\n" REQ("A"), "DLT-020", "error"},
+    {"c021", "tasks.md", "## 1. A\n- 1.1 no checkbox\n", "DLT-021", "warning"},
 };
 
 static void every_rule(void **state)

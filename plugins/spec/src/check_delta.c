@@ -727,7 +727,99 @@ static const char *skip_zeros(const char *s)
     return s;
 }
 
-/* DLT-016/017: findTaskNumberingIssues over tasks.md. */
+/* Columns of the leading blanks (a tab advances to the next multiple of 4). */
+static unsigned indent_columns(const char *l)
+{
+    unsigned col = 0;
+    for (; *l == ' ' || *l == '\t'; l++) {
+        col = *l == ' ' ? col + 1 : col + 4 - col % 4;
+    }
+    return col;
+}
+
+/* LIST_ITEM /^\s*(?:[-*+]|\d{1,9}[.)])\s+\S/ */
+static bool list_item(const char *l)
+{
+    while (*l == ' ' || *l == '\t') {
+        l++;
+    }
+    if (*l == '-' || *l == '*' || *l == '+') {
+        l++;
+    } else {
+        int d = 0;
+        while (*l >= '0' && *l <= '9') {
+            l++;
+            d++;
+        }
+        if (d == 0 || d > 9 || (*l != '.' && *l != ')')) {
+            return false;
+        }
+        l++;
+    }
+    if (*l != ' ' && *l != '\t') {
+        return false;
+    }
+    while (*l == ' ' || *l == '\t') {
+        l++;
+    }
+    return *l != '\0';
+}
+
+/* DLT-021: the 1-based line of the first list item outside front matter, fences and HTML
+ * comments (openspec's findFirstListItemLine), 0 when there is none. */
+static unsigned first_list_item(const struct dlines *l)
+{
+    size_t i = 0;
+    size_t d0 = l->n > 0 ? strspn(l->v[0], "-") : 0;
+    if (d0 >= 3 && l->v[0][d0 + strspn(l->v[0] + d0, " \t")] == '\0') {
+        for (size_t k = 1; k < l->n; k++) {
+            const char *s = l->v[k];
+            size_t n = strspn(s, "-");
+            if (n >= 3 && s[n + strspn(s + n, " \t")] == '\0') {
+                i = k + 1;
+                break;
+            }
+        }
+    }
+    char fence = 0;
+    size_t fence_len = 0;
+    bool comment = false;
+    for (; i < l->n; i++) {
+        const char *s = l->v[i];
+        if (comment) {
+            comment = strstr(s, "-->") == NULL;
+            continue;
+        }
+        size_t sp = strspn(s, " ");
+        size_t run = sp <= 3 && (s[sp] == '`' || s[sp] == '~')
+                         ? strspn(s + sp, s[sp] == '`' ? "`" : "~")
+                         : 0;
+        if (run >= 3) {
+            const char *rest = s + sp + run;
+            if (!fence) {
+                fence = s[sp];
+                fence_len = run;
+            } else if (s[sp] == fence && run >= fence_len && rest[strspn(rest, " \t")] == '\0') {
+                fence = 0;
+            }
+            continue;
+        }
+        if (fence) {
+            continue;
+        }
+        const char *t = s + strspn(s, " \t");
+        if (strncmp(t, "<!--", 4) == 0) {
+            comment = strstr(t + 4, "-->") == NULL;
+            continue;
+        }
+        if (list_item(s) && indent_columns(s) < 4) {
+            return (unsigned)i + 1;
+        }
+    }
+    return 0;
+}
+
+/* DLT-016/017: findTaskNumberingIssues over tasks.md, after DLT-021. */
 static void check_tasks(struct dctx *c, const char *change_dir)
 {
     char *path = NULL, *buf = NULL;
@@ -743,6 +835,17 @@ static void check_tasks(struct dctx *c, const char *change_dir)
         return;
     }
     free(buf);
+    bool any_task = false;
+    for (size_t i = 0; i < l.n && !any_task; i++) {
+        any_task = task_desc(l.v[i]) != NULL;
+    }
+    unsigned item = any_task ? 0 : first_list_item(&l);
+    if (item) {
+        demit(c, "DLT-021", "tasks.md", item,
+              "This change counts as 0 tasks: no line in its tracked task files is a checkbox, so "
+              "\"openspec list\" and \"openspec status\" report no work and \"openspec archive\" "
+              "has nothing to flag as incomplete. Write each task as \"- [ ] 1.1 Description\".");
+    }
     char num[32], group[32] = "";
     bool numbered = false, in_group = false;
     for (size_t i = 0; i < l.n; i++) {

@@ -95,6 +95,7 @@ static const struct spec_rule catalogue[R_COUNT] = {
     [R_DLT_019] = {"DLT-019", SPEC_SEV_WARNING, "requirement outside every delta section"},
     [R_DLT_020] = {"DLT-020", SPEC_SEV_ERROR,
                    "delta sections in a specs/ file that is not a capability spec.md"},
+    [R_DLT_021] = {"DLT-021", SPEC_SEV_WARNING, "tasks.md has list items but no checkbox"},
 };
 
 size_t spec_rule_count(void)

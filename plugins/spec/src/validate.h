@@ -91,6 +91,7 @@ enum rule_idx {
     R_DLT_018,
     R_DLT_019,
     R_DLT_020,
+    R_DLT_021,
     R_COUNT
 };
 
