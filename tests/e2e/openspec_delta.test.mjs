@@ -127,6 +127,18 @@ const CASES = {
     files: { 'specs/auth/spec.md': `## ADDED Requirements\n${req('Audit')}`, 'tasks.md': '---\ntitle: x\n---\n<!-- - not\n- this -->\n```\n- nor this\n```\n## 1. Build\n    - code\n1. Do it\n' },
     rules: ['DLT-021'],
   },
+  'dlt-022': {
+    files: {
+      'specs/auth/spec.md': `## MODIFIED Requirements\n${req('Ghost')}`,
+      'specs/newcap/spec.md': `## MODIFIED Requirements\n${req('X')}`,
+      'specs/third/spec.md': `## ADDED Requirements\n${req('Login')}`,
+    },
+    rules: ['DLT-022'],
+  },
+  'dlt-022-near-miss': {
+    files: { 'specs/auth/spec.md': `## ADDED Requirements\n${req('login')}\n## REMOVED Requirements\n- \`### Requirement: LOGOUT\`\n` },
+    rules: ['DLT-022'],
+  },
   'dlt-020': { files: { 'specs/auth.md': `## ADDED Requirements\n${req('Audit')}`, 'specs/auth/notes.md': `## ADDED Requirements\n${req('X')}` }, rules: ['DLT-020'] },
 };
 

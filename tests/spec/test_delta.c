@@ -182,7 +182,20 @@ static void apply_and_archive(void **state)
     assert_string_equal(s, "# auth\n\n## Purpose\nAuth of users, long enough to be a purpose.\n\n"
                            "## Requirements\n\n" DREQ("A2", "The system SHALL a2.") "\n" DREQ(
                                "C", "The system SHALL c.") "\n## Notes\nKept.\n");
+
+    /* Again: the rename and removal are done, ADDED and MODIFIED identical: a no-op. */
+    assert_int_equal(delta_apply(root, "c1", 1000, &out, &err), 0);
+    json_decref(out);
+    char *again = read_all(root, "openspec/specs/auth/spec.md", NULL);
+    assert_string_equal(again, s);
+    free(again);
     free(s);
+    /* A near miss of an existing name is refused, nothing written. */
+    write_file(root, "openspec/changes/c4/specs/auth/spec.md",
+               "## REMOVED Requirements\n- `### Requirement: a2`\n");
+    assert_int_equal(delta_apply(root, "c4", 1000, &out, &err), -SPEC_E_CONFLICT);
+    assert_non_null(strstr(err.message, "but \"### Requirement: A2\" exists"));
+    spec_error_clear(&err);
 
     /* A new capability takes only ADDED. */
     write_file(root, "openspec/changes/c2/specs/new/spec.md",

@@ -421,6 +421,50 @@ static size_t check_spec(struct dctx *c, const char *project, const char *id, co
     return total;
 }
 
+/* DLT-022: a dry run of apply's merge for every delta spec no error was reported on (openspec:
+ * findArchiveBlockers, INFO, never a verdict). Only the merge's own refusals count: a main spec
+ * that cannot be read says nothing about the delta. */
+static void archive_blockers(struct dctx *c, const char *project, const char *change,
+                             const char *specs_dir, const struct spec_strv *caps,
+                             const struct spec_strv *noop)
+{
+    for (size_t i = 0; i < caps->n && !c->oom; i++) {
+        char *file = NULL, *dpath = NULL, *mpath = NULL, *dtext = NULL, *mtext = NULL, *out = NULL;
+        size_t dlen = 0, mlen = 0;
+        bool reported = false;
+        if (asprintf(&file, "specs/%s/spec.md", caps->v[i]) < 0) {
+            c->oom = true;
+            break;
+        }
+        for (size_t k = 0; k < c->f->n && !reported; k++) {
+            reported = c->f->v[k].severity == SPEC_SEV_ERROR && c->f->v[k].file &&
+                       strcmp(c->f->v[k].file, file) == 0;
+        }
+        reported = reported || strv_has(noop, file);
+        struct delta_file d;
+        struct spec_error err = SPEC_ERROR_INIT;
+        int counts[4] = {0};
+        if (!reported && asprintf(&dpath, "%s/%s/spec.md", specs_dir, caps->v[i]) >= 0 &&
+            asprintf(&mpath, "%s/openspec/specs/%s/spec.md", project, caps->v[i]) >= 0 &&
+            spec_read_file(dpath, &dtext, &dlen, NULL) == 0 && delta_parse(dtext, dlen, &d) == 0) {
+            int rc = spec_read_file(mpath, &mtext, &mlen, NULL);
+            if ((rc == 0 || rc == -SPEC_E_NOT_FOUND) &&
+                delta_merge(caps->v[i], change, mtext, mlen, &d, &out, counts, &err) ==
+                    -SPEC_E_CONFLICT) {
+                demit(c, "DLT-022", file, 0, "Archive would refuse this delta: %s", err.message);
+            }
+            delta_file_clear(&d);
+        }
+        spec_error_clear(&err);
+        free(out);
+        free(mtext);
+        free(dtext);
+        free(mpath);
+        free(dpath);
+        free(file);
+    }
+}
+
 /* ---- the specs/ tree ---- */
 
 struct walk {
@@ -428,9 +472,10 @@ struct walk {
     const char *project;
     char *specs_dir;                             /* <change>/specs */
     size_t total;                                /* delta entries over all files */
-    struct sbuf empty_sections, missing_headers; /* deferred DLT-003/002, "\0"-separated */
+    struct sbuf empty_sections, missing_headers; /* deferred DLT-003/002, "\n"-separated */
     struct spec_strv unread;                     /* DLT-020: "path\texpected" */
     struct spec_strv caps;                       /* capability ids with a spec.md */
+    struct spec_strv noop;                       /* delta files without entries (DLT-002/003) */
     bool any_file;                               /* a non-dot file anywhere (DLT-014) */
     int rc;
 };
@@ -487,6 +532,9 @@ static void visit_file(struct walk *w, const char *rel, const char *name, size_t
         return;
     }
     size_t entries = d.nadded + d.nmodified + d.nremoved + d.nrenamed;
+    if (!entries && strv_push(&w->noop, file, strlen(file)) != 0) {
+        w->c->oom = true;
+    }
     if (!entries) {
         if (any) {
             sbuf_adds(&w->empty_sections, file);
@@ -998,6 +1046,7 @@ int delta_validate(const char *project, const char *change, const struct delta_v
         visit_file(&w, rel, "spec.md", 1);
         free(rel);
     }
+    archive_blockers(&c, project, change, w.specs_dir, &w.caps, &w.noop);
     /* Sorted by path as openspec sorts them ("auth.md" before "auth/notes.md"). */
     if (w.unread.n > 1) {
         qsort(w.unread.v, w.unread.n, sizeof(char *), cmp_str);
@@ -1055,6 +1104,7 @@ int delta_validate(const char *project, const char *change, const struct delta_v
     sbuf_free(&w.missing_headers);
     strv_free(&w.unread);
     strv_free(&w.caps);
+    strv_free(&w.noop);
     if (c.oom) {
         spec_findings_free(c.f);
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");

@@ -268,6 +268,26 @@ static struct delta_req *find_block(struct delta_main *m, const char *name)
     return NULL;
 }
 
+/* A block whose name folds (case, blanks) to the same as `name`, other than `except`. */
+static const struct delta_req *near_miss(const struct delta_main *m, const char *name,
+                                         const char *except)
+{
+    char *want = dt_fold_name(name);
+    const struct delta_req *hit = NULL;
+    for (size_t i = 0; want && !hit && i < m->nblocks; i++) {
+        if (except && strcmp(m->blocks[i].name, except) == 0) {
+            continue;
+        }
+        char *f = dt_fold_name(m->blocks[i].name);
+        if (f && strcmp(f, want) == 0) {
+            hit = &m->blocks[i];
+        }
+        free(f);
+    }
+    free(want);
+    return hit;
+}
+
 static int conflict(struct spec_error *err, const char *cap, const char *op, const char *name,
                     const char *why)
 {
@@ -276,9 +296,8 @@ static int conflict(struct spec_error *err, const char *cap, const char *op, con
                           why);
 }
 
-/* The merged text of one spec. counts: added, modified, removed, renamed. */
-static int merge(const char *cap, const char *change, const char *main_text, size_t main_len,
-                 const struct delta_file *d, char **out, int counts[4], struct spec_error *err)
+int delta_merge(const char *cap, const char *change, const char *main_text, size_t main_len,
+                const struct delta_file *d, char **out, int counts[4], struct spec_error *err)
 {
     struct delta_main m;
     int rc;
@@ -307,14 +326,33 @@ static int merge(const char *cap, const char *change, const char *main_text, siz
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory");
     }
     for (size_t i = 0; rc == 0 && i < d->nrenamed; i++) {
-        struct delta_req *b = find_block(&m, d->renamed[i].from);
+        const char *from = d->renamed[i].from, *to = d->renamed[i].to;
+        struct delta_req *b = find_block(&m, from);
+        const struct delta_req *near = NULL;
+        if (!b && find_block(&m, to)) {
+            /* Renamed before (re-apply): a no-op, unless FROM is a near miss of a block. */
+            if ((near = near_miss(&m, from, to)) != NULL) {
+                rc = spec_error_set(err, SPEC_E_CONFLICT,
+                                    "%s RENAMED failed for header \"### Requirement: %s\" - source "
+                                    "not found, but \"### Requirement: %s\" exists; fix the "
+                                    "header to match it exactly",
+                                    cap, from, near->name);
+            }
+            continue;
+        }
         if (!b) {
-            rc = conflict(err, cap, "RENAMED", d->renamed[i].from, "source not found");
-        } else if (find_block(&m, d->renamed[i].to)) {
-            rc = conflict(err, cap, "RENAMED", d->renamed[i].to, "target already exists");
+            rc = conflict(err, cap, "RENAMED", from, "source not found");
+        } else if (find_block(&m, to)) {
+            rc = conflict(err, cap, "RENAMED", to, "target already exists");
+        } else if ((near = near_miss(&m, to, from)) != NULL) {
+            rc = spec_error_set(err, SPEC_E_CONFLICT,
+                                "%s RENAMED failed for header \"### Requirement: %s\" - \"### "
+                                "Requirement: %s\" already exists and differs only in case or "
+                                "spacing; choose a distinct name",
+                                cap, to, near->name);
         } else {
             const char *nl = strchr(b->raw, '\n');
-            char *raw = NULL, *name = xstrdup(d->renamed[i].to);
+            char *raw = NULL, *name = xstrdup(to);
             if (!name || asprintf(&raw, "### Requirement: %s%s", name, nl ? nl : "") < 0) {
                 free(name);
                 rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");
@@ -329,7 +367,15 @@ static int merge(const char *cap, const char *change, const char *main_text, siz
     }
     for (size_t i = 0; rc == 0 && i < d->nremoved; i++) {
         struct delta_req *b = find_block(&m, d->removed[i]);
-        if (b) {
+        const struct delta_req *near = b || !main_text ? NULL : near_miss(&m, d->removed[i], NULL);
+        if (near) {
+            rc = spec_error_set(err, SPEC_E_CONFLICT,
+                                "%s REMOVED failed for header \"### Requirement: %s\" - not found, "
+                                "but \"### Requirement: %s\" exists; fix the header to match it "
+                                "exactly",
+                                cap, d->removed[i], near->name);
+        } else if (b) {
+            /* A missing one counts as removed already (openspec warns and goes on). */
             free(b->name);
             free(b->raw);
             size_t k = (size_t)(b - m.blocks);
@@ -357,8 +403,18 @@ static int merge(const char *cap, const char *change, const char *main_text, siz
         if (b && strcmp(b->raw, a->raw) == 0) {
             continue; /* applied before: identical content is a no-op, as in openspec */
         }
+        const struct delta_req *near = b ? NULL : near_miss(&m, a->name, NULL);
         if (b) {
             rc = conflict(err, cap, "ADDED", a->name, "already exists");
+            break;
+        }
+        if (near) {
+            rc = spec_error_set(err, SPEC_E_CONFLICT,
+                                "%s ADDED failed for header \"### Requirement: %s\" - \"### "
+                                "Requirement: %s\" already exists and differs only in case or "
+                                "spacing; use MODIFIED with that exact header to change it, or "
+                                "choose a distinct name",
+                                cap, a->name, near->name);
             break;
         }
         struct delta_req *v = realloc(m.blocks, (m.nblocks + 1) * sizeof(*v));
@@ -473,7 +529,7 @@ int delta_apply(const char *project, const char *change, unsigned lock_ms, json_
             }
         }
         if (rc == 0 && delta_parse(dtext, dlen, &d) == 0) {
-            rc = merge(ids.v[i], change, mtext, mlen, &d, &p[i].text, p[i].counts, err);
+            rc = delta_merge(ids.v[i], change, mtext, mlen, &d, &p[i].text, p[i].counts, err);
             delta_file_clear(&d);
         } else if (rc == 0) {
             rc = spec_error_set(err, SPEC_E_NOMEM, "out of memory");

@@ -7,6 +7,8 @@
 #ifndef MCPD_SPEC_DELTA_TEXT_H
 #define MCPD_SPEC_DELTA_TEXT_H
 
+#include "spec/error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,5 +44,16 @@ void dt_count_scenarios(const char *raw, size_t *with_body, size_t *empty);
 /* Scenario names of a block, in order. *names owned (each and the array). */
 int dt_scenario_names(const char *raw, char ***names, size_t *n);
 void dt_strv_free(char **v, size_t n);
+
+/*
+ * The merge of one delta spec into its main spec (delta_apply.c), as `openspec archive`
+ * builds it: RENAMED, REMOVED, MODIFIED, ADDED, with its refusals and messages (-SPEC_E_CONFLICT,
+ * "<cap> RENAMED failed for header ..."). main_text NULL = the capability has no main spec yet
+ * (OpenSpec's skeleton, ADDED only). counts: added, modified, removed, renamed.
+ * @param[out] out owned: the new main spec text.
+ */
+struct delta_file;
+int delta_merge(const char *cap, const char *change, const char *main_text, size_t main_len,
+                const struct delta_file *d, char **out, int counts[4], struct spec_error *err);
 
 #endif

@@ -96,6 +96,7 @@ static const struct spec_rule catalogue[R_COUNT] = {
     [R_DLT_020] = {"DLT-020", SPEC_SEV_ERROR,
                    "delta sections in a specs/ file that is not a capability spec.md"},
     [R_DLT_021] = {"DLT-021", SPEC_SEV_WARNING, "tasks.md has list items but no checkbox"},
+    [R_DLT_022] = {"DLT-022", SPEC_SEV_INFO, "archive would refuse this delta (dry-run merge)"},
 };
 
 size_t spec_rule_count(void)

@@ -218,7 +218,7 @@ int spec_validate(const struct spec *s, const struct spec_validate_opts *opts,
         for (int r = 0; r < R_COUNT; r++) {
             bool cross = r >= R_TRC_001 && r <= R_TRC_007;
             /* DLT-*: OpenSpec change rules, run by spec-change validate (check_delta.c). */
-            bool delta = r >= R_DLT_001 && r <= R_DLT_021;
+            bool delta = r >= R_DLT_001 && r <= R_DLT_022;
             if (von(&v, (enum rule_idx)r) && (opts->cross_document || !cross) && !delta) {
                 v.f->rules_run[v.f->nrules_run++] = spec_rule_at((size_t)r)->id;
             }

@@ -92,6 +92,7 @@ enum rule_idx {
     R_DLT_019,
     R_DLT_020,
     R_DLT_021,
+    R_DLT_022,
     R_COUNT
 };
 
