@@ -31,6 +31,8 @@ const OPENSPEC = path.join(HERE, 'node_modules/@fission-ai/openspec/bin/openspec
 const BIN = process.env.MCPD_BIN;
 const PLUGIN_DIR = process.env.MCPD_PLUGIN_DIR;
 const REQ = { timeout: 20_000 };
+// No telemetry, no colour: the CLI runs offline and prints plain JSON.
+const CLI_ENV = { ...process.env, NO_COLOR: '1', OPENSPEC_TELEMETRY: '0', DO_NOT_TRACK: '1' };
 
 const MAIN_AUTH = `# auth Specification
 
@@ -204,7 +206,7 @@ describe('spec-change validate agrees with openspec validate', () => {
     cpSync(mine, theirs, { recursive: true });
 
     execFileSync(process.execPath, [OPENSPEC, 'archive', 'merge-all', '-y', '--no-color'],
-      { cwd: theirs, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } });
+      { cwd: theirs, encoding: 'utf8', timeout: 30_000, env: CLI_ENV });
     for (const action of ['apply', 'archive']) {
       const r = await client.callTool({ name: 'spec-change', arguments: { action, change: 'merge-all', projectPath: mine } }, undefined, REQ);
       assert.ok(!r.isError, `${action}: ${JSON.stringify(r.content)}\n${stderr}`);
@@ -227,7 +229,7 @@ describe('spec-change validate agrees with openspec validate', () => {
       let out;
       try {
         out = execFileSync(process.execPath, [OPENSPEC, 'validate', id, '--json', '--no-interactive'],
-          { cwd: project, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NO_COLOR: '1', OPENSPEC_TELEMETRY: '0' } });
+          { cwd: project, encoding: 'utf8', timeout: 30_000, env: CLI_ENV });
       } catch (e) {
         out = e.stdout; // exit code 1 = invalid change, the JSON is still printed
       }
