@@ -50,7 +50,7 @@ static int req_push(struct delta_req **v, size_t *n, char *name, char *raw, unsi
         return -1;
     }
     *v = x;
-    x[*n] = (struct delta_req){name, raw, line};
+    x[*n] = (struct delta_req){name, raw, line, NULL};
     (*n)++;
     return 0;
 }
@@ -339,6 +339,7 @@ static void reqs_free(struct delta_req *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(v[i].name);
         free(v[i].raw);
+        free(v[i].fold);
     }
     free(v);
 }

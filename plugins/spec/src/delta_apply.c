@@ -268,21 +268,23 @@ static struct delta_req *find_block(struct delta_main *m, const char *name)
     return NULL;
 }
 
-/* A block whose name folds (case, blanks) to the same as `name`, other than `except`. */
-static const struct delta_req *near_miss(const struct delta_main *m, const char *name,
-                                         const char *except)
+/* A block whose name folds (case, blanks) to the same as `name`, other than `except`. The
+ * blocks' folds are cached in them, so a merge of many ADDED stays linear per entry. */
+static const struct delta_req *near_miss(struct delta_main *m, const char *name, const char *except)
 {
     char *want = dt_fold_name(name);
     const struct delta_req *hit = NULL;
     for (size_t i = 0; want && !hit && i < m->nblocks; i++) {
-        if (except && strcmp(m->blocks[i].name, except) == 0) {
+        struct delta_req *b = &m->blocks[i];
+        if (except && strcmp(b->name, except) == 0) {
             continue;
         }
-        char *f = dt_fold_name(m->blocks[i].name);
-        if (f && strcmp(f, want) == 0) {
-            hit = &m->blocks[i];
+        if (!b->fold) {
+            b->fold = dt_fold_name(b->name);
         }
-        free(f);
+        if (b->fold && strcmp(b->fold, want) == 0) {
+            hit = b;
+        }
     }
     free(want);
     return hit;
@@ -360,8 +362,10 @@ int delta_merge(const char *cap, const char *change, const char *main_text, size
             }
             free(b->raw);
             free(b->name);
+            free(b->fold);
             b->raw = raw;
             b->name = name;
+            b->fold = NULL;
             counts[3]++;
         }
     }
@@ -378,6 +382,7 @@ int delta_merge(const char *cap, const char *change, const char *main_text, size
             /* A missing one counts as removed already (openspec warns and goes on). */
             free(b->name);
             free(b->raw);
+            free(b->fold);
             size_t k = (size_t)(b - m.blocks);
             memmove(b, b + 1, (m.nblocks - k - 1) * sizeof(*b));
             m.nblocks--;
@@ -429,7 +434,7 @@ int delta_merge(const char *cap, const char *change, const char *main_text, size
             break;
         }
         m.blocks = v;
-        m.blocks[m.nblocks++] = (struct delta_req){name, raw, 0};
+        m.blocks[m.nblocks++] = (struct delta_req){name, raw, 0, NULL};
         counts[0]++;
     }
     if (rc == 0) {

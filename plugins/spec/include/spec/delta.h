@@ -28,6 +28,7 @@ struct delta_req {
     char *name;    /* normalised name (trailing " ##" and blanks removed) */
     char *raw;     /* header line through the end of the block, trailing blanks removed */
     unsigned line; /* 1-based line of the header */
+    char *fold;    /* case/blank fold of name, computed on first use (near-miss checks) */
 };
 
 struct delta_rename {
