@@ -54,7 +54,9 @@ struct delta_file {
     bool has_added, has_modified, has_removed, has_renamed; /* section headers present */
 };
 
-/* Parse one delta spec. @param[out] out owned (delta_file_clear). @return 0 or -SPEC_E_NOMEM. */
+/* Parse one delta spec (repeated sections are concatenated, fenced lines never count, as in
+ * openspec's parseDeltaSpec). @param[out] out owned (delta_file_clear).
+ * @return 0 or -SPEC_E_NOMEM. */
 int delta_parse(const char *text, size_t len, struct delta_file *out);
 void delta_file_clear(struct delta_file *f);
 
@@ -109,14 +111,16 @@ bool delta_capability_valid(const char *cap);
 int delta_create(const char *project, const char *change, const char *why, const char *const *caps,
                  size_t ncaps, unsigned lock_ms, json_t **created, struct spec_error *err);
 
-/* Counts of what apply merged, per capability: [{capability, file, added, modified, removed,
- * renamed, created, revision}]. */
 /*
  * Merge the change's deltas into the main specs, in OpenSpec's order RENAMED, REMOVED,
  * MODIFIED, ADDED, every spec under its lock and written atomically; refuses (nothing
  * written) when validation finds errors (-SPEC_E_INVALID_ARGUMENT with the findings in
- * err->details {findings}) or a delta does not apply (-SPEC_E_CONFLICT naming it).
- * @param[out] applied owned JSON array as above. @return 0 or a negative SPEC_E_* code.
+ * err->details {findings}) or a delta does not apply (-SPEC_E_CONFLICT naming it). Applying
+ * a change twice changes nothing (done renames and removals are skipped, identical blocks
+ * kept), as with openspec.
+ * @param[out] applied owned JSON array, per capability: [{capability, file, created, added,
+ *             modified, removed, renamed, revision}].
+ * @return 0 or a negative SPEC_E_* code.
  */
 int delta_apply(const char *project, const char *change, unsigned lock_ms, json_t **applied,
                 struct spec_error *err);
