@@ -80,7 +80,7 @@ static void enum_names(void **state)
 static void catalogue(void **state)
 {
     (void)state;
-    assert_int_equal(spec_rule_count(), 57);
+    assert_int_equal(spec_rule_count(), 79);
     assert_int_equal(spec_rule_find("TRC-008")->severity, SPEC_SEV_WARNING);
     for (size_t i = 0; i < spec_rule_count(); i++) {
         const struct spec_rule *r = spec_rule_at(i);

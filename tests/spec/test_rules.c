@@ -68,7 +68,7 @@ static void base_is_clean(void **state)
     assert_string_equal(f->v[0].message, "Coverage: 2/2 criteria (100%)");
     assert_int_equal(f->errors, 0);
     assert_true(spec_findings_valid(f));
-    assert_int_equal(f->nrules_run, spec_rule_count());
+    assert_int_equal(f->nrules_run, spec_rule_count() - 22); /* not DLT-*: spec-change's */
     spec_findings_free(f);
     spec_free(s);
 }
@@ -394,7 +394,7 @@ static void strict_and_config(void **state)
     assert_int_equal(spec_rule_config_set(cfg, "TSK-008", SPEC_SEV_OFF, &err), 0);
     assert_int_equal(spec_validate(s, &o, &f, &err), 0);
     assert_int_equal(count_rule(f, "TSK-008"), 0);
-    assert_int_equal(f->nrules_run, spec_rule_count() - 1);
+    assert_int_equal(f->nrules_run, spec_rule_count() - 22 - 1);
     spec_findings_free(f);
     assert_int_equal(spec_rule_config_set(cfg, "TSK-", SPEC_SEV_ERROR, &err), 0);
     assert_int_equal(spec_validate(s, &o, &f, &err), 0);

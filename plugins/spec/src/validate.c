@@ -217,7 +217,9 @@ int spec_validate(const struct spec *s, const struct spec_validate_opts *opts,
     } else {
         for (int r = 0; r < R_COUNT; r++) {
             bool cross = r >= R_TRC_001 && r <= R_TRC_008;
-            if (von(&v, (enum rule_idx)r) && (opts->cross_document || !cross)) {
+            /* DLT-*: OpenSpec change rules, run by spec-change validate (check_delta.c). */
+            bool delta = r >= R_DLT_001 && r <= R_DLT_022;
+            if (von(&v, (enum rule_idx)r) && (opts->cross_document || !cross) && !delta) {
                 v.f->rules_run[v.f->nrules_run++] = spec_rule_at((size_t)r)->id;
             }
         }

@@ -20,6 +20,7 @@
 
 #include "spec/approval.h"
 #include "spec/create.h"
+#include "spec/delta.h"
 #include "spec/error.h"
 #include "spec/json.h"
 #include "spec/model.h"
