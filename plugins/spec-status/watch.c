@@ -256,15 +256,20 @@ static void add_one(struct spec_watch *w, size_t root, const char *rel)
         }
         return;
     }
-    for (size_t i = 0; i < w->nw; i++) {
-        if (w->w[i].wd == wd) {
-            return; /* already watched (a folder seen twice: created while being listed) */
-        }
-    }
     char *copy = strdup(rel);
     if (!copy) {
         inotify_rm_watch(w->ifd, wd);
         return;
+    }
+    for (size_t i = 0; i < w->nw; i++) {
+        if (w->w[i].wd == wd) {
+            /* Already watched: seen twice (created while its parent was listed), or renamed
+             * inside the tree (same inode, same wd): it now answers to the new path. */
+            free(w->w[i].rel);
+            w->w[i].rel = copy;
+            w->w[i].root = root;
+            return;
+        }
     }
     w->w[w->nw++] = (struct sw_watch){.wd = wd, .root = root, .rel = copy};
 
