@@ -8,13 +8,15 @@
  * spec/json.h); this file picks what to load and assembles the envelope.
  */
 #include "spec_tool.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DOC_URI_TEMPLATE "spec://{name}/{document}"
+#define DOC_URI_TEMPLATE  "spec://{name}/{document}"
+#define ROOT_URI_TEMPLATE "spec://{root}/{name}/{document}"
 
 static const char status_input[] =
     "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"name\"],"
@@ -256,7 +258,13 @@ out:
     return rc;
 }
 
-/* ---- resources spec://{name}/{document} ----------------------------------------------------- */
+/* ---- resources spec://{name}/{document} and spec://{root}/{name}/{document} ----------------- */
+
+/* Plugin state: the shared tool state first, so handlers may treat it as a struct st_plugin. */
+struct status_state {
+    struct st_plugin st;
+    struct spec_watch *watch; /* owned; NULL when watch = false */
+};
 
 /* The document kinds a URI may name, by their library names. */
 static int doc_kind(const char *name, enum spec_doc_kind *out)
@@ -270,63 +278,97 @@ static int doc_kind(const char *name, enum spec_doc_kind *out)
     return -ENOENT;
 }
 
-static int doc_read(void *state, void *data, mcpd_call *call, const char *uri)
+/* A root index as a URI writes it: decimal digits, no sign or leading zero, < count. */
+static int root_index(const char *s, size_t len, size_t count, size_t *out)
 {
-    (void)data;
-    const struct st_plugin *p = state;
+    size_t v = 0;
+    if (len == 0 || len > 6 || (len > 1 && s[0] == '0')) {
+        return -ENOENT;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -ENOENT;
+        }
+        v = v * 10 + (size_t)(s[i] - '0');
+    }
+    if (v >= count) {
+        return -ENOENT;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Splits spec://[<root>/]<name>/<document> into the root index, the decoded name (malloc'd)
+ * and the kind. @return 0 or -ENOENT (not a document URI), -ENOMEM. */
+static int doc_parse(const struct st_plugin *p, const char *uri, size_t *root, char **name,
+                     enum spec_doc_kind *kind)
+{
     static const char scheme[] = "spec://";
     if (strncmp(uri, scheme, sizeof scheme - 1) != 0) {
         return -ENOENT;
     }
-    const char *name = uri + sizeof scheme - 1;
-    const char *slash = strchr(name, '/');
-    enum spec_doc_kind kind;
-    if (!slash || doc_kind(slash + 1, &kind) != 0) {
+    const char *seg = uri + sizeof scheme - 1;
+    const char *s1 = strchr(seg, '/');
+    const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+    const char *nm = seg;
+    *root = 0;
+    if (!s1) {
         return -ENOENT;
     }
-    char *spec_name = strndup(name, (size_t)(slash - name));
-    char *project = NULL;
-    struct spec *s = NULL;
-    int rc = -ENOENT;
-    if (!spec_name) {
-        return -ENOMEM;
-    }
-    /* Resources name specs of the first root (the default project). */
-    if (spec_roots_resolve(p->roots, NULL, &project, NULL) == 0) {
-        int orc = spec_open(project, spec_name, SPEC_DIALECT_ANY, &s, NULL);
-        const struct spec_doc *d = orc == 0 ? spec_doc_find(s, kind) : NULL;
-        if (d) {
-            rc = p->api->resource_text(call, uri, "text/markdown", d->text, d->len);
-        } else if (orc != 0) {
-            rc = st_host_errno(orc, -ENOENT);
+    if (s2) { /* three segments: the first is the root's index */
+        if (strchr(s2 + 1, '/') ||
+            root_index(seg, (size_t)(s1 - seg), spec_roots_count(p->roots), root) != 0) {
+            return -ENOENT;
         }
+        nm = s1 + 1;
+        s1 = s2;
+    }
+    if (doc_kind(s1 + 1, kind) != 0) {
+        return -ENOENT;
+    }
+    *name = sw_name_decode(nm, (size_t)(s1 - nm));
+    return *name ? 0 : -ENOENT;
+}
+
+static int doc_read(void *state, void *data, mcpd_call *call, const char *uri)
+{
+    (void)data;
+    const struct st_plugin *p = state;
+    size_t root;
+    char *spec_name = NULL;
+    enum spec_doc_kind kind;
+    struct spec *s = NULL;
+    int rc = doc_parse(p, uri, &root, &spec_name, &kind);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = -ENOENT;
+    int orc = spec_open(spec_roots_get(p->roots, root), spec_name, SPEC_DIALECT_ANY, &s, NULL);
+    const struct spec_doc *d = orc == 0 ? spec_doc_find(s, kind) : NULL;
+    if (d) {
+        rc = p->api->resource_text(call, uri, "text/markdown", d->text, d->len);
+    } else if (orc != 0) {
+        rc = st_host_errno(orc, -ENOENT);
     }
     spec_free(s);
-    free(project);
     free(spec_name);
     return rc;
 }
 
-static int doc_list(void *state, void *data, mcpd_call *call)
+/* resources/list entries for the documents of every spec of one root. */
+static int list_root(const struct st_plugin *p, mcpd_call *call, size_t root)
 {
-    (void)data;
-    const struct st_plugin *p = state;
-    char *project = NULL;
+    const char *project = spec_roots_get(p->roots, root);
     struct spec_refs *refs = NULL;
-    int rc = spec_roots_resolve(p->roots, NULL, &project, NULL);
-    if (rc != 0 || (rc = spec_discover(project, 0, &refs, NULL)) != 0) {
-        free(project);
+    int rc = spec_discover(project, 0, &refs, NULL);
+    if (rc != 0) {
         return st_host_errno(rc, 0); /* nothing to list, unless the server failed */
     }
     for (size_t i = 0; i < refs->n; i++) {
         struct spec *s = NULL;
-        if (strchr(refs->v[i].name, '/')) {
-            continue; /* capability paths cannot be one {name} segment */
-        }
         rc = spec_load(project, &refs->v[i], &s, NULL);
         if (rc == -SPEC_E_IO || rc == -SPEC_E_NOMEM) {
             spec_refs_free(refs);
-            free(project);
             return st_host_errno(rc, 0);
         }
         if (rc != 0) {
@@ -334,13 +376,12 @@ static int doc_list(void *state, void *data, mcpd_call *call)
         }
         for (int k = SPEC_DOC_REQUIREMENTS; k <= SPEC_DOC_PROPOSAL; k++) {
             const struct spec_doc *d = spec_doc_find(s, (enum spec_doc_kind)k);
-            if (!d) {
+            char uri[1024];
+            char title[1024];
+            if (!d || sw_doc_uri(uri, sizeof uri, root, s->name,
+                                 spec_doc_kind_name((enum spec_doc_kind)k), true) != 0) {
                 continue;
             }
-            char uri[512];
-            char title[600];
-            snprintf(uri, sizeof uri, "spec://%s/%s", s->name,
-                     spec_doc_kind_name((enum spec_doc_kind)k));
             snprintf(title, sizeof title, "%s/%s", s->name, d->file);
             p->api->resource_entry(call, uri, title, "text/markdown",
                                    refs->v[i].dir ? refs->v[i].dir : NULL);
@@ -348,8 +389,18 @@ static int doc_list(void *state, void *data, mcpd_call *call)
         spec_free(s);
     }
     spec_refs_free(refs);
-    free(project);
     return 0;
+}
+
+static int doc_list(void *state, void *data, mcpd_call *call)
+{
+    (void)data;
+    const struct st_plugin *p = state;
+    int rc = 0;
+    for (size_t r = 0; rc == 0 && r < spec_roots_count(p->roots); r++) {
+        rc = list_root(p, call, r);
+    }
+    return rc;
 }
 
 static int doc_complete(void *state, void *data, mcpd_call *call, const char *arg,
@@ -358,26 +409,45 @@ static int doc_complete(void *state, void *data, mcpd_call *call, const char *ar
     (void)data;
     const struct st_plugin *p = state;
     size_t vlen = strlen(value);
-    char *project = NULL;
-    if (spec_roots_resolve(p->roots, NULL, &project, NULL) != 0) {
-        return 0;
+    size_t nroots = spec_roots_count(p->roots);
+    json_t *ctx = json_loadb(context, context_len, 0, NULL);
+    const char *rs = json_string_value(json_object_get(ctx, "root"));
+    size_t root = 0;
+    if (rs && root_index(rs, strlen(rs), nroots, &root) != 0) {
+        json_decref(ctx);
+        return 0; /* an unknown root: nothing to offer */
     }
-    if (strcmp(arg, "name") == 0) {
+    const char *project = spec_roots_get(p->roots, root);
+    if (strcmp(arg, "root") == 0) {
+        for (size_t r = 0; r < nroots; r++) {
+            char idx[24];
+            snprintf(idx, sizeof idx, "%zu", r);
+            if (strncmp(idx, value, vlen) == 0) {
+                p->api->completion_value(call, idx);
+            }
+        }
+    } else if (strcmp(arg, "name") == 0) {
         struct spec_refs *refs = NULL;
         if (spec_discover(project, 0, &refs, NULL) == 0) {
             for (size_t i = 0; i < refs->n; i++) {
-                if (!strchr(refs->v[i].name, '/') && strncmp(refs->v[i].name, value, vlen) == 0) {
-                    p->api->completion_value(call, refs->v[i].name);
+                /* Offered as the URI spells it ('/' as %2F): "spec://X/" prefix dropped. */
+                char uri[1024];
+                if (sw_doc_uri(uri, sizeof uri, 0, refs->v[i].name, "", true) == 0) {
+                    char *enc = uri + strlen("spec://");
+                    enc[strlen(enc) - 1] = '\0';
+                    if (strncmp(enc, value, vlen) == 0) {
+                        p->api->completion_value(call, enc);
+                    }
                 }
             }
         }
         spec_refs_free(refs);
     } else if (strcmp(arg, "document") == 0) {
-        json_t *ctx = json_loadb(context, context_len, 0, NULL);
         const char *name = json_string_value(json_object_get(ctx, "name"));
+        char *dec = name ? sw_name_decode(name, strlen(name)) : NULL;
         struct spec *s = NULL;
-        if (name) {
-            spec_open(project, name, SPEC_DIALECT_ANY, &s, NULL);
+        if (dec) {
+            spec_open(project, dec, SPEC_DIALECT_ANY, &s, NULL);
         }
         for (int k = SPEC_DOC_REQUIREMENTS; k <= SPEC_DOC_PROPOSAL; k++) {
             const char *kn = spec_doc_kind_name((enum spec_doc_kind)k);
@@ -387,9 +457,9 @@ static int doc_complete(void *state, void *data, mcpd_call *call, const char *ar
             }
         }
         spec_free(s);
-        json_decref(ctx);
+        free(dec);
     }
-    free(project);
+    json_decref(ctx);
     return 0;
 }
 
@@ -397,13 +467,25 @@ static int doc_complete(void *state, void *data, mcpd_call *call, const char *ar
 
 static int status_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
 {
-    struct st_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
+    struct status_state *ss = calloc(1, sizeof *ss);
+    struct st_plugin *p = &ss->st;
+    bool watch = true;
+    unsigned watch_limit = SW_WATCH_DEFAULT;
+    if (!ss) {
         return -ENOMEM;
     }
     int rc = st_plugin_init(p, api, host);
     if (rc != 0) {
-        free(p);
+        free(ss);
+        return rc;
+    }
+    rc = st_config_bool(p, "watch", &watch);
+    if (rc == 0) {
+        rc = st_config_uint(p, "watch_limit", SW_WATCH_MAX, &watch_limit);
+    }
+    if (rc != 0) {
+        st_plugin_fini(p);
+        free(ss);
         return rc;
     }
     const mcpd_tool status = {
@@ -447,11 +529,25 @@ static int status_init(const mcpd_host_api *api, mcpd_host *host, void **state_o
         .title = "Spec document",
         .description = "A document of a spec in the first configured root: requirements "
                        "(requirements.md, bugfix.md or spec.md), design (design.md or "
-                       "plan.md), tasks or proposal, as Markdown.",
+                       "plan.md), tasks or proposal, as Markdown. A '/' in the name (an "
+                       "OpenSpec capability path such as auth/login) is written %2F.",
         .mime_type = "text/markdown",
         .read = doc_read,
         .list = doc_list,
         .complete = doc_complete,
+    };
+    const mcpd_resource_template root_docs = {
+        MCPD_STRUCT(mcpd_resource_template),
+        .flags = MCPD_THREADSAFE,
+        .uri_template = ROOT_URI_TEMPLATE,
+        .name = "spec-document-in-root",
+        .title = "Spec document (any root)",
+        .description = "The same documents in any configured root: {root} is the root's index "
+                       "in the configuration (0 = the first root, also served as "
+                       "spec://{name}/{document}). '/' in the name is written %2F.",
+        .mime_type = "text/markdown",
+        .read = doc_read,
+        .complete = doc_complete, /* listed by spec-document's list(): once per document */
     };
     rc = api->register_tool(host, &status);
     if (rc == 0) {
@@ -460,19 +556,31 @@ static int status_init(const mcpd_host_api *api, mcpd_host *host, void **state_o
     if (rc == 0) {
         rc = api->register_resource_template(host, &docs);
     }
+    if (rc == 0) {
+        rc = api->register_resource_template(host, &root_docs);
+    }
+    if (rc == 0 && watch) {
+        rc = spec_watch_start(p, watch_limit, &ss->watch);
+        if (rc != 0) {
+            api->log(host, MCPD_LOG_ERROR, "spec-status: cannot start the spec watcher: %s",
+                     strerror(-rc));
+        }
+    }
     if (rc != 0) {
         st_plugin_fini(p);
-        free(p);
+        free(ss);
         return rc;
     }
-    *state_out = p;
+    *state_out = ss;
     return 0;
 }
 
 static void status_fini(void *state)
 {
-    st_plugin_fini(state);
-    free(state);
+    struct status_state *ss = state;
+    spec_watch_stop(ss->watch); /* first: it reads the roots and calls the host */
+    st_plugin_fini(&ss->st);
+    free(ss);
 }
 
 static const mcpd_plugin status_plugin = {
