@@ -399,7 +399,11 @@ static void bugfix_four_steps(void **state)
                                                           "analysis.md");
     assert_string_equal(str_at(c, "data/created/3/file"), ".spec-workflow/specs/signin-crash/"
                                                           "verification.md");
+    assert_non_null(strstr(str_at(c, "nextSteps/0"), "/bugfix.md: Reproduction Steps"));
     json_decref(c);
+    json_t *g = ok(p, "spec-guide", "{\"topic\":\"bugfix\"}");
+    assert_non_null(strstr(str_at(g, "data/markdown"), "BUG-002"));
+    json_decref(g);
 
     /* 1. Report, 2. analysis: validated (no BUG-001/003), approved. */
     write_doc(e, dir, "bugfix.md", report_md);
