@@ -22,15 +22,18 @@ static const char create_input[] =
     "\"Spec name: kebab-case (a-z, 0-9, single hyphens), at most 64 characters, e.g. "
     "user-auth. It becomes the folder name.\"},"
     "\"kind\":{\"enum\":[\"feature\",\"bugfix\",\"design-first\"],\"default\":\"feature\","
-    "\"description\":\"feature: requirements.md, design.md, tasks.md; bugfix: bugfix.md "
-    "(current / expected / unchanged behaviour) instead of requirements.md; design-first: "
-    "like feature, design written first.\"},"
+    "\"description\":\"feature: requirements.md, design.md, tasks.md; bugfix: four steps, "
+    "the report bugfix.md (reproduction steps, current / expected / unchanged behaviour), "
+    "analysis.md (design.md in the kiro layout: root cause, affected code, fix options), "
+    "tasks.md (the fix) and verification.md (checks to tick); design-first: like feature, "
+    "design written first.\"},"
     "\"layout\":{\"enum\":[\"swm\",\"kiro\"],\"default\":\"swm\",\"description\":"
     "\"swm: .spec-workflow/specs/<name>/ (spec-workflow-mcp, its dashboard shows it); "
     "kiro: .kiro/specs/<name>/.\"},"
     "\"documents\":{\"type\":\"array\",\"minItems\":1,\"uniqueItems\":true,\"items\":"
     "{\"enum\":[\"requirements\",\"design\",\"tasks\"]},\"description\":\"Which documents to "
-    "create (default: all three).\"},"
+    "create (default: all). For a bugfix: requirements = the report, design = the analysis, "
+    "tasks = the fix and verification.md.\"},"
     "\"description\":{\"type\":\"string\",\"maxLength\":4000,\"description\":\"What the "
     "feature is for: goes into the introduction.\"},"
     "\"ifExists\":{\"enum\":[\"error\",\"skip\"],\"default\":\"error\",\"description\":"
@@ -87,12 +90,24 @@ static int read_opts(struct st_call *c, struct spec_create_opts *o)
     return 0;
 }
 
-/* What the agent should do next, by the document the library says comes next. */
-static json_t *next_steps(const char *next_doc, const char *dir)
+/* What the agent should do next, by the document the library says comes next (a bug-fix
+ * spec's four steps have their own words). */
+static json_t *next_steps(const char *next_doc, const char *dir, bool bug)
 {
     char a[512];
     char b[256];
-    if (strcmp(next_doc, "design") == 0) {
+    if (bug && strcmp(next_doc, "requirements") == 0) {
+        snprintf(a, sizeof a,
+                 "Fill the bug report %s/bugfix.md: Reproduction Steps, then the current, "
+                 "expected and unchanged behavior as EARS criteria. Then the analysis (Root "
+                 "Cause), the fix tasks and verification.md: spec-guide topic \"bugfix\".",
+                 dir);
+    } else if (bug && strcmp(next_doc, "design") == 0) {
+        snprintf(a, sizeof a,
+                 "Write the analysis in %s (Root Cause, Affected Code, Fix Options, Chosen "
+                 "Fix).",
+                 dir);
+    } else if (strcmp(next_doc, "design") == 0) {
         snprintf(a, sizeof a,
                  "Write %s/design.md (Overview, Architecture, Components and "
                  "Interfaces, Data Models, Error Handling, Testing Strategy).",
@@ -138,7 +153,8 @@ static int create_call(void *state, void *data, mcpd_call *call, const char *arg
                             json_pack("{s:s, s:s, s:s}", "name", st_arg_str(&c, "name"), "dir",
                                       res->dir, "dialect", spec_layout_name(opts.layout)));
         json_object_set_new(env, "data", spec_create_result_to_json(res));
-        json_object_set_new(env, "nextSteps", next_steps(res->next_doc, res->dir));
+        json_object_set_new(env, "nextSteps",
+                            next_steps(res->next_doc, res->dir, opts.kind == SPEC_CREATE_BUGFIX));
         json_t *revs = json_object();
         size_t dl = strlen(res->dir);
         for (size_t i = 0; revs && i < res->ncreated; i++) {
@@ -171,8 +187,9 @@ static const char create_prompt_text[] =
     "workflow, one document at a time.\n"
     "%s%s%s"
     "\n"
-    "1. Call the spec-create tool with name \"%s\"%s. It writes requirements.md (bugfix.md for "
-    "a bugfix), design.md and tasks.md from templates under .spec-workflow/specs/%s/ and "
+    "1. Call the spec-create tool with name \"%s\"%s. It writes requirements.md, design.md "
+    "and tasks.md (for a bugfix: bugfix.md, analysis.md, tasks.md and verification.md, see "
+    "spec-guide topic bugfix) from templates under .spec-workflow/specs/%s/ and "
     "refuses to overwrite anything.\n"
     "2. Write the requirements document: an Introduction of a few sentences, then under "
     "\"## Requirements\" one \"### Requirement N: Title\" per requirement with a "
@@ -260,8 +277,9 @@ static int create_init(const mcpd_host_api *api, mcpd_host *host, void **state_o
         .name = TOOL,
         .title = "Create a spec",
         .description =
-            "Scaffolds a spec folder from templates: requirements.md (bugfix.md for a bugfix), "
-            "design.md and tasks.md in the spec-workflow-mcp layout (.spec-workflow/specs/"
+            "Scaffolds a spec folder from templates: requirements.md, design.md and tasks.md "
+            "(a bugfix: bugfix.md report, analysis, fix tasks.md, verification.md) in the "
+            "spec-workflow-mcp layout (.spec-workflow/specs/"
             "<name>/) or Kiro's (.kiro/specs/<name>/). User templates override the built-in "
             "ones. Never overwrites: an existing file is E_EXISTS (nothing written) unless "
             "ifExists is \"skip\". Returns the files written with their sha256 revisions.",

@@ -138,12 +138,43 @@
     "to review each; mcpd has no steering writer. Keep them short and factual: what the "          \
     "product is for, the stack and its versions, where code goes and how it is named.\n"
 
+#define GUIDE_BUGFIX                                                                               \
+    "# Bug-fix specs: report, analysis, fix, verification\n"                                       \
+    "\n"                                                                                           \
+    "A bug gets a lighter spec than a feature, in four steps: the root cause is a hypothesis "     \
+    "until proven, and a fix is done only when it was checked against the report.\n"               \
+    "\n"                                                                                           \
+    "1. **Create** with `spec-create` and `kind: \"bugfix\"`. It writes `bugfix.md` (the "         \
+    "report; Kiro's name, in both layouts), the analysis (`analysis.md`; `design.md` in the "      \
+    "Kiro layout, where Kiro looks for it), `tasks.md` (the fix) and `verification.md`.\n"         \
+    "2. **Report** (`bugfix.md`): the introduction, `## Reproduction Steps` (numbered, "           \
+    "enough for someone else to see the defect; BUG-001 warns without them), the environment, "    \
+    "the current (defective) behavior, the expected behavior and the behavior that must not "      \
+    "change, as EARS criteria (see topic `ears`). Validate; `spec-approval` with `document: "      \
+    "\"bugfix\"` asks the user to review it (`mcpd approve SPEC bugfix`).\n"                       \
+    "3. **Analysis** (`analysis.md`): `## Root Cause` (proven by reading the code or by a "        \
+    "failing test, not guessed; BUG-003 warns without it), `## Affected Code`, `## Fix Options` "  \
+    "and `## Chosen Fix`, citing the report's requirements. Validate; review it as the "           \
+    "`design` document.\n"                                                                         \
+    "4. **Fix** (`tasks.md`): first a test that fails because of the defect, then the change "     \
+    "the analysis chose, then the regression checks; each task cites the criteria it serves. "     \
+    "Work through them with `task-next`, `task-update`, `task-log` as for any spec.\n"             \
+    "5. **Verification** (`verification.md`): re-run the reproduction steps and the "              \
+    "regression checks, tick each box only after it ran, and write what was run under "            \
+    "`## Results`. While a fix task is open the step is `fix`; when all are done and a box is "    \
+    "unticked (or the file is missing) BUG-002 warns and the step is `verification`.\n"            \
+    "\n"                                                                                           \
+    "`spec-status` shows the step in `data.bugfix.step` (`analysis`, `fix`, `verification`, "      \
+    "`done`) with the ticked and total verification checks. When it says `done`, "                 \
+    "`spec-archive` the spec.\n"
+
 static const struct {
     const char *topic, *text;
 } topics[] = {{"workflow", GUIDE_WORKFLOW},
               {"ears", GUIDE_EARS},
               {"tasks-format", GUIDE_TASKS},
-              {"steering", GUIDE_STEERING}};
+              {"steering", GUIDE_STEERING},
+              {"bugfix", GUIDE_BUGFIX}};
 #define NTOPICS (sizeof topics / sizeof topics[0])
 
 char *spec_guide_text(const char *topic)
@@ -171,7 +202,7 @@ char *spec_guide_text(const char *topic)
     return out;
 }
 
-#define TOPIC_ENUM "[\"workflow\",\"ears\",\"tasks-format\",\"steering\",\"all\"]"
+#define TOPIC_ENUM "[\"workflow\",\"ears\",\"tasks-format\",\"steering\",\"bugfix\",\"all\"]"
 
 static const char guide_input[] =
     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
@@ -229,7 +260,8 @@ int spec_guide_register(const mcpd_host_api *api, mcpd_host *host)
         .title = "Spec workflow guide",
         .description = "How to work with this server's spec tools, as Markdown: the workflow "
                        "(topic \"workflow\", the default), EARS requirements (\"ears\"), the "
-                       "tasks format (\"tasks-format\"), steering (\"steering\") or all of them "
+                       "tasks format (\"tasks-format\"), steering (\"steering\"), bug-fix specs "
+                       "(\"bugfix\") or all of them "
                        "(\"all\"). Read it first.",
         .input_schema_json = guide_input,
         .output_schema_json = guide_output,
@@ -242,9 +274,9 @@ int spec_guide_register(const mcpd_host_api *api, mcpd_host *host)
         .name = "spec-guide",
         .title = "Spec workflow guide",
         .description = "The spec-guide text as a user message: the workflow, EARS, the tasks "
-                       "format or steering.",
+                       "format, steering or bug-fix specs.",
         .arguments_json = "[{\"name\":\"topic\",\"description\":\"workflow (default), ears, "
-                          "tasks-format, steering or all\"}]",
+                          "tasks-format, steering, bugfix or all\"}]",
         .get = guide_prompt,
     };
     int rc = api->register_tool(host, &tool);

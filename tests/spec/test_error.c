@@ -74,13 +74,15 @@ static void enum_names(void **state)
     assert_int_equal(spec_layout_parse("vscode", &l), -SPEC_E_INVALID_ARGUMENT);
     assert_string_equal(spec_ears_name(SPEC_EARS_UNWANTED), "unwanted");
     assert_string_equal(spec_doc_kind_name(SPEC_DOC_DELTA), "delta");
+    assert_string_equal(spec_doc_kind_name(SPEC_DOC_VERIFICATION), "verification");
 }
 
 /* The catalogue: 57 rules, ids unique and findable, default severities as in 6.6. */
 static void catalogue(void **state)
 {
     (void)state;
-    assert_int_equal(spec_rule_count(), 79);
+    assert_int_equal(spec_rule_count(), 82); /* 79 + BUG-001..003 */
+    assert_int_equal(spec_rule_find("BUG-002")->severity, SPEC_SEV_WARNING);
     assert_int_equal(spec_rule_find("TRC-008")->severity, SPEC_SEV_WARNING);
     for (size_t i = 0; i < spec_rule_count(); i++) {
         const struct spec_rule *r = spec_rule_at(i);

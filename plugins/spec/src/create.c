@@ -76,7 +76,7 @@ void spec_create_result_free(struct spec_create_result *r)
 
 /* One document to write. */
 struct plan {
-    const char *doc;      /* "requirements", "bugfix", "design", "tasks" */
+    const char *doc;      /* "requirements", "bugfix", "design", "analysis", "tasks", ... */
     const char *tpl;      /* template key ("bugfix-tasks" for bugfix task lists) */
     const char *file;     /* file name in the spec folder */
     const char *next_doc; /* what the agent fills when this is the first created */
@@ -86,6 +86,40 @@ struct plan {
     struct sbuf body;   /* rendered before anything is written */
     const char *source; /* template source of body */
 };
+
+/*
+ * A bug-fix spec's four steps: report, analysis, fix, verification. The report
+ * keeps Kiro's name bugfix.md in both layouts: Kiro reads it, and the library
+ * already treats it as the requirements-slot document (approvals, validation,
+ * traceability work unchanged). The analysis is design.md in the Kiro layout
+ * (Kiro's bugfix flow reads bugfix.md -> design.md -> tasks.md) and
+ * analysis.md in the swm layout (loaded into the design slot). The fix is
+ * tasks.md; verification.md comes with it (SPEC_CREATE_TASKS).
+ * @return the number of plans filled (at most 4).
+ */
+static size_t plan_bugfix(unsigned docs, enum spec_layout layout, struct plan *plans)
+{
+    size_t n = 0;
+    if (docs & SPEC_CREATE_REQUIREMENTS) {
+        plans[n++] = (struct plan){
+            .doc = "bugfix", .tpl = "bugfix", .file = "bugfix.md", .next_doc = "requirements"};
+    }
+    if (docs & SPEC_CREATE_DESIGN) {
+        plans[n++] = (struct plan){.doc = "analysis",
+                                   .tpl = "analysis",
+                                   .file = layout == SPEC_LAYOUT_KIRO ? "design.md" : "analysis.md",
+                                   .next_doc = "design"};
+    }
+    if (docs & SPEC_CREATE_TASKS) {
+        plans[n++] = (struct plan){
+            .doc = "tasks", .tpl = "bugfix-tasks", .file = "tasks.md", .next_doc = "tasks"};
+        plans[n++] = (struct plan){.doc = "verification",
+                                   .tpl = "verification",
+                                   .file = "verification.md",
+                                   .next_doc = "verification"};
+    }
+    return n;
+}
 
 /* Read <root>/<dir>/<tpl>-template.md if it exists (reached without symlinks:
  * a template planted as a link is refused, never read).
@@ -271,7 +305,7 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
                 struct spec_create_result **out, struct spec_error *err)
 {
     struct spec_create_opts defaults;
-    struct plan plans[3];
+    struct plan plans[4];
     size_t nplans = 0;
     struct spec_create_result *r = NULL;
     struct spec_lock *lock = NULL;
@@ -312,23 +346,23 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
     if (!docs) {
         return spec_error_set(err, SPEC_E_INVALID_ARGUMENT, "no documents selected");
     }
-    if (docs & SPEC_CREATE_REQUIREMENTS) {
-        bool bug = opts->kind == SPEC_CREATE_BUGFIX;
-        plans[nplans++] = (struct plan){.doc = bug ? "bugfix" : "requirements",
-                                        .tpl = bug ? "bugfix" : "requirements",
-                                        .file = bug ? "bugfix.md" : "requirements.md",
-                                        .next_doc = "requirements"};
-    }
-    if (docs & SPEC_CREATE_DESIGN) {
-        plans[nplans++] = (struct plan){
-            .doc = "design", .tpl = "design", .file = "design.md", .next_doc = "design"};
-    }
-    if (docs & SPEC_CREATE_TASKS) {
-        plans[nplans++] =
-            (struct plan){.doc = "tasks",
-                          .tpl = opts->kind == SPEC_CREATE_BUGFIX ? "bugfix-tasks" : "tasks",
-                          .file = "tasks.md",
-                          .next_doc = "tasks"};
+    if (opts->kind == SPEC_CREATE_BUGFIX) {
+        nplans = plan_bugfix(docs, opts->layout, plans);
+    } else {
+        if (docs & SPEC_CREATE_REQUIREMENTS) {
+            plans[nplans++] = (struct plan){.doc = "requirements",
+                                            .tpl = "requirements",
+                                            .file = "requirements.md",
+                                            .next_doc = "requirements"};
+        }
+        if (docs & SPEC_CREATE_DESIGN) {
+            plans[nplans++] = (struct plan){
+                .doc = "design", .tpl = "design", .file = "design.md", .next_doc = "design"};
+        }
+        if (docs & SPEC_CREATE_TASKS) {
+            plans[nplans++] = (struct plan){
+                .doc = "tasks", .tpl = "tasks", .file = "tasks.md", .next_doc = "tasks"};
+        }
     }
     if (sbuf_addf(&dir, "%s/specs/%s", base, name) < 0 ||
         sbuf_addf(&abs_dir, "%s/%s", project_root, dir.p) < 0 ||

@@ -253,6 +253,20 @@ json_t *spec_status_to_json(const struct spec *s, const struct spec_findings *fi
                   "tasks", doc_json(s, SPEC_DOC_TASKS), "progress", "leaf",
                   spec_progress_to_json(&p), "percent",
                   (double)(long long)(p.percent * 10.0 + 0.5) / 10.0, "byPhase", by);
+    if (o && spec_bugfix_step(s)) {
+        const struct spec_doc *v = spec_doc_find(s, SPEC_DOC_VERIFICATION);
+        size_t checked = 0, total = 0;
+        if (v) {
+            spec_checkbox_count(v->text, v->len, &checked, &total);
+        }
+        json_object_set_new(o, "bugfix",
+                            json_pack("{s:s,s:[s,s,s,s,s],s:o}", "step", spec_bugfix_step(s),
+                                      "steps", "report", "analysis", "fix", "verification", "done",
+                                      "verification",
+                                      v ? json_pack("{s:s,s:I,s:I}", "file", v->file, "checked",
+                                                    (json_int_t)checked, "total", (json_int_t)total)
+                                        : json_null()));
+    }
     if (o && findings) {
         json_object_set_new(o, "validation",
                             json_pack("{s:I,s:I}", "errors", (json_int_t)findings->errors,

@@ -460,7 +460,10 @@ static int read_docs(struct spec *s, int dirfd, unsigned mask, struct spec_error
     static const struct docspec swm[] = {{"requirements.md", SPEC_DOC_REQUIREMENTS},
                                          {"bugfix.md", SPEC_DOC_REQUIREMENTS},
                                          {"design.md", SPEC_DOC_DESIGN},
-                                         {"tasks.md", SPEC_DOC_TASKS}};
+                                         /* a bug-fix spec's analysis (swm layout) */
+                                         {"analysis.md", SPEC_DOC_DESIGN},
+                                         {"tasks.md", SPEC_DOC_TASKS},
+                                         {"verification.md", SPEC_DOC_VERIFICATION}};
     static const struct docspec kit[] = {{"spec.md", SPEC_DOC_REQUIREMENTS},
                                          {"plan.md", SPEC_DOC_DESIGN},
                                          {"tasks.md", SPEC_DOC_TASKS}};
@@ -487,7 +490,7 @@ static int read_docs(struct spec *s, int dirfd, unsigned mask, struct spec_error
         break;
     default:
         list = swm;
-        n = 4;
+        n = sizeof(swm) / sizeof(swm[0]);
         break;
     }
     for (size_t i = 0; i < n; i++) {

@@ -30,8 +30,9 @@ int spec_dialect_parse(const char *name, enum spec_dialect *out)
 
 const char *spec_doc_kind_name(enum spec_doc_kind k)
 {
-    static const char *const n[] = {"requirements", "design", "tasks", "proposal", "delta"};
-    return (unsigned)k < 5 ? n[k] : "unknown";
+    static const char *const n[] = {"requirements", "design", "tasks",
+                                    "proposal",     "delta",  "verification"};
+    return (unsigned)k < 6 ? n[k] : "unknown";
 }
 
 const char *spec_ears_name(enum spec_ears e)

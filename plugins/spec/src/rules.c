@@ -99,6 +99,10 @@ static const struct spec_rule catalogue[R_COUNT] = {
                    "delta sections in a specs/ file that is not a capability spec.md"},
     [R_DLT_021] = {"DLT-021", SPEC_SEV_WARNING, "tasks.md has list items but no checkbox"},
     [R_DLT_022] = {"DLT-022", SPEC_SEV_INFO, "archive would refuse this delta (dry-run merge)"},
+    /* Bug-fix specs (check_bugfix.c). */
+    [R_BUG_001] = {"BUG-001", SPEC_SEV_WARNING, "bug report has no reproduction steps"},
+    [R_BUG_002] = {"BUG-002", SPEC_SEV_WARNING, "fix tasks all done but verification not run"},
+    [R_BUG_003] = {"BUG-003", SPEC_SEV_WARNING, "bug analysis has no root cause section"},
 };
 
 size_t spec_rule_count(void)

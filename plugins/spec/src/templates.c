@@ -51,12 +51,26 @@ static const char requirements_tpl[] =
     "### Usability\n"
     "[Usability requirements]\n";
 
+/* The bug report (step 1 of 4). Kiro's bugfix.md sections plus what a
+ * report needs before anyone analyses it: steps to reproduce (BUG-001) and
+ * where it happens. */
 static const char bugfix_tpl[] =
     "# Bugfix Document\n"
     "\n"
     "## Introduction\n"
     "\n"
     "{{description}}\n"
+    "\n"
+    "## Reproduction Steps\n"
+    "\n"
+    "1. [First step]\n"
+    "2. [Second step]\n"
+    "3. [Observe the defect]\n"
+    "\n"
+    "## Environment\n"
+    "\n"
+    "- Version: [version or commit]\n"
+    "- Platform: [operating system, runtime]\n"
     "\n"
     "## Current Behavior (Defect)\n"
     "\n"
@@ -165,6 +179,40 @@ static const char tasks_tpl[] =
     "  - _Prompt: Role: [role] | Task: [what to implement for requirement 1.3] | Restrictions: "
     "[what not to do] | Success: [how to know it is done]_\n";
 
+/* Step 2: why it happens, what it touches, how it could be fixed. Its
+ * "Requirements:" lines keep traceability to the report's criteria. */
+static const char analysis_tpl[] =
+    "# Bug Analysis\n"
+    "\n"
+    "## Overview\n"
+    "\n"
+    "[What goes wrong in {{featureName}}, in a few sentences]\n"
+    "\n"
+    "## Root Cause\n"
+    "\n"
+    "[The cause, proven by reading the code or by a failing test, not guessed]\n"
+    "\n"
+    "- **Requirements:** Requirement 1\n"
+    "\n"
+    "## Affected Code\n"
+    "\n"
+    "- **[path/to/file]**: [function or component and how it is involved]\n"
+    "\n"
+    "## Fix Options\n"
+    "\n"
+    "1. **[Option 1]**: [the change, its risk and its cost]\n"
+    "2. **[Option 2]**: [the change, its risk and its cost]\n"
+    "\n"
+    "## Chosen Fix\n"
+    "\n"
+    "[Which option and why]\n"
+    "\n"
+    "## Regression Risk\n"
+    "\n"
+    "- **Requirements:** Requirement 2\n"
+    "- [Behavior that could change and how it is protected]\n";
+
+/* Step 3: the fix as tasks that point at the analysis. */
 static const char bugfix_tasks_tpl[] =
     "# Tasks Document\n"
     "\n"
@@ -179,7 +227,8 @@ static const char bugfix_tasks_tpl[] =
     "  - File: [path/to/file]\n"
     "  - Purpose: Make the failing test pass\n"
     "  - _Requirements: 1.1_\n"
-    "  - _Prompt: Role: [role] | Task: fix the root cause described in design.md | "
+    "  - _Prompt: Role: [role] | Task: fix the root cause described in the analysis (Root Cause, "
+    "Chosen Fix) | "
     "Restrictions: change only what the fix needs | Success: the new test passes_\n"
     "\n"
     "- [ ] 3. Check that unchanged behavior still holds\n"
@@ -189,25 +238,41 @@ static const char bugfix_tasks_tpl[] =
     "  - _Prompt: Role: [role] | Task: add or run tests for the behavior that must not change | "
     "Restrictions: no behavior changes | Success: all existing tests pass_\n";
 
+/* Step 4: the fix checked against the report. Every box is ticked only
+ * after it was run (BUG-002 counts the unticked ones). */
+static const char verification_tpl[] =
+    "# Bug Verification\n"
+    "\n"
+    "## Reproduction Re-run\n"
+    "\n"
+    "- [ ] The reproduction steps of the report no longer show the defect\n"
+    "- [ ] The test written for the defect passes\n"
+    "\n"
+    "## Regression Checks\n"
+    "\n"
+    "- [ ] The unchanged behavior of the report still holds\n"
+    "- [ ] The whole test suite passes\n"
+    "\n"
+    "## Results\n"
+    "\n"
+    "[What was run, where and what it showed]\n";
+
+/* Template key -> text. */
+static const struct {
+    const char *key;
+    const char *text;
+} builtins[] = {
+    {"requirements", requirements_tpl}, {"bugfix", bugfix_tpl}, {"design", design_tpl},
+    {"analysis", analysis_tpl},         {"tasks", tasks_tpl},   {"bugfix-tasks", bugfix_tasks_tpl},
+    {"verification", verification_tpl},
+};
+
 const char *spec_template_builtin(const char *doc)
 {
-    if (!doc) {
-        return NULL;
-    }
-    if (strcmp(doc, "requirements") == 0) {
-        return requirements_tpl;
-    }
-    if (strcmp(doc, "bugfix") == 0) {
-        return bugfix_tpl;
-    }
-    if (strcmp(doc, "design") == 0) {
-        return design_tpl;
-    }
-    if (strcmp(doc, "tasks") == 0) {
-        return tasks_tpl;
-    }
-    if (strcmp(doc, "bugfix-tasks") == 0) {
-        return bugfix_tasks_tpl;
+    for (size_t i = 0; doc && i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+        if (strcmp(doc, builtins[i].key) == 0) {
+            return builtins[i].text;
+        }
     }
     return NULL;
 }

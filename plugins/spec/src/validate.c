@@ -206,6 +206,7 @@ int spec_validate(const struct spec *s, const struct spec_validate_opts *opts,
     check_structure(&v);
     check_requirements(&v);
     check_tasks(&v);
+    check_bugfix(&v);
     if (opts->cross_document) {
         check_trace(&v);
     }

@@ -94,6 +94,9 @@ enum rule_idx {
     R_DLT_020,
     R_DLT_021,
     R_DLT_022,
+    R_BUG_001,
+    R_BUG_002,
+    R_BUG_003,
     R_COUNT
 };
 
@@ -133,6 +136,8 @@ void check_structure(struct vctx *v);
 void check_requirements(struct vctx *v);
 void check_tasks(struct vctx *v);
 void check_trace(struct vctx *v);
+/* BUG-*: bug-fix specs only (check_bugfix.c). */
+void check_bugfix(struct vctx *v);
 
 /* Whole-word, case-sensitive occurrences of w in [s, s+n). */
 size_t count_word(const char *s, size_t n, const char *w);

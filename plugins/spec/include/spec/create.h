@@ -2,15 +2,17 @@
  * spec/create.h - scaffolding new specs from templates (the spec-create tool).
  *
  * Layout written: spec-workflow-mcp by default
- * (.spec-workflow/specs/<name>/{requirements.md|bugfix.md, design.md, tasks.md}),
+ * (.spec-workflow/specs/<name>/{requirements.md, design.md, tasks.md}; a bugfix
+ * spec: {bugfix.md, analysis.md, tasks.md, verification.md}, with design.md in
+ * place of analysis.md in the Kiro layout),
  * Kiro on request (.kiro/specs/<name>/...). Template lookup per document,
  * first hit wins:
  *   1. opts.template_dir/<doc>-template.md   (relative to the project root)
  *   2. .spec-workflow/user-templates/<doc>-template.md  (never written by us)
  *   3. .spec-workflow/templates/<doc>-template.md
  *   4. the built-in template
- * (<doc> = requirements, bugfix, design, tasks; a bugfix spec's task list
- * uses "bugfix-tasks"). "{{featureName}}",
+ * (<doc> = requirements, bugfix, design, analysis, tasks, verification; a
+ * bugfix spec's task list uses "bugfix-tasks"). "{{featureName}}",
  * "{{description}}", "{{date}}" (UTC, YYYY-MM-DD) and "{{projectName}}" are
  * substituted. Built-in output validates clean in spec-workflow-mcp 2.2.7's
  * tasks validator and MDX check (spec-tools.md 1.5).
@@ -32,7 +34,8 @@ extern "C" {
 
 enum spec_create_kind {
     SPEC_CREATE_FEATURE = 0,  /* requirements.md, design.md, tasks.md */
-    SPEC_CREATE_BUGFIX,       /* bugfix.md (Kiro bugfix sections), design.md, tasks.md */
+    SPEC_CREATE_BUGFIX,       /* report bugfix.md, analysis.md (Kiro: design.md), fix
+                                 tasks.md, verification.md */
     SPEC_CREATE_DESIGN_FIRST, /* same files as feature; next document is design */
 };
 /* "feature", "bugfix", "design-first"; parse returns 0 or -SPEC_E_INVALID_ARGUMENT. */
@@ -49,8 +52,8 @@ int spec_layout_parse(const char *name, enum spec_layout *out);
 
 /* Document bits for spec_create_opts.documents. */
 #define SPEC_CREATE_REQUIREMENTS 0x1u /* requirements.md, or bugfix.md for bugfix specs */
-#define SPEC_CREATE_DESIGN       0x2u
-#define SPEC_CREATE_TASKS        0x4u
+#define SPEC_CREATE_DESIGN       0x2u /* design.md, or the analysis for bugfix specs */
+#define SPEC_CREATE_TASKS        0x4u /* tasks.md (+ verification.md for bugfix specs) */
 #define SPEC_CREATE_ALL          0x7u
 
 struct spec_create_opts {
@@ -96,7 +99,8 @@ int spec_create(const char *project_root, const char *name, const struct spec_cr
                 struct spec_create_result **out, struct spec_error *err);
 
 /* A built-in template by document name ("requirements", "bugfix", "design",
- * "tasks"), NULL if unknown. Static string, placeholders not substituted. */
+ * "analysis", "tasks", "bugfix-tasks", "verification"), NULL if unknown. Static string,
+ * placeholders not substituted. */
 const char *spec_template_builtin(const char *doc);
 
 #ifdef __cplusplus

@@ -12,7 +12,8 @@
  * are byte offsets into the document's text as read from disk (BOM included).
  *
  * Dialects read (spec-tools.md 6.1/6.2):
- *   swm              .spec-workflow/specs/<name>/  requirements.md|bugfix.md design.md tasks.md
+ *   swm              .spec-workflow/specs/<name>/  requirements.md|bugfix.md design.md|analysis.md
+ *                                                 tasks.md [verification.md]
  *   kiro             .kiro/specs/<name>/ (and legacy .kiro/plans/<name>/), same files
  *   speckit          specs/<NNN-name>/  spec.md plan.md tasks.md
  *   openspec         openspec/specs/<capability path>/spec.md (name = capability path)
@@ -58,8 +59,9 @@ enum spec_doc_kind {
     SPEC_DOC_TASKS,            /* tasks.md */
     SPEC_DOC_PROPOSAL,         /* openspec-change proposal.md */
     SPEC_DOC_DELTA,            /* openspec-change specs/<cap>/spec.md (delta spec) */
+    SPEC_DOC_VERIFICATION,     /* bug-fix verification.md (swm / Kiro folders) */
 };
-/* "requirements", "design", "tasks", "proposal", "delta". Static string. */
+/* "requirements", "design", "tasks", "proposal", "delta", "verification". Static string. */
 const char *spec_doc_kind_name(enum spec_doc_kind k);
 
 /* A place in a document. `file` is borrowed from the owning spec_doc. */

@@ -186,6 +186,19 @@ int spec_progress_by_phase(const struct spec *s, struct spec_phase_progress **ou
  * "requirements" | "design" | "tasks" | "implementation" | "completed". Static. */
 const char *spec_workflow_phase(const struct spec *s);
 
+/* ---- bug-fix specs (bugfix.c) ---- */
+
+/* A bug-fix spec: its requirements-slot document is bugfix.md. */
+bool spec_is_bugfix(const struct spec *s);
+/* The step a bug-fix spec is at, NULL for other specs: "analysis" (no
+ * analysis.md / design.md yet), "fix" (tasks missing or not all completed),
+ * "verification" (verification.md missing or a box unticked), "done". A spec
+ * without its report is not recognised as a bug-fix spec (its phase is
+ * "requirements"). Static string. */
+const char *spec_bugfix_step(const struct spec *s);
+/* Markdown checkboxes ("- [ ]", "- [x]", "* [X]") outside code fences. Pure. */
+void spec_checkbox_count(const char *text, size_t len, size_t *checked, size_t *total);
+
 /* SWM overallStatus: "requirements-needed" | "design-needed" | "tasks-needed" |
  * "ready-for-implementation" | "implementing" | "completed". Static. */
 const char *spec_overall_status(const struct spec *s);
