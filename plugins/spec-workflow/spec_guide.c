@@ -24,11 +24,13 @@
     "`.spec-workflow/specs/<name>/`, `kiro` writes `.kiro/specs/<name>/`). It never "              \
     "overwrites a file.\n"                                                                         \
     "3. **Requirements**: fill `requirements.md` (see topic `ears`), then `spec-validate` and "    \
-    "fix every error and warning. Ask the user to review before going on; mcpd records no "        \
-    "approvals (`spec-status` shows spec-workflow-mcp's approval records when there are).\n"       \
+    "fix every error and warning. Then ask for the user's approval with `spec-approval` "          \
+    "(`action: \"request\"`); the user decides with `mcpd approve|reject|revise SPEC DOC` (or "    \
+    "spec-workflow-mcp's dashboard); poll `spec-approval` `status` and go on only once it is "     \
+    "approved; on needs-revision, edit and request again.\n"                                       \
     "4. **Design**: fill `design.md` (Overview, Architecture, Components and Interfaces, Data "    \
     "Models, Error Handling, Testing Strategy), citing the requirements it serves. Validate, "     \
-    "ask for review.\n"                                                                            \
+    "then the same approval round.\n"                                                              \
     "5. **Tasks**: fill `tasks.md` (see topic `tasks-format`). Validate; `spec-trace` shows "      \
     "which acceptance criteria no task covers.\n"                                                  \
     "6. **Implement**, one task at a time: `task-next` names the next ready task (dependencies "   \
