@@ -5,15 +5,15 @@
  * Supported keywords: type (string or array of types; "integer" also accepts 1.0), properties,
  * required, additionalProperties and patternProperties, enum, const (numbers compare by value:
  * 1 == 1.0), pattern (ECMA-style patterns run as POSIX ERE, see schema_pattern.c),
- * minLength/maxLength (in code points), minimum, maximum, exclusiveMinimum, exclusiveMaximum (numeric form),
- * multipleOf, items (schema, or the draft-07 array form with additionalItems), prefixItems,
- * minItems, maxItems, uniqueItems, minProperties, maxProperties, anyOf, oneOf, allOf, not, $ref
- * to local JSON pointers ("#", "#/$defs/NAME", "#/definitions/NAME", ...), $defs/definitions,
- * and boolean schemas (true/false) wherever a subschema is allowed.
- * Annotation keywords ($schema, $id, $comment, title, description, default, examples, format,
- * readOnly, writeOnly, deprecated, contentMediaType, contentEncoding, x-*) are ignored; $schema
- * must name 2020-12 or draft-07 if present. Anything else fails mcpd_schema_compile(), so a
- * plugin finds out at registration time, not at call time.
+ * minLength/maxLength (in code points), minimum, maximum, exclusiveMinimum, exclusiveMaximum
+ * (numeric form), multipleOf, items (schema, or the draft-07 array form with additionalItems),
+ * prefixItems, minItems, maxItems, uniqueItems, minProperties, maxProperties, anyOf, oneOf, allOf,
+ * not, $ref to local JSON pointers ("#", "#/$defs/NAME", "#/definitions/NAME", ...),
+ * $defs/definitions, and boolean schemas (true/false) wherever a subschema is allowed. Annotation
+ * keywords ($schema, $id, $comment, title, description, default, examples, format, readOnly,
+ * writeOnly, deprecated, contentMediaType, contentEncoding, x-*) are ignored; $schema must name
+ * 2020-12 or draft-07 if present. Anything else fails mcpd_schema_compile(), so a plugin finds out
+ * at registration time, not at call time.
  */
 #ifndef MCPD_CORE_SCHEMA_H
 #define MCPD_CORE_SCHEMA_H
