@@ -138,7 +138,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mcpd: --project %s: %s\n", project, strerror(errno));
         return 1;
     }
-    rc = spec_open(root, pos[0], SPEC_DIALECT_SWM, &s, &err);
+    rc = spec_approval_open_spec(root, pos[0], NULL, &s, &err);
     const struct spec_doc *d = rc == 0 ? spec_doc_find(s, kind) : NULL;
     if (rc == 0 && hint && d && strcmp(d->file, hint) != 0) {
         rc = spec_error_set(&err, SPEC_E_NOT_FOUND, "spec \"%s\" has no %s document", s->name,

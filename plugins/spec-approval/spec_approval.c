@@ -135,11 +135,11 @@ static int do_request(struct st_call *c, struct spec *s)
     const struct spec_doc *d;
     json_t *rec = NULL;
     bool created = false;
-    int rc = s->dialect == SPEC_DIALECT_SWM
+    int rc = spec_approval_supported(s)
                  ? arg_doc(c, s, &kind, &d)
                  : spec_error_set(&c->err, SPEC_E_INVALID_ARGUMENT,
-                                  "approval records are spec-workflow-mcp's "
-                                  "(.spec-workflow/approvals): spec \"%s\" is a %s spec",
+                                  "approval records (.spec-workflow/approvals) are kept for "
+                                  "spec-workflow-mcp and Kiro specs: spec \"%s\" is a %s spec",
                                   s->name, spec_dialect_name(s->dialect));
     if (rc == 0) {
         rc = check_doc(c, s, kind, d);
@@ -239,7 +239,7 @@ static int find_record(struct st_call *c, struct spec **owner, json_t **out)
     }
     if (rc == 0 && *out && !*owner) {
         const char *cat = json_string_value(json_object_get(*out, "categoryName"));
-        rc = cat ? spec_open(c->project, cat, SPEC_DIALECT_SWM, owner, &c->err)
+        rc = cat ? spec_approval_open_spec(c->project, cat, *out, owner, &c->err)
                  : spec_error_set(&c->err, SPEC_E_NOT_FOUND, "record %s names no spec", id);
     }
     if (rc != 0) {

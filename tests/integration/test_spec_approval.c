@@ -416,7 +416,8 @@ static void refused_with_errors(void **state)
     assert_null(json_object_get(d, "approvalId"));
     json_decref(res);
 
-    /* A document that does not exist, a Kiro spec, a missing argument. */
+    /* A document that does not exist, a missing argument; a Kiro spec goes through the same
+     * checks as a spec-workflow-mcp one. */
     res = h_call_tool(p, "spec-approval",
                       "{\"action\":\"request\",\"name\":\"user-auth\",\"document\":\"tasks\"}");
     json_decref(sp_err(res, "spec-approval", "E_NOT_FOUND"));
@@ -424,8 +425,11 @@ static void refused_with_errors(void **state)
     sp_write_str(sp_path(e, "proj/.kiro/specs/kiro-one/tasks.md"), tasks_md);
     res = h_call_tool(p, "spec-approval",
                       "{\"action\":\"request\",\"name\":\"kiro-one\",\"document\":\"tasks\"}");
-    json_decref(sp_err(res, "spec-approval", "E_INVALID_ARGUMENT"));
+    /* Validated like any other: tasks.md without requirements.md is APR-001, nothing written. */
+    json_decref(sp_err(res, "spec-approval", "E_VALIDATION"));
     json_decref(res);
+    assert_int_equal(
+        sp_count_entries(sp_path(e, "proj/.spec-workflow/approvals/kiro-one"), "approval_"), 0);
     res = h_call_tool(p, "spec-approval", "{\"action\":\"status\",\"name\":\"user-auth\"}");
     json_decref(sp_err(res, "spec-approval", "E_INVALID_ARGUMENT"));
     json_decref(res);

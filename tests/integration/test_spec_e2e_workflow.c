@@ -295,7 +295,8 @@ static void write_doc(struct h_env *e, const char *dir, const char *file, const 
     sp_write_str(sp_path(e, rel), text);
 }
 
-/* The feature flow in one layout ("swm" approves through mcpd approve, "kiro" cannot). */
+/* The feature flow in one layout; both approve every document through mcpd approve (a Kiro
+ * spec's records live in .spec-workflow/approvals too, their filePath under .kiro/). */
 static void feature_flow(struct h_env *e, const char *layout)
 {
     bool swm = strcmp(layout, "swm") == 0;
@@ -317,27 +318,23 @@ static void feature_flow(struct h_env *e, const char *layout)
     /* Requirements, validated, approved by the human. */
     write_doc(e, dir, "requirements.md", requirements_md);
     json_decref(validate_clean(p, "pw-reset", "[\"requirements\"]"));
-    if (swm) {
-        approval_round(e, p, "pw-reset", "requirements", "requirements.md");
-    } else {
-        json_t *res = sp_call(p, "spec-approval",
-                              "{\"action\":\"request\",\"name\":\"pw-reset\",\"document\":"
-                              "\"requirements\"}");
-        json_decref(sp_err(res, "spec-approval", "E_INVALID_ARGUMENT"));
-        json_decref(res);
+    approval_round(e, p, "pw-reset", "requirements", "requirements.md");
+    if (!swm) {
+        /* The record names the Kiro document, so spec-workflow-mcp's dashboard finds it. */
+        json_t *l = ok(p, "spec-approval", "{\"action\":\"list\",\"name\":\"pw-reset\"}");
+        char *d = json_dumps(l, JSON_COMPACT);
+        assert_non_null(strstr(d, ".kiro/specs/pw-reset/requirements.md"));
+        free(d);
+        json_decref(l);
     }
     /* Design, same round. */
     write_doc(e, dir, "design.md", design_md);
     json_decref(validate_clean(p, "pw-reset", "[\"requirements\",\"design\"]"));
-    if (swm) {
-        approval_round(e, p, "pw-reset", "design", "design.md");
-    }
+    approval_round(e, p, "pw-reset", "design", "design.md");
     /* Tasks, same round, then every task. */
     write_doc(e, dir, "tasks.md", tasks_md);
     json_decref(validate_clean(p, "pw-reset", ALL_DOCS));
-    if (swm) {
-        approval_round(e, p, "pw-reset", "tasks", "tasks.md");
-    }
+    approval_round(e, p, "pw-reset", "tasks", "tasks.md");
     json_t *s = ok(p, "spec-status", "{\"name\":\"pw-reset\"}");
     assert_string_equal(str_at(s, "data/phase"), "implementation");
     assert_null(at(s, "data/bugfix")); /* a feature spec */

@@ -126,8 +126,15 @@ static void lock_and_dialect(void **state)
 
     struct spec *k = NULL;
     assert_int_equal(spec_open(root, "kauth", SPEC_DIALECT_ANY, &k, &err), 0);
+    /* A Kiro spec's record is spec-workflow-mcp's, its filePath under .kiro/. */
     assert_int_equal(spec_approval_request(k, SPEC_DOC_REQUIREMENTS, NULL, 0, &rec, &created, &err),
-                     -SPEC_E_INVALID_ARGUMENT);
+                     0);
+    assert_true(created);
+    assert_string_equal(json_string_value(json_object_get(rec, "filePath")),
+                        ".kiro/specs/kauth/requirements.md");
+    json_decref(rec);
+    rec = NULL;
+    assert_int_equal(count_records(root, "kauth"), 1);
     spec_free(k);
     spec_error_clear(&err);
     spec_free(s);

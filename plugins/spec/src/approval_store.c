@@ -278,11 +278,11 @@ static int ctx_open(struct appr_ctx *c, const struct spec *s, int kind, bool mkd
     memset(c, 0, sizeof *c);
     c->s = s;
     c->fd = -1;
-    if (s->dialect != SPEC_DIALECT_SWM || !s->project_root) {
+    if (!spec_approval_supported(s)) {
         return spec_error_set(
             err, SPEC_E_INVALID_ARGUMENT,
-            "approval records are spec-workflow-mcp's (.spec-workflow/approvals): "
-            "spec \"%s\" is a %s spec",
+            "approval records (.spec-workflow/approvals) are kept for spec-workflow-mcp and Kiro "
+            "specs: spec \"%s\" is a %s spec",
             s->name, spec_dialect_name(s->dialect));
     }
     if (kind >= 0 && !(c->d = spec_doc_find(s, (enum spec_doc_kind)kind))) {

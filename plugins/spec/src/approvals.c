@@ -19,6 +19,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+bool spec_approval_supported(const struct spec *s)
+{
+    return s && s->project_root &&
+           (s->dialect == SPEC_DIALECT_SWM || s->dialect == SPEC_DIALECT_KIRO);
+}
+
+int spec_approval_open_spec(const char *project_root, const char *name, const json_t *record,
+                            struct spec **out, struct spec_error *err)
+{
+    const char *fp = record ? json_string_value(json_object_get(record, "filePath")) : NULL;
+    if (fp) {
+        bool kiro = strncmp(fp, ".kiro/", 6) == 0;
+        return spec_open(project_root, name, kiro ? SPEC_DIALECT_KIRO : SPEC_DIALECT_SWM, out, err);
+    }
+    int rc = spec_open(project_root, name, SPEC_DIALECT_SWM, out, err);
+    if (rc == -SPEC_E_NOT_FOUND) {
+        spec_error_clear(err);
+        rc = spec_open(project_root, name, SPEC_DIALECT_KIRO, out, err);
+    }
+    return rc;
+}
+
 int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec_approval *out)
 {
     const struct spec_doc *d = spec_doc_find(s, kind);
@@ -31,7 +53,7 @@ int spec_approval_get(const struct spec *s, enum spec_doc_kind kind, struct spec
     memset(out, 0, sizeof(*out));
     strcpy(out->status, "none");
     out->revision_matches = -1;
-    if (!d || !s->project_root || s->dialect != SPEC_DIALECT_SWM) {
+    if (!d || !spec_approval_supported(s)) {
         return 0;
     }
     if (sbuf_addf(&dir, "%s/.spec-workflow/approvals/%s", s->project_root, s->name) < 0) {

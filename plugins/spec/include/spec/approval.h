@@ -69,6 +69,20 @@ bool spec_approval_is_for(const json_t *record, const char *name, const char *fi
  * tools), NULL when none. Borrowed from record. */
 const char *spec_approval_pinned(const json_t *record);
 
+/* True for the specs approval records exist for: spec-workflow-mcp and Kiro specs of a project on
+ * disk. Both keep their records in spec-workflow-mcp's folder,
+ * .spec-workflow/approvals/<name>/, whose filePath names the document (".kiro/specs/<name>/..."
+ * for a Kiro spec), so spec-workflow-mcp's dashboard shows them too. */
+bool spec_approval_supported(const struct spec *s);
+
+/*
+ * Opens the spec `name` of project_root whose approval records these are: the spec-workflow-mcp
+ * spec of that name, else the Kiro one. With a record, its filePath decides (".kiro/..." is the
+ * Kiro spec). @param[out] out owned: spec_free(). @return 0 or what spec_open() returns.
+ */
+int spec_approval_open_spec(const char *project_root, const char *name, const json_t *record,
+                            struct spec **out, struct spec_error *err);
+
 /*
  * The human's decision on the newest PENDING record of document `kind`: status "approved",
  * "rejected" or "needs-revision"; comment (may be NULL) becomes "response" and one general
