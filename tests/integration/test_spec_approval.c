@@ -103,64 +103,10 @@ static const char *sget(json_t *o, const char *key)
     return v;
 }
 
-/* Runs `BIN ARGS...` with stdout and stderr in files of the test dir; returns its exit status
- * (bounded: killed after 60 s). */
-static int run_bin(struct h_env *e, const char *bin, char **out, char **err,
-                   const char *const *args)
-{
-    const char *argv[16];
-    int argc = 0;
-    argv[argc++] = bin;
-    for (size_t i = 0; args[i] && argc < 15; i++) {
-        argv[argc++] = args[i];
-    }
-    argv[argc] = NULL;
-    char opath[PATH_MAX], epath[PATH_MAX];
-    snprintf(opath, sizeof opath, "%s", sp_path(e, "cli.out"));
-    snprintf(epath, sizeof epath, "%s", sp_path(e, "cli.err"));
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int er = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int nul = open("/dev/null", O_RDONLY);
-        if (o < 0 || er < 0 || nul < 0) {
-            _exit(126);
-        }
-        dup2(nul, STDIN_FILENO);
-        dup2(o, STDOUT_FILENO);
-        dup2(er, STDERR_FILENO);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    long long deadline = h_now_ms() + 60000;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (h_now_ms() > deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("mcpd %s did not exit in 60 s", args[0]);
-        }
-        usleep(10000);
-    }
-    char *o = sp_read(opath, NULL), *er = sp_read(epath, NULL);
-    if (out) {
-        *out = o;
-    } else {
-        free(o);
-    }
-    if (err) {
-        *err = er;
-    } else {
-        free(er);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* `mcpd ARGS...`: the real binary, which execs mcpd-approval beside it. */
 static int run_mcpd(struct h_env *e, char **out, char **err, const char *const *args)
 {
-    return run_bin(e, MCPD_BIN, out, err, args);
+    return sp_run_bin(e, MCPD_BIN, out, err, args);
 }
 
 /* The record file of id, parsed (new reference). */
@@ -554,7 +500,7 @@ static void cli_helper_lookup(void **state)
     copy_exe(MCPD_BIN, bin);
     char *out = NULL, *err = NULL;
     const char *approve[] = {"approve", "user-auth", "design", NULL};
-    assert_int_equal(run_bin(e, bin, NULL, &err, approve), 1);
+    assert_int_equal(sp_run_bin(e, bin, NULL, &err, approve), 1);
     assert_non_null(strstr(err, "cannot run mcpd-approval"));
     free(err);
 
@@ -566,7 +512,7 @@ static void cli_helper_lookup(void **state)
     snprintf(helper, sizeof helper, "%s", sp_path(e, "bin/mcpd-approval"));
     copy_exe(real, helper);
     const char *help[] = {"approve", "--help", NULL};
-    assert_int_equal(run_bin(e, bin, &out, NULL, help), 0);
+    assert_int_equal(sp_run_bin(e, bin, &out, NULL, help), 0);
     assert_non_null(strstr(out, "Usage: mcpd approve|reject|revise"));
     free(out);
     H_PASS(e);
