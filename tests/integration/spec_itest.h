@@ -238,15 +238,31 @@ static inline int sp_count_entries(const char *dir, const char *needle)
     return n;
 }
 
-/* Starts mcpd with the spec plugins and initializes a 2025-11-25 session. */
-static inline struct h_proc *sp_start(struct h_env *e, const char *limits, const char *task_extra)
+/* Starts mcpd with the spec plugins plus one [plugin NAME] section (path
+ * MCPD_PLUGIN_DIR/NAME.so, root = proj) for each name of the NULL-terminated `plugins` (NULL:
+ * none), and initializes a 2025-11-25 session. */
+static inline struct h_proc *sp_start_plus(struct h_env *e, const char *limits,
+                                           const char *task_extra, const char *const *plugins)
 {
     char ini[8192];
     sp_mkdirs(sp_path(e, "proj"));
     sp_ini(ini, sizeof ini, limits, task_extra);
+    for (size_t i = 0; plugins && plugins[i]; i++) {
+        size_t n = strlen(ini);
+        int w = snprintf(ini + n, sizeof ini - n,
+                         "\n[plugin %s]\npath = " MCPD_PLUGIN_DIR "/%s.so\nroot = proj\n",
+                         plugins[i], plugins[i]);
+        assert_true(w > 0 && (size_t)w < sizeof ini - n);
+    }
     struct h_proc *p = h_start(e, ini);
     json_decref(h_initialize(p, "2025-11-25"));
     return p;
+}
+
+/* Starts mcpd with the spec plugins and initializes a 2025-11-25 session. */
+static inline struct h_proc *sp_start(struct h_env *e, const char *limits, const char *task_extra)
+{
+    return sp_start_plus(e, limits, task_extra, NULL);
 }
 
 /* tools/call with printf-formatted arguments. Returns the result (new reference). */
@@ -309,6 +325,39 @@ static inline json_t *sp_err(json_t *res, const char *tool, const char *code)
     json_decref(env);
     free(dump);
     return error;
+}
+
+/* A call that must succeed (sp_ok()): the whole result (new reference). */
+static inline json_t *sp_ok_call(struct h_proc *p, const char *tool, const char *args)
+{
+    json_t *res = h_call_tool(p, tool, args);
+    sp_ok(res, tool);
+    return res;
+}
+
+/* A call that must fail with `code` (sp_err()). */
+static inline void sp_refused(struct h_proc *p, const char *tool, const char *args,
+                              const char *code)
+{
+    json_t *res = h_call_tool(p, tool, args);
+    json_decref(sp_err(res, tool, code));
+    json_decref(res);
+}
+
+/* A call with printf-formatted arguments that must fail with `code`: the error object (new
+ * reference). */
+__attribute__((format(printf, 4, 5))) static inline json_t *
+sp_failf(struct h_proc *p, const char *tool, const char *code, const char *fmt, ...)
+{
+    char args[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    json_t *res = h_call_tool(p, tool, args);
+    json_t *err = sp_err(res, tool, code);
+    json_decref(res);
+    return err;
 }
 
 /* Status of task `id` in a task-list structuredContent, or NULL. */

@@ -67,17 +67,8 @@ static const char broken_md[] = "# Requirements Document\n\n## Introduction\n\nN
 /* The ini of sp_ini() plus the spec-approval plugin. */
 static struct h_proc *start(struct h_env *e)
 {
-    char ini[8192];
-    size_t n;
-    sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, NULL, NULL);
-    n = strlen(ini);
-    snprintf(ini + n, sizeof ini - n,
-             "\n[plugin spec-approval]\npath = " MCPD_PLUGIN_DIR "/spec-approval.so\n"
-             "root = proj\n");
-    struct h_proc *p = h_start(e, ini);
-    json_decref(h_initialize(p, "2025-11-25"));
-    return p;
+    static const char *const plugins[] = {"spec-approval", NULL};
+    return sp_start_plus(e, NULL, NULL, plugins);
 }
 
 static void write_spec(struct h_env *e)
@@ -263,8 +254,7 @@ static void approve_then_edit(void **state)
     assert_non_null(strstr(err, "no pending approval request"));
     free(err);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -325,8 +315,7 @@ static void revise_and_reject(void **state)
     assert_string_equal(sget(json_array_get(recs, 1), "id"), id1);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -376,8 +365,7 @@ static void refused_with_errors(void **state)
     json_decref(sp_err(res, "spec-approval", "E_INVALID_ARGUMENT"));
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -435,8 +423,7 @@ static void withdraw_and_list(void **state)
     assert_string_equal(sget(json_array_get(recs, 0), "categoryName"), "other");
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -609,8 +596,7 @@ static void compat_written(void **state)
     assert_string_equal(sget(snap, "status"), "pending");
     json_decref(snap);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -704,8 +690,7 @@ static void compat_read(void **state)
         json_is_true(json_object_get(json_object_get(docs, "design"), "approvedRevisionMatches")));
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 

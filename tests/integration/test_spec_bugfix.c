@@ -20,18 +20,8 @@
 
 static struct h_proc *start(struct h_env *e)
 {
-    char ini[8192];
-    size_t n;
-    sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, NULL, NULL);
-    n = strlen(ini);
-    snprintf(ini + n, sizeof ini - n,
-             "\n[plugin spec-approval]\npath = " MCPD_PLUGIN_DIR "/spec-approval.so\nroot = proj\n"
-             "\n[plugin spec-workflow]\npath = " MCPD_PLUGIN_DIR
-             "/spec-workflow.so\nroot = proj\n");
-    struct h_proc *p = h_start(e, ini);
-    json_decref(h_initialize(p, "2025-11-25"));
-    return p;
+    static const char *const plugins[] = {"spec-approval", "spec-workflow", NULL};
+    return sp_start_plus(e, NULL, NULL, plugins);
 }
 
 /* The only finding of `rule` in sc (fails when there is not exactly one). */

@@ -120,8 +120,7 @@ static void duplicate_ids(void **state)
     assert_int_equal(tsk006, 1);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -177,8 +176,7 @@ static void status_and_trace(void **state)
     assert_int_equal(json_integer_value(json_object_get(dang, "column")), 30);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 

@@ -63,36 +63,13 @@ static const char tasks_md[] = "# Tasks Document\n\n"
 
 static struct h_proc *start_with(struct h_env *e, const char *limits)
 {
-    char ini[8192];
-    sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, limits, "require_log = true");
-    size_t n = strlen(ini);
-    snprintf(ini + n, sizeof ini - n,
-             "\n[plugin spec-workflow]\npath = " MCPD_PLUGIN_DIR "/spec-workflow.so\n"
-             "root = proj\n");
-    struct h_proc *p = h_start(e, ini);
-    json_decref(h_initialize(p, "2025-11-25"));
-    return p;
+    static const char *const plugins[] = {"spec-workflow", NULL};
+    return sp_start_plus(e, limits, "require_log = true", plugins);
 }
 
 static struct h_proc *start(struct h_env *e)
 {
     return start_with(e, NULL);
-}
-
-/* A call that must fail with `code`: the error object (new reference). */
-__attribute__((format(printf, 4, 5))) static json_t *fails(struct h_proc *p, const char *tool,
-                                                           const char *code, const char *fmt, ...)
-{
-    char args[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    json_t *res = h_call_tool(p, tool, args);
-    json_t *err = sp_err(res, tool, code);
-    json_decref(res);
-    return err;
 }
 
 static void write_spec(struct h_env *e, const char *dir)
@@ -159,8 +136,7 @@ static void listed_and_guide(void **state)
     json_t *bad = h_call_tool(p, "spec-guide", "{\"topic\":\"nope\"}");
     assert_true(json_is_true(json_object_get(bad, "isError")));
     json_decref(bad);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -222,24 +198,23 @@ static void task_log(void **state)
 
     /* Refusals: unknown task, a write without its fields, bad names and paths, a symlinked
      * log folder. */
-    json_t *err = fails(p, "task-log", "E_NOT_FOUND", LOG_ARGS("reset", "9.9"));
+    json_t *err = sp_failf(p, "task-log", "E_NOT_FOUND", LOG_ARGS("reset", "9.9"));
     assert_non_null(strstr(sp_str_at(err, "message"), "Task '9.9' not found"));
     json_decref(err);
-    json_decref(fails(p, "task-log", "E_INVALID_ARGUMENT",
-                      "{\"name\":\"reset\",\"taskId\":\"1.1\",\"summary\":\"x\"}"));
-    json_decref(fails(p, "task-log", "E_PATH_OUTSIDE_ROOT",
-                      "{\"name\":\"reset\",\"action\":\"list\",\"projectPath\":\"..\"}"));
+    json_decref(sp_failf(p, "task-log", "E_INVALID_ARGUMENT",
+                         "{\"name\":\"reset\",\"taskId\":\"1.1\",\"summary\":\"x\"}"));
+    json_decref(sp_failf(p, "task-log", "E_PATH_OUTSIDE_ROOT",
+                         "{\"name\":\"reset\",\"action\":\"list\",\"projectPath\":\"..\"}"));
     json_decref(
-        fails(p, "task-log", "E_INVALID_NAME", "{\"name\":\"../reset\",\"action\":\"list\"}"));
+        sp_failf(p, "task-log", "E_INVALID_NAME", "{\"name\":\"../reset\",\"action\":\"list\"}"));
     sp_mkdirs(sp_path(e, "elsewhere"));
     write_spec(e, "proj/.spec-workflow/specs/linked");
     assert_int_equal(symlink(sp_path(e, "elsewhere"),
                              sp_path(e, "proj/.spec-workflow/specs/linked/Implementation Logs")),
                      0);
-    json_decref(fails(p, "task-log", "E_PATH_OUTSIDE_ROOT", LOG_ARGS("linked", "1.1")));
+    json_decref(sp_failf(p, "task-log", "E_PATH_OUTSIDE_ROOT", LOG_ARGS("linked", "1.1")));
     assert_int_equal(sp_count_entries(sp_path(e, "elsewhere"), "task-"), 0);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -273,8 +248,7 @@ static void task_log_concurrent(void **state)
     assert_int_equal(json_array_size(sp_at(l, "data/entries")), N);
     assert_int_equal(json_integer_value(sp_at(l, "data/skipped")), 0);
     json_decref(l);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -286,7 +260,7 @@ static void archive(void **state)
     struct h_proc *p = start(e);
     write_spec(e, "proj/.spec-workflow/specs/reset");
 
-    json_t *err = fails(p, "spec-archive", "E_CHILDREN_INCOMPLETE", "{\"name\":\"reset\"}");
+    json_t *err = sp_failf(p, "spec-archive", "E_CHILDREN_INCOMPLETE", "{\"name\":\"reset\"}");
     assert_int_equal(json_array_size(sp_at(err, "details/incomplete")), 3);
     json_decref(err);
     /* The advice fits the tool (not task-update's "complete the sub-tasks"). */
@@ -303,29 +277,29 @@ static void archive(void **state)
     assert_non_null(moved);
     assert_string_equal(moved, tasks_md);
     free(moved);
-    json_decref(fails(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
+    json_decref(sp_failf(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
 
     /* Unarchive never lands on a spec of the same name created meanwhile. */
     write_spec(e, "proj/.spec-workflow/specs/reset");
-    err = fails(p, "spec-archive", "E_EXISTS", "{\"name\":\"reset\",\"unarchive\":true}");
+    err = sp_failf(p, "spec-archive", "E_EXISTS", "{\"name\":\"reset\",\"unarchive\":true}");
     assert_string_equal(sp_str_at(err, "details/existing/0"), ".spec-workflow/specs/reset");
     json_decref(err);
-    json_decref(fails(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"other\",\"unarchive\":true}"));
+    json_decref(
+        sp_failf(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"other\",\"unarchive\":true}"));
 
     /* OpenSpec changes are archived by openspec itself (it applies the deltas). */
     sp_write_str(sp_path(e, "proj/openspec/changes/add-x/tasks.md"), "## 1. G\n\n- [x] 1.1 Done\n");
     sp_write_str(sp_path(e, "proj/openspec/changes/add-x/proposal.md"), "## Why\n\nBecause.\n");
-    json_decref(fails(p, "spec-archive", "E_INVALID_ARGUMENT", "{\"name\":\"add-x\"}"));
-    json_decref(fails(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
-                      "{\"name\":\"reset\",\"projectPath\":\"/etc\"}"));
+    json_decref(sp_failf(p, "spec-archive", "E_INVALID_ARGUMENT", "{\"name\":\"add-x\"}"));
+    json_decref(sp_failf(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
+                         "{\"name\":\"reset\",\"projectPath\":\"/etc\"}"));
     /* A symlinked spec folder is never moved. */
     sp_mkdirs(sp_path(e, "elsewhere/ghost"));
     assert_int_equal(
         symlink(sp_path(e, "elsewhere/ghost"), sp_path(e, "proj/.spec-workflow/specs/ghost")), 0);
-    json_decref(fails(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
-                      "{\"name\":\"ghost\",\"requireComplete\":false}"));
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    json_decref(sp_failf(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
+                         "{\"name\":\"ghost\",\"requireComplete\":false}"));
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -373,13 +347,13 @@ static void search(void **state)
     assert_string_equal(sp_str_at(s, "data/stoppedBy"), "limit");
     json_decref(s);
 
-    json_t *err =
-        fails(p, "spec-search", "E_INVALID_ARGUMENT", "{\"query\":\"(unclosed\",\"regex\":true}");
+    json_t *err = sp_failf(p, "spec-search", "E_INVALID_ARGUMENT",
+                           "{\"query\":\"(unclosed\",\"regex\":true}");
     assert_non_null(strstr(sp_str_at(err, "message"), "regular expression"));
     json_decref(err);
-    json_decref(fails(p, "spec-search", "E_NOT_FOUND", "{\"query\":\"x\",\"name\":\"nope\"}"));
-    json_decref(fails(p, "spec-search", "E_PATH_OUTSIDE_ROOT",
-                      "{\"query\":\"x\",\"projectPath\":\"../..\"}"));
+    json_decref(sp_failf(p, "spec-search", "E_NOT_FOUND", "{\"query\":\"x\",\"name\":\"nope\"}"));
+    json_decref(sp_failf(p, "spec-search", "E_PATH_OUTSIDE_ROOT",
+                         "{\"query\":\"x\",\"projectPath\":\"../..\"}"));
     /* The pattern length is bounded by the schema. */
     char big[700];
     memset(big, 'a', sizeof big - 1);
@@ -387,8 +361,7 @@ static void search(void **state)
     json_t *res = sp_call(p, "spec-search", "{\"query\":\"%s\"}", big);
     assert_true(json_is_true(json_object_get(res, "isError")));
     json_decref(res);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -433,16 +406,15 @@ static void steering(void **state)
     assert_null(sp_at(s, "data/documents/0/content"));
     json_decref(s);
 
-    json_decref(fails(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"forFile\":\"../x.c\"}"));
-    json_decref(fails(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"projectPath\":\"/\"}"));
+    json_decref(sp_failf(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"forFile\":\"../x.c\"}"));
+    json_decref(sp_failf(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"projectPath\":\"/\"}"));
     sp_write_str(sp_path(e, "secret.md"), "secret\n");
     assert_int_equal(symlink(sp_path(e, "secret.md"), sp_path(e, "proj/.kiro/steering/leak.md")),
                      0);
-    json_t *err = fails(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{}");
+    json_t *err = sp_failf(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{}");
     assert_null(strstr(sp_str_at(err, "message"), "secret\n"));
     json_decref(err);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -480,8 +452,9 @@ static void whole_flow(struct h_env *e, const char *layout, const char *root)
         json_decref(sp_okf(p, "task-update",
                            "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"in_progress\"}",
                            id));
-        json_decref(fails(p, "task-update", "E_LOG_REQUIRED",
-                          "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"completed\"}", id));
+        json_decref(sp_failf(p, "task-update", "E_LOG_REQUIRED",
+                             "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"completed\"}",
+                             id));
         json_t *l = sp_okf(p, "task-log",
                            "{\"name\":\"reset\",\"taskId\":\"%s\",\"summary\":\"Implemented %s\","
                            "\"filesModified\":[],\"filesCreated\":[\"src/reset/%s.c\"],"
@@ -519,7 +492,7 @@ static void whole_flow(struct h_env *e, const char *layout, const char *root)
     assert_string_equal(sp_str_at(ls, "data/specs/0/dir"), to);
     assert_string_equal(sp_str_at(ls, "data/specs/0/phase"), "completed");
     json_decref(ls);
-    json_decref(fails(p, "spec-status", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
+    json_decref(sp_failf(p, "spec-status", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
     /* The logs went with the spec and are still searchable (includeArchived). */
     json_t *s =
         sp_okf(p, "spec-search",
@@ -538,8 +511,7 @@ static void whole_flow(struct h_env *e, const char *layout, const char *root)
     assert_int_equal(json_array_size(sp_at(ls, "data/specs")), 1);
     assert_false(json_is_true(sp_at(ls, "data/specs/0/archived")));
     json_decref(ls);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
 }
 
 static void flow_swm(void **state)

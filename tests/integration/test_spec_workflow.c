@@ -103,13 +103,6 @@ static const char tasks_md[] = "# Tasks Document\n"
                                "\n"
                                "    - [ ] 8. Not a task either: indented code\n";
 
-static json_t *ok_call(struct h_proc *p, const char *tool, const char *args)
-{
-    json_t *res = h_call_tool(p, tool, args);
-    sp_ok(res, tool);
-    return res;
-}
-
 static json_int_t int_at(json_t *v, const char *path)
 {
     char buf[256];
@@ -149,7 +142,7 @@ static void update_fails(struct h_proc *p, const char *id, const char *status, c
 
 static char *tasks_revision(struct h_proc *p)
 {
-    json_t *res = ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
+    json_t *res = sp_ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
     char *rev = strdup(sp_str_at(json_object_get(res, "structuredContent"), "revisions/tasks.md"));
     json_decref(res);
     return rev;
@@ -195,13 +188,13 @@ static void whole_workflow(void **state)
     json_decref(tl);
 
     /* An empty project. */
-    json_t *res = ok_call(p, "spec-list", "{}");
+    json_t *res = sp_ok_call(p, "spec-list", "{}");
     assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/specs")), 0);
     json_decref(res);
 
     /* Scaffold: three files in the spec-workflow-mcp layout. */
-    res = ok_call(p, "spec-create",
-                  "{\"name\":\"user-auth\",\"description\":\"Sign in and sign out.\"}");
+    res = sp_ok_call(p, "spec-create",
+                     "{\"name\":\"user-auth\",\"description\":\"Sign in and sign out.\"}");
     json_t *sc = json_object_get(res, "structuredContent");
     assert_string_equal(sp_str_at(sc, "data/dir"), ".spec-workflow/specs/user-auth");
     assert_int_equal(json_array_size(sp_at(sc, "data/created")), 3);
@@ -223,7 +216,7 @@ static void whole_workflow(void **state)
     res = h_call_tool(p, "spec-create", "{\"name\":\"user-auth\"}");
     json_decref(sp_err(res, "spec-create", "E_EXISTS"));
     json_decref(res);
-    res = ok_call(p, "spec-create", "{\"name\":\"user-auth\",\"ifExists\":\"skip\"}");
+    res = sp_ok_call(p, "spec-create", "{\"name\":\"user-auth\",\"ifExists\":\"skip\"}");
     assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/created")), 0);
     assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/skipped")), 3);
     json_decref(res);
@@ -240,7 +233,7 @@ static void whole_workflow(void **state)
     sp_write_str(sp_path(e, SPEC_DIR "/tasks.md"), tasks_md);
 
     /* Valid, and fully traced. */
-    res = ok_call(p, "spec-validate", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     if (!json_is_true(sp_at(sc, "data/valid"))) {
         char *d = json_dumps(sc, JSON_INDENT(1));
@@ -250,7 +243,7 @@ static void whole_workflow(void **state)
     assert_true(json_array_size(sp_at(sc, "data/rulesRun")) > 10);
     json_decref(res);
 
-    res = ok_call(p, "spec-trace", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-trace", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     assert_int_equal(int_at(sc, "data/coverage/criteria"), 3);
     assert_int_equal(int_at(sc, "data/coverage/covered"), 3);
@@ -260,7 +253,7 @@ static void whole_workflow(void **state)
     json_decref(res);
 
     /* The task list: six tasks (the fenced and indented ones are code), four leaves. */
-    res = ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     json_t *tasks = sp_at(sc, "data/tasks");
     assert_int_equal(json_array_size(tasks), 6);
@@ -279,7 +272,7 @@ static void whole_workflow(void **state)
     json_decref(res);
 
     /* Filters and pages. */
-    res = ok_call(p, "task-list", "{\"name\":\"user-auth\",\"leavesOnly\":true,\"limit\":3}");
+    res = sp_ok_call(p, "task-list", "{\"name\":\"user-auth\",\"leavesOnly\":true,\"limit\":3}");
     sc = json_object_get(res, "structuredContent");
     assert_int_equal(json_array_size(sp_at(sc, "data/tasks")), 3);
     assert_int_equal(int_at(sc, "data/matched"), 4);
@@ -288,7 +281,7 @@ static void whole_workflow(void **state)
              "{\"name\":\"user-auth\",\"leavesOnly\":true,\"limit\":3,\"cursor\":\"%s\"}",
              sp_str_at(sc, "data/nextCursor"));
     json_decref(res);
-    res = ok_call(p, "task-list", args);
+    res = sp_ok_call(p, "task-list", args);
     sc = json_object_get(res, "structuredContent");
     assert_int_equal(json_array_size(sp_at(sc, "data/tasks")), 1);
     assert_string_equal(sp_str_at(sc, "data/tasks/0/id"), "2.2");
@@ -296,7 +289,7 @@ static void whole_workflow(void **state)
     json_decref(res);
 
     /* The phase before any work. */
-    res = ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     assert_string_equal(sp_str_at(sc, "data/phase"), "implementation");
     assert_int_equal(int_at(sc, "data/progress/leaf/total"), 4);
@@ -304,7 +297,7 @@ static void whole_workflow(void **state)
     json_decref(res);
 
     /* task-next: the first leaf with no open dependency. */
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     assert_string_equal(sp_str_at(sc, "data/next/0/id"), "1.1");
     assert_false(json_is_true(sp_at(sc, "data/done")));
@@ -345,7 +338,7 @@ static void whole_workflow(void **state)
     d = update(p, "1.1", "completed", NULL);
     json_decref(d);
 
-    res = ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
     assert_int_equal(
         int_at(json_object_get(res, "structuredContent"), "data/progress/leaf/completed"), 1);
     json_decref(res);
@@ -360,8 +353,8 @@ static void whole_workflow(void **state)
     assert_non_null(strstr(text, "_Blocked: waiting for the schema review_"));
     free(text);
     update_fails(p, "1.2", "completed", NULL, "E_INVALID_TRANSITION");
-    res = ok_call(p, "task-list",
-                  "{\"name\":\"user-auth\",\"status\":[\"blocked\"],\"leavesOnly\":true}");
+    res = sp_ok_call(p, "task-list",
+                     "{\"name\":\"user-auth\",\"status\":[\"blocked\"],\"leavesOnly\":true}");
     sc = json_object_get(res, "structuredContent");
     assert_string_equal(sp_str_at(sc, "data/tasks/0/blockedReason"),
                         "waiting for the schema review");
@@ -388,13 +381,13 @@ static void whole_workflow(void **state)
     free(text);
 
     /* Both remaining tasks are ready now. */
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\",\"limit\":5}");
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\",\"limit\":5}");
     sc = json_object_get(res, "structuredContent");
     assert_int_equal(json_array_size(sp_at(sc, "data/next")), 2);
     assert_string_equal(sp_str_at(sc, "data/next/0/id"), "2.1");
     assert_string_equal(sp_str_at(sc, "data/next/1/id"), "2.2");
     json_decref(res);
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\",\"parallel\":true,\"limit\":5}");
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\",\"parallel\":true,\"limit\":5}");
     assert_true(json_array_size(sp_at(json_object_get(res, "structuredContent"), "data/next")) >=
                 1);
     json_decref(res);
@@ -408,12 +401,12 @@ static void whole_workflow(void **state)
     json_decref(d);
     json_decref(update(p, "2.2", "completed", NULL));
 
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     assert_true(json_is_true(sp_at(sc, "data/done")));
     assert_int_equal(json_array_size(sp_at(sc, "data/next")), 0);
     json_decref(res);
-    res = ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     assert_string_equal(sp_str_at(sc, "data/phase"), "completed");
     assert_string_equal(sp_str_at(sc, "data/overallStatus"), "completed");
@@ -425,15 +418,14 @@ static void whole_workflow(void **state)
     assert_non_null(strstr(text, "- [ ] 9. Not a task: it sits in a code fence\n"));
     free(text);
 
-    res = ok_call(p, "spec-list", "{}");
+    res = sp_ok_call(p, "spec-list", "{}");
     sc = json_object_get(res, "structuredContent");
     assert_int_equal(json_array_size(sp_at(sc, "data/specs")), 1);
     assert_string_equal(sp_str_at(sc, "data/specs/0/name"), "user-auth");
     assert_string_equal(sp_str_at(sc, "data/specs/0/phase"), "completed");
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -472,7 +464,7 @@ static void findings_and_rules(void **state)
     struct h_env *e = *state;
     struct h_proc *p = sp_start(e, NULL, NULL);
 
-    json_t *res = ok_call(p, "spec-create", "{\"name\":\"broken\",\"layout\":\"kiro\"}");
+    json_t *res = sp_ok_call(p, "spec-create", "{\"name\":\"broken\",\"layout\":\"kiro\"}");
     assert_string_equal(sp_str_at(json_object_get(res, "structuredContent"), "data/dir"),
                         ".kiro/specs/broken");
     json_decref(res);
@@ -494,7 +486,7 @@ static void findings_and_rules(void **state)
                  "  - _Requirements: 2.1_\n"           /* 13 */
                  "  - _Depends: 7_\n");                /* 14 */
 
-    res = ok_call(p, "spec-validate", "{\"name\":\"broken\",\"maxFindings\":1000}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"broken\",\"maxFindings\":1000}");
     json_t *sc = json_object_get(res, "structuredContent");
     assert_false(json_is_true(sp_at(sc, "data/valid")));
     assert_true(int_at(sc, "data/summary/errors") >= 4);
@@ -517,9 +509,9 @@ static void findings_and_rules(void **state)
     json_decref(res);
 
     /* Per-call rule configuration: a rule switched off, a family excluded. */
-    res = ok_call(p, "spec-validate",
-                  "{\"name\":\"broken\",\"rules\":{\"severity\":{\"TSK-006\":\"off\"},"
-                  "\"exclude\":[\"DEP-\"]}}");
+    res = sp_ok_call(p, "spec-validate",
+                     "{\"name\":\"broken\",\"rules\":{\"severity\":{\"TSK-006\":\"off\"},"
+                     "\"exclude\":[\"DEP-\"]}}");
     sc = json_object_get(res, "structuredContent");
     assert_false(has_finding(sc, "TSK-006", NULL, 0));
     assert_false(has_finding(sc, "DEP-002", NULL, 0));
@@ -533,12 +525,12 @@ static void findings_and_rules(void **state)
     /* The project's .spec-workflow/validation.json applies too. */
     sp_write_str(sp_path(e, "proj/.spec-workflow/validation.json"),
                  "{\"rules\":{\"TSK-001\":\"off\"}}");
-    res = ok_call(p, "spec-validate", "{\"name\":\"broken\"}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"broken\"}");
     assert_false(has_finding(json_object_get(res, "structuredContent"), "TSK-001", NULL, 0));
     json_decref(res);
 
     /* Warnings only: valid, unless strict. */
-    res = ok_call(p, "spec-create", "{\"name\":\"soft\"}");
+    res = sp_ok_call(p, "spec-create", "{\"name\":\"soft\"}");
     json_decref(res);
     sp_write_str(sp_path(e, "proj/.spec-workflow/specs/soft/requirements.md"),
                  "# Requirements Document\n\n## Introduction\n\n"
@@ -551,7 +543,7 @@ static void findings_and_rules(void **state)
     sp_write_str(sp_path(e, "proj/.spec-workflow/specs/soft/tasks.md"),
                  "# Tasks Document\n\n- [ ] 1. Write the exporter\n"
                  "  - File: src/export.c\n  - _Requirements: 1.1_\n");
-    res = ok_call(p, "spec-validate", "{\"name\":\"soft\"}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"soft\"}");
     sc = json_object_get(res, "structuredContent");
     if (!json_is_true(sp_at(sc, "data/valid"))) {
         char *dump = json_dumps(sc, JSON_INDENT(1));
@@ -560,13 +552,13 @@ static void findings_and_rules(void **state)
     assert_true(int_at(sc, "data/summary/warnings") >= 1);
     expect_finding(sc, "EARS-005", "requirements.md", 0);
     json_decref(res);
-    res = ok_call(p, "spec-validate", "{\"name\":\"soft\",\"strict\":true}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"soft\",\"strict\":true}");
     sc = json_object_get(res, "structuredContent");
     assert_false(json_is_true(sp_at(sc, "data/valid")));
     json_decref(res);
 
     /* All specs at once: each finding names its spec. */
-    res = ok_call(p, "spec-validate", "{}");
+    res = sp_ok_call(p, "spec-validate", "{}");
     sc = json_object_get(res, "structuredContent");
     assert_int_equal(json_array_size(sp_at(sc, "data/perSpec")), 2);
     assert_false(json_is_true(sp_at(sc, "data/valid")));
@@ -581,8 +573,7 @@ static void findings_and_rules(void **state)
     json_decref(sp_err(res, "spec-validate", "E_NOT_FOUND"));
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -613,11 +604,11 @@ static void other_dialects(void **state)
     struct h_proc *p = sp_start(e, NULL, NULL);
 
     /* Filters: one dialect; archived specs only when asked. */
-    json_t *res = ok_call(p, "spec-list", "{\"dialects\":[\"speckit\"]}");
+    json_t *res = sp_ok_call(p, "spec-list", "{\"dialects\":[\"speckit\"]}");
     assert_int_equal(
         json_array_size(sp_at(json_object_get(res, "structuredContent"), "data/specs")), 1);
     json_decref(res);
-    res = ok_call(p, "spec-list", "{\"includeArchived\":true}");
+    res = sp_ok_call(p, "spec-list", "{\"includeArchived\":true}");
     int archived = 0;
     size_t k;
     json_t *v;
@@ -628,7 +619,7 @@ static void other_dialects(void **state)
     assert_int_equal(archived, 1);
     json_decref(res);
 
-    res = ok_call(p, "spec-list", "{}");
+    res = sp_ok_call(p, "spec-list", "{}");
     json_t *specs = sp_at(json_object_get(res, "structuredContent"), "data/specs");
     int speckit = 0, openspec = 0;
     size_t i;
@@ -646,7 +637,7 @@ static void other_dialects(void **state)
     json_decref(res);
 
     /* spec-kit: T-ids, [P], [US1], phases; "login" finds 001-login. */
-    res = ok_call(p, "task-list", "{\"name\":\"login\"}");
+    res = sp_ok_call(p, "task-list", "{\"name\":\"login\"}");
     json_t *sc = json_object_get(res, "structuredContent");
     assert_string_equal(sp_str_at(sc, "spec/dialect"), "speckit");
     assert_string_equal(sp_str_at(sc, "data/tasks/0/id"), "T001");
@@ -654,9 +645,9 @@ static void other_dialects(void **state)
     assert_string_equal(sp_str_at(sc, "data/tasks/0/story"), "US1");
     assert_string_equal(sp_str_at(sc, "data/tasks/0/phase"), "Phase 1: Setup");
     json_decref(res);
-    res = ok_call(p, "task-list",
-                  "{\"name\":\"login\",\"story\":\"US1\",\"phase\":\"Phase 1: "
-                  "Setup\"}");
+    res = sp_ok_call(p, "task-list",
+                     "{\"name\":\"login\",\"story\":\"US1\",\"phase\":\"Phase 1: "
+                     "Setup\"}");
     assert_int_equal(
         json_array_size(sp_at(json_object_get(res, "structuredContent"), "data/tasks")), 2);
     json_decref(res);
@@ -665,18 +656,17 @@ static void other_dialects(void **state)
                       "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"in_progress\"}");
     json_decref(sp_err(res, "task-update", "E_INVALID_TRANSITION"));
     json_decref(res);
-    res = ok_call(p, "task-update",
-                  "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"completed\"}");
+    res = sp_ok_call(p, "task-update",
+                     "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"completed\"}");
     json_decref(res);
     char *text = sp_read(sp_path(e, "proj/specs/001-login/tasks.md"), NULL);
     assert_non_null(strstr(text, "- [x] T001 [P] [US1] Create the user model"));
     free(text);
 
-    res = ok_call(p, "spec-trace", "{\"name\":\"alpha\"}");
+    res = sp_ok_call(p, "spec-trace", "{\"name\":\"alpha\"}");
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -782,14 +772,14 @@ static void resources_and_prompts(void **state)
 
     /* A task-update tells resource subscribers that the tasks document changed. */
     json_decref(h_result(p, "resources/subscribe", "{\"uri\":\"spec://user-auth/tasks\"}"));
-    json_decref(ok_call(p, "task-update",
-                        "{\"name\":\"user-auth\",\"taskId\":\"1.1\",\"status\":\"in_progress\"}"));
+    json_decref(
+        sp_ok_call(p, "task-update",
+                   "{\"name\":\"user-auth\",\"taskId\":\"1.1\",\"status\":\"in_progress\"}"));
     h_sleep(p, 200);
     json_decref(h_result(p, "ping", NULL));
     assert_true(h_count_notes(p, "notifications/resources/updated") >= 1);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
