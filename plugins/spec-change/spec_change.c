@@ -177,11 +177,6 @@ static int change_call(void *state, void *data, mcpd_call *call, const char *arg
 
 static int change_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
 {
-    struct st_plugin *p = NULL;
-    int rc = st_plugin_new(api, host, &p);
-    if (rc != 0) {
-        return rc;
-    }
     const mcpd_tool tool = {
         MCPD_STRUCT(mcpd_tool),
         .flags = MCPD_THREADSAFE,
@@ -200,13 +195,7 @@ static int change_init(const mcpd_host_api *api, mcpd_host *host, void **state_o
                             "\"idempotentHint\":false,\"openWorldHint\":false}",
         .call = change_call,
     };
-    rc = api->register_tool(host, &tool);
-    if (rc != 0) {
-        st_plugin_free(p);
-        return rc;
-    }
-    *state_out = p;
-    return 0;
+    return st_plugin_start(api, host, &tool, 1, state_out);
 }
 
 static const mcpd_plugin change_plugin = {

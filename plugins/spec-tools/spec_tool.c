@@ -133,6 +133,23 @@ int st_register_tools(const mcpd_host_api *api, mcpd_host *host, const mcpd_tool
     return rc;
 }
 
+int st_plugin_start(const mcpd_host_api *api, mcpd_host *host, const mcpd_tool *tools, size_t n,
+                    void **state_out)
+{
+    struct st_plugin *p = NULL;
+    int rc = st_plugin_new(api, host, &p);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = st_register_tools(api, host, tools, n);
+    if (rc != 0) {
+        st_plugin_free(p);
+        return rc;
+    }
+    *state_out = p;
+    return 0;
+}
+
 int st_config_bool(const struct st_plugin *p, const char *key, bool *out)
 {
     const char *v = p->api->config_get(p->host, key, 0);
