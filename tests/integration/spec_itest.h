@@ -160,16 +160,24 @@ static inline struct h_proc *sp_start(struct h_env *e, const char *limits, const
     return sp_start_plus(e, limits, task_extra, NULL);
 }
 
+/* tools/call with vprintf-formatted arguments. Returns the result (new reference). */
+__attribute__((format(printf, 3, 0))) static inline json_t *
+sp_vcall(struct h_proc *p, const char *tool, const char *fmt, va_list ap)
+{
+    char args[16384];
+    vsnprintf(args, sizeof args, fmt, ap);
+    return h_call_tool(p, tool, args);
+}
+
 /* tools/call with printf-formatted arguments. Returns the result (new reference). */
 __attribute__((format(printf, 3, 4))) static inline json_t *
 sp_call(struct h_proc *p, const char *tool, const char *fmt, ...)
 {
-    char args[16384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    json_t *res = sp_vcall(p, tool, fmt, ap);
     va_end(ap);
-    return h_call_tool(p, tool, args);
+    return res;
 }
 
 /* Asserts a success envelope: not isError, structuredContent {ok:true, tool}, and a text block
@@ -244,12 +252,10 @@ static inline void sp_refused(struct h_proc *p, const char *tool, const char *ar
 __attribute__((format(printf, 4, 5))) static inline json_t *
 sp_failf(struct h_proc *p, const char *tool, const char *code, const char *fmt, ...)
 {
-    char args[16384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    json_t *res = sp_vcall(p, tool, fmt, ap);
     va_end(ap);
-    json_t *res = h_call_tool(p, tool, args);
     json_t *err = sp_err(res, tool, code);
     json_decref(res);
     return err;
@@ -301,12 +307,10 @@ static inline const char *sp_str_need(json_t *v, const char *path)
 __attribute__((format(printf, 3, 4))) static inline json_t *
 sp_okf(struct h_proc *p, const char *tool, const char *fmt, ...)
 {
-    char args[16384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    json_t *res = sp_vcall(p, tool, fmt, ap);
     va_end(ap);
-    json_t *res = h_call_tool(p, tool, args);
     json_t *sc = sp_ok(res, tool);
     json_incref(sc);
     json_decref(res);
