@@ -352,18 +352,15 @@ static void refused_with_errors(void **state)
     json_decref(res);
 
     /* A document that does not exist, a Kiro spec, a missing argument. */
-    res = h_call_tool(p, "spec-approval",
-                      "{\"action\":\"request\",\"name\":\"user-auth\",\"document\":\"tasks\"}");
-    json_decref(sp_err(res, "spec-approval", "E_NOT_FOUND"));
-    json_decref(res);
+    sp_refused(p, "spec-approval",
+               "{\"action\":\"request\",\"name\":\"user-auth\",\"document\":\"tasks\"}",
+               "E_NOT_FOUND");
     sp_write_str(sp_path(e, "proj/.kiro/specs/kiro-one/tasks.md"), tasks_md);
-    res = h_call_tool(p, "spec-approval",
-                      "{\"action\":\"request\",\"name\":\"kiro-one\",\"document\":\"tasks\"}");
-    json_decref(sp_err(res, "spec-approval", "E_INVALID_ARGUMENT"));
-    json_decref(res);
-    res = h_call_tool(p, "spec-approval", "{\"action\":\"status\",\"name\":\"user-auth\"}");
-    json_decref(sp_err(res, "spec-approval", "E_INVALID_ARGUMENT"));
-    json_decref(res);
+    sp_refused(p, "spec-approval",
+               "{\"action\":\"request\",\"name\":\"kiro-one\",\"document\":\"tasks\"}",
+               "E_INVALID_ARGUMENT");
+    sp_refused(p, "spec-approval", "{\"action\":\"status\",\"name\":\"user-auth\"}",
+               "E_INVALID_ARGUMENT");
 
     sp_stop(p);
     H_PASS(e);
@@ -391,9 +388,7 @@ static void withdraw_and_list(void **state)
     char rel[512];
     snprintf(rel, sizeof rel, APPROVAL "/%s.json", id);
     assert_null(sp_read(sp_path(e, rel), NULL));
-    res = h_call_tool(p, "spec-approval", args);
-    json_decref(sp_err(res, "spec-approval", "E_NOT_FOUND"));
-    json_decref(res);
+    sp_refused(p, "spec-approval", args, "E_NOT_FOUND");
 
     /* An approved record cannot be withdrawn. */
     d = call_ok(p, &res,

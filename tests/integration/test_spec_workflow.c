@@ -213,9 +213,7 @@ static void whole_workflow(void **state)
     free(tasks0);
 
     /* Never overwrites; ifExists:"skip" is idempotent. */
-    res = h_call_tool(p, "spec-create", "{\"name\":\"user-auth\"}");
-    json_decref(sp_err(res, "spec-create", "E_EXISTS"));
-    json_decref(res);
+    sp_refused(p, "spec-create", "{\"name\":\"user-auth\"}", "E_EXISTS");
     res = sp_ok_call(p, "spec-create", "{\"name\":\"user-auth\",\"ifExists\":\"skip\"}");
     assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/created")), 0);
     assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/skipped")), 3);
@@ -517,10 +515,8 @@ static void findings_and_rules(void **state)
     assert_false(has_finding(sc, "DEP-002", NULL, 0));
     assert_true(has_finding(sc, "TSK-001", NULL, 0));
     json_decref(res);
-    res = h_call_tool(p, "spec-validate",
-                      "{\"name\":\"broken\",\"rules\":{\"exclude\":[\"NOPE-1\"]}}");
-    json_decref(sp_err(res, "spec-validate", "E_INVALID_ARGUMENT"));
-    json_decref(res);
+    sp_refused(p, "spec-validate", "{\"name\":\"broken\",\"rules\":{\"exclude\":[\"NOPE-1\"]}}",
+               "E_INVALID_ARGUMENT");
 
     /* The project's .spec-workflow/validation.json applies too. */
     sp_write_str(sp_path(e, "proj/.spec-workflow/validation.json"),
@@ -569,9 +565,7 @@ static void findings_and_rules(void **state)
     json_decref(res);
 
     /* An unknown spec lists what exists. */
-    res = h_call_tool(p, "spec-validate", "{\"name\":\"nope\"}");
-    json_decref(sp_err(res, "spec-validate", "E_NOT_FOUND"));
-    json_decref(res);
+    sp_refused(p, "spec-validate", "{\"name\":\"nope\"}", "E_NOT_FOUND");
 
     sp_stop(p);
     H_PASS(e);
@@ -652,10 +646,9 @@ static void other_dialects(void **state)
         json_array_size(sp_at(json_object_get(res, "structuredContent"), "data/tasks")), 2);
     json_decref(res);
     /* spec-kit knows [ ] and [x] only. */
-    res = h_call_tool(p, "task-update",
-                      "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"in_progress\"}");
-    json_decref(sp_err(res, "task-update", "E_INVALID_TRANSITION"));
-    json_decref(res);
+    sp_refused(p, "task-update",
+               "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"in_progress\"}",
+               "E_INVALID_TRANSITION");
     res = sp_ok_call(p, "task-update",
                      "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"completed\"}");
     json_decref(res);
