@@ -398,15 +398,6 @@ static int approval_call(void *state, void *data, mcpd_call *call, const char *a
 
 static int approval_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
 {
-    struct st_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
-        return -ENOMEM;
-    }
-    int rc = st_plugin_init(p, api, host);
-    if (rc != 0) {
-        free(p);
-        return rc;
-    }
     const mcpd_tool tool = {
         MCPD_STRUCT(mcpd_tool),
         .flags = MCPD_THREADSAFE,
@@ -430,26 +421,13 @@ static int approval_init(const mcpd_host_api *api, mcpd_host *host, void **state
             "\"openWorldHint\":false}",
         .call = approval_call,
     };
-    rc = api->register_tool(host, &tool);
-    if (rc != 0) {
-        st_plugin_fini(p);
-        free(p);
-        return rc;
-    }
-    *state_out = p;
-    return 0;
-}
-
-static void approval_fini(void *state)
-{
-    st_plugin_fini(state);
-    free(state);
+    return st_plugin_start(api, host, &tool, 1, state_out);
 }
 
 static const mcpd_plugin approval_plugin = {
     MCPD_PLUGIN_HEADER,    .name = TOOL,
     .version = "1.0.0",    .description = "spec-approval tool: spec-workflow-mcp approval requests",
-    .init = approval_init, .fini = approval_fini,
+    .init = approval_init, .fini = st_plugin_free,
 };
 
 MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)

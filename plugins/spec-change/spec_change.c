@@ -177,15 +177,6 @@ static int change_call(void *state, void *data, mcpd_call *call, const char *arg
 
 static int change_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
 {
-    struct st_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
-        return -ENOMEM;
-    }
-    int rc = st_plugin_init(p, api, host);
-    if (rc != 0) {
-        free(p);
-        return rc;
-    }
     const mcpd_tool tool = {
         MCPD_STRUCT(mcpd_tool),
         .flags = MCPD_THREADSAFE,
@@ -204,20 +195,7 @@ static int change_init(const mcpd_host_api *api, mcpd_host *host, void **state_o
                             "\"idempotentHint\":false,\"openWorldHint\":false}",
         .call = change_call,
     };
-    rc = api->register_tool(host, &tool);
-    if (rc != 0) {
-        st_plugin_fini(p);
-        free(p);
-        return rc;
-    }
-    *state_out = p;
-    return 0;
-}
-
-static void change_fini(void *state)
-{
-    st_plugin_fini(state);
-    free(state);
+    return st_plugin_start(api, host, &tool, 1, state_out);
 }
 
 static const mcpd_plugin change_plugin = {
@@ -226,7 +204,7 @@ static const mcpd_plugin change_plugin = {
     .version = "1.0.0",
     .description = "spec-change tool: OpenSpec change deltas (create, validate, apply, archive)",
     .init = change_init,
-    .fini = change_fini,
+    .fini = st_plugin_free,
 };
 
 MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)

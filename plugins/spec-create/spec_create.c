@@ -262,13 +262,9 @@ out:
 
 static int create_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
 {
-    struct st_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
-        return -ENOMEM;
-    }
-    int rc = st_plugin_init(p, api, host);
+    struct st_plugin *p = NULL;
+    int rc = st_plugin_new(api, host, &p);
     if (rc != 0) {
-        free(p);
         return rc;
     }
     const mcpd_tool tool = {
@@ -304,24 +300,17 @@ static int create_init(const mcpd_host_api *api, mcpd_host *host, void **state_o
         rc = api->register_prompt(host, &prompt);
     }
     if (rc != 0) {
-        st_plugin_fini(p);
-        free(p);
+        st_plugin_free(p);
         return rc;
     }
     *state_out = p;
     return 0;
 }
 
-static void create_fini(void *state)
-{
-    st_plugin_fini(state);
-    free(state);
-}
-
 static const mcpd_plugin create_plugin = {
     MCPD_PLUGIN_HEADER,  .name = "spec-create",
     .version = "1.0.0",  .description = "spec-create tool and create-spec prompt",
-    .init = create_init, .fini = create_fini,
+    .init = create_init, .fini = st_plugin_free,
 };
 
 MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)

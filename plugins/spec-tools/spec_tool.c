@@ -103,6 +103,53 @@ void st_plugin_fini(struct st_plugin *p)
     p->roots = NULL;
 }
 
+int st_plugin_new(const mcpd_host_api *api, mcpd_host *host, struct st_plugin **out)
+{
+    struct st_plugin *p = calloc(1, sizeof *p);
+    if (!p) {
+        return -ENOMEM;
+    }
+    int rc = st_plugin_init(p, api, host);
+    if (rc != 0) {
+        free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void st_plugin_free(void *state)
+{
+    st_plugin_fini(state);
+    free(state);
+}
+
+int st_register_tools(const mcpd_host_api *api, mcpd_host *host, const mcpd_tool *tools, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = api->register_tool(host, &tools[i]);
+    }
+    return rc;
+}
+
+int st_plugin_start(const mcpd_host_api *api, mcpd_host *host, const mcpd_tool *tools, size_t n,
+                    void **state_out)
+{
+    struct st_plugin *p = NULL;
+    int rc = st_plugin_new(api, host, &p);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = st_register_tools(api, host, tools, n);
+    if (rc != 0) {
+        st_plugin_free(p);
+        return rc;
+    }
+    *state_out = p;
+    return 0;
+}
+
 int st_config_bool(const struct st_plugin *p, const char *key, bool *out)
 {
     const char *v = p->api->config_get(p->host, key, 0);

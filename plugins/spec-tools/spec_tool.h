@@ -45,6 +45,22 @@ struct st_plugin {
 int st_plugin_init(struct st_plugin *p, const mcpd_host_api *api, mcpd_host *host);
 void st_plugin_fini(struct st_plugin *p);
 
+/* A new st_plugin (calloc + st_plugin_init()). Caller owns *out and frees it with
+ * st_plugin_free(). @return 0, -ENOMEM, or st_plugin_init()'s error (nothing allocated). */
+int st_plugin_new(const mcpd_host_api *api, mcpd_host *host, struct st_plugin **out);
+/* st_plugin_fini() and free() of a st_plugin_new() state: usable as a plugin's .fini. */
+void st_plugin_free(void *state);
+
+/* Registers tools[0..n) in order, stopping at the first failure.
+ * @return 0 or register_tool()'s negative errno (the caller frees its state on failure). */
+int st_register_tools(const mcpd_host_api *api, mcpd_host *host, const mcpd_tool *tools, size_t n);
+
+/* The whole init of a plugin that only registers tools: st_plugin_new(), st_register_tools(),
+ * and on success *state_out = the state (free it with st_plugin_free()). Nothing is left
+ * allocated on failure. @return 0 or the negative errno of the step that failed. */
+int st_plugin_start(const mcpd_host_api *api, mcpd_host *host, const mcpd_tool *tools, size_t n,
+                    void **state_out);
+
 /* Configuration helpers for plugin-specific keys. @return 0, or -EINVAL (logged) when the
  * value is present but not a boolean / an unsigned integer <= max. Absent: *out unchanged. */
 int st_config_bool(const struct st_plugin *p, const char *key, bool *out);

@@ -451,13 +451,9 @@ static int steering_call(void *state, void *data, mcpd_call *call, const char *a
 
 static int workflow_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
 {
-    struct st_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
-        return -ENOMEM;
-    }
-    int rc = st_plugin_init(p, api, host);
+    struct st_plugin *p = NULL;
+    int rc = st_plugin_new(api, host, &p);
     if (rc != 0) {
-        free(p);
         return rc;
     }
     const mcpd_tool tools[] = {
@@ -525,25 +521,16 @@ static int workflow_init(const mcpd_host_api *api, mcpd_host *host, void **state
             .call = steering_call,
         },
     };
-    for (size_t i = 0; rc == 0 && i < sizeof tools / sizeof tools[0]; i++) {
-        rc = api->register_tool(host, &tools[i]);
-    }
+    rc = st_register_tools(api, host, tools, sizeof tools / sizeof tools[0]);
     if (rc == 0) {
         rc = spec_guide_register(api, host);
     }
     if (rc != 0) {
-        st_plugin_fini(p);
-        free(p);
+        st_plugin_free(p);
         return rc;
     }
     *state_out = p;
     return 0;
-}
-
-static void workflow_fini(void *state)
-{
-    st_plugin_fini(state);
-    free(state);
 }
 
 static const mcpd_plugin workflow_plugin = {
@@ -552,7 +539,7 @@ static const mcpd_plugin workflow_plugin = {
     .version = "1.0.0",
     .description = "task-log, spec-archive, spec-search, steering-get and spec-guide",
     .init = workflow_init,
-    .fini = workflow_fini,
+    .fini = st_plugin_free,
 };
 
 MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)

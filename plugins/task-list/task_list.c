@@ -782,8 +782,8 @@ static int task_init(const mcpd_host_api *api, mcpd_host *host, void **state_out
         .get = refresh_prompt,
         .complete = implement_complete,
     };
-    for (size_t i = 0; rc == 0 && i < sizeof tools / sizeof tools[0]; i++) {
-        rc = api->register_tool(host, &tools[i]);
+    if (rc == 0) {
+        rc = st_register_tools(api, host, tools, sizeof tools / sizeof tools[0]);
     }
     if (rc == 0) {
         rc = api->register_prompt(host, &prompt);

@@ -326,6 +326,20 @@ static char *tool_call_body(const struct tool_row *r, int id)
     return body;
 }
 
+/* The answer of tool row r (consumed) has the expected outcome and no marker leaks in it. */
+static void check_tool_answer(json_t *resp, const struct tool_row *r, const char *row)
+{
+    char *text = NULL, code[64];
+    const char *got = tool_outcome(resp, &text, code, sizeof code);
+    no_marker(text, row);
+    if (strcmp(got, r->expect) != 0) {
+        mismatch("%s: %s %s answered %s, expected %s:\n%.400s", row, r->tool, r->args, got,
+                 r->expect, text);
+    }
+    free(text);
+    json_decref(resp);
+}
+
 static void row_name(char *out, size_t len, const char *where, const char *cls, size_t i)
 {
     snprintf(out, len, "%s row %s#%zu", where, cls, i);
@@ -381,18 +395,9 @@ static void catalogue_stdio(void **state)
         char *body = tool_call_body(r, 1000 + (int)i);
         h_sendline(p, body);
         free(body);
-        char id[16], code[64];
+        char id[16];
         snprintf(id, sizeof id, "%d", 1000 + (int)i);
-        json_t *resp = h_response(p, id, 60000);
-        char *text = NULL;
-        const char *got = tool_outcome(resp, &text, code, sizeof code);
-        no_marker(text, row);
-        if (strcmp(got, r->expect) != 0) {
-            mismatch("%s: %s %s answered %s, expected %s:\n%.400s", row, r->tool, r->args, got,
-                     r->expect, text);
-        }
-        free(text);
-        json_decref(resp);
+        check_tool_answer(h_response(p, id, 60000), r, row);
         stdio_alive(p, row);
         check_held(&b, row);
     }
@@ -477,15 +482,7 @@ static void catalogue_http(void **state)
         char *req = tool_call_body(r, 7);
         json_t *resp = mcp_rpc(&s, sid, req);
         free(req);
-        char *text = NULL, code[64];
-        const char *got = tool_outcome(resp, &text, code, sizeof code);
-        no_marker(text, row);
-        if (strcmp(got, r->expect) != 0) {
-            mismatch("%s: %s %s answered %s, expected %s:\n%.400s", row, r->tool, r->args, got,
-                     r->expect, text);
-        }
-        free(text);
-        json_decref(resp);
+        check_tool_answer(resp, r, row);
         http_alive(&s, sid, row);
         check_held(&b, row);
     }

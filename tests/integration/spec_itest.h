@@ -9,11 +9,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MCPD_PLUGIN_DIR
@@ -131,27 +133,51 @@ static inline int sp_count_entries(const char *dir, const char *needle)
     return n;
 }
 
-/* Starts mcpd with the spec plugins and initializes a 2025-11-25 session. */
-static inline struct h_proc *sp_start(struct h_env *e, const char *limits, const char *task_extra)
+/* Starts mcpd with the spec plugins plus one [plugin NAME] section (path
+ * MCPD_PLUGIN_DIR/NAME.so, root = proj) for each name of the NULL-terminated `plugins` (NULL:
+ * none), and initializes a 2025-11-25 session. */
+static inline struct h_proc *sp_start_plus(struct h_env *e, const char *limits,
+                                           const char *task_extra, const char *const *plugins)
 {
     char ini[8192];
     sp_mkdirs(sp_path(e, "proj"));
     sp_ini(ini, sizeof ini, limits, task_extra);
+    for (size_t i = 0; plugins && plugins[i]; i++) {
+        size_t n = strlen(ini);
+        int w = snprintf(ini + n, sizeof ini - n,
+                         "\n[plugin %s]\npath = " MCPD_PLUGIN_DIR "/%s.so\nroot = proj\n",
+                         plugins[i], plugins[i]);
+        assert_true(w > 0 && (size_t)w < sizeof ini - n);
+    }
     struct h_proc *p = h_start(e, ini);
     json_decref(h_initialize(p, "2025-11-25"));
     return p;
+}
+
+/* Starts mcpd with the spec plugins and initializes a 2025-11-25 session. */
+static inline struct h_proc *sp_start(struct h_env *e, const char *limits, const char *task_extra)
+{
+    return sp_start_plus(e, limits, task_extra, NULL);
+}
+
+/* tools/call with vprintf-formatted arguments. Returns the result (new reference). */
+__attribute__((format(printf, 3, 0))) static inline json_t *
+sp_vcall(struct h_proc *p, const char *tool, const char *fmt, va_list ap)
+{
+    char args[16384];
+    vsnprintf(args, sizeof args, fmt, ap);
+    return h_call_tool(p, tool, args);
 }
 
 /* tools/call with printf-formatted arguments. Returns the result (new reference). */
 __attribute__((format(printf, 3, 4))) static inline json_t *
 sp_call(struct h_proc *p, const char *tool, const char *fmt, ...)
 {
-    char args[16384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    json_t *res = sp_vcall(p, tool, fmt, ap);
     va_end(ap);
-    return h_call_tool(p, tool, args);
+    return res;
 }
 
 /* Asserts a success envelope: not isError, structuredContent {ok:true, tool}, and a text block
@@ -204,6 +230,37 @@ static inline json_t *sp_err(json_t *res, const char *tool, const char *code)
     return error;
 }
 
+/* A call that must succeed (sp_ok()): the whole result (new reference). */
+static inline json_t *sp_ok_call(struct h_proc *p, const char *tool, const char *args)
+{
+    json_t *res = h_call_tool(p, tool, args);
+    sp_ok(res, tool);
+    return res;
+}
+
+/* A call that must fail with `code` (sp_err()). */
+static inline void sp_refused(struct h_proc *p, const char *tool, const char *args,
+                              const char *code)
+{
+    json_t *res = h_call_tool(p, tool, args);
+    json_decref(sp_err(res, tool, code));
+    json_decref(res);
+}
+
+/* A call with printf-formatted arguments that must fail with `code`: the error object (new
+ * reference). */
+__attribute__((format(printf, 4, 5))) static inline json_t *
+sp_failf(struct h_proc *p, const char *tool, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *res = sp_vcall(p, tool, fmt, ap);
+    va_end(ap);
+    json_t *err = sp_err(res, tool, code);
+    json_decref(res);
+    return err;
+}
+
 /* Status of task `id` in a task-list structuredContent, or NULL. */
 static inline const char *sp_task_status(json_t *sc, const char *id)
 {
@@ -217,6 +274,109 @@ static inline const char *sp_task_status(json_t *sc, const char *id)
         }
     }
     return NULL;
+}
+
+/* The value at a "a/b/0/c" path (objects by key, arrays by index), or NULL. Borrowed. */
+static inline json_t *sp_at(json_t *v, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *tok = strtok(buf, "/"); tok && v; tok = strtok(NULL, "/")) {
+        v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) : json_object_get(v, tok);
+    }
+    return v;
+}
+
+/* The string at path, or NULL when there is none. */
+static inline const char *sp_str_at(json_t *v, const char *path)
+{
+    return json_string_value(sp_at(v, path));
+}
+
+/* The string at path; fails the test when there is none. */
+static inline const char *sp_str_need(json_t *v, const char *path)
+{
+    const char *s = sp_str_at(v, path);
+    if (!s) {
+        fail_msg("no string at %s in %s", path, json_dumps(v, JSON_COMPACT));
+    }
+    return s;
+}
+
+/* A call that must succeed (sp_ok()): its structuredContent (new reference). */
+__attribute__((format(printf, 3, 4))) static inline json_t *
+sp_okf(struct h_proc *p, const char *tool, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *res = sp_vcall(p, tool, fmt, ap);
+    va_end(ap);
+    json_t *sc = sp_ok(res, tool);
+    json_incref(sc);
+    json_decref(res);
+    return sc;
+}
+
+/* Closes the server's stdin and asserts exit 0 (under ASan also "no leak"). */
+static inline void sp_stop(struct h_proc *p)
+{
+    h_close_stdin(p);
+    assert_int_equal(h_wait_exit(p, 20000), 0);
+}
+
+/* Runs `BIN ARGS...` (args NULL-terminated, at most 14) with stdin from /dev/null and stdout
+ * and stderr in cli.out and cli.err of the test dir; returns its exit status (bounded: killed
+ * after 60 s). *out and *err, when not NULL, get the files' text (caller frees). */
+static inline int sp_run_bin(struct h_env *e, const char *bin, char **out, char **err,
+                             const char *const *args)
+{
+    const char *argv[16];
+    int argc = 0;
+    argv[argc++] = bin;
+    for (size_t i = 0; args[i] && argc < 15; i++) {
+        argv[argc++] = args[i];
+    }
+    argv[argc] = NULL;
+    char opath[PATH_MAX], epath[PATH_MAX];
+    snprintf(opath, sizeof opath, "%s", sp_path(e, "cli.out"));
+    snprintf(epath, sizeof epath, "%s", sp_path(e, "cli.err"));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int er = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int nul = open("/dev/null", O_RDONLY);
+        if (o < 0 || er < 0 || nul < 0) {
+            _exit(126);
+        }
+        dup2(nul, STDIN_FILENO);
+        dup2(o, STDOUT_FILENO);
+        dup2(er, STDERR_FILENO);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    long long deadline = h_now_ms() + 60000;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (h_now_ms() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("%s %s did not exit in 60 s", bin, args[0]);
+        }
+        usleep(10000);
+    }
+    char *o = sp_read(opath, NULL), *er = sp_read(epath, NULL);
+    if (out) {
+        *out = o;
+    } else {
+        free(o);
+    }
+    if (err) {
+        *err = er;
+    } else {
+        free(er);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 #endif

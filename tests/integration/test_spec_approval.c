@@ -67,17 +67,8 @@ static const char broken_md[] = "# Requirements Document\n\n## Introduction\n\nN
 /* The ini of sp_ini() plus the spec-approval plugin. */
 static struct h_proc *start(struct h_env *e)
 {
-    char ini[8192];
-    size_t n;
-    sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, NULL, NULL);
-    n = strlen(ini);
-    snprintf(ini + n, sizeof ini - n,
-             "\n[plugin spec-approval]\npath = " MCPD_PLUGIN_DIR "/spec-approval.so\n"
-             "root = proj\n");
-    struct h_proc *p = h_start(e, ini);
-    json_decref(h_initialize(p, "2025-11-25"));
-    return p;
+    static const char *const plugins[] = {"spec-approval", NULL};
+    return sp_start_plus(e, NULL, NULL, plugins);
 }
 
 static void write_spec(struct h_env *e)
@@ -103,64 +94,10 @@ static const char *sget(json_t *o, const char *key)
     return v;
 }
 
-/* Runs `BIN ARGS...` with stdout and stderr in files of the test dir; returns its exit status
- * (bounded: killed after 60 s). */
-static int run_bin(struct h_env *e, const char *bin, char **out, char **err,
-                   const char *const *args)
-{
-    const char *argv[16];
-    int argc = 0;
-    argv[argc++] = bin;
-    for (size_t i = 0; args[i] && argc < 15; i++) {
-        argv[argc++] = args[i];
-    }
-    argv[argc] = NULL;
-    char opath[PATH_MAX], epath[PATH_MAX];
-    snprintf(opath, sizeof opath, "%s", sp_path(e, "cli.out"));
-    snprintf(epath, sizeof epath, "%s", sp_path(e, "cli.err"));
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int er = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int nul = open("/dev/null", O_RDONLY);
-        if (o < 0 || er < 0 || nul < 0) {
-            _exit(126);
-        }
-        dup2(nul, STDIN_FILENO);
-        dup2(o, STDOUT_FILENO);
-        dup2(er, STDERR_FILENO);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    long long deadline = h_now_ms() + 60000;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (h_now_ms() > deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("mcpd %s did not exit in 60 s", args[0]);
-        }
-        usleep(10000);
-    }
-    char *o = sp_read(opath, NULL), *er = sp_read(epath, NULL);
-    if (out) {
-        *out = o;
-    } else {
-        free(o);
-    }
-    if (err) {
-        *err = er;
-    } else {
-        free(er);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* `mcpd ARGS...`: the real binary, which execs mcpd-approval beside it. */
 static int run_mcpd(struct h_env *e, char **out, char **err, const char *const *args)
 {
-    return run_bin(e, MCPD_BIN, out, err, args);
+    return sp_run_bin(e, MCPD_BIN, out, err, args);
 }
 
 /* The record file of id, parsed (new reference). */
@@ -317,8 +254,7 @@ static void approve_then_edit(void **state)
     assert_non_null(strstr(err, "no pending approval request"));
     free(err);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -379,8 +315,7 @@ static void revise_and_reject(void **state)
     assert_string_equal(sget(json_array_get(recs, 1), "id"), id1);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -417,25 +352,21 @@ static void refused_with_errors(void **state)
     json_decref(res);
 
     /* A document that does not exist, a missing argument; a Kiro spec goes through the same
-     * checks as a spec-workflow-mcp one. */
-    res = h_call_tool(p, "spec-approval",
-                      "{\"action\":\"request\",\"name\":\"user-auth\",\"document\":\"tasks\"}");
-    json_decref(sp_err(res, "spec-approval", "E_NOT_FOUND"));
-    json_decref(res);
+     * checks as a spec-workflow-mcp one (tasks.md without requirements.md is APR-001, and
+     * nothing is written). */
+    sp_refused(p, "spec-approval",
+               "{\"action\":\"request\",\"name\":\"user-auth\",\"document\":\"tasks\"}",
+               "E_NOT_FOUND");
     sp_write_str(sp_path(e, "proj/.kiro/specs/kiro-one/tasks.md"), tasks_md);
-    res = h_call_tool(p, "spec-approval",
-                      "{\"action\":\"request\",\"name\":\"kiro-one\",\"document\":\"tasks\"}");
-    /* Validated like any other: tasks.md without requirements.md is APR-001, nothing written. */
-    json_decref(sp_err(res, "spec-approval", "E_VALIDATION"));
-    json_decref(res);
+    sp_refused(p, "spec-approval",
+               "{\"action\":\"request\",\"name\":\"kiro-one\",\"document\":\"tasks\"}",
+               "E_VALIDATION");
     assert_int_equal(
         sp_count_entries(sp_path(e, "proj/.spec-workflow/approvals/kiro-one"), "approval_"), 0);
-    res = h_call_tool(p, "spec-approval", "{\"action\":\"status\",\"name\":\"user-auth\"}");
-    json_decref(sp_err(res, "spec-approval", "E_INVALID_ARGUMENT"));
-    json_decref(res);
+    sp_refused(p, "spec-approval", "{\"action\":\"status\",\"name\":\"user-auth\"}",
+               "E_INVALID_ARGUMENT");
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -461,9 +392,7 @@ static void withdraw_and_list(void **state)
     char rel[512];
     snprintf(rel, sizeof rel, APPROVAL "/%s.json", id);
     assert_null(sp_read(sp_path(e, rel), NULL));
-    res = h_call_tool(p, "spec-approval", args);
-    json_decref(sp_err(res, "spec-approval", "E_NOT_FOUND"));
-    json_decref(res);
+    sp_refused(p, "spec-approval", args, "E_NOT_FOUND");
 
     /* An approved record cannot be withdrawn. */
     d = call_ok(p, &res,
@@ -493,8 +422,7 @@ static void withdraw_and_list(void **state)
     assert_string_equal(sget(json_array_get(recs, 0), "categoryName"), "other");
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -558,7 +486,7 @@ static void cli_helper_lookup(void **state)
     copy_exe(MCPD_BIN, bin);
     char *out = NULL, *err = NULL;
     const char *approve[] = {"approve", "user-auth", "design", NULL};
-    assert_int_equal(run_bin(e, bin, NULL, &err, approve), 1);
+    assert_int_equal(sp_run_bin(e, bin, NULL, &err, approve), 1);
     assert_non_null(strstr(err, "cannot run mcpd-approval"));
     free(err);
 
@@ -570,7 +498,7 @@ static void cli_helper_lookup(void **state)
     snprintf(helper, sizeof helper, "%s", sp_path(e, "bin/mcpd-approval"));
     copy_exe(real, helper);
     const char *help[] = {"approve", "--help", NULL};
-    assert_int_equal(run_bin(e, bin, &out, NULL, help), 0);
+    assert_int_equal(sp_run_bin(e, bin, &out, NULL, help), 0);
     assert_non_null(strstr(out, "Usage: mcpd approve|reject|revise"));
     free(out);
     H_PASS(e);
@@ -667,8 +595,7 @@ static void compat_written(void **state)
     assert_string_equal(sget(snap, "status"), "pending");
     json_decref(snap);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -762,8 +689,7 @@ static void compat_read(void **state)
         json_is_true(json_object_get(json_object_get(docs, "design"), "approvedRevisionMatches")));
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 

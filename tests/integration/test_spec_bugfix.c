@@ -20,59 +20,8 @@
 
 static struct h_proc *start(struct h_env *e)
 {
-    char ini[8192];
-    size_t n;
-    sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, NULL, NULL);
-    n = strlen(ini);
-    snprintf(ini + n, sizeof ini - n,
-             "\n[plugin spec-approval]\npath = " MCPD_PLUGIN_DIR "/spec-approval.so\nroot = proj\n"
-             "\n[plugin spec-workflow]\npath = " MCPD_PLUGIN_DIR
-             "/spec-workflow.so\nroot = proj\n");
-    struct h_proc *p = h_start(e, ini);
-    json_decref(h_initialize(p, "2025-11-25"));
-    return p;
-}
-
-static void stop(struct h_proc *p)
-{
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
-}
-
-static json_t *at(json_t *v, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "/"); tok && v; tok = strtok(NULL, "/")) {
-        v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) : json_object_get(v, tok);
-    }
-    return v;
-}
-
-static const char *str_at(json_t *v, const char *path)
-{
-    const char *s = json_string_value(at(v, path));
-    if (!s) {
-        fail_msg("no string at %s in %s", path, json_dumps(v, JSON_COMPACT));
-    }
-    return s;
-}
-
-/* A call that must succeed: its structuredContent (new reference). */
-__attribute__((format(printf, 3, 4))) static json_t *ok(struct h_proc *p, const char *tool,
-                                                        const char *fmt, ...)
-{
-    char args[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    json_t *res = h_call_tool(p, tool, args);
-    json_t *sc = sp_ok(res, tool);
-    json_incref(sc);
-    json_decref(res);
-    return sc;
+    static const char *const plugins[] = {"spec-approval", "spec-workflow", NULL};
+    return sp_start_plus(e, NULL, NULL, plugins);
 }
 
 /* The only finding of `rule` in sc (fails when there is not exactly one). */
@@ -100,12 +49,12 @@ static void kiro_layout(void **state)
     struct h_env *e = *state;
     struct h_proc *p = start(e);
 
-    json_t *c = ok(p, "spec-create",
-                   "{\"name\":\"menu-bug\",\"kind\":\"bugfix\",\"layout\":"
-                   "\"kiro\"}");
-    assert_int_equal(json_array_size(at(c, "data/created")), 4);
-    assert_string_equal(str_at(c, "data/created/1/file"), ".kiro/specs/menu-bug/design.md");
-    assert_string_equal(str_at(c, "spec/dialect"), "kiro");
+    json_t *c = sp_okf(p, "spec-create",
+                       "{\"name\":\"menu-bug\",\"kind\":\"bugfix\",\"layout\":"
+                       "\"kiro\"}");
+    assert_int_equal(json_array_size(sp_at(c, "data/created")), 4);
+    assert_string_equal(sp_str_need(c, "data/created/1/file"), ".kiro/specs/menu-bug/design.md");
+    assert_string_equal(sp_str_need(c, "spec/dialect"), "kiro");
     json_decref(c);
     char *analysis = sp_read(sp_path(e, "proj/.kiro/specs/menu-bug/design.md"), NULL);
     assert_non_null(strstr(analysis, "# Bug Analysis\n"));
@@ -113,17 +62,17 @@ static void kiro_layout(void **state)
     free(analysis);
 
     /* The fresh spec: no error, the step is fix, the analysis is the design document. */
-    json_t *s = ok(p, "spec-status", "{\"name\":\"menu-bug\"}");
-    assert_string_equal(str_at(s, "data/bugfix/step"), "fix");
-    assert_string_equal(str_at(s, "data/documents/design/file"), "design.md");
-    assert_int_equal(json_integer_value(at(s, "data/bugfix/verification/total")), 4);
-    assert_int_equal(json_integer_value(at(s, "data/validation/errors")), 0);
+    json_t *s = sp_okf(p, "spec-status", "{\"name\":\"menu-bug\"}");
+    assert_string_equal(sp_str_need(s, "data/bugfix/step"), "fix");
+    assert_string_equal(sp_str_need(s, "data/documents/design/file"), "design.md");
+    assert_int_equal(json_integer_value(sp_at(s, "data/bugfix/verification/total")), 4);
+    assert_int_equal(json_integer_value(sp_at(s, "data/validation/errors")), 0);
     json_decref(s);
 
     /* A Kiro bug report is approved like any Kiro document: its record names .kiro/... */
-    json_t *r = ok(p, "spec-approval",
-                   "{\"action\":\"request\",\"name\":\"menu-bug\",\"document\":\"bugfix\"}");
-    assert_string_equal(str_at(r, "data/status"), "pending");
+    json_t *r = sp_okf(p, "spec-approval",
+                       "{\"action\":\"request\",\"name\":\"menu-bug\",\"document\":\"bugfix\"}");
+    assert_string_equal(sp_str_need(r, "data/status"), "pending");
     json_decref(r);
 
     /* A report without reproduction steps and an analysis without a root cause. */
@@ -133,27 +82,27 @@ static void kiro_layout(void **state)
     sp_write_str(sp_path(e, "proj/.kiro/specs/menu-bug/design.md"),
                  "# Bug Analysis\n\n## Overview\n\nA click handler fires twice.\n");
     json_t *v =
-        ok(p, "spec-validate", "{\"name\":\"menu-bug\",\"rules\":{\"include\":[\"BUG-\"]}}");
+        sp_okf(p, "spec-validate", "{\"name\":\"menu-bug\",\"rules\":{\"include\":[\"BUG-\"]}}");
     json_t *f = the_finding(v, "BUG-001");
-    assert_string_equal(str_at(f, "file"), "bugfix.md");
-    assert_string_equal(str_at(f, "severity"), "warning");
-    assert_non_null(strstr(str_at(f, "hint"), "Reproduction Steps"));
+    assert_string_equal(sp_str_need(f, "file"), "bugfix.md");
+    assert_string_equal(sp_str_need(f, "severity"), "warning");
+    assert_non_null(strstr(sp_str_need(f, "hint"), "Reproduction Steps"));
     f = the_finding(v, "BUG-003");
-    assert_string_equal(str_at(f, "file"), "design.md");
+    assert_string_equal(sp_str_need(f, "file"), "design.md");
     assert_int_equal(json_array_size(json_object_get(v, "findings")), 2);
     json_decref(v);
     /* Re-graded like any rule. */
-    v = ok(p, "spec-validate",
-           "{\"name\":\"menu-bug\",\"rules\":{\"severity\":{\"BUG-001\":\"error\"}}}");
-    assert_true(json_is_false(at(v, "data/valid")));
+    v = sp_okf(p, "spec-validate",
+               "{\"name\":\"menu-bug\",\"rules\":{\"severity\":{\"BUG-001\":\"error\"}}}");
+    assert_true(json_is_false(sp_at(v, "data/valid")));
     json_decref(v);
 
     /* Without its analysis the spec is back at the analysis step. */
     assert_int_equal(unlink(sp_path(e, "proj/.kiro/specs/menu-bug/design.md")), 0);
-    s = ok(p, "spec-status", "{\"name\":\"menu-bug\",\"validate\":false}");
-    assert_string_equal(str_at(s, "data/bugfix/step"), "analysis");
+    s = sp_okf(p, "spec-status", "{\"name\":\"menu-bug\",\"validate\":false}");
+    assert_string_equal(sp_str_need(s, "data/bugfix/step"), "analysis");
     json_decref(s);
-    stop(p);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -165,35 +114,36 @@ static void selection_and_templates(void **state)
     struct h_proc *p = start(e);
 
     /* Only the report and the analysis. */
-    json_t *c = ok(p, "spec-create",
-                   "{\"name\":\"slow-save\",\"kind\":\"bugfix\",\"documents\":[\"requirements\","
-                   "\"design\"],\"description\":\"Saving takes ten seconds.\"}");
-    assert_int_equal(json_array_size(at(c, "data/created")), 2);
-    assert_string_equal(str_at(c, "data/created/1/file"), ".spec-workflow/specs/slow-save/"
-                                                          "analysis.md");
+    json_t *c =
+        sp_okf(p, "spec-create",
+               "{\"name\":\"slow-save\",\"kind\":\"bugfix\",\"documents\":[\"requirements\","
+               "\"design\"],\"description\":\"Saving takes ten seconds.\"}");
+    assert_int_equal(json_array_size(sp_at(c, "data/created")), 2);
+    assert_string_equal(sp_str_need(c, "data/created/1/file"), ".spec-workflow/specs/slow-save/"
+                                                               "analysis.md");
     json_decref(c);
     char *report = sp_read(sp_path(e, "proj/.spec-workflow/specs/slow-save/bugfix.md"), NULL);
     assert_non_null(strstr(report, "## Introduction\n\nSaving takes ten seconds.\n"));
     assert_non_null(strstr(report, "## Reproduction Steps\n"));
     free(report);
-    json_t *s = ok(p, "spec-status", "{\"name\":\"slow-save\",\"validate\":false}");
-    assert_string_equal(str_at(s, "data/bugfix/step"), "fix");
-    assert_true(json_is_null(at(s, "data/bugfix/verification")));
+    json_t *s = sp_okf(p, "spec-status", "{\"name\":\"slow-save\",\"validate\":false}");
+    assert_string_equal(sp_str_need(s, "data/bugfix/step"), "fix");
+    assert_true(json_is_null(sp_at(s, "data/bugfix/verification")));
     json_decref(s);
 
     /* Then the fix and its verification, the latter from the user template. */
-    c = ok(p, "spec-create",
-           "{\"name\":\"slow-save\",\"kind\":\"bugfix\",\"documents\":[\"tasks\"]}");
-    assert_int_equal(json_array_size(at(c, "data/created")), 2);
-    assert_string_equal(str_at(c, "data/created/0/templateSource"), "builtin");
-    assert_string_equal(str_at(c, "data/created/1/templateSource"), "user-templates");
-    assert_non_null(json_object_get(at(c, "revisions"), "verification.md"));
+    c = sp_okf(p, "spec-create",
+               "{\"name\":\"slow-save\",\"kind\":\"bugfix\",\"documents\":[\"tasks\"]}");
+    assert_int_equal(json_array_size(sp_at(c, "data/created")), 2);
+    assert_string_equal(sp_str_need(c, "data/created/0/templateSource"), "builtin");
+    assert_string_equal(sp_str_need(c, "data/created/1/templateSource"), "user-templates");
+    assert_non_null(json_object_get(sp_at(c, "revisions"), "verification.md"));
     json_decref(c);
     char *ver = sp_read(sp_path(e, "proj/.spec-workflow/specs/slow-save/verification.md"), NULL);
     assert_string_equal(ver, "# Checks for slow-save\n\n- [ ] re-ran the steps\n");
     free(ver);
-    s = ok(p, "spec-status", "{\"name\":\"slow-save\",\"validate\":false}");
-    assert_int_equal(json_integer_value(at(s, "data/bugfix/verification/total")), 1);
+    s = sp_okf(p, "spec-status", "{\"name\":\"slow-save\",\"validate\":false}");
+    assert_int_equal(json_integer_value(sp_at(s, "data/bugfix/verification/total")), 1);
     json_decref(s);
 
     /* The guide topic is in the tool's schema and answers. */
@@ -202,8 +152,8 @@ static void selection_and_templates(void **state)
     json_t *t, *topics = NULL;
     json_array_foreach(json_object_get(list, "tools"), i, t)
     {
-        if (strcmp(str_at(t, "name"), "spec-guide") == 0) {
-            topics = at(t, "inputSchema/properties/topic/enum");
+        if (strcmp(sp_str_need(t, "name"), "spec-guide") == 0) {
+            topics = sp_at(t, "inputSchema/properties/topic/enum");
         }
     }
     bool found = false;
@@ -213,10 +163,10 @@ static void selection_and_templates(void **state)
     }
     assert_true(found);
     json_decref(list);
-    json_t *g = ok(p, "spec-guide", "{\"topic\":\"bugfix\"}");
-    assert_non_null(strstr(str_at(g, "data/markdown"), "# Bug-fix specs"));
+    json_t *g = sp_okf(p, "spec-guide", "{\"topic\":\"bugfix\"}");
+    assert_non_null(strstr(sp_str_need(g, "data/markdown"), "# Bug-fix specs"));
     json_decref(g);
-    stop(p);
+    sp_stop(p);
     H_PASS(e);
 }
 

@@ -64,12 +64,6 @@ static struct h_proc *start(struct h_env *e)
     return p;
 }
 
-static void stop(struct h_proc *p)
-{
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0); /* exit 0: under ASan also "no leak" */
-}
-
 static json_t *validate(struct h_proc *p, const char *change, bool strict)
 {
     return sp_call(p, "spec-change", "{\"action\":\"validate\",\"change\":\"%s\",\"strict\":%s}",
@@ -220,7 +214,7 @@ static void whole_change(void **state)
     json_decref(sp_err(sp_call(p, "spec-change", "{\"action\":\"archive\",\"change\":\"add-2fa\"}"),
                        "spec-change", "E_NOT_FOUND"));
     json_decref(sp_err(validate(p, "add-2fa", false), "spec-change", "E_NOT_FOUND"));
-    stop(p);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -328,7 +322,7 @@ static void every_rule(void **state)
                            "auth MODIFIED failed for header \"### Requirement: Ghost\" - not "
                            "found"));
     json_decref(err);
-    stop(p);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -358,7 +352,7 @@ static void bad_input(void **state)
     char *out = sp_read(target, NULL);
     assert_string_equal(out, main_auth);
     free(out);
-    stop(p);
+    sp_stop(p);
     H_PASS(e);
 }
 

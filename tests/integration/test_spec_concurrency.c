@@ -232,8 +232,7 @@ static void minimal_edit_keeps_bytes(void **state)
     assert_int_equal(diffs, 3);
     free(now);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -281,13 +280,6 @@ static char *signature(const char *dir)
     return out ? out : strdup("");
 }
 
-static void refused(struct h_proc *p, const char *tool, const char *args, const char *code)
-{
-    json_t *res = h_call_tool(p, tool, args);
-    json_decref(sp_err(res, tool, code));
-    json_decref(res);
-}
-
 static void path_escapes(void **state)
 {
     struct h_env *e = *state;
@@ -305,43 +297,45 @@ static void path_escapes(void **state)
     char *before = signature(e->dir);
 
     /* projectPath escapes. */
-    refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"..\"}", "E_PATH_OUTSIDE_ROOT");
-    refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"../outside\"}",
-            "E_PATH_OUTSIDE_ROOT");
-    refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"/tmp\"}", "E_PATH_OUTSIDE_ROOT");
-    refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"link-out\"}",
-            "E_PATH_OUTSIDE_ROOT");
-    refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"tmp-link\"}",
-            "E_PATH_OUTSIDE_ROOT");
-    refused(p, "task-update",
-            "{\"name\":\"victim\",\"taskId\":\"1\",\"status\":\"completed\","
-            "\"projectPath\":\"link-out\"}",
-            "E_PATH_OUTSIDE_ROOT");
-    refused(p, "spec-validate", "{\"projectPath\":\"../\"}", "E_PATH_OUTSIDE_ROOT");
-    refused(p, "spec-list", "{\"projectPath\":\"link-out/.spec-workflow\"}", "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"..\"}", "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"../outside\"}",
+               "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"/tmp\"}",
+               "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"link-out\"}",
+               "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-create", "{\"name\":\"x\",\"projectPath\":\"tmp-link\"}",
+               "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "task-update",
+               "{\"name\":\"victim\",\"taskId\":\"1\",\"status\":\"completed\","
+               "\"projectPath\":\"link-out\"}",
+               "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-validate", "{\"projectPath\":\"../\"}", "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-list", "{\"projectPath\":\"link-out/.spec-workflow\"}",
+               "E_PATH_OUTSIDE_ROOT");
 
     /* Bad names. */
-    refused(p, "spec-create", "{\"name\":\"../evil\"}", "E_INVALID_NAME");
-    refused(p, "spec-create", "{\"name\":\"/etc/evil\"}", "E_INVALID_NAME");
-    refused(p, "spec-create", "{\"name\":\"Bad_Name\"}", "E_INVALID_NAME");
-    refused(p, "spec-create", "{\"name\":\"a/b\"}", "E_INVALID_NAME");
-    refused(p, "spec-create", "{\"name\":\"-lead\"}", "E_INVALID_NAME");
-    refused(p, "spec-create", "{\"name\":\"..\"}", "E_INVALID_NAME");
-    refused(p, "task-update",
-            "{\"name\":\"../../outside/.spec-workflow/specs/victim\",\"taskId\":\"1\","
-            "\"status\":\"completed\"}",
-            "E_INVALID_NAME");
-    refused(p, "task-list", "{\"name\":\"..\"}", "E_INVALID_NAME");
+    sp_refused(p, "spec-create", "{\"name\":\"../evil\"}", "E_INVALID_NAME");
+    sp_refused(p, "spec-create", "{\"name\":\"/etc/evil\"}", "E_INVALID_NAME");
+    sp_refused(p, "spec-create", "{\"name\":\"Bad_Name\"}", "E_INVALID_NAME");
+    sp_refused(p, "spec-create", "{\"name\":\"a/b\"}", "E_INVALID_NAME");
+    sp_refused(p, "spec-create", "{\"name\":\"-lead\"}", "E_INVALID_NAME");
+    sp_refused(p, "spec-create", "{\"name\":\"..\"}", "E_INVALID_NAME");
+    sp_refused(p, "task-update",
+               "{\"name\":\"../../outside/.spec-workflow/specs/victim\",\"taskId\":\"1\","
+               "\"status\":\"completed\"}",
+               "E_INVALID_NAME");
+    sp_refused(p, "task-list", "{\"name\":\"..\"}", "E_INVALID_NAME");
 
     /* Template folder outside the project. */
-    refused(p, "spec-create", "{\"name\":\"tpl\",\"fromTemplateDir\":\"../outside\"}",
-            "E_PATH_OUTSIDE_ROOT");
-    refused(p, "spec-create", "{\"name\":\"tpl\",\"fromTemplateDir\":\"/etc\"}",
-            "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-create", "{\"name\":\"tpl\",\"fromTemplateDir\":\"../outside\"}",
+               "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "spec-create", "{\"name\":\"tpl\",\"fromTemplateDir\":\"/etc\"}",
+               "E_PATH_OUTSIDE_ROOT");
 
     /* A spec folder that is a symlink out of the root. */
-    refused(p, "task-update", "{\"name\":\"escape\",\"taskId\":\"1\",\"status\":\"completed\"}",
-            "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "task-update", "{\"name\":\"escape\",\"taskId\":\"1\",\"status\":\"completed\"}",
+               "E_PATH_OUTSIDE_ROOT");
 
     char *after = signature(e->dir);
     if (strcmp(before, after) != 0) {
@@ -356,8 +350,7 @@ static void path_escapes(void **state)
     sp_ok(res, "task-update");
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 

@@ -3,9 +3,10 @@
  * spec-validate -> spec-approval request -> `mcpd approve` (the real binary) -> approved ->
  * design (same round) -> tasks (same round) -> every task through task-next, task-update
  * in_progress, task-log, task-update completed (require_log on) -> spec-status completed ->
- * spec-archive. Kiro has no approval records: there the request is refused and the flow goes
- * on without. A bug-fix spec through its four steps (report, analysis, fix, verification) with
- * the step spec-status reports and BUG-002. An OpenSpec change from create to apply. */
+ * spec-archive. A Kiro spec is approved the same way (its records in .spec-workflow/approvals,
+ * their filePath under .kiro/). A bug-fix spec through its four steps (report, analysis, fix,
+ * verification) with the step spec-status reports and BUG-002. An OpenSpec change from create to
+ * apply. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -94,59 +95,8 @@ static const char fix_md[] = "# Tasks Document\n\n"
  * task-update refuses to complete a task without a log (require_log). */
 static struct h_proc *start(struct h_env *e)
 {
-    char ini[8192];
-    size_t n;
-    sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, NULL, "require_log = true");
-    n = strlen(ini);
-    snprintf(ini + n, sizeof ini - n,
-             "\n[plugin spec-approval]\npath = " MCPD_PLUGIN_DIR "/spec-approval.so\nroot = proj\n"
-             "\n[plugin spec-workflow]\npath = " MCPD_PLUGIN_DIR "/spec-workflow.so\nroot = proj\n"
-             "\n[plugin spec-change]\npath = " MCPD_PLUGIN_DIR "/spec-change.so\nroot = proj\n");
-    struct h_proc *p = h_start(e, ini);
-    json_decref(h_initialize(p, "2025-11-25"));
-    return p;
-}
-
-static void stop(struct h_proc *p)
-{
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0); /* exit 0: under ASan also "no leak" */
-}
-
-static json_t *at(json_t *v, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "/"); tok && v; tok = strtok(NULL, "/")) {
-        v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) : json_object_get(v, tok);
-    }
-    return v;
-}
-
-static const char *str_at(json_t *v, const char *path)
-{
-    const char *s = json_string_value(at(v, path));
-    if (!s) {
-        fail_msg("no string at %s in %s", path, json_dumps(v, JSON_COMPACT));
-    }
-    return s;
-}
-
-/* A call that must succeed: its structuredContent (new reference). */
-__attribute__((format(printf, 3, 4))) static json_t *ok(struct h_proc *p, const char *tool,
-                                                        const char *fmt, ...)
-{
-    char args[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    json_t *res = h_call_tool(p, tool, args);
-    json_t *sc = sp_ok(res, tool);
-    json_incref(sc);
-    json_decref(res);
-    return sc;
+    static const char *const plugins[] = {"spec-approval", "spec-workflow", "spec-change", NULL};
+    return sp_start_plus(e, NULL, "require_log = true", plugins);
 }
 
 /* How many findings of `rule` the structuredContent carries. */
@@ -162,43 +112,18 @@ static size_t count_rule(json_t *sc, const char *rule)
 }
 
 /* `mcpd approve NAME DOC --project DIR`, the real binary (which execs mcpd-approval beside
- * it), stdout and stderr to files; bounded to 60 s. Returns the exit status. */
+ * it); bounded to 60 s. Fails the test unless it exits 0; returns the exit status. */
 static int mcpd_approve(struct h_env *e, const char *name, const char *doc)
 {
-    char opath[PATH_MAX], epath[PATH_MAX], proj[PATH_MAX];
-    snprintf(opath, sizeof opath, "%s", sp_path(e, "approve.out"));
-    snprintf(epath, sizeof epath, "%s", sp_path(e, "approve.err"));
+    char proj[PATH_MAX];
     snprintf(proj, sizeof proj, "%s", sp_path(e, "proj"));
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int er = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int nul = open("/dev/null", O_RDONLY);
-        if (o < 0 || er < 0 || nul < 0) {
-            _exit(126);
-        }
-        dup2(nul, STDIN_FILENO);
-        dup2(o, STDOUT_FILENO);
-        dup2(er, STDERR_FILENO);
-        execl(MCPD_BIN, MCPD_BIN, "approve", name, doc, "--project", proj, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    long long deadline = h_now_ms() + 60000;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (h_now_ms() > deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("mcpd approve did not exit in 60 s");
-        }
-        usleep(10000);
-    }
-    int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const char *const args[] = {"approve", name, doc, "--project", proj, NULL};
+    char *err = NULL;
+    int rc = sp_run_bin(e, MCPD_BIN, NULL, &err, args);
     if (rc != 0) {
-        char *err = sp_read(epath, NULL);
         fail_msg("mcpd approve %s %s: exit %d, stderr: %s", name, doc, rc, err ? err : "");
     }
+    free(err);
     return rc;
 }
 
@@ -207,8 +132,8 @@ static int mcpd_approve(struct h_env *e, const char *name, const char *doc)
  * structuredContent (new reference). */
 static json_t *validate_clean(struct h_proc *p, const char *name, const char *docs)
 {
-    json_t *v = ok(p, "spec-validate", "{\"name\":\"%s\",\"documents\":%s}", name, docs);
-    if (!json_is_true(at(v, "data/valid"))) {
+    json_t *v = sp_okf(p, "spec-validate", "{\"name\":\"%s\",\"documents\":%s}", name, docs);
+    if (!json_is_true(sp_at(v, "data/valid"))) {
         size_t i;
         json_t *f;
         json_array_foreach(json_object_get(v, "findings"), i, f)
@@ -226,31 +151,31 @@ static json_t *validate_clean(struct h_proc *p, const char *name, const char *do
 static void approval_round(struct h_env *e, struct h_proc *p, const char *name, const char *doc,
                            const char *file)
 {
-    json_t *r = ok(p, "spec-approval",
-                   "{\"action\":\"request\",\"name\":\"%s\",\"document\":"
-                   "\"%s\"}",
-                   name, doc);
-    assert_string_equal(str_at(r, "data/status"), "pending");
-    assert_string_equal(str_at(r, "data/document"), file);
+    json_t *r = sp_okf(p, "spec-approval",
+                       "{\"action\":\"request\",\"name\":\"%s\",\"document\":"
+                       "\"%s\"}",
+                       name, doc);
+    assert_string_equal(sp_str_need(r, "data/status"), "pending");
+    assert_string_equal(sp_str_need(r, "data/document"), file);
     json_decref(r);
-    r = ok(p, "spec-approval", "{\"action\":\"status\",\"name\":\"%s\",\"document\":\"%s\"}", name,
-           doc);
-    assert_string_equal(str_at(r, "data/status"), "pending");
-    assert_true(json_is_false(at(r, "data/canProceed")));
+    r = sp_okf(p, "spec-approval", "{\"action\":\"status\",\"name\":\"%s\",\"document\":\"%s\"}",
+               name, doc);
+    assert_string_equal(sp_str_need(r, "data/status"), "pending");
+    assert_true(json_is_false(sp_at(r, "data/canProceed")));
     json_decref(r);
 
     assert_int_equal(mcpd_approve(e, name, doc), 0);
 
-    r = ok(p, "spec-approval", "{\"action\":\"status\",\"name\":\"%s\",\"document\":\"%s\"}", name,
-           doc);
-    assert_string_equal(str_at(r, "data/status"), "approved");
-    assert_true(json_is_true(at(r, "data/canProceed")));
+    r = sp_okf(p, "spec-approval", "{\"action\":\"status\",\"name\":\"%s\",\"document\":\"%s\"}",
+               name, doc);
+    assert_string_equal(sp_str_need(r, "data/status"), "approved");
+    assert_true(json_is_true(sp_at(r, "data/canProceed")));
     json_decref(r);
-    r = ok(p, "spec-status", "{\"name\":\"%s\",\"validate\":false}", name);
+    r = sp_okf(p, "spec-status", "{\"name\":\"%s\",\"validate\":false}", name);
     char path[64];
     snprintf(path, sizeof path, "data/documents/%s/approval",
              strcmp(doc, "bugfix") == 0 ? "requirements" : doc);
-    assert_string_equal(str_at(r, path), "approved");
+    assert_string_equal(sp_str_need(r, path), "approved");
     json_decref(r);
 }
 
@@ -259,17 +184,18 @@ static size_t implement_all(struct h_proc *p, const char *name)
 {
     size_t done = 0;
     for (int round = 0; round < 20; round++) { /* bounded: the specs have at most 3 leaves */
-        json_t *n = ok(p, "task-next", "{\"name\":\"%s\"}", name);
-        if (json_is_true(at(n, "data/done"))) {
-            assert_int_equal(json_array_size(at(n, "data/next")), 0);
+        json_t *n = sp_okf(p, "task-next", "{\"name\":\"%s\"}", name);
+        if (json_is_true(sp_at(n, "data/done"))) {
+            assert_int_equal(json_array_size(sp_at(n, "data/next")), 0);
             json_decref(n);
             return done;
         }
         char id[64];
-        snprintf(id, sizeof id, "%s", str_at(n, "data/next/0/id"));
+        snprintf(id, sizeof id, "%s", sp_str_need(n, "data/next/0/id"));
         json_decref(n);
-        json_t *u = ok(p, "task-update",
-                       "{\"name\":\"%s\",\"taskId\":\"%s\",\"status\":\"in_progress\"}", name, id);
+        json_t *u =
+            sp_okf(p, "task-update",
+                   "{\"name\":\"%s\",\"taskId\":\"%s\",\"status\":\"in_progress\"}", name, id);
         json_decref(u);
         /* require_log: completing before the log is refused. */
         json_t *res =
@@ -277,10 +203,10 @@ static size_t implement_all(struct h_proc *p, const char *name)
                     "{\"name\":\"%s\",\"taskId\":\"%s\",\"status\":\"completed\"}", name, id);
         assert_true(json_is_true(json_object_get(res, "isError")));
         json_decref(res);
-        json_t *l = ok(p, "task-log", LOG_ARGS, name, id, id);
+        json_t *l = sp_okf(p, "task-log", LOG_ARGS, name, id, id);
         json_decref(l);
-        u = ok(p, "task-update", "{\"name\":\"%s\",\"taskId\":\"%s\",\"status\":\"completed\"}",
-               name, id);
+        u = sp_okf(p, "task-update", "{\"name\":\"%s\",\"taskId\":\"%s\",\"status\":\"completed\"}",
+                   name, id);
         json_decref(u);
         done++;
     }
@@ -306,13 +232,13 @@ static void feature_flow(struct h_env *e, const char *layout)
     snprintf(dir, sizeof dir, "%s/specs/pw-reset", base);
     snprintf(to, sizeof to, "%s/archive/specs/pw-reset", base);
 
-    json_t *c = ok(p, "spec-create",
-                   "{\"name\":\"pw-reset\",\"layout\":\"%s\",\"description\":\"Password reset "
-                   "by mail.\"}",
-                   layout);
-    assert_string_equal(str_at(c, "data/dir"), dir);
-    assert_int_equal(json_array_size(at(c, "data/created")), 3);
-    assert_string_equal(str_at(c, "data/nextDoc"), "requirements");
+    json_t *c = sp_okf(p, "spec-create",
+                       "{\"name\":\"pw-reset\",\"layout\":\"%s\",\"description\":\"Password reset "
+                       "by mail.\"}",
+                       layout);
+    assert_string_equal(sp_str_need(c, "data/dir"), dir);
+    assert_int_equal(json_array_size(sp_at(c, "data/created")), 3);
+    assert_string_equal(sp_str_need(c, "data/nextDoc"), "requirements");
     json_decref(c);
 
     /* Requirements, validated, approved by the human. */
@@ -321,7 +247,7 @@ static void feature_flow(struct h_env *e, const char *layout)
     approval_round(e, p, "pw-reset", "requirements", "requirements.md");
     if (!swm) {
         /* The record names the Kiro document, so spec-workflow-mcp's dashboard finds it. */
-        json_t *l = ok(p, "spec-approval", "{\"action\":\"list\",\"name\":\"pw-reset\"}");
+        json_t *l = sp_okf(p, "spec-approval", "{\"action\":\"list\",\"name\":\"pw-reset\"}");
         char *d = json_dumps(l, JSON_COMPACT);
         assert_non_null(strstr(d, ".kiro/specs/pw-reset/requirements.md"));
         free(d);
@@ -335,26 +261,26 @@ static void feature_flow(struct h_env *e, const char *layout)
     write_doc(e, dir, "tasks.md", tasks_md);
     json_decref(validate_clean(p, "pw-reset", ALL_DOCS));
     approval_round(e, p, "pw-reset", "tasks", "tasks.md");
-    json_t *s = ok(p, "spec-status", "{\"name\":\"pw-reset\"}");
-    assert_string_equal(str_at(s, "data/phase"), "implementation");
-    assert_null(at(s, "data/bugfix")); /* a feature spec */
+    json_t *s = sp_okf(p, "spec-status", "{\"name\":\"pw-reset\"}");
+    assert_string_equal(sp_str_need(s, "data/phase"), "implementation");
+    assert_null(sp_at(s, "data/bugfix")); /* a feature spec */
     json_decref(s);
 
     assert_int_equal(implement_all(p, "pw-reset"), 3);
 
-    s = ok(p, "spec-status", "{\"name\":\"pw-reset\"}");
-    assert_string_equal(str_at(s, "data/phase"), "completed");
-    assert_string_equal(str_at(s, "data/swmStatus"), "completed");
-    assert_true(json_real_value(at(s, "data/progress/percent")) == 100.0);
+    s = sp_okf(p, "spec-status", "{\"name\":\"pw-reset\"}");
+    assert_string_equal(sp_str_need(s, "data/phase"), "completed");
+    assert_string_equal(sp_str_need(s, "data/swmStatus"), "completed");
+    assert_true(json_real_value(sp_at(s, "data/progress/percent")) == 100.0);
     json_decref(s);
-    json_t *logs = ok(p, "task-log", "{\"name\":\"pw-reset\",\"action\":\"list\"}");
+    json_t *logs = sp_okf(p, "task-log", "{\"name\":\"pw-reset\",\"action\":\"list\"}");
     json_decref(logs);
 
     /* Archive: the folder moves whole, logs with it; the approvals stay valid records. */
-    json_t *a = ok(p, "spec-archive", "{\"name\":\"pw-reset\"}");
-    assert_string_equal(str_at(a, "data/to"), to);
-    assert_true(json_is_true(at(a, "data/archived")));
-    assert_int_equal(json_array_size(at(a, "data/incompleteTasks")), 0);
+    json_t *a = sp_okf(p, "spec-archive", "{\"name\":\"pw-reset\"}");
+    assert_string_equal(sp_str_need(a, "data/to"), to);
+    assert_true(json_is_true(sp_at(a, "data/archived")));
+    assert_int_equal(json_array_size(sp_at(a, "data/incompleteTasks")), 0);
     json_decref(a);
     char rel[256];
     snprintf(rel, sizeof rel, "proj/%s/Implementation Logs", to);
@@ -364,7 +290,7 @@ static void feature_flow(struct h_env *e, const char *layout)
     json_t *res = sp_call(p, "spec-status", "{\"name\":\"pw-reset\"}");
     json_decref(sp_err(res, "spec-status", "E_NOT_FOUND"));
     json_decref(res);
-    stop(p);
+    sp_stop(p);
 }
 
 static void feature_swm(void **state)
@@ -388,18 +314,18 @@ static void bugfix_four_steps(void **state)
     const char *dir = ".spec-workflow/specs/signin-crash";
     struct h_proc *p = start(e);
 
-    json_t *c = ok(p, "spec-create", "{\"name\":\"signin-crash\",\"kind\":\"bugfix\"}");
-    assert_int_equal(json_array_size(at(c, "data/created")), 4);
-    assert_string_equal(str_at(c, "data/created/0/file"), ".spec-workflow/specs/signin-crash/"
-                                                          "bugfix.md");
-    assert_string_equal(str_at(c, "data/created/1/file"), ".spec-workflow/specs/signin-crash/"
-                                                          "analysis.md");
-    assert_string_equal(str_at(c, "data/created/3/file"), ".spec-workflow/specs/signin-crash/"
-                                                          "verification.md");
-    assert_non_null(strstr(str_at(c, "nextSteps/0"), "/bugfix.md: Reproduction Steps"));
+    json_t *c = sp_okf(p, "spec-create", "{\"name\":\"signin-crash\",\"kind\":\"bugfix\"}");
+    assert_int_equal(json_array_size(sp_at(c, "data/created")), 4);
+    assert_string_equal(sp_str_need(c, "data/created/0/file"), ".spec-workflow/specs/signin-crash/"
+                                                               "bugfix.md");
+    assert_string_equal(sp_str_need(c, "data/created/1/file"), ".spec-workflow/specs/signin-crash/"
+                                                               "analysis.md");
+    assert_string_equal(sp_str_need(c, "data/created/3/file"), ".spec-workflow/specs/signin-crash/"
+                                                               "verification.md");
+    assert_non_null(strstr(sp_str_need(c, "nextSteps/0"), "/bugfix.md: Reproduction Steps"));
     json_decref(c);
-    json_t *g = ok(p, "spec-guide", "{\"topic\":\"bugfix\"}");
-    assert_non_null(strstr(str_at(g, "data/markdown"), "BUG-002"));
+    json_t *g = sp_okf(p, "spec-guide", "{\"topic\":\"bugfix\"}");
+    assert_non_null(strstr(sp_str_need(g, "data/markdown"), "BUG-002"));
     json_decref(g);
 
     /* 1. Report, 2. analysis: validated (no BUG-001/003), approved. */
@@ -414,19 +340,19 @@ static void bugfix_four_steps(void **state)
 
     /* 3. Fix. */
     write_doc(e, dir, "tasks.md", fix_md);
-    json_t *s = ok(p, "spec-status", "{\"name\":\"signin-crash\"}");
-    assert_string_equal(str_at(s, "data/bugfix/step"), "fix");
-    assert_string_equal(str_at(s, "data/bugfix/verification/file"), "verification.md");
-    assert_int_equal(json_integer_value(at(s, "data/bugfix/verification/checked")), 0);
+    json_t *s = sp_okf(p, "spec-status", "{\"name\":\"signin-crash\"}");
+    assert_string_equal(sp_str_need(s, "data/bugfix/step"), "fix");
+    assert_string_equal(sp_str_need(s, "data/bugfix/verification/file"), "verification.md");
+    assert_int_equal(json_integer_value(sp_at(s, "data/bugfix/verification/checked")), 0);
     json_decref(s);
     assert_int_equal(implement_all(p, "signin-crash"), 2);
 
     /* 4. Verification not run yet: the step says so and BUG-002 warns. */
-    s = ok(p, "spec-status", "{\"name\":\"signin-crash\"}");
-    assert_string_equal(str_at(s, "data/bugfix/step"), "verification");
-    assert_string_equal(str_at(s, "data/phase"), "completed"); /* every task is */
+    s = sp_okf(p, "spec-status", "{\"name\":\"signin-crash\"}");
+    assert_string_equal(sp_str_need(s, "data/bugfix/step"), "verification");
+    assert_string_equal(sp_str_need(s, "data/phase"), "completed"); /* every task is */
     json_decref(s);
-    v = ok(p, "spec-validate", "{\"name\":\"signin-crash\"}");
+    v = sp_okf(p, "spec-validate", "{\"name\":\"signin-crash\"}");
     assert_int_equal(count_rule(v, "BUG-002"), 1);
     json_decref(v);
 
@@ -434,18 +360,18 @@ static void bugfix_four_steps(void **state)
               "# Bug Verification\n\n## Reproduction Re-run\n\n- [x] Empty password: 400\n\n"
               "## Regression Checks\n\n- [x] Valid sign-in still works\n\n## Results\n\nAll "
               "green on main.\n");
-    s = ok(p, "spec-status", "{\"name\":\"signin-crash\"}");
-    assert_string_equal(str_at(s, "data/bugfix/step"), "done");
-    assert_int_equal(json_integer_value(at(s, "data/bugfix/verification/checked")), 2);
-    assert_int_equal(json_integer_value(at(s, "data/bugfix/verification/total")), 2);
+    s = sp_okf(p, "spec-status", "{\"name\":\"signin-crash\"}");
+    assert_string_equal(sp_str_need(s, "data/bugfix/step"), "done");
+    assert_int_equal(json_integer_value(sp_at(s, "data/bugfix/verification/checked")), 2);
+    assert_int_equal(json_integer_value(sp_at(s, "data/bugfix/verification/total")), 2);
     json_decref(s);
     v = validate_clean(p, "signin-crash", ALL_DOCS);
     assert_int_equal(count_rule(v, "BUG-002"), 0);
     json_decref(v);
-    json_t *a = ok(p, "spec-archive", "{\"name\":\"signin-crash\"}");
-    assert_string_equal(str_at(a, "data/to"), ".spec-workflow/archive/specs/signin-crash");
+    json_t *a = sp_okf(p, "spec-archive", "{\"name\":\"signin-crash\"}");
+    assert_string_equal(sp_str_need(a, "data/to"), ".spec-workflow/archive/specs/signin-crash");
     json_decref(a);
-    stop(p);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -460,32 +386,33 @@ static void openspec_change(void **state)
                  "right\n- **THEN** a session starts\n");
     struct h_proc *p = start(e);
 
-    json_t *c = ok(p, "spec-change",
-                   "{\"action\":\"create\",\"change\":\"add-logout\",\"capabilities\":[\"auth\"],"
-                   "\"why\":\"Shared computers need a way to end a session.\"}");
-    assert_string_equal(str_at(c, "data/dir"), "openspec/changes/add-logout");
+    json_t *c =
+        sp_okf(p, "spec-change",
+               "{\"action\":\"create\",\"change\":\"add-logout\",\"capabilities\":[\"auth\"],"
+               "\"why\":\"Shared computers need a way to end a session.\"}");
+    assert_string_equal(sp_str_need(c, "data/dir"), "openspec/changes/add-logout");
     json_decref(c);
     sp_write_str(sp_path(e, "proj/openspec/changes/add-logout/specs/auth/spec.md"),
                  "## ADDED Requirements\n\n### Requirement: Logout\nThe system SHALL end the "
                  "session on logout.\n\n#### Scenario: Logout\n- **WHEN** the user logs out\n"
                  "- **THEN** the session ends\n");
-    json_t *v = ok(p, "spec-change", "{\"action\":\"validate\",\"change\":\"add-logout\"}");
-    assert_true(json_is_true(at(v, "data/valid")));
-    assert_int_equal(json_integer_value(at(v, "data/deltas/added")), 1);
+    json_t *v = sp_okf(p, "spec-change", "{\"action\":\"validate\",\"change\":\"add-logout\"}");
+    assert_true(json_is_true(sp_at(v, "data/valid")));
+    assert_int_equal(json_integer_value(sp_at(v, "data/deltas/added")), 1);
     json_decref(v);
-    json_t *a = ok(p, "spec-change", "{\"action\":\"apply\",\"change\":\"add-logout\"}");
-    assert_string_equal(str_at(a, "data/applied/0/capability"), "auth");
-    assert_int_equal(json_integer_value(at(a, "data/applied/0/added")), 1);
+    json_t *a = sp_okf(p, "spec-change", "{\"action\":\"apply\",\"change\":\"add-logout\"}");
+    assert_string_equal(sp_str_need(a, "data/applied/0/capability"), "auth");
+    assert_int_equal(json_integer_value(sp_at(a, "data/applied/0/added")), 1);
     json_decref(a);
     char *main_spec = sp_read(sp_path(e, "proj/openspec/specs/auth/spec.md"), NULL);
     assert_non_null(strstr(main_spec, "### Requirement: Login"));
     assert_non_null(strstr(main_spec, "### Requirement: Logout\nThe system SHALL end"));
     free(main_spec);
     /* The merged main spec is a valid OpenSpec spec for spec-validate too. */
-    json_t *s = ok(p, "spec-validate", "{\"name\":\"auth\"}");
-    assert_true(json_is_true(at(s, "data/valid")));
+    json_t *s = sp_okf(p, "spec-validate", "{\"name\":\"auth\"}");
+    assert_true(json_is_true(sp_at(s, "data/valid")));
     json_decref(s);
-    stop(p);
+    sp_stop(p);
     H_PASS(e);
 }
 

@@ -22,20 +22,6 @@ static const char tasks_md[] = "# Tasks Document\n\n"
                                "- [ ] 1. First\n  - File: a.c\n"
                                "- [ ] 2. Second\n  - File: b.c\n";
 
-static json_t *ok_call(struct h_proc *p, const char *tool, const char *args)
-{
-    json_t *res = h_call_tool(p, tool, args);
-    sp_ok(res, tool);
-    return res;
-}
-
-static void refused(struct h_proc *p, const char *tool, const char *args, const char *code)
-{
-    json_t *res = h_call_tool(p, tool, args);
-    json_decref(sp_err(res, tool, code));
-    json_decref(res);
-}
-
 static void ambiguous_and_dialect(void **state)
 {
     struct h_env *e = *state;
@@ -50,7 +36,7 @@ static void ambiguous_and_dialect(void **state)
     json_decref(err);
     json_decref(res);
 
-    res = ok_call(
+    res = sp_ok_call(
         p, "task-update",
         "{\"name\":\"twin\",\"dialect\":\"kiro\",\"taskId\":\"1\",\"status\":\"completed\"}");
     json_decref(res);
@@ -61,8 +47,7 @@ static void ambiguous_and_dialect(void **state)
     free(kiro);
     free(swm);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -81,19 +66,20 @@ static void lock_timeout_and_wip_limit(void **state)
     struct h_proc *p = sp_start(e, NULL, "lock_timeout = 300\n");
 
     long long t0 = h_now_ms();
-    refused(p, "task-update", "{\"name\":\"locked\",\"taskId\":\"1\",\"status\":\"in_progress\"}",
-            "E_LOCK_TIMEOUT");
+    sp_refused(p, "task-update",
+               "{\"name\":\"locked\",\"taskId\":\"1\",\"status\":\"in_progress\"}",
+               "E_LOCK_TIMEOUT");
     assert_true(h_now_ms() - t0 >= 250);
     char *now = sp_read(tasks, NULL);
     assert_string_equal(now, tasks_md);
     free(now);
     /* Reads never wait for the lock. */
-    json_decref(ok_call(p, "task-list", "{\"name\":\"locked\"}"));
+    json_decref(sp_ok_call(p, "task-list", "{\"name\":\"locked\"}"));
 
     /* Released: the write goes through. Then the default limit of one task in progress. */
     close(fd);
-    json_decref(ok_call(p, "task-update",
-                        "{\"name\":\"locked\",\"taskId\":\"1\",\"status\":\"in_progress\"}"));
+    json_decref(sp_ok_call(p, "task-update",
+                           "{\"name\":\"locked\",\"taskId\":\"1\",\"status\":\"in_progress\"}"));
     json_t *res = h_call_tool(p, "task-update",
                               "{\"name\":\"locked\",\"taskId\":\"2\",\"status\":\"in_progress\"}");
     json_t *err = sp_err(res, "task-update", "E_WIP_LIMIT");
@@ -103,8 +89,7 @@ static void lock_timeout_and_wip_limit(void **state)
     json_decref(err);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -127,7 +112,7 @@ static void bugfix_and_roots(void **state)
     json_decref(h_initialize(p, "2025-11-25"));
 
     /* A bugfix spec: bugfix.md instead of requirements.md. */
-    json_t *res = ok_call(p, "spec-create", "{\"name\":\"crash-on-save\",\"kind\":\"bugfix\"}");
+    json_t *res = sp_ok_call(p, "spec-create", "{\"name\":\"crash-on-save\",\"kind\":\"bugfix\"}");
     json_decref(res);
     char *bug = sp_read(sp_path(e, "proj/.spec-workflow/specs/crash-on-save/bugfix.md"), NULL);
     assert_non_null(bug);
@@ -139,36 +124,35 @@ static void bugfix_and_roots(void **state)
     char args[PATH_MAX + 256];
     snprintf(args, sizeof args, "{\"name\":\"elsewhere\",\"projectPath\":\"%s/other/app\"}",
              e->dir);
-    json_decref(ok_call(p, "task-list", args));
-    refused(p, "task-list", "{\"name\":\"elsewhere\"}", "E_NOT_FOUND"); /* not in the first */
+    json_decref(sp_ok_call(p, "task-list", args));
+    sp_refused(p, "task-list", "{\"name\":\"elsewhere\"}", "E_NOT_FOUND"); /* not in the first */
     /* A relative projectPath starts at the first root and may reach into another root... */
     json_decref(
-        ok_call(p, "task-list", "{\"name\":\"elsewhere\",\"projectPath\":\"../other/app\"}"));
+        sp_ok_call(p, "task-list", "{\"name\":\"elsewhere\",\"projectPath\":\"../other/app\"}"));
     /* ...but not above them. */
-    refused(p, "task-list", "{\"name\":\"elsewhere\",\"projectPath\":\"..\"}",
-            "E_PATH_OUTSIDE_ROOT");
+    sp_refused(p, "task-list", "{\"name\":\"elsewhere\",\"projectPath\":\"..\"}",
+               "E_PATH_OUTSIDE_ROOT");
     snprintf(args, sizeof args, "{\"name\":\"x\",\"projectPath\":\"%s\"}", e->dir);
-    refused(p, "spec-create", args, "E_PATH_OUTSIDE_ROOT"); /* the parent of both roots */
+    sp_refused(p, "spec-create", args, "E_PATH_OUTSIDE_ROOT"); /* the parent of both roots */
     snprintf(args, sizeof args, "{\"name\":\"made-here\",\"projectPath\":\"%s/other/app\"}",
              e->dir);
-    json_decref(ok_call(p, "spec-create", args));
+    json_decref(sp_ok_call(p, "spec-create", args));
 
     /* spec-list without projectPath lists every root and says which. */
-    res = ok_call(p, "spec-list", "{}");
+    res = sp_ok_call(p, "spec-list", "{}");
     json_t *specs = json_object_get(
         json_object_get(json_object_get(res, "structuredContent"), "data"), "specs");
     assert_int_equal(json_array_size(specs), 1); /* crash-on-save; other/ itself is no project */
     assert_non_null(json_object_get(json_array_get(specs, 0), "projectPath"));
     json_decref(res);
     snprintf(args, sizeof args, "{\"projectPath\":\"%s/other/app\"}", e->dir);
-    res = ok_call(p, "spec-list", args);
+    res = sp_ok_call(p, "spec-list", args);
     specs = json_object_get(json_object_get(json_object_get(res, "structuredContent"), "data"),
                             "specs");
     assert_int_equal(json_array_size(specs), 2);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -177,10 +161,10 @@ static void reload_keeps_tools(void **state)
     struct h_env *e = *state;
     sp_write_str(sp_path(e, "proj/.spec-workflow/specs/r/tasks.md"), tasks_md);
     struct h_proc *p = sp_start(e, NULL, NULL);
-    json_decref(
-        ok_call(p, "task-update", "{\"name\":\"r\",\"taskId\":\"1\",\"status\":\"in_progress\"}"));
-    refused(p, "task-update", "{\"name\":\"r\",\"taskId\":\"2\",\"status\":\"in_progress\"}",
-            "E_WIP_LIMIT");
+    json_decref(sp_ok_call(p, "task-update",
+                           "{\"name\":\"r\",\"taskId\":\"1\",\"status\":\"in_progress\"}"));
+    sp_refused(p, "task-update", "{\"name\":\"r\",\"taskId\":\"2\",\"status\":\"in_progress\"}",
+               "E_WIP_LIMIT");
 
     /* A new configuration (no limit) replaces the plugins' generation on SIGHUP. */
     char ini[8192];
@@ -190,12 +174,11 @@ static void reload_keeps_tools(void **state)
     assert_true(h_wait_stderr(p, "generation 2 active", 20000));
     /* The core logs "active" just before it installs the generation: give it a moment. */
     h_sleep(p, 300);
-    json_decref(
-        ok_call(p, "task-update", "{\"name\":\"r\",\"taskId\":\"2\",\"status\":\"in_progress\"}"));
-    json_decref(ok_call(p, "spec-status", "{\"name\":\"r\"}"));
+    json_decref(sp_ok_call(p, "task-update",
+                           "{\"name\":\"r\",\"taskId\":\"2\",\"status\":\"in_progress\"}"));
+    json_decref(sp_ok_call(p, "spec-status", "{\"name\":\"r\"}"));
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -225,7 +208,7 @@ static void validate_config(void **state)
                                   "/spec-validate.so\nroot = proj\nstrict = true\n"
                                   "rule = TSK-001 info\nrule = EARS- off\n");
     json_decref(h_initialize(p, "2025-11-25"));
-    json_t *res = ok_call(p, "spec-validate", "{\"name\":\"cfg\",\"maxFindings\":100}");
+    json_t *res = sp_ok_call(p, "spec-validate", "{\"name\":\"cfg\",\"maxFindings\":100}");
     json_t *sc = json_object_get(res, "structuredContent");
     size_t i;
     json_t *f;
@@ -243,13 +226,12 @@ static void validate_config(void **state)
     assert_true(json_is_true(json_object_get(json_object_get(sc, "data"), "strict")));
     json_decref(res);
     /* A call may still ask for non-strict. */
-    res = ok_call(p, "spec-validate", "{\"name\":\"cfg\",\"strict\":false}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"cfg\",\"strict\":false}");
     assert_false(json_is_true(json_object_get(
         json_object_get(json_object_get(res, "structuredContent"), "data"), "strict")));
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -267,7 +249,7 @@ static void approvals_read(void **state)
         "\"revision\":\"sha256:00000000000000000000000000000000000000000000000000000000000000"
         "00\"}");
     struct h_proc *p = sp_start(e, NULL, NULL);
-    json_t *res = ok_call(p, "spec-status", "{\"name\":\"appr\"}");
+    json_t *res = sp_ok_call(p, "spec-status", "{\"name\":\"appr\"}");
     json_t *tasks = json_object_get(
         json_object_get(json_object_get(json_object_get(res, "structuredContent"), "data"),
                         "documents"),
@@ -275,13 +257,12 @@ static void approvals_read(void **state)
     assert_string_equal(json_string_value(json_object_get(tasks, "approval")), "approved");
     assert_true(json_is_false(json_object_get(tasks, "approvedRevisionMatches")));
     json_decref(res);
-    res = ok_call(p, "spec-validate", "{\"name\":\"appr\",\"rules\":{\"include\":[\"APR-\"]}}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"appr\",\"rules\":{\"include\":[\"APR-\"]}}");
     json_t *f =
         json_array_get(json_object_get(json_object_get(res, "structuredContent"), "findings"), 0);
     assert_string_equal(json_string_value(json_object_get(f, "ruleId")), "APR-002");
     json_decref(res);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 

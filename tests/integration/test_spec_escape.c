@@ -176,8 +176,7 @@ static void planted_links_refused(void **state)
 
     outside_unchanged(e, before);
     free(before);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -211,8 +210,7 @@ static void bare_cr_tasks(void **state)
     assert_int_equal(len, sizeof text - 1);
     assert_memory_equal(now, expect, len);
     free(now);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -266,8 +264,7 @@ static void out_of_fds_is_io_error(void **state)
                       "{\"name\":\"user-auth\",\"taskId\":\"1\",\"status\":\"completed\"}");
     sp_ok(res, "task-update");
     json_decref(res);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -338,8 +335,7 @@ static void race(struct h_env *e, bool walk)
     assert_true(ok + refused > 0);
     outside_unchanged(e, before);
     free(before);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 

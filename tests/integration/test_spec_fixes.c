@@ -86,11 +86,10 @@ static void duplicate_ids(void **state)
     free(text);
 
     /* A line that declares no such task; a line the schema refuses. */
-    res = h_call_tool(p, "task-update",
-                      "{\"name\":\"dup\",\"taskId\":\"4\",\"line\":9,\"status\":\"pending\","
-                      "\"reopen\":true}");
-    json_decref(sp_err(res, "task-update", "E_NOT_FOUND"));
-    json_decref(res);
+    sp_refused(p, "task-update",
+               "{\"name\":\"dup\",\"taskId\":\"4\",\"line\":9,\"status\":\"pending\","
+               "\"reopen\":true}",
+               "E_NOT_FOUND");
     res = h_call_tool(p, "task-update",
                       "{\"name\":\"dup\",\"taskId\":\"4\",\"line\":0,\"status\":\"pending\"}");
     assert_true(json_is_true(json_object_get(res, "isError")));
@@ -120,8 +119,7 @@ static void duplicate_ids(void **state)
     assert_int_equal(tsk006, 1);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -177,8 +175,7 @@ static void status_and_trace(void **state)
     assert_int_equal(json_integer_value(json_object_get(dang, "column")), 30);
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 

@@ -63,67 +63,13 @@ static const char tasks_md[] = "# Tasks Document\n\n"
 
 static struct h_proc *start_with(struct h_env *e, const char *limits)
 {
-    char ini[8192];
-    sp_mkdirs(sp_path(e, "proj"));
-    sp_ini(ini, sizeof ini, limits, "require_log = true");
-    size_t n = strlen(ini);
-    snprintf(ini + n, sizeof ini - n,
-             "\n[plugin spec-workflow]\npath = " MCPD_PLUGIN_DIR "/spec-workflow.so\n"
-             "root = proj\n");
-    struct h_proc *p = h_start(e, ini);
-    json_decref(h_initialize(p, "2025-11-25"));
-    return p;
+    static const char *const plugins[] = {"spec-workflow", NULL};
+    return sp_start_plus(e, limits, "require_log = true", plugins);
 }
 
 static struct h_proc *start(struct h_env *e)
 {
     return start_with(e, NULL);
-}
-
-static json_t *at(json_t *v, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "/"); tok && v; tok = strtok(NULL, "/")) {
-        v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) : json_object_get(v, tok);
-    }
-    return v;
-}
-
-static const char *str_at(json_t *v, const char *path)
-{
-    return json_string_value(at(v, path));
-}
-
-/* A call that must succeed: its structuredContent (new reference). */
-__attribute__((format(printf, 3, 4))) static json_t *ok(struct h_proc *p, const char *tool,
-                                                        const char *fmt, ...)
-{
-    char args[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    json_t *res = h_call_tool(p, tool, args);
-    json_t *sc = sp_ok(res, tool);
-    json_incref(sc);
-    json_decref(res);
-    return sc;
-}
-
-/* A call that must fail with `code`: the error object (new reference). */
-__attribute__((format(printf, 4, 5))) static json_t *fails(struct h_proc *p, const char *tool,
-                                                           const char *code, const char *fmt, ...)
-{
-    char args[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    json_t *res = h_call_tool(p, tool, args);
-    json_t *err = sp_err(res, tool, code);
-    json_decref(res);
-    return err;
 }
 
 static void write_spec(struct h_env *e, const char *dir)
@@ -158,7 +104,7 @@ static void listed_and_guide(void **state)
         size_t i;
         json_array_foreach(json_object_get(tl, "tools"), i, t)
         {
-            if (strcmp(str_at(t, "name"), names[k]) == 0) {
+            if (strcmp(sp_str_at(t, "name"), names[k]) == 0) {
                 found = t;
             }
         }
@@ -168,12 +114,12 @@ static void listed_and_guide(void **state)
     }
     json_decref(tl);
 
-    json_t *g = ok(p, "spec-guide", "{}");
-    assert_string_equal(str_at(g, "data/topic"), "workflow");
-    assert_non_null(strstr(str_at(g, "data/markdown"), "task-log"));
+    json_t *g = sp_okf(p, "spec-guide", "{}");
+    assert_string_equal(sp_str_at(g, "data/topic"), "workflow");
+    assert_non_null(strstr(sp_str_at(g, "data/markdown"), "task-log"));
     json_decref(g);
-    g = ok(p, "spec-guide", "{\"topic\":\"all\"}");
-    const char *md = str_at(g, "data/markdown");
+    g = sp_okf(p, "spec-guide", "{\"topic\":\"all\"}");
+    const char *md = sp_str_at(g, "data/markdown");
     assert_non_null(strstr(md, "# Requirements in EARS form"));
     assert_non_null(strstr(md, "# The tasks format"));
     assert_non_null(strstr(md, "# Steering documents"));
@@ -182,7 +128,7 @@ static void listed_and_guide(void **state)
     json_t *r = h_result(p, "prompts/get",
                          "{\"name\":\"spec-guide\",\"arguments\":{\"topic\":"
                          "\"ears\"}}");
-    assert_non_null(strstr(str_at(r, "messages/0/content/text"), "WHEN <trigger>"));
+    assert_non_null(strstr(sp_str_at(r, "messages/0/content/text"), "WHEN <trigger>"));
     json_decref(r);
     json_decref(h_error(p, -32602, "prompts/get",
                         "{\"name\":\"spec-guide\",\"arguments\":{\"topic\":\"nope\"}}"));
@@ -190,8 +136,7 @@ static void listed_and_guide(void **state)
     json_t *bad = h_call_tool(p, "spec-guide", "{\"topic\":\"nope\"}");
     assert_true(json_is_true(json_object_get(bad, "isError")));
     json_decref(bad);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -203,9 +148,9 @@ static void task_log(void **state)
     struct h_proc *p = start(e);
     write_spec(e, "proj/.spec-workflow/specs/reset");
 
-    json_t *w = ok(p, "task-log", LOG_ARGS("reset", "1.1"));
-    const char *file = str_at(w, "data/file");
-    const char *id = str_at(w, "data/entryId");
+    json_t *w = sp_okf(p, "task-log", LOG_ARGS("reset", "1.1"));
+    const char *file = sp_str_at(w, "data/file");
+    const char *id = sp_str_at(w, "data/entryId");
     assert_int_equal(strncmp(file, ".spec-workflow/specs/reset/Implementation Logs/task-1-1_", 56),
                      0);
     assert_int_equal(strncmp(file + strlen(file) - 11, id, 8), 0);
@@ -237,40 +182,39 @@ static void task_log(void **state)
                             "task-2-1_2026-01-15T1030_3f2a9c1e.md"),
                  fx);
     free(fx);
-    json_t *l = ok(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\"}");
-    assert_int_equal(json_array_size(at(l, "data/entries")), 2);
+    json_t *l = sp_okf(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\"}");
+    assert_int_equal(json_array_size(sp_at(l, "data/entries")), 2);
     json_decref(l);
-    l = ok(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\",\"taskId\":\"2.1\"}");
-    json_t *x = at(l, "data/entries/0");
-    assert_string_equal(str_at(x, "id"), "3f2a9c1e-5b7d-4e21-9a0c-1d2e3f4a5b6c");
-    assert_string_equal(str_at(x, "summary"),
+    l = sp_okf(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\",\"taskId\":\"2.1\"}");
+    json_t *x = sp_at(l, "data/entries/0");
+    assert_string_equal(sp_str_at(x, "id"), "3f2a9c1e-5b7d-4e21-9a0c-1d2e3f4a5b6c");
+    assert_string_equal(sp_str_at(x, "summary"),
                         "Sign-in handler with session creation and error responses");
-    assert_int_equal(json_integer_value(at(x, "statistics/linesAdded")), 182);
-    assert_string_equal(str_at(x, "artifacts/apiEndpoints/0/path"), "/api/session");
-    assert_string_equal(str_at(x, "artifacts/integrations/0/dataFlow"),
+    assert_int_equal(json_integer_value(sp_at(x, "statistics/linesAdded")), 182);
+    assert_string_equal(sp_str_at(x, "artifacts/apiEndpoints/0/path"), "/api/session");
+    assert_string_equal(sp_str_at(x, "artifacts/integrations/0/dataFlow"),
                         "submit -> POST /api/session -> cookie -> redirect");
     json_decref(l);
 
     /* Refusals: unknown task, a write without its fields, bad names and paths, a symlinked
      * log folder. */
-    json_t *err = fails(p, "task-log", "E_NOT_FOUND", LOG_ARGS("reset", "9.9"));
-    assert_non_null(strstr(str_at(err, "message"), "Task '9.9' not found"));
+    json_t *err = sp_failf(p, "task-log", "E_NOT_FOUND", LOG_ARGS("reset", "9.9"));
+    assert_non_null(strstr(sp_str_at(err, "message"), "Task '9.9' not found"));
     json_decref(err);
-    json_decref(fails(p, "task-log", "E_INVALID_ARGUMENT",
-                      "{\"name\":\"reset\",\"taskId\":\"1.1\",\"summary\":\"x\"}"));
-    json_decref(fails(p, "task-log", "E_PATH_OUTSIDE_ROOT",
-                      "{\"name\":\"reset\",\"action\":\"list\",\"projectPath\":\"..\"}"));
+    json_decref(sp_failf(p, "task-log", "E_INVALID_ARGUMENT",
+                         "{\"name\":\"reset\",\"taskId\":\"1.1\",\"summary\":\"x\"}"));
+    json_decref(sp_failf(p, "task-log", "E_PATH_OUTSIDE_ROOT",
+                         "{\"name\":\"reset\",\"action\":\"list\",\"projectPath\":\"..\"}"));
     json_decref(
-        fails(p, "task-log", "E_INVALID_NAME", "{\"name\":\"../reset\",\"action\":\"list\"}"));
+        sp_failf(p, "task-log", "E_INVALID_NAME", "{\"name\":\"../reset\",\"action\":\"list\"}"));
     sp_mkdirs(sp_path(e, "elsewhere"));
     write_spec(e, "proj/.spec-workflow/specs/linked");
     assert_int_equal(symlink(sp_path(e, "elsewhere"),
                              sp_path(e, "proj/.spec-workflow/specs/linked/Implementation Logs")),
                      0);
-    json_decref(fails(p, "task-log", "E_PATH_OUTSIDE_ROOT", LOG_ARGS("linked", "1.1")));
+    json_decref(sp_failf(p, "task-log", "E_PATH_OUTSIDE_ROOT", LOG_ARGS("linked", "1.1")));
     assert_int_equal(sp_count_entries(sp_path(e, "elsewhere"), "task-"), 0);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -300,12 +244,11 @@ static void task_log_concurrent(void **state)
     const char *logs = sp_path(e, "proj/.spec-workflow/specs/reset/Implementation Logs");
     assert_int_equal(sp_count_entries(logs, "task-1-1_"), N);
     assert_int_equal(sp_count_entries(logs, ".tmp."), 0);
-    json_t *l = ok(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\"}");
-    assert_int_equal(json_array_size(at(l, "data/entries")), N);
-    assert_int_equal(json_integer_value(at(l, "data/skipped")), 0);
+    json_t *l = sp_okf(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\"}");
+    assert_int_equal(json_array_size(sp_at(l, "data/entries")), N);
+    assert_int_equal(json_integer_value(sp_at(l, "data/skipped")), 0);
     json_decref(l);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -317,46 +260,46 @@ static void archive(void **state)
     struct h_proc *p = start(e);
     write_spec(e, "proj/.spec-workflow/specs/reset");
 
-    json_t *err = fails(p, "spec-archive", "E_CHILDREN_INCOMPLETE", "{\"name\":\"reset\"}");
-    assert_int_equal(json_array_size(at(err, "details/incomplete")), 3);
+    json_t *err = sp_failf(p, "spec-archive", "E_CHILDREN_INCOMPLETE", "{\"name\":\"reset\"}");
+    assert_int_equal(json_array_size(sp_at(err, "details/incomplete")), 3);
     json_decref(err);
     /* The advice fits the tool (not task-update's "complete the sub-tasks"). */
     json_t *res = h_call_tool(p, "spec-archive", "{\"name\":\"reset\"}");
-    assert_non_null(strstr(str_at(res, "content/1/text"), "requireComplete:false"));
+    assert_non_null(strstr(sp_str_at(res, "content/1/text"), "requireComplete:false"));
     json_decref(res);
 
-    json_t *a = ok(p, "spec-archive", "{\"name\":\"reset\",\"requireComplete\":false}");
-    assert_string_equal(str_at(a, "data/to"), ".spec-workflow/archive/specs/reset");
-    assert_true(json_is_true(at(a, "data/archived")));
-    assert_int_equal(json_array_size(at(a, "data/incompleteTasks")), 3);
+    json_t *a = sp_okf(p, "spec-archive", "{\"name\":\"reset\",\"requireComplete\":false}");
+    assert_string_equal(sp_str_at(a, "data/to"), ".spec-workflow/archive/specs/reset");
+    assert_true(json_is_true(sp_at(a, "data/archived")));
+    assert_int_equal(json_array_size(sp_at(a, "data/incompleteTasks")), 3);
     json_decref(a);
     char *moved = sp_read(sp_path(e, "proj/.spec-workflow/archive/specs/reset/tasks.md"), NULL);
     assert_non_null(moved);
     assert_string_equal(moved, tasks_md);
     free(moved);
-    json_decref(fails(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
+    json_decref(sp_failf(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
 
     /* Unarchive never lands on a spec of the same name created meanwhile. */
     write_spec(e, "proj/.spec-workflow/specs/reset");
-    err = fails(p, "spec-archive", "E_EXISTS", "{\"name\":\"reset\",\"unarchive\":true}");
-    assert_string_equal(str_at(err, "details/existing/0"), ".spec-workflow/specs/reset");
+    err = sp_failf(p, "spec-archive", "E_EXISTS", "{\"name\":\"reset\",\"unarchive\":true}");
+    assert_string_equal(sp_str_at(err, "details/existing/0"), ".spec-workflow/specs/reset");
     json_decref(err);
-    json_decref(fails(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"other\",\"unarchive\":true}"));
+    json_decref(
+        sp_failf(p, "spec-archive", "E_NOT_FOUND", "{\"name\":\"other\",\"unarchive\":true}"));
 
     /* OpenSpec changes are archived by openspec itself (it applies the deltas). */
     sp_write_str(sp_path(e, "proj/openspec/changes/add-x/tasks.md"), "## 1. G\n\n- [x] 1.1 Done\n");
     sp_write_str(sp_path(e, "proj/openspec/changes/add-x/proposal.md"), "## Why\n\nBecause.\n");
-    json_decref(fails(p, "spec-archive", "E_INVALID_ARGUMENT", "{\"name\":\"add-x\"}"));
-    json_decref(fails(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
-                      "{\"name\":\"reset\",\"projectPath\":\"/etc\"}"));
+    json_decref(sp_failf(p, "spec-archive", "E_INVALID_ARGUMENT", "{\"name\":\"add-x\"}"));
+    json_decref(sp_failf(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
+                         "{\"name\":\"reset\",\"projectPath\":\"/etc\"}"));
     /* A symlinked spec folder is never moved. */
     sp_mkdirs(sp_path(e, "elsewhere/ghost"));
     assert_int_equal(
         symlink(sp_path(e, "elsewhere/ghost"), sp_path(e, "proj/.spec-workflow/specs/ghost")), 0);
-    json_decref(fails(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
-                      "{\"name\":\"ghost\",\"requireComplete\":false}"));
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    json_decref(sp_failf(p, "spec-archive", "E_PATH_OUTSIDE_ROOT",
+                         "{\"name\":\"ghost\",\"requireComplete\":false}"));
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -368,49 +311,49 @@ static void search(void **state)
     struct h_proc *p = start(e);
     write_spec(e, "proj/.spec-workflow/specs/reset");
     sp_write_str(sp_path(e, "proj/.kiro/steering/tech.md"), "# Tech\n\nTokens are hashed.\n");
-    json_decref(ok(p, "task-log", LOG_ARGS("reset", "1.2")));
+    json_decref(sp_okf(p, "task-log", LOG_ARGS("reset", "1.2")));
 
-    json_t *s = ok(p, "spec-search", "{\"query\":\"reset link\"}");
-    json_t *h = at(s, "data/hits/0");
-    assert_string_equal(str_at(h, "file"), ".spec-workflow/specs/reset/requirements.md");
-    assert_string_equal(str_at(h, "kind"), "requirements");
-    assert_string_equal(str_at(h, "id"), "1");
-    assert_string_equal(str_at(h, "spec"), "reset");
-    assert_false(json_is_true(at(s, "data/truncated")));
+    json_t *s = sp_okf(p, "spec-search", "{\"query\":\"reset link\"}");
+    json_t *h = sp_at(s, "data/hits/0");
+    assert_string_equal(sp_str_at(h, "file"), ".spec-workflow/specs/reset/requirements.md");
+    assert_string_equal(sp_str_at(h, "kind"), "requirements");
+    assert_string_equal(sp_str_at(h, "id"), "1");
+    assert_string_equal(sp_str_at(h, "spec"), "reset");
+    assert_false(json_is_true(sp_at(s, "data/truncated")));
     json_decref(s);
 
-    s = ok(p, "spec-search", "{\"query\":\"^ *- \\\\[ \\\\] 1\\\\.2 \",\"regex\":true}");
-    assert_int_equal(json_array_size(at(s, "data/hits")), 1);
-    assert_string_equal(str_at(s, "data/hits/0/id"), "1.2");
-    assert_int_equal(json_integer_value(at(s, "data/hits/0/line")), 7);
+    s = sp_okf(p, "spec-search", "{\"query\":\"^ *- \\\\[ \\\\] 1\\\\.2 \",\"regex\":true}");
+    assert_int_equal(json_array_size(sp_at(s, "data/hits")), 1);
+    assert_string_equal(sp_str_at(s, "data/hits/0/id"), "1.2");
+    assert_int_equal(json_integer_value(sp_at(s, "data/hits/0/line")), 7);
     json_decref(s);
 
-    s = ok(p, "spec-search", "{\"query\":\"reset_issue\",\"scope\":[\"logs\"]}");
-    assert_true(json_array_size(at(s, "data/hits")) >= 1);
-    assert_string_equal(str_at(s, "data/hits/0/kind"), "log");
-    assert_string_equal(str_at(s, "data/hits/0/id"), "1.2");
+    s = sp_okf(p, "spec-search", "{\"query\":\"reset_issue\",\"scope\":[\"logs\"]}");
+    assert_true(json_array_size(sp_at(s, "data/hits")) >= 1);
+    assert_string_equal(sp_str_at(s, "data/hits/0/kind"), "log");
+    assert_string_equal(sp_str_at(s, "data/hits/0/id"), "1.2");
     json_decref(s);
 
-    s = ok(p, "spec-search", "{\"query\":\"HASHED\",\"scope\":[\"steering\"]}");
-    assert_string_equal(str_at(s, "data/hits/0/file"), ".kiro/steering/tech.md");
+    s = sp_okf(p, "spec-search", "{\"query\":\"HASHED\",\"scope\":[\"steering\"]}");
+    assert_string_equal(sp_str_at(s, "data/hits/0/file"), ".kiro/steering/tech.md");
     json_decref(s);
-    s = ok(p, "spec-search", "{\"query\":\"HASHED\",\"caseSensitive\":true}");
-    assert_int_equal(json_array_size(at(s, "data/hits")), 0);
-    json_decref(s);
-
-    s = ok(p, "spec-search", "{\"query\":\"the\",\"limit\":2}");
-    assert_int_equal(json_array_size(at(s, "data/hits")), 2);
-    assert_true(json_is_true(at(s, "data/truncated")));
-    assert_string_equal(str_at(s, "data/stoppedBy"), "limit");
+    s = sp_okf(p, "spec-search", "{\"query\":\"HASHED\",\"caseSensitive\":true}");
+    assert_int_equal(json_array_size(sp_at(s, "data/hits")), 0);
     json_decref(s);
 
-    json_t *err =
-        fails(p, "spec-search", "E_INVALID_ARGUMENT", "{\"query\":\"(unclosed\",\"regex\":true}");
-    assert_non_null(strstr(str_at(err, "message"), "regular expression"));
+    s = sp_okf(p, "spec-search", "{\"query\":\"the\",\"limit\":2}");
+    assert_int_equal(json_array_size(sp_at(s, "data/hits")), 2);
+    assert_true(json_is_true(sp_at(s, "data/truncated")));
+    assert_string_equal(sp_str_at(s, "data/stoppedBy"), "limit");
+    json_decref(s);
+
+    json_t *err = sp_failf(p, "spec-search", "E_INVALID_ARGUMENT",
+                           "{\"query\":\"(unclosed\",\"regex\":true}");
+    assert_non_null(strstr(sp_str_at(err, "message"), "regular expression"));
     json_decref(err);
-    json_decref(fails(p, "spec-search", "E_NOT_FOUND", "{\"query\":\"x\",\"name\":\"nope\"}"));
-    json_decref(fails(p, "spec-search", "E_PATH_OUTSIDE_ROOT",
-                      "{\"query\":\"x\",\"projectPath\":\"../..\"}"));
+    json_decref(sp_failf(p, "spec-search", "E_NOT_FOUND", "{\"query\":\"x\",\"name\":\"nope\"}"));
+    json_decref(sp_failf(p, "spec-search", "E_PATH_OUTSIDE_ROOT",
+                         "{\"query\":\"x\",\"projectPath\":\"../..\"}"));
     /* The pattern length is bounded by the schema. */
     char big[700];
     memset(big, 'a', sizeof big - 1);
@@ -418,8 +361,7 @@ static void search(void **state)
     json_t *res = sp_call(p, "spec-search", "{\"query\":\"%s\"}", big);
     assert_true(json_is_true(json_object_get(res, "isError")));
     json_decref(res);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -439,41 +381,40 @@ static void steering(void **state)
     sp_write_str(sp_path(e, "proj/.specify/memory/constitution.md"), "# Constitution\n");
     sp_write_str(sp_path(e, "proj/openspec/project.md"), "# Project\n");
 
-    json_t *s = ok(p, "steering-get", "{}");
-    json_t *docs = at(s, "data/documents");
+    json_t *s = sp_okf(p, "steering-get", "{}");
+    json_t *docs = sp_at(s, "data/documents");
     assert_int_equal(json_array_size(docs), 7);
-    assert_string_equal(str_at(docs, "0/path"), ".spec-workflow/steering/product.md");
-    assert_string_equal(str_at(docs, "1/path"), ".spec-workflow/steering/structure.md");
-    assert_string_equal(str_at(docs, "2/inclusion"), "fileMatch");
-    assert_string_equal(str_at(docs, "2/fileMatchPattern/0"), "src/api/**/*.c");
-    assert_string_equal(str_at(docs, "5/kind"), "constitution");
-    assert_string_equal(str_at(docs, "6/kind"), "openspec-config");
-    assert_string_equal(str_at(docs, "6/content"), "# Project\n");
+    assert_string_equal(sp_str_at(docs, "0/path"), ".spec-workflow/steering/product.md");
+    assert_string_equal(sp_str_at(docs, "1/path"), ".spec-workflow/steering/structure.md");
+    assert_string_equal(sp_str_at(docs, "2/inclusion"), "fileMatch");
+    assert_string_equal(sp_str_at(docs, "2/fileMatchPattern/0"), "src/api/**/*.c");
+    assert_string_equal(sp_str_at(docs, "5/kind"), "constitution");
+    assert_string_equal(sp_str_at(docs, "6/kind"), "openspec-config");
+    assert_string_equal(sp_str_at(docs, "6/content"), "# Project\n");
     json_decref(s);
 
-    s = ok(p, "steering-get", "{\"kinds\":[\"kiro\"],\"forFile\":\"src/api/v2/users.c\"}");
-    docs = at(s, "data/documents");
+    s = sp_okf(p, "steering-get", "{\"kinds\":[\"kiro\"],\"forFile\":\"src/api/v2/users.c\"}");
+    docs = sp_at(s, "data/documents");
     assert_int_equal(json_array_size(docs), 2);
-    assert_string_equal(str_at(docs, "0/path"), ".kiro/steering/api.md");
-    assert_string_equal(str_at(docs, "1/path"), ".kiro/steering/style.md");
+    assert_string_equal(sp_str_at(docs, "0/path"), ".kiro/steering/api.md");
+    assert_string_equal(sp_str_at(docs, "1/path"), ".kiro/steering/style.md");
     json_decref(s);
-    s = ok(p, "steering-get",
-           "{\"kinds\":[\"kiro\"],\"forFile\":\"README.md\",\"includeContent\":"
-           "false}");
-    assert_int_equal(json_array_size(at(s, "data/documents")), 1);
-    assert_null(at(s, "data/documents/0/content"));
+    s = sp_okf(p, "steering-get",
+               "{\"kinds\":[\"kiro\"],\"forFile\":\"README.md\",\"includeContent\":"
+               "false}");
+    assert_int_equal(json_array_size(sp_at(s, "data/documents")), 1);
+    assert_null(sp_at(s, "data/documents/0/content"));
     json_decref(s);
 
-    json_decref(fails(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"forFile\":\"../x.c\"}"));
-    json_decref(fails(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"projectPath\":\"/\"}"));
+    json_decref(sp_failf(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"forFile\":\"../x.c\"}"));
+    json_decref(sp_failf(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{\"projectPath\":\"/\"}"));
     sp_write_str(sp_path(e, "secret.md"), "secret\n");
     assert_int_equal(symlink(sp_path(e, "secret.md"), sp_path(e, "proj/.kiro/steering/leak.md")),
                      0);
-    json_t *err = fails(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{}");
-    assert_null(strstr(str_at(err, "message"), "secret\n"));
+    json_t *err = sp_failf(p, "steering-get", "E_PATH_OUTSIDE_ROOT", "{}");
+    assert_null(strstr(sp_str_at(err, "message"), "secret\n"));
     json_decref(err);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -485,90 +426,92 @@ static void whole_flow(struct h_env *e, const char *layout, const char *root)
     char rel[512], dir[256];
     snprintf(dir, sizeof dir, "%s/specs/reset", root);
 
-    json_decref(ok(p, "spec-guide", "{\"topic\":\"workflow\"}"));
-    json_decref(ok(p, "spec-create",
-                   "{\"name\":\"reset\",\"layout\":\"%s\",\"description\":\"Password reset.\"}",
-                   layout));
+    json_decref(sp_okf(p, "spec-guide", "{\"topic\":\"workflow\"}"));
+    json_decref(sp_okf(p, "spec-create",
+                       "{\"name\":\"reset\",\"layout\":\"%s\",\"description\":\"Password reset.\"}",
+                       layout));
     snprintf(rel, sizeof rel, "proj/%s", dir);
     write_spec(e, rel);
-    json_t *v = ok(p, "spec-validate", "{\"name\":\"reset\"}");
-    assert_true(json_is_true(at(v, "data/valid")));
+    json_t *v = sp_okf(p, "spec-validate", "{\"name\":\"reset\"}");
+    assert_true(json_is_true(sp_at(v, "data/valid")));
     json_decref(v);
 
     /* Every task: task-next, in_progress, completion refused without a log, task-log,
      * completed. */
     int done = 0;
     for (int round = 0; round < 10 && !done; round++) {
-        json_t *n = ok(p, "task-next", "{\"name\":\"reset\"}");
-        if (json_is_true(at(n, "data/done"))) {
+        json_t *n = sp_okf(p, "task-next", "{\"name\":\"reset\"}");
+        if (json_is_true(sp_at(n, "data/done"))) {
             done = 1;
             json_decref(n);
             break;
         }
         char id[32];
-        snprintf(id, sizeof id, "%s", str_at(n, "data/next/0/id"));
+        snprintf(id, sizeof id, "%s", sp_str_at(n, "data/next/0/id"));
         json_decref(n);
-        json_decref(ok(p, "task-update",
-                       "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"in_progress\"}", id));
-        json_decref(fails(p, "task-update", "E_LOG_REQUIRED",
-                          "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"completed\"}", id));
-        json_t *l = ok(p, "task-log",
-                       "{\"name\":\"reset\",\"taskId\":\"%s\",\"summary\":\"Implemented %s\","
-                       "\"filesModified\":[],\"filesCreated\":[\"src/reset/%s.c\"],"
-                       "\"statistics\":{\"linesAdded\":40,\"linesRemoved\":0},"
-                       "\"artifacts\":{}}",
-                       id, id, id);
+        json_decref(sp_okf(p, "task-update",
+                           "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"in_progress\"}",
+                           id));
+        json_decref(sp_failf(p, "task-update", "E_LOG_REQUIRED",
+                             "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"completed\"}",
+                             id));
+        json_t *l = sp_okf(p, "task-log",
+                           "{\"name\":\"reset\",\"taskId\":\"%s\",\"summary\":\"Implemented %s\","
+                           "\"filesModified\":[],\"filesCreated\":[\"src/reset/%s.c\"],"
+                           "\"statistics\":{\"linesAdded\":40,\"linesRemoved\":0},"
+                           "\"artifacts\":{}}",
+                           id, id, id);
         char prefix[300];
         snprintf(prefix, sizeof prefix, "%s/Implementation Logs/task-", dir);
-        assert_int_equal(strncmp(str_at(l, "data/file"), prefix, strlen(prefix)), 0);
+        assert_int_equal(strncmp(sp_str_at(l, "data/file"), prefix, strlen(prefix)), 0);
         json_decref(l);
-        json_decref(ok(p, "task-update",
-                       "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"completed\"}", id));
+        json_decref(sp_okf(p, "task-update",
+                           "{\"name\":\"reset\",\"taskId\":\"%s\",\"status\":\"completed\"}", id));
     }
     assert_true(done);
-    json_t *st = ok(p, "spec-status", "{\"name\":\"reset\"}");
-    assert_string_equal(str_at(st, "data/phase"), "completed");
+    json_t *st = sp_okf(p, "spec-status", "{\"name\":\"reset\"}");
+    assert_string_equal(sp_str_at(st, "data/phase"), "completed");
     json_decref(st);
-    json_t *logs = ok(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\"}");
-    assert_int_equal(json_array_size(at(logs, "data/entries")), 3);
+    json_t *logs = sp_okf(p, "task-log", "{\"name\":\"reset\",\"action\":\"list\"}");
+    assert_int_equal(json_array_size(sp_at(logs, "data/entries")), 3);
     json_decref(logs);
 
     /* Archive; spec-list shows it only with includeArchived, marked archived. */
-    json_t *a = ok(p, "spec-archive", "{\"name\":\"reset\"}");
+    json_t *a = sp_okf(p, "spec-archive", "{\"name\":\"reset\"}");
     char to[256];
     snprintf(to, sizeof to, "%s/archive/specs/reset", root);
-    assert_string_equal(str_at(a, "data/to"), to);
-    assert_string_equal(str_at(a, "spec/dialect"), layout);
+    assert_string_equal(sp_str_at(a, "data/to"), to);
+    assert_string_equal(sp_str_at(a, "spec/dialect"), layout);
     json_decref(a);
-    json_t *ls = ok(p, "spec-list", "{}");
-    assert_int_equal(json_array_size(at(ls, "data/specs")), 0);
+    json_t *ls = sp_okf(p, "spec-list", "{}");
+    assert_int_equal(json_array_size(sp_at(ls, "data/specs")), 0);
     json_decref(ls);
-    ls = ok(p, "spec-list", "{\"includeArchived\":true}");
-    assert_int_equal(json_array_size(at(ls, "data/specs")), 1);
-    assert_true(json_is_true(at(ls, "data/specs/0/archived")));
-    assert_string_equal(str_at(ls, "data/specs/0/dir"), to);
-    assert_string_equal(str_at(ls, "data/specs/0/phase"), "completed");
+    ls = sp_okf(p, "spec-list", "{\"includeArchived\":true}");
+    assert_int_equal(json_array_size(sp_at(ls, "data/specs")), 1);
+    assert_true(json_is_true(sp_at(ls, "data/specs/0/archived")));
+    assert_string_equal(sp_str_at(ls, "data/specs/0/dir"), to);
+    assert_string_equal(sp_str_at(ls, "data/specs/0/phase"), "completed");
     json_decref(ls);
-    json_decref(fails(p, "spec-status", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
+    json_decref(sp_failf(p, "spec-status", "E_NOT_FOUND", "{\"name\":\"reset\"}"));
     /* The logs went with the spec and are still searchable (includeArchived). */
-    json_t *s = ok(p, "spec-search",
-                   "{\"query\":\"Implemented 1.2\",\"scope\":[\"logs\"],\"includeArchived\":true}");
-    assert_int_equal(json_array_size(at(s, "data/hits")), 1);
+    json_t *s =
+        sp_okf(p, "spec-search",
+               "{\"query\":\"Implemented 1.2\",\"scope\":[\"logs\"],\"includeArchived\":true}");
+    assert_int_equal(json_array_size(sp_at(s, "data/hits")), 1);
     json_decref(s);
 
-    a = ok(p, "spec-archive", "{\"name\":\"reset\",\"unarchive\":true}");
-    assert_string_equal(str_at(a, "data/to"), dir);
-    assert_false(json_is_true(at(a, "data/archived")));
+    a = sp_okf(p, "spec-archive", "{\"name\":\"reset\",\"unarchive\":true}");
+    assert_string_equal(sp_str_at(a, "data/to"), dir);
+    assert_false(json_is_true(sp_at(a, "data/archived")));
     json_decref(a);
-    st = ok(p, "spec-status", "{\"name\":\"reset\"}");
-    assert_string_equal(str_at(st, "data/phase"), "completed");
+    st = sp_okf(p, "spec-status", "{\"name\":\"reset\"}");
+    assert_string_equal(sp_str_at(st, "data/phase"), "completed");
     json_decref(st);
-    ls = ok(p, "spec-list", "{}");
-    assert_int_equal(json_array_size(at(ls, "data/specs")), 1);
-    assert_false(json_is_true(at(ls, "data/specs/0/archived")));
+    ls = sp_okf(p, "spec-list", "{}");
+    assert_int_equal(json_array_size(sp_at(ls, "data/specs")), 1);
+    assert_false(json_is_true(sp_at(ls, "data/specs/0/archived")));
     json_decref(ls);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
 }
 
 static void flow_swm(void **state)

@@ -312,8 +312,7 @@ static void survives_reload(void **state)
     subscribe(p, "spec://1/beta/requirements");
     sp_write_str(sp_path(e, "proj2/.kiro/specs/beta/requirements.md"), "# R\n\nafter\n");
     assert_true(wait_note(p, "spec://1/beta/requirements"));
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -327,8 +326,7 @@ static void limits(void **state)
         fail_msg("no watch_limit log line");
     }
     assert_int_equal(inotify_fds(p->pid), 1);
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     h_free(p);
     p = e->p = start(e, "watch = false");
     assert_int_equal(inotify_fds(p->pid), 0);

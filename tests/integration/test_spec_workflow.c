@@ -103,24 +103,6 @@ static const char tasks_md[] = "# Tasks Document\n"
                                "\n"
                                "    - [ ] 8. Not a task either: indented code\n";
 
-static json_t *ok_call(struct h_proc *p, const char *tool, const char *args)
-{
-    json_t *res = h_call_tool(p, tool, args);
-    sp_ok(res, tool);
-    return res;
-}
-
-static const char *str_at(json_t *v, const char *path)
-{
-    /* "a/b/0/c": objects by key, arrays by index. */
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "/"); tok && v; tok = strtok(NULL, "/")) {
-        v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) : json_object_get(v, tok);
-    }
-    return json_string_value(v);
-}
-
 static json_int_t int_at(json_t *v, const char *path)
 {
     char buf[256];
@@ -132,16 +114,6 @@ static json_int_t int_at(json_t *v, const char *path)
         fail_msg("%s is not an integer", path);
     }
     return json_integer_value(v);
-}
-
-static json_t *at(json_t *v, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "/"); tok && v; tok = strtok(NULL, "/")) {
-        v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) : json_object_get(v, tok);
-    }
-    return v;
 }
 
 /* Task update that must succeed; returns data (new reference). */
@@ -170,8 +142,8 @@ static void update_fails(struct h_proc *p, const char *id, const char *status, c
 
 static char *tasks_revision(struct h_proc *p)
 {
-    json_t *res = ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
-    char *rev = strdup(str_at(json_object_get(res, "structuredContent"), "revisions/tasks.md"));
+    json_t *res = sp_ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
+    char *rev = strdup(sp_str_at(json_object_get(res, "structuredContent"), "revisions/tasks.md"));
     json_decref(res);
     return rev;
 }
@@ -216,18 +188,18 @@ static void whole_workflow(void **state)
     json_decref(tl);
 
     /* An empty project. */
-    json_t *res = ok_call(p, "spec-list", "{}");
-    assert_int_equal(json_array_size(at(res, "structuredContent/data/specs")), 0);
+    json_t *res = sp_ok_call(p, "spec-list", "{}");
+    assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/specs")), 0);
     json_decref(res);
 
     /* Scaffold: three files in the spec-workflow-mcp layout. */
-    res = ok_call(p, "spec-create",
-                  "{\"name\":\"user-auth\",\"description\":\"Sign in and sign out.\"}");
+    res = sp_ok_call(p, "spec-create",
+                     "{\"name\":\"user-auth\",\"description\":\"Sign in and sign out.\"}");
     json_t *sc = json_object_get(res, "structuredContent");
-    assert_string_equal(str_at(sc, "data/dir"), ".spec-workflow/specs/user-auth");
-    assert_int_equal(json_array_size(at(sc, "data/created")), 3);
-    assert_non_null(str_at(sc, "revisions/tasks.md"));
-    assert_string_equal(str_at(sc, "spec/dialect"), "swm");
+    assert_string_equal(sp_str_at(sc, "data/dir"), ".spec-workflow/specs/user-auth");
+    assert_int_equal(json_array_size(sp_at(sc, "data/created")), 3);
+    assert_non_null(sp_str_at(sc, "revisions/tasks.md"));
+    assert_string_equal(sp_str_at(sc, "spec/dialect"), "swm");
     json_decref(res);
     size_t len0 = 0;
     char *req0 = sp_read(sp_path(e, SPEC_DIR "/requirements.md"), &len0);
@@ -241,12 +213,10 @@ static void whole_workflow(void **state)
     free(tasks0);
 
     /* Never overwrites; ifExists:"skip" is idempotent. */
-    res = h_call_tool(p, "spec-create", "{\"name\":\"user-auth\"}");
-    json_decref(sp_err(res, "spec-create", "E_EXISTS"));
-    json_decref(res);
-    res = ok_call(p, "spec-create", "{\"name\":\"user-auth\",\"ifExists\":\"skip\"}");
-    assert_int_equal(json_array_size(at(res, "structuredContent/data/created")), 0);
-    assert_int_equal(json_array_size(at(res, "structuredContent/data/skipped")), 3);
+    sp_refused(p, "spec-create", "{\"name\":\"user-auth\"}", "E_EXISTS");
+    res = sp_ok_call(p, "spec-create", "{\"name\":\"user-auth\",\"ifExists\":\"skip\"}");
+    assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/created")), 0);
+    assert_int_equal(json_array_size(sp_at(res, "structuredContent/data/skipped")), 3);
     json_decref(res);
     size_t len1 = 0;
     char *req1 = sp_read(sp_path(e, SPEC_DIR "/requirements.md"), &len1);
@@ -261,74 +231,74 @@ static void whole_workflow(void **state)
     sp_write_str(sp_path(e, SPEC_DIR "/tasks.md"), tasks_md);
 
     /* Valid, and fully traced. */
-    res = ok_call(p, "spec-validate", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
-    if (!json_is_true(at(sc, "data/valid"))) {
+    if (!json_is_true(sp_at(sc, "data/valid"))) {
         char *d = json_dumps(sc, JSON_INDENT(1));
         fail_msg("the workflow spec is not valid: %s", d);
     }
-    assert_string_equal(str_at(sc, "data/perSpec/0/name"), "user-auth");
-    assert_true(json_array_size(at(sc, "data/rulesRun")) > 10);
+    assert_string_equal(sp_str_at(sc, "data/perSpec/0/name"), "user-auth");
+    assert_true(json_array_size(sp_at(sc, "data/rulesRun")) > 10);
     json_decref(res);
 
-    res = ok_call(p, "spec-trace", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-trace", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
     assert_int_equal(int_at(sc, "data/coverage/criteria"), 3);
     assert_int_equal(int_at(sc, "data/coverage/covered"), 3);
-    assert_int_equal(json_array_size(at(sc, "data/uncovered")), 0);
-    assert_string_equal(str_at(sc, "data/requirements/0/criteria/0/earsPattern"), "event");
-    assert_string_equal(str_at(sc, "data/requirements/0/criteria/1/earsPattern"), "unwanted");
+    assert_int_equal(json_array_size(sp_at(sc, "data/uncovered")), 0);
+    assert_string_equal(sp_str_at(sc, "data/requirements/0/criteria/0/earsPattern"), "event");
+    assert_string_equal(sp_str_at(sc, "data/requirements/0/criteria/1/earsPattern"), "unwanted");
     json_decref(res);
 
     /* The task list: six tasks (the fenced and indented ones are code), four leaves. */
-    res = ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "task-list", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
-    json_t *tasks = at(sc, "data/tasks");
+    json_t *tasks = sp_at(sc, "data/tasks");
     assert_int_equal(json_array_size(tasks), 6);
     assert_null(sp_task_status(sc, "9"));
     assert_null(sp_task_status(sc, "8"));
-    assert_string_equal(str_at(tasks, "0/id"), "1");
-    assert_string_equal(str_at(tasks, "0/children/1"), "1.2");
-    assert_string_equal(str_at(tasks, "2/parentId"), "1");
-    assert_string_equal(str_at(tasks, "2/dependsOn/0"), "1.1");
-    assert_string_equal(str_at(tasks, "2/requirements/1"), "2.1");
-    assert_string_equal(str_at(tasks, "2/files/0"), "src/session/store.c");
-    assert_true(json_is_true(at(tasks, "5/parallel")));
+    assert_string_equal(sp_str_at(tasks, "0/id"), "1");
+    assert_string_equal(sp_str_at(tasks, "0/children/1"), "1.2");
+    assert_string_equal(sp_str_at(tasks, "2/parentId"), "1");
+    assert_string_equal(sp_str_at(tasks, "2/dependsOn/0"), "1.1");
+    assert_string_equal(sp_str_at(tasks, "2/requirements/1"), "2.1");
+    assert_string_equal(sp_str_at(tasks, "2/files/0"), "src/session/store.c");
+    assert_true(json_is_true(sp_at(tasks, "5/parallel")));
     assert_int_equal(int_at(tasks, "1/line"), 4);
     assert_int_equal(int_at(sc, "data/summary/total"), 4);
     assert_int_equal(int_at(sc, "data/summary/pending"), 4);
     json_decref(res);
 
     /* Filters and pages. */
-    res = ok_call(p, "task-list", "{\"name\":\"user-auth\",\"leavesOnly\":true,\"limit\":3}");
+    res = sp_ok_call(p, "task-list", "{\"name\":\"user-auth\",\"leavesOnly\":true,\"limit\":3}");
     sc = json_object_get(res, "structuredContent");
-    assert_int_equal(json_array_size(at(sc, "data/tasks")), 3);
+    assert_int_equal(json_array_size(sp_at(sc, "data/tasks")), 3);
     assert_int_equal(int_at(sc, "data/matched"), 4);
     char args[512];
     snprintf(args, sizeof args,
              "{\"name\":\"user-auth\",\"leavesOnly\":true,\"limit\":3,\"cursor\":\"%s\"}",
-             str_at(sc, "data/nextCursor"));
+             sp_str_at(sc, "data/nextCursor"));
     json_decref(res);
-    res = ok_call(p, "task-list", args);
+    res = sp_ok_call(p, "task-list", args);
     sc = json_object_get(res, "structuredContent");
-    assert_int_equal(json_array_size(at(sc, "data/tasks")), 1);
-    assert_string_equal(str_at(sc, "data/tasks/0/id"), "2.2");
-    assert_null(at(sc, "data/nextCursor"));
+    assert_int_equal(json_array_size(sp_at(sc, "data/tasks")), 1);
+    assert_string_equal(sp_str_at(sc, "data/tasks/0/id"), "2.2");
+    assert_null(sp_at(sc, "data/nextCursor"));
     json_decref(res);
 
     /* The phase before any work. */
-    res = ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
-    assert_string_equal(str_at(sc, "data/phase"), "implementation");
+    assert_string_equal(sp_str_at(sc, "data/phase"), "implementation");
     assert_int_equal(int_at(sc, "data/progress/leaf/total"), 4);
-    assert_true(json_is_true(at(sc, "data/documents/tasks/exists")));
+    assert_true(json_is_true(sp_at(sc, "data/documents/tasks/exists")));
     json_decref(res);
 
     /* task-next: the first leaf with no open dependency. */
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
-    assert_string_equal(str_at(sc, "data/next/0/id"), "1.1");
-    assert_false(json_is_true(at(sc, "data/done")));
+    assert_string_equal(sp_str_at(sc, "data/next/0/id"), "1.1");
+    assert_false(json_is_true(sp_at(sc, "data/done")));
     json_decref(res);
 
     /* Dependencies are enforced. */
@@ -342,8 +312,8 @@ static void whole_workflow(void **state)
     snprintf(args, sizeof args, ",\"expectedRevision\":\"%s\"", rev0);
     json_t *d = update(p, "1.1", "in_progress", args);
     assert_true(json_is_true(json_object_get(d, "changed")));
-    assert_string_equal(str_at(d, "previousStatus"), "pending");
-    assert_string_equal(str_at(d, "task/status"), "in_progress");
+    assert_string_equal(sp_str_at(d, "previousStatus"), "pending");
+    assert_string_equal(sp_str_at(d, "task/status"), "in_progress");
     json_decref(d);
     char *after = sp_read(sp_path(e, SPEC_DIR "/tasks.md"), &after_len);
     /* The leaf and, by cascade, its parent ("1" becomes in progress). */
@@ -358,7 +328,7 @@ static void whole_workflow(void **state)
         sp_call(p, "task-update",
                 "{\"name\":\"user-auth\",\"taskId\":\"1.1\",\"status\":\"completed\"%s}", args);
     json_t *err = sp_err(res2, "task-update", "E_CONFLICT");
-    assert_non_null(str_at(err, "details/currentRevision"));
+    assert_non_null(sp_str_at(err, "details/currentRevision"));
     json_decref(err);
     json_decref(res2);
     free(rev0);
@@ -366,7 +336,7 @@ static void whole_workflow(void **state)
     d = update(p, "1.1", "completed", NULL);
     json_decref(d);
 
-    res = ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
     assert_int_equal(
         int_at(json_object_get(res, "structuredContent"), "data/progress/leaf/completed"), 1);
     json_decref(res);
@@ -381,10 +351,11 @@ static void whole_workflow(void **state)
     assert_non_null(strstr(text, "_Blocked: waiting for the schema review_"));
     free(text);
     update_fails(p, "1.2", "completed", NULL, "E_INVALID_TRANSITION");
-    res = ok_call(p, "task-list",
-                  "{\"name\":\"user-auth\",\"status\":[\"blocked\"],\"leavesOnly\":true}");
+    res = sp_ok_call(p, "task-list",
+                     "{\"name\":\"user-auth\",\"status\":[\"blocked\"],\"leavesOnly\":true}");
     sc = json_object_get(res, "structuredContent");
-    assert_string_equal(str_at(sc, "data/tasks/0/blockedReason"), "waiting for the schema review");
+    assert_string_equal(sp_str_at(sc, "data/tasks/0/blockedReason"),
+                        "waiting for the schema review");
     json_decref(res);
 
     /* Unblocking removes the _Blocked: line; completing the last child closes the parent. */
@@ -398,7 +369,8 @@ static void whole_workflow(void **state)
     json_t *cv;
     json_array_foreach(json_object_get(d, "cascaded"), i, cv)
     {
-        closed |= strcmp(str_at(cv, "id"), "1") == 0 && strcmp(str_at(cv, "to"), "completed") == 0;
+        closed |=
+            strcmp(sp_str_at(cv, "id"), "1") == 0 && strcmp(sp_str_at(cv, "to"), "completed") == 0;
     }
     assert_true(closed);
     json_decref(d);
@@ -407,14 +379,15 @@ static void whole_workflow(void **state)
     free(text);
 
     /* Both remaining tasks are ready now. */
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\",\"limit\":5}");
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\",\"limit\":5}");
     sc = json_object_get(res, "structuredContent");
-    assert_int_equal(json_array_size(at(sc, "data/next")), 2);
-    assert_string_equal(str_at(sc, "data/next/0/id"), "2.1");
-    assert_string_equal(str_at(sc, "data/next/1/id"), "2.2");
+    assert_int_equal(json_array_size(sp_at(sc, "data/next")), 2);
+    assert_string_equal(sp_str_at(sc, "data/next/0/id"), "2.1");
+    assert_string_equal(sp_str_at(sc, "data/next/1/id"), "2.2");
     json_decref(res);
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\",\"parallel\":true,\"limit\":5}");
-    assert_true(json_array_size(at(json_object_get(res, "structuredContent"), "data/next")) >= 1);
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\",\"parallel\":true,\"limit\":5}");
+    assert_true(json_array_size(sp_at(json_object_get(res, "structuredContent"), "data/next")) >=
+                1);
     json_decref(res);
 
     /* pending -> completed is allowed, with a warning. */
@@ -426,15 +399,15 @@ static void whole_workflow(void **state)
     json_decref(d);
     json_decref(update(p, "2.2", "completed", NULL));
 
-    res = ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "task-next", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
-    assert_true(json_is_true(at(sc, "data/done")));
-    assert_int_equal(json_array_size(at(sc, "data/next")), 0);
+    assert_true(json_is_true(sp_at(sc, "data/done")));
+    assert_int_equal(json_array_size(sp_at(sc, "data/next")), 0);
     json_decref(res);
-    res = ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
+    res = sp_ok_call(p, "spec-status", "{\"name\":\"user-auth\"}");
     sc = json_object_get(res, "structuredContent");
-    assert_string_equal(str_at(sc, "data/phase"), "completed");
-    assert_string_equal(str_at(sc, "data/overallStatus"), "completed");
+    assert_string_equal(sp_str_at(sc, "data/phase"), "completed");
+    assert_string_equal(sp_str_at(sc, "data/overallStatus"), "completed");
     assert_int_equal(int_at(sc, "data/progress/leaf/completed"), 4);
     json_decref(res);
     text = sp_read(sp_path(e, SPEC_DIR "/tasks.md"), NULL);
@@ -443,15 +416,14 @@ static void whole_workflow(void **state)
     assert_non_null(strstr(text, "- [ ] 9. Not a task: it sits in a code fence\n"));
     free(text);
 
-    res = ok_call(p, "spec-list", "{}");
+    res = sp_ok_call(p, "spec-list", "{}");
     sc = json_object_get(res, "structuredContent");
-    assert_int_equal(json_array_size(at(sc, "data/specs")), 1);
-    assert_string_equal(str_at(sc, "data/specs/0/name"), "user-auth");
-    assert_string_equal(str_at(sc, "data/specs/0/phase"), "completed");
+    assert_int_equal(json_array_size(sp_at(sc, "data/specs")), 1);
+    assert_string_equal(sp_str_at(sc, "data/specs/0/name"), "user-auth");
+    assert_string_equal(sp_str_at(sc, "data/specs/0/phase"), "completed");
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -463,10 +435,10 @@ static int has_finding(json_t *sc, const char *rule, const char *file, int line)
     json_t *f;
     json_array_foreach(json_object_get(sc, "findings"), i, f)
     {
-        if (strcmp(str_at(f, "ruleId"), rule) != 0) {
+        if (strcmp(sp_str_at(f, "ruleId"), rule) != 0) {
             continue;
         }
-        if (file && (!str_at(f, "file") || strcmp(str_at(f, "file"), file) != 0)) {
+        if (file && (!sp_str_at(f, "file") || strcmp(sp_str_at(f, "file"), file) != 0)) {
             continue;
         }
         if (line && int_at(f, "line") != line) {
@@ -490,8 +462,8 @@ static void findings_and_rules(void **state)
     struct h_env *e = *state;
     struct h_proc *p = sp_start(e, NULL, NULL);
 
-    json_t *res = ok_call(p, "spec-create", "{\"name\":\"broken\",\"layout\":\"kiro\"}");
-    assert_string_equal(str_at(json_object_get(res, "structuredContent"), "data/dir"),
+    json_t *res = sp_ok_call(p, "spec-create", "{\"name\":\"broken\",\"layout\":\"kiro\"}");
+    assert_string_equal(sp_str_at(json_object_get(res, "structuredContent"), "data/dir"),
                         ".kiro/specs/broken");
     json_decref(res);
     sp_write_str(sp_path(e, "proj/.kiro/specs/broken/requirements.md"), requirements_md);
@@ -512,9 +484,9 @@ static void findings_and_rules(void **state)
                  "  - _Requirements: 2.1_\n"           /* 13 */
                  "  - _Depends: 7_\n");                /* 14 */
 
-    res = ok_call(p, "spec-validate", "{\"name\":\"broken\",\"maxFindings\":1000}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"broken\",\"maxFindings\":1000}");
     json_t *sc = json_object_get(res, "structuredContent");
-    assert_false(json_is_true(at(sc, "data/valid")));
+    assert_false(json_is_true(sp_at(sc, "data/valid")));
     assert_true(int_at(sc, "data/summary/errors") >= 4);
     expect_finding(sc, "TRC-001", "tasks.md", 0);  /* 9.9 names no requirement */
     expect_finding(sc, "TSK-006", "tasks.md", 9);  /* duplicate id 2 */
@@ -526,8 +498,8 @@ static void findings_and_rules(void **state)
     json_t *f;
     json_array_foreach(json_object_get(sc, "findings"), i, f)
     {
-        assert_non_null(str_at(f, "message"));
-        if (str_at(f, "file") && strcmp(str_at(f, "file"), "tasks.md") == 0) {
+        assert_non_null(sp_str_at(f, "message"));
+        if (sp_str_at(f, "file") && strcmp(sp_str_at(f, "file"), "tasks.md") == 0) {
             assert_true(int_at(f, "line") >= 1);
             assert_true(int_at(f, "column") >= 1);
         }
@@ -535,28 +507,26 @@ static void findings_and_rules(void **state)
     json_decref(res);
 
     /* Per-call rule configuration: a rule switched off, a family excluded. */
-    res = ok_call(p, "spec-validate",
-                  "{\"name\":\"broken\",\"rules\":{\"severity\":{\"TSK-006\":\"off\"},"
-                  "\"exclude\":[\"DEP-\"]}}");
+    res = sp_ok_call(p, "spec-validate",
+                     "{\"name\":\"broken\",\"rules\":{\"severity\":{\"TSK-006\":\"off\"},"
+                     "\"exclude\":[\"DEP-\"]}}");
     sc = json_object_get(res, "structuredContent");
     assert_false(has_finding(sc, "TSK-006", NULL, 0));
     assert_false(has_finding(sc, "DEP-002", NULL, 0));
     assert_true(has_finding(sc, "TSK-001", NULL, 0));
     json_decref(res);
-    res = h_call_tool(p, "spec-validate",
-                      "{\"name\":\"broken\",\"rules\":{\"exclude\":[\"NOPE-1\"]}}");
-    json_decref(sp_err(res, "spec-validate", "E_INVALID_ARGUMENT"));
-    json_decref(res);
+    sp_refused(p, "spec-validate", "{\"name\":\"broken\",\"rules\":{\"exclude\":[\"NOPE-1\"]}}",
+               "E_INVALID_ARGUMENT");
 
     /* The project's .spec-workflow/validation.json applies too. */
     sp_write_str(sp_path(e, "proj/.spec-workflow/validation.json"),
                  "{\"rules\":{\"TSK-001\":\"off\"}}");
-    res = ok_call(p, "spec-validate", "{\"name\":\"broken\"}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"broken\"}");
     assert_false(has_finding(json_object_get(res, "structuredContent"), "TSK-001", NULL, 0));
     json_decref(res);
 
     /* Warnings only: valid, unless strict. */
-    res = ok_call(p, "spec-create", "{\"name\":\"soft\"}");
+    res = sp_ok_call(p, "spec-create", "{\"name\":\"soft\"}");
     json_decref(res);
     sp_write_str(sp_path(e, "proj/.spec-workflow/specs/soft/requirements.md"),
                  "# Requirements Document\n\n## Introduction\n\n"
@@ -569,38 +539,35 @@ static void findings_and_rules(void **state)
     sp_write_str(sp_path(e, "proj/.spec-workflow/specs/soft/tasks.md"),
                  "# Tasks Document\n\n- [ ] 1. Write the exporter\n"
                  "  - File: src/export.c\n  - _Requirements: 1.1_\n");
-    res = ok_call(p, "spec-validate", "{\"name\":\"soft\"}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"soft\"}");
     sc = json_object_get(res, "structuredContent");
-    if (!json_is_true(at(sc, "data/valid"))) {
+    if (!json_is_true(sp_at(sc, "data/valid"))) {
         char *dump = json_dumps(sc, JSON_INDENT(1));
         fail_msg("expected warnings only: %s", dump);
     }
     assert_true(int_at(sc, "data/summary/warnings") >= 1);
     expect_finding(sc, "EARS-005", "requirements.md", 0);
     json_decref(res);
-    res = ok_call(p, "spec-validate", "{\"name\":\"soft\",\"strict\":true}");
+    res = sp_ok_call(p, "spec-validate", "{\"name\":\"soft\",\"strict\":true}");
     sc = json_object_get(res, "structuredContent");
-    assert_false(json_is_true(at(sc, "data/valid")));
+    assert_false(json_is_true(sp_at(sc, "data/valid")));
     json_decref(res);
 
     /* All specs at once: each finding names its spec. */
-    res = ok_call(p, "spec-validate", "{}");
+    res = sp_ok_call(p, "spec-validate", "{}");
     sc = json_object_get(res, "structuredContent");
-    assert_int_equal(json_array_size(at(sc, "data/perSpec")), 2);
-    assert_false(json_is_true(at(sc, "data/valid")));
+    assert_int_equal(json_array_size(sp_at(sc, "data/perSpec")), 2);
+    assert_false(json_is_true(sp_at(sc, "data/valid")));
     json_array_foreach(json_object_get(sc, "findings"), i, f)
     {
-        assert_non_null(str_at(f, "spec"));
+        assert_non_null(sp_str_at(f, "spec"));
     }
     json_decref(res);
 
     /* An unknown spec lists what exists. */
-    res = h_call_tool(p, "spec-validate", "{\"name\":\"nope\"}");
-    json_decref(sp_err(res, "spec-validate", "E_NOT_FOUND"));
-    json_decref(res);
+    sp_refused(p, "spec-validate", "{\"name\":\"nope\"}", "E_NOT_FOUND");
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -631,30 +598,30 @@ static void other_dialects(void **state)
     struct h_proc *p = sp_start(e, NULL, NULL);
 
     /* Filters: one dialect; archived specs only when asked. */
-    json_t *res = ok_call(p, "spec-list", "{\"dialects\":[\"speckit\"]}");
-    assert_int_equal(json_array_size(at(json_object_get(res, "structuredContent"), "data/specs")),
-                     1);
+    json_t *res = sp_ok_call(p, "spec-list", "{\"dialects\":[\"speckit\"]}");
+    assert_int_equal(
+        json_array_size(sp_at(json_object_get(res, "structuredContent"), "data/specs")), 1);
     json_decref(res);
-    res = ok_call(p, "spec-list", "{\"includeArchived\":true}");
+    res = sp_ok_call(p, "spec-list", "{\"includeArchived\":true}");
     int archived = 0;
     size_t k;
     json_t *v;
-    json_array_foreach(at(json_object_get(res, "structuredContent"), "data/specs"), k, v)
+    json_array_foreach(sp_at(json_object_get(res, "structuredContent"), "data/specs"), k, v)
     {
         archived += json_is_true(json_object_get(v, "archived"));
     }
     assert_int_equal(archived, 1);
     json_decref(res);
 
-    res = ok_call(p, "spec-list", "{}");
-    json_t *specs = at(json_object_get(res, "structuredContent"), "data/specs");
+    res = sp_ok_call(p, "spec-list", "{}");
+    json_t *specs = sp_at(json_object_get(res, "structuredContent"), "data/specs");
     int speckit = 0, openspec = 0;
     size_t i;
     json_t *s;
     json_array_foreach(specs, i, s)
     {
-        speckit |= strcmp(str_at(s, "dialect"), "speckit") == 0;
-        openspec |= strcmp(str_at(s, "dialect"), "openspec") == 0;
+        speckit |= strcmp(sp_str_at(s, "dialect"), "speckit") == 0;
+        openspec |= strcmp(sp_str_at(s, "dialect"), "openspec") == 0;
     }
     assert_true(speckit && openspec);
     json_array_foreach(specs, i, s)
@@ -664,37 +631,35 @@ static void other_dialects(void **state)
     json_decref(res);
 
     /* spec-kit: T-ids, [P], [US1], phases; "login" finds 001-login. */
-    res = ok_call(p, "task-list", "{\"name\":\"login\"}");
+    res = sp_ok_call(p, "task-list", "{\"name\":\"login\"}");
     json_t *sc = json_object_get(res, "structuredContent");
-    assert_string_equal(str_at(sc, "spec/dialect"), "speckit");
-    assert_string_equal(str_at(sc, "data/tasks/0/id"), "T001");
-    assert_true(json_is_true(at(sc, "data/tasks/0/parallel")));
-    assert_string_equal(str_at(sc, "data/tasks/0/story"), "US1");
-    assert_string_equal(str_at(sc, "data/tasks/0/phase"), "Phase 1: Setup");
+    assert_string_equal(sp_str_at(sc, "spec/dialect"), "speckit");
+    assert_string_equal(sp_str_at(sc, "data/tasks/0/id"), "T001");
+    assert_true(json_is_true(sp_at(sc, "data/tasks/0/parallel")));
+    assert_string_equal(sp_str_at(sc, "data/tasks/0/story"), "US1");
+    assert_string_equal(sp_str_at(sc, "data/tasks/0/phase"), "Phase 1: Setup");
     json_decref(res);
-    res = ok_call(p, "task-list",
-                  "{\"name\":\"login\",\"story\":\"US1\",\"phase\":\"Phase 1: "
-                  "Setup\"}");
-    assert_int_equal(json_array_size(at(json_object_get(res, "structuredContent"), "data/tasks")),
-                     2);
+    res = sp_ok_call(p, "task-list",
+                     "{\"name\":\"login\",\"story\":\"US1\",\"phase\":\"Phase 1: "
+                     "Setup\"}");
+    assert_int_equal(
+        json_array_size(sp_at(json_object_get(res, "structuredContent"), "data/tasks")), 2);
     json_decref(res);
     /* spec-kit knows [ ] and [x] only. */
-    res = h_call_tool(p, "task-update",
-                      "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"in_progress\"}");
-    json_decref(sp_err(res, "task-update", "E_INVALID_TRANSITION"));
-    json_decref(res);
-    res = ok_call(p, "task-update",
-                  "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"completed\"}");
+    sp_refused(p, "task-update",
+               "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"in_progress\"}",
+               "E_INVALID_TRANSITION");
+    res = sp_ok_call(p, "task-update",
+                     "{\"name\":\"login\",\"taskId\":\"T001\",\"status\":\"completed\"}");
     json_decref(res);
     char *text = sp_read(sp_path(e, "proj/specs/001-login/tasks.md"), NULL);
     assert_non_null(strstr(text, "- [x] T001 [P] [US1] Create the user model"));
     free(text);
 
-    res = ok_call(p, "spec-trace", "{\"name\":\"alpha\"}");
+    res = sp_ok_call(p, "spec-trace", "{\"name\":\"alpha\"}");
     json_decref(res);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
@@ -710,7 +675,8 @@ static void resources_and_prompts(void **state)
     struct h_proc *p = sp_start(e, NULL, NULL);
 
     json_t *r = h_result(p, "resources/templates/list", NULL);
-    assert_string_equal(str_at(r, "resourceTemplates/0/uriTemplate"), "spec://{name}/{document}");
+    assert_string_equal(sp_str_at(r, "resourceTemplates/0/uriTemplate"),
+                        "spec://{name}/{document}");
     json_decref(r);
 
     r = h_result(p, "resources/list", NULL);
@@ -719,14 +685,14 @@ static void resources_and_prompts(void **state)
     json_t *v;
     json_array_foreach(json_object_get(r, "resources"), i, v)
     {
-        found += strncmp(str_at(v, "uri"), "spec://user-auth/", 17) == 0;
+        found += strncmp(sp_str_at(v, "uri"), "spec://user-auth/", 17) == 0;
     }
     assert_int_equal(found, 3);
     json_decref(r);
 
     r = h_result(p, "resources/read", "{\"uri\":\"spec://user-auth/tasks\"}");
-    assert_string_equal(str_at(r, "contents/0/text"), tasks_md);
-    assert_string_equal(str_at(r, "contents/0/mimeType"), "text/markdown");
+    assert_string_equal(sp_str_at(r, "contents/0/text"), tasks_md);
+    assert_string_equal(sp_str_at(r, "contents/0/mimeType"), "text/markdown");
     json_decref(r);
     json_decref(h_error(p, -32002, "resources/read", "{\"uri\":\"spec://user-auth/nothing\"}"));
     json_decref(h_error(p, -32002, "resources/read", "{\"uri\":\"spec://nope/tasks\"}"));
@@ -735,16 +701,16 @@ static void resources_and_prompts(void **state)
     r = h_result(p, "completion/complete",
                  "{\"ref\":{\"type\":\"ref/resource\",\"uri\":\"spec://{name}/{document}\"},"
                  "\"argument\":{\"name\":\"name\",\"value\":\"user\"}}");
-    assert_string_equal(str_at(r, "completion/values/0"), "user-auth");
+    assert_string_equal(sp_str_at(r, "completion/values/0"), "user-auth");
     json_decref(r);
 
     r = h_result(p, "prompts/list", NULL);
     int prompts = 0;
     json_array_foreach(json_object_get(r, "prompts"), i, v)
     {
-        prompts += strcmp(str_at(v, "name"), "create-spec") == 0 ||
-                   strcmp(str_at(v, "name"), "implement-task") == 0 ||
-                   strcmp(str_at(v, "name"), "refresh-tasks") == 0;
+        prompts += strcmp(sp_str_at(v, "name"), "create-spec") == 0 ||
+                   strcmp(sp_str_at(v, "name"), "implement-task") == 0 ||
+                   strcmp(sp_str_at(v, "name"), "refresh-tasks") == 0;
     }
     assert_int_equal(prompts, 3);
     json_decref(r);
@@ -752,7 +718,7 @@ static void resources_and_prompts(void **state)
     r = h_result(p, "prompts/get",
                  "{\"name\":\"implement-task\",\"arguments\":"
                  "{\"specName\":\"user-auth\",\"taskId\":\"2.1\"}}");
-    const char *text = str_at(r, "messages/0/content/text");
+    const char *text = sp_str_at(r, "messages/0/content/text");
     assert_non_null(strstr(text, "Implement task 2.1"));
     assert_non_null(strstr(text, "reject the sign-in")); /* criterion 1.2's text */
     assert_non_null(strstr(text, "src/http/signin.c"));
@@ -760,14 +726,14 @@ static void resources_and_prompts(void **state)
     r = h_result(p, "prompts/get",
                  "{\"name\":\"implement-task\",\"arguments\":"
                  "{\"specName\":\"user-auth\"}}");
-    assert_non_null(strstr(str_at(r, "messages/0/content/text"), "Implement task 1.1"));
+    assert_non_null(strstr(sp_str_at(r, "messages/0/content/text"), "Implement task 1.1"));
     json_decref(r);
     json_decref(h_error(p, -32602, "prompts/get",
                         "{\"name\":\"implement-task\",\"arguments\":{\"specName\":\"nope\"}}"));
     r = h_result(p, "prompts/get",
                  "{\"name\":\"create-spec\",\"arguments\":"
                  "{\"specName\":\"billing\",\"kind\":\"bugfix\"}}");
-    assert_non_null(strstr(str_at(r, "messages/0/content/text"), "spec-create"));
+    assert_non_null(strstr(sp_str_at(r, "messages/0/content/text"), "spec-create"));
     json_decref(r);
     /* refresh-tasks shows what the trace finds missing: drop the only task of criterion 1.2. */
     char *orig_tasks = sp_read(sp_path(e, SPEC_DIR "/tasks.md"), NULL);
@@ -780,7 +746,7 @@ static void resources_and_prompts(void **state)
                  "{\"name\":\"refresh-tasks\",\"arguments\":"
                  "{\"specName\":\"user-auth\",\"changes\":\"wrong "
                  "passwords now lock the account\"}}");
-    text = str_at(r, "messages/0/content/text");
+    text = sp_str_at(r, "messages/0/content/text");
     assert_non_null(strstr(text, "wrong passwords now lock the account"));
     assert_non_null(strstr(text, "- 1.2: IF the password is wrong")); /* uncovered */
     assert_non_null(strstr(text, "task 2.1: \"9.9\""));               /* dangling */
@@ -794,19 +760,19 @@ static void resources_and_prompts(void **state)
                  "{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"implement-task\"},"
                  "\"argument\":{\"name\":\"taskId\",\"value\":\"2\"},"
                  "\"context\":{\"arguments\":{\"specName\":\"user-auth\"}}}");
-    assert_string_equal(str_at(r, "completion/values/0"), "2.1");
+    assert_string_equal(sp_str_at(r, "completion/values/0"), "2.1");
     json_decref(r);
 
     /* A task-update tells resource subscribers that the tasks document changed. */
     json_decref(h_result(p, "resources/subscribe", "{\"uri\":\"spec://user-auth/tasks\"}"));
-    json_decref(ok_call(p, "task-update",
-                        "{\"name\":\"user-auth\",\"taskId\":\"1.1\",\"status\":\"in_progress\"}"));
+    json_decref(
+        sp_ok_call(p, "task-update",
+                   "{\"name\":\"user-auth\",\"taskId\":\"1.1\",\"status\":\"in_progress\"}"));
     h_sleep(p, 200);
     json_decref(h_result(p, "ping", NULL));
     assert_true(h_count_notes(p, "notifications/resources/updated") >= 1);
 
-    h_close_stdin(p);
-    assert_int_equal(h_wait_exit(p, 20000), 0);
+    sp_stop(p);
     H_PASS(e);
 }
 
