@@ -40,8 +40,12 @@ static const unsigned allowed[] = {
 void hconn_set_state(struct hconn *c, enum hconn_state to)
 {
     int from = hconn_state(c);
-    assert(allowed[from] & (1u << to));
-    (void)from;
+    if (!(allowed[from] & (1u << to))) {
+        /* A transport bug: fatal in debug builds, logged (never silent) in release builds. */
+        log_error("http", "connection state %d -> %d is not a transition of http_conn.h", from,
+                  (int)to);
+        assert(!"connection state transition not allowed");
+    }
     __atomic_store_n(&c->state, (int)to, __ATOMIC_RELEASE);
 }
 

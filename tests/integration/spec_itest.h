@@ -43,7 +43,10 @@ static inline const char *sp_path(const struct h_env *e, const char *rel)
     static char bufs[8][PATH_MAX];
     static int next;
     char *b = bufs[next++ % 8];
-    snprintf(b, PATH_MAX, "%s/%s", e->dir, rel);
+    int n = snprintf(b, PATH_MAX, "%s/%s", e->dir, rel);
+    if (n < 0 || n >= PATH_MAX) {
+        fail_msg("test path too long: %s/%.200s", e->dir, rel);
+    }
     return b;
 }
 
