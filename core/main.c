@@ -11,6 +11,7 @@
 #include "generation.h"
 #include "log.h"
 #include "mcpd/plugin.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "protocol.h"
 #include "session.h"
@@ -202,6 +203,7 @@ static void on_tick(void *arg)
         mcpd_stdio_heartbeat(b->io, g->config->hb_interval_ms, g->config->hb_max_missed);
         mcpd_generation_unref(g);
     }
+    mcpd_memtrim_tick(1000);
 }
 
 /* [limits] drain_timeout_ms of the current generation (a reload applies it). */

@@ -8,6 +8,7 @@
 #include "generation.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "monotime.h"
 #include "plugin_loader.h"
@@ -135,6 +136,7 @@ static void finish(struct mcpd_call *c, json_t *response)
     }
     json_decref(response);
     mcpd_call_free(c);
+    mcpd_memtrim_call_done();
 }
 
 static void finish_error(struct mcpd_call *c, int code, json_t *data, const char *fmt, ...)

@@ -58,6 +58,9 @@ void h_write_raw_ini(struct h_env *e, const char *text);
 /* h_write_ini(body) and starts mcpd --config e->ini; the process is e->p. */
 struct h_proc *h_start(struct h_env *e, const char *body);
 
+/* Fills argv[0..] with the words of $MCPD_TEST_WRAPPER (at most max) and returns how many;
+ * *storage owns them (free it, also when 0 is returned). */
+int h_wrapper_argv(const char **argv, int max, char **storage);
 /* Starts MCPD_BIN with these arguments (NULL-terminated, without argv[0]). */
 struct h_proc *h_spawn(const char *const *args);
 /* Kills (SIGKILL) if still running, reaps, closes and frees. */

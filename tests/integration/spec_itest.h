@@ -333,10 +333,12 @@ static inline void sp_stop(struct h_proc *p)
 static inline int sp_run_bin(struct h_env *e, const char *bin, char **out, char **err,
                              const char *const *args)
 {
-    const char *argv[16];
-    int argc = 0;
+    const char *argv[32];
+    char *wrapper = NULL;
+    int argc = h_wrapper_argv(argv, 16, &wrapper);
+    const char *exe = argc ? argv[0] : bin;
     argv[argc++] = bin;
-    for (size_t i = 0; args[i] && argc < 15; i++) {
+    for (size_t i = 0; args[i] && argc < 31; i++) {
         argv[argc++] = args[i];
     }
     argv[argc] = NULL;
@@ -355,9 +357,10 @@ static inline int sp_run_bin(struct h_env *e, const char *bin, char **out, char 
         dup2(nul, STDIN_FILENO);
         dup2(o, STDOUT_FILENO);
         dup2(er, STDERR_FILENO);
-        execv(bin, (char *const *)argv);
+        execvp(exe, (char *const *)argv);
         _exit(127);
     }
+    free(wrapper);
     int status = 0;
     long long deadline = h_now_ms() + 60000;
     while (waitpid(pid, &status, WNOHANG) == 0) {

@@ -266,6 +266,60 @@ static void approvals_read(void **state)
     H_PASS(e);
 }
 
+/* A big, hostile tasks.md must cost bounded memory and give exact answers: past SPEC_TASKS_MAX
+ * tasks E_PARSE names the limit; a file with a finding on each of ~500k lines validates with
+ * exact counts and the first maxFindings findings in order; past SPEC_FILE_MAX it is refused. */
+static void big_documents(void **state)
+{
+    struct h_env *e = *state;
+    size_t cap = 4u * 1024u * 1024u, n = 0;
+    char *buf = malloc(cap + 64);
+    assert_non_null(buf);
+
+    n = (size_t)sprintf(buf, "# Tasks\n\n");
+    for (unsigned i = 1; i <= 10001; i++) {
+        n += (size_t)sprintf(buf + n, "- [ ] %u. Task %u\n", i, i);
+    }
+    sp_write(sp_path(e, "proj/.spec-workflow/specs/many/tasks.md"), buf, n);
+
+    /* ~4 MiB of checkboxes without an id: one TSK-005 error per line. */
+    size_t lines = 0;
+    n = (size_t)sprintf(buf, "# Tasks\n\n");
+    while (n + 8 < cap - 1024) {
+        memcpy(buf + n, "- [ ] x\n", 8);
+        n += 8;
+        lines++;
+    }
+    sp_write(sp_path(e, "proj/.spec-workflow/specs/noid/tasks.md"), buf, n);
+    memset(buf, 'a', cap + 1);
+    sp_write(sp_path(e, "proj/.spec-workflow/specs/huge/tasks.md"), buf, cap + 1);
+    free(buf);
+
+    struct h_proc *p = sp_start(e, NULL, NULL);
+    json_t *res = h_call_tool(p, "task-list", "{\"name\":\"many\"}");
+    json_t *err = sp_err(res, "task-list", "E_PARSE");
+    assert_non_null(strstr(json_string_value(json_object_get(err, "message")), "10000 tasks"));
+    json_decref(err);
+    json_decref(res);
+    sp_refused(p, "task-list", "{\"name\":\"huge\"}", "E_PARSE");
+
+    res =
+        sp_ok_call(p, "spec-validate",
+                   "{\"name\":\"noid\",\"maxFindings\":50,\"rules\":{\"include\":[\"TSK-005\"]}}");
+    json_t *sc = json_object_get(res, "structuredContent");
+    assert_int_equal(json_integer_value(sp_at(sc, "data/summary/errors")), (json_int_t)lines);
+    assert_int_equal(json_integer_value(sp_at(sc, "data/dropped")), (json_int_t)lines - 50);
+    json_t *findings = json_object_get(sc, "findings");
+    assert_int_equal(json_array_size(findings), 50);
+    for (size_t i = 0; i < 50; i++) {
+        json_t *f = json_array_get(findings, i);
+        assert_int_equal(json_integer_value(json_object_get(f, "line")), (json_int_t)(3 + i));
+    }
+    json_decref(res);
+    sp_stop(p);
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +329,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(reload_keeps_tools, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(validate_config, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(approvals_read, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(big_documents, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,14 @@ struct spec_private {
     size_t cap_docs, cap_reqs, cap_tasks, cap_sections, cap_issues, cap_drefs, cap_misplaced;
     struct issue *issues;
     size_t nissues;
+    /* Parse issues past SPEC_ISSUES_MAX are only counted, per rule and document: a hostile
+     * file with a finding on each of its million lines must not cost a record each. */
+    struct issue_overflow {
+        const char *rule;
+        size_t doc;
+        size_t n;
+    } * issues_over;
+    size_t nissues_over;
     struct dref *drefs;
     size_t ndrefs;
     struct misplaced *misplaced;

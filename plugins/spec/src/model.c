@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,24 @@ void loc_make(const struct spec *s, size_t doc, size_t off, size_t end, struct s
     out->end = end < off ? off : end;
 }
 
+static int count_overflow(struct spec_private *p, const char *rule, size_t doc)
+{
+    for (size_t i = 0; i < p->nissues_over; i++) {
+        if (p->issues_over[i].rule == rule && p->issues_over[i].doc == doc) {
+            p->issues_over[i].n++;
+            return 0;
+        }
+    }
+    struct issue_overflow *n =
+        realloc(p->issues_over, (p->nissues_over + 1) * sizeof(*p->issues_over));
+    if (!n) {
+        return -1;
+    }
+    p->issues_over = n;
+    n[p->nissues_over++] = (struct issue_overflow){.rule = rule, .doc = doc, .n = 1};
+    return 0;
+}
+
 int spec_issue(struct spec *s, const char *rule, size_t doc, unsigned line, unsigned col,
                const char *task_id, const char *req_id, const char *hint, const char *fmt, ...)
 {
@@ -99,6 +118,9 @@ int spec_issue(struct spec *s, const char *rule, size_t doc, unsigned line, unsi
     char msg[600];
     va_list ap;
 
+    if (p->nissues >= SPEC_ISSUES_MAX) {
+        return count_overflow(p, rule, doc);
+    }
     if (GROW(p->issues, p->cap_issues, p->nissues) < 0) {
         return -1;
     }
@@ -186,6 +208,11 @@ int spec_add_document(struct spec *s, enum spec_doc_kind kind, const char *file,
     default:
         rc = 0;
         break;
+    }
+    if (rc == -E2BIG) {
+        return spec_error_set(err, SPEC_E_PARSE,
+                              "%s has more than %u tasks: split it into several specs", file,
+                              SPEC_TASKS_MAX);
     }
     if (rc < 0) {
         return spec_error_set(err, SPEC_E_NOMEM, "out of memory parsing %s", file);
@@ -578,6 +605,7 @@ void spec_free(struct spec *s)
             free(p->issues[i].req_id);
         }
         free(p->issues);
+        free(p->issues_over);
         for (size_t i = 0; i < p->ndrefs; i++) {
             free(p->drefs[i].ref);
         }

@@ -9,9 +9,11 @@
  * that a list item starts on it (a lazily continued paragraph line is text).
  */
 #include "internal.h"
+#include "spec/store.h"
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,6 +416,9 @@ static int new_task(struct state *st, size_t line, const char *ls, size_t ln,
     const char *title = ls + titleoff;
     size_t tlen = ln - titleoff;
 
+    if (s->ntasks >= SPEC_TASKS_MAX) {
+        return -E2BIG;
+    }
     if (GROW(s->tasks, p->cap_tasks, s->ntasks) < 0) {
         return -1;
     }
@@ -717,7 +722,9 @@ int parse_tasks(struct spec *s, size_t doc)
                 st.cur = SPEC_NONE;
                 continue;
             }
-            if (new_task(&st, l, ls, ln, &cb, i, idlen, i + idend) < 0) {
+            int trc = new_task(&st, l, ls, ln, &cb, i, idlen, i + idend);
+            if (trc < 0) {
+                rc = trc;
                 goto out;
             }
         }

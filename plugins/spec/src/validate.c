@@ -36,6 +36,80 @@ bool vdoc(const struct vctx *v, enum spec_doc_kind k)
     return !v->o->documents || (v->o->documents & SPEC_DOCMASK(k));
 }
 
+static int cmp_finding(const void *a, const void *b);
+static void finding_clear(struct spec_finding *x);
+
+static void count_severity(struct spec_findings *f, enum spec_severity sev, size_t n)
+{
+    switch (sev) {
+    case SPEC_SEV_ERROR:
+        f->errors += n;
+        break;
+    case SPEC_SEV_WARNING:
+        f->warnings += n;
+        break;
+    default:
+        f->infos += n;
+        break;
+    }
+}
+
+/* The kept findings are a max-heap on cmp_finding of at most max_findings entries, so a spec
+ * with a million findings costs max_findings records, and the ones kept are exactly the first
+ * max_findings in output order. spec_validate sorts the heap at the end. */
+static void heap_down(struct spec_finding *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && cmp_finding(&h[l], &h[m]) > 0) {
+            m = l;
+        }
+        if (r < n && cmp_finding(&h[r], &h[m]) > 0) {
+            m = r;
+        }
+        if (m == i) {
+            return;
+        }
+        struct spec_finding t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void heap_up(struct spec_finding *h, size_t i)
+{
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (cmp_finding(&h[i], &h[up]) <= 0) {
+            return;
+        }
+        struct spec_finding t = h[i];
+        h[i] = h[up];
+        h[up] = t;
+        i = up;
+    }
+}
+
+/* Where a new finding goes: a free slot, the evicted heap top, or NULL (dropped). */
+static struct spec_finding *heap_slot(struct vctx *v, const struct spec_finding *probe)
+{
+    struct spec_findings *f = v->f;
+    if (f->n < v->o->max_findings) {
+        if (GROW(f->v, v->cap, f->n) < 0) {
+            v->oom = true;
+            return NULL;
+        }
+        return &f->v[f->n++];
+    }
+    f->dropped++;
+    if (f->n == 0 || cmp_finding(probe, &f->v[0]) >= 0) {
+        return NULL;
+    }
+    finding_clear(&f->v[0]);
+    return &f->v[0];
+}
+
 void vemit(struct vctx *v, enum rule_idx r, size_t doc, unsigned line, unsigned col,
            const char *task_id, const char *req_id, const char *hint,
            enum spec_severity sev_override, const char *fmt, ...)
@@ -56,14 +130,20 @@ void vemit(struct vctx *v, enum rule_idx r, size_t doc, unsigned line, unsigned 
     if (v->o->strict && sev == SPEC_SEV_WARNING) {
         sev = SPEC_SEV_ERROR;
     }
-    if (GROW(f->v, v->cap, f->n) < 0) {
-        v->oom = true;
+    count_severity(f, sev, 1);
+    /* The sort key (file, line, column, rule) borrowed, to decide before copying anything. */
+    struct spec_finding probe = {.rule_id = rule->id,
+                                 .line = line,
+                                 .column = col,
+                                 .file = doc != SPEC_NONE ? v->s->docs[doc].file : NULL};
+    bool full = f->n >= v->o->max_findings;
+    x = heap_slot(v, &probe);
+    if (!x) {
         return;
     }
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    x = &f->v[f->n];
     memset(x, 0, sizeof(*x));
     x->rule_id = rule->id;
     x->severity = sev;
@@ -74,10 +154,14 @@ void vemit(struct vctx *v, enum rule_idx r, size_t doc, unsigned line, unsigned 
     x->file = doc != SPEC_NONE ? xstrdup(v->s->docs[doc].file) : NULL;
     x->task_id = task_id ? xstrdup(task_id) : NULL;
     x->requirement_id = req_id ? xstrdup(req_id) : NULL;
-    f->n++;
     if (!x->message || (hint && !x->hint) || (doc != SPEC_NONE && !x->file) ||
         (task_id && !x->task_id) || (req_id && !x->requirement_id)) {
         v->oom = true;
+    }
+    if (full) {
+        heap_down(f->v, f->n, 0);
+    } else {
+        heap_up(f->v, f->n - 1);
     }
 }
 
@@ -123,6 +207,24 @@ static void parse_issues(struct vctx *v)
         }
         vemit(v, (enum rule_idx)r, is->doc, is->line, is->col, is->task_id, is->req_id, is->hint,
               SPEC_SEV_OFF, "%s", is->msg);
+    }
+    /* Issues past SPEC_ISSUES_MAX were only counted: they come after every recorded one in
+     * their document, so they count as dropped findings of their rule's severity. */
+    for (size_t i = 0; i < p->nissues_over; i++) {
+        const struct issue_overflow *o = &p->issues_over[i];
+        int r = rule_index(o->rule);
+        if (r < 0 || !von(v, (enum rule_idx)r) || !vdoc(v, v->s->docs[o->doc].kind)) {
+            continue;
+        }
+        enum spec_severity sev = spec_rule_at((size_t)r)->severity;
+        if (v->cfg && v->cfg->sev[r] > 0) {
+            sev = (enum spec_severity)v->cfg->sev[r];
+        }
+        if (v->o->strict && sev == SPEC_SEV_WARNING) {
+            sev = SPEC_SEV_ERROR;
+        }
+        count_severity(v->f, sev, o->n);
+        v->f->dropped += o->n;
     }
 }
 
@@ -231,26 +333,6 @@ int spec_validate(const struct spec *s, const struct spec_validate_opts *opts,
     }
     if (v.f->n > 1) {
         qsort(v.f->v, v.f->n, sizeof(*v.f->v), cmp_finding);
-    }
-    for (size_t i = 0; i < v.f->n; i++) {
-        switch (v.f->v[i].severity) {
-        case SPEC_SEV_ERROR:
-            v.f->errors++;
-            break;
-        case SPEC_SEV_WARNING:
-            v.f->warnings++;
-            break;
-        default:
-            v.f->infos++;
-            break;
-        }
-    }
-    if (v.f->n > opts->max_findings) {
-        for (size_t i = opts->max_findings; i < v.f->n; i++) {
-            finding_clear(&v.f->v[i]);
-        }
-        v.f->dropped = v.f->n - opts->max_findings;
-        v.f->n = opts->max_findings;
     }
     *out = v.f;
     return 0;

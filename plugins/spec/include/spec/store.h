@@ -37,8 +37,16 @@ extern "C" {
 
 /* Default lock wait (spec-tools.md 6.5). */
 #define SPEC_LOCK_TIMEOUT_MS 2000u
-/* Largest document we read. */
-#define SPEC_FILE_MAX (16u * 1024u * 1024u)
+/* Largest document we read. Parsing costs about ten times the file's size for a while (a
+ * list item is a markdown block, a task, a finding), so 4 MiB (a thousand printed pages)
+ * keeps one call near 40 MB. */
+#define SPEC_FILE_MAX (4u * 1024u * 1024u)
+/* Tasks one tasks.md may hold (E_PARSE past it): a parsed task costs about 1 KiB, so a 16 MiB
+ * file of one-line tasks would otherwise cost ~250 MB per call. Real specs have hundreds. */
+#define SPEC_TASKS_MAX 10000u
+/* Parse findings recorded in full per spec; past it they are counted per rule and document
+ * (spec_validate's counts stay exact; the findings it lists are the first ones). */
+#define SPEC_ISSUES_MAX 10000u
 
 /* out = "sha256:" + lower-case hex of sha256(buf). @return 0 or -SPEC_E_IO. */
 int spec_revision(const void *buf, size_t len, char out[SPEC_REVISION_LEN]);
