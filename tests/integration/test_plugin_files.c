@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 /* after the headers it needs */
+#include "../hostile/rows_plugin.h"
 #include "harness.h"
 
 #include <cmocka.h>
@@ -151,6 +153,127 @@ static void sighup_with_truncated_plugin_keeps_generation(void **state)
     H_PASS(e);
 }
 
+/* Makes e->dir/plugin.so what the catalogue row says (see tests/hostile/rows_plugin.h). */
+static void make_row_file(struct h_env *e, const struct plugin_row *r, char *path, size_t len)
+{
+    struct stat st;
+    char src[PATH_MAX + 32];
+    snprintf(src, sizeof src, "%s/testkit.so", MCPD_TEST_PLUGIN_DIR);
+    assert_int_equal(stat(src, &st), 0);
+    snprintf(path, len, "%s/plugin.so", e->dir);
+    /* Start from nothing at the path: a directory or FIFO of the row before must go. */
+    unlink(path);
+    rmdir(path);
+    switch (r->kind) {
+    case PF_CUT:
+        write_plugin(e, (long)((double)st.st_size * (double)r->arg / 1000.0), path, len);
+        return;
+    case PF_BYTES:
+        write_plugin(e, r->arg, path, len);
+        return;
+    case PF_PATCH:
+    case PF_PATCH16: {
+        write_plugin(e, -1, path, len);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        unsigned char b[2] = {(unsigned char)(r->val & 0xff), (unsigned char)(r->val >> 8)};
+        size_t n = r->kind == PF_PATCH ? 1 : 2;
+        assert_int_equal(pwrite(fd, b, n, (off_t)r->arg), (ssize_t)n);
+        close(fd);
+        return;
+    }
+    case PF_TEXT:
+    case PF_RANDOM: {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        if (r->kind == PF_TEXT) {
+            fputs("#!/bin/sh\necho I am not a shared object, but long enough for a header\n", f);
+        } else {
+            unsigned x = 2463534242u;
+            for (long i = 0; i < r->arg; i++) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                fputc((int)(x & 0xff), f);
+            }
+        }
+        fclose(f);
+        return;
+    }
+    case PF_DIRECTORY:
+        assert_int_equal(mkdir(path, 0755), 0);
+        return;
+    case PF_FIFO:
+        assert_int_equal(mkfifo(path, 0644), 0);
+        return;
+    case PF_DEVZERO:
+        assert_int_equal(symlink("/dev/zero", path), 0);
+        return;
+    case PF_MISSING:
+        return;
+    case PF_NOT_PLUGIN:
+        assert_int_equal(symlink("/usr/lib/x86_64-linux-gnu/libm.so.6", path), 0);
+        return;
+    }
+}
+
+/* The plugin-file rows of the hostile catalogue: each refused by --check-config with its reason,
+ * and each survived on SIGHUP by one running server that keeps its generation. */
+static void catalogue_plugin_files(void **state)
+{
+    struct h_env *e = *state;
+    char path[PATH_MAX + 32], body[PATH_MAX + 64];
+    int bad = 0;
+    for (size_t i = 0; i < sizeof PLUGIN_ROWS / sizeof *PLUGIN_ROWS; i++) {
+        const struct plugin_row *r = &PLUGIN_ROWS[i];
+        make_row_file(e, r, path, sizeof path);
+        plugin_ini(e, path);
+        const char *args[] = {"--config", e->ini, "--check-config", NULL};
+        struct h_proc *p = h_spawn(args);
+        int st = h_wait_exit(p, H_TIMEOUT_MS);
+        if (st != 1 || !strstr(p->err, "plugin kit") || !strstr(p->err, r->why)) {
+            fprintf(stderr,
+                    "MISMATCH plugin-file/%s/%zu: --check-config exited %d, want 1 with "
+                    "\"%s\":\n%s\n",
+                    r->cls, i, st, r->why, p->err);
+            bad++;
+        }
+        h_free(p);
+    }
+
+    write_plugin(e, -1, path, sizeof path);
+    snprintf(body, sizeof body, "[plugin kit]\npath = %s\n", path);
+    struct h_proc *p = h_start(e, body);
+    json_decref(h_initialize(p, "2025-11-25"));
+    for (size_t i = 0; i < sizeof PLUGIN_ROWS / sizeof *PLUGIN_ROWS; i++) {
+        const struct plugin_row *r = &PLUGIN_ROWS[i];
+        make_row_file(e, r, path, sizeof path);
+        size_t err_len = strlen(p->err);
+        h_signal(p, SIGHUP);
+        long long deadline = h_now_ms() + H_TIMEOUT_MS;
+        while (!strstr(p->err + err_len, "stays active") && h_now_ms() < deadline) {
+            h_sleep(p, 20);
+        }
+        if (!strstr(p->err + err_len, "stays active") || !strstr(p->err + err_len, r->why)) {
+            fprintf(stderr, "MISMATCH plugin-file/%s/%zu: SIGHUP did not refuse with \"%s\":\n%s\n",
+                    r->cls, i, r->why, p->err + err_len);
+            bad++;
+        }
+        json_t *res = h_call_tool(p, "echo", "{\"text\":\"still here\"}");
+        assert_non_null(res);
+        assert_false(json_is_true(json_object_get(res, "isError")));
+        json_decref(res);
+    }
+    fprintf(stderr, "[hostile] plugin files: %zu rows, %d mismatches\n",
+            sizeof PLUGIN_ROWS / sizeof *PLUGIN_ROWS, bad);
+    unlink(path);
+    rmdir(path);
+    h_close_stdin(p);
+    expect_exit(p, 0);
+    assert_int_equal(bad, 0);
+    H_PASS(e);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
@@ -158,6 +281,7 @@ int main(void)
         T(check_config_refuses_truncated_plugin),
         T(start_refuses_non_elf_plugin),
         T(sighup_with_truncated_plugin_keeps_generation),
+        T(catalogue_plugin_files),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
