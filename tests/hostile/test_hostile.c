@@ -23,6 +23,7 @@
 /* after the headers it needs */
 #include "hclient.h"
 #include "rows_http.h"
+#include "rows_resume.h"
 #include "rows_rpc.h"
 #include "rows_tools.h"
 
@@ -542,6 +543,107 @@ static void catalogue_http(void **state)
     H_PASS(e);
 }
 
+/* POSTs a ping with a string id on an SSE response; returns the ids of its events (first and
+ * last with one) in first/last. */
+static void sse_ping(struct hsrv *s, const char *sid, const char *id, char *first, char *last,
+                     size_t len)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":\"%s\",\"method\":\"ping\"}", id);
+    hc *keep = NULL;
+    struct hresp *h = mcp_post(s, sid, "MCP-Protocol-Version: 2025-11-25\r\n", body, &keep);
+    assert_int_equal(h->status, 200);
+    assert_true(h->sse);
+    struct hevent ev = {0};
+    *first = *last = 0;
+    while (hc_event(keep, &ev, HC_TIMEOUT_MS) == 1) {
+        if (ev.id && *ev.id) {
+            if (!*first) {
+                snprintf(first, len, "%s", ev.id);
+            }
+            snprintf(last, len, "%s", ev.id);
+        }
+        he_clear(&ev);
+    }
+    hr_free(h);
+    hc_close(keep);
+    assert_true(*first);
+}
+
+/* Last-Event-ID of another session, malformed ones, and resumption on a session that is not
+ * this one (tests/hostile/rows_resume.h). */
+static void catalogue_resume(void **state)
+{
+    mismatches = 0;
+    struct h_env *e = *state;
+    struct hsrv s;
+    hs_start(&s, e, NULL, "[http]\nresponse_mode = sse\n");
+    char *a = mcp_init(&s, "2025-11-25");
+    char *b = mcp_init(&s, "2025-11-25");
+    char *gone = mcp_init(&s, "2025-11-25");
+    assert_int_equal(mcp_delete(&s, gone), 200);
+    char a_first[128], a_last[128], b_first[128], b_last[128];
+    char tmp[128];
+    sse_ping(&s, a, "a-marker-1", a_first, a_last, sizeof a_first);
+    sse_ping(&s, a, "a-marker-2", tmp, a_last, sizeof a_last);
+    sse_ping(&s, a, "a-marker-3", tmp, a_last, sizeof a_last);
+    sse_ping(&s, b, "b-1", b_first, b_last, sizeof b_first);
+    http_alive(&s, b, "warm-up");
+    struct baseline bl;
+    take_baseline(&bl, s.p->pid, e->dir);
+    char row[128];
+    for (size_t i = 0; i < N(RESUME_ROWS); i++) {
+        const struct resume_row *r = &RESUME_ROWS[i];
+        row_name(row, sizeof row, "resume", r->cls, i);
+        const char *lei = r->id == RID_A_LAST ? a_last : r->id == RID_A_FIRST ? a_first : r->text;
+        const char *id = r->sid == SID_LIVE        ? b
+                         : r->sid == SID_FORGED    ? "3f9a0c1d2e4b5a6978877665544332211"
+                         : r->sid == SID_DELETED   ? gone
+                         : r->sid == SID_MALFORMED ? "../../etc/passwd"
+                                                   : NULL;
+        char headers[1024];
+        snprintf(headers, sizeof headers,
+                 "Accept: text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+                 "Last-Event-ID: %s\r\n%s%s%s",
+                 lei, id ? "Mcp-Session-Id: " : "", id ? id : "", id ? "\r\n" : "");
+        hc *c = hc_open(&s, s.port);
+        hc_send(c, "GET", "/mcp", headers, NULL);
+        struct hresp *h = hc_response_maybe(c, HC_TIMEOUT_MS);
+        if (!h || h->status != r->status) {
+            mismatch("%s: Last-Event-ID %.60s answered %d, expected %d", row, lei,
+                     h ? h->status : -1, r->status);
+        } else if (h->status == 200) {
+            if (!h->sse) {
+                mismatch("%s: 200 without an event stream", row);
+            }
+            /* Whatever this stream carries within a moment, none of it is session A's. */
+            struct hevent ev = {0};
+            for (int k = 0; k < 20 && hc_event(c, &ev, 150) == 1; k++) {
+                if ((ev.data && strstr(ev.data, "a-marker")) ||
+                    (ev.raw && strstr(ev.raw, "a-marker"))) {
+                    mismatch("%s: session B received session A's event: %.200s", row, ev.raw);
+                }
+                he_clear(&ev);
+            }
+        }
+        hr_free(h);
+        hc_close(c);
+        http_alive(&s, b, row);
+        check_held(&bl, row);
+    }
+    fprintf(stderr, "[hostile] resume: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
+            N(RESUME_ROWS), bl.fds, bl.fd_peak, bl.rss_kb, bl.rss_peak);
+    free(a);
+    free(b);
+    free(gone);
+    assert_int_equal(hs_stop(&s), 0);
+    if (mismatches) {
+        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
+                 mismatches);
+    }
+    H_PASS(e);
+}
+
 int main(void)
 {
     verbose = getenv("MCPD_HOSTILE_VERBOSE") != NULL;
@@ -560,6 +662,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(catalogue_stdio),
         T(catalogue_http),
+        T(catalogue_resume),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
