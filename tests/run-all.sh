@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libmd4c-dev
-              libcmocka-dev ca-certificates)
+              libcmocka-dev ca-certificates valgrind)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,9 +27,17 @@ echo "== node test clients (npm ci from the committed lock file)"
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 (cd tests/e2e/conformance-alpha && npm ci --no-audit --no-fund --loglevel=error)
 
+# A second tree without sanitizers, for the valgrind memcheck test (valgrind.memcheck).
+VG_BUILD=${VG_BUILD_DIR:-build-vg}
+echo "== build ($VG_BUILD, no sanitizer, for valgrind, -Werror)"
+cmake -S . -B "$VG_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCPD_SANITIZE=OFF -DMCPD_WERROR=ON \
+  >/dev/null
+cmake --build "$VG_BUILD" -j"$(nproc)"
+
 BUILD=${BUILD_DIR:-build-asan}
 echo "== build ($BUILD, ASan+UBSan, -Werror)"
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DMCPD_SANITIZE=ON -DMCPD_WERROR=ON >/dev/null
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DMCPD_SANITIZE=ON -DMCPD_WERROR=ON \
+  -DMCPD_VALGRIND_TREE="$PWD/$VG_BUILD" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
 
 echo "== tests"

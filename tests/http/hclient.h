@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define HC_TIMEOUT_MS 10000
+#define HC_TIMEOUT_MS (10000 * h_time_scale())
 /* The Accept header every MCP POST needs. */
 #define HC_ACCEPT "Accept: application/json, text/event-stream\r\n"
 #define HC_JSON   "Content-Type: application/json\r\n"

@@ -136,6 +136,17 @@ static void set_nonblock(int fd)
     fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+int h_time_scale(void)
+{
+    static int scale;
+    if (!scale) {
+        const char *v = getenv("MCPD_TEST_TIME_SCALE");
+        int n = v ? atoi(v) : 1;
+        scale = n >= 1 && n <= 100 ? n : 1;
+    }
+    return scale;
+}
+
 int h_wrapper_argv(const char **argv, int max, char **storage)
 {
     /* MCPD_TEST_WRAPPER="valgrind --opt ..." runs every server a test starts under that command
