@@ -52,7 +52,7 @@ static void challenge(const struct mcpd_config *cfg, const char *error, const ch
     if (error && o < len) {
         o += (size_t)snprintf(buf + o, len - o, ", error=\"%s\"", error);
     }
-    if (desc && o < len) {
+    if (error && desc && o < len) { /* no description without an error code either */
         o += (size_t)snprintf(buf + o, len - o, ", error_description=\"%s\"", desc);
     }
     if (scope && o < len) {
