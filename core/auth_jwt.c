@@ -229,6 +229,11 @@ int auth_jwt_verify(const struct mcpd_config *cfg, const char *tok, size_t n, lo
     memset(who, 0, sizeof *who);
     who->kind = MCPD_PRINCIPAL_JWT;
     snprintf(who->id, sizeof who->id, "jwt:%s", sub);
+    for (char *ch = who->id; *ch; ch++) {
+        if ((unsigned char)*ch < 0x20 || *ch == 0x7f) {
+            *ch = '?'; /* the id goes into logs: no control characters from a token */
+        }
+    }
     const char *scope = json_string_value(json_object_get(cl, "scope"));
     for (const char *p = scope ? scope : ""; *(p += strspn(p, " "));) {
         size_t len = strcspn(p, " ");
