@@ -305,7 +305,7 @@ static void subscription(struct rq *r, int subscribe)
         return;
     }
     const char *u = json_string_value(uri);
-    if (subscribe && !uri_known(r->gen->registry, u)) {
+    if (subscribe && (!uri_known(r->gen->registry, u) || !rq_allows(r, MCPD_AUTH_RESOURCE, u))) {
         rq_error(r, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", u), "Resource not found: %s",
                  u);
         return;

@@ -125,6 +125,29 @@ static void tool_names(struct hsrv *s, const char *sid, const char *auth, char *
     json_decref(m);
 }
 
+/* The `field` of every item of `member` in the answer to `method`, space separated (static
+ * buffer: one call per assertion). */
+static const char *list_names(struct hsrv *s, const char *sid, const char *auth, const char *method,
+                              const char *member, const char *field)
+{
+    static char out[512];
+    char body[200];
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"%s\"}", method);
+    json_t *m = rpc_as(s, sid, auth, body);
+    json_t *items = json_object_get(json_object_get(m, "result"), member);
+    EXPECT_JSON(json_is_array(items), m);
+    out[0] = '\0';
+    size_t i;
+    json_t *t;
+    json_array_foreach(items, i, t)
+    {
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? " " : "",
+                 json_string_value(json_object_get(t, field)));
+    }
+    json_decref(m);
+    return out;
+}
+
 static void reload(struct hsrv *s, const char *body, int gen)
 {
     hs_rewrite(s, NULL, body);
@@ -150,8 +173,9 @@ static void build_tokens_ini(char *ini, size_t len, int with_reader)
     token_line(reader, sizeof reader, "reader", "reader-secret-1", "read");
     token_line(writer, sizeof writer, "writer", "writer-secret-2", "read write");
     snprintf(ini, len,
-             "%s[tokens]\n%s%s[scopes]\nread = tool:echo tool:inspect\nwrite = tool:add\n", TESTKIT,
-             with_reader ? reader : "", writer);
+             "%s[tokens]\n%s%s[scopes]\nread = tool:echo tool:inspect prompt:greet "
+             "resource:test://static-text\nwrite = tool:add resource:test://items/*\n",
+             TESTKIT, with_reader ? reader : "", writer);
 }
 
 static void static_tokens(void **state)
@@ -198,6 +222,34 @@ static void static_tokens(void **state)
     j = rpc_as(&s, sid, reader, CALL("fail"));
     EXPECT_JSON(json_object_get(j, "error") != NULL, j);
     json_decref(j);
+    /* Prompts and resources the same way: lists show what "read" grants, a read of what
+     * "write" grants is 403, of what nothing grants "not found". */
+    assert_string_equal(list_names(&s, sid, reader, "prompts/list", "prompts", "name"), "greet");
+    assert_string_equal(list_names(&s, sid, reader, "resources/list", "resources", "uri"),
+                        "test://static-text");
+    assert_string_equal(
+        list_names(&s, sid, reader, "resources/templates/list", "resourceTemplates", "uriTemplate"),
+        "");
+    expect_refused(&s, sid, reader,
+                   "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/read\",\"params\":{"
+                   "\"uri\":\"test://items/1\"}}",
+                   403, "scope=\"write\"");
+    j = rpc_as(&s, sid, reader,
+               "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\",\"params\":{"
+               "\"uri\":\"test://static-binary\"}}");
+    EXPECT_JSON(json_object_get(j, "error") != NULL, j);
+    json_decref(j);
+    /* Nor can it watch one it may not read. */
+    j = rpc_as(&s, sid, reader,
+               "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"resources/subscribe\",\"params\":{"
+               "\"uri\":\"test://static-binary\"}}");
+    EXPECT_JSON(json_object_get(j, "error") != NULL, j);
+    json_decref(j);
+    j = rpc_as(&s, sid, reader,
+               "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"resources/subscribe\",\"params\":{"
+               "\"uri\":\"test://static-text\"}}");
+    EXPECT_JSON(json_object_get(j, "result") != NULL, j);
+    json_decref(j);
     /* The session is the reader's: another token or none cannot use it. */
     expect_refused(&s, sid, writer, LIST, 403, NULL);
     expect_refused(&s, sid, NULL, LIST, 401, NULL);
@@ -206,6 +258,9 @@ static void static_tokens(void **state)
     char *wsid = init_as(&s, writer);
     tool_names(&s, wsid, writer, names, sizeof names);
     assert_string_equal(names, "add echo inspect");
+    assert_string_equal(list_names(&s, wsid, writer, "resources/templates/list",
+                                   "resourceTemplates", "uriTemplate"),
+                        "test://items/{id}");
     j = rpc_as(&s, wsid, writer, CALL("add"));
     EXPECT_JSON(json_object_get(j, "result") != NULL, j);
     json_decref(j);
