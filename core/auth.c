@@ -11,37 +11,32 @@
 #include <errno.h>
 #include <string.h>
 
-int mcpd_principal_has_scope(const struct mcpd_principal *p, const char *scope)
+/* Whether the space-separated `list` holds the word w (n bytes). */
+static int list_has(const char *list, const char *w, size_t n)
 {
-    size_t n = strlen(scope);
-    for (const char *w = p->scopes; *w;) {
-        size_t len = strcspn(w, " ");
-        if (len == n && memcmp(w, scope, n) == 0) {
+    for (const char *p = list + strspn(list, " "); *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && memcmp(p, w, n) == 0) {
             return 1;
         }
-        w += len;
-        w += strspn(w, " ");
+        p += len;
+        p += strspn(p, " ");
     }
     return 0;
 }
 
+int mcpd_principal_has_scope(const struct mcpd_principal *p, const char *scope)
+{
+    return list_has(p->scopes, scope, strlen(scope));
+}
+
 int auth_scopes_add(char *dst, size_t cap, const char *w, size_t n)
 {
+    if (list_has(dst, w, n)) {
+        return 0;
+    }
     size_t used = strlen(dst);
-    char word[MCPD_PRINCIPAL_SCOPES_MAX];
-    if (n == 0 || n >= sizeof word) {
-        return -ENOSPC;
-    }
-    memcpy(word, w, n);
-    word[n] = '\0';
-    struct mcpd_principal tmp;
-    if (used < sizeof tmp.scopes) {
-        memcpy(tmp.scopes, dst, used + 1);
-        if (mcpd_principal_has_scope(&tmp, word)) {
-            return 0;
-        }
-    }
-    if (used + (used ? 1 : 0) + n + 1 > cap) {
+    if (n == 0 || used + (used ? 1 : 0) + n + 1 > cap) {
         return -ENOSPC;
     }
     if (used) {

@@ -180,6 +180,14 @@ static void test_scopes(void **state)
     /* "rea" is not "read". */
     struct mcpd_principal r2 = {.kind = MCPD_PRINCIPAL_TOKEN, .id = "token:b", .scopes = "rea"};
     assert_false(mcpd_auth_allows(c, &r2, MCPD_AUTH_TOOL, "echo", NULL));
+    /* Scope lists: no duplicates, nothing that does not fit. */
+    char list[12] = "";
+    assert_int_equal(auth_scopes_add(list, sizeof list, "read", 4), 0);
+    assert_int_equal(auth_scopes_add(list, sizeof list, "read", 4), 0);
+    assert_int_equal(auth_scopes_add(list, sizeof list, "write", 5), 0);
+    assert_string_equal(list, "read write");
+    assert_int_equal(auth_scopes_add(list, sizeof list, "x", 1), -ENOSPC);
+    assert_string_equal(list, "read write");
     /* No principal (auth off, stdio): everything. */
     struct mcpd_principal none = {0};
     assert_true(mcpd_auth_allows(c, &none, MCPD_AUTH_TOOL, "update", NULL));
