@@ -62,7 +62,9 @@ static int import_key(json_t *k, struct auth_jwk *out, char *why, size_t wl)
         return 1;
     }
     static const char *const names[] = {"RS256", "ES256", "EdDSA"};
-    if (alg && strcmp(alg, names[want]) != 0) {
+    /* "Ed25519" is the fully-specified name of EdDSA over Ed25519 (RFC 9864). */
+    if (alg && strcmp(alg, names[want]) != 0 &&
+        !(want == AUTH_EDDSA && strcmp(alg, "Ed25519") == 0)) {
         return 1; /* e.g. an RSA key for PS256: not one we verify */
     }
     gnutls_datum_t a = {0}, b = {0};

@@ -105,6 +105,9 @@ static int check_signature(const struct mcpd_auth *a, json_t *hdr, const char *t
             want = i;
         }
     }
+    if (alg && strcmp(alg, "Ed25519") == 0) {
+        want = AUTH_EDDSA; /* its fully-specified name (RFC 9864) */
+    }
     if (want < 0) {
         snprintf(why, wl, "JWT algorithm \"%.20s\" is not accepted (RS256, ES256, EdDSA)",
                  alg ? alg : "(none)");

@@ -252,6 +252,14 @@ static void test_jwt_each_algorithm(void **state)
         free(tok);
         json_decref(cl);
     }
+    /* "Ed25519", the fully-specified name of EdDSA with that curve, is the same algorithm. */
+    json_t *c1 = claims(now);
+    char *t1 = jg_sign(&ed, "Ed25519", NULL, c1);
+    char w1[256];
+    struct mcpd_principal p1;
+    assert_int_equal(verify(c, t1, now, w1, &p1), 0);
+    free(t1);
+    json_decref(c1);
     /* client_credentials tokens have a client_id and maybe no sub; aud may be an array. */
     json_t *cl = json_pack("{s:s, s:s, s:[s,s], s:I}", "iss", ISSUER, "client_id", "ci-bot", "aud",
                            "https://other.example", RESOURCE, "exp", now + 60);
