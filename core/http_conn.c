@@ -192,9 +192,10 @@ enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status)
 }
 
 static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+                               const char *header, const char *value, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               const char *fmt, va_list ap)
+                               const char *header, const char *value, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -219,6 +220,9 @@ static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int c
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
         MHD_add_response_header(r, "Retry-After", "1");
     }
+    if (header) {
+        MHD_add_response_header(r, header, value);
+    }
     return queue(mc, status, r);
 }
 
@@ -227,7 +231,17 @@ enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code
 {
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(mc, status, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(mc, status, code, NULL, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+enum MHD_Result http_refuse_with(struct MHD_Connection *mc, unsigned status, const char *header,
+                                 const char *value, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result rc = vrefuse(mc, status, code, header, value, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -237,7 +251,7 @@ enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const c
     hconn_set_state(c, HC_RESPONDED);
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(c->mc, status, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(c->mc, status, code, NULL, NULL, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -29,7 +29,7 @@ function trustCa(pem) {
 }
 
 // options: bin, pluginDir, plugins: [[name, path, {key: value}]], http: {key: value},
-// heartbeat: {...}, limits: {...}, tls: false, certgen: path of mcpd_test_certgen,
+// heartbeat: {...}, limits: {...}, extraIni: text, tls: false, certgen: path of mcpd_test_certgen,
 // keyPassword: encrypt the key with this and pass ssl_key_password.
 export async function startMcpd(options) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mcpd-e2e-http-'));
@@ -63,6 +63,9 @@ export async function startMcpd(options) {
     if (values) {
       lines.push(`[${section}]`, ...Object.entries(values).map(([k, v]) => `${k} = ${v}`), '');
     }
+  }
+  if (options.extraIni) {
+    lines.push(options.extraIni, ''); // more sections as they are ([auth], [tokens], ...)
   }
   for (const [name, file, extra] of options.plugins || []) {
     lines.push(`[plugin ${name}]`, `path = ${file}`,
