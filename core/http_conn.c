@@ -1,6 +1,7 @@
 /* Request contexts, their state machine and the responses they queue: see http_conn.h. */
 #include "http_conn.h"
 
+#include "http_cors.h"
 #include "http_stream.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -162,6 +163,7 @@ static enum MHD_Result queue(struct MHD_Connection *mc, unsigned status, struct 
 {
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    http_cors_decorate(mc, r);
     enum MHD_Result rc = MHD_queue_response(mc, status, r);
     MHD_destroy_response(r);
     mcpd_metrics_http_response((int)status);
@@ -191,10 +193,12 @@ enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status)
     return r ? queue(mc, status, r) : MHD_NO;
 }
 
-static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
-static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               const char *fmt, va_list ap)
+/* retry_after_s: the Retry-After header; 0 = only a 503 gets one (1 s). */
+static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, unsigned retry_after_s,
+                               int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, unsigned retry_after_s,
+                               int code, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -216,8 +220,13 @@ static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int c
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
         MHD_add_response_header(r, "Allow", "GET, POST, DELETE");
     }
-    if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
-        MHD_add_response_header(r, "Retry-After", "1");
+    if (retry_after_s == 0 && status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+        retry_after_s = 1;
+    }
+    if (retry_after_s) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", retry_after_s);
+        MHD_add_response_header(r, "Retry-After", secs);
     }
     return queue(mc, status, r);
 }
@@ -227,7 +236,17 @@ enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code
 {
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(mc, status, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(mc, status, 0, code, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+enum MHD_Result http_refuse_retry(struct MHD_Connection *mc, unsigned status,
+                                  unsigned retry_after_s, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result rc = vrefuse(mc, status, retry_after_s, code, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -237,7 +256,7 @@ enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const c
     hconn_set_state(c, HC_RESPONDED);
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(c->mc, status, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(c->mc, status, 0, code, fmt, ap);
     va_end(ap);
     return rc;
 }

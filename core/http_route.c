@@ -12,6 +12,7 @@
 #include "generation.h"
 #include "http_conn.h"
 #include "http_internal.h"
+#include "http_limits.h"
 #include "http_policy.h"
 #include "http_stream.h"
 #include "jsonrpc.h"
@@ -144,7 +145,12 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
                             "Service Unavailable: the server is starting");
     }
     int max = g->config->http_max_sessions, max_inflight = g->config->max_inflight;
+    enum MHD_Result limited;
+    int refused = http_limits_session_room(g->config, c, &limited);
     mcpd_generation_unref(g);
+    if (refused) {
+        return limited;
+    }
     if (hsess_table_make_room(max) != 0) {
         return refuse_full(c, max);
     }
@@ -153,6 +159,7 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                             "Internal error: cannot create a session");
     }
+    hs->who = c->who;
     hconn_set_session(c, hs);
     struct hstream *st = dispatch_on_stream(c, msg, 1); /* answered inline, as JSON */
     if (!st) {
@@ -359,6 +366,7 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
     const struct http_policy pol = {
         .allowed_hosts = cfg->http_allowed_hosts,
         .allowed_origins = cfg->http_allowed_origins,
+        .cors_origins = cfg->http_cors_origins,
         .loopback = h->loopback,
     };
     const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host");
@@ -389,6 +397,11 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
         return http_refuse(mc, MHD_HTTP_FORBIDDEN, RPC_SERVER_ERROR,
                            "Forbidden: Origin \"%.100s\" is not allowed ([http] allowed_origins)",
                            origin);
+    }
+    struct http_client who = {0};
+    enum MHD_Result limited;
+    if (http_limits_gate(cfg, mc, method, &who, &limited)) {
+        return limited;
     }
     int kind = strcmp(method, "POST") == 0     ? HK_POST
                : strcmp(method, "GET") == 0    ? HK_GET
@@ -460,6 +473,7 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
         return MHD_NO;
     }
     hstream_config_from(cfg, &c->sconf);
+    c->who = who;
     *con_cls = c;
     if (kind == HK_GET) {
         return get_stream(h, c);

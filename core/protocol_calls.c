@@ -37,6 +37,7 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
                  "Invalid Request: id %s is already used by a request in flight",
                  mcpd_call_request_id(c));
     } else if (rc == -EBUSY) {
+        mcpd_metrics_limit(MCPD_LIMIT_INFLIGHT, 0);
         rq_error(r, RPC_INTERNAL_ERROR, NULL,
                  "Too many requests in flight on this session (limit %d); retry later",
                  r->s->max_inflight);
