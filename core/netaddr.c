@@ -52,6 +52,10 @@ int mcpd_ip_parse(const char *s, size_t len, struct mcpd_ip *out)
         const char *colon = memchr(s, ':', len);
         if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - s)) &&
             memchr(s, '.', (size_t)(colon - s))) {
+            size_t pl = len - (size_t)(colon + 1 - s);
+            if (pl == 0 || strspn(colon + 1, "0123456789") < pl) {
+                return -EINVAL;
+            }
             len = (size_t)(colon - s);
         }
     }
