@@ -74,10 +74,10 @@ struct hconn {
     struct hconn *next_all, *prev_all; /* the registry of live requests */
     struct mcpd_strbuf obuf; /* SSE bytes for the content reader, which has sent obuf[0, ooff) */
     size_t ooff;
-    struct mcpd_strbuf body; /* request body being received */
-    int too_big;             /* the body passed lim.max_body: it is dropped, a 413 follows */
-    int new_session;         /* initialize made hs: send its Mcp-Session-Id */
-    struct http_client who;  /* the client, as the per-client limits count it */
+    struct mcpd_strbuf body;   /* request body being received */
+    int too_big;               /* the body passed lim.max_body: it is dropped, a 413 follows */
+    int new_session;           /* initialize made hs: send its Mcp-Session-Id */
+    struct http_client client; /* the client, as the per-client limits count it */
 };
 
 /* Creates a request context (state RECEIVING) and registers it. NULL when out of memory. */

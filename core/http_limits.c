@@ -30,19 +30,6 @@
 
 /* ---- who the client is --------------------------------------------------------------------- */
 
-/*
- * The identity of the request's bearer token, for the per-token limits; "" when it has none.
- * The single place the limits learn about authentication: until the token checks of [auth]
- * exist, nothing is authenticated and the per-token limits never apply.
- */
-static void token_identity(struct MHD_Connection *mc, char *out, size_t len)
-{
-    (void)mc;
-    if (len) {
-        out[0] = '\0';
-    }
-}
-
 static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key,
                                 const char *value)
 {
@@ -113,7 +100,7 @@ static enum MHD_Result refuse_rate(struct MHD_Connection *mc, long wait_ms, cons
 }
 
 int http_limits_gate(const struct mcpd_config *cfg, struct MHD_Connection *mc, const char *method,
-                     struct http_client *who, enum MHD_Result *rc)
+                     struct http_client *client, enum MHD_Result *rc)
 {
     if (strcmp(method, "OPTIONS") == 0) {
         const char *origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
@@ -123,22 +110,29 @@ int http_limits_gate(const struct mcpd_config *cfg, struct MHD_Connection *mc, c
         }
         return 0; /* not CORS: 405 as before */
     }
-    client_address(cfg, mc, who->addr, sizeof who->addr);
-    token_identity(mc, who->token, sizeof who->token);
+    client_address(cfg, mc, client->addr, sizeof client->addr);
     long wait;
-    if (cfg->http_rate_per_address > 0 && who->addr[0] &&
-        (wait = take(0, who->addr, cfg->http_rate_per_address, cfg->http_rate_per_address_burst)) >
-            0) {
+    if (cfg->http_rate_per_address > 0 && client->addr[0] &&
+        (wait = take(0, client->addr, cfg->http_rate_per_address,
+                     cfg->http_rate_per_address_burst)) > 0) {
         mcpd_metrics_limit(MCPD_LIMIT_RATE_ADDRESS, 0);
-        *rc = refuse_rate(mc, wait, "address ", who->addr, cfg->http_rate_per_address,
+        *rc = refuse_rate(mc, wait, "address ", client->addr, cfg->http_rate_per_address,
                           "rate_per_address");
         return 1;
     }
-    if (cfg->http_rate_per_token > 0 && who->token[0] &&
-        (wait = take(1, who->token, cfg->http_rate_per_token, cfg->http_rate_per_token_burst)) >
+    return 0;
+}
+
+int http_limits_token_gate(const struct mcpd_config *cfg, struct MHD_Connection *mc,
+                           const char *identity, struct http_client *client, enum MHD_Result *rc)
+{
+    snprintf(client->token, sizeof client->token, "%s", identity ? identity : "");
+    long wait;
+    if (cfg->http_rate_per_token > 0 && client->token[0] &&
+        (wait = take(1, client->token, cfg->http_rate_per_token, cfg->http_rate_per_token_burst)) >
             0) {
         mcpd_metrics_limit(MCPD_LIMIT_RATE_TOKEN, 0);
-        *rc = refuse_rate(mc, wait, "this token", "", cfg->http_rate_per_token, "rate_per_token");
+        *rc = refuse_rate(mc, wait, "", client->token, cfg->http_rate_per_token, "rate_per_token");
         return 1;
     }
     return 0;
@@ -170,7 +164,7 @@ static int make_room_for(const struct session_limit *l, const struct http_client
     struct hsess *victim = NULL;
     long victim_idle = -1;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(client_field(&v[i]->who, l->field), mine) != 0) {
+        if (strcmp(client_field(&v[i]->client, l->field), mine) != 0) {
             continue;
         }
         count++;
@@ -185,8 +179,7 @@ static int make_room_for(const struct session_limit *l, const struct http_client
         log_info("http",
                  "session %.8s... of %s ended after %ld ms idle: that client has %d sessions "
                  "([http] %s %d)",
-                 victim->id, l->field == offsetof(struct http_client, addr) ? mine : "a token",
-                 victim_idle, count, l->key, l->max);
+                 victim->id, mine, victim_idle, count, l->key, l->max);
         hsess_close(victim, "ended to make room for a new session of the same client");
         mcpd_metrics_limit(l->metric, 1);
         count--;
@@ -208,14 +201,15 @@ int http_limits_session_room(const struct mcpd_config *cfg, struct hconn *c, enu
     };
     for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
         const struct session_limit *l = &limits[i];
-        if (l->max <= 0 || !client_field(&c->who, l->field)[0] || make_room_for(l, &c->who) == 0) {
+        if (l->max <= 0 || !client_field(&c->client, l->field)[0] ||
+            make_room_for(l, &c->client) == 0) {
             continue;
         }
         mcpd_metrics_limit(l->metric, 0);
         log_warn("http",
                  "new session of %s refused: all its %d sessions have an open stream or a call "
                  "in flight ([http] %s)",
-                 i == 0 ? c->who.addr : "a token", l->max, l->key);
+                 client_field(&c->client, l->field), l->max, l->key);
         hconn_set_state(c, HC_RESPONDED);
         *rc = http_refuse_retry(c->mc, MHD_HTTP_TOO_MANY_REQUESTS, 5, RPC_SERVER_ERROR,
                                 "Too Many Requests: this client already has %d sessions, all "

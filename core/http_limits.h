@@ -24,23 +24,29 @@
 struct mcpd_config;
 struct hconn;
 
-/* Who sent a request, as the limits count it. Empty strings: unknown / no token. */
+/* Who sent a request, as the limits count it. Empty strings: unknown / not authenticated. */
 struct http_client {
     char addr[MCPD_IP_KEY_MAX];  /* mcpd_ip_key() of the client address */
-    char token[MCPD_RL_KEY_MAX]; /* the identity of the request's bearer token */
+    char token[MCPD_RL_KEY_MAX]; /* the authenticated identity ("token:NAME", "jwt:SUB") */
 };
 
 /*
  * The per-request gate, called once per request to the MCP endpoint after the Host and Origin
- * checks (MHD thread). Answers a CORS preflight from a listed origin, fills *who, and applies
- * the rate limits. Returns 1 when it queued an answer (its result in *rc: the request ends
- * there), 0 to go on.
+ * checks and before authentication (MHD thread): answers a CORS preflight from a listed origin
+ * (browsers send it without credentials), fills client->addr, and applies the per-address rate
+ * limit (so unauthenticated guessing is limited too). Returns 1 when it queued an answer (its
+ * result in *rc: the request ends there), 0 to go on.
  */
 int http_limits_gate(const struct mcpd_config *cfg, struct MHD_Connection *mc, const char *method,
-                     struct http_client *who, enum MHD_Result *rc);
+                     struct http_client *client, enum MHD_Result *rc);
+
+/* After authentication: records `identity` (the principal's id, "" when none) in
+ * client->token and applies the per-token rate limit. Returns as http_limits_gate. */
+int http_limits_token_gate(const struct mcpd_config *cfg, struct MHD_Connection *mc,
+                           const char *identity, struct http_client *client, enum MHD_Result *rc);
 
 /*
- * Before an initialize makes a session for c->who: makes room under sessions_per_address and
+ * Before an initialize makes a session for c->client: makes room under sessions_per_address and
  * sessions_per_token (ending that client's session idle longest). Returns 1 when the client
  * is at a limit with every session busy: c was answered 429 (result in *rc). 0 to go on.
  * Concurrent initializes of one client may pass together: the limit can be exceeded by the

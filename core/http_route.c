@@ -159,7 +159,7 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                             "Internal error: cannot create a session");
     }
-    hs->who = c->who;
+    hs->client = c->client;
     hconn_set_session(c, hs);
     struct hstream *st = dispatch_on_stream(c, msg, 1); /* answered inline, as JSON */
     if (!st) {
@@ -398,9 +398,9 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
                            "Forbidden: Origin \"%.100s\" is not allowed ([http] allowed_origins)",
                            origin);
     }
-    struct http_client who = {0};
+    struct http_client client = {0};
     enum MHD_Result limited;
-    if (http_limits_gate(cfg, mc, method, &who, &limited)) {
+    if (http_limits_gate(cfg, mc, method, &client, &limited)) {
         return limited;
     }
     int kind = strcmp(method, "POST") == 0     ? HK_POST
@@ -473,7 +473,7 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
         return MHD_NO;
     }
     hstream_config_from(cfg, &c->sconf);
-    c->who = who;
+    c->client = client;
     *con_cls = c;
     if (kind == HK_GET) {
         return get_stream(h, c);
