@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "auth_internal.h"
 #include "config_ini.h"
 #include "config_internal.h"
 #include "log.h"
@@ -139,6 +140,7 @@ enum where {
     IN_BAD,    /* after a header that was reported: its keys are skipped */
     IN_FIXED,  /* a section of the key table */
     IN_PLUGIN, /* [plugin NAME] */
+    IN_LIST,   /* [tokens] or [scopes]: every key is a name */
 };
 
 struct loader {
@@ -149,8 +151,10 @@ struct loader {
 
     /* the section the current line is in */
     enum where in;
-    const char *section; /* IN_FIXED: its name (static) */
-    size_t plugin;       /* IN_PLUGIN: index into c->plugins */
+    const char *section;          /* IN_FIXED: its name (static) */
+    size_t plugin;                /* IN_PLUGIN: index into c->plugins */
+    struct mcpd_plugin_kv **list; /* IN_LIST: the config's array and its count */
+    size_t *n_list;
     struct plugin_lines *plines;
 
     int *key_line;        /* per table row: line where the file set it, 0 = never */
@@ -324,10 +328,19 @@ static void on_section(void *user, int line, const char *name)
             return;
         }
     }
+    if (strcmp(name, "tokens") == 0 || strcmp(name, "scopes") == 0) {
+        int tokens = name[0] == 't';
+        l->in = IN_LIST;
+        l->section = tokens ? "tokens" : "scopes";
+        l->list = tokens ? &l->c->auth_tokens : &l->c->auth_scopes;
+        l->n_list = tokens ? &l->c->n_auth_tokens : &l->c->n_auth_scopes;
+        return;
+    }
     if (strncmp(name, "plugin", 6) != 0 || (name[6] && !isspace((unsigned char)name[6]))) {
         char list[128];
         section_list(list, sizeof list);
-        line_err(l, line, NULL, NULL, "[%.80s]: unknown section (expected %s or plugin NAME)", name,
+        line_err(l, line, NULL, NULL,
+                 "[%.80s]: unknown section (expected %s, tokens, scopes or plugin NAME)", name,
                  list);
         return;
     }
@@ -418,6 +431,29 @@ static void plugin_key(struct loader *l, int line, const char *name, const char 
     }
 }
 
+/* A NAME = VALUE line of [tokens] or [scopes] (auth_conf.c checks the values). */
+static void list_key(struct loader *l, int line, const char *name, const char *value)
+{
+    struct mcpd_plugin_kv *kv = *l->list;
+    for (size_t i = 0; i < *l->n_list; i++) {
+        if (strcmp(kv[i].key, name) == 0) {
+            line_err(l, line, l->section, name, "set twice (first on line %d)", kv[i].line);
+            return;
+        }
+    }
+    kv = realloc(kv, (*l->n_list + 1) * sizeof *kv);
+    if (!kv) {
+        l->oom = true;
+        return;
+    }
+    *l->list = kv;
+    kv += (*l->n_list)++;
+    kv->key = strdup(name);
+    kv->value = strdup(value);
+    kv->line = line;
+    l->oom = l->oom || !kv->key || !kv->value;
+}
+
 /* The INI reader's key callback. */
 static void on_key(void *user, int line, const char *name, const char *value)
 {
@@ -438,6 +474,10 @@ static void on_key(void *user, int line, const char *name, const char *value)
     }
     if (l->in == IN_PLUGIN) {
         plugin_key(l, line, name, value);
+        return;
+    }
+    if (l->in == IN_LIST) {
+        list_key(l, line, name, value);
         return;
     }
 
@@ -647,6 +687,16 @@ void mcpd_config_free(struct mcpd_config *c)
         free(pl->resolved);
     }
     free(c->plugins);
+    struct mcpd_plugin_kv *lists[] = {c->auth_tokens, c->auth_scopes};
+    size_t counts[] = {c->n_auth_tokens, c->n_auth_scopes};
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t j = 0; j < counts[i]; j++) {
+            free(lists[i][j].key);
+            free(lists[i][j].value);
+        }
+        free(lists[i]);
+    }
+    auth_conf_free(c->auth);
     config_free_keys(c);
     free(c->file);
     free(c->config_dir);
@@ -709,6 +759,15 @@ static struct mcpd_config *load(FILE *fp, const char *text, const char *file,
     }
     check_tls(&l);
     resolve_plugins(&l);
+    if (!l.oom && l.errs.n == 0) {
+        char why[2048];
+        rc = auth_conf_build(l.c, why, sizeof why);
+        if (rc == -ENOMEM) {
+            l.oom = true;
+        } else if (rc != 0) {
+            add_err(&l, "%s", why);
+        }
+    }
 
     if (!l.oom && l.errs.n == 0) {
         ret = l.c;

@@ -101,6 +101,20 @@ struct mcpd_config {
     int http_sessions_per_address;
     int http_sessions_per_token;
 
+    /* [auth] (HTTP only; see core/auth.h) */
+    char *auth_tokens_file;      /* more [tokens] lines, read at load; NULL = none */
+    char *auth_ops_token_hash; /* hex SHA-256 of the token the ops endpoints need; NULL = open */
+    char *auth_resource;         /* this server's resource URI (RFC 8707/9728); NULL = no OAuth */
+    char *auth_issuer;           /* the authorization server (iss) whose JWTs are accepted */
+    char *auth_jwks_file;        /* its public keys (JWKS); read at load and on SIGHUP */
+    int auth_leeway_ms;          /* clock skew allowed on exp / nbf */
+    size_t auth_max_token_bytes; /* longer Authorization values are refused */
+    /* [tokens] NAME = sha256:HEX SCOPE... and [scopes] NAME = tool:X prompt:Y resource:Z ...,
+     * in file order */
+    struct mcpd_plugin_kv *auth_tokens, *auth_scopes;
+    size_t n_auth_tokens, n_auth_scopes;
+    struct mcpd_auth *auth; /* the above, parsed and checked at load (auth_conf.c); NULL = off */
+
     struct mcpd_plugin_conf *plugins; /* in file order */
     size_t n_plugins;
 };

@@ -215,6 +215,28 @@ const struct mcpd_config_key mcpd_config_keys[] = {
         "session idle longest, or gets 429 when all of them are busy. 0 = no limit"),
     INT("http", "sessions_per_token", "0", 0, 1000000, http_sessions_per_token, PER_REQ,
         "live sessions of one bearer token, as `sessions_per_address`. 0 = no limit"),
+
+    /* [auth] */
+    PATH("auth", "tokens_file", NULL, auth_tokens_file, PER_REQ,
+         "a file of more `[tokens]` lines (`NAME = sha256:HEX SCOPE...`, `#` comments), read with "
+         "the configuration (so on SIGHUP too); keep it private to the server's user"),
+    OPTTEXT("auth", "ops_token_hash", "open", auth_ops_token_hash, PER_REQ,
+            "SHA-256 (64 hex digits) of the bearer token that `/health`, `/ready`, `/info` and "
+            "`/metrics` then require"),
+    OPTTEXT("auth", "resource", "no OAuth", auth_resource, PER_REQ,
+            "this server's canonical URI (`https://mcp.example.com/mcp`), which turns on OAuth: "
+            "an access token's `aud` must contain it (RFC 8707); it is the `resource` of the "
+            "protected resource metadata (RFC 9728). Needs `issuer` and `jwks_file`"),
+    OPTTEXT("auth", "issuer", NULL, auth_issuer, PER_REQ,
+            "the authorization server: a JWT's `iss` must equal it; the metadata lists it in "
+            "`authorization_servers`"),
+    PATH("auth", "jwks_file", NULL, auth_jwks_file, PER_REQ,
+         "the authorization server's public keys (a JWKS: RSA, P-256, Ed25519), read with the "
+         "configuration (so on SIGHUP too)"),
+    MS("auth", "leeway", "60s", 0, 600000, auth_leeway_ms, PER_REQ,
+       "clock skew allowed when checking a JWT's `exp` and `nbf`"),
+    SIZE("auth", "max_token_bytes", "8k", 256, MIB, auth_max_token_bytes, PER_REQ,
+         "a longer `Authorization` header is refused with 401 before it is decoded"),
 };
 
 const size_t mcpd_config_n_keys = sizeof mcpd_config_keys / sizeof mcpd_config_keys[0];
@@ -241,6 +263,14 @@ const struct mcpd_config_section mcpd_config_sections[] = {
      "also get a `: keepalive` comment every `keepalive`, so proxies do not cut idle streams."},
     {"http", "Settings of the Streamable HTTP transport (`transport = http-stream`). The body "
              "limit is `[limits] max_message_bytes` (413 past it)."},
+    {"auth",
+     "Authentication of HTTP requests (stdio is never authenticated). Off while no token and no "
+     "`resource` is configured. Static bearer tokens are listed in `[tokens]` (`NAME = "
+     "sha256:HEX SCOPE...`: only the token's SHA-256 is written down) or in `tokens_file`; OAuth "
+     "access tokens (JWTs signed RS256, ES256 or EdDSA) are accepted when `resource`, `issuer` "
+     "and `jwks_file` are set. What each scope grants is listed in `[scopes]` (`NAME = tool:X "
+     "prompt:Y resource:Z`, a trailing `*` matches a prefix); when `[scopes]` lists anything, a "
+     "token sees and uses only what its scopes grant. See docs/operations.md."},
     {NULL, NULL},
 };
 

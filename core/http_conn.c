@@ -193,12 +193,11 @@ enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status)
     return r ? queue(mc, status, r) : MHD_NO;
 }
 
-/* retry_after_s: the Retry-After header; 0 = only a 503 gets one (1 s). */
-static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, unsigned retry_after_s,
-                               int code, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
-static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, unsigned retry_after_s,
-                               int code, const char *fmt, va_list ap)
+static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
+                               const char *header, const char *value, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
+                               const char *header, const char *value, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -220,13 +219,11 @@ static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, unsig
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
         MHD_add_response_header(r, "Allow", "GET, POST, DELETE");
     }
-    if (retry_after_s == 0 && status == MHD_HTTP_SERVICE_UNAVAILABLE) {
-        retry_after_s = 1;
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+        MHD_add_response_header(r, "Retry-After", "1");
     }
-    if (retry_after_s) {
-        char secs[16];
-        snprintf(secs, sizeof secs, "%u", retry_after_s);
-        MHD_add_response_header(r, "Retry-After", secs);
+    if (header) {
+        MHD_add_response_header(r, header, value);
     }
     return queue(mc, status, r);
 }
@@ -236,17 +233,17 @@ enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code
 {
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(mc, status, 0, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(mc, status, code, NULL, NULL, fmt, ap);
     va_end(ap);
     return rc;
 }
 
-enum MHD_Result http_refuse_retry(struct MHD_Connection *mc, unsigned status,
-                                  unsigned retry_after_s, int code, const char *fmt, ...)
+enum MHD_Result http_refuse_with(struct MHD_Connection *mc, unsigned status, const char *header,
+                                 const char *value, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(mc, status, retry_after_s, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(mc, status, code, header, value, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -256,7 +253,7 @@ enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const c
     hconn_set_state(c, HC_RESPONDED);
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(c->mc, status, 0, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(c->mc, status, code, NULL, NULL, fmt, ap);
     va_end(ap);
     return rc;
 }

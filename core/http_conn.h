@@ -22,6 +22,7 @@
 #ifndef MCPD_CORE_HTTP_CONN_H
 #define MCPD_CORE_HTTP_CONN_H
 
+#include "auth.h"
 #include "http_limits.h"
 #include "strbuf.h"
 
@@ -78,6 +79,7 @@ struct hconn {
     int too_big;               /* the body passed lim.max_body: it is dropped, a 413 follows */
     int new_session;           /* initialize made hs: send its Mcp-Session-Id */
     struct http_client client; /* the client, as the per-client limits count it */
+    struct mcpd_principal who; /* who sent this request (auth_http.c; NONE when auth is off) */
 };
 
 /* Creates a request context (state RECEIVING) and registers it. NULL when out of memory. */
@@ -111,10 +113,11 @@ enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status);
  * debug level: callers log what an operator must see (a full session table) themselves. */
 enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code, const char *fmt,
                             ...) __attribute__((format(printf, 4, 5)));
-/* The same with `Retry-After: retry_after_s` (a 429 from the limits). */
-enum MHD_Result http_refuse_retry(struct MHD_Connection *mc, unsigned status,
-                                  unsigned retry_after_s, int code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* The same with one more response header (`header`: `value`, both borrowed), such as
+ * WWW-Authenticate. */
+enum MHD_Result http_refuse_with(struct MHD_Connection *mc, unsigned status, const char *header,
+                                 const char *value, int code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* The same for a request with a context: also moves it to RESPONDED. */
 enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -93,10 +93,12 @@ static enum MHD_Result refuse_rate(struct MHD_Connection *mc, long wait_ms, cons
                                    const char *who, int rate, const char *key)
 {
     unsigned secs = (unsigned)((wait_ms + 999) / 1000);
-    return http_refuse_retry(mc, MHD_HTTP_TOO_MANY_REQUESTS, secs, RPC_SERVER_ERROR,
-                             "Too Many Requests: more than %d requests per second from %s%s "
-                             "([http] %s); retry after %u s",
-                             rate, what, who, key, secs);
+    char retry[16];
+    snprintf(retry, sizeof retry, "%u", secs);
+    return http_refuse_with(mc, MHD_HTTP_TOO_MANY_REQUESTS, "Retry-After", retry, RPC_SERVER_ERROR,
+                            "Too Many Requests: more than %d requests per second from %s%s "
+                            "([http] %s); retry after %u s",
+                            rate, what, who, key, secs);
 }
 
 int http_limits_gate(const struct mcpd_config *cfg, struct MHD_Connection *mc, const char *method,
@@ -211,10 +213,11 @@ int http_limits_session_room(const struct mcpd_config *cfg, struct hconn *c, enu
                  "in flight ([http] %s)",
                  client_field(&c->client, l->field), l->max, l->key);
         hconn_set_state(c, HC_RESPONDED);
-        *rc = http_refuse_retry(c->mc, MHD_HTTP_TOO_MANY_REQUESTS, 5, RPC_SERVER_ERROR,
-                                "Too Many Requests: this client already has %d sessions, all "
-                                "busy ([http] %s); close one (DELETE) or retry later",
-                                l->max, l->key);
+        *rc = http_refuse_with(c->mc, MHD_HTTP_TOO_MANY_REQUESTS, "Retry-After", "5",
+                               RPC_SERVER_ERROR,
+                               "Too Many Requests: this client already has %d sessions, all "
+                               "busy ([http] %s); close one (DELETE) or retry later",
+                               l->max, l->key);
         return 1;
     }
     return 0;

@@ -8,6 +8,7 @@
  * queues a JSON response without ever suspending the connection. A call that runs on a worker
  * suspends the connection until its stream has something to send.
  */
+#include "auth_http.h"
 #include "config.h"
 #include "generation.h"
 #include "http_conn.h"
@@ -161,6 +162,7 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
     }
     hs->client = c->client;
     hconn_set_session(c, hs);
+    mcpd_session_bind_principal(hs->s, &c->who);        /* a new session: always binds */
     struct hstream *st = dispatch_on_stream(c, msg, 1); /* answered inline, as JSON */
     if (!st) {
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
@@ -267,6 +269,10 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         return hconn_refuse(c, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
                             "Service Unavailable: the server is shutting down");
     }
+    if (http_auth_check_msg(c, &msg, &rc)) {
+        mcpd_msg_free(&msg);
+        return rc;
+    }
     struct hstream *st = dispatch_on_stream(c, &msg, 0);
     mcpd_msg_free(&msg);
     if (!st) {
@@ -372,6 +378,10 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
     const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host");
     const char *origin = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Origin");
     if (l->ops_only || strcmp(url, h->endpoint) != 0) {
+        enum MHD_Result answer;
+        if (http_auth_other(cfg, mc, url, method, l->ops_only || !h->ops.d, &answer)) {
+            return answer;
+        }
         if (!l->ops_only && h->ops.d) {
             return http_refuse(mc, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR, "Not Found: %.200s", url);
         }
@@ -399,9 +409,14 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
                            origin);
     }
     struct http_client client = {0};
-    enum MHD_Result limited;
-    if (http_limits_gate(cfg, mc, method, &client, &limited)) {
-        return limited;
+    enum MHD_Result refused;
+    if (http_limits_gate(cfg, mc, method, &client, &refused)) {
+        return refused;
+    }
+    struct mcpd_principal who;
+    if (http_auth_gate(cfg, mc, &who, &refused) ||
+        http_limits_token_gate(cfg, mc, who.id, &client, &refused)) {
+        return refused;
     }
     int kind = strcmp(method, "POST") == 0     ? HK_POST
                : strcmp(method, "GET") == 0    ? HK_GET
@@ -454,6 +469,11 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
                                "deleted); initialize a new one",
                                sid);
         }
+        if (mcpd_session_bind_principal(hs->s, &who) != 0) {
+            hsess_unref(hs);
+            return http_refuse(mc, MHD_HTTP_FORBIDDEN, RPC_SERVER_ERROR,
+                               "Forbidden: session \"%.40s\" belongs to another principal", sid);
+        }
     } else if (kind != HK_POST) {
         return http_refuse(mc, MHD_HTTP_BAD_REQUEST, RPC_SERVER_ERROR,
                            "Bad Request: Mcp-Session-Id header is required");
@@ -474,6 +494,7 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
     }
     hstream_config_from(cfg, &c->sconf);
     c->client = client;
+    c->who = who;
     *con_cls = c;
     if (kind == HK_GET) {
         return get_stream(h, c);

@@ -9,6 +9,8 @@
 #ifndef MCPD_CORE_SESSION_H
 #define MCPD_CORE_SESSION_H
 
+#include "auth.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -61,6 +63,8 @@ struct mcpd_session {
     struct mcpd_pending *pending;
     unsigned long next_request_id;
     int missed_pings; /* heartbeat: pings sent and not answered in time */
+    /* who the session belongs to (auth.h: mcpd_session_bind_principal); NONE on stdio */
+    struct mcpd_principal principal;
 };
 
 /* Called once with the client's answer (a JSON-RPC response object, borrowed) or NULL when the

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #define SAMPLE_PATH "sample.pem"
 
@@ -23,6 +24,15 @@ static inline const char *config_sample(const struct mcpd_config_key *k,
 {
     const char *field = (const char *)defaults + k->off;
     long long cur = 0;
+    /* The two keys whose text has a shape: a SHA-256 in hex and an http(s) URI. */
+    if (strcmp(k->name, "ops_token_hash") == 0) {
+        snprintf(buf, len, "%064d", 7);
+        return buf;
+    }
+    if (strcmp(k->name, "resource") == 0) {
+        snprintf(buf, len, "https://sample.example/mcp");
+        return buf;
+    }
     switch (k->type) {
     case MCPD_KEY_TEXT:
     case MCPD_KEY_OPTTEXT:

@@ -144,7 +144,7 @@ static void test_every_field_has_a_row(void **state)
         size_t off, size, align;
         const char *what;
     };
-    size_t n = 0, cap = mcpd_config_n_keys + 4;
+    size_t n = 0, cap = mcpd_config_n_keys + 9; /* the NOT_A_KEY fields */
     struct range *r = calloc(cap, sizeof *r);
     assert_non_null(r);
 #define NOT_A_KEY(field)                                                                           \
@@ -155,6 +155,11 @@ static void test_every_field_has_a_row(void **state)
     NOT_A_KEY(config_dir);
     NOT_A_KEY(plugins);
     NOT_A_KEY(n_plugins);
+    NOT_A_KEY(auth_tokens);
+    NOT_A_KEY(auth_scopes);
+    NOT_A_KEY(n_auth_tokens);
+    NOT_A_KEY(n_auth_scopes);
+    NOT_A_KEY(auth);
 #undef NOT_A_KEY
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
         size_t sz = field_size(mcpd_config_keys[i].type);
