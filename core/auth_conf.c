@@ -307,8 +307,8 @@ int auth_conf_build(struct mcpd_config *c, char *err, size_t errlen)
         add_scope(&b, where, c->auth_scopes[i].key, c->auth_scopes[i].value);
     }
     if (c->auth_ops_token_hash &&
-        auth_parse_hash(c->auth_ops_token_hash, strlen(c->auth_ops_token_hash),
-                        b.a->ops_hash) != 0) {
+        auth_parse_hash(c->auth_ops_token_hash, strlen(c->auth_ops_token_hash), b.a->ops_hash) !=
+            0) {
         problem(&b, "%s: [auth] ops_token_hash: expected 64 hex digits (the token's SHA-256)",
                 c->file);
     }

@@ -61,6 +61,16 @@ void auth_conf_free(struct mcpd_auth *a);
 int auth_jwks_load(struct mcpd_auth *a, const char *path, char *why, size_t wl);
 void auth_jwks_free(struct mcpd_auth *a);
 
+/* auth_jwt.c: verifies the JWT `tok` (n bytes) as an access token for cfg at time `now`:
+ * signature by a key of the JWKS, exp/nbf within [auth] leeway, iss, aud containing [auth]
+ * resource. Returns 0 with *who filled (kind JWT, id "jwt:" + sub or client_id, the scope
+ * claim), or -EINVAL with the reason in why (never the token). */
+int auth_jwt_verify(const struct mcpd_config *cfg, const char *tok, size_t n, long long now,
+                    struct mcpd_principal *who, char *why, size_t wl);
+/* Decodes base64url without padding (RFC 7515 §2). Returns a buffer the caller frees (NUL
+ * terminated, *out_len excludes it) or NULL when s is not base64url (or on ENOMEM). */
+unsigned char *auth_b64url_decode(const char *s, size_t n, size_t *out_len);
+
 /* auth_token.c: SHA-256 of `len` bytes into out. 0 or a negative errno. */
 int auth_sha256(const void *data, size_t len, unsigned char out[AUTH_HASH_LEN]);
 /* Parses 64 hex digits (optionally prefixed "sha256:"). 0 or -EINVAL. */

@@ -33,6 +33,15 @@ const size_t mcpd_n_legacy_versions = sizeof mcpd_legacy_versions / sizeof *mcpd
 
 /* ---- replies ---------------------------------------------------------------------------- */
 
+int rq_allows(struct rq *r, enum mcpd_auth_item kind, const char *name)
+{
+    if (!r->who_read) {
+        mcpd_session_principal(r->s, &r->who);
+        r->who_read = 1;
+    }
+    return mcpd_auth_allows(r->gen->config, &r->who, kind, name, NULL);
+}
+
 void rq_result(struct rq *r, json_t *result)
 {
     mcpd_metrics_request(r->s ? r->s->transport : "none", r->method, 0);
@@ -116,8 +125,8 @@ int page_size(const struct rq *r)
 /* Answers a list method with one page of a sealed table of n items: from the start, or from
  * the key the request's cursor (tagged `kind`) names, found with seek; nextCursor when more
  * remain. */
-static void send_page(struct rq *r, const char *member, char kind, size_t n,
-                      size_t (*seek)(const struct mcpd_registry *, const char *),
+static void send_page(struct rq *r, const char *member, char kind, enum mcpd_auth_item item,
+                      size_t n, size_t (*seek)(const struct mcpd_registry *, const char *),
                       json_t *(*def_at)(const struct mcpd_registry *, size_t),
                       const char *(*key_at)(const struct mcpd_registry *, size_t))
 {
@@ -134,7 +143,10 @@ static void send_page(struct rq *r, const char *member, char kind, size_t n,
     }
     json_t *arr = json_array();
     for (size_t i = start; arr && i < end; i++) {
-        json_array_append(arr, def_at(reg, i));
+        if (rq_allows(r, item, key_at(reg, i))) {
+            /* what the principal may not use is left out: the page comes out short */
+            json_array_append(arr, def_at(reg, i));
+        }
     }
     json_t *res = json_pack("{s:o}", member, arr);
     if (res && end < n) {
@@ -247,19 +259,19 @@ static void m_ping(struct rq *r)
 
 static void m_tools_list(struct rq *r)
 {
-    send_page(r, "tools", 't', r->gen->registry->n_tools, mcpd_registry_seek_tools, tool_def,
-              tool_key);
+    send_page(r, "tools", 't', MCPD_AUTH_TOOL, r->gen->registry->n_tools, mcpd_registry_seek_tools,
+              tool_def, tool_key);
 }
 
 static void m_prompts_list(struct rq *r)
 {
-    send_page(r, "prompts", 'p', r->gen->registry->n_prompts, mcpd_registry_seek_prompts,
-              prompt_def, prompt_key);
+    send_page(r, "prompts", 'p', MCPD_AUTH_PROMPT, r->gen->registry->n_prompts,
+              mcpd_registry_seek_prompts, prompt_def, prompt_key);
 }
 
 static void m_templates_list(struct rq *r)
 {
-    send_page(r, "resourceTemplates", 'u', r->gen->registry->n_templates,
+    send_page(r, "resourceTemplates", 'u', MCPD_AUTH_RESOURCE, r->gen->registry->n_templates,
               mcpd_registry_seek_templates, template_def, template_key);
 }
 

@@ -256,7 +256,8 @@ void m_tools_call(struct rq *r)
         return;
     }
     const struct mcpd_tool_entry *t = mcpd_registry_tool(r->gen->registry, json_string_value(name));
-    if (!t) {
+    if (!t || !rq_allows(r, MCPD_AUTH_TOOL, t->name)) {
+        /* One the principal may not use does not exist for it (it is not listed either). */
         rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown tool: %s", json_string_value(name));
         return;
     }
@@ -313,6 +314,11 @@ void m_resources_read(struct rq *r)
         return;
     }
     const char *u = json_string_value(uri);
+    if (!rq_allows(r, MCPD_AUTH_RESOURCE, u)) {
+        rq_error(r, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", u), "Resource not found: %s",
+                 u);
+        return;
+    }
     const struct mcpd_resource_entry *res = mcpd_registry_resource(r->gen->registry, u);
     struct mcpd_call *c = NULL;
     if (res) {
@@ -343,8 +349,10 @@ static int by_uri(const void *a, const void *b)
                   json_string_value(json_object_get(*(json_t *const *)b, "uri")));
 }
 
-/* Merges fixed resources with what templates list, sorted by URI, and answers one page. */
-static json_t *resource_page(const struct mcpd_registry *g, json_t *listed, const char *after,
+/* Merges fixed resources with what templates list, sorted by URI, and answers one page of
+ * those `who` may read under cfg's scopes. */
+static json_t *resource_page(const struct mcpd_config *cfg, const struct mcpd_principal *who,
+                             const struct mcpd_registry *g, json_t *listed, const char *after,
                              int page)
 {
     size_t n = g->n_resources + json_array_size(listed);
@@ -362,6 +370,14 @@ static json_t *resource_page(const struct mcpd_registry *g, json_t *listed, cons
     {
         all[k++] = e;
     }
+    size_t kept = 0;
+    for (size_t j = 0; j < k; j++) {
+        const char *uri = json_string_value(json_object_get(all[j], "uri"));
+        if (!uri || mcpd_auth_allows(cfg, who, MCPD_AUTH_RESOURCE, uri, NULL)) {
+            all[kept++] = all[j];
+        }
+    }
+    k = kept;
     qsort(all, k, sizeof *all, by_uri);
     /* A template may list a URI that is also a fixed resource: keep one, before paging, so a
      * page boundary never lands between the two copies. */
@@ -409,7 +425,9 @@ static void run_list(void *arg)
         }
     }
     struct rq r = {.gen = c->gen};
-    json_t *page = resource_page(g, c->entries, c->cursor, page_size(&r));
+    struct mcpd_principal who;
+    mcpd_session_principal(c->session, &who);
+    json_t *page = resource_page(c->gen->config, &who, g, c->entries, c->cursor, page_size(&r));
     finish(c, page ? mcpd_jsonrpc_result(c->id, page)
                    : mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, "Internal error: out of memory",
                                         NULL));
@@ -428,7 +446,9 @@ void m_resources_list(struct rq *r)
     }
     if (!listing) {
         /* Only fixed resources: no plugin code to run, answer here. */
-        rq_result(r, resource_page(g, NULL, after, page_size(r)));
+        struct mcpd_principal who;
+        mcpd_session_principal(r->s, &who);
+        rq_result(r, resource_page(r->gen->config, &who, g, NULL, after, page_size(r)));
         free(after);
         return;
     }
@@ -480,7 +500,7 @@ void m_prompts_get(struct rq *r)
     }
     const struct mcpd_prompt_entry *p =
         mcpd_registry_prompt(r->gen->registry, json_string_value(name));
-    if (!p) {
+    if (!p || !rq_allows(r, MCPD_AUTH_PROMPT, p->name)) {
         rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown prompt: %s", json_string_value(name));
         return;
     }
@@ -573,7 +593,7 @@ void m_complete(struct rq *r)
     if (strcmp(type, "ref/prompt") == 0) {
         const char *name = json_string_value(json_object_get(ref, "name"));
         const struct mcpd_prompt_entry *p = name ? mcpd_registry_prompt(g, name) : NULL;
-        if (!p) {
+        if (!p || !rq_allows(r, MCPD_AUTH_PROMPT, p->name)) {
             rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown prompt: %s", name ? name : "(none)");
             return;
         }
@@ -597,7 +617,7 @@ void m_complete(struct rq *r)
     } else if (strcmp(type, "ref/resource") == 0) {
         const char *uri = json_string_value(json_object_get(ref, "uri"));
         const struct mcpd_template_entry *t = uri ? mcpd_registry_template(g, uri) : NULL;
-        if (!t) {
+        if (!t || !rq_allows(r, MCPD_AUTH_RESOURCE, t->uri_template)) {
             rq_error(r, RPC_INVALID_PARAMS, NULL, "Unknown resource template: %s",
                      uri ? uri : "(none)");
             return;

@@ -3,6 +3,8 @@
 #ifndef MCPD_CORE_PROTOCOL_INTERNAL_H
 #define MCPD_CORE_PROTOCOL_INTERNAL_H
 
+#include "auth.h"
+
 #include <jansson.h>
 
 struct mcpd_session;
@@ -19,7 +21,12 @@ struct rq {
     json_t *id;
     json_t *params; /* NULL when absent */
     const char *method;
+    struct mcpd_principal who; /* the session's, read once by rq_allows() */
+    int who_read;
 };
+
+/* Whether the session's principal may see and use item `name` (auth.h). */
+int rq_allows(struct rq *r, enum mcpd_auth_item kind, const char *name);
 
 void rq_result(struct rq *r, json_t *result /* stolen */);
 void rq_error(struct rq *r, int code, json_t *data /* stolen */, const char *fmt, ...)
