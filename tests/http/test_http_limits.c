@@ -10,6 +10,9 @@
  *     are all busy gets 429;
  *   - CORS: preflight from a listed origin (204, the MCP headers echoed) and a refused one
  *     (403); actual answers carry Access-Control-Allow-Origin and expose Mcp-Session-Id;
+ *   - per token vs per address: a token's bucket follows the credential across addresses, an
+ *     address's bucket limits unauthenticated guessing before authentication, and a token's
+ *     sessions are bounded wherever they come from;
  *   - /metrics counts every limit that acted. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,7 @@
 #include "hclient.h"
 
 #include <cmocka.h>
+#include <gnutls/crypto.h>
 
 #define TESTKIT "[plugin testkit]\npath = testkit.so\n"
 #define PING    "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}"
@@ -402,6 +406,145 @@ static void cors(void **state)
     H_PASS(s.e);
 }
 
+/* ---- per token (static bearer tokens of [tokens]) -------------------------------------------- */
+
+/* "NAME = sha256:HEX\n" for token `tok` (no [scopes]: a token may use everything). */
+static void token_line(char *buf, size_t len, const char *name, const char *tok)
+{
+    unsigned char h[32];
+    assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, tok, strlen(tok), h), 0);
+    size_t o = (size_t)snprintf(buf, len, "%s = sha256:", name);
+    for (int i = 0; i < 32; i++) {
+        o += (size_t)snprintf(buf + o, len - o, "%02x", h[i]);
+    }
+    snprintf(buf + o, len - o, "\n");
+}
+
+static void start_with_tokens(struct hsrv *s, void *e, const char *http)
+{
+    char alice[128], bob[128], ini[1024];
+    token_line(alice, sizeof alice, "alice", "alice-secret");
+    token_line(bob, sizeof bob, "bob", "bob-secret");
+    snprintf(ini, sizeof ini, "[http]\ntrusted_proxies = 127.0.0.1\n%s%s[tokens]\n%s%s", http,
+             TESTKIT, alice, bob);
+    hs_start(s, e, NULL, ini);
+}
+
+#define ALICE "Authorization: Bearer alice-secret\r\n"
+#define BOB   "Authorization: Bearer bob-secret\r\n"
+
+/* A POST without a session: it passes every gate (then 400: no Mcp-Session-Id) unless a
+ * limit or authentication stops it first. Returns the response. */
+static struct hresp *sessionless(struct hsrv *s, const char *auth, const char *xff)
+{
+    char extra[256];
+    snprintf(extra, sizeof extra, "%s%s", auth ? auth : "", xff);
+    return mcp_post(s, NULL, extra, PING, NULL);
+}
+
+/* Sends until a 429 comes (at most max); every other answer must be `pass`. */
+static struct hresp *until_429(struct hsrv *s, const char *auth, const char *xff, int pass, int max,
+                               int *passed)
+{
+    *passed = 0;
+    for (int i = 0; i < max; i++) {
+        struct hresp *r = sessionless(s, auth, xff);
+        if (r->status == 429) {
+            return r;
+        }
+        if (r->status != pass) {
+            fail_msg("request %d: HTTP %d %s, expected %d or 429", i, r->status, r->body, pass);
+        }
+        hr_free(r);
+        (*passed)++;
+    }
+    fail_msg("no 429 after %d requests", max);
+    return NULL;
+}
+
+static void per_token_and_per_address(void **state)
+{
+    struct hsrv s;
+    start_with_tokens(&s, *state,
+                      "rate_per_address = 1\nrate_per_address_burst = 10\n"
+                      "rate_per_token = 1\nrate_per_token_burst = 3\n");
+    for (int attempt = 0;; attempt++) {
+        /* alice from address A: her token's burst of 3 runs out first. */
+        long long t0 = h_now_ms();
+        int passed;
+        struct hresp *r = until_429(&s, ALICE, XFF("203.0.113.1"), 400, 20, &passed);
+        long long t1 = h_now_ms();
+        if (passed < 3 || passed > 3 + (int)((t1 - t0) / 1000) + 1) {
+            fail_msg("%d requests with alice's token passed in %lld ms (burst 3, 1/s)", passed,
+                     t1 - t0);
+        }
+        expect_429(r, "rate_per_token");
+        hr_free(r);
+        /* The same token from another address is the same bucket; another token from A is
+         * not (A's own bucket has room). */
+        struct hresp *b = sessionless(&s, ALICE, XFF("198.51.100.2"));
+        struct hresp *c = sessionless(&s, BOB, XFF("203.0.113.1"));
+        int quick = h_now_ms() - t1 < 800;
+        if (quick || attempt == 4) {
+            expect_429(b, "rate_per_token");
+            assert_int_equal(c->status, 400);
+        }
+        hr_free(b);
+        hr_free(c);
+        if (quick) {
+            break;
+        }
+        if (attempt == 4) {
+            fail_msg("the server never answered two requests within 800 ms");
+        }
+        h_sleep(s.p, 4000); /* let every bucket fill up again */
+    }
+    /* Without a token (guessing): 401s, limited per address before authentication. */
+    long long t0 = h_now_ms();
+    int passed;
+    struct hresp *r = until_429(&s, NULL, XFF("192.0.2.77"), 401, 40, &passed);
+    if (passed < 10 || passed > 10 + (int)((h_now_ms() - t0) / 1000) + 1) {
+        fail_msg("%d unauthenticated requests passed (burst 10, 1/s)", passed);
+    }
+    expect_429(r, "rate_per_address");
+    hr_free(r);
+    expect_metric(&s, "mcpd_limit_refusals_total{limit=\"rate_per_token\"}");
+    expect_metric(&s, "mcpd_limit_refusals_total{limit=\"rate_per_address\"}");
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
+static char *init_with(struct hsrv *s, const char *auth, const char *xff)
+{
+    char extra[256];
+    snprintf(extra, sizeof extra, "%s%s", auth, xff);
+    return init_as(s, extra);
+}
+
+static void sessions_per_token(void **state)
+{
+    struct hsrv s;
+    start_with_tokens(&s, *state, "sessions_per_token = 2\n");
+    char *b1 = init_with(&s, BOB, XFF("203.0.113.9"));
+    char *a1 = init_with(&s, ALICE, XFF("203.0.113.1"));
+    h_sleep(s.p, 50);
+    char *a2 = init_with(&s, ALICE, XFF("198.51.100.2"));
+    h_sleep(s.p, 50);
+    /* A third of alice's, from yet another address: her session idle longest makes room. */
+    char *a3 = init_with(&s, ALICE, XFF("192.0.2.3"));
+    assert_int_equal(ping_status(&s, a1, ALICE), 404);
+    assert_int_equal(ping_status(&s, a2, ALICE), 200);
+    assert_int_equal(ping_status(&s, a3, ALICE), 200);
+    assert_int_equal(ping_status(&s, b1, BOB), 200); /* bob's is not alice's to lose */
+    expect_metric(&s, "mcpd_limit_evictions_total{limit=\"sessions_per_token\"} 1");
+    free(a1);
+    free(a2);
+    free(a3);
+    free(b1);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +556,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(initialize_flood, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(busy_sessions_refused, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(cors, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(per_token_and_per_address, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(sessions_per_token, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
