@@ -13,8 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
-#define ALLOW_METHODS  "POST, GET, DELETE"
-#define EXPOSE_HEADERS "Mcp-Session-Id, MCP-Protocol-Version"
+#define ALLOW_METHODS "POST, GET, DELETE"
+/* What a page must read: the session id, and to react to a refusal, the OAuth challenge (its
+ * resource_metadata starts authorization) and when to retry after a 429. */
+#define EXPOSE_HEADERS "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After"
 #define MAX_AGE        "600"
 
 /* The request headers a browser-hosted MCP client needs; a trailing '*' is a prefix. */

@@ -384,6 +384,7 @@ static void cors(void **state)
     char *expose = hr_header(r, "Access-Control-Expose-Headers");
     assert_non_null(expose);
     assert_non_null(strstr(expose, "Mcp-Session-Id"));
+    assert_non_null(strstr(expose, "WWW-Authenticate"));
     free(expose);
     char *sid = hr_header(r, "Mcp-Session-Id");
     hr_free(r);
@@ -545,6 +546,31 @@ static void sessions_per_token(void **state)
     H_PASS(s.e);
 }
 
+/* With authentication on, a preflight (which browsers send without credentials) is answered
+ * before it, and a 401 carries what a page needs to read its challenge. */
+static void cors_with_auth(void **state)
+{
+    struct hsrv s;
+    start_with_tokens(&s, *state, "cors_origins = https://app.example\n");
+    struct hresp *r = preflight(&s, "https://app.example", "authorization, content-type");
+    assert_int_equal(r->status, 204);
+    expect_header(r, "Access-Control-Allow-Headers", "authorization, content-type");
+    hr_free(r);
+    r = mcp_post(&s, NULL, "Origin: https://app.example\r\n", INIT, NULL);
+    assert_int_equal(r->status, 401);
+    expect_header(r, "Access-Control-Allow-Origin", "https://app.example");
+    char *expose = hr_header(r, "Access-Control-Expose-Headers");
+    assert_non_null(expose);
+    assert_non_null(strstr(expose, "WWW-Authenticate"));
+    free(expose);
+    hr_free(r);
+    r = mcp_post(&s, NULL, "Origin: https://app.example\r\n" ALICE, INIT, NULL);
+    assert_int_equal(r->status, 200);
+    hr_free(r);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +584,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cors, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(per_token_and_per_address, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(sessions_per_token, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(cors_with_auth, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
