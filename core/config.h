@@ -91,6 +91,15 @@ struct mcpd_config {
     int http_replay_events;         /* events kept per stream for Last-Event-ID, default 256 */
     char *http_ops_host;            /* ops endpoints' own listener (NULL = [server] host) */
     int http_ops_port;              /* 0 = ops endpoints on the MCP listener */
+    /* [http] limits and CORS (http_limits.c, http_cors.c); 0 / NULL = off */
+    char *http_cors_origins;    /* origins browser scripts may call from (CORS) */
+    char *http_trusted_proxies; /* CIDR list whose X-Forwarded-For is believed */
+    int http_rate_per_address;  /* requests per second per client address */
+    int http_rate_per_address_burst;
+    int http_rate_per_token; /* requests per second per authenticated identity */
+    int http_rate_per_token_burst;
+    int http_sessions_per_address;
+    int http_sessions_per_token;
 
     /* [auth] (HTTP only; see core/auth.h) */
     char *auth_tokens_file;      /* more [tokens] lines, read at load; NULL = none */
@@ -158,6 +167,7 @@ enum mcpd_key_type {
     MCPD_KEY_PORT,     /* integer in [min, max] */
     MCPD_KEY_ORIGINS,  /* space/comma separated origins (scheme://host[:port]) or "*" */
     MCPD_KEY_HOSTS,    /* space/comma separated host names or addresses (no port) or "*" */
+    MCPD_KEY_CIDRS,    /* space/comma separated IP addresses or CIDR blocks */
     MCPD_KEY_INT,      /* integer in [min, max] */
     MCPD_KEY_SIZE,     /* bytes in [min, max], suffixes k m g (powers of 1024); a size_t field */
     MCPD_KEY_DURATION, /* milliseconds in [min, max], suffixes ms s m */

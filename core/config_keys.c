@@ -12,6 +12,7 @@
  */
 #include "config_internal.h"
 #include "log.h"
+#include "netaddr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -189,6 +190,31 @@ const struct mcpd_config_key mcpd_config_keys[] = {
     NUM("http", "ops_port", MCPD_KEY_INT, "0", 0, 65535, http_ops_port, RESTART,
         "`/health`, `/ready`, `/info`, `/metrics` on their own plain-HTTP listener; 0 = on the "
         "MCP listener"),
+    /* [http] limits and CORS (docs/operations.md "Limits"); every one off by default */
+    UNSET("http", "cors_origins", MCPD_KEY_ORIGINS, NULL, http_cors_origins, PER_REQ,
+          "origins whose browser scripts may call the MCP endpoint (CORS): a preflight `OPTIONS` "
+          "gets 204 and answers carry `Access-Control-Allow-Origin`; such an origin also passes "
+          "the `Origin` check. `*` lists every origin (no DNS-rebinding protection left). Unset: "
+          "no CORS"),
+    UNSET("http", "trusted_proxies", MCPD_KEY_CIDRS, NULL, http_trusted_proxies, PER_REQ,
+          "reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client: "
+          "the rightmost address not in this list is the client. Unset: the TCP peer is the "
+          "client"),
+    INT("http", "rate_per_address", "0", 0, 1000000, http_rate_per_address, PER_REQ,
+        "requests per second to the MCP endpoint from one client address (IPv6: one /64); past "
+        "it 429 with `Retry-After`. 0 = no limit"),
+    INT("http", "rate_per_address_burst", "20", 1, 1000000, http_rate_per_address_burst, PER_REQ,
+        "requests one address may send at once before `rate_per_address` applies"),
+    INT("http", "rate_per_token", "0", 0, 1000000, http_rate_per_token, PER_REQ,
+        "requests per second with one bearer token (one identity); past it 429 with "
+        "`Retry-After`. 0 = no limit"),
+    INT("http", "rate_per_token_burst", "20", 1, 1000000, http_rate_per_token_burst, PER_REQ,
+        "requests one token may send at once before `rate_per_token` applies"),
+    INT("http", "sessions_per_address", "0", 0, 1000000, http_sessions_per_address, PER_REQ,
+        "live sessions of one client address: an `initialize` past it ends that address's "
+        "session idle longest, or gets 429 when all of them are busy. 0 = no limit"),
+    INT("http", "sessions_per_token", "0", 0, 1000000, http_sessions_per_token, PER_REQ,
+        "live sessions of one bearer token, as `sessions_per_address`. 0 = no limit"),
 
     /* [auth] */
     PATH("auth", "tokens_file", NULL, auth_tokens_file, PER_REQ,
@@ -608,6 +634,11 @@ int config_set(struct mcpd_config *c, const struct mcpd_config_key *k, const cha
             return -EINVAL;
         }
         return replace_str(field, *v ? v : NULL);
+    case MCPD_KEY_CIDRS:
+        if (mcpd_cidr_list_check(v, why, wl) != 0) {
+            return -EINVAL;
+        }
+        return replace_str(field, *v ? v : NULL);
     case MCPD_KEY_PORT:
     case MCPD_KEY_INT:
     case MCPD_KEY_SIZE:
@@ -744,6 +775,7 @@ static const char *type_doc(enum mcpd_key_type t)
         return "port";
     case MCPD_KEY_ORIGINS:
     case MCPD_KEY_HOSTS:
+    case MCPD_KEY_CIDRS:
         return "list";
     case MCPD_KEY_INT:
         return "integer";
@@ -773,6 +805,9 @@ static void write_allowed(FILE *out, const struct mcpd_config_key *k)
         break;
     case MCPD_KEY_HOSTS:
         fputs("host names or addresses without a port, or `*`", out);
+        break;
+    case MCPD_KEY_CIDRS:
+        fputs("IP addresses and CIDR blocks", out);
         break;
     case MCPD_KEY_WORD:
         for (const struct mcpd_config_word *w = k->words; w->word; w++) {

@@ -1,6 +1,7 @@
 /* Request contexts, their state machine and the responses they queue: see http_conn.h. */
 #include "http_conn.h"
 
+#include "http_cors.h"
 #include "http_stream.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -162,6 +163,7 @@ static enum MHD_Result queue(struct MHD_Connection *mc, unsigned status, struct 
 {
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    http_cors_decorate(mc, r);
     enum MHD_Result rc = MHD_queue_response(mc, status, r);
     MHD_destroy_response(r);
     mcpd_metrics_http_response((int)status);

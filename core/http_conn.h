@@ -23,6 +23,7 @@
 #define MCPD_CORE_HTTP_CONN_H
 
 #include "auth.h"
+#include "http_limits.h"
 #include "strbuf.h"
 
 #include <microhttpd.h>
@@ -77,6 +78,7 @@ struct hconn {
     struct mcpd_strbuf body;   /* request body being received */
     int too_big;               /* the body passed lim.max_body: it is dropped, a 413 follows */
     int new_session;           /* initialize made hs: send its Mcp-Session-Id */
+    struct http_client client; /* the client, as the per-client limits count it */
     struct mcpd_principal who; /* who sent this request (auth_http.c; NONE when auth is off) */
 };
 

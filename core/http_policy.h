@@ -19,6 +19,7 @@ struct http_policy {
     const char *allowed_hosts;
     const char *allowed_origins;
     int loopback;
+    const char *cors_origins; /* [http] cors_origins: these pass the Origin check too */
 };
 
 /* A name that can only mean this machine: "localhost" (any case, optional trailing dot), a
@@ -35,7 +36,8 @@ int http_list_has(const char *list, const char *value);
 /* Host header check: the configured list, else loopback names on a loopback listener, else
  * anything. A missing or malformed Host is refused unless the list is "*". */
 int http_host_allowed(const struct http_policy *p, const char *host);
-/* Origin header check: no Origin (non-browser clients) passes; the configured list, else a
+/* Origin header check: no Origin (non-browser clients) passes; an origin listed for CORS
+ * passes; the configured list, else a
  * loopback-named http(s) origin on a loopback listener, else same-origin with `host`. The
  * opaque origin "null" is refused unless listed. */
 int http_origin_allowed(const struct http_policy *p, const char *origin, const char *host);

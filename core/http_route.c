@@ -13,6 +13,7 @@
 #include "generation.h"
 #include "http_conn.h"
 #include "http_internal.h"
+#include "http_limits.h"
 #include "http_policy.h"
 #include "http_stream.h"
 #include "jsonrpc.h"
@@ -145,7 +146,12 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
                             "Service Unavailable: the server is starting");
     }
     int max = g->config->http_max_sessions, max_inflight = g->config->max_inflight;
+    enum MHD_Result limited;
+    int refused = http_limits_session_room(g->config, c, &limited);
     mcpd_generation_unref(g);
+    if (refused) {
+        return limited;
+    }
     if (hsess_table_make_room(max) != 0) {
         return refuse_full(c, max);
     }
@@ -154,6 +160,7 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                             "Internal error: cannot create a session");
     }
+    hs->client = c->client;
     hconn_set_session(c, hs);
     mcpd_session_bind_principal(hs->s, &c->who);        /* a new session: always binds */
     struct hstream *st = dispatch_on_stream(c, msg, 1); /* answered inline, as JSON */
@@ -365,6 +372,7 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
     const struct http_policy pol = {
         .allowed_hosts = cfg->http_allowed_hosts,
         .allowed_origins = cfg->http_allowed_origins,
+        .cors_origins = cfg->http_cors_origins,
         .loopback = h->loopback,
     };
     const char *host = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Host");
@@ -400,9 +408,14 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
                            "Forbidden: Origin \"%.100s\" is not allowed ([http] allowed_origins)",
                            origin);
     }
-    struct mcpd_principal who;
+    struct http_client client = {0};
     enum MHD_Result refused;
-    if (http_auth_gate(cfg, mc, &who, &refused)) {
+    if (http_limits_gate(cfg, mc, method, &client, &refused)) {
+        return refused;
+    }
+    struct mcpd_principal who;
+    if (http_auth_gate(cfg, mc, &who, &refused) ||
+        http_limits_token_gate(cfg, mc, who.id, &client, &refused)) {
         return refused;
     }
     int kind = strcmp(method, "POST") == 0     ? HK_POST
@@ -480,6 +493,7 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
         return MHD_NO;
     }
     hstream_config_from(cfg, &c->sconf);
+    c->client = client;
     c->who = who;
     *con_cls = c;
     if (kind == HK_GET) {

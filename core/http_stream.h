@@ -77,7 +77,8 @@ struct hsess {
     struct timespec last_seen; /* CLOCK_MONOTONIC */
     int ping_outstanding;
     int priming; /* the negotiated version defines the priming event (set once initialized) */
-    struct hsess *next; /* table chain */
+    struct http_client client; /* who made it (set before it enters the table, then fixed) */
+    struct hsess *next;        /* table chain */
 };
 
 /* Sessions. hsess_new makes a session (not yet in the table) with a fresh random id. */

@@ -84,6 +84,10 @@ static unsigned long generation;
 static uint64_t reloads[2]; /* [0] failed, [1] ok */
 static int last_reload_ok = 1;
 static int64_t last_load_ms; /* Unix ms when the current generation became current; 0 = none */
+static const char *const limit_names[MCPD_LIMIT_N] = {"rate_per_address", "rate_per_token",
+                                                      "sessions_per_address", "sessions_per_token",
+                                                      "max_inflight"};
+static uint64_t limit_counts[2][MCPD_LIMIT_N]; /* [0] refusals, [1] evictions */
 
 /* ---- label tables ------------------------------------------------------------------------ */
 
@@ -319,6 +323,13 @@ static pthread_once_t times_once = PTHREAD_ONCE_INIT;
 static double start_real; /* Unix seconds */
 static double start_mono; /* CLOCK_MONOTONIC seconds at start_real */
 
+void mcpd_metrics_limit(enum mcpd_metrics_limit which, int evicted)
+{
+    if ((unsigned)which < MCPD_LIMIT_N) {
+        add(&limit_counts[evicted ? 1 : 0][which], 1);
+    }
+}
+
 static double clock_s(clockid_t id)
 {
     struct timespec ts;
@@ -529,6 +540,24 @@ static void render_errors(struct mcpd_strbuf *b)
     }
 }
 
+static void render_limits(struct mcpd_strbuf *b)
+{
+    static const char *const names[2] = {"limit_refusals_total", "limit_evictions_total"};
+    static const char *const helps[2] = {
+        "Requests refused by a rate, session or in-flight limit, by limit.",
+        "Idle sessions ended to make room under a per-client session limit, by limit."};
+    for (int kind = 0; kind < 2; kind++) {
+        header(b, names[kind], "counter", helps[kind]);
+        for (unsigned i = 0; i < MCPD_LIMIT_N; i++) {
+            uint64_t v = get(&limit_counts[kind][i]);
+            if (v) {
+                mcpd_strbuf_printf(b, "mcpd_%s{limit=\"%s\"} %llu\n", names[kind], limit_names[i],
+                                   (unsigned long long)v);
+            }
+        }
+    }
+}
+
 char *mcpd_metrics_render(size_t *len)
 {
     struct mcpd_strbuf b = MCPD_STRBUF_INIT;
@@ -565,6 +594,7 @@ char *mcpd_metrics_render(size_t *len)
     mcpd_strbuf_printf(&b, "mcpd_streams_active %ld\n", mcpd_metrics_streams());
 
     render_errors(&b);
+    render_limits(&b);
 
     header(&b, "config_generation", "gauge", "Id of the configuration generation now serving.");
     mcpd_strbuf_printf(&b, "mcpd_config_generation %lu\n",
@@ -595,6 +625,7 @@ void mcpd_metrics_reset(void)
     memset(requests, 0, sizeof requests);
     memset(tool_calls, 0, sizeof tool_calls);
     memset(error_counts, 0, sizeof error_counts);
+    memset(limit_counts, 0, sizeof limit_counts);
     memset(http_responses, 0, sizeof http_responses);
     sessions_active = 0;
     streams_active = 0;

@@ -69,6 +69,20 @@ void mcpd_metrics_reload(int ok);
  * every other label anyway. Any thread. */
 void mcpd_metrics_error(const char *kind);
 
+/* The limits of [http] (http_limits.c) and [limits] max_inflight (label limit= of
+ * mcpd_limit_refusals_total / mcpd_limit_evictions_total). */
+enum mcpd_metrics_limit {
+    MCPD_LIMIT_RATE_ADDRESS = 0, /* "rate_per_address" */
+    MCPD_LIMIT_RATE_TOKEN,       /* "rate_per_token" */
+    MCPD_LIMIT_SESSIONS_ADDRESS, /* "sessions_per_address" */
+    MCPD_LIMIT_SESSIONS_TOKEN,   /* "sessions_per_token" */
+    MCPD_LIMIT_INFLIGHT,         /* "max_inflight" */
+    MCPD_LIMIT_N,
+};
+/* A limit refused a request (evicted = 0), or ended an idle session to make room for a new one
+ * (evicted = 1). Any thread. */
+void mcpd_metrics_limit(enum mcpd_metrics_limit which, int evicted);
+
 /* Process start (Unix time, seconds, from /proc/self/stat; the first call's time if that is
  * unreadable) and seconds since then on the monotonic clock. Any thread. */
 double mcpd_metrics_start_time(void);

@@ -38,8 +38,10 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
                  "Invalid Request: id %s is already used by a request in flight",
                  mcpd_call_request_id(c));
     } else if (rc == -EBUSY) {
+        mcpd_metrics_limit(MCPD_LIMIT_INFLIGHT, 0);
         rq_error(r, RPC_INTERNAL_ERROR, NULL,
-                 "Too many requests in flight on this session (limit %d); retry later",
+                 "Too many requests in flight on this session (limit %d, [limits] "
+                 "max_inflight); retry when one has finished",
                  r->s->max_inflight);
     } else if (rc == -EPIPE) {
         rq_error(r, RPC_SERVER_ERROR, NULL, "The session has ended");

@@ -30,6 +30,9 @@ struct http_row {
     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"     \
     "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"h\",\"version\":\"1\"}}}"
 
+#define CORS_ORIGIN "Origin: https://app.example\r\n"
+#define PAD64       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static const struct http_row HTTP_ROWS[] = {
     /* ---- Host and Origin: DNS rebinding protection on a loopback server */
     {"host", "POST", "/mcp", SID_LIVE, "Host: evil.example\r\n" ACC CT PV, PING, 403, -32000},
@@ -102,6 +105,49 @@ static const struct http_row HTTP_ROWS[] = {
     {"body", "POST", "/mcp", SID_LIVE, ACC CT PV, "   ", 400, -32700},
     {"body", "POST", "/mcp", SID_NONE, ACC CT, "{", 400, -32700},
     {"body", "POST", "/mcp", SID_NONE, ACC CT, PING, 400, -32000},
+
+    /* ---- CORS (the catalogue's server lists https://app.example in [http] cors_origins):
+     * preflight answered only for the listed origin; every other origin meets the Origin check
+     * as before (403), "null" is never listed, lookalikes are not the origin. */
+    {"cors", "OPTIONS", "/mcp", SID_NONE, CORS_ORIGIN "Access-Control-Request-Method: POST\r\n",
+     NULL, 204, 0},
+    {"cors", "OPTIONS", "/mcp", SID_NONE,
+     "Origin: HTTPS://APP.EXAMPLE\r\nAccess-Control-Request-Method: POST\r\n", NULL, 204, 0},
+    {"cors", "OPTIONS", "/mcp", SID_LIVE,
+     CORS_ORIGIN "Access-Control-Request-Method: DELETE\r\nAccess-Control-Request-Headers: "
+                 "mcp-session-id, x-evil, mcp-param-\"x\", , ,,mcp-param-" PAD64 "\r\n",
+     NULL, 204, 0},
+    {"cors", "OPTIONS", "/mcp", SID_NONE,
+     "Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n", NULL, 403, -32000},
+    {"cors", "OPTIONS", "/mcp", SID_NONE,
+     "Origin: https://app.example.evil\r\nAccess-Control-Request-Method: POST\r\n", NULL, 403,
+     -32000},
+    {"cors", "OPTIONS", "/mcp", SID_NONE, "Origin: null\r\nAccess-Control-Request-Method: POST\r\n",
+     NULL, 403, -32000},
+    {"cors", "OPTIONS", "/mcp", SID_NONE, "Origin: http://localhost\r\n", NULL, 405, 0},
+    {"cors", "OPTIONS", "/health", SID_NONE, CORS_ORIGIN, NULL, 405, 0},
+    {"cors", "POST", "/mcp", SID_LIVE, CORS_ORIGIN ACC CT PV, PING, 200, 0},
+    {"cors", "POST", "/mcp", SID_FORGED, CORS_ORIGIN ACC CT PV, PING, 404, -32000},
+    {"cors", "POST", "/mcp", SID_LIVE, "Origin: https://app.example:443\r\n" ACC CT PV, PING, 403,
+     -32000},
+
+    /* ---- X-Forwarded-For (127.0.0.1 is a trusted proxy of the catalogue's server, so every
+     * value below is parsed): garbage, ports, IPv6, many hops, forged prefixes never break a
+     * request; they only decide which bucket it is counted in. */
+    {"xff", "POST", "/mcp", SID_LIVE, "X-Forwarded-For: garbage\r\n" ACC CT PV, PING, 200, 0},
+    {"xff", "POST", "/mcp", SID_LIVE, "X-Forwarded-For: \r\n" ACC CT PV, PING, 200, 0},
+    {"xff", "POST", "/mcp", SID_LIVE, "X-Forwarded-For: ,,, , ,\r\n" ACC CT PV, PING, 200, 0},
+    {"xff", "POST", "/mcp", SID_LIVE,
+     "X-Forwarded-For: 1.2.3.4, [2001:db8::1]:443, 999.1.1.1, ::ffff:10.0.0.1\r\n" ACC CT PV, PING,
+     200, 0},
+    {"xff", "POST", "/mcp", SID_LIVE,
+     "X-Forwarded-For: 203.0.113.5\r\nX-Forwarded-For: 127.0.0.1\r\n" ACC CT PV, PING, 200, 0},
+    {"xff", "POST", "/mcp", SID_LIVE, "X-Forwarded-For: [::1\r\n" ACC CT PV, PING, 200, 0},
+    {"xff", "POST", "/mcp", SID_LIVE, "X-Forwarded-For: 1.2.3.4:99999999999999999999\r\n" ACC CT PV,
+     PING, 200, 0},
+    {"xff", "POST", "/mcp", SID_LIVE, "X-Forwarded-For: " PAD64 PAD64 PAD64 "\r\n" ACC CT PV, PING,
+     200, 0},
+    {"xff", "POST", "/mcp", SID_NONE, "X-Forwarded-For: 198.51.100.1\r\n" ACC CT, INIT, 200, 0},
 };
 
 #undef ACC

@@ -54,6 +54,9 @@ static inline const char *config_sample(const struct mcpd_config_key *k,
     case MCPD_KEY_HOSTS:
         snprintf(buf, len, "sample.example");
         return buf;
+    case MCPD_KEY_CIDRS:
+        snprintf(buf, len, "192.0.2.0/24 2001:db8::1");
+        return buf;
     case MCPD_KEY_WORD:
         for (const struct mcpd_config_word *w = k->words; w->word; w++) {
             if (w->value != *(const int *)field) {

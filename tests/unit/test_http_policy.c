@@ -12,8 +12,8 @@
 /* after the headers it needs */
 #include <cmocka.h>
 
-static const struct http_policy loopback = {NULL, NULL, 1};
-static const struct http_policy public_ = {NULL, NULL, 0};
+static const struct http_policy loopback = {NULL, NULL, 1, NULL};
+static const struct http_policy public_ = {NULL, NULL, 0, NULL};
 
 static void loopback_names(void **state)
 {
@@ -100,7 +100,7 @@ static void host_allowed_on_loopback(void **state)
 static void host_allow_list(void **state)
 {
     (void)state;
-    struct http_policy p = {"mcp.example.com, api.example.com  Other.Example", NULL, 1};
+    struct http_policy p = {"mcp.example.com, api.example.com  Other.Example", NULL, 1, NULL};
     assert_true(http_host_allowed(&p, "mcp.example.com"));
     assert_true(http_host_allowed(&p, "mcp.example.com:8443"));
     assert_true(http_host_allowed(&p, "MCP.EXAMPLE.COM"));
@@ -111,7 +111,7 @@ static void host_allow_list(void **state)
     assert_false(http_host_allowed(&p, "example.com"));
     assert_false(http_host_allowed(&p, "mcp.example.com.evil"));
     assert_false(http_host_allowed(&p, "mcp.example"));
-    struct http_policy any = {"*", NULL, 1};
+    struct http_policy any = {"*", NULL, 1, NULL};
     assert_true(http_host_allowed(&any, "anything.example"));
     assert_true(http_host_allowed(&any, NULL));
     assert_true(http_list_has("a, *", "zzz"));
@@ -134,7 +134,7 @@ static void origins(void **state)
     /* Opaque origins (sandboxed frames, file:) are refused unless listed. */
     assert_false(http_origin_allowed(&loopback, "null", "localhost"));
     assert_false(http_origin_allowed(&loopback, "file://", "localhost"));
-    struct http_policy listed = {NULL, "null https://app.example.com", 1};
+    struct http_policy listed = {NULL, "null https://app.example.com", 1, NULL};
     assert_true(http_origin_allowed(&listed, "null", "localhost"));
     assert_true(http_origin_allowed(&listed, "https://app.example.com", "localhost"));
     assert_false(http_origin_allowed(&listed, "http://localhost", "localhost"));
@@ -143,7 +143,7 @@ static void origins(void **state)
     assert_true(http_origin_allowed(&public_, "https://mcp.example.com", "mcp.example.com"));
     assert_false(http_origin_allowed(&public_, "https://evil.example", "mcp.example.com"));
     assert_false(http_origin_allowed(&public_, "https://mcp.example.com", NULL));
-    struct http_policy any = {NULL, "*", 1};
+    struct http_policy any = {NULL, "*", 1, NULL};
     assert_true(http_origin_allowed(&any, "https://evil.example", "localhost"));
 }
 
