@@ -275,6 +275,8 @@ static int stream_send(struct mcpd_out *o, json_t *msg)
             log_warn("http", "a second answer on one JSON response was dropped");
         } else {
             st->json_body = mcpd_json_dump(msg, &st->json_len, 0);
+            st->json_error =
+                (int)json_integer_value(json_object_get(json_object_get(msg, "error"), "code"));
             rc = st->json_body ? 0 : -ENOMEM;
         }
     } else {
@@ -341,6 +343,20 @@ static int stream_close(struct mcpd_out *o)
     return 0;
 }
 
+static int stream_comment(struct mcpd_out *o)
+{
+    static const char comment[] = ": keepalive\n\n";
+    struct hstream *st = (struct hstream *)o;
+    struct hsess *hs = st->hs;
+    pthread_mutex_lock(&hs->lock);
+    if (st->conn && st->mode == HMODE_SSE && !st->conn->closing) {
+        obuf_append(st->conn, comment, sizeof comment - 1);
+        hconn_wake_locked(st->conn);
+    }
+    pthread_mutex_unlock(&hs->lock);
+    return 0;
+}
+
 static struct hstream *stream_alloc(struct hsess *hs, unsigned id,
                                     const struct hstream_config *conf)
 {
@@ -351,6 +367,7 @@ static struct hstream *stream_alloc(struct hsess *hs, unsigned id,
     st->out.send = stream_send;
     st->out.destroy = stream_destroy;
     st->out.close_stream = stream_close;
+    st->out.comment = stream_comment;
     st->out.refs = 1;
     st->hs = hs;
     st->id = id;
@@ -472,26 +489,33 @@ void hconn_detach_locked(struct hconn *c)
 
 /* ---- sessions ---------------------------------------------------------------------------- */
 
-struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight, const struct hstream_config *conf)
+struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight, const struct hstream_config *conf,
+                        int stateless)
 {
     struct hsess *hs = calloc(1, sizeof *hs);
     if (!hs) {
         return NULL;
     }
     unsigned char rnd[16];
-    if (gnutls_rnd(GNUTLS_RND_RANDOM, rnd, sizeof rnd) != 0) {
+    if (stateless) {
+        snprintf(hs->id, sizeof hs->id, "stateless");
+    } else if (gnutls_rnd(GNUTLS_RND_RANDOM, rnd, sizeof rnd) != 0) {
         free(hs);
         return NULL;
     }
-    for (size_t i = 0; i < sizeof rnd; i++) {
+    for (size_t i = 0; !stateless && i < sizeof rnd; i++) {
         snprintf(hs->id + 2 * i, 3, "%02x", rnd[i]);
     }
+    hs->stateless = stateless;
     pthread_mutex_init(&hs->lock, NULL);
     hs->refs = 1;
     hs->standalone = stream_alloc(hs, 0, conf);
     if (hs->standalone) {
         hs->standalone->mode = HMODE_SSE;
         hs->s = mcpd_session_new(&hs->standalone->out, pool, max_inflight, "http");
+        if (hs->s) {
+            hs->s->stateless = stateless;
+        }
         /* the session took its own reference to the standalone stream */
         mcpd_out_unref(&hs->standalone->out);
     }
@@ -556,7 +580,11 @@ void hsess_close(struct hsess *hs, const char *why)
     if (was) {
         return;
     }
-    log_info("http", "session %.8s... ended: %s", hs->id, why);
+    if (hs->stateless) {
+        log_debug("http", "stateless request context ended: %s", why);
+    } else {
+        log_info("http", "session %.8s... ended: %s", hs->id, why);
+    }
     hsess_table_remove(hs);
     mcpd_session_close(hs->s);
 }

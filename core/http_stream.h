@@ -47,6 +47,7 @@ struct hstream {
     int producers_done;  /* out's last reference went: nothing more will be sent */
     char *json_body;     /* HMODE_JSON: the answer */
     size_t json_len;
+    int json_error; /* HMODE_JSON: the answer's JSON-RPC error code, 0 for a result */
     struct {
         unsigned long seq;
         char *text;
@@ -78,12 +79,17 @@ struct hsess {
     int ping_outstanding;
     int priming; /* the negotiated version defines the priming event (set once initialized) */
     struct http_client client; /* who made it (set before it enters the table, then fixed) */
-    struct hsess *next;        /* table chain */
+    /* Made for one modern-era request (never in the table, no id sent): it ends, and
+     * cancels what the request still runs, when that request's connection ends. */
+    int stateless;
+    struct hsess *next; /* table chain */
 };
 
-/* Sessions. hsess_new makes a session (not yet in the table) with a fresh random id. */
-struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight,
-                        const struct hstream_config *conf);
+/* Sessions. hsess_new makes a session (not yet in the table) with a fresh random id, or, when
+ * `stateless`, the context of one modern-era request: no id (it is never sent or looked up),
+ * never in the table, every request on it modern. */
+struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight, const struct hstream_config *conf,
+                        int stateless);
 void hsess_ref(struct hsess *hs);
 void hsess_unref(struct hsess *hs);
 /* The table (http_session.c). insert returns -EBUSY past `max`. lookup returns a new

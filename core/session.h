@@ -26,6 +26,8 @@ struct mcpd_out {
     /* Optional (NULL = no such thing): ends the HTTP response stream now; later messages wait
      * for the client to resume it with GET + Last-Event-ID. */
     int (*close_stream)(struct mcpd_out *o);
+    /* Optional (NULL = none): an SSE comment that keeps an idle stream open through proxies. */
+    int (*comment)(struct mcpd_out *o);
     int refs;
 };
 
@@ -58,6 +60,7 @@ struct mcpd_session {
     int max_inflight;
     struct mcpd_pool *pool; /* borrowed: where plugin calls run */
     const char *transport;  /* "stdio" | "http" */
+    int stateless; /* made for one modern-era request (HTTP): every request on it is modern */
     struct mcpd_session *next_global, *prev_global;
     /* server->client requests waiting for the client's answer */
     struct mcpd_pending *pending;
