@@ -231,7 +231,8 @@ static enum MHD_Result post_stateless(struct mcpd_http *h, struct hconn *c,
     }
     struct hsess *legacy = c->hs;
     hconn_set_session(c, hs);
-    hsess_unref(legacy); /* NULL-safe */
+    hsess_unref(legacy);                         /* NULL-safe */
+    mcpd_session_bind_principal(hs->s, &c->who); /* lists and calls follow the token's scopes */
     if (!dispatch_on_stream(c, msg, 0)) {
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                             "Internal error: out of memory");
