@@ -56,6 +56,18 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
     return rc;
 }
 
+/* start_call for the methods that may take several rounds (MRTR): a modern request's
+ * inputResponses and requestState are checked (and answered -32602 when bad) before any worker
+ * runs the handler. */
+static int start_rounds(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
+{
+    if (c && mrtr_begin(r, c) != 0) {
+        mcpd_call_free(c);
+        return -EINVAL;
+    }
+    return start_call(r, c, job);
+}
+
 static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const void *entry,
                                   struct mcpd_host *owner, void *data, uint32_t flags)
 {
@@ -172,6 +184,18 @@ static int refused_for_capability(struct mcpd_call *c, int failed)
     return 1;
 }
 
+/* A modern handler that asked the client something (client_request() returned -EAGAIN) ends
+ * the round with input_required, whatever else it returned. Returns 1 when it answered. */
+static int asked_client(struct mcpd_call *c)
+{
+    json_t *res = mcpd_mrtr_input_required(c);
+    if (!res) {
+        return 0;
+    }
+    finish(c, mcpd_jsonrpc_result(c->id, res));
+    return 1;
+}
+
 static char *dump_or_empty(json_t *v, size_t *len)
 {
     if (!v) {
@@ -255,7 +279,7 @@ static void run_tool(void *arg)
         leave(c->owner, c->flags);
     }
     free(args);
-    if (refused_for_capability(c, rc < 0 || c->is_error)) {
+    if (asked_client(c) || refused_for_capability(c, rc < 0 || c->is_error)) {
         return;
     }
     finish(c, mcpd_jsonrpc_result(c->id, tool_result(c, t, rc)));
@@ -305,7 +329,7 @@ void m_tools_call(struct rq *r)
     if (c && timeout > 0) {
         c->deadline = mcpd_deadline_ms(timeout);
     }
-    start_call(r, c, run_tool);
+    start_rounds(r, c, run_tool);
 }
 
 /* ---- resources/read --------------------------------------------------------------------- */
@@ -316,7 +340,7 @@ static void run_read(void *arg)
     const char *uri = json_string_value(json_object_get(c->params, "uri"));
     int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
     leave(c->owner, c->flags);
-    if (refused_for_capability(c, rc < 0)) {
+    if (asked_client(c) || refused_for_capability(c, rc < 0)) {
         return;
     }
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
@@ -358,7 +382,7 @@ void m_resources_read(struct rq *r)
             c->read = t->read;
         }
     }
-    start_call(r, c, run_read);
+    start_rounds(r, c, run_read);
 }
 
 /* ---- resources/list --------------------------------------------------------------------- */
@@ -482,7 +506,7 @@ static void run_prompt(void *arg)
         leave(c->owner, c->flags);
     }
     free(args);
-    if (refused_for_capability(c, rc < 0)) {
+    if (asked_client(c) || refused_for_capability(c, rc < 0)) {
         return;
     }
     if (rc == -EINVAL) {
@@ -543,7 +567,7 @@ void m_prompts_get(struct rq *r)
             return;
         }
     }
-    start_call(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), run_prompt);
+    start_rounds(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), run_prompt);
 }
 
 /* ---- completion/complete ---------------------------------------------------------------- */
