@@ -19,6 +19,7 @@ struct mcpd_generation;
 struct mcpd_host;
 struct mcpd_msg;
 struct mcpd_mrtr;
+struct mcpd_task;
 
 /* Which revision family a request is served under (reference/mcp-protocol.md §2). */
 enum mcpd_era {
@@ -95,6 +96,7 @@ struct mcpd_call {
     const char *missing_capability;
 
     struct mcpd_mrtr *mrtr; /* modern multi-round state (mrtr.c); NULL until needed */
+    struct mcpd_task *task; /* set once the tool became a task (tasks.c) */
 
     struct mcpd_call *next_inflight; /* session list */
 };
@@ -169,6 +171,13 @@ int mcpd_mrtr_ask(struct mcpd_call *c, const char *method, const char *cap, json
  * else NULL. */
 json_t *mcpd_mrtr_input_required(struct mcpd_call *c);
 void mcpd_mrtr_free(struct mcpd_mrtr *m);
+/* The questions of this run not answered yet (borrowed), or NULL. */
+json_t *mcpd_mrtr_pending(struct mcpd_call *c);
+/* Before running the handler again: adds `answers` (borrowed) and drops this run's questions
+ * and everything the run built. */
+void mcpd_mrtr_rerun(struct mcpd_call *c, json_t *answers);
+/* ABI 1.2 task_begin() (tasks.c). */
+int mcpd_call_task_begin(mcpd_call *call);
 
 /* Sends a notifications/message to `s` if `level` passes its threshold (any thread). */
 int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,

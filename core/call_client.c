@@ -70,7 +70,9 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     if (result_len) {
         *result_len = 0;
     }
-    if (!c || !method || !*method || !c->session || !c->reply || strlen(method) > 256) {
+    /* A modern call asks through its result, not its stream (a task has none any more). */
+    if (!c || !method || !*method || !c->session || (!c->reply && c->era != MCPD_ERA_MODERN) ||
+        strlen(method) > 256) {
         return -EINVAL;
     }
     json_t *params = NULL;

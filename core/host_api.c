@@ -171,4 +171,5 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .input_key = mcpd_call_input_key,
     .request_state_set = mcpd_call_request_state_set,
     .request_state = mcpd_call_request_state,
+    .task_begin = mcpd_call_task_begin,
 };

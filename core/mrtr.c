@@ -196,7 +196,7 @@ int mcpd_mrtr_ask(struct mcpd_call *c, const char *method, const char *cap, json
 json_t *mcpd_mrtr_input_required(struct mcpd_call *c)
 {
     struct mcpd_mrtr *m = c->mrtr;
-    if (c->era != MCPD_ERA_MODERN || !m || json_object_size(m->requests) == 0) {
+    if (c->era != MCPD_ERA_MODERN || c->task || !m || json_object_size(m->requests) == 0) {
         return NULL;
     }
     struct mcpd_mrtr_key key;
@@ -219,6 +219,32 @@ json_t *mcpd_mrtr_input_required(struct mcpd_call *c)
                             m->requests, "requestState", token);
     free(token);
     return res;
+}
+
+json_t *mcpd_mrtr_pending(struct mcpd_call *c)
+{
+    return c->mrtr && json_object_size(c->mrtr->requests) > 0 ? c->mrtr->requests : NULL;
+}
+
+void mcpd_mrtr_rerun(struct mcpd_call *c, json_t *answers)
+{
+    struct mcpd_mrtr *m = c->mrtr;
+    if (m) {
+        json_object_update(m->answers, answers);
+        json_object_clear(m->requests);
+        m->asked = 0;
+        m->next_key[0] = '\0';
+    }
+    /* What the previous run built is dropped: the next run builds the whole result again. */
+    json_array_clear(c->content);
+    json_decref(c->structured);
+    c->structured = NULL;
+    free(c->structured_text);
+    c->structured_text = NULL;
+    c->structured_len = 0;
+    c->is_error = 0;
+    c->failed_rc = 0;
+    c->missing_capability = NULL;
 }
 
 int mcpd_call_input_key(mcpd_call *c, const char *key)

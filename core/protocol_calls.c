@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "schema.h"
 #include "session.h"
+#include "tasks.h"
 #include "worker_pool.h"
 
 #include <errno.h>
@@ -264,6 +265,25 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
     return res;
 }
 
+/* A task's handler returned: its outcome goes to the task (tasks/get), not to the request,
+ * which was answered with the CreateTaskResult. A handler failure is a failed task (a
+ * protocol-level error); an error result is a completed task with isError. */
+static void finish_task(struct mcpd_call *c, const struct mcpd_tool_entry *t, int rc)
+{
+    json_t *resp;
+    if (rc < 0 && rc != -ECANCELED && !mcpd_call_is_cancelled(c)) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Tool %s failed: %s", t->name,
+                 rc == -ETIMEDOUT ? "nobody answered its questions in time" : strerror(-rc));
+        resp = mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, msg, NULL);
+    } else {
+        resp = mcpd_jsonrpc_result(c->id, tool_result(c, t, rc));
+    }
+    mcpd_task_finish(c, resp);
+    json_decref(resp);
+    finish(c, NULL);
+}
+
 static void run_tool(void *arg)
 {
     struct mcpd_call *c = arg;
@@ -274,11 +294,21 @@ static void run_tool(void *arg)
     if (mcpd_call_is_cancelled(c)) {
         rc = -ECANCELED;
     } else if (args) {
-        rc = enter(c, c->owner, c->flags) ? -ECANCELED
-                                          : t->fn(c->owner->state, t->data, c, args, len);
-        leave(c->owner, c->flags);
+        for (;;) {
+            rc = enter(c, c->owner, c->flags) ? -ECANCELED
+                                              : t->fn(c->owner->state, t->data, c, args, len);
+            leave(c->owner, c->flags);
+            /* A task that asked the client waits here for tasks/update, then runs again. */
+            if (!c->task || !mcpd_mrtr_pending(c) || (rc = mcpd_task_wait_input(c)) != 0) {
+                break;
+            }
+        }
     }
     free(args);
+    if (c->task) {
+        finish_task(c, t, rc);
+        return;
+    }
     if (asked_client(c) || refused_for_capability(c, rc < 0 || c->is_error)) {
         return;
     }
@@ -317,6 +347,17 @@ void m_tools_call(struct rq *r)
          * null arguments the empty object in the message itself, before any worker sees it. */
         args = json_object();
         json_object_set_new(r->params, "arguments", args);
+    }
+    if ((t->flags & MCPD_TASK_REQUIRED) && r->era == MCPD_ERA_MODERN &&
+        !mcpd_tasks_declared(r->client_caps)) {
+        /* It only runs as a task, which this client cannot poll (SEP-2663). */
+        rq_error(
+            r, RPC_MISSING_CAPABILITY,
+            json_pack("{s:{s:{s:{}}}}", "requiredCapabilities", "extensions", MCPD_TASKS_EXTENSION),
+            "Missing required client capability: tool %s runs only as a task (declare the "
+            "%s extension in clientCapabilities)",
+            t->name, MCPD_TASKS_EXTENSION);
+        return;
     }
     char why[512];
     int bad = mcpd_schema_validate(t->input, args, "arguments", why, sizeof why) != 0;

@@ -14,6 +14,7 @@
 #include "protocol.h"
 #include "protocol_internal.h"
 #include "session.h"
+#include "tasks.h"
 
 #include <errno.h>
 #include <string.h>
@@ -232,11 +233,19 @@ struct modern_method {
 };
 
 static const struct modern_method modern_requests[] = {
-    {"server/discover", m_discover},      {"tools/list", m_tools_list},
-    {"tools/call", m_tools_call},         {"resources/list", m_resources_list},
-    {"resources/read", m_resources_read}, {"resources/templates/list", m_templates_list},
-    {"prompts/list", m_prompts_list},     {"prompts/get", m_prompts_get},
-    {"completion/complete", m_complete},  {NULL, NULL},
+    {"server/discover", m_discover},
+    {"tools/list", m_tools_list},
+    {"tools/call", m_tools_call},
+    {"resources/list", m_resources_list},
+    {"resources/read", m_resources_read},
+    {"resources/templates/list", m_templates_list},
+    {"prompts/list", m_prompts_list},
+    {"prompts/get", m_prompts_get},
+    {"completion/complete", m_complete},
+    {"tasks/get", m_tasks_get},
+    {"tasks/update", m_tasks_update},
+    {"tasks/cancel", m_tasks_cancel},
+    {NULL, NULL},
 };
 
 /* Legacy methods that 2026-07-28 removed: named in the error so a client sees why. */

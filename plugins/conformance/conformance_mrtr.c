@@ -1,6 +1,7 @@
 /*
- * conformance fixtures for multi-round requests (MRTR, protocol 2026-07-28): the tools and the
- * prompt the suite's input-required-result-* scenarios and test_streaming_elicitation call.
+ * conformance fixtures for multi-round requests (MRTR, protocol 2026-07-28) and the tasks
+ * extension: the tools and the prompt the suite's input-required-result-* and tasks-* scenarios
+ * and test_streaming_elicitation call.
  *
  * They are written as any plugin would write them, through the SDK only, and they work in both
  * eras: each asks with client_request(), which in the legacy era sends the request to the
@@ -294,6 +295,119 @@ static int prompt_input_required(void *state, void *data, mcpd_call *call, const
                           field(&a, "user_context", "context", "(none)"), NULL));
 }
 
+/* ---- tasks (io.modelcontextprotocol/tasks): the tasks-* scenarios' fixtures ---------------- */
+
+/* Becomes a task when the client can poll one; otherwise the call simply goes on. */
+static void maybe_task(const struct asks *a)
+{
+    if (MCPD_API_HAS(a->api, task_begin)) {
+        (void)a->api->task_begin(a->call);
+    }
+}
+
+static int tool_greet(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)state, (void)args, (void)len;
+    WITH_ASKS(a, data, call);
+    const char *name = a.api->arg_string(call, "/name", NULL);
+    return finish(&a, say(&a, "Hello, %s!%s", name ? name : "World", NULL));
+}
+
+/* Sleeps `seconds` (cancellable) as a task, then reports `label`; 0 s answers at once. */
+static int tool_slow_compute(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)state, (void)args, (void)len;
+    WITH_ASKS(a, data, call);
+    double secs = 0;
+    a.api->arg_number(call, "/seconds", &secs);
+    const char *label = a.api->arg_string(call, "/label", NULL);
+    if (secs > 0) {
+        maybe_task(&a);
+        int rc = a.api->sleep_ms(call, (unsigned)(secs > 3600 ? 3600000 : secs * 1000));
+        if (rc != 0) {
+            return finish(&a, rc); /* cancelled: the task ends "cancelled" */
+        }
+    }
+    return finish(&a, say(&a, "Computed %s%s", label ? label : "(unlabelled)", ""));
+}
+
+static int tool_failing_job(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)state, (void)args, (void)len;
+    WITH_ASKS(a, data, call);
+    maybe_task(&a);
+    int rc = a.api->sleep_ms(call, 1000);
+    if (rc != 0) {
+        return finish(&a, rc);
+    }
+    a.api->error(call, "failing_job failed, as it always does (a tool execution error)");
+    return finish(&a, 0);
+}
+
+static int tool_protocol_error_job(void *state, void *data, mcpd_call *call, const char *args,
+                                   size_t len)
+{
+    (void)state, (void)args, (void)len;
+    WITH_ASKS(a, data, call);
+    maybe_task(&a);
+    int rc = a.api->sleep_ms(call, 200);
+    return finish(&a, rc != 0 ? rc : -EIO); /* a handler failure: the task is "failed" */
+}
+
+static int tool_confirm_delete(void *state, void *data, mcpd_call *call, const char *args,
+                               size_t len)
+{
+    (void)state, (void)args, (void)len;
+    WITH_ASKS(a, data, call);
+    maybe_task(&a);
+    const char *file = a.api->arg_string(call, "/filename", NULL);
+    ask(&a, "confirm", "elicitation/create", ELICIT("Delete the file?", "confirm", "boolean"));
+    int rc;
+    if (round_over(&a, &rc)) {
+        return finish(&a, rc);
+    }
+    json_t *ok = json_object_get(json_object_get(json_object_get(a.answers, "confirm"), "content"),
+                                 "confirm");
+    return finish(&a, say(&a, json_is_true(ok) ? "Deleted %s%s" : "Kept %s%s",
+                          file ? file : "(no file)", NULL));
+}
+
+/* Two questions at once: both keys are pending on the task together. */
+static int tool_multi_input(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)state, (void)args, (void)len;
+    WITH_ASKS(a, data, call);
+    maybe_task(&a);
+    ask(&a, "first", "elicitation/create", ask_name);
+    ask(&a, "second", "elicitation/create", ELICIT("Are you sure?", "confirm", "boolean"));
+    int rc;
+    if (round_over(&a, &rc)) {
+        return finish(&a, rc);
+    }
+    return finish(&a, say(&a, "Both answered: %s, %s", field(&a, "first", "name", "?"),
+                          field(&a, "second", "name", "?")));
+}
+
+/* MRTR first, then a task: the question comes as input_required before the task exists, and
+ * the task's result carries the answer. */
+static int tool_with_task(void *state, void *data, mcpd_call *call, const char *args, size_t len)
+{
+    (void)state, (void)args, (void)len;
+    WITH_ASKS(a, data, call);
+    ask(&a, "user_name", "elicitation/create", ask_name);
+    int rc;
+    if (round_over(&a, &rc)) {
+        return finish(&a, rc);
+    }
+    maybe_task(&a);
+    rc = a.api->sleep_ms(call, 100);
+    if (rc != 0) {
+        return finish(&a, rc);
+    }
+    return finish(&a,
+                  say(&a, "Hello, %s, from a task%s", field(&a, "user_name", "name", "?"), NULL));
+}
+
 static const char no_args[] = "{\"type\":\"object\",\"properties\":{}}";
 
 int conf_mrtr_register(const mcpd_host_api *api, mcpd_host *host)
@@ -320,6 +434,23 @@ int conf_mrtr_register(const mcpd_host_api *api, mcpd_host *host)
          "Asks only what the client declared (elicitation and/or sampling)", tool_capabilities},
         {"test_streaming_elicitation", "Asks an elicitation on its own request stream",
          tool_streaming_elicitation},
+        {"greet", "Says hello to `name` (synchronous)", tool_greet},
+        {"slow_compute", "Works `seconds` seconds as a task, then reports `label`",
+         tool_slow_compute},
+        {"protocol_error_job", "A task whose handler fails (the task ends failed)",
+         tool_protocol_error_job},
+        {"confirm_delete", "A task that asks for confirmation before deleting `filename`",
+         tool_confirm_delete},
+        {"multi_input", "A task that asks two questions at once", tool_multi_input},
+    };
+    /* Tools that only run as tasks. */
+    static const struct {
+        const char *name, *description;
+        mcpd_tool_fn fn;
+    } task_tools[] = {
+        {"failing_job", "A task that ends with a tool execution error after ~1 s",
+         tool_failing_job},
+        {"test_tool_with_task", "Asks the user's name, then finishes as a task", tool_with_task},
     };
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof tools / sizeof tools[0]; i++) {
@@ -327,6 +458,14 @@ int conf_mrtr_register(const mcpd_host_api *api, mcpd_host *host)
                              .name = tools[i].name,        .description = tools[i].description,
                              .input_schema_json = no_args, .call = tools[i].fn,
                              .data = (void *)api};
+        rc = api->register_tool(host, &t);
+    }
+    for (size_t i = 0; rc == 0 && i < sizeof task_tools / sizeof task_tools[0]; i++) {
+        const mcpd_tool t = {
+            MCPD_STRUCT(mcpd_tool),       .flags = MCPD_THREADSAFE | MCPD_TASK_REQUIRED,
+            .name = task_tools[i].name,   .description = task_tools[i].description,
+            .input_schema_json = no_args, .call = task_tools[i].fn,
+            .data = (void *)api};
         rc = api->register_tool(host, &t);
     }
     if (rc == 0) {

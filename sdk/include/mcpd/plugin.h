@@ -82,6 +82,10 @@ enum mcpd_flags {
     /* The handler may run on several worker threads at once. Without it the host runs this
      * plugin's handlers one at a time. */
     MCPD_THREADSAFE = 1u << 0,
+    /* ABI 1.2, tools: the tool only runs as a task (task_begin()). A 2026-07-28 request whose
+     * client did not declare the io.modelcontextprotocol/tasks extension is refused with
+     * -32021 before the handler runs; other requests run it as usual. */
+    MCPD_TASK_REQUIRED = 1u << 1,
 };
 
 /* Value types reported by mcpd_host_api.arg_type(). */
@@ -354,6 +358,19 @@ typedef struct mcpd_host_api {
     /* The bytes the previous round set (verified), or NULL with *len = 0 when there are none
      * (first round, or legacy era). Borrowed until the handler returns. */
     const void *(*request_state)(mcpd_call *call, size_t *len);
+
+    /* --- added in ABI 1.2: tasks (tools, handler) ---
+     * Turns this tools/call into a task (the io.modelcontextprotocol/tasks extension of
+     * 2026-07-28): the host answers the request now with a CreateTaskResult and the handler
+     * goes on; what it builds becomes the task's result, which the client fetches with
+     * tasks/get (a handler failure makes the task "failed"). Questions asked after this
+     * (client_request() returning -EAGAIN) park the task in input_required: return, and the
+     * handler runs again, in the task, once tasks/update brought every answer. cancelled()
+     * turns nonzero on tasks/cancel. Call it when the work turns out to be long, after any
+     * question that must come first. Returns 0 (also when already a task), -ENOTSUP when the
+     * client cannot use tasks (legacy era, or the extension not declared): go on and answer
+     * normally, -EBUSY when the server keeps too many tasks, -EINVAL outside a tool call. */
+    int (*task_begin)(mcpd_call *call);
 } mcpd_host_api;
 
 /* True when the host table has `field` (added after minor 0). */
