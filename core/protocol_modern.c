@@ -232,8 +232,10 @@ struct modern_method {
     void (*fn)(struct rq *r);
 };
 
+/* clang-format off: one method per line reads better than columns */
 static const struct modern_method modern_requests[] = {
     {"server/discover", m_discover},
+    {"subscriptions/listen", m_listen},
     {"tools/list", m_tools_list},
     {"tools/call", m_tools_call},
     {"resources/list", m_resources_list},
@@ -247,6 +249,7 @@ static const struct modern_method modern_requests[] = {
     {"tasks/cancel", m_tasks_cancel},
     {NULL, NULL},
 };
+/* clang-format on */
 
 /* Legacy methods that 2026-07-28 removed: named in the error so a client sees why. */
 static const char *const removed[] = {
