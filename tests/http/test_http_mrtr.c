@@ -4,7 +4,10 @@
  * in one round, several rounds, a prompt; incomplete answers ask again; tampered, expired,
  * foreign and malformed state or answers are refused with -32602 (HTTP 400); two mcpd processes
  * sharing one key file finish each other's rounds, a third with another key cannot; and the same
- * tool in the legacy era sends a real elicitation/create request instead. */
+ * tool in the legacy era sends a real elicitation/create request instead. The tasks extension:
+ * a long call becomes a task (created, polled, cancelled), a task asks two questions answered
+ * one by one, a handler failure is a failed task, the -32602/-32021 refusals, and a running task
+ * does not hold up shutdown. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 /* after the headers it needs */
 #include "hclient.h"
 
@@ -396,6 +400,164 @@ static void test_legacy_same_tool(void **state)
     H_PASS(e);
 }
 
+/* ---- the tasks extension ------------------------------------------------------------------ */
+
+#define CAPS_TASKS "{\"elicitation\":{},\"extensions\":{\"io.modelcontextprotocol/tasks\":{}}}"
+
+static json_t *task_rpc(struct peer *p, int id, const char *method, const char *task_id,
+                        const char *more, const char *caps)
+{
+    char params[4096];
+    snprintf(params, sizeof params, "\"taskId\":\"%s\"%s%s", task_id, more ? "," : "",
+             more ? more : "");
+    return send_modern(p, id, method, task_id, params, caps ? caps : CAPS_TASKS);
+}
+
+/* tasks/get until the status is `want` (or terminal); bounded to ~10 s. */
+static json_t *task_until(struct peer *p, int *id, const char *task_id, const char *want)
+{
+    for (int i = 0; i < 100; i++) {
+        json_t *r = task_rpc(p, (*id)++, "tasks/get", task_id, NULL, NULL);
+        const char *st = json_string_value(json_object_get(json_object_get(r, "result"), "status"));
+        EXPECT_JSON(st, r);
+        if (strcmp(st, want) == 0 || strcmp(st, "completed") == 0 || strcmp(st, "failed") == 0 ||
+            strcmp(st, "cancelled") == 0) {
+            return r;
+        }
+        json_decref(r);
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("task %s never reached %s", task_id, want);
+    return NULL;
+}
+
+static char *created_task(json_t *r)
+{
+    json_t *res = json_object_get(r, "result");
+    expect_str(res, "resultType", "task");
+    expect_str(res, "status", "working");
+    EXPECT_JSON(!json_object_get(res, "requestState") && !json_object_get(res, "task"), r);
+    const char *id = json_string_value(json_object_get(res, "taskId"));
+    EXPECT_JSON(id && strlen(id) == 32, r);
+    return strdup(id);
+}
+
+static void tasks_on(struct peer *p)
+{
+    int id = 100;
+    /* a long tool becomes a task; cancel stops it; a second cancel is the same ack */
+    json_t *r = send_modern(p, id++, "tools/call", "slow_compute",
+                            "\"name\":\"slow_compute\",\"arguments\":{\"seconds\":60}", CAPS_TASKS);
+    char *tid = created_task(r);
+    json_decref(r);
+    r = task_rpc(p, id++, "tasks/get", tid, NULL, NULL);
+    expect_str(json_object_get(r, "result"), "status", "working");
+    json_decref(r);
+    for (int i = 0; i < 2; i++) {
+        r = task_rpc(p, id++, "tasks/cancel", tid, NULL, NULL);
+        json_t *res = json_object_get(r, "result");
+        EXPECT_JSON(res && !json_object_get(res, "taskId") && !json_object_get(res, "status"), r);
+        json_decref(r);
+    }
+    r = task_until(p, &id, tid, "cancelled");
+    expect_str(json_object_get(r, "result"), "status", "cancelled");
+    json_decref(r);
+    free(tid);
+
+    /* a task asks two questions at once; answers one by one; completes with both */
+    r = send_modern(p, id++, "tools/call", "multi_input", "\"name\":\"multi_input\"", CAPS_TASKS);
+    tid = created_task(r);
+    json_decref(r);
+    r = task_until(p, &id, tid, "input_required");
+    json_t *req = json_object_get(json_object_get(r, "result"), "inputRequests");
+    EXPECT_JSON(json_object_size(req) == 2 && json_object_get(req, "first"), r);
+    json_decref(r);
+    r = task_rpc(p, id++, "tasks/update", tid, "\"inputResponses\":{\"first\":" ALICE "}", NULL);
+    EXPECT_JSON(json_object_get(r, "result") &&
+                    !json_object_get(json_object_get(r, "result"), "status"),
+                r);
+    json_decref(r);
+    r = task_rpc(p, id++, "tasks/get", tid, NULL, NULL);
+    req = json_object_get(json_object_get(r, "result"), "inputRequests");
+    EXPECT_JSON(json_object_size(req) == 1 && json_object_get(req, "second"), r);
+    json_decref(r);
+    r = task_rpc(p, id++, "tasks/update", tid,
+                 "\"inputResponses\":{\"second\":{\"action\":\"accept\",\"content\":{}}}", NULL);
+    json_decref(r);
+    r = task_until(p, &id, tid, "completed");
+    json_t *res = json_object_get(json_object_get(r, "result"), "result");
+    expect_str(json_array_get(json_object_get(res, "content"), 0), "text",
+               "Both answered: Alice, ?");
+    json_decref(r);
+    free(tid);
+
+    /* a handler failure is a failed task with an error and no result */
+    r = send_modern(p, id++, "tools/call", "protocol_error_job", "\"name\":\"protocol_error_job\"",
+                    CAPS_TASKS);
+    tid = created_task(r);
+    json_decref(r);
+    r = task_until(p, &id, tid, "failed");
+    res = json_object_get(r, "result");
+    expect_str(res, "status", "failed");
+    EXPECT_JSON(json_is_integer(json_object_get(json_object_get(res, "error"), "code")) &&
+                    !json_object_get(res, "result"),
+                r);
+    json_decref(r);
+    free(tid);
+
+    /* unknown task; no extension declared; a task-only tool without it */
+    r = task_rpc(p, id++, "tasks/get", "00000000000000000000000000000000", NULL, NULL);
+    expect_refused(p, r, "no task");
+    json_decref(r);
+    r = task_rpc(p, id++, "tasks/get", "00000000000000000000000000000000", NULL, "{}");
+    EXPECT_JSON(h_code(r) == -32021, r);
+    json_decref(r);
+    r = send_modern(p, id++, "tools/call", "failing_job", "\"name\":\"failing_job\"", "{}");
+    EXPECT_JSON(h_code(r) == -32021, r);
+    json_decref(r);
+    /* without the extension a task-capable tool simply answers */
+    r = send_modern(p, id++, "tools/call", "slow_compute",
+                    "\"name\":\"slow_compute\",\"arguments\":{\"seconds\":0.1,\"label\":\"s\"}",
+                    "{}");
+    assert_string_equal(complete_text(r), "Computed s");
+    json_decref(r);
+}
+
+static void test_tasks_stdio(void **state)
+{
+    struct h_env *e = *state;
+    write_file(e->dir, "mrtr.key", KEY_BYTES);
+    start_stdio(e, "");
+    struct peer p = {.stdio = e->p};
+    tasks_on(&p);
+    h_close_stdin(e->p);
+    assert_int_equal(h_wait_exit(e->p, 20000), 0);
+    H_PASS(e);
+}
+
+/* Over HTTP, and a task still running at shutdown is cancelled: mcpd exits 0 at once. */
+static void test_tasks_http(void **state)
+{
+    struct h_env *e = *state;
+    write_file(e->dir, "mrtr.key", KEY_BYTES);
+    char extra[512];
+    snprintf(extra, sizeof extra, KEY_LINE, e->dir);
+    struct hsrv s;
+    hs_start(&s, e, extra, PLUGIN);
+    struct peer p = {.http = &s};
+    tasks_on(&p);
+    json_t *r =
+        send_modern(&p, 1, "tools/call", "slow_compute",
+                    "\"name\":\"slow_compute\",\"arguments\":{\"seconds\":600}", CAPS_TASKS);
+    free(created_task(r));
+    json_decref(r);
+    long long t0 = h_now_ms();
+    assert_int_equal(hs_stop(&s), 0);
+    assert_true(h_now_ms() - t0 < 8000); /* not the 10 s drain, nor the 600 s */
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +566,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_two_instances, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_legacy_same_tool, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_tasks_stdio, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_tasks_http, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
