@@ -17,6 +17,7 @@
 #include "protocol_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,16 +159,21 @@ int mrtr_begin(struct rq *r, struct mcpd_call *c)
 int mcpd_mrtr_ask(struct mcpd_call *c, const char *method, const char *cap, json_t *params,
                   const char **result_json, size_t *result_len)
 {
+    int rc;
+    char *text = NULL;
+    size_t n = 0;
+    /* Threads the handler started may ask at the same time: the rounds' state is the call's. */
+    pthread_mutex_lock(&c->lock);
     struct mcpd_mrtr *m = mrtr_of(c);
     if (!m) {
-        json_decref(params);
-        return -ENOMEM;
+        rc = -ENOMEM;
+        goto out;
     }
     if (!cap) {
         /* Only elicitation, sampling and roots have an input_required form. */
-        json_decref(params);
         m->next_key[0] = '\0';
-        return -EOPNOTSUPP;
+        rc = -EOPNOTSUPP;
+        goto out;
     }
     char key[KEY_MAX + 1];
     m->asked++;
@@ -179,18 +185,22 @@ int mcpd_mrtr_ask(struct mcpd_call *c, const char *method, const char *cap, json
     }
     json_t *answer = json_object_get(m->answers, key);
     if (answer) {
-        json_decref(params);
         json_object_set(m->used, key, answer);
-        size_t n = 0;
-        char *text = mcpd_json_dump(answer, &n, 0);
-        return mcpd_call_lend(c, text, n, result_json, result_len);
+        text = mcpd_json_dump(answer, &n, 0);
+        rc = text ? 0 : -ENOMEM;
+        goto out;
     }
     json_t *req =
         json_pack("{s:s, s:o}", "method", method, "params", params ? params : json_object());
-    if (!req || json_object_set_new(m->requests, key, req) != 0) {
-        return -ENOMEM;
+    params = NULL; /* taken by json_pack, even when it fails */
+    rc = req && json_object_set_new(m->requests, key, req) == 0 ? -EAGAIN : -ENOMEM;
+out:
+    pthread_mutex_unlock(&c->lock);
+    json_decref(params);
+    if (text) {
+        return mcpd_call_lend(c, text, n, result_json, result_len);
     }
-    return -EAGAIN;
+    return rc;
 }
 
 json_t *mcpd_mrtr_input_required(struct mcpd_call *c)
@@ -252,12 +262,13 @@ int mcpd_call_input_key(mcpd_call *c, const char *key)
     if (!c || !key || !key_ok(key)) {
         return -EINVAL;
     }
+    pthread_mutex_lock(&c->lock);
     struct mcpd_mrtr *m = mrtr_of(c);
-    if (!m) {
-        return -ENOMEM;
+    if (m) {
+        snprintf(m->next_key, sizeof m->next_key, "%s", key);
     }
-    snprintf(m->next_key, sizeof m->next_key, "%s", key);
-    return 0;
+    pthread_mutex_unlock(&c->lock);
+    return m ? 0 : -ENOMEM;
 }
 
 int mcpd_call_request_state_set(mcpd_call *c, const void *bytes, size_t len)
@@ -265,8 +276,7 @@ int mcpd_call_request_state_set(mcpd_call *c, const void *bytes, size_t len)
     if (!c || (!bytes && len) || len > STATE_BYTES_MAX) {
         return -EINVAL;
     }
-    struct mcpd_mrtr *m = mrtr_of(c);
-    unsigned char *copy = m ? malloc(len + 1) : NULL;
+    unsigned char *copy = malloc(len + 1);
     if (!copy) {
         return -ENOMEM;
     }
@@ -274,10 +284,19 @@ int mcpd_call_request_state_set(mcpd_call *c, const void *bytes, size_t len)
         memcpy(copy, bytes, len);
     }
     copy[len] = '\0';
-    free(m->state_out);
-    m->state_out = copy;
-    m->state_out_len = len;
-    m->state_set = 1;
+    pthread_mutex_lock(&c->lock);
+    struct mcpd_mrtr *m = mrtr_of(c);
+    if (m) {
+        free(m->state_out);
+        m->state_out = copy;
+        m->state_out_len = len;
+        m->state_set = 1;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!m) {
+        free(copy);
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -286,11 +305,15 @@ const void *mcpd_call_request_state(mcpd_call *c, size_t *len)
     if (len) {
         *len = 0;
     }
-    if (!c || !c->mrtr || !c->mrtr->state_in) {
+    if (!c) {
         return NULL;
     }
-    if (len) {
+    /* state_in is set before the handler runs and never changes while it does. */
+    pthread_mutex_lock(&c->lock);
+    const unsigned char *st = c->mrtr ? c->mrtr->state_in : NULL;
+    if (st && len) {
         *len = c->mrtr->state_in_len;
     }
-    return c->mrtr->state_in;
+    pthread_mutex_unlock(&c->lock);
+    return st;
 }
