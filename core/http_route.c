@@ -161,7 +161,7 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
     if (hsess_table_make_room(max) != 0) {
         return refuse_full(c, max);
     }
-    struct hsess *hs = hsess_new(h->pool, max_inflight, &c->sconf);
+    struct hsess *hs = hsess_new(h->pool, max_inflight, &c->sconf, 0);
     if (!hs) {
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                             "Internal error: cannot create a session");
@@ -215,13 +215,11 @@ static enum MHD_Result post_stateless(struct mcpd_http *h, struct hconn *c,
      * SSE by the first message whatever response_mode says; nothing is kept for resumption. */
     c->sconf.response_mode = MCPD_RESPONSE_AUTO;
     c->sconf.replay_events = 0;
-    struct hsess *hs = hsess_new(h->pool, c->lim.max_inflight, &c->sconf);
+    struct hsess *hs = hsess_new(h->pool, c->lim.max_inflight, &c->sconf, 1);
     if (!hs) {
         return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
                             "Internal error: out of memory");
     }
-    hs->stateless = 1;
-    hs->s->stateless = 1;
     struct hsess *legacy = c->hs;
     hconn_set_session(c, hs);
     hsess_unref(legacy); /* NULL-safe */

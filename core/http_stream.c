@@ -489,26 +489,33 @@ void hconn_detach_locked(struct hconn *c)
 
 /* ---- sessions ---------------------------------------------------------------------------- */
 
-struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight, const struct hstream_config *conf)
+struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight, const struct hstream_config *conf,
+                        int stateless)
 {
     struct hsess *hs = calloc(1, sizeof *hs);
     if (!hs) {
         return NULL;
     }
     unsigned char rnd[16];
-    if (gnutls_rnd(GNUTLS_RND_RANDOM, rnd, sizeof rnd) != 0) {
+    if (stateless) {
+        snprintf(hs->id, sizeof hs->id, "stateless");
+    } else if (gnutls_rnd(GNUTLS_RND_RANDOM, rnd, sizeof rnd) != 0) {
         free(hs);
         return NULL;
     }
-    for (size_t i = 0; i < sizeof rnd; i++) {
+    for (size_t i = 0; !stateless && i < sizeof rnd; i++) {
         snprintf(hs->id + 2 * i, 3, "%02x", rnd[i]);
     }
+    hs->stateless = stateless;
     pthread_mutex_init(&hs->lock, NULL);
     hs->refs = 1;
     hs->standalone = stream_alloc(hs, 0, conf);
     if (hs->standalone) {
         hs->standalone->mode = HMODE_SSE;
         hs->s = mcpd_session_new(&hs->standalone->out, pool, max_inflight, "http");
+        if (hs->s) {
+            hs->s->stateless = stateless;
+        }
         /* the session took its own reference to the standalone stream */
         mcpd_out_unref(&hs->standalone->out);
     }

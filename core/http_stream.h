@@ -84,9 +84,11 @@ struct hsess {
     struct hsess *next; /* table chain */
 };
 
-/* Sessions. hsess_new makes a session (not yet in the table) with a fresh random id. */
-struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight,
-                        const struct hstream_config *conf);
+/* Sessions. hsess_new makes a session (not yet in the table) with a fresh random id, or, when
+ * `stateless`, the context of one modern-era request: no id (it is never sent or looked up),
+ * never in the table, every request on it modern. */
+struct hsess *hsess_new(struct mcpd_pool *pool, int max_inflight, const struct hstream_config *conf,
+                        int stateless);
 void hsess_ref(struct hsess *hs);
 void hsess_unref(struct hsess *hs);
 /* The table (http_session.c). insert returns -EBUSY past `max`. lookup returns a new

@@ -139,10 +139,14 @@ static int send_tagged(struct listener *l, const char *method, json_t *params)
     if (!params) {
         params = json_object();
     }
-    json_t *meta = json_pack("{s:O}", KEY_SUBSCRIPTION_ID, l->id);
-    json_t *n = meta && params && json_object_set_new(params, "_meta", meta) == 0
-                    ? mcpd_jsonrpc_notification(method, params)
-                    : (json_decref(meta), json_decref(params), NULL);
+    json_t *n = NULL;
+    /* set_new takes the _meta value whatever happens; the notification takes params. */
+    if (params &&
+        json_object_set_new(params, "_meta", json_pack("{s:O}", KEY_SUBSCRIPTION_ID, l->id)) == 0) {
+        n = mcpd_jsonrpc_notification(method, params);
+    } else {
+        json_decref(params);
+    }
     if (!n) {
         return -ENOMEM;
     }

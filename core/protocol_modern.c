@@ -198,8 +198,9 @@ void modern_result(json_t *result, const char *method, const struct mcpd_config 
         meta, KEY_SERVER_INFO,
         json_pack("{s:s, s:s}", "name", cfg->name ? cfg->name : "mcpd", "version", MCPD_VERSION));
     int is_read;
-    if (method && cacheable(method, &is_read) &&
-        strcmp(json_string_value(json_object_get(result, "resultType")), "complete") == 0) {
+    const char *type = json_string_value(json_object_get(result, "resultType"));
+    /* Only a complete result is cacheable: an interim one (input_required) carries no hints. */
+    if (method && cacheable(method, &is_read) && type && strcmp(type, "complete") == 0) {
         int ttl = is_read ? cfg->read_cache_ttl_ms : cfg->cache_ttl_ms;
         json_object_set_new(result, "ttlMs", json_integer(ttl));
         json_object_set_new(

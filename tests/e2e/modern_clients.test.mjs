@@ -2,7 +2,8 @@
 // and a subscriptions/listen stream hears about a reload that adds a plugin.
 //
 //   1. SDK v2 client (@modelcontextprotocol/client 2.4.0), versionNegotiation auto, over
-//      Streamable HTTP and over stdio: it negotiates 2026-07-28; client.listen({toolsListChanged})
+//      Streamable HTTP and over stdio: it negotiates 2026-07-28 (and one pinned to 'legacy' gets a
+//      2025-11-25 session on the same endpoint); client.listen({toolsListChanged})
 //      is acknowledged; the config gains the echo plugin, SIGHUP, and the stream delivers
 //      notifications/tools/list_changed, after which tools/list has echo.
 //   2. The Vercel AI SDK client (@ai-sdk/mcp 2.0.99) over HTTP: it settles on 2026-07-28 without
@@ -94,6 +95,24 @@ describe('SDK v2 client over Streamable HTTP: 2026-07-28 and subscriptions/liste
     } catch (err) {
       process.stderr.write(`--- mcpd stderr ---\n${tail(server.stderr(), 40)}\n`);
       throw err;
+    }
+  });
+
+  test('on the same endpoint, a client pinned to legacy gets a 2025-11-25 session', TEST, async () => {
+    const transport = new StreamableHTTPClientTransport(server.url);
+    const legacy = new Client({ name: 'mcpd-e2e-legacy', version: '1.0.0' },
+                              { capabilities: {}, versionNegotiation: { mode: 'legacy' } });
+    await withTimeout(legacy.connect(transport, REQ), 20_000, 'legacy connect');
+    try {
+      assert.equal(legacy.getProtocolEra(), 'legacy');
+      assert.equal(legacy.getNegotiatedProtocolVersion(), '2025-11-25');
+      assert.match(transport.sessionId ?? '', /^[\x21-\x7e]{16,}$/);
+      const r = await legacy.callTool({ name: 'test_simple_text', arguments: {} }, REQ);
+      assert.equal(textOf(r), 'This is a simple text response for testing.');
+      // The modern client is unaffected by the legacy session next to it.
+      assert.ok((await client.listTools({}, REQ)).tools.length > 0);
+    } finally {
+      await legacy.close();
     }
   });
 

@@ -308,7 +308,7 @@ static void listen_expect(hc *c, int id, const char *method)
 static void modern_listen(void **state)
 {
     struct hsrv s;
-    hs_start(&s, *state, NULL, CONFORMANCE);
+    hs_start(&s, *state, NULL, CONFORMANCE "[heartbeat]\nkeepalive = 300\n");
     hc *tools = listen_open(&s, 7,
                             "{\"toolsListChanged\":true,\"resourceSubscriptions\":["
                             "\"test://static-text\",\"test://nope\"]}",
@@ -316,6 +316,14 @@ static void modern_listen(void **state)
                             "\"test://static-text\"]}");
     hc *prompts =
         listen_open(&s, 8, "{\"promptsListChanged\":true}", "{\"promptsListChanged\":true}");
+    /* An idle listen stream gets keep-alive comments (and nothing else). */
+    struct hevent ka;
+    int rc;
+    while ((rc = hc_event(prompts, &ka, HC_TIMEOUT_MS)) == 1 && !ka.comment) {
+        fail_msg("unexpected event on an idle listen stream: %s", ka.raw);
+    }
+    assert_int_equal(rc, 1);
+    he_clear(&ka);
     /* A reload announces list changes: each stream gets only what it asked for. */
     h_signal(s.p, SIGHUP);
     listen_expect(tools, 7, "notifications/tools/list_changed");

@@ -174,6 +174,32 @@ static void modern_listen(void **state)
     H_PASS(e);
 }
 
+/* resourceSubscriptions: only the honoured URIs, and resources/updated only for them. */
+static void modern_listen_resources(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = h_start(e, "[plugin testkit]\npath = testkit.so\n");
+    h_request(p, "5", "subscriptions/listen",
+              "{\"notifications\":{\"resourceSubscriptions\":[\"test://static-text\","
+              "\"test://items/7\",\"test://unknown\"]}," META "}");
+    json_t *ack = h_expect(p, H_TIMEOUT_MS);
+    json_t *want =
+        h_json("{\"resourceSubscriptions\":[\"test://static-text\",\"test://items/7\"]}");
+    assert_true(json_equal(json_object_get(json_object_get(ack, "params"), "notifications"), want));
+    json_decref(want);
+    json_decref(ack);
+    /* An update of an unsubscribed URI is not sent; a subscribed one is, tagged. */
+    json_decref(
+        h_result(p, "tools/call",
+                 "{\"name\":\"touch\",\"arguments\":{\"uri\":\"test://static-binary\"}," META "}"));
+    json_decref(h_result(p, "tools/call",
+                         "{\"name\":\"touch\",\"arguments\":{\"uri\":\"test://items/7\"}," META
+                         "}"));
+    assert_int_equal(h_count_notes(p, "notifications/resources/updated"), 1);
+    h_quiet(p, 200);
+    H_PASS(e);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
@@ -181,6 +207,7 @@ int main(void)
         T(modern_error_codes),
         T(modern_log_level),
         T(modern_listen),
+        T(modern_listen_resources),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
