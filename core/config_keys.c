@@ -131,7 +131,7 @@ const struct mcpd_config_key mcpd_config_keys[] = {
          "who asks)"),
 
     /* 2026-07-28 MRTR (sealed requestState between the rounds of a request) */
-    PATH("server", "mrtr_key_file", "unset (a random key made at start)", mrtr_key_file, APPLIES,
+    PATH("server", "mrtr_key_file", "unset (a random key of this process)", mrtr_key_file, APPLIES,
          "protocol 2026-07-28: file whose bytes (at least 32) are the HMAC-SHA256 key that seals "
          "`requestState`; give every instance behind one endpoint the same file so any of them "
          "can serve the next round. Unset: a key of this process only"),
