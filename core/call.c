@@ -109,6 +109,7 @@ void mcpd_call_free(struct mcpd_call *c)
     free(c->description);
     free(c->cursor);
     json_decref(c->kept);
+    mcpd_mrtr_free(c->mrtr);
     json_decref(c->msg);
     if (c->reply) {
         mcpd_out_unref(c->reply);

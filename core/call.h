@@ -18,6 +18,8 @@ struct mcpd_out;
 struct mcpd_generation;
 struct mcpd_host;
 struct mcpd_msg;
+struct mcpd_mrtr;
+struct mcpd_task;
 
 /* Which revision family a request is served under (reference/mcp-protocol.md §2). */
 enum mcpd_era {
@@ -93,6 +95,9 @@ struct mcpd_call {
      * that then fails is answered -32021 with requiredCapabilities */
     const char *missing_capability;
 
+    struct mcpd_mrtr *mrtr; /* modern multi-round state (mrtr.c); NULL until needed */
+    struct mcpd_task *task; /* set once the tool became a task (tasks.c) */
+
     struct mcpd_call *next_inflight; /* session list */
 };
 
@@ -150,6 +155,29 @@ int mcpd_call_client_request(mcpd_call *call, const char *method, const char *pa
                              size_t *result_len);
 const char *mcpd_call_client_capabilities(mcpd_call *call, size_t *len);
 int mcpd_call_stream_close(mcpd_call *call);
+/* Keeps `text` (taken, n bytes) alive until the handler returns and lends it to the plugin
+ * through *out / *out_len (either may be NULL). 0 or -ENOMEM. */
+int mcpd_call_lend(struct mcpd_call *c, char *text, size_t n, const char **out, size_t *out_len);
+
+/* ABI 1.2: multi-round requests (mrtr.c). */
+int mcpd_call_input_key(mcpd_call *call, const char *key);
+int mcpd_call_request_state_set(mcpd_call *call, const void *bytes, size_t len);
+const void *mcpd_call_request_state(mcpd_call *call, size_t *len);
+/* Modern era: answers a client_request() from the request's inputResponses/requestState, or
+ * records it for the input_required result (-EAGAIN). `params` is stolen. */
+int mcpd_mrtr_ask(struct mcpd_call *c, const char *method, const char *cap, json_t *params,
+                  const char **result_json, size_t *result_len);
+/* The input_required result (new reference) when the handler asked something this round,
+ * else NULL. */
+json_t *mcpd_mrtr_input_required(struct mcpd_call *c);
+void mcpd_mrtr_free(struct mcpd_mrtr *m);
+/* The questions of this run not answered yet (borrowed), or NULL. */
+json_t *mcpd_mrtr_pending(struct mcpd_call *c);
+/* Before running the handler again: adds `answers` (borrowed) and drops this run's questions
+ * and everything the run built. */
+void mcpd_mrtr_rerun(struct mcpd_call *c, json_t *answers);
+/* ABI 1.2 task_begin() (tasks.c). */
+int mcpd_call_task_begin(mcpd_call *call);
 
 /* Sends a notifications/message to `s` if `level` passes its threshold (any thread). */
 int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,

@@ -40,8 +40,7 @@ static int call_cancelled(const void *arg)
     return mcpd_call_is_cancelled(arg);
 }
 
-/* Keeps `text` (taken) alive until the handler returns and lends it to the plugin. */
-static int lend(struct mcpd_call *c, char *text, size_t n, const char **out, size_t *out_len)
+int mcpd_call_lend(struct mcpd_call *c, char *text, size_t n, const char **out, size_t *out_len)
 {
     if (!c->kept && !(c->kept = json_array())) {
         free(text);
@@ -71,7 +70,9 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     if (result_len) {
         *result_len = 0;
     }
-    if (!c || !method || !*method || !c->session || !c->reply || strlen(method) > 256) {
+    /* A modern call asks through its result, not its stream (a task has none any more). */
+    if (!c || !method || !*method || !c->session || (!c->reply && c->era != MCPD_ERA_MODERN) ||
+        strlen(method) > 256) {
         return -EINVAL;
     }
     json_t *params = NULL;
@@ -101,9 +102,8 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     }
     if (c->era == MCPD_ERA_MODERN) {
         /* A modern server sends no requests (streamable-http.mdx, stdio.mdx): it asks with an
-         * input_required result instead (MRTR, basic/patterns/mrtr.mdx), which h/mrtr adds. */
-        json_decref(params);
-        return -EOPNOTSUPP;
+         * input_required result instead (MRTR, basic/patterns/mrtr.mdx). */
+        return mcpd_mrtr_ask(c, method, cap, params, result_json, result_len);
     }
     if (mcpd_call_is_cancelled(c)) {
         json_decref(params);
@@ -131,7 +131,7 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     size_t n = 0;
     char *text = mcpd_json_dump(res, &n, 0);
     json_decref(answer);
-    rc = lend(c, text, n, result_json, result_len);
+    rc = mcpd_call_lend(c, text, n, result_json, result_len);
     if (rc != 0) {
         return rc;
     }
@@ -160,7 +160,7 @@ const char *mcpd_call_client_capabilities(mcpd_call *c, size_t *len)
         n = 2;
     }
     const char *out = NULL;
-    if (lend(c, text, n, &out, len) != 0) {
+    if (mcpd_call_lend(c, text, n, &out, len) != 0) {
         return NULL;
     }
     return out;

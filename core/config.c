@@ -13,6 +13,7 @@
 #include "config_ini.h"
 #include "config_internal.h"
 #include "log.h"
+#include "mrtr_state.h"
 #include "strbuf.h"
 
 #include <ctype.h>
@@ -582,6 +583,25 @@ static void check_tls(struct loader *l)
     }
 }
 
+/* A key file that cannot seal anything stops the load here, not at the first modern round. */
+static void check_mrtr_key(struct loader *l)
+{
+    if (!l->c->mrtr_key_file) {
+        return;
+    }
+    struct mcpd_mrtr_key *k = malloc(sizeof *k);
+    char why[PATH_MAX + 128];
+    if (!k) {
+        l->oom = true;
+        return;
+    }
+    if (mcpd_mrtr_key_load(k, l->c->mrtr_key_file, why, sizeof why) != 0) {
+        origin_err(l, mcpd_config_key_find("server", "mrtr_key_file"), "%s", why);
+    }
+    memset(k, 0, sizeof *k);
+    free(k);
+}
+
 /* plugin_dir when mcp.ini has none: "plugins" beside the executable, else the install dir. */
 static char *default_plugin_dir(void)
 {
@@ -758,6 +778,7 @@ static struct mcpd_config *load(FILE *fp, const char *text, const char *file,
         goto out;
     }
     check_tls(&l);
+    check_mrtr_key(&l);
     resolve_plugins(&l);
     if (!l.oom && l.errs.n == 0) {
         char why[2048];

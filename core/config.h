@@ -66,6 +66,8 @@ struct mcpd_config {
     int cache_ttl_ms;   /* modern ttlMs of server/discover and the list results */
     int read_cache_ttl_ms; /* modern ttlMs of resources/read results */
     int cache_scope;       /* enum mcpd_cache_scope of every cacheable modern result */
+    char *mrtr_key_file;   /* MRTR requestState HMAC key; NULL = generated at start */
+    int mrtr_state_ttl_ms; /* how long a sealed requestState stays valid */
 
     /* [log] */
     int log_level;  /* enum mcpd_loglevel, default info */

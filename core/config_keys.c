@@ -131,6 +131,15 @@ const struct mcpd_config_key mcpd_config_keys[] = {
          "client caches) or `public` (shared caches may too; only if results never depend on "
          "who asks)"),
 
+    /* 2026-07-28 MRTR (sealed requestState between the rounds of a request) */
+    PATH("server", "mrtr_key_file", "unset (a random key of this process)", mrtr_key_file, APPLIES,
+         "protocol 2026-07-28: file whose bytes (at least 32) are the HMAC-SHA256 key that seals "
+         "`requestState`; give every instance behind one endpoint the same file so any of them "
+         "can serve the next round. Unset: a key of this process only"),
+    MS("server", "mrtr_state_ttl_ms", "10m", 1000, 86400000, mrtr_state_ttl_ms, PER_REQ,
+       "protocol 2026-07-28: how long a client has to answer an `input_required` result; an "
+       "older `requestState` is refused (-32602)"),
+
     /* [log] */
     WORD("log", "level", "log level", levels, "info", log_level, APPLIES,
          "the least severe level written"),

@@ -170,4 +170,8 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .client_request = mcpd_call_client_request,
     .client_capabilities = mcpd_call_client_capabilities,
     .stream_close = mcpd_call_stream_close,
+    .input_key = mcpd_call_input_key,
+    .request_state_set = mcpd_call_request_state_set,
+    .request_state = mcpd_call_request_state,
+    .task_begin = mcpd_call_task_begin,
 };

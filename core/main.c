@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "protocol.h"
 #include "session.h"
+#include "tasks.h"
 #include "ticker.h"
 #include "transport_http.h"
 #include "transport_stdio.h"
@@ -171,6 +172,8 @@ static void reload(const struct app *a, struct mcpd_pool *pool)
  * does not read its output. Returns 0 when the pool is idle. */
 static int drain(struct mcpd_pool *pool, struct mcpd_stdio *io, int timeout_ms)
 {
+    /* A task's outcome lives in this process only: nobody could fetch it after the exit. */
+    mcpd_tasks_cancel_all();
     if (mcpd_pool_wait_idle(pool, timeout_ms) == 0) {
         return 0;
     }

@@ -211,6 +211,11 @@ json_t *server_capabilities(const char *version)
     if (caps && strcmp(version, "2025-03-26") >= 0) {
         json_object_set_new(caps, "completions", json_object());
     }
+    /* 2026-07-28 extensions: long tool calls as tasks (tasks.c). */
+    if (caps && strcmp(version, "2026-07-28") >= 0) {
+        json_object_set_new(caps, "extensions",
+                            json_pack("{s:{}}", "io.modelcontextprotocol/tasks"));
+    }
     return caps;
 }
 

@@ -16,6 +16,7 @@
 #include "registry.h"
 #include "schema.h"
 #include "session.h"
+#include "tasks.h"
 #include "worker_pool.h"
 
 #include <errno.h>
@@ -57,6 +58,18 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
         mcpd_call_free(c);
     }
     return rc;
+}
+
+/* start_call for the methods that may take several rounds (MRTR): a modern request's
+ * inputResponses and requestState are checked (and answered -32602 when bad) before any worker
+ * runs the handler. */
+static int start_rounds(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
+{
+    if (c && mrtr_begin(r, c) != 0) {
+        mcpd_call_free(c);
+        return -EINVAL;
+    }
+    return start_call(r, c, job);
 }
 
 static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const void *entry,
@@ -176,6 +189,18 @@ static int refused_for_capability(struct mcpd_call *c, int failed)
     return 1;
 }
 
+/* A modern handler that asked the client something (client_request() returned -EAGAIN) ends
+ * the round with input_required, whatever else it returned. Returns 1 when it answered. */
+static int asked_client(struct mcpd_call *c)
+{
+    json_t *res = mcpd_mrtr_input_required(c);
+    if (!res) {
+        return 0;
+    }
+    finish(c, mcpd_jsonrpc_result(c->id, res));
+    return 1;
+}
+
 static char *dump_or_empty(json_t *v, size_t *len)
 {
     if (!v) {
@@ -244,6 +269,25 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
     return res;
 }
 
+/* A task's handler returned: its outcome goes to the task (tasks/get), not to the request,
+ * which was answered with the CreateTaskResult. A handler failure is a failed task (a
+ * protocol-level error); an error result is a completed task with isError. */
+static void finish_task(struct mcpd_call *c, const struct mcpd_tool_entry *t, int rc)
+{
+    json_t *resp;
+    if (rc < 0 && rc != -ECANCELED && !mcpd_call_is_cancelled(c)) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Tool %s failed: %s", t->name,
+                 rc == -ETIMEDOUT ? "nobody answered its questions in time" : strerror(-rc));
+        resp = mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, msg, NULL);
+    } else {
+        resp = mcpd_jsonrpc_result(c->id, tool_result(c, t, rc));
+    }
+    mcpd_task_finish(c, resp);
+    json_decref(resp);
+    finish(c, NULL);
+}
+
 static void run_tool(void *arg)
 {
     struct mcpd_call *c = arg;
@@ -254,12 +298,22 @@ static void run_tool(void *arg)
     if (mcpd_call_is_cancelled(c)) {
         rc = -ECANCELED;
     } else if (args) {
-        rc = enter(c, c->owner, c->flags) ? -ECANCELED
-                                          : t->fn(c->owner->state, t->data, c, args, len);
-        leave(c->owner, c->flags);
+        for (;;) {
+            rc = enter(c, c->owner, c->flags) ? -ECANCELED
+                                              : t->fn(c->owner->state, t->data, c, args, len);
+            leave(c->owner, c->flags);
+            /* A task that asked the client waits here for tasks/update, then runs again. */
+            if (!c->task || !mcpd_mrtr_pending(c) || (rc = mcpd_task_wait_input(c)) != 0) {
+                break;
+            }
+        }
     }
     free(args);
-    if (refused_for_capability(c, rc < 0 || c->is_error)) {
+    if (c->task) {
+        finish_task(c, t, rc);
+        return;
+    }
+    if (asked_client(c) || refused_for_capability(c, rc < 0 || c->is_error)) {
         return;
     }
     finish(c, mcpd_jsonrpc_result(c->id, tool_result(c, t, rc)));
@@ -299,6 +353,17 @@ void m_tools_call(struct rq *r)
         args = json_object();
         json_object_set_new(r->params, "arguments", args);
     }
+    if ((t->flags & MCPD_TASK_REQUIRED) && r->era == MCPD_ERA_MODERN &&
+        !mcpd_tasks_declared(r->client_caps)) {
+        /* It only runs as a task, which this client cannot poll (SEP-2663). */
+        rq_error(
+            r, RPC_MISSING_CAPABILITY,
+            json_pack("{s:{s:{s:{}}}}", "requiredCapabilities", "extensions", MCPD_TASKS_EXTENSION),
+            "Missing required client capability: tool %s runs only as a task (declare the "
+            "%s extension in clientCapabilities)",
+            t->name, MCPD_TASKS_EXTENSION);
+        return;
+    }
     char why[512];
     int bad = mcpd_schema_validate(t->input, args, "arguments", why, sizeof why) != 0;
     if (bad) {
@@ -310,7 +375,7 @@ void m_tools_call(struct rq *r)
     if (c && timeout > 0) {
         c->deadline = mcpd_deadline_ms(timeout);
     }
-    start_call(r, c, run_tool);
+    start_rounds(r, c, run_tool);
 }
 
 /* ---- resources/read --------------------------------------------------------------------- */
@@ -321,7 +386,7 @@ static void run_read(void *arg)
     const char *uri = json_string_value(json_object_get(c->params, "uri"));
     int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
     leave(c->owner, c->flags);
-    if (refused_for_capability(c, rc < 0)) {
+    if (asked_client(c) || refused_for_capability(c, rc < 0)) {
         return;
     }
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
@@ -368,7 +433,7 @@ void m_resources_read(struct rq *r)
             c->read = t->read;
         }
     }
-    start_call(r, c, run_read);
+    start_rounds(r, c, run_read);
 }
 
 /* ---- resources/list --------------------------------------------------------------------- */
@@ -506,7 +571,7 @@ static void run_prompt(void *arg)
         leave(c->owner, c->flags);
     }
     free(args);
-    if (refused_for_capability(c, rc < 0)) {
+    if (asked_client(c) || refused_for_capability(c, rc < 0)) {
         return;
     }
     if (rc == -EINVAL) {
@@ -567,7 +632,7 @@ void m_prompts_get(struct rq *r)
             return;
         }
     }
-    start_call(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), run_prompt);
+    start_rounds(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), run_prompt);
 }
 
 /* ---- completion/complete ---------------------------------------------------------------- */

@@ -63,6 +63,13 @@ json_t *server_capabilities(const char *version);
  * (sep-2164); data.uri in both. */
 int rq_not_found_code(int era);
 
+/* ---- mrtr.c ---- */
+
+/* A modern tools/call, prompts/get or resources/read: checks its inputResponses and opens its
+ * requestState into the call `c`. 0, or -EINVAL/-ENOMEM after answering r (-32602 for a bad,
+ * tampered, expired or foreign state). Legacy requests pass untouched. */
+int mrtr_begin(struct rq *r, struct mcpd_call *c);
+
 /* ---- protocol_modern.c ---- */
 
 /* Nonzero when the request is served statelessly: its _meta carries a modern key, or it is a

@@ -14,6 +14,7 @@
 #include "protocol.h"
 #include "protocol_internal.h"
 #include "session.h"
+#include "tasks.h"
 
 #include <errno.h>
 #include <string.h>
@@ -244,6 +245,9 @@ static const struct modern_method modern_requests[] = {
     {"prompts/list", m_prompts_list},
     {"prompts/get", m_prompts_get},
     {"completion/complete", m_complete},
+    {"tasks/get", m_tasks_get},
+    {"tasks/update", m_tasks_update},
+    {"tasks/cancel", m_tasks_cancel},
     {NULL, NULL},
 };
 /* clang-format on */

@@ -13,6 +13,7 @@
  * host without them gets an error result that says so. JSON the plugin builds or reads (client
  * answers, elicitation schemas) goes through its own Jansson, never through host types.
  */
+#include "conformance_mrtr.h"
 #include "mcpd/plugin.h"
 
 #include <errno.h>
@@ -856,6 +857,9 @@ static int conformance_init(const mcpd_host_api *api, mcpd_host *host, void **st
         st->reconnect_delay_ms = (unsigned)v;
     }
     int rc = register_all(api, host);
+    if (rc == 0) {
+        rc = conf_mrtr_register(api, host);
+    }
     if (rc != 0) {
         free(st);
         return rc;

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define MCPD_ABI_MAJOR 1
-#define MCPD_ABI_MINOR 1
+#define MCPD_ABI_MINOR 2
 
 /* The one symbol a plugin exports (the name changes with the major). */
 #define MCPD_ENTRY_SYMBOL "mcpd_plugin_entry_v1"
@@ -82,6 +82,10 @@ enum mcpd_flags {
     /* The handler may run on several worker threads at once. Without it the host runs this
      * plugin's handlers one at a time. */
     MCPD_THREADSAFE = 1u << 0,
+    /* ABI 1.2, tools: the tool only runs as a task (task_begin()). A 2026-07-28 request whose
+     * client did not declare the io.modelcontextprotocol/tasks extension is refused with
+     * -32021 before the handler runs; other requests run it as usual. */
+    MCPD_TASK_REQUIRED = 1u << 1,
 };
 
 /* Value types reported by mcpd_host_api.arg_type(). */
@@ -309,19 +313,64 @@ typedef struct mcpd_host_api {
      *   -ENOTSUP     the client did not declare the capability the method needs (sampling,
      *                elicitation, roots), so nothing was sent;
      *   -EREMOTEIO   the client answered with a JSON-RPC error: *result_json = the error object;
+     *   -EAGAIN      (ABI 1.2, protocol 2026-07-28) the question was recorded for the client:
+     *                return from the handler; it runs again with the answer (see below);
+     *   -EOPNOTSUPP  (2026-07-28) a method other than these three cannot be asked at all;
      *   -ETIMEDOUT, -ECANCELED (the call was cancelled), -EPIPE (the client is gone),
      *   -EINVAL      (bad method or params), -ENOMEM.
      * result_json and result_len may be NULL when the answer does not matter. */
     int (*client_request)(mcpd_call *call, const char *method, const char *params_json,
                           size_t params_len, unsigned timeout_ms, const char **result_json,
                           size_t *result_len);
-    /* The capabilities object the client sent in initialize, as JSON text ("{}" when none;
+    /* The capabilities object the client sent in initialize (2026-07-28: in this request's
+     * _meta), as JSON text ("{}" when none;
      * borrowed until the handler returns). */
     const char *(*client_capabilities)(mcpd_call *call, size_t *len);
     /* Streamable HTTP: ends this call's SSE response now (the call goes on). The client
      * reconnects with GET + Last-Event-ID after the advertised retry delay and receives what
      * the call sends next, its answer included. Returns 0; a no-op on stdio. */
     int (*stream_close)(mcpd_call *call);
+
+    /* --- added in ABI 1.2: multi-round requests (MRTR, protocol 2026-07-28) (handler) ---
+     *
+     * In the 2026-07-28 era a server sends the client no requests. A tool, prompt or resource
+     * read still asks through client_request(), and the host turns the question into an
+     * `input_required` result: client_request() returns -EAGAIN (the question is recorded),
+     * the handler returns (its result is dropped), the client answers in a new request, and the
+     * host runs the handler again from the start, where the same client_request() now returns
+     * the answer at once. Questions asked before the handler returns go to the client together;
+     * a handler may need several rounds. So a handler must be re-runnable: idempotent up to its
+     * last client_request(), with what it must remember between rounds in the request state
+     * below (not in globals or plugin state: another process may serve the next round). In the
+     * older protocol these functions still work; client_request() then asks at once, as in 1.1,
+     * and the request state lives for this one run only. */
+
+    /* Names the inputRequests key of the next client_request() on this call (1-64 characters
+     * of [A-Za-z0-9_.-]; copied). Without it the key is "<capability>_<n>" (elicitation_1,
+     * sampling_2, roots_3...), n counting this run's client_request() calls, which is stable as
+     * long as the handler asks in the same order each run. -EINVAL on a bad key. */
+    int (*input_key)(mcpd_call *call, const char *key);
+    /* Sets the opaque bytes (at most 64 KiB; copied) carried to the next round of this
+     * request. The host signs them (HMAC) and binds them to the request's method, name and
+     * arguments and to an expiry; the client sees them, so never store secrets here. A later
+     * call replaces them; when a round sets nothing, what came in is carried on. */
+    int (*request_state_set)(mcpd_call *call, const void *bytes, size_t len);
+    /* The bytes the previous round set (verified), or NULL with *len = 0 when there are none
+     * (first round, or legacy era). Borrowed until the handler returns. */
+    const void *(*request_state)(mcpd_call *call, size_t *len);
+
+    /* --- added in ABI 1.2: tasks (tools, handler) ---
+     * Turns this tools/call into a task (the io.modelcontextprotocol/tasks extension of
+     * 2026-07-28): the host answers the request now with a CreateTaskResult and the handler
+     * goes on; what it builds becomes the task's result, which the client fetches with
+     * tasks/get (a handler failure makes the task "failed"). Questions asked after this
+     * (client_request() returning -EAGAIN) park the task in input_required: return, and the
+     * handler runs again, in the task, once tasks/update brought every answer. cancelled()
+     * turns nonzero on tasks/cancel. Call it when the work turns out to be long, after any
+     * question that must come first. Returns 0 (also when already a task), -ENOTSUP when the
+     * client cannot use tasks (legacy era, or the extension not declared): go on and answer
+     * normally, -EBUSY when the server keeps too many tasks, -EINVAL outside a tool call. */
+    int (*task_begin)(mcpd_call *call);
 } mcpd_host_api;
 
 /* True when the host table has `field` (added after minor 0). */
