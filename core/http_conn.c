@@ -192,9 +192,10 @@ enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status)
 }
 
 static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+                               int close_after, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               const char *fmt, va_list ap)
+                               int close_after, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -219,6 +220,9 @@ static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int c
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
         MHD_add_response_header(r, "Retry-After", "1");
     }
+    if (close_after) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
     return queue(mc, status, r);
 }
 
@@ -227,7 +231,17 @@ enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code
 {
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(mc, status, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(mc, status, code, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+enum MHD_Result http_refuse_close(struct MHD_Connection *mc, unsigned status, int code,
+                                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    enum MHD_Result rc = vrefuse(mc, status, code, 1, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -237,7 +251,7 @@ enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const c
     hconn_set_state(c, HC_RESPONDED);
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(c->mc, status, code, fmt, ap);
+    enum MHD_Result rc = vrefuse(c->mc, status, code, 0, fmt, ap);
     va_end(ap);
     return rc;
 }

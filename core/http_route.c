@@ -11,6 +11,7 @@
 #include "config.h"
 #include "generation.h"
 #include "http_conn.h"
+#include "http_guard.h"
 #include "http_internal.h"
 #include "http_policy.h"
 #include "http_stream.h"
@@ -210,6 +211,10 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         return hconn_refuse(c, MHD_HTTP_BAD_REQUEST, err.code, "%s", err.message);
     }
     enum MHD_Result rc;
+    if (!http_guard_modern(c, &msg, &rc)) {
+        mcpd_msg_free(&msg);
+        return rc;
+    }
     if (!c->hs) {
         if (mcpd_msg_is_initialize(&msg)) {
             rc = post_initialize(h, c, &msg);
@@ -486,10 +491,13 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mc, const char
                                 const char *method, const char *version, const char *upload,
                                 size_t *upload_size, void **con_cls)
 {
-    (void)version;
     struct http_listener *l = cls;
     struct hconn *c = *con_cls;
     if (!c) {
+        enum MHD_Result refused;
+        if (!http_guard_framing(mc, url, version, &refused)) {
+            return refused;
+        }
         struct mcpd_generation *g = mcpd_generation_acquire();
         if (!g) {
             return http_refuse(mc, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,

@@ -1,0 +1,46 @@
+/*
+ * The modern era's request metadata headers (2026-07-28 Streamable HTTP, "Request Metadata"):
+ * MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-{Name} mirror fields of the body so
+ * that intermediaries can route on them, and the server rejects a request whose headers and body
+ * disagree (400 + -32020 HeaderMismatch), so a proxy routing on the header and the server
+ * executing the body can never act on different values.
+ *
+ * Pure: headers come through a lookup function, the body is the parsed message, the
+ * x-mcp-header list comes from the registry. Unit tested in tests/unit/test_http_mirror.c.
+ */
+#ifndef MCPD_CORE_HTTP_MIRROR_H
+#define MCPD_CORE_HTTP_MIRROR_H
+
+#include <stddef.h>
+
+struct mcpd_msg;
+struct mcpd_registry;
+
+/* JSON-RPC error code HeaderMismatch (modern era only: legacy answers never use it). */
+#define RPC_HEADER_MISMATCH (-32020)
+
+/* The value of request header `name` (case-insensitive), or NULL when absent. */
+typedef const char *(*http_header_fn)(void *cls, const char *name);
+
+/* The modern protocol version a message carries in params._meta
+ * ("io.modelcontextprotocol/protocolVersion"), borrowed from msg, or NULL: no modern _meta, or a
+ * value that is not a string (the protocol engine reports that one). */
+const char *http_mirror_version(const struct mcpd_msg *msg);
+
+/*
+ * Checks the headers of a modern request or notification `msg` against its body:
+ *   - MCP-Protocol-Version present and equal to _meta's version;
+ *   - requests: Mcp-Method present and equal to method (values are case-sensitive);
+ *   - tools/call and prompts/get (params.name), resources/read (params.uri): Mcp-Name present
+ *     and equal to the body value after =?base64?...?= decoding;
+ *   - tools/call of a tool in `reg` (may be NULL): for every x-mcp-header property, a value in
+ *     the arguments (not null) needs a Mcp-Param-{Name} header that matches it (integers and
+ *     numbers compared numerically, booleans as "true"/"false"); a header for a property the
+ *     arguments leave out or set to null does not match either.
+ * Every header value is checked for invalid characters. Returns 0 when everything agrees,
+ * -EINVAL with the reason in `why` (the error message to send), -ENOMEM.
+ */
+int http_mirror_check(const struct mcpd_msg *msg, http_header_fn get, void *cls,
+                      const struct mcpd_registry *reg, char *why, size_t whylen);
+
+#endif
