@@ -523,6 +523,16 @@ static void catalogue_http(void **state)
             if (!h || h->status != r->status) {
                 mismatch("%s: %.*s answered %d, expected %d", row, (int)strcspn(r->bytes, "\r"),
                          r->bytes, h ? h->status : -1, r->status);
+            } else if (r->close && !h->close) {
+                mismatch("%s: the %d answer does not say Connection: close", row, h->status);
+            } else if (r->close) {
+                /* Nothing after it: the rest of the bytes never ran as another request. */
+                struct hresp *more = hc_response_or_eof(c, HC_TIMEOUT_MS);
+                if (more) {
+                    mismatch("%s: a second answer (%d) on the connection after the refusal", row,
+                             more->status);
+                }
+                hr_free(more);
             }
             hr_free(h);
         }
