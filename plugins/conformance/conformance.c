@@ -13,6 +13,7 @@
  * host without them gets an error result that says so. JSON the plugin builds or reads (client
  * answers, elicitation schemas) goes through its own Jansson, never through host types.
  */
+#include "headers.h"
 #include "mcpd/plugin.h"
 
 #include <errno.h>
@@ -771,6 +772,9 @@ static int register_all(const mcpd_host_api *api, mcpd_host *host)
     }
     if (rc == 0) {
         rc = register_schema_tool(api, host);
+    }
+    if (rc == 0) {
+        rc = conf_register_header_tools(api, host);
     }
 
     const mcpd_resource resources[] = {
