@@ -350,8 +350,8 @@ int mcpd_call_structured(mcpd_call *c, const char *json, size_t len)
         return -EINVAL;
     }
     json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-    /* Legacy revisions (all that mcpd serves today) require an object. */
-    if (!json_is_object(v)) {
+    /* Legacy revisions require an object; 2026-07-28 takes any JSON value. */
+    if (!v || (c->era != MCPD_ERA_MODERN && !json_is_object(v))) {
         json_decref(v);
         return -EINVAL;
     }
@@ -518,13 +518,10 @@ int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *
     return rc;
 }
 
-int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,
-                     json_t *data)
+/* Sends notifications/message with `data` (stolen) on `out` if level passes `threshold`. */
+static int send_log(struct mcpd_out *out, int threshold, int level, const char *logger,
+                    json_t *data)
 {
-    int threshold;
-    pthread_mutex_lock(&s->lock);
-    threshold = s->log_level;
-    pthread_mutex_unlock(&s->lock);
     if (level < threshold || !out) {
         json_decref(data);
         return 0;
@@ -545,17 +542,32 @@ int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, co
     return rc;
 }
 
+int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, const char *logger,
+                     json_t *data)
+{
+    pthread_mutex_lock(&s->lock);
+    int threshold = s->log_level;
+    pthread_mutex_unlock(&s->lock);
+    return send_log(out, threshold, level, logger, data);
+}
+
 int mcpd_call_client_log(mcpd_call *c, int level, const char *logger, const char *message)
 {
     if (!c || !message || level < MCPD_LOG_DEBUG || level > MCPD_LOG_EMERGENCY) {
         return -EINVAL;
     }
-    if (!c->session) {
+    if (c->era == MCPD_ERA_MODERN && c->log_level < 0) {
+        return 0; /* no logLevel in _meta: no notifications/message at all (logging.mdx) */
+    }
+    if (c->era != MCPD_ERA_MODERN && !c->session) {
         return 0;
     }
     json_t *data = json_string(message);
     if (!data) {
         return -EINVAL;
+    }
+    if (c->era == MCPD_ERA_MODERN) {
+        return send_log(c->reply, c->log_level, level, logger, data);
     }
     return mcpd_session_log(c->session, c->reply, level, logger, data);
 }

@@ -19,6 +19,12 @@ struct mcpd_generation;
 struct mcpd_host;
 struct mcpd_msg;
 
+/* Which revision family a request is served under (reference/mcp-protocol.md §2). */
+enum mcpd_era {
+    MCPD_ERA_LEGACY = 0, /* 2024-11-05 .. 2025-11-25: initialize handshake, per-session state */
+    MCPD_ERA_MODERN = 1, /* 2026-07-28: everything the request needs is in its own _meta */
+};
+
 enum mcpd_call_kind {
     MCPD_CALL_TOOL,
     MCPD_CALL_READ,
@@ -77,6 +83,15 @@ struct mcpd_call {
     size_t values_total;
     int failed_rc; /* a host API call failed in a way the result should report */
     json_t *kept;  /* strings lent to the plugin until the handler returns (client answers) */
+
+    /* The era of the request (enum mcpd_era). A modern call carries
+     * its client's capabilities and log level itself: nothing comes from the session. */
+    int era;
+    json_t *client_caps; /* modern: clientCapabilities from _meta (borrowed from msg) */
+    int log_level;       /* modern: notifications/message threshold; -1 = send none */
+    /* modern: the capability a refused client_request() needed (a static name), so a handler
+     * that then fails is answered -32021 with requiredCapabilities */
+    const char *missing_capability;
 
     struct mcpd_call *next_inflight; /* session list */
 };

@@ -84,12 +84,26 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     }
     const char *cap = needed_capability(method);
     struct mcpd_session *s = c->session;
-    pthread_mutex_lock(&s->lock);
-    int allowed = !cap || json_object_get(s->client_caps, cap) != NULL;
-    pthread_mutex_unlock(&s->lock);
+    int allowed;
+    if (c->era == MCPD_ERA_MODERN) {
+        allowed = !cap || json_object_get(c->client_caps, cap) != NULL;
+    } else {
+        pthread_mutex_lock(&s->lock);
+        allowed = !cap || json_object_get(s->client_caps, cap) != NULL;
+        pthread_mutex_unlock(&s->lock);
+    }
     if (!allowed) {
+        if (c->era == MCPD_ERA_MODERN) {
+            c->missing_capability = cap; /* -32021 if the handler then fails */
+        }
         json_decref(params);
         return -ENOTSUP;
+    }
+    if (c->era == MCPD_ERA_MODERN) {
+        /* A modern server sends no requests (streamable-http.mdx, stdio.mdx): it asks with an
+         * input_required result instead (MRTR, basic/patterns/mrtr.mdx), which h/mrtr adds. */
+        json_decref(params);
+        return -EOPNOTSUPP;
     }
     if (mcpd_call_is_cancelled(c)) {
         json_decref(params);
@@ -129,13 +143,18 @@ const char *mcpd_call_client_capabilities(mcpd_call *c, size_t *len)
     if (len) {
         *len = 0;
     }
-    if (!c || !c->session) {
+    if (!c || (!c->session && c->era != MCPD_ERA_MODERN)) {
         return NULL;
     }
-    pthread_mutex_lock(&c->session->lock);
     size_t n = 0;
-    char *text = c->session->client_caps ? mcpd_json_dump(c->session->client_caps, &n, 0) : NULL;
-    pthread_mutex_unlock(&c->session->lock);
+    char *text = NULL;
+    if (c->era == MCPD_ERA_MODERN) {
+        text = c->client_caps ? mcpd_json_dump(c->client_caps, &n, 0) : NULL;
+    } else {
+        pthread_mutex_lock(&c->session->lock);
+        text = c->session->client_caps ? mcpd_json_dump(c->session->client_caps, &n, 0) : NULL;
+        pthread_mutex_unlock(&c->session->lock);
+    }
     if (!text) {
         text = strdup("{}");
         n = 2;

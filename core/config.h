@@ -22,6 +22,12 @@ enum mcpd_response_mode {
     MCPD_RESPONSE_SSE = 2,
 };
 
+/* cacheScope of cacheable modern results (server/utilities/caching.mdx). */
+enum mcpd_cache_scope {
+    MCPD_CACHE_PRIVATE = 0, /* only the requesting client may cache it */
+    MCPD_CACHE_PUBLIC = 1,  /* shared caches may keep it too */
+};
+
 /* One key = value line of a [plugin NAME] section, kept in file order. */
 struct mcpd_plugin_kv {
     char *key;
@@ -57,6 +63,9 @@ struct mcpd_config {
     char *plugin_dir;   /* absolute; default: "plugins" beside the binary, else the install dir */
     char *runtime_dir;  /* where private plugin copies are made; default $TMPDIR or /tmp */
     char *instructions; /* optional initialize instructions */
+    int cache_ttl_ms;   /* modern ttlMs of server/discover and the list results */
+    int read_cache_ttl_ms; /* modern ttlMs of resources/read results */
+    int cache_scope;       /* enum mcpd_cache_scope of every cacheable modern result */
 
     /* [log] */
     int log_level;  /* enum mcpd_loglevel, default info */

@@ -41,6 +41,8 @@ static const struct mcpd_config_word respmodes[] = {{"auto", MCPD_RESPONSE_AUTO}
                                                     {"json", MCPD_RESPONSE_JSON},
                                                     {"sse", MCPD_RESPONSE_SSE},
                                                     {NULL, 0}};
+static const struct mcpd_config_word scopes[] = {
+    {"private", MCPD_CACHE_PRIVATE}, {"public", MCPD_CACHE_PUBLIC}, {NULL, 0}};
 const struct mcpd_config_word mcpd_config_booleans[] = {{"true", 1}, {"false", 0}, {"yes", 1},
                                                         {"no", 0},   {"on", 1},    {"off", 0},
                                                         {"1", 1},    {"0", 0},     {NULL, 0}};
@@ -116,6 +118,17 @@ const struct mcpd_config_key mcpd_config_keys[] = {
          APPLIES, "where private copies of plugins are made on reload"),
     OPTTEXT("server", "instructions", NULL, instructions, PER_REQ,
             "`instructions` returned to clients at initialization (one line)"),
+    /* 2026-07-28 caching (ttlMs / cacheScope on cacheable results) */
+    MS("server", "cache_ttl_ms", "60s", 0, 86400000, cache_ttl_ms, PER_REQ,
+       "protocol 2026-07-28: how long a client may reuse `server/discover` and the `*/list` "
+       "results (`ttlMs`); a reload is announced on `subscriptions/listen` streams"),
+    MS("server", "read_cache_ttl_ms", "0", 0, 86400000, read_cache_ttl_ms, PER_REQ,
+       "protocol 2026-07-28: `ttlMs` of `resources/read` results (0 = read it again each time: "
+       "plugins may change contents at any moment)"),
+    WORD("server", "cache_scope", "cache scope", scopes, "private", cache_scope, PER_REQ,
+         "protocol 2026-07-28: `cacheScope` of those results: `private` (only the requesting "
+         "client caches) or `public` (shared caches may too; only if results never depend on "
+         "who asks)"),
 
     /* [log] */
     WORD("log", "level", "log level", levels, "info", log_level, APPLIES,

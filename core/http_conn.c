@@ -120,6 +120,11 @@ void hconn_finish(struct hconn *c, int completed_ok)
         hconn_detach_locked(c);
         hconn_set_state(c, HC_CLOSED);
         pthread_mutex_unlock(&c->hs->lock);
+        if (c->hs->stateless) {
+            /* A modern request lives as long as its connection: the client closing the
+             * response stream cancels the call (streamable-http.mdx; legacy keeps running). */
+            hsess_close(c->hs, completed_ok ? "answered" : "the client closed the stream");
+        }
         hsess_unref(c->hs);
     }
     if (was == HC_STREAMING || was == HC_STREAM_PARKED) {

@@ -57,8 +57,9 @@ struct hstream_config {
 };
 /* Per-request values from the configuration generation current when the request began. */
 struct hconn_limits {
-    size_t max_body; /* [limits] max_message_bytes */
-    int max_depth;   /* [limits] max_depth */
+    size_t max_body;  /* [limits] max_message_bytes */
+    int max_depth;    /* [limits] max_depth */
+    int max_inflight; /* [limits] max_inflight (a modern request's own session) */
 };
 
 struct hconn {
@@ -76,6 +77,10 @@ struct hconn {
     struct mcpd_strbuf body; /* request body being received */
     int too_big;             /* the body passed lim.max_body: it is dropped, a 413 follows */
     int new_session;         /* initialize made hs: send its Mcp-Session-Id */
+    /* POST header facts whose refusal waits for the body: a modern-era request ignores both */
+    int unknown_session;     /* Mcp-Session-Id named no live session (legacy: 404) */
+    int unsupported_version; /* MCP-Protocol-Version is no version served (legacy: 400) */
+    int modern_header;       /* MCP-Protocol-Version is present and no legacy version */
 };
 
 /* Creates a request context (state RECEIVING) and registers it. NULL when out of memory. */

@@ -16,8 +16,8 @@
 
 const char *http_mirror_version(const struct mcpd_msg *msg)
 {
-    if (msg->kind != MCPD_MSG_REQUEST && msg->kind != MCPD_MSG_NOTIFICATION) {
-        return NULL;
+    if (msg->kind != MCPD_MSG_REQUEST) {
+        return NULL; /* no header rules are defined for notification POSTs */
     }
     json_t *meta = json_object_get(msg->params, "_meta");
     return json_string_value(json_object_get(meta, META_VERSION));
@@ -129,9 +129,11 @@ int http_mirror_check(const struct mcpd_msg *msg, http_header_fn get, void *cls,
                       const struct mcpd_registry *reg, char *why, size_t whylen)
 {
     const char *version = http_mirror_version(msg);
-    int rc = plain_equal(get, cls, "MCP-Protocol-Version", version ? version : "", why, whylen);
-    if (rc != 0 || msg->kind != MCPD_MSG_REQUEST) {
-        /* No header requirements are defined for notification POSTs beyond the version. */
+    if (!version) {
+        return 0;
+    }
+    int rc = plain_equal(get, cls, "MCP-Protocol-Version", version, why, whylen);
+    if (rc != 0) {
         return rc;
     }
     if ((rc = plain_equal(get, cls, "Mcp-Method", msg->method, why, whylen)) != 0) {

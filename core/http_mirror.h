@@ -2,7 +2,7 @@
  * The modern era's request metadata headers (2026-07-28 Streamable HTTP, "Request Metadata"):
  * MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-{Name} mirror fields of the body so
  * that intermediaries can route on them, and the server rejects a request whose headers and body
- * disagree (400 + -32020 HeaderMismatch), so a proxy routing on the header and the server
+ * disagree (400 + RPC_HEADER_MISMATCH, -32020), so a proxy routing on the header and the server
  * executing the body can never act on different values.
  *
  * Pure: headers come through a lookup function, the body is the parsed message, the
@@ -16,21 +16,20 @@
 struct mcpd_msg;
 struct mcpd_registry;
 
-/* JSON-RPC error code HeaderMismatch (modern era only: legacy answers never use it). */
-#define RPC_HEADER_MISMATCH (-32020)
-
 /* The value of request header `name` (case-insensitive), or NULL when absent. */
 typedef const char *(*http_header_fn)(void *cls, const char *name);
 
-/* The modern protocol version a message carries in params._meta
- * ("io.modelcontextprotocol/protocolVersion"), borrowed from msg, or NULL: no modern _meta, or a
- * value that is not a string (the protocol engine reports that one). */
+/* The modern protocol version a request carries in params._meta
+ * ("io.modelcontextprotocol/protocolVersion"), borrowed from msg, or NULL: not a request (no
+ * header rules are defined for notification POSTs), no such _meta key, or a value that is not a
+ * string (the protocol engine reports those). */
 const char *http_mirror_version(const struct mcpd_msg *msg);
 
 /*
- * Checks the headers of a modern request or notification `msg` against its body:
+ * Checks the headers of a modern request `msg` against its body (0 when it carries no
+ * modern version, see http_mirror_version):
  *   - MCP-Protocol-Version present and equal to _meta's version;
- *   - requests: Mcp-Method present and equal to method (values are case-sensitive);
+ *   - Mcp-Method present and equal to method (values are case-sensitive);
  *   - tools/call and prompts/get (params.name), resources/read (params.uri): Mcp-Name present
  *     and equal to the body value after =?base64?...?= decoding;
  *   - tools/call of a tool in `reg` (may be NULL): for every x-mcp-header property, a value in

@@ -43,6 +43,16 @@ static int session_allows_batch(struct hsess *hs)
     return ok;
 }
 
+static enum MHD_Result refuse_version(struct hconn *c)
+{
+    const char *pv = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "MCP-Protocol-Version");
+    return hconn_refuse(c, MHD_HTTP_BAD_REQUEST, RPC_SERVER_ERROR,
+                        "Bad Request: unsupported MCP-Protocol-Version \"%.40s\" (supported: "
+                        "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05; 2026-07-28 with the "
+                        "modern _meta)",
+                        pv ? pv : "");
+}
+
 /* ---- answering a dispatched POST ------------------------------------------------------------ */
 
 /* Answers c with its stream's JSON body (taken) and `status`, or 202 with no body when the
@@ -82,7 +92,10 @@ static enum MHD_Result answer_post(struct hconn *c)
         return hconn_start_sse(c, sid);
     }
     if (st->producers_done) {
-        return send_stream_json_locked(c, st, MHD_HTTP_OK, sid);
+        /* A modern answer's status follows its JSON-RPC error (400/404); legacy is 200. */
+        unsigned status =
+            hs->stateless ? (unsigned)mcpd_modern_http_status(st->json_error) : MHD_HTTP_OK;
+        return send_stream_json_locked(c, st, status, sid);
     }
     if (hstream_stopping()) {
         hconn_detach_locked(c);
@@ -189,6 +202,37 @@ static enum MHD_Result post_initialize(struct mcpd_http *h, struct hconn *c,
     return answer_post(c);
 }
 
+/* Serves a modern-era request (2026-07-28) on a context of its own: no session is minted,
+ * required or echoed (a legacy Mcp-Session-Id it carries is ignored), and when its connection
+ * ends, whatever it still runs is cancelled (http_conn.c). */
+static enum MHD_Result post_stateless(struct mcpd_http *h, struct hconn *c,
+                                      const struct mcpd_msg *msg)
+{
+    if (http_draining(h)) {
+        return hconn_refuse(c, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
+                            "Service Unavailable: the server is shutting down");
+    }
+    /* Errors must reach the client as 400/404 with a JSON body, so the stream decides JSON or
+     * SSE by the first message whatever response_mode says; nothing is kept for resumption. */
+    c->sconf.response_mode = MCPD_RESPONSE_AUTO;
+    c->sconf.replay_events = 0;
+    struct hsess *hs = hsess_new(h->pool, c->lim.max_inflight, &c->sconf);
+    if (!hs) {
+        return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
+                            "Internal error: out of memory");
+    }
+    hs->stateless = 1;
+    hs->s->stateless = 1;
+    struct hsess *legacy = c->hs;
+    hconn_set_session(c, hs);
+    hsess_unref(legacy); /* NULL-safe */
+    if (!dispatch_on_stream(c, msg, 0)) {
+        return hconn_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL_ERROR,
+                            "Internal error: out of memory");
+    }
+    return answer_post(c);
+}
+
 /* The body is complete: parse and classify it once, then hand the message object to the
  * protocol engine as it is. */
 static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
@@ -211,9 +255,25 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         return hconn_refuse(c, MHD_HTTP_BAD_REQUEST, err.code, "%s", err.message);
     }
     enum MHD_Result rc;
-    if (!http_guard_modern(c, &msg, &rc)) {
+    if (mcpd_msg_is_modern(&msg, c->hs != NULL) ||
+        (!c->hs && msg.kind == MCPD_MSG_REQUEST && !mcpd_msg_is_initialize(&msg) &&
+         c->modern_header)) {
+        /* The headers a modern request mirrors must agree with its body (-32020). */
+        if (http_guard_modern(c, &msg, &rc)) {
+            rc = post_stateless(h, c, &msg);
+        }
         mcpd_msg_free(&msg);
         return rc;
+    }
+    if (c->unknown_session) {
+        mcpd_msg_free(&msg);
+        return hconn_refuse(c, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR,
+                            "Not Found: session in Mcp-Session-Id does not exist (expired or "
+                            "deleted); initialize a new one");
+    }
+    if (c->unsupported_version) {
+        mcpd_msg_free(&msg);
+        return refuse_version(c);
     }
     if (!c->hs) {
         if (mcpd_msg_is_initialize(&msg)) {
@@ -429,8 +489,11 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
                                cfg->max_message_bytes);
         }
     }
+    /* A POST may be a modern-era request, which needs no session and carries its version in
+     * _meta: what the headers say about the session and the version is judged with the body. */
     const char *pv = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "MCP-Protocol-Version");
-    if (pv && !http_version_supported(pv)) {
+    int pv_bad = pv && !http_version_supported(pv) && !mcpd_modern_version_supported(pv);
+    if (pv_bad && kind != HK_POST) {
         return http_refuse(mc, MHD_HTTP_BAD_REQUEST, RPC_SERVER_ERROR,
                            "Bad Request: unsupported MCP-Protocol-Version \"%.40s\" (supported: "
                            "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)",
@@ -438,14 +501,16 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
     }
     const char *sid = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Mcp-Session-Id");
     struct hsess *hs = NULL;
+    int unknown_session = 0;
     if (sid) {
         hs = hsess_table_lookup(sid);
-        if (!hs) {
+        if (!hs && kind != HK_POST) {
             return http_refuse(mc, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR,
                                "Not Found: session \"%.40s\" does not exist (expired or "
                                "deleted); initialize a new one",
                                sid);
         }
+        unknown_session = !hs;
     } else if (kind != HK_POST) {
         return http_refuse(mc, MHD_HTTP_BAD_REQUEST, RPC_SERVER_ERROR,
                            "Bad Request: Mcp-Session-Id header is required");
@@ -458,12 +523,18 @@ static enum MHD_Result begin(struct http_listener *l, const struct mcpd_config *
     struct hconn_limits lim = {
         .max_body = cfg->max_message_bytes,
         .max_depth = cfg->max_depth,
+        .max_inflight = cfg->max_inflight,
     };
     struct hconn *c = hconn_new(mc, kind, hs, &lim);
     if (!c) {
         hsess_unref(hs);
         return MHD_NO;
     }
+    c->unknown_session = unknown_session;
+    c->unsupported_version = pv_bad;
+    /* Without a session, a version header that is no legacy one marks a modern request even
+     * when its _meta is missing (which the engine then refuses with -32602). */
+    c->modern_header = pv && !http_version_supported(pv);
     hstream_config_from(cfg, &c->sconf);
     *con_cls = c;
     if (kind == HK_GET) {

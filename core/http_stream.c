@@ -275,6 +275,8 @@ static int stream_send(struct mcpd_out *o, json_t *msg)
             log_warn("http", "a second answer on one JSON response was dropped");
         } else {
             st->json_body = mcpd_json_dump(msg, &st->json_len, 0);
+            st->json_error =
+                (int)json_integer_value(json_object_get(json_object_get(msg, "error"), "code"));
             rc = st->json_body ? 0 : -ENOMEM;
         }
     } else {
@@ -556,7 +558,11 @@ void hsess_close(struct hsess *hs, const char *why)
     if (was) {
         return;
     }
-    log_info("http", "session %.8s... ended: %s", hs->id, why);
+    if (hs->stateless) {
+        log_debug("http", "stateless request context ended: %s", why);
+    } else {
+        log_info("http", "session %.8s... ended: %s", hs->id, why);
+    }
     hsess_table_remove(hs);
     mcpd_session_close(hs->s);
 }

@@ -47,6 +47,7 @@ struct hstream {
     int producers_done;  /* out's last reference went: nothing more will be sent */
     char *json_body;     /* HMODE_JSON: the answer */
     size_t json_len;
+    int json_error; /* HMODE_JSON: the answer's JSON-RPC error code, 0 for a result */
     struct {
         unsigned long seq;
         char *text;
@@ -77,6 +78,9 @@ struct hsess {
     struct timespec last_seen; /* CLOCK_MONOTONIC */
     int ping_outstanding;
     int priming; /* the negotiated version defines the priming event (set once initialized) */
+    /* Made for one modern-era request (never in the table, no id sent): it ends, and
+     * cancels what the request still runs, when that request's connection ends. */
+    int stateless;
     struct hsess *next; /* table chain */
 };
 

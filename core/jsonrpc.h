@@ -20,6 +20,10 @@ enum {
     RPC_SERVER_ERROR = -32000,
     /* MCP legacy: resource not found. */
     RPC_RESOURCE_NOT_FOUND = -32002,
+    /* MCP 2026-07-28 only (never in a legacy answer: clients detect the era by them). */
+    RPC_HEADER_MISMATCH = -32020,
+    RPC_MISSING_CAPABILITY = -32021,
+    RPC_UNSUPPORTED_VERSION = -32022,
 };
 
 enum mcpd_msg_kind {

@@ -27,7 +27,6 @@
 const char *const mcpd_legacy_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 const size_t mcpd_n_legacy_versions = sizeof mcpd_legacy_versions / sizeof *mcpd_legacy_versions;
 
-#define MODERN_VERSION_KEY "io.modelcontextprotocol/protocolVersion"
 /* Bounds what one session can make the server remember. */
 #define MAX_SUBSCRIPTIONS 1024
 
@@ -35,6 +34,9 @@ const size_t mcpd_n_legacy_versions = sizeof mcpd_legacy_versions / sizeof *mcpd
 
 void rq_result(struct rq *r, json_t *result)
 {
+    if (r->era == MCPD_ERA_MODERN) {
+        modern_result(result, r->method, r->gen->config);
+    }
     mcpd_metrics_request(r->s ? r->s->transport : "none", r->method, 0);
     json_t *m = mcpd_jsonrpc_result(r->id, result);
     if (m) {
@@ -183,7 +185,12 @@ static void negotiate(const char *requested, char out[16])
     snprintf(out, 16, "%s", mcpd_legacy_versions[0]);
 }
 
-static json_t *server_capabilities(const char *version)
+int rq_not_found_code(int era)
+{
+    return era == MCPD_ERA_MODERN ? RPC_INVALID_PARAMS : RPC_RESOURCE_NOT_FOUND;
+}
+
+json_t *server_capabilities(const char *version)
 {
     json_t *caps =
         json_pack("{s:{}, s:{s:b}, s:{s:b, s:b}, s:{s:b}}", "logging", "tools", "listChanged", 1,
@@ -245,19 +252,19 @@ static void m_ping(struct rq *r)
     rq_result(r, json_object());
 }
 
-static void m_tools_list(struct rq *r)
+void m_tools_list(struct rq *r)
 {
     send_page(r, "tools", 't', r->gen->registry->n_tools, mcpd_registry_seek_tools, tool_def,
               tool_key);
 }
 
-static void m_prompts_list(struct rq *r)
+void m_prompts_list(struct rq *r)
 {
     send_page(r, "prompts", 'p', r->gen->registry->n_prompts, mcpd_registry_seek_prompts,
               prompt_def, prompt_key);
 }
 
-static void m_templates_list(struct rq *r)
+void m_templates_list(struct rq *r)
 {
     send_page(r, "resourceTemplates", 'u', r->gen->registry->n_templates,
               mcpd_registry_seek_templates, template_def, template_key);
@@ -356,15 +363,6 @@ static const struct method legacy_requests[] = {
     {NULL, NULL, 0},
 };
 
-/* The 2026-07-28 stateless era: every request carries its version and capabilities in _meta,
- * there is no handshake. Its methods (server/discover, subscriptions/listen, and stateless forms
- * of the feature methods) arrive with the modern-era work; until then a modern request is told
- * plainly that this server does not speak that era, which makes dual-era clients fall back to
- * initialize. */
-static const struct method modern_requests[] = {
-    {NULL, NULL, 0},
-};
-
 static const struct method *lookup(const struct method *table, const char *name)
 {
     for (const struct method *m = table; m->name; m++) {
@@ -375,28 +373,18 @@ static const struct method *lookup(const struct method *table, const char *name)
     return NULL;
 }
 
-static int is_modern(json_t *params)
-{
-    json_t *meta = json_object_get(params, "_meta");
-    return json_object_get(meta, MODERN_VERSION_KEY) != NULL;
-}
-
 static void handle_request(struct rq *r)
 {
     if (r->params && !json_is_object(r->params)) {
         rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: \"params\" must be an object");
         return;
     }
-    if (is_modern(r->params)) {
-        const struct method *m = lookup(modern_requests, r->method);
-        if (!m) {
-            rq_error(r, RPC_METHOD_NOT_FOUND, NULL,
-                     "Method not found: %s (protocol 2026-07-28 is not served here; use "
-                     "initialize with one of 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)",
-                     r->method);
-            return;
+    /* Era per request (versioning.mdx, "Backward Compatibility"): a request with the modern
+     * _meta is served statelessly, whatever this session negotiated. */
+    if (modern_request(r)) {
+        if (modern_prepare(r) == 0) {
+            modern_dispatch(r);
         }
-        m->fn(r);
         return;
     }
     const struct method *m = lookup(legacy_requests, r->method);

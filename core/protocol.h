@@ -18,6 +18,22 @@ struct mcpd_msg;
 extern const char *const mcpd_legacy_versions[];
 extern const size_t mcpd_n_legacy_versions;
 
+/* Modern-era (stateless, per-request _meta) protocol versions, newest first. */
+extern const char *const mcpd_modern_versions[];
+extern const size_t mcpd_n_modern_versions;
+int mcpd_modern_version_supported(const char *v);
+
+/* Is `msg` a request to serve in the modern era: its params._meta carries a modern key
+ * (io.modelcontextprotocol/protocolVersion, clientCapabilities or clientInfo), or, when it does
+ * not come within an initialized legacy session, it is server/discover or subscriptions/listen?
+ * Transports use it to serve such a request without a session. */
+int mcpd_msg_is_modern(const struct mcpd_msg *msg, int in_legacy_session);
+
+/* The HTTP status of a modern-era answer whose JSON-RPC error code is `code` (0 = a result):
+ * 404 for -32601, 400 for the request's own faults (-32700, -32600, -32602, -32020, -32021,
+ * -32022), 200 otherwise. The one place that decides it (streamable-http.mdx). */
+int mcpd_modern_http_status(int code);
+
 /* Handles one frame (`len` bytes, borrowed). Replies and notifications for it go to `reply`.
  * Any transport thread; never blocks on plugin code. */
 void mcpd_protocol_handle(struct mcpd_session *s, const char *buf, size_t len,

@@ -65,6 +65,9 @@ static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const 
         c->owner = owner;
         c->data = data;
         c->flags = flags;
+        c->era = r->era;
+        c->client_caps = r->client_caps;
+        c->log_level = r->log_level;
     }
     return c;
 }
@@ -130,6 +133,9 @@ static void finish(struct mcpd_call *c, json_t *response)
         mcpd_metrics_request(c->session ? c->session->transport : "internal", c->method,
                              (int)json_integer_value(code));
     }
+    if (c->era == MCPD_ERA_MODERN) {
+        modern_result(json_object_get(response, "result"), c->method, c->gen->config);
+    }
     if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
         mcpd_out_send(c->reply, response);
     }
@@ -148,6 +154,22 @@ static void finish_error(struct mcpd_call *c, int code, json_t *data, const char
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     finish(c, mcpd_jsonrpc_error(c->id, code, msg, data));
+}
+
+/* A modern handler that failed after the host refused it a client request for an undeclared
+ * capability: the request needed that capability, so the answer is -32021 naming it
+ * (versioning.mdx). Returns 1 when it answered. */
+static int refused_for_capability(struct mcpd_call *c, int failed)
+{
+    if (c->era != MCPD_ERA_MODERN || !c->missing_capability || !failed) {
+        return 0;
+    }
+    finish_error(c, RPC_MISSING_CAPABILITY,
+                 json_pack("{s:{s:{}}}", "requiredCapabilities", c->missing_capability),
+                 "Missing required client capability: %s (declare it in _meta "
+                 "io.modelcontextprotocol/clientCapabilities)",
+                 c->missing_capability);
+    return 1;
 }
 
 static char *dump_or_empty(json_t *v, size_t *len)
@@ -233,6 +255,9 @@ static void run_tool(void *arg)
         leave(c->owner, c->flags);
     }
     free(args);
+    if (refused_for_capability(c, rc < 0 || c->is_error)) {
+        return;
+    }
     finish(c, mcpd_jsonrpc_result(c->id, tool_result(c, t, rc)));
 }
 
@@ -291,9 +316,12 @@ static void run_read(void *arg)
     const char *uri = json_string_value(json_object_get(c->params, "uri"));
     int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
     leave(c->owner, c->flags);
+    if (refused_for_capability(c, rc < 0)) {
+        return;
+    }
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
         /* Never an empty contents array: not found is an error (resources.mdx). */
-        finish_error(c, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", uri),
+        finish_error(c, rq_not_found_code(c->era), json_pack("{s:s}", "uri", uri),
                      "Resource not found: %s", uri);
     } else if (rc < 0) {
         finish_error(c, RPC_INTERNAL_ERROR, json_pack("{s:s}", "uri", uri),
@@ -321,7 +349,7 @@ void m_resources_read(struct rq *r)
     } else {
         const struct mcpd_template_entry *t = mcpd_registry_match(r->gen->registry, u);
         if (!t) {
-            rq_error(r, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", u),
+            rq_error(r, rq_not_found_code(r->era), json_pack("{s:s}", "uri", u),
                      "Resource not found: %s", u);
             return;
         }
@@ -454,6 +482,9 @@ static void run_prompt(void *arg)
         leave(c->owner, c->flags);
     }
     free(args);
+    if (refused_for_capability(c, rc < 0)) {
+        return;
+    }
     if (rc == -EINVAL) {
         finish_error(c, RPC_INVALID_PARAMS, NULL, "Invalid arguments for prompt %s", p->name);
     } else if (rc < 0) {

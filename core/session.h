@@ -56,6 +56,7 @@ struct mcpd_session {
     int max_inflight;
     struct mcpd_pool *pool; /* borrowed: where plugin calls run */
     const char *transport;  /* "stdio" | "http" */
+    int stateless; /* made for one modern-era request (HTTP): every request on it is modern */
     struct mcpd_session *next_global, *prev_global;
     /* server->client requests waiting for the client's answer */
     struct mcpd_pending *pending;

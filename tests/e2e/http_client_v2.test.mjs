@@ -2,10 +2,10 @@
 // StreamableHTTPClientTransport) against mcpd over Streamable HTTP, response_mode = auto.
 //
 // With versionNegotiation mode 'auto' the v2 client first probes the modern era (2026-07-28:
-// server/discover with the modern _meta) and falls back to initialize when the server answers
-// like a legacy-only one. mcpd serves only the legacy era over HTTP today, so the client must end
-// up in a working 2025-11-25 session. The test records every HTTP exchange and prints it when
-// anything fails, so a broken fallback shows exactly what was sent and answered.
+// server/discover with the modern _meta); mcpd answers it, so the client must settle on
+// 2026-07-28 with no session at all. Pinned to 'legacy' the same client must still get a working
+// 2025-11-25 session (both eras on one endpoint). The test records every HTTP exchange and prints
+// it when anything fails, so a broken negotiation shows exactly what was sent and answered.
 //
 //   MCPD_BIN              the mcpd binary
 //   MCPD_TEST_PLUGIN_DIR  <build>/tests/plugins (testkit.so)
@@ -60,6 +60,7 @@ function answeringFetch() {
   const outer = async (url, init) => {
     const res = await inner(url, init);
     const entry = inner.log.at(-1);
+    entry.sessionIdAnswered = res.headers.get('mcp-session-id') !== null;
     if (!(entry.contentType || '').startsWith('text/event-stream') && res.status !== 202) {
       const text = await res.text();
       entry.answer = text;
@@ -107,7 +108,7 @@ describe('mcpd over Streamable HTTP with the SDK v2 client, versionNegotiation a
     }
   });
 
-  check('negotiation: the modern probe is refused, the client falls back to initialize', (t) => {
+  check('negotiation: auto mode settles on 2026-07-28 after server/discover, with no session', (t) => {
     for (const line of exchanges().split('\n').slice(0, 8)) {
       t.diagnostic(line);
     }
@@ -117,21 +118,19 @@ describe('mcpd over Streamable HTTP with the SDK v2 client, versionNegotiation a
     const first = JSON.parse(probe.body);
     assert.equal(first.method, 'server/discover', 'the v2 client did not probe first');
     assert.equal(first.params?._meta?.[MODERN_VERSION_KEY], '2026-07-28');
-    // The probe must not open a session nor look like a modern error (-32020..-32022).
-    assert.ok(probe.status >= 400 || JSON.parse(probe.answer ?? '{}').error,
-              `the probe was answered ${probe.status} ${probe.answer}`);
-    if (probe.answer) {
-      const code = JSON.parse(probe.answer).error?.code;
-      assert.ok(![-32020, -32021, -32022].includes(code), `probe answered with modern error ${code}`);
-    }
-    const init = posts.find((e) => e.body && JSON.parse(e.body).method === 'initialize');
-    assert.ok(init, 'the client never sent initialize');
-    assert.equal(init.status, 200);
-    assert.equal(JSON.parse(init.body).params.protocolVersion, '2025-11-25');
-    assert.equal(client.getProtocolEra(), 'legacy');
-    assert.equal(client.getNegotiatedProtocolVersion(), '2025-11-25');
-    assert.equal(client.getServerVersion()?.name, 'mcpd');
-    assert.match(transport.sessionId ?? '', /^[\x21-\x7e]{16,}$/);
+    assert.equal(probe.status, 200, `the probe was answered ${probe.status} ${probe.answer}`);
+    const discover = JSON.parse(probe.answer).result;
+    assert.ok(discover.supportedVersions.includes('2026-07-28'));
+    assert.equal(discover.resultType, 'complete');
+    assert.equal(discover._meta?.['io.modelcontextprotocol/serverInfo']?.name, 'mcpd');
+    assert.equal(typeof discover.ttlMs, 'number');
+    assert.ok(!posts.some((e) => e.body && JSON.parse(e.body).method === 'initialize'),
+              'the client fell back to initialize');
+    assert.equal(client.getProtocolEra(), 'modern');
+    assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+    // A modern request needs no session: none is minted or echoed.
+    assert.equal(transport.sessionId, undefined);
+    assert.ok(f.log.every((e) => !e.sessionIdAnswered), 'a response carried Mcp-Session-Id');
   });
 
   check('tools: list and call (JSON answer), progress (SSE answer in auto mode)', async () => {
@@ -147,10 +146,11 @@ describe('mcpd over Streamable HTTP with the SDK v2 client, versionNegotiation a
     assert.deepEqual(seen, seen.map((_, i) => i + 1));
     const sse = f.log.filter((e) => e.method === 'POST' && e.body?.includes('"progress"'));
     assert.match(sse.at(-1).contentType, /^text\/event-stream/);
-    // Every request after initialize carries the negotiated version header.
+    // Every request carries the negotiated version, in the header and in _meta.
     const after = f.log.filter((e) => e.method === 'POST' && e.body?.includes('tools/'));
     for (const e of after) {
-      assert.equal(e.protocolVersion, '2025-11-25');
+      assert.equal(e.protocolVersion, '2026-07-28');
+      assert.equal(JSON.parse(e.body).params._meta[MODERN_VERSION_KEY], '2026-07-28');
     }
   });
 
@@ -164,11 +164,7 @@ describe('mcpd over Streamable HTTP with the SDK v2 client, versionNegotiation a
     assert.deepEqual(c.completion.values, ['casual']);
   });
 
-  check('close ends the session; mcpd exits 0 on SIGTERM', async () => {
-    if (typeof transport.terminateSession === 'function') {
-      await transport.terminateSession();
-      assert.equal(f.log.filter((e) => e.method === 'DELETE').at(-1)?.status, 200);
-    }
+  check('close; mcpd exits 0 on SIGTERM', async () => {
     await client.close();
     client = undefined;
     const { code, signal } = await server.stop();

@@ -9,15 +9,15 @@
 //     node_modules/node/bin/node --test stdio_client_v2.test.mjs
 //
 // The v2 client speaks the modern era (2026-07-28) and, with versionNegotiation mode 'auto',
-// probes with `server/discover` before it falls back to the legacy `initialize` handshake. mcpd
-// serves only the legacy era today and answers a modern-tagged request with -32601 (see
-// docs/architecture.md, "Protocol eras"). What this file proves:
-//   1. 'auto' (the mode a dual-era client uses): the probe is answered with an error, the client
-//      falls back to initialize 2025-11-25 and then everything works on that session. On the
-//      SDK's own StdioClientTransport the probe runs on a disposable sibling process (the SDK
+// probes with `server/discover` before it would fall back to the legacy `initialize` handshake.
+// mcpd is dual-era (docs/protocol.md): it answers the probe with a DiscoverResult, so the client
+// settles on 2026-07-28 and sends every request with the modern _meta. What this file proves:
+//   1. 'auto' (the mode a dual-era client uses): the probe is answered, the client negotiates
+//      2026-07-28 and everything works statelessly on the pipe (no initialize at all). On the
+//      SDK's own StdioClientTransport the probe may run on a disposable sibling process (the SDK
 //      spawns mcpd twice); the test hooks that sibling to record its messages.
 //   2. 'auto' on a transport subclass, which the SDK probes in place: the same mcpd process gets
-//      server/discover first and initialize second, and must serve the session.
+//      server/discover first and serves the modern session.
 //   3. 'legacy' (the SDK's default): the plain 2025 handshake, no probe.
 // Every session records every message in both directions. Every wait is bounded. Closing the
 // client must end mcpd with exit code 0 (under ASan: no leaks). On failure the server's stderr
@@ -245,33 +245,36 @@ class Session {
   }
 
   // The first request the client sent at all (on any process) was server/discover with the
-  // modern _meta, and mcpd answered it with -32601 naming initialize. Returns that exchange.
-  assertProbeRejected() {
+  // modern _meta, and mcpd answered it with a DiscoverResult. Returns that exchange.
+  assertProbeAnswered() {
     const first = this.timeline.find((e) => e.dir === '>' && isRequest(e.msg));
     assert.ok(first, 'the client sent no request');
     assert.equal(first.msg.method, 'server/discover',
-                 `the v2 client in mode ${JSON.stringify(this.mode)} did not probe first ` +
-                 `(${this.probeExits.length} probe siblings seen; if 0 on the base transport, the ` +
-                 `SDK may have stopped spawning it via transport.constructor):\n` +
+                 `the v2 client in mode ${JSON.stringify(this.mode)} did not probe first:\n` +
                  describeTimeline(this.timeline));
     assert.equal(first.msg.params?._meta?.[MODERN_VERSION_KEY], '2026-07-28');
-    assert.deepEqual(first.msg.params._meta['io.modelcontextprotocol/clientInfo'],
-                     { name: 'mcpd-e2e-v2', version: '1.0.0' });
     const answer = this.timeline.find((e) => e.proc === first.proc && e.dir === '<' &&
                                        isResponse(e.msg) && e.msg.id === first.msg.id);
     assert.ok(answer, `the probe was not answered:\n${describeTimeline(this.timeline)}`);
-    assert.equal(answer.msg.result, undefined, `the probe got a result: ${JSON.stringify(answer.msg)}`);
-    assert.equal(answer.msg.error?.code, ProtocolErrorCode.MethodNotFound, JSON.stringify(answer.msg));
-    assert.match(answer.msg.error.message, /server\/discover/);
-    assert.match(answer.msg.error.message, /2026-07-28 is not served here; use initialize/);
-    assert.match(answer.msg.error.message, /2025-11-25/);
-    // Until the client moved on, mcpd sent nothing but that answer (no notification, request).
-    const from = this.timeline.indexOf(first);
-    let to = this.timeline.findIndex((e, i) => i > from && e.dir === '>');
-    to = to < 0 ? this.timeline.length : to;
-    assert.deepEqual(this.timeline.slice(from + 1, to).filter((e) => e.proc === first.proc)
-      .map((e) => e.msg), [answer.msg]);
+    const r = answer.msg.result;
+    assert.ok(r, `the probe got no result: ${JSON.stringify(answer.msg)}`);
+    assert.ok(r.supportedVersions.includes('2026-07-28'), JSON.stringify(r));
+    assert.equal(r.resultType, 'complete');
+    assert.equal(r._meta?.['io.modelcontextprotocol/serverInfo']?.name, 'mcpd');
+    assert.equal(typeof r.ttlMs, 'number');
+    assert.ok(['public', 'private'].includes(r.cacheScope));
     return { first, answer };
+  }
+
+  // The client settled on 2026-07-28: nothing it sent was initialize, and every request it
+  // sent on the session carries the modern _meta.
+  assertModern() {
+    assert.equal(this.client.getProtocolEra(), 'modern');
+    assert.equal(this.client.getNegotiatedProtocolVersion(), '2026-07-28');
+    const sent = this.timeline.filter((e) => e.dir === '>').map((e) => e.msg);
+    assert.ok(!sent.some((m) => m.method === 'initialize'), 'the client sent initialize');
+    assert.deepEqual(sent.filter((m) => isRequest(m) && !hasModernMeta(m)), [],
+                     'requests without the modern _meta');
   }
 
   // Closing the client closes mcpd's stdin: it must exit by itself (not by the SDK's SIGTERM
@@ -303,19 +306,16 @@ describe('mcpd over stdio with the SDK v2 client, versionNegotiation auto (probe
   s.before();
   s.after();
 
-  s.check('negotiation: server/discover was answered -32601, the client fell back to initialize', async (t) => {
-    const { first } = s.assertProbeRejected();
-    // The SDK's own StdioClientTransport probes on a disposable sibling process.
-    assert.equal(first.proc, 'probe1', 'the base StdioClientTransport no longer probes on a sibling');
-    assert.equal(s.probeExits.length, 1, 'one probe sibling');
-    assert.deepEqual(s.messages('probe1', '>').map((m) => m.method), ['server/discover'],
-                     'the sibling got something besides the probe');
-    // The SDK stops the sibling with stdin EOF and SIGTERM at once; mcpd drains and exits 0.
-    const sibling = await withTimeout(s.probeExits[0], 10_000, 'probe sibling exit');
-    t.diagnostic(`probe sibling exit: ${JSON.stringify(sibling)}`);
-    assert.deepEqual(sibling, { code: 0, signal: null }, `probe sibling stderr:\n${s.probeStderr}`);
-
-    s.assertLegacyHandshake();
+  s.check('negotiation: server/discover answered, the client settled on 2026-07-28', async (t) => {
+    const { first } = s.assertProbeAnswered();
+    s.assertModern();
+    // A sibling that probed is stopped with stdin EOF and SIGTERM at once; mcpd drains and
+    // exits 0.
+    for (const [i, exit] of s.probeExits.entries()) {
+      const sibling = await withTimeout(exit, 10_000, `probe sibling ${i + 1} exit`);
+      assert.deepEqual(sibling, { code: 0, signal: null }, `probe sibling stderr:\n${s.probeStderr}`);
+    }
+    t.diagnostic(`probe ran on ${first.proc}; ${s.probeExits.length} sibling(s)`);
     const caps = s.client.getServerCapabilities();
     for (const c of ['tools', 'resources', 'prompts', 'logging', 'completions']) {
       assert.equal(typeof caps?.[c], 'object', `capability ${c} missing in ${JSON.stringify(caps)}`);
@@ -325,8 +325,14 @@ describe('mcpd over stdio with the SDK v2 client, versionNegotiation auto (probe
     }
   });
 
-  s.check('ping', async () => {
-    assert.deepEqual(await s.client.ping(REQ), {});
+  s.check('tools/list results carry resultType, serverInfo, ttlMs and cacheScope', async () => {
+    const mark = s.timeline.length;
+    await s.client.listTools({}, REQ);
+    const answer = s.timeline.slice(mark).find((e) => e.dir === '<' && isResponse(e.msg));
+    const r = answer.msg.result;
+    assert.equal(r.resultType, 'complete');
+    assert.equal(r._meta?.['io.modelcontextprotocol/serverInfo']?.name, 'mcpd');
+    assert.equal(typeof r.ttlMs, 'number');
   });
 
   s.check('tools/list: every testkit tool, echo\'s schemas', async () => {
@@ -426,7 +432,7 @@ describe('mcpd over stdio with the SDK v2 client, versionNegotiation auto (probe
 
     const r = await call('echo', { text: 'after cancel' }, { timeout: 3_000 });
     assert.equal(textOf(r), 'after cancel');
-    assert.deepEqual(await s.client.ping({ timeout: 3_000 }), {});
+    assert.ok((await s.client.listTools({}, { timeout: 3_000 })).tools.length > 0);
     // The client told the server, one notifications/cancelled per call.
     const sent = s.timeline.slice(mark).filter((e) => e.dir === '>').map((e) => e.msg);
     const slowIds = sent.filter((m) => m.params?.name === 'slow').map((m) => m.id);
@@ -472,7 +478,7 @@ describe('mcpd over stdio with the SDK v2 client, versionNegotiation auto (probe
 });
 
 // A subclass of the SDK's transport is probed in place: one mcpd process sees server/discover
-// (modern _meta, before any initialize) and then the legacy handshake on the same pipe.
+// (modern _meta) and then the modern requests on the same pipe.
 class InPlaceStdioTransport extends StdioClientTransport {}
 
 describe('mcpd over stdio with the SDK v2 client, versionNegotiation auto (probe in place)', () => {
@@ -480,15 +486,11 @@ describe('mcpd over stdio with the SDK v2 client, versionNegotiation auto (probe
   s.before();
   s.after();
 
-  s.check('negotiation: one process got server/discover (-32601), then initialize', () => {
-    const { first } = s.assertProbeRejected();
+  s.check('negotiation: one process got server/discover and settled on 2026-07-28', () => {
+    const { first } = s.assertProbeAnswered();
     assert.equal(first.proc, 'session', 'a subclassed transport was probed on a sibling');
     assert.equal(s.probeExits.length, 0);
-    // The probe, then the handshake, on the same process.
-    const sent = s.messages('session', '>');
-    assert.deepEqual(sent.slice(0, 3).map((m) => m.method),
-                     ['server/discover', 'initialize', 'notifications/initialized']);
-    s.assertLegacyHandshake(first.msg.id);
+    s.assertModern();
   });
 
   s.check('the session works: echo', async () => {

@@ -237,8 +237,8 @@ static void standard_headers(void **state)
     NO(LIST, "does not match", PV, "Mcp-Method: prompts/list");
     NO(LIST, "does not match", PV, "Mcp-Method: TOOLS/LIST"); /* values are case-sensitive */
     NO(LIST, "invalid characters", PV, "Mcp-Method: tools/list\x01");
-    /* A notification: only the version is defined. */
-    OK("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\",\"params\":{" META "}}", PV);
+    /* A notification: no header rules are defined for it. */
+    OK("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\",\"params\":{" META "}}", NULL);
     /* Mcp-Name: tools/call, prompts/get (name), resources/read (uri); sentinel decoded. */
     OK(CALL("{}"), PV, "Mcp-Method: tools/call", "Mcp-Name: sql");
     OK(CALL("{}"), PV, "Mcp-Method: tools/call", "Mcp-Name:   sql  ");

@@ -225,11 +225,15 @@ static void method_not_found(void **state)
     ready(e, "2025-06-18");
     expect_error(rpc(e, "{\"jsonrpc\":\"2.0\",\"id\":\"m\",\"method\":\"nope/nothing\"}"),
                  RPC_METHOD_NOT_FOUND, "\"m\"");
-    /* The 2026-07-28 stateless era, selected by _meta, is not served. */
+    /* A request with the modern _meta is served in the 2026-07-28 era even on a legacy
+     * session: without clientCapabilities it is invalid params there, never -32601. */
     expect_error(rpc(e, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\",\"params\":{"
                         "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":"
                         "\"2026-07-28\"}}}"),
-                 RPC_METHOD_NOT_FOUND, "8");
+                 RPC_INVALID_PARAMS, "8");
+    /* The modern-only methods are not part of the legacy table. */
+    expect_error(rpc(e, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"server/discover\"}"),
+                 RPC_METHOD_NOT_FOUND, "9");
 }
 
 static void invalid_params(void **state)
