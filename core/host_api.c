@@ -4,6 +4,7 @@
 #include "generation.h"
 #include "log.h"
 #include "plugin_loader.h"
+#include "protocol.h"
 #include "session.h"
 
 #include <errno.h>
@@ -123,6 +124,7 @@ static int host_resource_updated(mcpd_host *h, const char *uri)
         return -EINVAL;
     }
     mcpd_sessions_resource_updated(uri);
+    mcpd_listen_resource_updated(uri);
     return 0;
 }
 

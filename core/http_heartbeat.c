@@ -10,6 +10,7 @@
 #include "http_stream.h"
 #include "log.h"
 #include "monotime.h"
+#include "protocol.h"
 #include "session.h"
 #include "transport_http.h"
 
@@ -102,4 +103,6 @@ void mcpd_http_tick(struct mcpd_http *h)
         beat_session(v[i], &b);
     }
     hsess_snapshot_free(v, n);
+    /* subscriptions/listen streams live outside the session table. */
+    mcpd_listen_tick(b.keepalive);
 }

@@ -265,6 +265,13 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         mcpd_msg_free(&msg);
         return rc;
     }
+    if (!c->hs && c->modern_header && !msg.has_request && msg.kind != MCPD_MSG_INVALID) {
+        /* A modern notification (e.g. notifications/cancelled for a listen stream the client
+         * also closed): nothing on HTTP needs one, closing the stream is the cancellation. */
+        mcpd_msg_free(&msg);
+        hconn_set_state(c, HC_RESPONDED);
+        return http_send_empty(c->mc, MHD_HTTP_ACCEPTED);
+    }
     if (c->unknown_session) {
         mcpd_msg_free(&msg);
         return hconn_refuse(c, MHD_HTTP_NOT_FOUND, RPC_SERVER_ERROR,

@@ -343,6 +343,20 @@ static int stream_close(struct mcpd_out *o)
     return 0;
 }
 
+static int stream_comment(struct mcpd_out *o)
+{
+    static const char comment[] = ": keepalive\n\n";
+    struct hstream *st = (struct hstream *)o;
+    struct hsess *hs = st->hs;
+    pthread_mutex_lock(&hs->lock);
+    if (st->conn && st->mode == HMODE_SSE && !st->conn->closing) {
+        obuf_append(st->conn, comment, sizeof comment - 1);
+        hconn_wake_locked(st->conn);
+    }
+    pthread_mutex_unlock(&hs->lock);
+    return 0;
+}
+
 static struct hstream *stream_alloc(struct hsess *hs, unsigned id,
                                     const struct hstream_config *conf)
 {
@@ -353,6 +367,7 @@ static struct hstream *stream_alloc(struct hsess *hs, unsigned id,
     st->out.send = stream_send;
     st->out.destroy = stream_destroy;
     st->out.close_stream = stream_close;
+    st->out.comment = stream_comment;
     st->out.refs = 1;
     st->hs = hs;
     st->id = id;

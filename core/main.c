@@ -296,6 +296,8 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     } else {
         mcpd_http_drain(http);
     }
+    /* No new listen stream can open now: end the open ones gracefully (a tagged result). */
+    mcpd_listen_close_all("server shutting down");
     int drained = drain(pool, io, current_drain_ms(drain_ms));
     if (io) {
         mcpd_stdio_abandon(io);

@@ -420,7 +420,7 @@ static void handle_notification(struct rq *r)
         pthread_mutex_unlock(&s->lock);
     } else if (strcmp(r->method, "notifications/cancelled") == 0) {
         json_t *id = json_object_get(r->params, "requestId");
-        if (json_is_string(id) || json_is_integer(id)) {
+        if ((json_is_string(id) || json_is_integer(id)) && mcpd_listen_cancel(s, id) != 0) {
             const char *reason = json_string_value(json_object_get(r->params, "reason"));
             mcpd_session_cancel(s, id, reason);
         }
@@ -615,6 +615,7 @@ void mcpd_protocol_dispatch_msg(struct mcpd_session *s, const struct mcpd_msg *m
 
 void mcpd_protocol_lists_changed(void)
 {
+    mcpd_listen_lists_changed();
     static const char *const kinds[] = {"notifications/tools/list_changed",
                                         "notifications/prompts/list_changed",
                                         "notifications/resources/list_changed"};

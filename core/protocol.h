@@ -50,7 +50,23 @@ void mcpd_protocol_dispatch_msg(struct mcpd_session *s, const struct mcpd_msg *m
  * JSON-RPC error whose id is null. */
 void mcpd_protocol_reject(struct mcpd_out *reply, int code, const char *message);
 
-/* Tells every initialized session that the lists changed (after a reload). */
+/* Tells every initialized session that the lists changed (after a reload), and every
+ * subscriptions/listen stream that asked for it. */
 void mcpd_protocol_lists_changed(void);
+
+/* subscriptions/listen streams (protocol_listen.c); any thread. */
+/* notifications/resources/updated to the listen streams subscribed to `uri`. */
+void mcpd_listen_resource_updated(const char *uri);
+/* notifications/tools|prompts|resources/list_changed to the streams that asked for each. */
+void mcpd_listen_lists_changed(void);
+/* Ends the listen stream of session s whose request id is `id` (notifications/cancelled), with
+ * nothing more sent on it. 0 or -ENOENT (no such stream: the id names something else). */
+int mcpd_listen_cancel(struct mcpd_session *s, json_t *id);
+/* Drops the streams whose client went away; with `keepalive`, sends an SSE comment on the
+ * others (HTTP). The transport's ticker calls it. */
+void mcpd_listen_tick(int keepalive);
+/* Graceful close of every listen stream (shutdown, drain): a result tagged with its
+ * subscription id, then the stream ends. */
+void mcpd_listen_close_all(const char *why);
 
 #endif

@@ -44,6 +44,7 @@ void m_tools_list(struct rq *r);
 void m_prompts_list(struct rq *r);
 void m_templates_list(struct rq *r);
 void m_tools_call(struct rq *r);
+void m_listen(struct rq *r); /* protocol_listen.c */
 void m_resources_list(struct rq *r);
 void m_resources_read(struct rq *r);
 void m_prompts_get(struct rq *r);

@@ -231,13 +231,21 @@ struct modern_method {
     void (*fn)(struct rq *r);
 };
 
+/* clang-format off: one method per line reads better than columns */
 static const struct modern_method modern_requests[] = {
-    {"server/discover", m_discover},      {"tools/list", m_tools_list},
-    {"tools/call", m_tools_call},         {"resources/list", m_resources_list},
-    {"resources/read", m_resources_read}, {"resources/templates/list", m_templates_list},
-    {"prompts/list", m_prompts_list},     {"prompts/get", m_prompts_get},
-    {"completion/complete", m_complete},  {NULL, NULL},
+    {"server/discover", m_discover},
+    {"subscriptions/listen", m_listen},
+    {"tools/list", m_tools_list},
+    {"tools/call", m_tools_call},
+    {"resources/list", m_resources_list},
+    {"resources/read", m_resources_read},
+    {"resources/templates/list", m_templates_list},
+    {"prompts/list", m_prompts_list},
+    {"prompts/get", m_prompts_get},
+    {"completion/complete", m_complete},
+    {NULL, NULL},
 };
+/* clang-format on */
 
 /* Legacy methods that 2026-07-28 removed: named in the error so a client sees why. */
 static const char *const removed[] = {

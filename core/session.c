@@ -102,6 +102,11 @@ void mcpd_session_close(struct mcpd_session *s)
     pthread_mutex_lock(&s->lock);
     s->state = MCPD_SESSION_CLOSED;
     for (struct mcpd_call *c = s->inflight; c; c = c->next_inflight) {
+        if (s->stateless) {
+            /* A modern request whose stream closed: that is the client cancelling it
+             * (streamable-http.mdx), so nothing more is sent and it counts as cancelled. */
+            __atomic_store_n(&c->client_cancelled, 1, __ATOMIC_RELEASE);
+        }
         mcpd_call_cancel(c);
     }
     pthread_mutex_unlock(&s->lock);

@@ -24,6 +24,8 @@ struct mcpd_out {
     /* Optional (NULL = no such thing): ends the HTTP response stream now; later messages wait
      * for the client to resume it with GET + Last-Event-ID. */
     int (*close_stream)(struct mcpd_out *o);
+    /* Optional (NULL = none): an SSE comment that keeps an idle stream open through proxies. */
+    int (*comment)(struct mcpd_out *o);
     int refs;
 };
 

@@ -53,6 +53,8 @@ static const unsigned char wav_16[] = {
     0x60, 0x60, 0x60, 0xa0, 0xa0, 0xa0, 0xa0, 0x60, 0x60, 0x60, 0x60, 0xa0, 0xa0, 0xa0, 0xa0,
 };
 
+int conformance_register_modern(const mcpd_host_api *api, mcpd_host *host);
+
 static const char no_args[] = "{\"type\":\"object\",\"properties\":{}}";
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -772,6 +774,9 @@ static int register_all(const mcpd_host_api *api, mcpd_host *host)
     }
     if (rc == 0) {
         rc = register_schema_tool(api, host);
+    }
+    if (rc == 0) {
+        rc = conformance_register_modern(api, host); /* modern.c */
     }
     if (rc == 0) {
         rc = conf_register_header_tools(api, host);
