@@ -26,7 +26,6 @@ const ALLOWED = {
 // Work of issue 9 that lives on other branches (merged by the lead): scenario -> owner, or
 // "scenario/check-id" -> owner for one check of a scenario that otherwise passes.
 const MRTR = 'h/mrtr (MRTR, tasks extension)';
-const HEADERS = 'h/httppolicy (modern HTTP header rules)';
 const EXPECTED_FAILING = {
   'alpha12-modern': {
     'input-required-result-basic-elicitation': MRTR,
@@ -51,9 +50,6 @@ const EXPECTED_FAILING = {
     'tasks-required-task-error': MRTR,
     'tasks-mrtr-composition': MRTR,
     'server-stateless/sep-2575-http-server-no-independent-requests-on-stream': MRTR,
-    'http-header-validation': HEADERS,
-    'http-custom-header-server-validation': HEADERS,
-    'server-stateless/sep-2575-http-server-header-mismatch-400': HEADERS,
   },
 };
 
