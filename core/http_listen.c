@@ -4,7 +4,7 @@
  * per listener, and libmicrohttpd's own log messages routed by kind.
  */
 #include "config.h"
-#include "http_guard.h"
+#include "http_check.h"
 #include "http_internal.h"
 #include "http_policy.h"
 #include "http_tls.h"
@@ -161,9 +161,9 @@ int http_listen_start(struct mcpd_http *h, struct http_listener *l, const struct
                                 (intptr_t)((cfg->http_connection_timeout_ms + 999) / 1000), NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                         (intptr_t)cfg->http_max_header_bytes, NULL};
-    /* A %00 must not cut the path short unseen (http_guard.c refuses control bytes). */
+    /* A %00 must not cut the path short unseen (http_check.c refuses control bytes). */
     opts[n++] =
-        (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_guard_unescape, NULL};
+        (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_check_unescape, NULL};
     if (threads > 1) {
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
     }

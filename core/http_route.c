@@ -10,8 +10,8 @@
  */
 #include "config.h"
 #include "generation.h"
+#include "http_check.h"
 #include "http_conn.h"
-#include "http_guard.h"
 #include "http_internal.h"
 #include "http_policy.h"
 #include "http_stream.h"
@@ -259,7 +259,7 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
         (!c->hs && msg.kind == MCPD_MSG_REQUEST && !mcpd_msg_is_initialize(&msg) &&
          c->modern_header)) {
         /* The headers a modern request mirrors must agree with its body (-32020). */
-        if (http_guard_modern(c, &msg, &rc)) {
+        if (http_check_modern(c, &msg, &rc)) {
             rc = post_stateless(h, c, &msg);
         }
         mcpd_msg_free(&msg);
@@ -573,7 +573,7 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mc, const char
     struct hconn *c = *con_cls;
     if (!c) {
         enum MHD_Result refused;
-        if (!http_guard_framing(mc, url, version, &refused)) {
+        if (!http_check_framing(mc, url, version, &refused)) {
             return refused;
         }
         struct mcpd_generation *g = mcpd_generation_acquire();

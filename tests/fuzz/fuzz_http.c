@@ -21,7 +21,7 @@
  * `fuzz_http --dump-seeds DIR` writes the seeds as a starting corpus for libFuzzer.
  */
 #include "../unit/engine_harness.h"
-#include "http_guard.h"
+#include "http_check.h"
 #include "http_internal.h"
 #include "mutate.h"
 #include "transport_http.h"
@@ -77,7 +77,7 @@ static int setup(void)
         MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                              MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
                          0, NULL, NULL, http_on_request, &http->main, MHD_OPTION_NOTIFY_COMPLETED,
-                         http_on_completed, http, MHD_OPTION_UNESCAPE_CALLBACK, http_guard_unescape,
+                         http_on_completed, http, MHD_OPTION_UNESCAPE_CALLBACK, http_check_unescape,
                          NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(INPUT_MS / 1000),
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
     if (!http->main.d) {

@@ -1,5 +1,5 @@
-/* The request checks before dispatch, on libmicrohttpd requests: see http_guard.h. */
-#include "http_guard.h"
+/* The request checks before dispatch, on libmicrohttpd requests: see http_check.h. */
+#include "http_check.h"
 
 #include "generation.h"
 #include "http_conn.h"
@@ -30,7 +30,7 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
     return MHD_YES;
 }
 
-int http_guard_framing(struct MHD_Connection *mc, const char *url, const char *version,
+int http_check_framing(struct MHD_Connection *mc, const char *url, const char *version,
                        enum MHD_Result *rc)
 {
     struct http_framing f = {.http11 = version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0};
@@ -53,7 +53,7 @@ static const char *lookup(void *cls, const char *name)
     return MHD_lookup_connection_value(cls, MHD_HEADER_KIND, name);
 }
 
-int http_guard_modern(struct hconn *c, const struct mcpd_msg *msg, enum MHD_Result *rc)
+int http_check_modern(struct hconn *c, const struct mcpd_msg *msg, enum MHD_Result *rc)
 {
     if (!http_mirror_version(msg)) {
         return 1;
@@ -86,7 +86,7 @@ int http_guard_modern(struct hconn *c, const struct mcpd_msg *msg, enum MHD_Resu
     return 0;
 }
 
-size_t http_guard_unescape(void *cls, struct MHD_Connection *mc, char *s)
+size_t http_check_unescape(void *cls, struct MHD_Connection *mc, char *s)
 {
     (void)cls;
     (void)mc;

@@ -5,8 +5,8 @@
  * functions in http_policy.c and http_mirror.c; this file only reads the request out of
  * libmicrohttpd and answers a refusal. MHD threads.
  */
-#ifndef MCPD_CORE_HTTP_GUARD_H
-#define MCPD_CORE_HTTP_GUARD_H
+#ifndef MCPD_CORE_HTTP_CHECK_H
+#define MCPD_CORE_HTTP_CHECK_H
 
 #include <microhttpd.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@ struct mcpd_msg;
  * and 0 is returned. libmicrohttpd then closes the connection without reading another byte of
  * it, so the rest of a smuggled message never runs as a second request.
  */
-int http_guard_framing(struct MHD_Connection *mc, const char *url, const char *version,
+int http_check_framing(struct MHD_Connection *mc, const char *url, const char *version,
                        enum MHD_Result *rc);
 
 /*
@@ -29,10 +29,10 @@ int http_guard_framing(struct MHD_Connection *mc, const char *url, const char *v
  * and a JSON-RPC -32020 error carrying the request's id, *rc is set, and 0 is returned. Messages
  * without the modern _meta pass untouched (legacy rules stay as they are).
  */
-int http_guard_modern(struct hconn *c, const struct mcpd_msg *msg, enum MHD_Result *rc);
+int http_check_modern(struct hconn *c, const struct mcpd_msg *msg, enum MHD_Result *rc);
 
 /* libmicrohttpd's MHD_OPTION_UNESCAPE_CALLBACK: http_unescape() (control-byte escapes stay
  * visible to the path check). */
-size_t http_guard_unescape(void *cls, struct MHD_Connection *mc, char *s);
+size_t http_check_unescape(void *cls, struct MHD_Connection *mc, char *s);
 
 #endif
