@@ -44,7 +44,10 @@ int http_check_framing(struct MHD_Connection *mc, const char *url, const char *v
     }
     mcpd_metrics_error("malformed_request");
     log_debug("http", "malformed request refused and its connection closed: %s", why);
-    *rc = http_refuse_close(mc, MHD_HTTP_BAD_REQUEST, RPC_INVALID_REQUEST, "Bad Request: %s", why);
+    /* Connection: close makes libmicrohttpd end the connection after this answer, without
+     * reading on: nothing sent after the refused request's headers runs as another request. */
+    *rc = http_refuse_with(mc, MHD_HTTP_BAD_REQUEST, MHD_HTTP_HEADER_CONNECTION, "close",
+                           RPC_INVALID_REQUEST, "Bad Request: %s", why);
     return 0;
 }
 

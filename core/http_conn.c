@@ -197,10 +197,10 @@ enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status)
 }
 
 static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               int close_after, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
+                               const char *header, const char *value, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int code,
-                               int close_after, const char *fmt, va_list ap)
+                               const char *header, const char *value, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -225,8 +225,8 @@ static enum MHD_Result vrefuse(struct MHD_Connection *mc, unsigned status, int c
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
         MHD_add_response_header(r, "Retry-After", "1");
     }
-    if (close_after) {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (header) {
+        MHD_add_response_header(r, header, value);
     }
     return queue(mc, status, r);
 }
@@ -236,17 +236,17 @@ enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code
 {
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(mc, status, code, 0, fmt, ap);
+    enum MHD_Result rc = vrefuse(mc, status, code, NULL, NULL, fmt, ap);
     va_end(ap);
     return rc;
 }
 
-enum MHD_Result http_refuse_close(struct MHD_Connection *mc, unsigned status, int code,
-                                  const char *fmt, ...)
+enum MHD_Result http_refuse_with(struct MHD_Connection *mc, unsigned status, const char *header,
+                                 const char *value, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(mc, status, code, 1, fmt, ap);
+    enum MHD_Result rc = vrefuse(mc, status, code, header, value, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -256,7 +256,7 @@ enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const c
     hconn_set_state(c, HC_RESPONDED);
     va_list ap;
     va_start(ap, fmt);
-    enum MHD_Result rc = vrefuse(c->mc, status, code, 0, fmt, ap);
+    enum MHD_Result rc = vrefuse(c->mc, status, code, NULL, NULL, fmt, ap);
     va_end(ap);
     return rc;
 }

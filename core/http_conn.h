@@ -114,10 +114,11 @@ enum MHD_Result http_send_empty(struct MHD_Connection *mc, unsigned status);
  * debug level: callers log what an operator must see (a full session table) themselves. */
 enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code, const char *fmt,
                             ...) __attribute__((format(printf, 4, 5)));
-/* The same with Connection: close: the connection ends after it, so nothing the client sent
- * after the refused request's headers is ever read as another request (request smuggling). */
-enum MHD_Result http_refuse_close(struct MHD_Connection *mc, unsigned status, int code,
-                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same with one more response header (`header`: `value`, both borrowed), such as
+ * WWW-Authenticate. */
+enum MHD_Result http_refuse_with(struct MHD_Connection *mc, unsigned status, const char *header,
+                                 const char *value, int code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* The same for a request with a context: also moves it to RESPONDED. */
 enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
