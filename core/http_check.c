@@ -3,6 +3,7 @@
 
 #include "generation.h"
 #include "http_conn.h"
+#include "http_internal.h"
 #include "http_mirror.h"
 #include "http_policy.h"
 #include "jsonrpc.h"

@@ -31,8 +31,4 @@ int http_check_framing(struct MHD_Connection *mc, const char *url, const char *v
  */
 int http_check_modern(struct hconn *c, const struct mcpd_msg *msg, enum MHD_Result *rc);
 
-/* libmicrohttpd's MHD_OPTION_UNESCAPE_CALLBACK: http_unescape() (control-byte escapes stay
- * visible to the path check). */
-size_t http_check_unescape(void *cls, struct MHD_Connection *mc, char *s);
-
 #endif

@@ -4,7 +4,6 @@
  * per listener, and libmicrohttpd's own log messages routed by kind.
  */
 #include "config.h"
-#include "http_check.h"
 #include "http_internal.h"
 #include "http_policy.h"
 #include "http_tls.h"
