@@ -16,6 +16,14 @@
 struct mcpd_msg;
 struct mcpd_registry;
 
+/* Decodes a Mcp-Name / Mcp-Param-* value: optional whitespace around it is dropped (RFC 9110
+ * field parsing), every byte must be visible ASCII, SP or HTAB, and a value written as
+ * "=?base64?DATA?=" is DATA decoded (strict RFC 4648: the alphabet, '=' padding only at the end,
+ * a length that is a multiple of 4). On success *out is a malloc'd NUL-terminated copy (the
+ * caller frees it; it may hold NUL bytes, *out_len counts them) and 0 is returned; -EINVAL with
+ * `why` set otherwise, -ENOMEM. */
+int http_mirror_decode(const char *raw, char **out, size_t *out_len, const char **why);
+
 /* The value of request header `name` (case-insensitive), or NULL when absent. */
 typedef const char *(*http_header_fn)(void *cls, const char *name);
 

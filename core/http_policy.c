@@ -1,7 +1,6 @@
 /* HTTP header policy as pure functions: see http_policy.h. */
 #include "http_policy.h"
 
-#include "b64.h"
 #include "protocol.h"
 
 #include <arpa/inet.h>
@@ -352,63 +351,4 @@ int http_path_ok(const char *path)
         }
     }
     return 1;
-}
-
-/* ---- mirrored header values ------------------------------------------------------------------ */
-
-static int b64_strict(const char *s, size_t n)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (n % 4 != 0) {
-        return 0;
-    }
-    size_t pad = n >= 1 && s[n - 1] == '=' ? (n >= 2 && s[n - 2] == '=' ? 2 : 1) : 0;
-    for (size_t i = 0; i < n - pad; i++) {
-        if (!s[i] || !strchr(alphabet, s[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-int http_mirror_decode(const char *raw, char **out, size_t *out_len, const char **why)
-{
-    *out = NULL;
-    *out_len = 0;
-    const char *v = raw + strspn(raw, " \t");
-    size_t n = strlen(v);
-    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
-        n--;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)v[i];
-        if ((ch < 0x21 || ch > 0x7e) && ch != ' ' && ch != '\t') {
-            *why = "invalid characters (only visible ASCII, space and tab may appear)";
-            return -EINVAL;
-        }
-    }
-    static const char pre[] = "=?base64?", suf[] = "?=";
-    if (n >= sizeof pre - 1 + sizeof suf - 1 && strncmp(v, pre, sizeof pre - 1) == 0 &&
-        strncmp(v + n - (sizeof suf - 1), suf, sizeof suf - 1) == 0) {
-        const char *d = v + sizeof pre - 1;
-        size_t dn = n - (sizeof pre - 1) - (sizeof suf - 1);
-        if (!b64_strict(d, dn)) {
-            *why = "invalid base64 in the =?base64?...?= value";
-            return -EINVAL;
-        }
-        unsigned char *b = mcpd_b64_decode(d, dn, out_len);
-        if (!b) {
-            *why = "invalid base64 in the =?base64?...?= value";
-            return dn ? -EINVAL : -ENOMEM;
-        }
-        *out = (char *)b;
-        return 0;
-    }
-    *out = strndup(v, n);
-    if (!*out) {
-        return -ENOMEM;
-    }
-    *out_len = n;
-    return 0;
 }

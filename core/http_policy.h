@@ -6,8 +6,7 @@
  *   - Accept and Content-Type negotiation;
  *   - the MCP-Protocol-Version header, and what a negotiated version allows on the wire;
  *   - message framing (request smuggling): Content-Length / Transfer-Encoding / Host counts,
- *     header names, obs-fold, control bytes in the path;
- *   - the value syntax of the modern era's mirrored headers (the =?base64?...?= sentinel).
+ *     header names, obs-fold, control bytes in the path.
  * Any thread; nothing here keeps state.
  */
 #ifndef MCPD_CORE_HTTP_POLICY_H
@@ -93,15 +92,5 @@ const char *http_framing_error(const struct http_framing *f);
 size_t http_unescape(char *s);
 /* A decoded path without control bytes, raw or left escaped by http_unescape. */
 int http_path_ok(const char *path);
-
-/* ---- the modern era's mirrored header values (2026-07-28 transports, "Value Encoding") ---- */
-
-/* Decodes a Mcp-Name / Mcp-Param-* value: optional whitespace around it is dropped (RFC 9110
- * field parsing), every byte must be visible ASCII, SP or HTAB, and a value written as
- * "=?base64?DATA?=" is DATA decoded (strict RFC 4648: the alphabet, '=' padding only at the end,
- * a length that is a multiple of 4). On success *out is a malloc'd NUL-terminated copy (the
- * caller frees it; it may hold NUL bytes, *out_len counts them) and 0 is returned; -EINVAL with
- * `why` set otherwise, -ENOMEM. */
-int http_mirror_decode(const char *raw, char **out, size_t *out_len, const char **why);
 
 #endif

@@ -23,6 +23,7 @@
 /* after the headers it needs */
 #include "hclient.h"
 #include "rows_http.h"
+#include "rows_modern.h"
 #include "rows_rpc.h"
 #include "rows_tools.h"
 
