@@ -182,6 +182,15 @@ static int mirrored_equal(http_header_fn get, void *cls, const char *header, jso
     return 0;
 }
 
+/* The methods whose Mcp-Name mirrors a body field: the standard ones (transports) and the tasks
+ * extension's (SEP-2663: the task id). */
+static const struct {
+    const char *method, *field;
+} named[] = {
+    {"tools/call", "name"},  {"prompts/get", "name"},    {"resources/read", "uri"},
+    {"tasks/get", "taskId"}, {"tasks/update", "taskId"}, {"tasks/cancel", "taskId"},
+};
+
 int http_mirror_check(const struct mcpd_msg *msg, http_header_fn get, void *cls,
                       const struct mcpd_registry *reg, char *why, size_t whylen)
 {
@@ -197,9 +206,12 @@ int http_mirror_check(const struct mcpd_msg *msg, http_header_fn get, void *cls,
         return rc;
     }
     int call = strcmp(msg->method, "tools/call") == 0;
-    const char *field = call || strcmp(msg->method, "prompts/get") == 0 ? "name"
-                        : strcmp(msg->method, "resources/read") == 0    ? "uri"
-                                                                        : NULL;
+    const char *field = NULL;
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        if (strcmp(msg->method, named[i].method) == 0) {
+            field = named[i].field;
+        }
+    }
     if (!field) {
         return 0;
     }

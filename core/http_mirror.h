@@ -38,8 +38,9 @@ const char *http_mirror_version(const struct mcpd_msg *msg);
  * modern version, see http_mirror_version):
  *   - MCP-Protocol-Version present and equal to _meta's version;
  *   - Mcp-Method present and equal to method (values are case-sensitive);
- *   - tools/call and prompts/get (params.name), resources/read (params.uri): Mcp-Name present
- *     and equal to the body value after =?base64?...?= decoding;
+ *   - tools/call and prompts/get (params.name), resources/read (params.uri), and the tasks
+ *     extension's tasks/get, tasks/update, tasks/cancel (params.taskId): Mcp-Name present and
+ *     equal to the body value after =?base64?...?= decoding;
  *   - tools/call of a tool in `reg` (may be NULL): for every x-mcp-header property, a value in
  *     the arguments (not null) needs a Mcp-Param-{Name} header that matches it (integers and
  *     numbers compared numerically, booleans as "true"/"false"); a header for a property the

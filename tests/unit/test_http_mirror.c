@@ -313,6 +313,16 @@ static void standard_headers(void **state)
         "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"prompts/get\",\"params\":{" META
         ",\"name\":\"p\"}}";
     OK(prompt, PV, "Mcp-Method: prompts/get", "Mcp-Name: p");
+    /* The tasks extension names the task (SEP-2663). */
+    const char *task = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tasks/get\",\"params\":{" META
+                       ",\"taskId\":\"t-1\"}}";
+    OK(task, PV, "Mcp-Method: tasks/get", "Mcp-Name: t-1");
+    NO(task, "does not match", PV, "Mcp-Method: tasks/get", "Mcp-Name: t-2");
+    NO(task, "Mcp-Name header is required", PV, "Mcp-Method: tasks/get");
+    const char *cancel =
+        "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tasks/cancel\",\"params\":{" META
+        ",\"taskId\":\"t-1\"}}";
+    NO(cancel, "does not match", PV, "Mcp-Method: tasks/cancel", "Mcp-Name: x");
     NO(prompt, "does not match", PV, "Mcp-Method: prompts/get", "Mcp-Name: q");
 }
 
