@@ -46,6 +46,9 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mc, const char
                                 size_t *upload_size, void **con_cls);
 void http_on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
                        enum MHD_RequestTerminationCode why);
+/* http_check.c: the MHD_OPTION_UNESCAPE_CALLBACK of every listener (http_unescape(): escapes of
+ * control bytes stay visible to the path check of http_check_framing()). */
+size_t http_check_unescape(void *cls, struct MHD_Connection *mc, char *s);
 
 static inline int http_draining(const struct mcpd_http *h)
 {

@@ -160,6 +160,9 @@ int http_listen_start(struct mcpd_http *h, struct http_listener *l, const struct
                                 (intptr_t)((cfg->http_connection_timeout_ms + 999) / 1000), NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                         (intptr_t)cfg->http_max_header_bytes, NULL};
+    /* A %00 must not cut the path short unseen (http_check.c refuses control bytes). */
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_check_unescape, NULL};
     if (threads > 1) {
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
     }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,4 +211,148 @@ int http_version_has_priming(const char *v)
 int http_version_allows_batch(const char *v)
 {
     return v && strcmp(v, "2025-03-26") == 0;
+}
+
+/* ---- framing -------------------------------------------------------------------------------- */
+
+/* tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" /
+ *         "~" / DIGIT / ALPHA (RFC 9110 5.6.2) */
+static int is_tchar(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+int http_is_token(const char *s, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_tchar((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int http_header_refolded(const char *name, size_t name_len, const char *value, size_t max_ows)
+{
+    /* Compared as integers: after a fold the two pointers are in different places of
+     * libmicrohttpd's pool, where pointer subtraction would be undefined. */
+    uintptr_t n = (uintptr_t)name, v = (uintptr_t)value;
+    if (v < n + name_len + 1 || v > n + name_len + 1 + max_ows) {
+        return 1;
+    }
+    for (const char *p = name + name_len + 1; p < value; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\0') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+void http_framing_add(struct http_framing *f, const char *name, size_t name_len, const char *value)
+{
+    if (!http_is_token(name, name_len)) {
+        f->bad_name = 1;
+    }
+    if (name_is(name, name_len, "Content-Length")) {
+        f->n_content_length++;
+    } else if (name_is(name, name_len, "Transfer-Encoding")) {
+        if (f->n_transfer_encoding++ == 0) {
+            f->transfer_encoding = value;
+        }
+    } else if (name_is(name, name_len, "Host")) {
+        f->n_host++;
+    }
+}
+
+const char *http_framing_error(const struct http_framing *f)
+{
+    if (f->folded) {
+        return "a header line continues on the next line (obs-fold)";
+    }
+    if (f->bad_name) {
+        return "a header name is not a token";
+    }
+    if (f->n_content_length > 1) {
+        return "more than one Content-Length";
+    }
+    if (f->n_transfer_encoding > 0 && f->n_content_length > 0) {
+        return "both Content-Length and Transfer-Encoding";
+    }
+    if (f->n_transfer_encoding > 1) {
+        return "more than one Transfer-Encoding";
+    }
+    if (f->n_transfer_encoding == 1) {
+        /* "chunked" alone: any other coding (gzip, "gzip, chunked", a typo) means a body
+         * whose end this server and a proxy in front of it could see differently. */
+        const char *v = f->transfer_encoding ? f->transfer_encoding : "";
+        v += strspn(v, " \t");
+        size_t n = strlen(v);
+        while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+            n--;
+        }
+        if (n != 7 || strncasecmp(v, "chunked", 7) != 0) {
+            return "a Transfer-Encoding other than chunked";
+        }
+    }
+    if (f->http11 && f->n_host == 0) {
+        return "no Host header (HTTP/1.1 requires one)";
+    }
+    if (f->n_host > 1) {
+        return "more than one Host";
+    }
+    return NULL;
+}
+
+static int hexval(char ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+static int is_ctl(unsigned char ch)
+{
+    return ch < 0x20 || ch == 0x7f;
+}
+
+size_t http_unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi = r[0] == '%' ? hexval(r[1]) : -1;
+        int lo = hi >= 0 ? hexval(r[2]) : -1;
+        if (lo >= 0 && !is_ctl((unsigned char)(hi * 16 + lo))) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
+int http_path_ok(const char *path)
+{
+    for (const char *p = path; *p; p++) {
+        if (is_ctl((unsigned char)*p)) {
+            return 0;
+        }
+        int hi = p[0] == '%' ? hexval(p[1]) : -1;
+        int lo = hi >= 0 ? hexval(p[2]) : -1;
+        if (lo >= 0 && is_ctl((unsigned char)(hi * 16 + lo))) {
+            return 0;
+        }
+    }
+    return 1;
 }

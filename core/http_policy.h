@@ -4,7 +4,9 @@
  * tested on its own (tests/unit/test_http_policy.c):
  *   - Host and Origin allow-lists (DNS rebinding protection on loopback listeners);
  *   - Accept and Content-Type negotiation;
- *   - the MCP-Protocol-Version header, and what a negotiated version allows on the wire.
+ *   - the MCP-Protocol-Version header, and what a negotiated version allows on the wire;
+ *   - message framing (request smuggling): Content-Length / Transfer-Encoding / Host counts,
+ *     header names, obs-fold, control bytes in the path.
  * Any thread; nothing here keeps state.
  */
 #ifndef MCPD_CORE_HTTP_POLICY_H
@@ -55,5 +57,42 @@ int http_version_supported(const char *v);
 int http_version_has_priming(const char *v);
 /* May a POST body be a JSON-RPC batch under the negotiated version (2025-03-26 only)? */
 int http_version_allows_batch(const char *v);
+
+/* ---- framing: what must hold before a request's body is read (issue 13) ----------------- */
+
+/* What the framing rules look at in one request's header block (filled by a walk over every
+ * header, duplicates included; libmicrohttpd's lookup returns only the first). */
+struct http_framing {
+    int http11;           /* HTTP/1.1 (Host is required) */
+    int n_content_length; /* Content-Length headers */
+    int n_transfer_encoding;
+    int n_host;
+    const char *transfer_encoding; /* the first one's value (borrowed), NULL when none */
+    int bad_name;                  /* a header name that is not an RFC 9110 token */
+    int folded;                    /* a header continued on a line starting with SP/HTAB */
+};
+
+/* Is s[0, n) a non-empty RFC 9110 token (1*tchar)? */
+int http_is_token(const char *s, size_t n);
+/* Does a header look like libmicrohttpd 0.9.75 rebuilt it from an obs-fold? It keeps names and
+ * values where it read them ("Name:" OWS "value", value pointing into the same buffer just
+ * after the colon and optional SP/HTAB) except when it joins a continuation line: it then copies
+ * the joined name elsewhere, so the value no longer follows it. Only the bytes between the two
+ * pointers are read, and only when the value follows within `max_ows` bytes. */
+int http_header_refolded(const char *name, size_t name_len, const char *value, size_t max_ows);
+/* Adds one header to f (name case-insensitive). */
+void http_framing_add(struct http_framing *f, const char *name, size_t name_len, const char *value);
+/* NULL when the request may be read, else why not (a static sentence for the 400 that closes
+ * the connection): more than one Content-Length, Content-Length with Transfer-Encoding, a
+ * transfer coding other than a single "chunked", a missing or repeated Host on HTTP/1.1, a
+ * name that is not a token, obs-fold. */
+const char *http_framing_error(const struct http_framing *f);
+
+/* Decodes %XX escapes of a request path in place, as libmicrohttpd's own unescaper does, except
+ * an escape of a control byte (%00-%1F, %7F): kept as written, so a NUL can never cut the path
+ * short and http_path_ok() sees it. Returns the new length. */
+size_t http_unescape(char *s);
+/* A decoded path without control bytes, raw or left escaped by http_unescape. */
+int http_path_ok(const char *path);
 
 #endif

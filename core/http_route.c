@@ -11,6 +11,7 @@
 #include "auth_http.h"
 #include "config.h"
 #include "generation.h"
+#include "http_check.h"
 #include "http_conn.h"
 #include "http_internal.h"
 #include "http_limits.h"
@@ -265,7 +266,10 @@ static enum MHD_Result post_complete(struct mcpd_http *h, struct hconn *c)
     if (mcpd_msg_is_modern(&msg, c->hs != NULL) ||
         (!c->hs && msg.kind == MCPD_MSG_REQUEST && !mcpd_msg_is_initialize(&msg) &&
          c->modern_header)) {
-        rc = post_stateless(h, c, &msg);
+        /* The headers a modern request mirrors must agree with its body (-32020). */
+        if (http_check_modern(c, &msg, &rc)) {
+            rc = post_stateless(h, c, &msg);
+        }
         mcpd_msg_free(&msg);
         return rc;
     }
@@ -599,10 +603,13 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mc, const char
                                 const char *method, const char *version, const char *upload,
                                 size_t *upload_size, void **con_cls)
 {
-    (void)version;
     struct http_listener *l = cls;
     struct hconn *c = *con_cls;
     if (!c) {
+        enum MHD_Result refused;
+        if (!http_check_framing(mc, url, version, &refused)) {
+            return refused;
+        }
         struct mcpd_generation *g = mcpd_generation_acquire();
         if (!g) {
             return http_refuse(mc, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,

@@ -225,6 +225,14 @@ int mcpd_registry_add_tool(struct mcpd_registry *r, const mcpd_tool *t, struct m
         rc = tool_schema(outs, "outputSchema", t->name, &e.output, err, errlen);
     }
     if (rc == 0) {
+        /* Once here, not per request: the HTTP transport checks Mcp-Param-* against them. */
+        char xerr[256];
+        rc = mcpd_xheaders_collect(in, &e.xheaders, xerr, sizeof xerr);
+        if (rc == -EINVAL) {
+            fail(err, errlen, rc, "tool \"%s\": inputSchema: %s", t->name, xerr);
+        }
+    }
+    if (rc == 0) {
         rc = mcpd_grow((void **)&r->tools, &r->cap_tools, r->n_tools + 1, sizeof *r->tools);
     }
     if (rc == 0) {
@@ -240,6 +248,7 @@ int mcpd_registry_add_tool(struct mcpd_registry *r, const mcpd_tool *t, struct m
         json_decref(ann);
         mcpd_schema_free(e.input);
         mcpd_schema_free(e.output);
+        mcpd_xheaders_free(&e.xheaders);
         free(e.name);
         json_decref(e.def);
         return rc;
@@ -464,6 +473,7 @@ static void drop_tools(struct mcpd_registry *r, size_t from)
         json_decref(r->tools[i].def);
         mcpd_schema_free(r->tools[i].input);
         mcpd_schema_free(r->tools[i].output);
+        mcpd_xheaders_free(&r->tools[i].xheaders);
     }
     r->n_tools = from;
 }

@@ -7,6 +7,7 @@
 #define MCPD_CORE_REGISTRY_H
 
 #include "mcpd/plugin.h"
+#include "xheader.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -18,7 +19,8 @@ struct mcpd_tool_entry {
     char *name;
     json_t *def; /* the tools/list object, schemas kept verbatim */
     struct mcpd_schema *input;
-    struct mcpd_schema *output; /* NULL without outputSchema */
+    struct mcpd_schema *output;    /* NULL without outputSchema */
+    struct mcpd_xheaders xheaders; /* the inputSchema's x-mcp-header properties */
     mcpd_tool_fn fn;
     void *data;
     uint32_t flags;

@@ -14,6 +14,7 @@
  * answers, elicitation schemas) goes through its own Jansson, never through host types.
  */
 #include "conformance_mrtr.h"
+#include "headers.h"
 #include "mcpd/plugin.h"
 
 #include <errno.h>
@@ -777,6 +778,9 @@ static int register_all(const mcpd_host_api *api, mcpd_host *host)
     }
     if (rc == 0) {
         rc = conformance_register_modern(api, host); /* modern.c */
+    }
+    if (rc == 0) {
+        rc = conf_register_header_tools(api, host);
     }
 
     const mcpd_resource resources[] = {

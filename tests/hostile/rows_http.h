@@ -76,6 +76,14 @@ static const struct http_row HTTP_ROWS[] = {
      0},
     {"version", "POST", "/mcp", SID_LIVE, ACC CT, PING, 200, 0},
 
+    /* ---- legacy requests keep the legacy rules: modern headers mean nothing to them, and a
+     * legacy error never uses -32020/-32021/-32022 (clients read those as "modern server"). */
+    {"legacy", "POST", "/mcp", SID_LIVE, ACC CT PV "Mcp-Method: tools/list\r\n", PING, 200, 0},
+    {"legacy", "POST", "/mcp", SID_LIVE,
+     ACC CT PV "Mcp-Name: nope\r\nMcp-Param-X: =?base64?!?=\r\n", PING, 200, 0},
+    {"legacy", "POST", "/mcp", SID_LIVE, ACC CT "MCP-Protocol-Version: 2027-01-01\r\n", PING, 400,
+     -32000},
+
     /* ---- sessions: missing, forged, deleted, malformed */
     {"session", "POST", "/mcp", SID_NONE, ACC CT PV, PING, 400, -32000},
     {"session", "POST", "/mcp", SID_FORGED, ACC CT PV, PING, 404, -32000},
@@ -157,31 +165,93 @@ static const struct http_row HTTP_ROWS[] = {
 #undef INIT
 
 /* Raw bytes on a fresh connection: what comes back (0 = the server may close without an answer,
- * any status accepted only when nothing is expected). */
+ * any status accepted only when nothing is expected). close: the answer must carry
+ * Connection: close and be the last thing on the connection, so no byte after the refused
+ * request's headers (each smuggling row carries a whole second request there) ever runs. */
 struct raw_row {
     const char *cls;
     const char *bytes;
     int status;
+    int close;
 };
+
+/* The request smuggled behind a refused one: answered, it would show as a second response. */
+#define SMUGGLED "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+#define POST_MCP                                                                                   \
+    "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"     \
+    "Content-Type: application/json\r\n"
+#define PING40 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
 
 static const struct raw_row RAW_ROWS[] = {
     /* A request line libmicrohttpd cannot read: it closes the connection without an answer. */
-    {"raw", "GARBAGE\r\n\r\n", 0},
-    {"raw", "GET\r\n\r\n", 0},
-    {"raw", "GET / HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n", 505},
-    {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n", 400},
-    {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n", 400},
+    {"raw", "GARBAGE\r\n\r\n", 0, 0},
+    {"raw", "GET\r\n\r\n", 0, 0},
+    {"raw", "GET / HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n", 505, 0},
+    {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n", 400, 0},
+    {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n", 400, 0},
     {"raw", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
-     413},
+     413, 0},
     {"raw",
      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 999999999\r\n"
      "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n\r\n",
-     413},
-    {"raw", "\r\n\r\n\r\n", 0},
+     413, 0},
+    {"raw", "\r\n\r\n\r\n", 0, 0},
     {"vanish", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"",
-     0},
-    {"vanish", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n", 0},
-    {"vanish", "", 0},
+     0, 0},
+    {"vanish", "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n", 0, 0},
+    {"vanish", "", 0, 0},
+
+    /* ---- request smuggling (issue 13): libmicrohttpd 0.9.75 lets the first Content-Length
+     * win, prefers chunked over Content-Length and reads an unknown coding to the end of the
+     * connection; a proxy in front may decide otherwise. Every such request is refused. */
+    {"smuggle", POST_MCP "Content-Length: 40\r\nContent-Length: 85\r\n\r\n" PING40 SMUGGLED, 400,
+     1},
+    {"smuggle", POST_MCP "Content-Length: 40\r\nContent-Length: 40\r\n\r\n" PING40, 400, 1},
+    {"smuggle", POST_MCP "Content-Length: 40\r\ncontent-length: 0\r\n\r\n" PING40 SMUGGLED, 400, 1},
+    {"smuggle",
+     POST_MCP "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" SMUGGLED, 400, 1},
+    {"smuggle",
+     POST_MCP "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" SMUGGLED, 400, 1},
+    {"smuggle", POST_MCP "Transfer-Encoding: gzip\r\n\r\n" PING40 SMUGGLED, 400, 1},
+    {"smuggle", POST_MCP "Transfer-Encoding: gzip, chunked\r\n\r\n28\r\n" PING40 "\r\n0\r\n\r\n",
+     400, 1},
+    {"smuggle", POST_MCP "Transfer-Encoding: identity\r\nContent-Length: 40\r\n\r\n" PING40, 400,
+     1},
+    {"smuggle", POST_MCP "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n" SMUGGLED, 400, 1},
+    {"smuggle",
+     POST_MCP "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" SMUGGLED,
+     400, 1},
+    {"smuggle", POST_MCP "Content-Length : 40\r\n\r\n" PING40 SMUGGLED, 400, 1},
+    /* obs-fold: a continuation line (SP or HTAB first), also one that hides a header. */
+    {"fold", POST_MCP "X-A: one\r\n two\r\nContent-Length: 40\r\n\r\n" PING40, 400, 1},
+    {"fold", POST_MCP "X-A: one\r\n\ttwo\r\nContent-Length: 40\r\n\r\n" PING40, 400, 1},
+    {"fold",
+     POST_MCP
+     "X-A: one\r\n Transfer-Encoding: chunked\r\nContent-Length: 40\r\n\r\n" PING40 SMUGGLED,
+     400, 1},
+    {"fold", "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: one\r\n two\r\n\r\n" SMUGGLED, 400,
+     1},
+    /* Host: required once on HTTP/1.1, on every path (probes included). */
+    {"nohost", "GET /health HTTP/1.1\r\n\r\n" SMUGGLED, 400, 1},
+    {"nohost", "POST /mcp HTTP/1.1\r\nContent-Length: 40\r\n\r\n" PING40, 400, 1},
+    {"nohost", "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n" SMUGGLED,
+     400, 1},
+    {"nohost", "GET /health HTTP/1.0\r\n\r\n", 200, 0}, /* HTTP/1.0 has no Host rule */
+    /* Control bytes in the path, escaped or raw: a %00 must not cut "/mcp%00..." to "/mcp". */
+    {"path", "GET /health%00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" SMUGGLED, 400, 1},
+    {"path", "POST /mcp%00 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 40\r\n\r\n" PING40, 400,
+     1},
+    {"path", "GET /mcp%00/../health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, 1},
+    {"path", "GET /health%0d%0aX-Injected:%201 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, 1},
+    {"path", "GET /health%7f HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, 1},
+    {"path", "GET /health\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400, 1},
+    {"path", "GET /he%61lth HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 200, 0}, /* escapes still work */
+    /* Chunked bodies stay readable (no session: the legacy 400 for a missing session id). */
+    {"chunked", POST_MCP "Transfer-Encoding: chunked\r\n\r\n28\r\n" PING40 "\r\n0\r\n\r\n", 400, 0},
 };
+
+#undef SMUGGLED
+#undef POST_MCP
+#undef PING40
 
 #endif

@@ -24,6 +24,7 @@
 #include "hclient.h"
 #include "rows_http.h"
 #include "rows_resume.h"
+#include "rows_modern.h"
 #include "rows_rpc.h"
 #include "rows_tools.h"
 
@@ -441,6 +442,39 @@ static int body_code(const struct hresp *r)
     return code;
 }
 
+/* Header rows: each on a fresh connection, with the Mcp-Session-Id its sid kind names (live,
+ * forged, deleted, malformed or none); the answer must be exactly the row's status and code. */
+static void http_rows(struct hsrv *s, const char *sid, const char *gone, const struct http_row *rs,
+                      size_t n, const char *where, struct baseline *b)
+{
+    char row[128];
+    for (size_t i = 0; i < n; i++) {
+        const struct http_row *r = &rs[i];
+        row_name(row, sizeof row, where, r->cls, i);
+        char headers[2048];
+        const char *id = r->sid == SID_LIVE        ? sid
+                         : r->sid == SID_FORGED    ? "3f9a0c1d2e4b5a6978877665544332211"
+                         : r->sid == SID_DELETED   ? gone
+                         : r->sid == SID_MALFORMED ? "../../etc/passwd"
+                                                   : NULL;
+        snprintf(headers, sizeof headers, "%s%s%s%s", id ? "Mcp-Session-Id: " : "", id ? id : "",
+                 id ? "\r\n" : "", r->headers ? r->headers : "");
+        hc *c = hc_open(s, s->port);
+        hc_send(c, r->method, r->path, headers, r->body);
+        struct hresp *h = hc_response_maybe(c, HC_TIMEOUT_MS);
+        if (!h || h->status != r->status || (r->code && body_code(h) != r->code)) {
+            mismatch("%s: %s %s answered %d %.300s, expected %d with code %d", row, r->method,
+                     r->path, h ? h->status : -1, h && h->body ? h->body : "", r->status, r->code);
+        } else if (h->sse) {
+            mismatch("%s: an event stream where an error was expected", row);
+        }
+        hr_free(h);
+        hc_close(c);
+        http_alive(s, sid, row);
+        check_held(b, row);
+    }
+}
+
 static void catalogue_http(void **state)
 {
     mismatches = 0;
@@ -492,31 +526,8 @@ static void catalogue_http(void **state)
         http_alive(&s, sid, row);
         check_held(&b, row);
     }
-    for (size_t i = 0; i < N(HTTP_ROWS); i++, rows++) {
-        const struct http_row *r = &HTTP_ROWS[i];
-        row_name(row, sizeof row, "http", r->cls, i);
-        char headers[2048];
-        const char *id = r->sid == SID_LIVE        ? sid
-                         : r->sid == SID_FORGED    ? "3f9a0c1d2e4b5a6978877665544332211"
-                         : r->sid == SID_DELETED   ? gone
-                         : r->sid == SID_MALFORMED ? "../../etc/passwd"
-                                                   : NULL;
-        snprintf(headers, sizeof headers, "%s%s%s%s", id ? "Mcp-Session-Id: " : "", id ? id : "",
-                 id ? "\r\n" : "", r->headers ? r->headers : "");
-        hc *c = hc_open(&s, s.port);
-        hc_send(c, r->method, r->path, headers, r->body);
-        struct hresp *h = hc_response_maybe(c, HC_TIMEOUT_MS);
-        if (!h || h->status != r->status || (r->code && body_code(h) != r->code)) {
-            mismatch("%s: %s %s answered %d %.300s, expected %d with code %d", row, r->method,
-                     r->path, h ? h->status : -1, h && h->body ? h->body : "", r->status, r->code);
-        } else if (h->sse) {
-            mismatch("%s: an event stream where an error was expected", row);
-        }
-        hr_free(h);
-        hc_close(c);
-        http_alive(&s, sid, row);
-        check_held(&b, row);
-    }
+    http_rows(&s, sid, gone, HTTP_ROWS, N(HTTP_ROWS), "http", &b);
+    rows += N(HTTP_ROWS);
     for (size_t i = 0; i < N(RAW_ROWS); i++, rows++) {
         const struct raw_row *r = &RAW_ROWS[i];
         row_name(row, sizeof row, "http", r->cls, i);
@@ -529,6 +540,16 @@ static void catalogue_http(void **state)
             if (!h || h->status != r->status) {
                 mismatch("%s: %.*s answered %d, expected %d", row, (int)strcspn(r->bytes, "\r"),
                          r->bytes, h ? h->status : -1, r->status);
+            } else if (r->close && !h->close) {
+                mismatch("%s: the %d answer does not say Connection: close", row, h->status);
+            } else if (r->close) {
+                /* Nothing after it: the rest of the bytes never ran as another request. */
+                struct hresp *more = hc_response_or_eof(c, HC_TIMEOUT_MS);
+                if (more) {
+                    mismatch("%s: a second answer (%d) on the connection after the refusal", row,
+                             more->status);
+                }
+                hr_free(more);
             }
             hr_free(h);
         }
@@ -649,6 +670,36 @@ static void catalogue_resume(void **state)
     H_PASS(e);
 }
 
+/* The modern era's header rules, on a server with the conformance fixtures (their resource
+ * names clash with the test plugin's, so they get a server of their own). */
+static void catalogue_http_modern(void **state)
+{
+    mismatches = 0;
+    struct h_env *e = *state;
+    char outside[PATH_MAX];
+    snprintf(outside, sizeof outside, "%s/outside", e->dir);
+    mkdir(outside, 0755);
+    struct hsrv s;
+    hs_start(&s, e, NULL, "[plugin conformance]\npath = " MCPD_PLUGIN_DIR "/conformance.so\n");
+    char *sid = mcp_init(&s, "2025-11-25");
+    char *gone = mcp_init(&s, "2025-11-25");
+    assert_int_equal(mcp_delete(&s, gone), 200);
+    http_alive(&s, sid, "warm-up");
+    struct baseline b;
+    take_baseline(&b, s.p->pid, outside);
+    http_rows(&s, sid, gone, MODERN_ROWS, N(MODERN_ROWS), "http-modern", &b);
+    fprintf(stderr, "[hostile] http-modern: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
+            N(MODERN_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    free(sid);
+    free(gone);
+    assert_int_equal(hs_stop(&s), 0);
+    if (mismatches) {
+        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
+                 mismatches);
+    }
+    H_PASS(e);
+}
+
 int main(void)
 {
     verbose = getenv("MCPD_HOSTILE_VERBOSE") != NULL;
@@ -661,13 +712,14 @@ int main(void)
     setenv("ASAN_OPTIONS", opts, 1);
     fprintf(stderr,
             "[hostile] catalogue: %zu JSON-RPC rows (stdio and HTTP), %zu tool rows "
-            "(stdio and HTTP), %zu HTTP rows, %zu raw socket rows\n",
-            N(RPC_ROWS), N(TOOL_ROWS), N(HTTP_ROWS), N(RAW_ROWS));
+            "(stdio and HTTP), %zu HTTP rows, %zu modern-era HTTP rows, %zu raw socket rows\n",
+            N(RPC_ROWS), N(TOOL_ROWS), N(HTTP_ROWS), N(MODERN_ROWS), N(RAW_ROWS));
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
     const struct CMUnitTest tests[] = {
         T(catalogue_stdio),
         T(catalogue_http),
         T(catalogue_resume),
+        T(catalogue_http_modern),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* Unit tests for core/http_policy.c: every header rule of the HTTP transport as a pure
  * function, no server. Host/Origin allow-lists (DNS rebinding protection), Accept and
- * Content-Type negotiation, MCP-Protocol-Version and what a negotiated version allows. */
+ * Content-Type negotiation, MCP-Protocol-Version and what a negotiated version allows, message
+ * framing (request smuggling), control bytes in paths. */
 #include "http_policy.h"
 
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 /* after the headers it needs */
 #include <cmocka.h>
@@ -217,6 +219,122 @@ static void protocol_versions(void **state)
     assert_false(http_version_allows_batch(NULL));
 }
 
+/* A header block as the framing walk sees it: "Name: value" lines, NUL separated. */
+static const char *framing_of(int http11, const char *const *lines, size_t n)
+{
+    struct http_framing f = {.http11 = http11};
+    for (size_t i = 0; i < n; i++) {
+        const char *colon = strchr(lines[i], ':');
+        const char *v = colon + 1 + strspn(colon + 1, " \t");
+        http_framing_add(&f, lines[i], (size_t)(colon - lines[i]), v);
+    }
+    return http_framing_error(&f);
+}
+#define FRAMING(v11, ...)                                                                          \
+    framing_of(v11, (const char *const[]){__VA_ARGS__},                                            \
+               sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+static void framing_rules(void **state)
+{
+    (void)state;
+    /* Sound requests. */
+    assert_null(FRAMING(1, "Host: a", "Content-Length: 5"));
+    assert_null(FRAMING(1, "Host: a", "Transfer-Encoding: chunked"));
+    assert_null(FRAMING(1, "host: a", "transfer-encoding:  Chunked "));
+    assert_null(FRAMING(0, "Content-Length: 5")); /* HTTP/1.0 needs no Host */
+    assert_null(FRAMING(1, "Host: a", "X-Custom_Name.1~: v"));
+    /* Smuggling: the two ends of a proxy chain could see different bodies. */
+    assert_string_equal(FRAMING(1, "Host: a", "Content-Length: 5", "Content-Length: 40"),
+                        "more than one Content-Length");
+    assert_string_equal(FRAMING(1, "Host: a", "Content-Length: 5", "content-length: 5"),
+                        "more than one Content-Length");
+    assert_string_equal(FRAMING(1, "Host: a", "Content-Length: 5", "Transfer-Encoding: chunked"),
+                        "both Content-Length and Transfer-Encoding");
+    assert_string_equal(FRAMING(1, "Host: a", "Transfer-Encoding: chunked", "Content-Length: 5"),
+                        "both Content-Length and Transfer-Encoding");
+    const char *coding = "a Transfer-Encoding other than chunked";
+    assert_string_equal(FRAMING(1, "Host: a", "Transfer-Encoding: gzip"), coding);
+    assert_string_equal(FRAMING(1, "Host: a", "Transfer-Encoding: gzip, chunked"), coding);
+    assert_string_equal(FRAMING(1, "Host: a", "Transfer-Encoding: chunked, chunked"), coding);
+    assert_string_equal(FRAMING(1, "Host: a", "Transfer-Encoding: xchunked"), coding);
+    assert_string_equal(FRAMING(1, "Host: a", "Transfer-Encoding: "), coding);
+    assert_string_equal(
+        FRAMING(1, "Host: a", "Transfer-Encoding: chunked", "Transfer-Encoding: chunked"),
+        "more than one Transfer-Encoding");
+    /* Host on HTTP/1.1. */
+    assert_string_equal(FRAMING(1, "Accept: */*"), "no Host header (HTTP/1.1 requires one)");
+    assert_string_equal(FRAMING(1, "Host: a", "Host: b"), "more than one Host");
+    assert_string_equal(FRAMING(0, "Host: a", "Host: a"), "more than one Host");
+    /* Names that are not tokens: what an obs-fold joined into a name looks like. */
+    assert_string_equal(FRAMING(1, "Host: a", "X-A Transfer-Encoding: chunked"),
+                        "a header name is not a token");
+    assert_string_equal(FRAMING(1, "Host: a", "X-\x01: v"), "a header name is not a token");
+    struct http_framing folded = {.folded = 1};
+    assert_string_equal(http_framing_error(&folded),
+                        "a header line continues on the next line (obs-fold)");
+}
+
+static void tokens(void **state)
+{
+    (void)state;
+    assert_true(http_is_token("Mcp-Param-Region", 16));
+    assert_true(http_is_token("!#$%&'*+-.^_`|~09azAZ", 21));
+    assert_false(http_is_token("", 0));
+    assert_false(http_is_token("a b", 3));
+    assert_false(http_is_token("a:b", 3));
+    assert_false(http_is_token("a\"b", 3));
+    assert_false(http_is_token("a\x80", 2));
+    assert_false(http_is_token("a(b)", 4));
+}
+
+static void refolded_layout(void **state)
+{
+    (void)state;
+    /* As libmicrohttpd leaves an unfolded header: name NUL OWS value, in one buffer. */
+    static const char buf[] = "X-A\0  one\0X-B\0two";
+    assert_false(http_header_refolded(buf, 3, buf + 6, 64));
+    assert_false(http_header_refolded(buf + 10, 3, buf + 14, 64));
+    assert_false(http_header_refolded(buf, 3, buf + 4, 64)); /* empty OWS */
+    /* A name rebuilt elsewhere (the fold): the value does not follow it. */
+    char *joined = strdup("X-Atwo");
+    assert_true(http_header_refolded(joined, 6, buf + 6, 64));
+    free(joined);
+    assert_true(http_header_refolded(buf + 10, 3, buf + 6, 64)); /* value before the name */
+    assert_true(http_header_refolded(buf, 3, buf + 6, 1));       /* more OWS than allowed */
+    assert_true(http_header_refolded(buf, 3, buf + 11, 64));     /* something else between */
+}
+
+static void paths(void **state)
+{
+    (void)state;
+    char s[64];
+    struct {
+        const char *in, *out;
+        int ok;
+    } cases[] = {
+        {"/mcp", "/mcp", 1},
+        {"/a%20b", "/a b", 1},
+        {"/%41%62", "/Ab", 1},
+        {"/%zz%4", "/%zz%4", 1},     /* not escapes: kept */
+        {"/mcp%00x", "/mcp%00x", 0}, /* a NUL never cuts the path short */
+        {"/mcp%0d%0aX", "/mcp%0d%0aX", 0},
+        {"/a%7Fb", "/a%7Fb", 0},
+        {"/a%1fb", "/a%1fb", 0},
+        {"/a\x01", "/a\x01", 0},
+        {"/a\tb", "/a\tb", 0},
+        {"/caf%C3%A9", "/caf\xc3\xa9", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(s, sizeof s, "%s", cases[i].in);
+        size_t n = http_unescape(s);
+        assert_int_equal(n, strlen(cases[i].out));
+        assert_string_equal(s, cases[i].out);
+        if (http_path_ok(s) != cases[i].ok) {
+            fail_msg("%s: path_ok should be %d", cases[i].in, cases[i].ok);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +346,10 @@ int main(void)
         cmocka_unit_test(accept_header),
         cmocka_unit_test(content_type),
         cmocka_unit_test(protocol_versions),
+        cmocka_unit_test(framing_rules),
+        cmocka_unit_test(tokens),
+        cmocka_unit_test(refolded_layout),
+        cmocka_unit_test(paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
