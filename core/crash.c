@@ -43,11 +43,34 @@ struct out {
     size_t len;
 };
 
+/* Text as it is: the report's own layout. */
 static void put(struct out *o, const char *s)
 {
     for (; s && *s && o->len < sizeof o->buf - 1; s++) {
-        /* One line per field: a newline in a name (a URI, say) must not forge another. */
+        o->buf[o->len++] = *s;
+    }
+}
+
+/* A value from a plugin or a client: one line per field, so a newline in a name (a URI, say)
+ * must not forge another line of the report. */
+static void put_value(struct out *o, const char *s)
+{
+    for (; s && *s && o->len < sizeof o->buf - 1; s++) {
         o->buf[o->len++] = (*s == '\n' || *s == '\r') ? ' ' : *s;
+    }
+}
+
+static void put_hex(struct out *o, uintptr_t v)
+{
+    char tmp[2 * sizeof v];
+    int n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v && n < (int)sizeof tmp);
+    put(o, "0x");
+    while (n > 0 && o->len < sizeof o->buf - 1) {
+        o->buf[o->len++] = tmp[--n];
     }
 }
 
@@ -114,7 +137,7 @@ static void put_id(struct out *o, json_t *id)
         put_num(o, (long long)json_integer_value(id));
     } else if (json_is_string(id)) {
         put(o, "\"");
-        put(o, json_string_value(id));
+        put_value(o, json_string_value(id));
         put(o, "\"");
     } else {
         put(o, "(none)");
@@ -134,23 +157,22 @@ static void on_crash(int sig, siginfo_t *si, void *uctx)
         put(&o, ": CRASH: ");
         put(&o, signal_name(sig));
         if (sig == SIGSEGV || sig == SIGBUS) {
-            /* The address as a decimal number: no printf here. */
             put(&o, " at address ");
-            put_num(&o, (long long)(uintptr_t)si->si_addr);
+            put_hex(&o, (uintptr_t)si->si_addr);
         }
         put(&o, " in pid ");
         put_num(&o, (long long)getpid());
         put(&o, "\n");
         if (ci) {
             put(&o, "  plugin:     ");
-            put(&o, ci->plugin);
+            put_value(&o, ci->plugin);
             put(&o, " ");
-            put(&o, ci->version);
+            put_value(&o, ci->version);
             put(&o, "\n  call:       ");
-            put(&o, ci->method);
+            put_value(&o, ci->method);
             if (ci->what) {
                 put(&o, " ");
-                put(&o, ci->what);
+                put_value(&o, ci->what);
             }
             put(&o, "\n  request id: ");
             put_id(&o, ci->id);

@@ -113,6 +113,13 @@ static const char *call_what(const struct mcpd_call *c)
     }
 }
 
+/* The plugin a call runs, for logs and metrics. resources/list asks several plugins in turn
+ * (c->owner changes as it goes), so it names none. */
+static const char *call_plugin(const struct mcpd_call *c)
+{
+    return c->kind == MCPD_CALL_LIST ? "(resources/list)" : c->owner->conf->name;
+}
+
 /* The handler of `owner` is about to run on this worker (the pool already applied the plugin's
  * gates). Returns nonzero when the call was cancelled or timed out meanwhile: skip the
  * handler. */
@@ -135,7 +142,7 @@ static void leave(void)
 
 /* Logs, counts and sends the answer, once: the worker's result, or the timer's timeout answer,
  * whichever comes first. `response` is stolen. */
-static void answer(struct mcpd_call *c, json_t *response)
+static void answer(struct mcpd_call *c, json_t *response, int from_timer)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -152,6 +159,16 @@ static void answer(struct mcpd_call *c, json_t *response)
     }
     /* Off the in-flight table once answered, so the client may reuse the id at once. */
     mcpd_session_remove_call(c->session, c);
+    if (__atomic_load_n(&c->timed_out, __ATOMIC_RELAXED)) {
+        /* Counted here, whoever answers: the timer, or a worker that found the deadline gone
+         * (a call that waited in the queue, or a handler that noticed it). */
+        mcpd_metrics_plugin_event(call_plugin(c), MCPD_PLUGIN_TIMEOUT);
+        if (!from_timer) {
+            log_warn("call", "%s %s of plugin %s (request id %s) timed out after %.0f ms",
+                     c->method, call_what(c) ? call_what(c) : "", call_plugin(c),
+                     mcpd_call_request_id(c), ms);
+        }
+    }
     int debug = mcpd_log_enabled(MCPD_L_DEBUG);
     if (debug || c->kind == MCPD_CALL_TOOL) {
         /* One line per plugin call (what ran, how long, how it ended) and, for tools, the
@@ -194,7 +211,7 @@ static void answer(struct mcpd_call *c, json_t *response)
 /* The worker's end of a call. The pool drops its reference after this returns. */
 static void finish(struct mcpd_call *c, json_t *response)
 {
-    answer(c, response);
+    answer(c, response, 0);
 }
 
 /* The pool's timer: the call passed its deadline (first), or still runs long after it. The
@@ -203,8 +220,7 @@ static void call_expire(void *arg, long ms, int first)
 {
     struct mcpd_call *c = arg;
     const char *what = call_what(c);
-    /* resources/list asks several plugins in turn (c->owner changes as it goes). */
-    const char *plugin = c->kind == MCPD_CALL_LIST ? "(resources/list)" : c->owner->conf->name;
+    const char *plugin = call_plugin(c);
     int timeout = c->gen->config->call_timeout_ms;
     int running = __atomic_load_n(&c->entered, __ATOMIC_ACQUIRE);
     if (!first) {
@@ -216,7 +232,9 @@ static void call_expire(void *arg, long ms, int first)
     }
     __atomic_store_n(&c->timed_out, 1, __ATOMIC_RELAXED);
     mcpd_call_cancel(c);
-    mcpd_metrics_plugin_event(plugin, MCPD_PLUGIN_TIMEOUT);
+    if (__atomic_load_n(&c->answered, __ATOMIC_ACQUIRE)) {
+        return; /* a worker answered it a moment ago (and logged the timeout if there was one) */
+    }
     log_warn("call",
              "%s %s of plugin %s (request id %s) passed call_timeout_ms (%d ms) %s; answered "
              "with a timeout after %ld ms",
@@ -233,7 +251,7 @@ static void call_expire(void *arg, long ms, int first)
                  c->method, what ? " " : "", what ? what : "");
         response = mcpd_jsonrpc_error(c->id, RPC_REQUEST_TIMEOUT, msg, NULL);
     }
-    answer(c, response);
+    answer(c, response, 1);
 }
 
 static void finish_error(struct mcpd_call *c, int code, json_t *data, const char *fmt, ...)
