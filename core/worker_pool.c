@@ -22,6 +22,7 @@ struct mcpd_job {
     const void *lane;
     struct mcpd_gate *gates[2];
     struct mcpd_gate *parked_in; /* the gate whose FIFO holds it, or NULL */
+    int held;                    /* bit i: holds gates[i] (taken, or reserved by gate_wake) */
     struct timespec submitted, deadline, next_log;
     int expired; /* expire(first = 1) was due: its client has (or is getting) an answer */
     int running;
@@ -223,17 +224,17 @@ static int gate_full(const struct mcpd_gate *g)
     return g->limit > 0 && g->running >= g->limit;
 }
 
-/* Takes every gate of `j`, or none: parks it in the first full one and returns 0. An expired
- * job passes without a gate: its handler will not run. */
-static int gates_enter(struct mcpd_pool *p, struct mcpd_job *j)
+/* Takes every gate of `j` it does not hold yet, or none: parks it in the first one that is full
+ * (or has others waiting: first come, first served) and returns 0. An expired job passes
+ * without a gate: its handler will not run. */
+static int gates_enter(struct mcpd_job *j)
 {
-    (void)p;
     if (j->expired) {
         return 1;
     }
     for (int i = 0; i < 2; i++) {
         struct mcpd_gate *g = j->gates[i];
-        if (g && gate_full(g)) {
+        if (g && !(j->held & (1 << i)) && (gate_full(g) || g->head)) {
             fifo_push(&g->head, &g->tail, j);
             g->parked++;
             j->parked_in = g;
@@ -242,14 +243,16 @@ static int gates_enter(struct mcpd_pool *p, struct mcpd_job *j)
         }
     }
     for (int i = 0; i < 2; i++) {
-        if (j->gates[i]) {
+        if (j->gates[i] && !(j->held & (1 << i))) {
             j->gates[i]->running++;
+            j->held |= 1 << i;
         }
     }
     return 1;
 }
 
-/* A gate has room: its oldest parked job goes to the ready list. */
+/* A gate has room: its oldest parked job gets the place (reserved now, so no newcomer takes it
+ * first) and goes to the ready list. */
 static void gate_wake(struct mcpd_pool *p, struct mcpd_gate *g)
 {
     if (!g->head || gate_full(g)) {
@@ -257,17 +260,21 @@ static void gate_wake(struct mcpd_pool *p, struct mcpd_gate *g)
     }
     struct mcpd_job *j = fifo_pop(&g->head, &g->tail);
     g->parked--;
+    g->running++;
+    j->held |= j->gates[0] == g ? 1 : 2;
     j->parked_in = NULL;
     mcpd_metrics_plugin_queued(g->name, -1);
     fifo_push(&p->ready_head, &p->ready_tail, j);
     pthread_cond_signal(&p->work);
 }
 
-static void gates_leave(struct mcpd_pool *p, struct mcpd_job *j, int entered)
+/* Gives back every gate `j` holds (taken or reserved). */
+static void gates_leave(struct mcpd_pool *p, struct mcpd_job *j)
 {
-    for (int i = 0; i < 2 && entered; i++) {
+    for (int i = 0; i < 2; i++) {
         struct mcpd_gate *g = j->gates[i];
-        if (g) {
+        if (j->held & (1 << i)) {
+            j->held &= ~(1 << i);
             g->running--;
             gate_wake(p, g);
             pthread_cond_broadcast(&p->gate_free);
@@ -314,14 +321,12 @@ static void *worker_main(void *arg)
         if (!j) {
             break; /* stopping and drained */
         }
-        int entered = gates_enter(p, j);
-        if (!entered) {
+        if (!gates_enter(j)) {
             continue; /* parked: its gate sends it back when there is room */
         }
         p->queued--;
         p->running++;
         j->running = 1;
-        entered = !j->expired; /* an expired job took no gate */
         publish(p);
         pthread_mutex_unlock(&p->lock);
 
@@ -337,7 +342,7 @@ static void *worker_main(void *arg)
         }
         j->running = 0;
         p->running--;
-        gates_leave(p, j, entered);
+        gates_leave(p, j);
         timed_remove(p, j);
         if (j->expired) {
             p->expired--;
