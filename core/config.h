@@ -75,6 +75,7 @@ struct mcpd_config {
     int max_workers;          /* threads in all, stuck ones included; 0 = twice `workers` */
     int overrun_log_ms;       /* period of "still running" lines for calls past their timeout */
     int ready_busy_ms;        /* /ready 503 once no worker was free this long; 0 = never */
+    int session_max_workers;  /* calls of one session running at once; 0 = no cap */
 
     /* [heartbeat] */
     int hb_interval_ms;  /* server ping interval, default 30000, 0 = off */

@@ -149,6 +149,10 @@ const struct mcpd_config_key mcpd_config_keys[] = {
        "how often a call that runs on past its timeout is logged again"),
     MS("limits", "ready_busy_ms", "30s", 0, 86400000, ready_busy_ms, APPLIES,
        "`/ready` answers 503 once no worker has been free for this long; 0 = never"),
+    INT("limits", "session_max_workers", "0", 0, 1024, session_max_workers, APPLIES,
+        "calls of one session (client) that run at once; its further calls wait while other "
+        "sessions' calls run (calls stuck past their timeout do not count). 0 = no cap: "
+        "sessions are still served round-robin"),
 
     /* [heartbeat] */
     MS("heartbeat", "interval", "30s", 0, 86400000, hb_interval_ms, APPLIES,

@@ -137,6 +137,7 @@ static void configure_pool(struct mcpd_pool *pool, const struct mcpd_config *c)
         struct mcpd_pool_settings s = {
             .max_threads = c->max_workers > 0 ? c->max_workers : 2 * c->workers,
             .overrun_log_ms = c->overrun_log_ms,
+            .session_max_workers = c->session_max_workers,
         };
         mcpd_pool_configure(pool, &s);
     }

@@ -20,6 +20,7 @@ struct mcpd_job {
     mcpd_job_fn fn;
     void *arg;
     const void *lane;
+    struct lane *lane_ref; /* NULL when no lane could be made (out of memory) */
     struct mcpd_gate *gates[2];
     struct mcpd_gate *parked_in; /* the gate whose FIFO holds it, or NULL */
     int held;                    /* bit i: holds gates[i] (taken, or reserved by gate_wake) */
@@ -32,10 +33,14 @@ struct mcpd_job {
     struct mcpd_job *tprev, *tnext; /* the timed list (jobs with a deadline) */
 };
 
+/* A session's queue. It lives while the pool holds any job of it (queued, parked or running),
+ * so that its running count outlasts an empty queue. */
 struct lane {
     const void *key;
-    struct mcpd_job *head, *tail;
-    struct lane *next;
+    struct mcpd_job *head, *tail; /* queued */
+    size_t jobs;                  /* of this lane in the pool, in any state */
+    int running;                  /* running and not stuck: what session_max_workers caps */
+    struct lane *next;            /* round-robin order */
 };
 
 /* Submits from this thread are being held (see mcpd_pool_hold). */
@@ -61,6 +66,7 @@ struct mcpd_pool {
     int stuck;
     int max_threads;
     int overrun_log_ms;
+    int session_cap; /* running jobs per lane, 0 = no cap */
     int degraded;
     int all_busy;
     struct timespec all_busy_since;
@@ -185,37 +191,64 @@ static void enqueue_lane(struct mcpd_pool *p, struct mcpd_job *j)
         }
         p->lanes_tail = l;
     }
+    l->jobs++;
+    j->lane_ref = l;
     fifo_push(&l->head, &l->tail, j);
 }
 
+/* Unlinks `l` from the round (prev = the lane before it, or NULL for the head). */
+static void lane_unlink(struct mcpd_pool *p, struct lane *prev, struct lane *l)
+{
+    if (prev) {
+        prev->next = l->next;
+    } else {
+        p->lanes_head = l->next;
+    }
+    if (p->lanes_tail == l) {
+        p->lanes_tail = prev;
+    }
+    l->next = NULL;
+}
+
+/* A job of `l` left the pool: the lane goes with its last job. */
+static void lane_drop(struct mcpd_pool *p, struct lane *l)
+{
+    if (!l || --l->jobs > 0) {
+        return;
+    }
+    struct lane *prev = NULL;
+    for (struct lane *k = p->lanes_head; k && k != l; k = k->next) {
+        prev = k;
+    }
+    lane_unlink(p, prev, l);
+    free(l);
+}
+
 /* The next job: first what a gate let go (it already waited its turn), then the head of the
- * first lane, which then goes to the back of the round. */
+ * first lane with work that is under session_max_workers, which then goes to the back of the
+ * round. */
 static struct mcpd_job *take_next(struct mcpd_pool *p)
 {
     struct mcpd_job *j = fifo_pop(&p->ready_head, &p->ready_tail);
     if (j) {
         return j;
     }
-    struct lane *l = p->lanes_head;
+    struct lane *prev = NULL, *l = p->lanes_head;
+    while (l && (!l->head || (p->session_cap > 0 && l->running >= p->session_cap))) {
+        prev = l;
+        l = l->next;
+    }
     if (!l) {
         return NULL;
     }
     j = fifo_pop(&l->head, &l->tail);
-    p->lanes_head = l->next;
-    if (!p->lanes_head) {
-        p->lanes_tail = NULL;
-    }
-    if (l->head) {
-        l->next = NULL;
-        if (p->lanes_tail) {
-            p->lanes_tail->next = l;
-        } else {
-            p->lanes_head = l;
-        }
-        p->lanes_tail = l;
+    lane_unlink(p, prev, l);
+    if (p->lanes_tail) {
+        p->lanes_tail->next = l;
     } else {
-        free(l);
+        p->lanes_head = l;
     }
+    p->lanes_tail = l;
     return j;
 }
 
@@ -327,6 +360,9 @@ static void *worker_main(void *arg)
         p->queued--;
         p->running++;
         j->running = 1;
+        if (j->lane_ref) {
+            j->lane_ref->running++;
+        }
         publish(p);
         pthread_mutex_unlock(&p->lock);
 
@@ -342,6 +378,10 @@ static void *worker_main(void *arg)
         }
         j->running = 0;
         p->running--;
+        if (j->lane_ref && !j->stuck) {
+            j->lane_ref->running--; /* a stuck job stopped counting when it got stuck */
+        }
+        lane_drop(p, j->lane_ref);
         gates_leave(p, j);
         timed_remove(p, j);
         if (j->expired) {
@@ -443,8 +483,13 @@ static void *timer_main(void *arg)
                 j->expired = 1;
                 p->expired++;
                 if (j->running) {
+                    /* Its client has its answer: the session's share is free again. */
                     j->stuck = 1;
                     p->stuck++;
+                    if (j->lane_ref) {
+                        j->lane_ref->running--;
+                        pthread_cond_signal(&p->work);
+                    }
                 } else if (j->parked_in) {
                     unpark(p, j);
                 }
@@ -554,7 +599,9 @@ void mcpd_pool_configure(struct mcpd_pool *p, const struct mcpd_pool_settings *s
     pthread_mutex_lock(&p->lock);
     p->max_threads = s->max_threads > p->target ? s->max_threads : p->target;
     p->overrun_log_ms = s->overrun_log_ms > 0 ? s->overrun_log_ms : 10000;
-    replace_stuck(p); /* a higher cap may end a degraded state at once */
+    p->session_cap = s->session_max_workers > 0 ? s->session_max_workers : 0;
+    pthread_cond_broadcast(&p->work); /* a higher cap may free waiting lanes */
+    replace_stuck(p);                 /* a higher cap may end a degraded state at once */
     publish(p);
     pthread_cond_signal(&p->timer_wake);
     pthread_mutex_unlock(&p->lock);

@@ -4,7 +4,9 @@
  * Scheduling (issue 10), all under the pool's one lock:
  *   - lanes: every job names a lane (the session it serves; NULL = the server's own lane). The
  *     workers take jobs round-robin across the lanes that have work, so one client's backlog
- *     delays another client by at most one job per lane, not by the whole backlog;
+ *     delays another client by at most one job per lane, not by the whole backlog; with
+ *     session_max_workers, a lane that runs that many jobs waits until one ends, so one client
+ *     cannot hold every worker (slow calls, or calls waiting on its own sampling answers);
  *   - gates: a job may name up to two gates (a plugin's "one at a time" gate for handlers
  *     without MCPD_THREADSAFE, and its max_concurrency gate). A job whose gate is full is
  *     parked in that gate's FIFO and the worker moves on; when a job leaves the gate, the head
@@ -61,8 +63,10 @@ struct mcpd_job_spec {
 
 /* Pool-wide settings a reload may change. */
 struct mcpd_pool_settings {
-    int max_threads;    /* threads in all, stuck ones included (>= the pool's `threads`) */
-    int overrun_log_ms; /* period of the "still running" log lines (expire first = 0) */
+    int max_threads;         /* threads in all, stuck ones included (>= the pool's `threads`) */
+    int overrun_log_ms;      /* period of the "still running" log lines (expire first = 0) */
+    int session_max_workers; /* jobs of one lane running at once (stuck ones not counted);
+                              * 0 = no cap */
 };
 
 /* What /ready and the metrics read. */

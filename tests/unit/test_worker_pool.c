@@ -347,6 +347,41 @@ static void lanes_are_served_round_robin(void **state)
     gate_free(g);
 }
 
+static void session_cap_leaves_workers_to_others(void **state)
+{
+    (void)state;
+    struct mcpd_pool *p = mcpd_pool_new(3, 100);
+    struct mcpd_pool_settings set = {.max_threads = 6, .session_max_workers = 1};
+    mcpd_pool_configure(p, &set);
+    struct gate *g = gate_new();
+    static const int lane_a = 0; /* any address names a lane */
+    static const struct mcpd_job_ops block_ops = {gate_job, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        struct mcpd_job_spec spec = {.ops = &block_ops, .arg = g, .lane = &lane_a};
+        assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
+    }
+    gate_wait_entered(g, 1);
+    /* Session a holds one worker; the two idle workers do not take its other calls, and the
+     * server lane (another session, as far as the cap goes) gets one at once. */
+    struct counter *c = counter_new();
+    assert_int_equal(mcpd_pool_submit(p, count_job, c), 0);
+    long long t0 = now_ms();
+    while (c->runs == 0 && now_ms() - t0 < 5000) {
+        nanosleep(&(struct timespec){0, 5000000L}, NULL);
+    }
+    assert_int_equal(c->runs, 1);
+    nanosleep(&(struct timespec){0, 100000000L}, NULL);
+    pthread_mutex_lock(&g->lock);
+    assert_int_equal(g->entered, 1);
+    pthread_mutex_unlock(&g->lock);
+    gate_open(g);
+    assert_int_equal(mcpd_pool_wait_idle(p, 5000), 0);
+    assert_int_equal(g->done, 3);
+    assert_int_equal(mcpd_pool_free(p), 0);
+    counter_free(c);
+    gate_free(g);
+}
+
 /* A gated job that blocks until released: the gate's limit is 1. */
 struct gated {
     struct gate *g;
@@ -533,6 +568,7 @@ int main(void)
         cmocka_unit_test(lanes_are_served_round_robin),
         cmocka_unit_test(gate_parks_jobs_without_a_worker),
         cmocka_unit_test(deadline_replaces_the_stuck_worker),
+        cmocka_unit_test(session_cap_leaves_workers_to_others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
