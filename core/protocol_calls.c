@@ -162,7 +162,7 @@ static void answer(struct mcpd_call *c, json_t *response, int from_timer)
     if (__atomic_load_n(&c->timed_out, __ATOMIC_RELAXED)) {
         /* Counted here, whoever answers: the timer, or a worker that found the deadline gone
          * (a call that waited in the queue, or a handler that noticed it). */
-        mcpd_metrics_plugin_event(call_plugin(c), MCPD_PLUGIN_TIMEOUT);
+        mcpd_metrics_plugin_timeout(call_plugin(c));
         if (!from_timer) {
             log_warn("call", "%s %s of plugin %s (request id %s) timed out after %.0f ms",
                      c->method, call_what(c) ? call_what(c) : "", call_plugin(c),
