@@ -34,6 +34,7 @@ struct mcpd_call {
     int answered; /* atomic: the answer went out (or was given up); a second one is dropped */
     int entered;  /* atomic: the handler was entered (for the overrun log) */
     struct mcpd_crash_info crash; /* what the crash report names while the handler runs */
+    void (*run)(void *call);      /* the method's worker half (protocol_calls.c start_call) */
     struct mcpd_session *session; /* ref */
     struct mcpd_out *reply; /* ref: where the answer and related notifications go; under `lock`,
                              * NULL once a timeout answered the call (mcpd_call_out) */

@@ -71,7 +71,7 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     if (result_len) {
         *result_len = 0;
     }
-    if (!c || !method || !*method || !c->session || strlen(method) > 256) {
+    if (!c || !method || !*method || !c->session || !c->reply || strlen(method) > 256) {
         return -EINVAL;
     }
     json_t *params = NULL;

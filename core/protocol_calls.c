@@ -36,12 +36,18 @@ static void call_release(void *arg)
     mcpd_call_free(arg);
 }
 
-/* One job kind per method; expire() and release() are the same for all. */
-#define CALL_OPS(name, run) static const struct mcpd_job_ops name = {run, call_expire, call_release}
+/* Every call is the same job for the pool; c->run is the method's worker half. */
+static void run_call(void *arg)
+{
+    struct mcpd_call *c = arg;
+    c->run(c);
+}
+
+static const struct mcpd_job_ops call_ops = {run_call, call_expire, call_release};
 
 /* Queues `c` on the pool: its session's lane, its plugin's gates (one at a time without
  * MCPD_THREADSAFE; max_concurrency), its deadline. */
-static int start_call(struct rq *r, struct mcpd_call *c, const struct mcpd_job_ops *ops)
+static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
 {
     if (!c) {
         rq_error(r, RPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
@@ -59,7 +65,15 @@ static int start_call(struct rq *r, struct mcpd_call *c, const struct mcpd_job_o
     } else if (rc == -EPIPE) {
         rq_error(r, RPC_SERVER_ERROR, NULL, "The session has ended");
     } else if (rc == 0) {
-        struct mcpd_job_spec spec = {.ops = ops, .arg = c, .lane = r->s, .deadline = c->deadline};
+        /* Every plugin call is bound by the timeout, not only tools: a hung resource read
+         * holds a worker just the same. */
+        int timeout = r->gen->config->call_timeout_ms;
+        if (c->deadline.tv_sec == 0 && timeout > 0) {
+            c->deadline = mcpd_deadline_ms(timeout);
+        }
+        c->run = job;
+        struct mcpd_job_spec spec = {
+            .ops = &call_ops, .arg = c, .lane = r->s, .deadline = c->deadline};
         if (c->owner && !(c->flags & MCPD_THREADSAFE)) {
             spec.gates[0] = &c->owner->serial_gate;
         }
@@ -88,12 +102,6 @@ static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const 
         c->owner = owner;
         c->data = data;
         c->flags = flags;
-        /* Every plugin call is bound by the timeout, not only tools: a hung resource read
-         * holds a worker just the same. */
-        int timeout = r->gen->config->call_timeout_ms;
-        if (timeout > 0) {
-            c->deadline = mcpd_deadline_ms(timeout);
-        }
     }
     return c;
 }
@@ -120,11 +128,21 @@ static const char *call_plugin(const struct mcpd_call *c)
     return c->kind == MCPD_CALL_LIST ? "(resources/list)" : c->owner->conf->name;
 }
 
-/* The handler of `owner` is about to run on this worker (the pool already applied the plugin's
- * gates). Returns nonzero when the call was cancelled or timed out meanwhile: skip the
- * handler. */
-static int enter(struct mcpd_call *c, struct mcpd_host *owner)
+/* A gate a worker waits for inside a job: only resources/list, which asks several plugins in one
+ * job, so the pool cannot apply their gates before it runs. */
+static _Thread_local struct mcpd_gate *waited_gate;
+static _Thread_local struct mcpd_pool *waited_pool;
+
+/* The handler of `owner` is about to run on this worker. The pool already applied the plugin's
+ * gates (one at a time without MCPD_THREADSAFE, max_concurrency), except for resources/list.
+ * Returns nonzero when the call was cancelled or timed out meanwhile: skip the handler. */
+static int enter(struct mcpd_call *c, struct mcpd_host *owner, uint32_t flags)
 {
+    if (c->kind == MCPD_CALL_LIST && !(flags & MCPD_THREADSAFE)) {
+        waited_pool = c->session->pool;
+        waited_gate = &owner->serial_gate;
+        mcpd_gate_enter_blocking(waited_pool, waited_gate);
+    }
     c->crash = (struct mcpd_crash_info){.plugin = owner->conf->name,
                                         .version = owner->desc->version,
                                         .method = c->method,
@@ -135,9 +153,15 @@ static int enter(struct mcpd_call *c, struct mcpd_host *owner)
     return mcpd_call_is_cancelled(c);
 }
 
-static void leave(void)
+static void leave(struct mcpd_host *owner, uint32_t flags)
 {
+    (void)owner;
+    (void)flags;
     mcpd_crash_enter(NULL);
+    if (waited_gate) {
+        mcpd_gate_leave_blocking(waited_pool, waited_gate);
+        waited_gate = NULL;
+    }
 }
 
 /* Logs, counts and sends the answer, once: the worker's result, or the timer's timeout answer,
@@ -345,13 +369,13 @@ static void run_tool(void *arg)
     if (mcpd_call_is_cancelled(c)) {
         rc = -ECANCELED;
     } else if (args) {
-        rc = enter(c, c->owner) ? -ECANCELED : t->fn(c->owner->state, t->data, c, args, len);
-        leave();
+        rc = enter(c, c->owner, c->flags) ? -ECANCELED
+                                          : t->fn(c->owner->state, t->data, c, args, len);
+        leave(c->owner, c->flags);
     }
     free(args);
     finish(c, mcpd_jsonrpc_result(c->id, tool_result(c, t, rc)));
 }
-CALL_OPS(tool_ops, run_tool);
 
 /* An argument-validation failure is a tool result with isError (2025-11-25, SEP-1303), so the
  * model sees what it got wrong. */
@@ -392,7 +416,12 @@ void m_tools_call(struct rq *r)
         invalid_arguments(r, t->name, why);
         return;
     }
-    start_call(r, new_call(r, MCPD_CALL_TOOL, t, t->owner, t->data, t->flags), &tool_ops);
+    struct mcpd_call *c = new_call(r, MCPD_CALL_TOOL, t, t->owner, t->data, t->flags);
+    int timeout = r->gen->config->call_timeout_ms;
+    if (c && timeout > 0) {
+        c->deadline = mcpd_deadline_ms(timeout);
+    }
+    start_call(r, c, run_tool);
 }
 
 /* ---- resources/read --------------------------------------------------------------------- */
@@ -401,8 +430,8 @@ static void run_read(void *arg)
 {
     struct mcpd_call *c = arg;
     const char *uri = json_string_value(json_object_get(c->params, "uri"));
-    int rc = enter(c, c->owner) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
-    leave();
+    int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
+    leave(c->owner, c->flags);
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
         /* Never an empty contents array: not found is an error (resources.mdx). */
         finish_error(c, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", uri),
@@ -414,7 +443,6 @@ static void run_read(void *arg)
         finish(c, mcpd_jsonrpc_result(c->id, json_pack("{s:O}", "contents", c->contents)));
     }
 }
-CALL_OPS(read_ops, run_read);
 
 void m_resources_read(struct rq *r)
 {
@@ -443,7 +471,7 @@ void m_resources_read(struct rq *r)
             c->read = t->read;
         }
     }
-    start_call(r, c, &read_ops);
+    start_call(r, c, run_read);
 }
 
 /* ---- resources/list --------------------------------------------------------------------- */
@@ -511,18 +539,9 @@ static void run_list(void *arg)
         if (!t->list) {
             continue;
         }
-        /* One job asks several plugins, so the pool cannot gate it: a non-thread-safe list()
-         * waits for its plugin here (the one place a worker waits on a plugin). */
-        struct mcpd_gate *gate = (t->flags & MCPD_THREADSAFE) ? NULL : &t->owner->serial_gate;
-        if (gate) {
-            mcpd_gate_enter_blocking(c->session->pool, gate);
-        }
         c->owner = t->owner;
-        int rc = enter(c, t->owner) ? -ECANCELED : t->list(t->owner->state, t->data, c);
-        leave();
-        if (gate) {
-            mcpd_gate_leave_blocking(c->session->pool, gate);
-        }
+        int rc = enter(c, t->owner, t->flags) ? -ECANCELED : t->list(t->owner->state, t->data, c);
+        leave(t->owner, t->flags);
         if (rc < 0) {
             /* One broken template must not hide every other resource. */
             log_warn("resources", "listing %s failed: %s", t->uri_template, strerror(-rc));
@@ -534,7 +553,6 @@ static void run_list(void *arg)
                    : mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, "Internal error: out of memory",
                                         NULL));
 }
-CALL_OPS(list_ops, run_list);
 
 void m_resources_list(struct rq *r)
 {
@@ -559,7 +577,7 @@ void m_resources_list(struct rq *r)
     } else {
         free(after);
     }
-    start_call(r, c, &list_ops);
+    start_call(r, c, run_list);
 }
 
 /* ---- prompts/get ------------------------------------------------------------------------ */
@@ -572,8 +590,9 @@ static void run_prompt(void *arg)
     char *args = dump_or_empty(json_object_get(c->params, "arguments"), &len);
     int rc = -ENOMEM;
     if (args) {
-        rc = enter(c, c->owner) ? -ECANCELED : p->get(c->owner->state, p->data, c, args, len);
-        leave();
+        rc = enter(c, c->owner, c->flags) ? -ECANCELED
+                                          : p->get(c->owner->state, p->data, c, args, len);
+        leave(c->owner, c->flags);
     }
     free(args);
     if (rc == -EINVAL) {
@@ -590,7 +609,6 @@ static void run_prompt(void *arg)
         finish(c, mcpd_jsonrpc_result(c->id, res));
     }
 }
-CALL_OPS(prompt_ops, run_prompt);
 
 void m_prompts_get(struct rq *r)
 {
@@ -635,7 +653,7 @@ void m_prompts_get(struct rq *r)
             return;
         }
     }
-    start_call(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), &prompt_ops);
+    start_call(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), run_prompt);
 }
 
 /* ---- completion/complete ---------------------------------------------------------------- */
@@ -655,14 +673,15 @@ static void run_complete(void *arg)
     size_t len;
     char *ctx_text = dump_or_empty(json_is_object(ctx) ? ctx : NULL, &len);
     int rc = -ENOMEM;
-    if (ctx_text && enter(c, c->owner)) {
+    if (ctx_text && enter(c, c->owner, c->flags)) {
         rc = -ECANCELED;
+        leave(c->owner, c->flags);
     } else if (ctx_text) {
         rc = c->complete(c->owner->state, c->data, c,
                          json_string_value(json_object_get(argument, "name")),
                          json_string_value(json_object_get(argument, "value")), ctx_text, len);
+        leave(c->owner, c->flags);
     }
-    leave();
     free(ctx_text);
     if (rc < 0) {
         finish_error(c, RPC_INTERNAL_ERROR, NULL, "Internal error: completion failed: %s",
@@ -674,7 +693,6 @@ static void run_complete(void *arg)
     json_decref(empty);
     finish(c, mcpd_jsonrpc_result(c->id, res));
 }
-CALL_OPS(complete_ops, run_complete);
 
 void m_complete(struct rq *r)
 {
@@ -748,5 +766,5 @@ void m_complete(struct rq *r)
         json_decref(none);
         return;
     }
-    start_call(r, c, &complete_ops);
+    start_call(r, c, run_complete);
 }
