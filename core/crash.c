@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MCPD_VERSION
@@ -191,6 +192,13 @@ static void on_crash(int sig, siginfo_t *si, void *uctx)
         o.len = 0;
         put(&o, "mcpd: end of crash report; exiting with the signal's default action\n");
         emit(&o, fd2);
+    } else {
+        /* Another thread crashed first and is writing its report: let it finish (it ends the
+         * process), but not forever, should that thread be stuck. */
+        for (int i = 0; i < 50; i++) {
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
     }
     /* Die as if there had been no handler: the default action, same signal. A fault re-runs
      * the faulting instruction on return; raise() covers abort() and raised signals. */
