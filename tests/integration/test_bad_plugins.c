@@ -239,6 +239,27 @@ static void hang_times_out_and_others_go_on(void **state)
     H_PASS(e);
 }
 
+/* Not only tools: a resource read past the timeout gets the JSON-RPC error -32001 on time. */
+static void hung_read_times_out(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = start_ready(
+        e, "[limits]\ncall_timeout_ms = 500\ndrain_timeout_ms = 200\n" BAD("bad_hang") TESTKIT);
+    long long t0 = h_now_ms();
+    h_request(p, "\"r1\"", "resources/read", "{\"uri\":\"hang://sleep/2000\"}");
+    json_t *resp = h_response(p, "\"r1\"", 10000);
+    long long took = h_now_ms() - t0;
+    assert_int_equal(h_code(resp), -32001);
+    json_decref(resp);
+    if (took > 500 + ON_TIME_MS) {
+        fail_msg("the timeout error came after %lld ms", took);
+    }
+    expect_stderr(p, "resources/read hang://sleep/2000 of plugin bad_hang");
+    /* A short read still works. */
+    json_decref(h_result(p, "resources/read", "{\"uri\":\"hang://sleep/10\"}"));
+    H_PASS(e);
+}
+
 /* The cap: past max_workers the pool does not grow, and the server says it is degraded. */
 static void hang_past_the_cap_degrades(void **state)
 {
@@ -330,9 +351,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
     const struct CMUnitTest tests[] = {
-        T(crashes_are_reported),       T(hang_times_out_and_others_go_on),
-        T(hang_past_the_cap_degrades), T(serial_backlog_delays_nobody),
-        T(max_concurrency_queues),
+        T(crashes_are_reported), T(hang_times_out_and_others_go_on), T(hang_past_the_cap_degrades),
+        T(hung_read_times_out),  T(serial_backlog_delays_nobody),    T(max_concurrency_queues),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
