@@ -77,6 +77,8 @@ static struct label_table errors = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static uint64_t requests[N_TRANSPORTS][N_SERIES][N_STATUS];
 static struct tool_series tool_calls[N_SERIES];
 static uint64_t error_counts[N_SERIES];
+static struct label_table plugins = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static uint64_t plugin_events[N_SERIES][2]; /* enum mcpd_metrics_plugin_event */
 static uint64_t http_responses[HTTP_OTHER + 1];
 static long sessions_active;
 static long streams_active;
@@ -88,6 +90,11 @@ static const char *const limit_names[MCPD_LIMIT_N] = {"rate_per_address", "rate_
                                                       "sessions_per_address", "sessions_per_token",
                                                       "max_inflight"};
 static uint64_t limit_counts[2][MCPD_LIMIT_N]; /* [0] refusals, [1] evictions */
+
+/* The worker pool and plugin scheduling (issue 10); per plugin in the `plugins` table. */
+static uint64_t plugin_timeouts[N_SERIES];
+static int64_t plugin_queued[N_SERIES];
+static long pool_gauges[5]; /* threads, busy, stuck, queued, degraded */
 
 /* ---- label tables ------------------------------------------------------------------------ */
 
@@ -330,6 +337,25 @@ void mcpd_metrics_limit(enum mcpd_metrics_limit which, int evicted)
     }
 }
 
+void mcpd_metrics_plugin_timeout(const char *plugin)
+{
+    add(&plugin_timeouts[label_index(&plugins, plugin ? plugin : "none")], 1);
+}
+
+void mcpd_metrics_plugin_queued(const char *plugin, int delta)
+{
+    unsigned i = label_index(&plugins, plugin ? plugin : "none");
+    __atomic_add_fetch(&plugin_queued[i], delta, __ATOMIC_RELAXED);
+}
+
+void mcpd_metrics_pool(int threads, long busy, int stuck, long queued, int degraded)
+{
+    const long v[5] = {threads, busy, stuck, queued, degraded};
+    for (int i = 0; i < 5; i++) {
+        __atomic_store_n(&pool_gauges[i], v[i], __ATOMIC_RELAXED);
+    }
+}
+
 static double clock_s(clockid_t id)
 {
     struct timespec ts;
@@ -525,6 +551,33 @@ static void render_tools(struct mcpd_strbuf *b)
     }
 }
 
+void mcpd_metrics_plugin_event(const char *plugin, int event)
+{
+    if (event == MCPD_PLUGIN_CRASH || event == MCPD_PLUGIN_RESTART) {
+        add(&plugin_events[label_index(&plugins, plugin ? plugin : "none")][event], 1);
+    }
+}
+
+static void render_plugin_events(struct mcpd_strbuf *b)
+{
+    static const char *const names[2] = {"plugin_crashes_total", "plugin_restarts_total"};
+    static const char *const help[2] = {
+        "Isolated plugins' helper processes that died or were killed, by plugin.",
+        "Isolated plugins' helper processes started again after one died, by plugin."};
+    for (int e = 0; e < 2; e++) {
+        header(b, names[e], "counter", help[e]);
+        for (unsigned n = label_count(&plugins), i = first_series(n); i <= OTHER;
+             i = next_series(i, n)) {
+            uint64_t v = get(&plugin_events[i][e]);
+            if (v) {
+                mcpd_strbuf_printf(b, "mcpd_%s{plugin=", names[e]);
+                put_label(b, label_name(&plugins, i));
+                mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)v);
+            }
+        }
+    }
+}
+
 static void render_errors(struct mcpd_strbuf *b)
 {
     header(b, "errors_total", "counter",
@@ -554,6 +607,47 @@ static void render_limits(struct mcpd_strbuf *b)
                 mcpd_strbuf_printf(b, "mcpd_%s{limit=\"%s\"} %llu\n", names[kind], limit_names[i],
                                    (unsigned long long)v);
             }
+            }
+        }
+    }
+}
+
+static void render_pool(struct mcpd_strbuf *b)
+{
+    static const char *const names[5][2] = {
+        {"workers", "Worker threads alive, stuck ones included."},
+        {"workers_busy", "Worker threads running a call."},
+        {"calls_overrunning", "Calls still running past call_timeout_ms (their workers are "
+                              "stuck and were replaced)."},
+        {"calls_queued", "Calls waiting for a worker or for their plugin."},
+        {"degraded", "1 while fewer workers than [limits] workers are free of stuck calls "
+                     "because [limits] max_workers is reached."},
+    };
+    for (int i = 0; i < 5; i++) {
+        header(b, names[i][0], "gauge", names[i][1]);
+        mcpd_strbuf_printf(b, "mcpd_%s %ld\n", names[i][0],
+                           __atomic_load_n(&pool_gauges[i], __ATOMIC_RELAXED));
+    }
+    unsigned n = label_count(&plugins);
+    header(b, "plugin_calls_queued", "gauge",
+           "Calls waiting for their plugin to be free (not thread-safe, or max_concurrency), by "
+           "plugin.");
+    for (unsigned i = first_series(n); i <= OTHER; i = next_series(i, n)) {
+        int64_t v = __atomic_load_n(&plugin_queued[i], __ATOMIC_RELAXED);
+        if (v || i < n) {
+            mcpd_strbuf_puts(b, "mcpd_plugin_calls_queued{plugin=");
+            put_label(b, label_name(&plugins, i));
+            mcpd_strbuf_printf(b, "} %lld\n", (long long)v);
+        }
+    }
+    header(b, "plugin_timeouts_total", "counter",
+           "Calls answered with a timeout at call_timeout_ms, by plugin.");
+    for (unsigned i = first_series(n); i <= OTHER; i = next_series(i, n)) {
+        uint64_t v = get(&plugin_timeouts[i]);
+        if (v) {
+            mcpd_strbuf_puts(b, "mcpd_plugin_timeouts_total{plugin=");
+            put_label(b, label_name(&plugins, i));
+            mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)v);
         }
     }
 }
@@ -595,6 +689,7 @@ char *mcpd_metrics_render(size_t *len)
 
     render_errors(&b);
     render_limits(&b);
+    render_plugin_events(&b);
 
     header(&b, "config_generation", "gauge", "Id of the configuration generation now serving.");
     mcpd_strbuf_printf(&b, "mcpd_config_generation %lu\n",
@@ -613,6 +708,7 @@ char *mcpd_metrics_render(size_t *len)
     int64_t ms = __atomic_load_n(&last_load_ms, __ATOMIC_RELAXED);
     mcpd_strbuf_printf(&b, "mcpd_config_last_load_timestamp_seconds %lld.%03lld\n",
                        (long long)(ms / 1000), (long long)(ms % 1000));
+    render_pool(&b);
 
     return mcpd_strbuf_take(&b, len);
 }
@@ -622,6 +718,8 @@ void mcpd_metrics_reset(void)
     label_reset(&methods);
     label_reset(&tools);
     label_reset(&errors);
+    label_reset(&plugins);
+    memset(plugin_events, 0, sizeof plugin_events);
     memset(requests, 0, sizeof requests);
     memset(tool_calls, 0, sizeof tool_calls);
     memset(error_counts, 0, sizeof error_counts);
@@ -633,4 +731,7 @@ void mcpd_metrics_reset(void)
     memset(reloads, 0, sizeof reloads);
     last_reload_ok = 1;
     last_load_ms = 0;
+    memset(plugin_timeouts, 0, sizeof plugin_timeouts);
+    memset(plugin_queued, 0, sizeof plugin_queued);
+    memset(pool_gauges, 0, sizeof pool_gauges);
 }

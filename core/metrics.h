@@ -82,11 +82,28 @@ enum mcpd_metrics_limit {
 /* A limit refused a request (evicted = 0), or ended an idle session to make room for a new one
  * (evicted = 1). Any thread. */
 void mcpd_metrics_limit(enum mcpd_metrics_limit which, int evicted);
+/* An isolated plugin's helper process (isolation = process) crashed (or was killed), or was
+ * restarted. `plugin` is the [plugin NAME]. Any thread. */
+enum mcpd_metrics_plugin_event {
+    MCPD_PLUGIN_CRASH = 0,   /* mcpd_plugin_crashes_total */
+    MCPD_PLUGIN_RESTART = 1, /* mcpd_plugin_restarts_total */
+};
+void mcpd_metrics_plugin_event(const char *plugin, int event);
 
 /* Process start (Unix time, seconds, from /proc/self/stat; the first call's time if that is
  * unreadable) and seconds since then on the monotonic clock. Any thread. */
 double mcpd_metrics_start_time(void);
 double mcpd_metrics_uptime(void);
+
+/* The worker pool and plugin scheduling (issue 10). `plugin` is the [plugin NAME]. Any thread.
+ * A call to `plugin` was answered with a timeout at call_timeout_ms (every method counts). */
+void mcpd_metrics_plugin_timeout(const char *plugin);
+/* Calls waiting for `plugin` to be free (its non-thread-safe or max_concurrency gate): +1 when
+ * one is parked, -1 when it leaves. */
+void mcpd_metrics_plugin_queued(const char *plugin, int delta);
+/* The pool's gauges, set whenever they change (worker_pool.c): threads alive, threads running a
+ * call, threads stuck in a call past its timeout, calls waiting, degraded (0/1). */
+void mcpd_metrics_pool(int threads, long busy, int stuck, long queued, int degraded);
 
 /*
  * The whole exposition, "# HELP" / "# TYPE" lines included, every name prefixed "mcpd_".

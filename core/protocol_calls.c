@@ -5,6 +5,7 @@
  */
 #include "call.h"
 #include "config.h"
+#include "crash.h"
 #include "generation.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -27,6 +28,27 @@
 
 /* ---- running a call --------------------------------------------------------------------- */
 
+/* The MCP SDKs' RequestTimeout code: a JSON-RPC error for calls that have no error result. */
+#define RPC_REQUEST_TIMEOUT (-32001)
+
+static void call_expire(void *arg, long ms, int first);
+
+static void call_release(void *arg)
+{
+    mcpd_call_free(arg);
+}
+
+/* Every call is the same job for the pool; c->run is the method's worker half. */
+static void run_call(void *arg)
+{
+    struct mcpd_call *c = arg;
+    c->run(c);
+}
+
+static const struct mcpd_job_ops call_ops = {run_call, call_expire, call_release};
+
+/* Queues `c` on the pool: its session's lane, its plugin's gates (one at a time without
+ * MCPD_THREADSAFE; max_concurrency), its deadline. */
 static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
 {
     if (!c) {
@@ -47,16 +69,31 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
     } else if (rc == -EPIPE) {
         rq_error(r, RPC_SERVER_ERROR, NULL, "The session has ended");
     } else if (rc == 0) {
-        rc = mcpd_pool_submit(r->s->pool, job, c);
+        /* Every plugin call is bound by the timeout, not only tools: a hung resource read
+         * holds a worker just the same. */
+        int timeout = r->gen->config->call_timeout_ms;
+        if (c->deadline.tv_sec == 0 && timeout > 0) {
+            c->deadline = mcpd_deadline_ms(timeout);
+        }
+        c->run = job;
+        struct mcpd_job_spec spec = {
+            .ops = &call_ops, .arg = c, .lane = r->s, .deadline = c->deadline};
+        if (c->owner && !(c->flags & MCPD_THREADSAFE)) {
+            spec.gates[0] = &c->owner->serial_gate;
+        }
+        if (c->owner && c->owner->all_gate.limit > 0) {
+            spec.gates[1] = &c->owner->all_gate;
+        }
+        mcpd_call_ref(c); /* the pool's, dropped by call_release() */
+        rc = mcpd_pool_submit_job(r->s->pool, &spec);
         if (rc != 0) {
+            mcpd_call_free(c);
             mcpd_session_remove_call(r->s, c);
             rq_error(r, RPC_INTERNAL_ERROR, NULL, "Server busy: the work queue is full (%s)",
                      strerror(-rc));
         }
     }
-    if (rc != 0) {
-        mcpd_call_free(c);
-    }
+    mcpd_call_free(c); /* the creator's; the pool holds its own while the call is queued */
     return rc;
 }
 
@@ -88,39 +125,103 @@ static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const 
     return c;
 }
 
-/* Plugins that did not promise MCPD_THREADSAFE get one handler at a time. Returns nonzero
- * when the call was cancelled (perhaps while it waited for the lock): skip the handler. */
+/* The name the logs and the crash report give what a call runs. */
+static const char *call_what(const struct mcpd_call *c)
+{
+    switch (c->kind) {
+    case MCPD_CALL_TOOL:
+        return ((const struct mcpd_tool_entry *)c->entry)->name;
+    case MCPD_CALL_PROMPT:
+        return ((const struct mcpd_prompt_entry *)c->entry)->name;
+    case MCPD_CALL_READ:
+        return json_string_value(json_object_get(c->params, "uri"));
+    default:
+        return NULL;
+    }
+}
+
+/* The plugin a call runs, for logs and metrics. resources/list asks several plugins in turn
+ * (c->owner changes as it goes), so it names none. */
+static const char *call_plugin(const struct mcpd_call *c)
+{
+    return c->kind == MCPD_CALL_LIST ? "(resources/list)" : c->owner->conf->name;
+}
+
+/* A gate a worker waits for inside a job: only resources/list, which asks several plugins in one
+ * job, so the pool cannot apply their gates before it runs. */
+static _Thread_local struct mcpd_gate *waited_gate;
+static _Thread_local struct mcpd_pool *waited_pool;
+
+/* The handler of `owner` is about to run on this worker. The pool already applied the plugin's
+ * gates (one at a time without MCPD_THREADSAFE, max_concurrency), except for resources/list.
+ * Returns nonzero when the call was cancelled or timed out meanwhile: skip the handler. */
 static int enter(struct mcpd_call *c, struct mcpd_host *owner, uint32_t flags)
 {
-    if (!(flags & MCPD_THREADSAFE)) {
-        pthread_mutex_lock(&owner->serial);
+    if (c->kind == MCPD_CALL_LIST && !(flags & MCPD_THREADSAFE)) {
+        waited_pool = c->session->pool;
+        waited_gate = &owner->serial_gate;
+        mcpd_gate_enter_blocking(waited_pool, waited_gate);
     }
+    c->crash = (struct mcpd_crash_info){.plugin = owner->conf->name,
+                                        .version = owner->desc->version,
+                                        .method = c->method,
+                                        .what = call_what(c),
+                                        .id = c->id};
+    __atomic_store_n(&c->entered, 1, __ATOMIC_RELEASE);
+    mcpd_crash_enter(&c->crash);
     return mcpd_call_is_cancelled(c);
 }
 
 static void leave(struct mcpd_host *owner, uint32_t flags)
 {
-    if (!(flags & MCPD_THREADSAFE)) {
-        pthread_mutex_unlock(&owner->serial);
+    (void)owner;
+    (void)flags;
+    mcpd_crash_enter(NULL);
+    if (waited_gate) {
+        mcpd_gate_leave_blocking(waited_pool, waited_gate);
+        waited_gate = NULL;
     }
 }
 
-/* Ends a call: leaves the in-flight table first (so the client may reuse the id as soon as it
- * has the answer), then answers unless the client cancelled. `response` is stolen. */
-static void finish(struct mcpd_call *c, json_t *response)
+/* Logs, counts and sends the answer, once: the worker's result, or the timer's timeout answer,
+ * whichever comes first. `response` is stolen. */
+static void answer(struct mcpd_call *c, json_t *response, int from_timer)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - c->started.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
+    int client_cancelled = __atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE);
+    if (!mcpd_call_claim_answer(c)) {
+        if (c->task) { /* a task: its CreateTaskResult was the answer, its result is the task's */
+            json_decref(response);
+            return;
+        }
+        log_info("call",
+                 "%s %s (request id %s) ended %.0f ms after it was answered with a "
+                 "timeout; its result is discarded",
+                 c->method, call_what(c) ? call_what(c) : "", mcpd_call_request_id(c), ms);
+        json_decref(response);
+        return;
+    }
+    /* Off the in-flight table once answered, so the client may reuse the id at once. */
     mcpd_session_remove_call(c->session, c);
+    if (__atomic_load_n(&c->timed_out, __ATOMIC_RELAXED)) {
+        /* Counted here, whoever answers: the timer, or a worker that found the deadline gone
+         * (a call that waited in the queue, or a handler that noticed it). */
+        mcpd_metrics_plugin_timeout(call_plugin(c));
+        if (!from_timer) {
+            log_warn("call", "%s %s of plugin %s (request id %s) timed out after %.0f ms",
+                     c->method, call_what(c) ? call_what(c) : "", call_plugin(c),
+                     mcpd_call_request_id(c), ms);
+        }
+    }
     int debug = mcpd_log_enabled(MCPD_L_DEBUG);
     if (debug || c->kind == MCPD_CALL_TOOL) {
         /* One line per plugin call (what ran, how long, how it ended) and, for tools, the
          * duration histogram: this is the one place every plugin call ends. */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double ms = (double)(now.tv_sec - c->started.tv_sec) * 1e3 +
-                    (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
         json_t *err = json_object_get(response, "error");
         json_t *res = json_object_get(response, "result");
-        int client_cancelled = __atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE);
         int failed = err || json_is_true(json_object_get(res, "isError"));
         if (c->kind == MCPD_CALL_TOOL) {
             /* A timeout is also a cancellation: name the more specific cause. A cancelled call
@@ -152,12 +253,59 @@ static void finish(struct mcpd_call *c, json_t *response)
     if (c->era == MCPD_ERA_MODERN) {
         modern_result(json_object_get(response, "result"), c->method, c->gen->config);
     }
-    if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
-        mcpd_out_send(c->reply, response);
-    }
+    /* The client that cancelled gets no answer. */
+    mcpd_call_deliver(c, client_cancelled ? NULL : response);
     json_decref(response);
-    mcpd_call_free(c);
+}
+
+/* The worker's end of a call. The pool drops its reference after this returns. */
+static void finish(struct mcpd_call *c, json_t *response)
+{
+    answer(c, response, 0);
     mcpd_memtrim_call_done();
+}
+
+/* The pool's timer: the call passed its deadline (first), or still runs long after it. The
+ * client gets its timeout answer now, from here, whatever the handler does. */
+static void call_expire(void *arg, long ms, int first)
+{
+    struct mcpd_call *c = arg;
+    if (__atomic_load_n(&c->task, __ATOMIC_ACQUIRE)) {
+        return; /* a task outlives its request and call_timeout_ms (tasks/cancel ends it) */
+    }
+    const char *what = call_what(c);
+    const char *plugin = call_plugin(c);
+    int timeout = c->gen->config->call_timeout_ms;
+    int running = __atomic_load_n(&c->entered, __ATOMIC_ACQUIRE);
+    if (!first) {
+        log_warn("call",
+                 "%s %s of plugin %s (request id %s) still running after %ld ms (timeout %d ms); "
+                 "its worker stays stuck until it returns",
+                 c->method, what ? what : "", plugin, mcpd_call_request_id(c), ms, timeout);
+        return;
+    }
+    __atomic_store_n(&c->timed_out, 1, __ATOMIC_RELAXED);
+    mcpd_call_cancel(c);
+    if (__atomic_load_n(&c->answered, __ATOMIC_ACQUIRE)) {
+        return; /* a worker answered it a moment ago (and logged the timeout if there was one) */
+    }
+    log_warn("call",
+             "%s %s of plugin %s (request id %s) passed call_timeout_ms (%d ms) %s; answered "
+             "with a timeout after %ld ms",
+             c->method, what ? what : "", plugin, mcpd_call_request_id(c), timeout,
+             running ? "and still runs: its worker is replaced" : "before a worker was free", ms);
+    char msg[600];
+    json_t *response;
+    if (c->kind == MCPD_CALL_TOOL) {
+        snprintf(msg, sizeof msg, "Tool %s timed out after %d ms and was cancelled", what, timeout);
+        response = mcpd_jsonrpc_result(c->id, json_pack("{s:[{s:s, s:s}], s:b}", "content", "type",
+                                                        "text", "text", msg, "isError", 1));
+    } else {
+        snprintf(msg, sizeof msg, "Request timed out after %d ms: %s%s%s was cancelled", timeout,
+                 c->method, what ? " " : "", what ? what : "");
+        response = mcpd_jsonrpc_error(c->id, RPC_REQUEST_TIMEOUT, msg, NULL);
+    }
+    answer(c, response, 1);
 }
 
 static void finish_error(struct mcpd_call *c, int code, json_t *data, const char *fmt, ...)

@@ -154,27 +154,21 @@ int mcpd_call_task_begin(mcpd_call *c)
     n_tasks++;
     json_t *res = task_json_locked(t, 0);
     pthread_mutex_unlock(&lock);
-    c->task = t;
+    /* Seen by the pool's timer too: from now on call_timeout_ms no longer applies. */
+    __atomic_store_n(&c->task, t, __ATOMIC_RELEASE);
     /* The task outlives the request: closing the request's stream no longer cancels it. */
     mcpd_session_remove_call(c->session, c);
     if (res) {
         json_object_set_new(res, "resultType", json_string("task"));
         modern_result(res, c->method, c->gen->config);
-        json_t *resp = mcpd_jsonrpc_result(c->id, res);
-        if (resp) {
-            mcpd_out_send(c->reply, resp);
-        }
-        json_decref(resp);
     }
-    /* The request is answered: let its stream end (it ends when no producer holds it). Progress
-     * and log messages of the task go nowhere from now on. */
-    pthread_mutex_lock(&c->progress_lock);
-    struct mcpd_out *out = c->reply;
-    c->reply = NULL;
-    pthread_mutex_unlock(&c->progress_lock);
-    if (out) {
-        mcpd_out_unref(out);
+    json_t *resp = res ? mcpd_jsonrpc_result(c->id, res) : NULL;
+    /* The request is answered (unless its timeout answered it first) and its stream ends:
+     * progress and log messages of the task go nowhere from now on. */
+    if (mcpd_call_claim_answer(c)) {
+        mcpd_call_deliver(c, resp);
     }
+    json_decref(resp);
     log_debug("tasks", "task %s started for %s", t->id, mcpd_call_request_id(c));
     return 0;
 }
