@@ -607,7 +607,6 @@ static void render_limits(struct mcpd_strbuf *b)
                 mcpd_strbuf_printf(b, "mcpd_%s{limit=\"%s\"} %llu\n", names[kind], limit_names[i],
                                    (unsigned long long)v);
             }
-            }
         }
     }
 }
