@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Every live request context, so shutdown can wake each one that may be parked, whatever it
  * is attached to (libmicrohttpd aborts on a suspended connection at stop, §3.2.6). */
@@ -122,7 +123,7 @@ void hconn_finish(struct hconn *c, int completed_ok)
         pthread_mutex_unlock(&c->hs->lock);
         hsess_unref(c->hs);
     }
-    if (was == HC_STREAMING || was == HC_STREAM_PARKED) {
+    if ((was == HC_STREAMING || was == HC_STREAM_PARKED) && !c->deferred) {
         mcpd_metrics_streams_add(-1);
     }
     mcpd_strbuf_free(&c->obuf);
@@ -286,5 +287,99 @@ enum MHD_Result hconn_start_sse(struct hconn *c, const char *session_id)
     }
     hconn_set_state(c, HC_STREAMING);
     mcpd_metrics_streams_add(1);
+    return queue(c->mc, MHD_HTTP_OK, r);
+}
+
+/* ---- answers to clients that half-closed ------------------------------------------------- */
+
+/* Nonzero when the client has shut down its sending side (a FIN is waiting to be read). */
+static int peer_half_closed(struct MHD_Connection *mc)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char b;
+    return ci && recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* Puts the answer (or why there is none) into c->obuf once it is known; 0 while it is not.
+ * Caller holds c->hs->lock. */
+static int deferred_fill_locked(struct hconn *c)
+{
+    struct hstream *st = c->st;
+    if (st && st->producers_done) {
+        if (st->json_body) {
+            mcpd_strbuf_append(&c->obuf, st->json_body, st->json_len);
+            free(st->json_body);
+            st->json_body = NULL;
+        }
+    } else if (!st || c->closing || hstream_stopping()) {
+        json_t *e = mcpd_jsonrpc_error(NULL, RPC_SERVER_ERROR,
+                                       st ? "Server shutting down" : "Session ended", NULL);
+        size_t n = 0;
+        char *text = e ? mcpd_json_dump(e, &n, 0) : NULL;
+        json_decref(e);
+        if (text) {
+            mcpd_strbuf_append(&c->obuf, text, n);
+            free(text);
+        }
+    } else {
+        return 0;
+    }
+    c->answered = 1;
+    hconn_detach_locked(c);
+    return 1;
+}
+
+static ssize_t deferred_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct hconn *c = cls;
+    ssize_t ret;
+    pthread_mutex_lock(&c->hs->lock);
+    if (!c->answered && !deferred_fill_locked(c)) {
+        hconn_suspend_locked(c); /* woken when the stream's last producer lets go */
+        ret = 0;
+    } else if (c->obuf.len > c->ooff) {
+        size_t n = c->obuf.len - c->ooff < max ? c->obuf.len - c->ooff : max;
+        memcpy(buf, c->obuf.data + c->ooff, n);
+        c->ooff += n;
+        ret = (ssize_t)n;
+    } else {
+        ret = MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    pthread_mutex_unlock(&c->hs->lock);
+    return ret;
+}
+
+enum MHD_Result hconn_park_post_locked(struct hconn *c, const char *session_id)
+{
+    struct hstream *st = c->st;
+    if (!peer_half_closed(c->mc)) {
+        hconn_suspend_locked(c);
+        pthread_mutex_unlock(&c->hs->lock);
+        return MHD_YES;
+    }
+    /* libmicrohttpd 0.9.75 reads the pending FIN when it resumes a request that has no
+     * response yet, and then drops the connection with the answer unsent (about 9% of the
+     * worker-answered calls of clients that half-close, all of them once the call takes a
+     * moment). A connection whose response is already queued is never dropped that way: queue
+     * one now whose reader waits for the answer. It is JSON (the client cannot be asked to
+     * switch to SSE later), so the call's notifications go to the GET stream as with
+     * response_mode = json. */
+    if (st->mode == HMODE_UNDECIDED) {
+        st->mode = HMODE_JSON;
+    }
+    pthread_mutex_unlock(&c->hs->lock);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, deferred_read, c, NULL);
+    if (!r) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (session_id) {
+        MHD_add_response_header(r, "Mcp-Session-Id", session_id);
+    }
+    c->deferred = 1;
+    hconn_set_state(c, HC_STREAMING);
     return queue(c->mc, MHD_HTTP_OK, r);
 }

@@ -76,6 +76,8 @@ struct hconn {
     struct mcpd_strbuf body; /* request body being received */
     int too_big;             /* the body passed lim.max_body: it is dropped, a 413 follows */
     int new_session;         /* initialize made hs: send its Mcp-Session-Id */
+    int deferred;            /* a JSON answer queued before it was known (half-closed client) */
+    int answered;            /* deferred: the answer (or the error) is in obuf (session lock) */
 };
 
 /* Creates a request context (state RECEIVING) and registers it. NULL when out of memory. */
@@ -112,6 +114,11 @@ enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code
 /* The same for a request with a context: also moves it to RESPONDED. */
 enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A dispatched POST with nothing to answer yet (DISPATCHED, its stream undecided or JSON):
+ * parks it until its stream wakes it, or, when the client already half-closed its side, queues
+ * a JSON response whose reader waits for the answer instead (state -> STREAMING). Called with
+ * c->hs->lock held; returns with it released. */
+enum MHD_Result hconn_park_post_locked(struct hconn *c, const char *session_id);
 /* Queues an SSE response that reads c->obuf (state -> STREAMING). */
 enum MHD_Result hconn_start_sse(struct hconn *c, const char *session_id);
 

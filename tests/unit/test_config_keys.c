@@ -288,7 +288,8 @@ static void test_reload_policies(void **state)
         "server endpoint",         "server tls_priorities", "limits max_message_bytes",
         "limits workers",          "limits max_inflight",   "http max_connections",
         "http connection_timeout", "http max_header_bytes", "http threads",
-        "http ops_host",           "http ops_port",         NULL};
+        "http ops_host",           "http ops_port",         "http max_connections_per_address",
+        "http header_timeout",     "http min_body_rate",    NULL};
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
         const struct mcpd_config_key *k = &mcpd_config_keys[i];
         char name[128];
