@@ -95,6 +95,8 @@ struct mcpd_config {
     int http_max_conns_per_address; /* connections from one client address, 0 = no limit */
     int http_header_timeout_ms;     /* accept (TLS handshake included) to headers, 0 = none */
     size_t http_min_body_rate;      /* bytes/s a body must average past header_timeout */
+    size_t http_max_queued_conn;    /* answer bytes one non-reading client may hold, 0 = any */
+    size_t http_max_queued;         /* answer bytes all connections may hold, 0 = any */
     int http_threads;               /* MHD threads, 0 = one per core */
     int http_sse_retry_ms;          /* SSE "retry:" the server advertises, default 1000 */
     int http_replay_events;         /* events kept per stream for Last-Event-ID, default 256 */

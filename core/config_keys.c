@@ -187,6 +187,13 @@ const struct mcpd_config_key mcpd_config_keys[] = {
     SIZE("http", "min_body_rate", "1k", 0, 1024 * MIB, http_min_body_rate, RESTART,
          "bytes per second a request body must average once it has taken `header_timeout`; a "
          "slower body's connection is closed; 0 = no minimum"),
+    SIZE("http", "max_queued_per_connection", "16M", 0, 1024 * MIB, http_max_queued_conn, RESTART,
+         "answer bytes that may wait for one client; a client that holds more and has read "
+         "nothing for a second is disconnected; 0 = no limit"),
+    SIZE("http", "max_queued_bytes", "64M", 0, 64 * 1024 * MIB, http_max_queued, RESTART,
+         "answer bytes that may wait for clients on all connections together; past it every "
+         "client that has read nothing of its answer for a second is disconnected. Once the "
+         "queues are empty again the memory is returned to the system; 0 = no limit"),
     INT("http", "threads", "0", 0, 256, http_threads, RESTART,
         "HTTP threads (libmicrohttpd's pool, each polling its connections with poll(2)); 0 = one "
         "per CPU. Tool calls never run "

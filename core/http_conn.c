@@ -1,6 +1,7 @@
 /* Request contexts, their state machine and the responses they queue: see http_conn.h. */
 #include "http_conn.h"
 
+#include "http_guard.h"
 #include "http_stream.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -169,10 +170,53 @@ static enum MHD_Result queue(struct MHD_Connection *mc, unsigned status, struct 
     return rc;
 }
 
+/* A body handed to libmicrohttpd through a reader, so the guard knows how much of it still
+ * waits for the client (http_guard.h: bounded per connection and in all). */
+struct qbody {
+    char *data;
+    size_t len, off;
+    struct hguard_body *acct;
+};
+
+static ssize_t qbody_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct qbody *q = cls;
+    size_t n = q->len - q->off < max ? q->len - q->off : max;
+    if (n == 0) {
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    memcpy(buf, q->data + q->off, n);
+    q->off += n;
+    hguard_body_took(q->acct, n);
+    return (ssize_t)n;
+}
+
+static void qbody_free(void *cls)
+{
+    struct qbody *q = cls;
+    hguard_body_done(q->acct);
+    free(q->data);
+    free(q);
+}
+
 enum MHD_Result http_send_body(struct MHD_Connection *mc, unsigned status, char *body, size_t len,
                                const char *type, const char *session_id)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct qbody *q = len ? calloc(1, sizeof *q) : NULL;
+    struct MHD_Response *r = NULL;
+    if (q) {
+        q->data = body;
+        q->len = len;
+        r = MHD_create_response_from_callback(len, 32 * 1024, qbody_read, q, qbody_free);
+        if (r) {
+            q->acct = hguard_body_new(mc, len);
+        } else {
+            free(q);
+        }
+    } else if (!len) {
+        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    }
     if (!r) {
         free(body);
         return MHD_NO;

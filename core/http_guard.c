@@ -5,6 +5,7 @@
 #include "monotime.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -25,7 +26,16 @@ struct gconn {
     int cut;           /* shutdown() done */
     struct timespec t; /* when the phase began */
     size_t body_bytes;
+    size_t queued;            /* answer bytes waiting for the client */
+    struct timespec progress; /* when the client last took some */
+    struct hguard_body *body; /* the answer being sent, if counted */
     struct gconn *prev, *next;
+};
+
+struct hguard_body {
+    struct hguard *g; /* NULL when the connection was not guarded */
+    struct gconn *c;  /* NULL once the connection closed (guard lock) */
+    size_t left;
 };
 
 struct hguard {
@@ -37,7 +47,9 @@ struct hguard {
     struct gconn *conns;
 };
 
-static unsigned long cuts; /* atomic */
+static unsigned long cuts;  /* atomic */
+static size_t queued_total; /* atomic: answer bytes waiting on every connection */
+static size_t queued_peak;  /* atomic: the most since the last trim */
 
 unsigned long hguard_cut_count(void)
 {
@@ -81,9 +93,13 @@ void hguard_on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
     if (!c) {
         return;
     }
-    /* Unlinked under the lock before libmicrohttpd closes the socket: the sweep never calls
-     * shutdown() on a descriptor number that may already belong to someone else. */
+    /* Unlinked under the lock (its answer, if any, forgets it) before libmicrohttpd closes the
+     * socket: the sweep never calls shutdown() on a descriptor number that may already belong to
+     * someone else. */
     pthread_mutex_lock(&g->lock);
+    if (c->body) {
+        c->body->c = NULL;
+    }
     if (c->prev) {
         c->prev->next = c->next;
     } else {
@@ -131,9 +147,86 @@ void hguard_on_completed(struct MHD_Connection *mc)
     pthread_mutex_unlock(&c->g->lock);
 }
 
-/* Why c must be cut now, or NULL. Caller holds the lock. */
-static const char *verdict(const struct hguard_limits *lim, const struct gconn *c)
+size_t hguard_queued_total(void)
 {
+    return __atomic_load_n(&queued_total, __ATOMIC_RELAXED);
+}
+
+struct hguard_body *hguard_body_new(struct MHD_Connection *mc, size_t len)
+{
+    struct hguard_body *b = calloc(1, sizeof *b);
+    if (!b) {
+        return NULL;
+    }
+    b->left = len;
+    size_t now = __atomic_add_fetch(&queued_total, len, __ATOMIC_RELAXED);
+    if (now > __atomic_load_n(&queued_peak, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&queued_peak, now, __ATOMIC_RELAXED);
+    }
+    struct gconn *c = gconn_of(mc);
+    if (c) {
+        b->g = c->g;
+        pthread_mutex_lock(&b->g->lock);
+        b->c = c;
+        c->body = b;
+        c->queued += len;
+        clock_gettime(CLOCK_MONOTONIC, &c->progress);
+        pthread_mutex_unlock(&b->g->lock);
+    }
+    return b;
+}
+
+void hguard_body_took(struct hguard_body *b, size_t n)
+{
+    if (!b || !n) {
+        return;
+    }
+    b->left -= n;
+    __atomic_sub_fetch(&queued_total, n, __ATOMIC_RELAXED);
+    if (b->g) {
+        pthread_mutex_lock(&b->g->lock);
+        if (b->c) {
+            b->c->queued -= n;
+            clock_gettime(CLOCK_MONOTONIC, &b->c->progress);
+        }
+        pthread_mutex_unlock(&b->g->lock);
+    }
+}
+
+void hguard_body_done(struct hguard_body *b)
+{
+    if (!b) {
+        return;
+    }
+    __atomic_sub_fetch(&queued_total, b->left, __ATOMIC_RELAXED);
+    if (b->g) {
+        pthread_mutex_lock(&b->g->lock);
+        if (b->c) {
+            b->c->queued -= b->left;
+            b->c->body = NULL;
+        }
+        pthread_mutex_unlock(&b->g->lock);
+    }
+    free(b);
+}
+
+/* A client that has taken none of its waiting answer for this long counts as not reading. */
+#define STALL_MS 1000
+
+/* Why c must be cut now, or NULL. *over is how far all queues are past queue_all (the sweep
+ * lowers it as it cuts). Caller holds the lock. */
+static const char *verdict(const struct hguard_limits *lim, const struct gconn *c, size_t *over)
+{
+    if (c->queued > 0 && mcpd_ms_since(&c->progress) >= STALL_MS) {
+        if (lim->queue_conn > 0 && c->queued > lim->queue_conn) {
+            return "the client does not read its answer (max_queued_per_connection)";
+        }
+        if (*over > 0) {
+            *over -= c->queued < *over ? c->queued : *over;
+            return "the client does not read its answer while all queues are full "
+                   "(max_queued_bytes)";
+        }
+    }
     long age = mcpd_ms_since(&c->t);
     if (c->phase == PH_HEADERS && lim->header_ms > 0) {
         long limit = lim->header_ms;
@@ -154,13 +247,19 @@ static const char *verdict(const struct hguard_limits *lim, const struct gconn *
     return NULL;
 }
 
+/* Queues that held more than this in all trigger a trim once they are empty. */
+#define TRIM_AFTER (8u << 20)
+
 static void *sweep(void *arg)
 {
     struct hguard *g = arg;
     pthread_mutex_lock(&g->lock);
     while (!g->stop) {
+        size_t total = hguard_queued_total();
+        size_t over =
+            g->lim.queue_all > 0 && total > g->lim.queue_all ? total - g->lim.queue_all : 0;
         for (struct gconn *c = g->conns; c; c = c->next) {
-            const char *why = c->cut || c->fd < 0 ? NULL : verdict(&g->lim, c);
+            const char *why = c->cut || c->fd < 0 ? NULL : verdict(&g->lim, c, &over);
             if (why) {
                 /* libmicrohttpd sees the socket end (POLLHUP) and closes it on its thread. */
                 shutdown(c->fd, SHUT_RDWR);
@@ -168,6 +267,12 @@ static void *sweep(void *arg)
                 __atomic_add_fetch(&cuts, 1, __ATOMIC_RELAXED);
                 log_debug("http", "connection closed: %s", why);
             }
+        }
+        /* Many answers waited and all were released: give the memory back (glibc keeps freed
+         * blocks in its arenas, so RSS would stay at the peak). */
+        if (total == 0 && __atomic_load_n(&queued_peak, __ATOMIC_RELAXED) > TRIM_AFTER) {
+            __atomic_store_n(&queued_peak, 0, __ATOMIC_RELAXED);
+            malloc_trim(0);
         }
         struct timespec until = mcpd_deadline_ms(100);
         pthread_cond_timedwait(&g->wake, &g->lock, &until);

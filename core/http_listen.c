@@ -177,6 +177,8 @@ int http_listen_start(struct mcpd_http *h, struct http_listener *l, const struct
         .header_ms = cfg->http_header_timeout_ms,
         .idle_ms = cfg->http_connection_timeout_ms,
         .body_rate = cfg->http_min_body_rate,
+        .queue_conn = cfg->http_max_queued_conn,
+        .queue_all = cfg->http_max_queued,
     };
     l->guard = hguard_start(&glim);
     if (!l->guard) {

@@ -148,6 +148,23 @@ long rc_cpu_ms(pid_t pid)
     return (long)((ut + st) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
 }
 
+long rc_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    long kb = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmRSS: %ld", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    assert_true(kb > 0);
+    return kb;
+}
+
 int rc_close_wait(int port)
 {
     int n = 0;

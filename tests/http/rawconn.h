@@ -31,6 +31,8 @@ long rc_trickle(int fd, const char *bytes, size_t len, int interval_ms, int max_
 int rc_tls_handshake(int port, const char *priorities, int *version, int timeout_ms);
 /* CPU time (user + system) the process has used, in milliseconds. */
 long rc_cpu_ms(pid_t pid);
+/* Resident set size of the process in KiB (VmRSS). */
+long rc_rss_kb(pid_t pid);
 /* Sockets in CLOSE-WAIT whose local port is `port` (/proc/net/tcp). */
 int rc_close_wait(int port);
 /* Milliseconds `GET /health` on 127.0.0.1:port took to answer 200; -1 when it did not within

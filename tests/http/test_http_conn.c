@@ -398,8 +398,109 @@ static void half_closed_clients_get_answers(void **state)
     H_PASS(s.e);
 }
 
+/* ---- clients that never read ------------------------------------------------------------------
+ */
+
+/* Sends a tools/call echo of `n` bytes of text on a connection whose receive buffer is tiny, and
+ * never reads the answer. */
+static int never_reader(struct hsrv *s, const char *sid, size_t n, int id)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    static const char pre[] = "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":"
+                              "{\"name\":\"echo\",\"arguments\":{\"text\":\"";
+    char head[256];
+    int hn = snprintf(head, sizeof head, pre, id);
+    size_t blen = (size_t)hn + n + 4;
+    char req[1024];
+    int rn = snprintf(req, sizeof req,
+                      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n" HC_ACCEPT HC_JSON
+                      "Mcp-Session-Id: %s\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+                      "Content-Length: %zu\r\n\r\n%s",
+                      sid, blen, head);
+    char *body = malloc(n + 5);
+    assert_non_null(body);
+    memset(body, 'x', n);
+    memcpy(body + n, "\"}}}", 5);
+    assert_int_equal(send(fd, req, (size_t)rn, MSG_NOSIGNAL), rn);
+    size_t off = 0;
+    while (off < n + 4) {
+        ssize_t w = send(fd, body + off, n + 4 - off, MSG_NOSIGNAL);
+        assert_true(w > 0);
+        off += (size_t)w;
+    }
+    free(body);
+    return fd;
+}
+
+static void never_reading_clients_are_bounded(void **state)
+{
+    struct hsrv s;
+    hs_start(&s, *state, NULL,
+             "[http]\nmax_queued_bytes = 8M\nmax_queued_per_connection = 4M\n"
+             "max_connections_per_address = 0\n" TESTKIT);
+    char *sid = mcp_init(&s, "2025-11-25");
+    /* Warm up: one large answer read in full, so the allocator has seen this size. */
+    close(never_reader(&s, sid, 1000000, 1));
+    h_sleep(s.p, 1500);
+    long base = rc_rss_kb(s.p->pid);
+    enum { N = 40 };
+    int fd[N];
+    for (int i = 0; i < N; i++) {
+        fd[i] = never_reader(&s, sid, 1000000, 10 + i);
+        hs_drain(&s);
+    }
+    long peak = 0, rss = 0;
+    for (int i = 0; i < 40; i++) { /* 4 s: the answers are made, queued, then cut */
+        h_sleep(s.p, 100);
+        rss = rc_rss_kb(s.p->pid);
+        peak = rss > peak ? rss : peak;
+    }
+    int cut = 0;
+    for (int i = 0; i < N; i++) {
+        char buf[65536];
+        /* A cut client reads what the kernel still held, then the end. */
+        while (recv(fd[i], buf, sizeof buf, MSG_DONTWAIT) > 0) {
+        }
+        cut += rc_wait_closed(fd[i], 10) >= 0;
+    }
+    fprintf(stderr,
+            "[conn] %d clients x 1 MB answers never read: RSS %ld kB before, peak %ld, %ld after "
+            "4 s with the clients still connected; %d cut\n",
+            N, base, peak, rss, cut);
+    /* Without the bound the 40 MB of answers stay until connection_timeout (60 s). */
+    if (rss - base > 24 * 1024) {
+        fail_msg("RSS %ld kB, %ld kB over its start, with never-reading clients connected", rss,
+                 rss - base);
+    }
+    for (int i = 0; i < N; i++) {
+        close(fd[i]);
+    }
+    h_sleep(s.p, 1500);
+    rss = rc_rss_kb(s.p->pid);
+    fprintf(stderr, "[conn] after the clients left: RSS %ld kB\n", rss);
+    if (rss - base > 16 * 1024) {
+        fail_msg("RSS %ld kB after the clients left, %ld kB over its start", rss, rss - base);
+    }
+    mcp_healthy(&s, "after-never-readers");
+    free(sid);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(s.e);
+}
+
 int main(void)
 {
+    /* ASan keeps freed memory in a 256 MiB quarantine by default, which would hide whether the
+     * server returns memory: a small one makes the RSS bounds mean something. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    char opts[1024];
+    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=4:thread_local_quarantine_size_kb=64",
+             asan ? asan : "", asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(default_priorities_are_forward_secret_aead),
         cmocka_unit_test_setup_teardown(stalled_handshakes_use_no_cpu, h_setup, h_teardown),
@@ -409,6 +510,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(slow_clients_are_cut, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(per_address_limit, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(half_closed_clients_get_answers, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(never_reading_clients_are_bounded, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
