@@ -233,7 +233,8 @@ static const char *verdict(const struct hguard_limits *lim, const struct gconn *
         if (!c->first && lim->idle_ms > limit) {
             limit = lim->idle_ms; /* keep-alive: idle time is allowed before the next request */
         }
-        if (age > limit) {
+        /* connection_timeout = 0: keep-alive connections may idle between requests forever. */
+        if ((c->first || lim->idle_ms > 0) && age > limit) {
             return c->first ? "no complete request headers (TLS handshake included) within "
                               "header_timeout"
                             : "no next request within connection_timeout on a keep-alive "
