@@ -183,7 +183,8 @@ const struct mcpd_config_key mcpd_config_keys[] = {
        "total time from accepting a connection to the end of its first request's headers, TLS "
        "handshake included (a trickle of bytes does not extend it); between requests on a "
        "keep-alive connection the next headers must be complete within the larger of this and "
-       "`connection_timeout`. Past it the connection is closed; 0 = no deadline"),
+       "`connection_timeout` (no limit there when that is 0). Past it the connection is closed; "
+       "0 = no deadline"),
     SIZE("http", "min_body_rate", "1k", 0, 1024 * MIB, http_min_body_rate, RESTART,
          "bytes per second a request body must average once it has taken `header_timeout`; a "
          "slower body's connection is closed; 0 = no minimum"),

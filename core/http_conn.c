@@ -398,7 +398,7 @@ static ssize_t deferred_read(void *cls, uint64_t pos, char *buf, size_t max)
 enum MHD_Result hconn_park_post_locked(struct hconn *c, const char *session_id)
 {
     struct hstream *st = c->st;
-    if (st->mode != HMODE_JSON && !peer_half_closed(c->mc)) {
+    if (!peer_half_closed(c->mc)) {
         hconn_suspend_locked(c);
         pthread_mutex_unlock(&c->hs->lock);
         return MHD_YES;
@@ -406,11 +406,12 @@ enum MHD_Result hconn_park_post_locked(struct hconn *c, const char *session_id)
     /* libmicrohttpd 0.9.75 reads a pending FIN when it resumes a request that has no response
      * yet, and then drops the connection with the answer unsent (about 9% of the
      * worker-answered calls of clients that half-close, all of them once the call takes a
-     * moment). A connection whose response is already queued is never dropped that way, so
-     * when the answer is bound to be JSON (the stream is JSON) or the client has half-closed
-     * already, queue a response now whose reader waits for the answer. For a half-closed client
-     * the stream becomes JSON (it cannot be switched to SSE later): the call's notifications go
-     * to the GET stream as with response_mode = json. */
+     * moment). A connection whose response is already queued is never dropped that way, so for
+     * a client that has half-closed already, queue a response now whose reader waits for the
+     * answer. It is JSON (the client cannot be switched to SSE later): the call's notifications
+     * go to the GET stream as with response_mode = json. Only then: a cancelled call's answer
+     * has no body, which a queued 200 cannot turn into the 202 clients expect. A FIN that comes
+     * after this point still loses the answer (libmicrohttpd gives no way to stop that read). */
     if (st->mode == HMODE_UNDECIDED) {
         st->mode = HMODE_JSON;
     }

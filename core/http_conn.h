@@ -115,9 +115,8 @@ enum MHD_Result http_refuse(struct MHD_Connection *mc, unsigned status, int code
 enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A dispatched POST with nothing to answer yet (DISPATCHED, its stream undecided or JSON):
- * parks it until its stream wakes it, or, when the answer is bound to be JSON or the client
- * already half-closed its side, queues a JSON response whose reader waits for the answer
- * instead (state -> STREAMING). Called with
+ * parks it until its stream wakes it, or, when the client already half-closed its side, queues
+ * a JSON response whose reader waits for the answer instead (state -> STREAMING). Called with
  * c->hs->lock held; returns with it released. */
 enum MHD_Result hconn_park_post_locked(struct hconn *c, const char *session_id);
 /* Queues an SSE response that reads c->obuf (state -> STREAMING). */
