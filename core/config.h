@@ -11,6 +11,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* [server] tls_priorities by default: TLS 1.3 and 1.2, forward-secret key exchange and AEAD
+ * ciphers only (declared here so the TLS tests check the very string the server uses). */
+#define MCPD_TLS_PRIORITIES_DEFAULT                                                                \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA:"         \
+    "-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM:-MAC-ALL:+AEAD"
+
 enum mcpd_transport_kind {
     MCPD_TRANSPORT_STDIO = 0,
     MCPD_TRANSPORT_HTTP = 1, /* "http-stream" */
@@ -102,6 +108,11 @@ struct mcpd_config {
     int http_max_connections;       /* default 1024 */
     int http_connection_timeout_ms; /* idle connection timeout, default 60 s, 0 = none */
     size_t http_max_header_bytes;   /* per-connection memory for headers, default 32 KiB */
+    int http_max_conns_per_address; /* connections from one client address, 0 = no limit */
+    int http_header_timeout_ms;     /* accept (TLS handshake included) to headers, 0 = none */
+    size_t http_min_body_rate;      /* bytes/s a body must average past header_timeout */
+    size_t http_max_queued_conn;    /* answer bytes one non-reading client may hold, 0 = any */
+    size_t http_max_queued;         /* answer bytes all connections may hold, 0 = any */
     int http_threads;               /* MHD threads, 0 = one per core */
     int http_sse_retry_ms;          /* SSE "retry:" the server advertises, default 1000 */
     int http_replay_events;         /* events kept per stream for Last-Event-ID, default 256 */

@@ -108,11 +108,11 @@ const struct mcpd_config_key mcpd_config_keys[] = {
     PATH("server", "ssl_certfile", NULL, ssl_certfile, APPLIES, "PEM certificate chain for HTTPS"),
     UNSET("server", "ssl_key_password", MCPD_KEY_SECRET, NULL, ssl_key_password, APPLIES,
           "password of an encrypted `ssl_keyfile` (never logged)"),
-    TEXT("server", "tls_priorities", "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", tls_priorities,
-         RESTART,
-         "a GnuTLS priority string: ciphers and protocol versions offered; the default allows "
-         "TLS 1.2 and 1.3 only. A bad string stops the server with "
-         "the position of the error"),
+    TEXT("server", "tls_priorities", MCPD_TLS_PRIORITIES_DEFAULT, tls_priorities, RESTART,
+         "a GnuTLS priority string: ciphers and protocol versions offered; the default offers TLS "
+         "1.3 and 1.2 with forward-secret (ECDHE, DHE) AEAD suites only (AES-GCM, "
+         "ChaCha20-Poly1305): no static-RSA key exchange, no CBC, no SHA-1 MAC. A bad string "
+         "stops the server with the position of the error"),
     PATH("server", "plugin_dir", "see [Path resolution](#path-resolution)", plugin_dir, APPLIES,
          "where relative plugin paths are looked up (a reload loads the plugins anew)"),
     PATH("server", "runtime_dir", "`$TMPDIR` if it is an absolute path, else `/tmp`", runtime_dir,
@@ -212,8 +212,30 @@ const struct mcpd_config_key mcpd_config_keys[] = {
        "for a call are exempt)"),
     SIZE("http", "max_header_bytes", "32k", 4096, MIB, http_max_header_bytes, RESTART,
          "memory per connection for the request line and headers; larger headers get 431"),
+    INT("http", "max_connections_per_address", "64", 0, 1000000, http_max_conns_per_address,
+        RESTART,
+        "concurrent TCP connections from one client address (past it a new connection is closed "
+        "at once); 0 = no limit. Behind a reverse proxy every client has the proxy's address: "
+        "raise it or set 0 there"),
+    MS("http", "header_timeout", "10s", 0, 3600000, http_header_timeout_ms, RESTART,
+       "total time from accepting a connection to the end of its first request's headers, TLS "
+       "handshake included (a trickle of bytes does not extend it); between requests on a "
+       "keep-alive connection the next headers must be complete within the larger of this and "
+       "`connection_timeout` (no limit there when that is 0). Past it the connection is closed; "
+       "0 = no deadline"),
+    SIZE("http", "min_body_rate", "1k", 0, 1024 * MIB, http_min_body_rate, RESTART,
+         "bytes per second a request body must average once it has taken `header_timeout`; a "
+         "slower body's connection is closed; 0 = no minimum"),
+    SIZE("http", "max_queued_per_connection", "16M", 0, 1024 * MIB, http_max_queued_conn, RESTART,
+         "answer bytes that may wait for one client; a client that holds more and has read "
+         "nothing for a second is disconnected; 0 = no limit"),
+    SIZE("http", "max_queued_bytes", "64M", 0, 64 * 1024 * MIB, http_max_queued, RESTART,
+         "answer bytes that may wait for clients on all connections together; past it every "
+         "client that has read nothing of its answer for a second is disconnected. Once the "
+         "queues are empty again the memory is returned to the system; 0 = no limit"),
     INT("http", "threads", "0", 0, 256, http_threads, RESTART,
-        "HTTP threads (libmicrohttpd's pool with epoll); 0 = one per CPU. Tool calls never run "
+        "HTTP threads (libmicrohttpd's pool, each polling its connections with poll(2)); 0 = one "
+        "per CPU. Tool calls never run "
         "on them"),
     MS("http", "sse_retry", "1000", 0, 3600000, http_sse_retry_ms, PER_REQ,
        "the `retry:` an SSE stream advertises in its priming event: how long a client waits "

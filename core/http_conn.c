@@ -2,6 +2,7 @@
 #include "http_conn.h"
 
 #include "http_cors.h"
+#include "http_guard.h"
 #include "http_stream.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* Every live request context, so shutdown can wake each one that may be parked, whatever it
  * is attached to (libmicrohttpd aborts on a suspended connection at stop, §3.2.6). */
@@ -128,7 +130,7 @@ void hconn_finish(struct hconn *c, int completed_ok)
         }
         hsess_unref(c->hs);
     }
-    if (was == HC_STREAMING || was == HC_STREAM_PARKED) {
+    if ((was == HC_STREAMING || was == HC_STREAM_PARKED) && !c->deferred) {
         mcpd_metrics_streams_add(-1);
     }
     mcpd_strbuf_free(&c->obuf);
@@ -175,10 +177,53 @@ static enum MHD_Result queue(struct MHD_Connection *mc, unsigned status, struct 
     return rc;
 }
 
+/* A body handed to libmicrohttpd through a reader, so the guard knows how much of it still
+ * waits for the client (http_guard.h: bounded per connection and in all). */
+struct qbody {
+    char *data;
+    size_t len, off;
+    struct hguard_body *acct;
+};
+
+static ssize_t qbody_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct qbody *q = cls;
+    size_t n = q->len - q->off < max ? q->len - q->off : max;
+    if (n == 0) {
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    memcpy(buf, q->data + q->off, n);
+    q->off += n;
+    hguard_body_took(q->acct, n);
+    return (ssize_t)n;
+}
+
+static void qbody_free(void *cls)
+{
+    struct qbody *q = cls;
+    hguard_body_done(q->acct);
+    free(q->data);
+    free(q);
+}
+
 enum MHD_Result http_send_body(struct MHD_Connection *mc, unsigned status, char *body, size_t len,
                                const char *type, const char *session_id)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct qbody *q = len ? calloc(1, sizeof *q) : NULL;
+    struct MHD_Response *r = NULL;
+    if (q) {
+        q->data = body;
+        q->len = len;
+        r = MHD_create_response_from_callback(len, 32 * 1024, qbody_read, q, qbody_free);
+        if (r) {
+            q->acct = hguard_body_new(mc, len);
+        } else {
+            free(q);
+        }
+    } else if (!len) {
+        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    }
     if (!r) {
         free(body);
         return MHD_NO;
@@ -307,5 +352,101 @@ enum MHD_Result hconn_start_sse(struct hconn *c, const char *session_id)
     }
     hconn_set_state(c, HC_STREAMING);
     mcpd_metrics_streams_add(1);
+    return queue(c->mc, MHD_HTTP_OK, r);
+}
+
+/* ---- answers to clients that half-closed ------------------------------------------------- */
+
+/* Nonzero when the client has shut down its sending side (a FIN is waiting to be read). */
+static int peer_half_closed(struct MHD_Connection *mc)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char b;
+    return ci && recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* Puts the answer (or why there is none) into c->obuf once it is known; 0 while it is not.
+ * Caller holds c->hs->lock. */
+static int deferred_fill_locked(struct hconn *c)
+{
+    struct hstream *st = c->st;
+    if (st && st->producers_done) {
+        if (st->json_body) {
+            mcpd_strbuf_append(&c->obuf, st->json_body, st->json_len);
+            free(st->json_body);
+            st->json_body = NULL;
+        }
+    } else if (!st || c->closing || hstream_stopping()) {
+        json_t *e = mcpd_jsonrpc_error(NULL, RPC_SERVER_ERROR,
+                                       st ? "Server shutting down" : "Session ended", NULL);
+        size_t n = 0;
+        char *text = e ? mcpd_json_dump(e, &n, 0) : NULL;
+        json_decref(e);
+        if (text) {
+            mcpd_strbuf_append(&c->obuf, text, n);
+            free(text);
+        }
+    } else {
+        return 0;
+    }
+    c->answered = 1;
+    hconn_detach_locked(c);
+    return 1;
+}
+
+static ssize_t deferred_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct hconn *c = cls;
+    ssize_t ret;
+    pthread_mutex_lock(&c->hs->lock);
+    if (!c->answered && !deferred_fill_locked(c)) {
+        hconn_suspend_locked(c); /* woken when the stream's last producer lets go */
+        ret = 0;
+    } else if (c->obuf.len > c->ooff) {
+        size_t n = c->obuf.len - c->ooff < max ? c->obuf.len - c->ooff : max;
+        memcpy(buf, c->obuf.data + c->ooff, n);
+        c->ooff += n;
+        ret = (ssize_t)n;
+    } else {
+        ret = MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    pthread_mutex_unlock(&c->hs->lock);
+    return ret;
+}
+
+enum MHD_Result hconn_park_post_locked(struct hconn *c, const char *session_id)
+{
+    struct hstream *st = c->st;
+    if (!peer_half_closed(c->mc)) {
+        hconn_suspend_locked(c);
+        pthread_mutex_unlock(&c->hs->lock);
+        return MHD_YES;
+    }
+    /* libmicrohttpd 0.9.75 reads a pending FIN when it resumes a request that has no response
+     * yet, and then drops the connection with the answer unsent (about 9% of the
+     * worker-answered calls of clients that half-close, all of them once the call takes a
+     * moment). A connection whose response is already queued is never dropped that way, so for
+     * a client that has half-closed already, queue a response now whose reader waits for the
+     * answer. It is JSON (the client cannot be switched to SSE later): the call's notifications
+     * go to the GET stream as with response_mode = json. Only then: a cancelled call's answer
+     * has no body, which a queued 200 cannot turn into the 202 clients expect. A FIN that comes
+     * after this point still loses the answer (libmicrohttpd gives no way to stop that read). */
+    if (st->mode == HMODE_UNDECIDED) {
+        st->mode = HMODE_JSON;
+    }
+    pthread_mutex_unlock(&c->hs->lock);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, deferred_read, c, NULL);
+    if (!r) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (session_id) {
+        MHD_add_response_header(r, "Mcp-Session-Id", session_id);
+    }
+    c->deferred = 1;
+    hconn_set_state(c, HC_STREAMING);
     return queue(c->mc, MHD_HTTP_OK, r);
 }

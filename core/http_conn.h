@@ -85,6 +85,8 @@ struct hconn {
     int unknown_session;     /* Mcp-Session-Id named no live session (legacy: 404) */
     int unsupported_version; /* MCP-Protocol-Version is no version served (legacy: 400) */
     int modern_header;       /* MCP-Protocol-Version is present and no legacy version */
+    int deferred;            /* a JSON answer queued before it was known (half-closed client) */
+    int answered;            /* deferred: the answer (or the error) is in obuf (session lock) */
 };
 
 /* Creates a request context (state RECEIVING) and registers it. NULL when out of memory. */
@@ -126,6 +128,11 @@ enum MHD_Result http_refuse_with(struct MHD_Connection *mc, unsigned status, con
 /* The same for a request with a context: also moves it to RESPONDED. */
 enum MHD_Result hconn_refuse(struct hconn *c, unsigned status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A dispatched POST with nothing to answer yet (DISPATCHED, its stream undecided or JSON):
+ * parks it until its stream wakes it, or, when the client already half-closed its side, queues
+ * a JSON response whose reader waits for the answer instead (state -> STREAMING). Called with
+ * c->hs->lock held; returns with it released. */
+enum MHD_Result hconn_park_post_locked(struct hconn *c, const char *session_id);
 /* Queues an SSE response that reads c->obuf (state -> STREAMING). */
 enum MHD_Result hconn_start_sse(struct hconn *c, const char *session_id);
 

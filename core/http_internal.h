@@ -16,8 +16,11 @@ struct mcpd_config;
 struct mcpd_pool;
 struct mcpd_http;
 
+struct hguard;
+
 struct http_listener {
     struct MHD_Daemon *d;
+    struct hguard *guard; /* total deadlines (http_guard.h) */
     struct mcpd_http *h;
     int ops_only;
     int port;

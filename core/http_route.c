@@ -105,9 +105,7 @@ static enum MHD_Result answer_post(struct hconn *c)
         return hconn_refuse(c, MHD_HTTP_SERVICE_UNAVAILABLE, RPC_SERVER_ERROR,
                             "Server shutting down");
     }
-    hconn_suspend_locked(c);
-    pthread_mutex_unlock(&hs->lock);
-    return MHD_YES;
+    return hconn_park_post_locked(c, sid); /* releases hs->lock */
 }
 
 /* ---- POST ---------------------------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,11 @@ struct mcpd_http *mcpd_http_start(const struct mcpd_config *cfg, struct mcpd_poo
         return NULL;
     }
     h->pool = pool;
+    /* Large blocks (request bodies, answers of clients that may never read them) come from
+     * mmap and go back to the system when freed. glibc would otherwise raise this threshold
+     * after the first such free, serve later large blocks from its arenas, and keep a burst's
+     * peak resident for good (900 never-reading clients pinned 134 MB). */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     h->endpoint = strdup(cfg->endpoint);
     clock_gettime(CLOCK_MONOTONIC, &h->last_ping);
     h->last_keepalive = h->last_ping;

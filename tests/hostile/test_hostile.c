@@ -21,14 +21,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 /* after the headers it needs */
+#include "certgen.h"
 #include "hclient.h"
+#include "rawconn.h"
+#include "rows_conn.h"
 #include "rows_http.h"
-#include "rows_resume.h"
 #include "rows_modern.h"
+#include "rows_resume.h"
 #include "rows_rpc.h"
 #include "rows_tools.h"
 
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #define N(a) (sizeof(a) / sizeof *(a))
 
@@ -700,6 +708,179 @@ static void catalogue_http_modern(void **state)
     H_PASS(e);
 }
 
+/* ---- slow and vanishing clients, TLS misuse -------------------------------------------------- */
+
+/* The HTTPS server of catalogue_conn while it runs (the harness ends only e->p). */
+static struct h_proc *tls_proc;
+
+static int conn_teardown(void **state)
+{
+    if (tls_proc) {
+        kill(tls_proc->pid, SIGKILL);
+        waitpid(tls_proc->pid, NULL, 0);
+        tls_proc = NULL;
+    }
+    return h_teardown(state);
+}
+
+#define CONN_HTTP                                                                                  \
+    "[http]\nheader_timeout = 1s\nmin_body_rate = 1k\nmax_connections_per_address = 4\n"
+
+static void tls_alive(struct hsrv *t, const char *row)
+{
+    char ca[PATH_MAX + 16];
+    snprintf(ca, sizeof ca, "%s/ca.pem", t->e->dir);
+    hc *c = hc_open_tls(t, t->port, ca);
+    hc_send(c, "GET", "/health", NULL, NULL);
+    struct hresp *h = hc_response(c, HC_TIMEOUT_MS);
+    if (h->status != 200) {
+        fail_msg("%s: /health over TLS answered %d afterwards", row, h->status);
+    }
+    hr_free(h);
+    hc_close(c);
+}
+
+/* Sends `body` as a POST on the session and shuts the sending side down: the answer. */
+static int half_close_answer(struct hsrv *s, const char *sid, const char *body)
+{
+    char req[2048];
+    int n = snprintf(req, sizeof req,
+                     "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n" HC_ACCEPT HC_JSON
+                     "Mcp-Session-Id: %s\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     sid, strlen(body), body);
+    int fd = rc_connect_from("127.0.0.1", s->port);
+    int on = 1; /* corked: the FIN travels with the request, as when a client half-closes at once */
+    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+    assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+    shutdown(fd, SHUT_WR);
+    char got[8192];
+    rc_read_all(fd, got, sizeof got, 10000);
+    close(fd);
+    if (verbose) {
+        fprintf(stderr, "[hostile] half-close answer: %.300s\n", got);
+    }
+    return strncmp(got, "HTTP/1.1 200", 12) == 0 && strstr(got, "\"result\"") != NULL;
+}
+
+/* Runs one row; returns what happened as a conn_want (or -1: something else). */
+static int conn_outcome(struct hsrv *s, struct hsrv *t, const char *sid, const struct conn_row *r)
+{
+    size_t len = r->len ? r->len : strlen(r->bytes);
+    int port = r->act >= CA_TLS ? t->port : s->port;
+    switch (r->act) {
+    case CA_TLS: {
+        int v = 0;
+        return rc_tls_handshake(port, r->bytes, &v, 5000) == 0 ? CW_TLS_OK : CW_TLS_FAILS;
+    }
+    case CA_HALF_CLOSE:
+        return half_close_answer(s, sid, r->bytes) ? CW_ANSWER : -1;
+    case CA_OVER_LIMIT: {
+        int fd[5], refused = 0;
+        for (int i = 0; i < 5; i++) {
+            fd[i] = rc_connect_from("127.0.0.4", port);
+        }
+        for (int i = 0; i < 5; i++) {
+            /* Well inside header_timeout: the refusal is immediate, the deadline is not. */
+            refused += rc_wait_closed(fd[i], i == 0 ? 400 : 50) >= 0;
+        }
+        for (int i = 0; i < 5; i++) {
+            close(fd[i]);
+        }
+        if (verbose) {
+            fprintf(stderr, "[hostile] %d of 5 refused\n", refused);
+        }
+        return refused == 1 ? CW_ONE_REFUSED : -1;
+    }
+    case CA_SEND_CLOSE:
+    case CA_SEND_RESET: {
+        int fd = rc_connect_from("127.0.0.2", port);
+        if (len) {
+            assert_int_equal(send(fd, r->bytes, len, MSG_NOSIGNAL), (ssize_t)len);
+        }
+        if (r->act == CA_SEND_RESET) {
+            struct linger lg = {.l_onoff = 1, .l_linger = 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
+        close(fd);
+        h_sleep(s->p, 1000);
+        return rc_close_wait(port) == 0 ? CW_NO_WAIT : -1;
+    }
+    default:
+        break;
+    }
+    /* CA_TRICKLE, CA_SEND, CA_TLS_RAW, CA_TLS_TRICKLE: how and when the server ends it. */
+    int fd = rc_connect_from("127.0.0.2", port);
+    long ms;
+    if (r->act == CA_TRICKLE || r->act == CA_TLS_TRICKLE) {
+        ms = rc_trickle(fd, r->bytes, len, 200, 5000);
+    } else {
+        if (len) {
+            assert_int_equal(send(fd, r->bytes, len, MSG_NOSIGNAL), (ssize_t)len);
+        }
+        ms = rc_wait_closed(fd, 5000);
+    }
+    close(fd);
+    if (ms < 0) {
+        return -1;
+    }
+    return ms >= 800 && ms <= 3000 ? CW_CUT : ms < 800 ? CW_CLOSED : -1;
+}
+
+static void catalogue_conn(void **state)
+{
+    mismatches = 0;
+    struct h_env *e = *state;
+    struct hsrv s, t;
+    hs_start(&s, e, NULL, CONN_HTTP "[plugin testkit]\npath = testkit.so\n");
+    char *sid = mcp_init(&s, "2025-11-25");
+    http_alive(&s, sid, "warm-up");
+    /* The HTTPS server runs beside it in its own environment directory. */
+    struct h_env te = *e;
+    char extra[2 * sizeof e->dir + 64];
+    snprintf(te.dir, sizeof te.dir, "%.200s/tls", e->dir);
+    mkdir(te.dir, 0755);
+    snprintf(te.ini, sizeof te.ini, "%s/mcp.ini", te.dir);
+    char err[512] = "";
+    if (certgen_write(te.dir, NULL, err, sizeof err) != 0) {
+        fail_msg("certgen: %s", err);
+    }
+    snprintf(extra, sizeof extra, "ssl_keyfile = %s/key.pem\nssl_certfile = %s/cert.pem\n", te.dir,
+             te.dir);
+    hs_start(&t, &te, extra, CONN_HTTP);
+    tls_proc = t.p; /* conn_teardown ends it if a row fails the test */
+    assert_true(t.tls);
+    struct baseline b;
+    take_baseline(&b, s.p->pid, e->dir);
+    static const char *const want_name[] = {
+        "cut by the deadline", "closed",          "no CLOSE-WAIT",     "answered",
+        "one refused",         "handshake fails", "handshake succeeds"};
+    char row[128];
+    for (size_t i = 0; i < N(CONN_ROWS); i++) {
+        const struct conn_row *r = &CONN_ROWS[i];
+        row_name(row, sizeof row, r->act >= CA_TLS ? "https" : "http", r->cls, i);
+        int got = conn_outcome(&s, &t, sid, r);
+        if (got != (int)r->want) {
+            mismatch("%s: %s, expected %s", row, got < 0 ? "something else" : want_name[got],
+                     want_name[r->want]);
+        }
+        http_alive(&s, sid, row);
+        tls_alive(&t, row);
+        check_held(&b, row);
+    }
+    fprintf(stderr, "[hostile] conn: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
+            N(CONN_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    free(sid);
+    tls_proc = NULL;
+    assert_int_equal(hs_stop(&t), 0);
+    assert_int_equal(hs_stop(&s), 0);
+    if (mismatches) {
+        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
+                 mismatches);
+    }
+    H_PASS(e);
+}
+
 int main(void)
 {
     verbose = getenv("MCPD_HOSTILE_VERBOSE") != NULL;
@@ -712,14 +893,17 @@ int main(void)
     setenv("ASAN_OPTIONS", opts, 1);
     fprintf(stderr,
             "[hostile] catalogue: %zu JSON-RPC rows (stdio and HTTP), %zu tool rows "
-            "(stdio and HTTP), %zu HTTP rows, %zu modern-era HTTP rows, %zu raw socket rows\n",
-            N(RPC_ROWS), N(TOOL_ROWS), N(HTTP_ROWS), N(MODERN_ROWS), N(RAW_ROWS));
+            "(stdio and HTTP), %zu HTTP rows, %zu modern-era HTTP rows, %zu raw socket rows, %zu "
+            "slow/vanishing-client and TLS rows, %zu resumption rows\n",
+            N(RPC_ROWS), N(TOOL_ROWS), N(HTTP_ROWS), N(MODERN_ROWS), N(RAW_ROWS), N(CONN_ROWS),
+            N(RESUME_ROWS));
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
     const struct CMUnitTest tests[] = {
         T(catalogue_stdio),
         T(catalogue_http),
         T(catalogue_resume),
         T(catalogue_http_modern),
+        cmocka_unit_test_setup_teardown(catalogue_conn, h_setup, conn_teardown),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

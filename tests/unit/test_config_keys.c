@@ -290,12 +290,26 @@ static void test_every_row_parsed_and_diffed(void **state)
 static void test_reload_policies(void **state)
 {
     (void)state;
-    static const char *const restart[] = {
-        "server transport",        "server host",           "server port",
-        "server endpoint",         "server tls_priorities", "limits max_message_bytes",
-        "limits workers",          "limits max_inflight",   "http max_connections",
-        "http connection_timeout", "http max_header_bytes", "http threads",
-        "http ops_host",           "http ops_port",         NULL};
+    static const char *const restart[] = {"server transport",
+                                          "server host",
+                                          "server port",
+                                          "server endpoint",
+                                          "server tls_priorities",
+                                          "limits max_message_bytes",
+                                          "limits workers",
+                                          "limits max_inflight",
+                                          "http max_connections",
+                                          "http connection_timeout",
+                                          "http max_header_bytes",
+                                          "http threads",
+                                          "http ops_host",
+                                          "http ops_port",
+                                          "http max_connections_per_address",
+                                          "http header_timeout",
+                                          "http min_body_rate",
+                                          "http max_queued_per_connection",
+                                          "http max_queued_bytes",
+                                          NULL};
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
         const struct mcpd_config_key *k = &mcpd_config_keys[i];
         char name[128];
