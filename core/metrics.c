@@ -77,6 +77,8 @@ static struct label_table errors = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static uint64_t requests[N_TRANSPORTS][N_SERIES][N_STATUS];
 static struct tool_series tool_calls[N_SERIES];
 static uint64_t error_counts[N_SERIES];
+static struct label_table plugins = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static uint64_t plugin_events[N_SERIES][2]; /* enum mcpd_metrics_plugin_event */
 static uint64_t http_responses[HTTP_OTHER + 1];
 static long sessions_active;
 static long streams_active;
@@ -514,6 +516,33 @@ static void render_tools(struct mcpd_strbuf *b)
     }
 }
 
+void mcpd_metrics_plugin_event(const char *plugin, int event)
+{
+    if (event == MCPD_PLUGIN_CRASH || event == MCPD_PLUGIN_RESTART) {
+        add(&plugin_events[label_index(&plugins, plugin ? plugin : "none")][event], 1);
+    }
+}
+
+static void render_plugin_events(struct mcpd_strbuf *b)
+{
+    static const char *const names[2] = {"plugin_crashes_total", "plugin_restarts_total"};
+    static const char *const help[2] = {
+        "Isolated plugins' helper processes that died or were killed, by plugin.",
+        "Isolated plugins' helper processes started again after one died, by plugin."};
+    for (int e = 0; e < 2; e++) {
+        header(b, names[e], "counter", help[e]);
+        for (unsigned n = label_count(&plugins), i = first_series(n); i <= OTHER;
+             i = next_series(i, n)) {
+            uint64_t v = get(&plugin_events[i][e]);
+            if (v) {
+                mcpd_strbuf_printf(b, "mcpd_%s{plugin=", names[e]);
+                put_label(b, label_name(&plugins, i));
+                mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)v);
+            }
+        }
+    }
+}
+
 static void render_errors(struct mcpd_strbuf *b)
 {
     header(b, "errors_total", "counter",
@@ -565,6 +594,7 @@ char *mcpd_metrics_render(size_t *len)
     mcpd_strbuf_printf(&b, "mcpd_streams_active %ld\n", mcpd_metrics_streams());
 
     render_errors(&b);
+    render_plugin_events(&b);
 
     header(&b, "config_generation", "gauge", "Id of the configuration generation now serving.");
     mcpd_strbuf_printf(&b, "mcpd_config_generation %lu\n",
@@ -592,6 +622,8 @@ void mcpd_metrics_reset(void)
     label_reset(&methods);
     label_reset(&tools);
     label_reset(&errors);
+    label_reset(&plugins);
+    memset(plugin_events, 0, sizeof plugin_events);
     memset(requests, 0, sizeof requests);
     memset(tool_calls, 0, sizeof tool_calls);
     memset(error_counts, 0, sizeof error_counts);

@@ -69,6 +69,14 @@ void mcpd_metrics_reload(int ok);
  * every other label anyway. Any thread. */
 void mcpd_metrics_error(const char *kind);
 
+/* An isolated plugin's helper process (isolation = process) crashed (or was killed), or was
+ * restarted. `plugin` is the [plugin NAME]. Any thread. */
+enum mcpd_metrics_plugin_event {
+    MCPD_PLUGIN_CRASH = 0,   /* mcpd_plugin_crashes_total */
+    MCPD_PLUGIN_RESTART = 1, /* mcpd_plugin_restarts_total */
+};
+void mcpd_metrics_plugin_event(const char *plugin, int event);
+
 /* Process start (Unix time, seconds, from /proc/self/stat; the first call's time if that is
  * unreadable) and seconds since then on the monotonic clock. Any thread. */
 double mcpd_metrics_start_time(void);

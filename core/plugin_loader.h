@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 struct mcpd_generation;
+struct mcpd_isolate;
 
 struct mcpd_host {
     const struct mcpd_plugin_conf *conf; /* borrowed from the generation's config */
@@ -20,9 +21,11 @@ struct mcpd_host {
     const mcpd_plugin *desc;             /* the plugin's descriptor (inside dl) */
     void *state;                         /* from init() */
     int initialized;
-    int in_init;            /* registrations are accepted only now */
-    pthread_mutex_t serial; /* serialises handlers without MCPD_THREADSAFE */
-    char last_error[512];   /* why the last registration failed, for init errors */
+    int in_init;              /* registrations are accepted only now */
+    pthread_mutex_t serial;   /* serialises handlers without MCPD_THREADSAFE */
+    char last_error[512];     /* why the last registration failed, for init errors */
+    struct mcpd_isolate *iso; /* isolation = process: the helper's supervisor (owned); then
+                               * desc points into it and state is it */
 };
 
 /* The host function table every plugin gets (host_api.c). */
@@ -35,7 +38,12 @@ extern const mcpd_host_api mcpd_host_api_v1;
  */
 int mcpd_plugin_load(struct mcpd_generation *g, const struct mcpd_plugin_conf *conf,
                      struct mcpd_host **out, char *err, size_t errlen);
-/* Runs fini() and dlcloses. No handler of this plugin may be running. */
+/* The same with another host API table (the isolation helper forwards some entries). Always
+ * loads in this process, whatever conf->isolation says. */
+int mcpd_plugin_load_api(struct mcpd_generation *g, const struct mcpd_plugin_conf *conf,
+                         const mcpd_host_api *api, struct mcpd_host **out, char *err,
+                         size_t errlen);
+/* Runs fini() and dlcloses (or stops the helper). No handler of this plugin may be running. */
 void mcpd_plugin_unload(struct mcpd_host *h);
 
 #endif
