@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -748,14 +749,23 @@ static void serve_request(struct mcpd_isolate *iso, struct mcpd_call *c, json_t 
     reply(iso, f, rc, value, vlen);
 }
 
-static int failed_answer(struct mcpd_isolate *iso, struct mcpd_call *c, const char *why)
+/* A call the helper cannot answer: a tool gets an error result that says why (the model and
+ * the user see it), the other kinds an internal error. */
+static int failed_answer(struct mcpd_call *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int failed_answer(struct mcpd_call *c, const char *fmt, ...)
 {
-    char msg[512];
-    snprintf(msg, sizeof msg, "Plugin %s is unavailable: %s", iso->conf->name, why);
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     if (c->kind == MCPD_CALL_TOOL) {
         mcpd_call_error(c, msg);
         return 0;
     }
+    log_error("isolate", "%s id %s: %s", c->method, mcpd_call_request_id(c), msg);
     return -EIO;
 }
 
@@ -780,7 +790,7 @@ static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, j
         snprintf(why, sizeof why, "%s",
                  iso->state == ISO_FAILED ? iso->failed_why : "it is being stopped");
         pthread_mutex_unlock(&iso->lock);
-        rc = failed_answer(iso, c, why);
+        rc = failed_answer(c, "Plugin %s has failed: %s", iso->conf->name, why);
         goto out;
     }
     if (mcpd_call_is_cancelled(c)) {
@@ -875,12 +885,10 @@ static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, j
         if (killed || mcpd_call_is_cancelled(c)) {
             rc = -ECANCELED; /* tool_result names the timeout (c->timed_out) */
         } else {
-            char why[320];
-            snprintf(why, sizeof why,
-                     "its helper process %s while serving this call; it is "
-                     "being restarted",
-                     p.why);
-            rc = failed_answer(iso, c, why);
+            rc = failed_answer(c,
+                               "Plugin %s crashed: its helper process %s while serving this "
+                               "call; it is being restarted",
+                               iso->conf->name, p.why);
         }
     }
 out:
