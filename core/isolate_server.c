@@ -194,7 +194,7 @@ static void reap(struct mcpd_isolate *iso, char *why, size_t wl)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (killed[0]) {
-        snprintf(why, wl, "killed: %s", killed);
+        snprintf(why, wl, "was killed because %s", killed);
     } else if (WIFSIGNALED(status) && !(stopping && WTERMSIG(status) == SIGKILL)) {
         snprintf(why, wl, "died of signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
     } else if (WIFEXITED(status)) {
@@ -815,12 +815,12 @@ static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, j
     json_object_set_new(extra, "e", json_integer((json_int_t)(uintptr_t)data));
     json_object_set(extra, "m", c->msg);
     json_object_set_new(extra, "dl", json_integer(dl));
-    if (mcpd_iso_send(&iso->chan, extra) != 0) {
-        kill_helper(iso, NULL); /* the reader notices and buries this call */
-    }
-
+    int src = mcpd_iso_send(&iso->chan, extra);
     int cancel_sent = 0, killed = 0, done = 0;
     pthread_mutex_lock(&iso->lock);
+    /* On a failed send (the helper is going, or the call cannot be framed: too big, no
+     * memory) the call never reached the helper: answer at once. */
+    done = src != 0;
     while (!done) {
         if (json_array_size(p.queue) > 0) {
             json_t *f = json_incref(json_array_get(p.queue, 0));
@@ -881,7 +881,10 @@ static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, j
         }
     }
     pthread_mutex_unlock(&iso->lock);
-    if (!done) {
+    if (src != 0) {
+        rc = failed_answer(c, "Plugin %s: the call could not be sent to its helper process (%s)",
+                           iso->conf->name, strerror(-src));
+    } else if (!done) {
         if (killed || mcpd_call_is_cancelled(c)) {
             rc = -ECANCELED; /* tool_result names the timeout (c->timed_out) */
         } else {
