@@ -338,10 +338,16 @@ static void reload_and_shutdown_reap(void **state)
 {
     struct h_env *e = *state;
     struct hsrv s;
-    const char *body = TESTKIT "[plugin bad_crash]\npath = bad_crash.so\nisolation = process\n";
+    const char *body = TESTKIT "[plugin bad_crash]\npath = bad_crash.so\nisolation = process\n"
+                               "[plugin bad_hang]\npath = bad_hang.so\nisolation = process\n";
     hs_start(&s, e, NULL, body);
-    long first = helper_pid(&s, "bad_crash", 0);
+    long first = helper_pid(&s, "bad_crash", 0), first_hang = helper_pid(&s, "bad_hang", 0);
     assert_true(alive(first));
+    assert_true(alive(first_hang));
+    /* A call in flight in the old helper across the reload: it drains, then the helper goes. */
+    char *busy = mcp_init(&s, "2025-11-25");
+    hc *slow = call_async(&s, busy, 5, "hang", "{\"ms\":1500}");
+    h_sleep(s.p, 200);
     size_t mark = s.p->err_len;
     hs_rewrite(&s, NULL, body);
     h_signal(s.p, SIGHUP);
@@ -354,13 +360,88 @@ static void reload_and_shutdown_reap(void **state)
     long second = helper_pid(&s, "bad_crash", mark);
     assert_true(second != first);
     expect_gone(&s, first, "the old generation's helper");
+    json_t *res = answer_of(slow, 20000);
+    assert_false(is_error(res));
+    expect_text(res, "hung 1500 ms");
+    json_decref(res);
+    expect_gone(&s, first_hang, "the old generation's helper, once its call was answered");
+    free(busy);
     char *sid = mcp_init(&s, "2025-11-25");
-    json_t *res = call(&s, sid, 10, "crash_ok", NULL);
+    res = call(&s, sid, 10, "crash_ok", NULL);
     assert_false(is_error(res));
     json_decref(res);
     free(sid);
+    long second_hang = helper_pid(&s, "bad_hang", mark);
     assert_int_equal(hs_stop(&s), 0);
     expect_gone(&s, second, "the helper after shutdown");
+    expect_gone(&s, second_hang, "the helper after shutdown");
+    H_PASS(e);
+}
+
+/* A slow plugin without MCPD_THREADSAFE, isolated: its calls still run one at a time, and the
+ * other session's calls are not held up behind them. */
+static void serial_slow(void **state)
+{
+    struct h_env *e = *state;
+    struct hsrv s;
+    hs_start(&s, e, NULL,
+             TESTKIT "[plugin bad_serial]\npath = bad_serial.so\nisolation = process\n");
+    char *victim = mcp_init(&s, "2025-11-25");
+    char *other = mcp_init(&s, "2025-11-25");
+    hc *c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = call_async(&s, victim, 10 + i, "serial_slow", "{\"ms\":300}");
+    }
+    bystander(&s, other, 5);
+    for (int i = 0; i < 3; i++) {
+        json_t *res = answer_of(c[i], 20000);
+        assert_false(is_error(res));
+        expect_text(res, "serial 1");
+        json_decref(res);
+    }
+    free(victim);
+    free(other);
+    assert_int_equal(hs_stop(&s), 0);
+    H_PASS(e);
+}
+
+/* The helper is untrusted: a forged result is refused (the call fails, the real answer that
+ * follows is dropped), and a frame that is not JSON or claims 4 GiB gets the helper killed at
+ * once, its call answered with the crash result; the bystander stays on time. */
+static void hostile_helper(void **state)
+{
+    struct h_env *e = *state;
+    struct hsrv s;
+    hs_start(&s, e, NULL,
+             TESTKIT "[plugin iso_hostile]\npath = iso_hostile.so\nisolation = process\n");
+    char *victim = mcp_init(&s, "2025-11-25");
+    char *other = mcp_init(&s, "2025-11-25");
+    json_t *res = call(&s, victim, 10, "forge", "{\"id\":1}"); /* the helper's first call */
+    assert_true(is_error(res));
+    expect_text(res, "Tool forge failed");
+    json_decref(res);
+    assert_true(h_wait_stderr(s.p, "the helper sent an invalid result", 5000));
+    static const char *const tools[] = {"garbage", "huge"};
+    for (int i = 0; i < 2; i++) {
+        long long t0 = h_now_ms();
+        hc *c = call_async(&s, victim, 11 + i, tools[i], NULL);
+        bystander(&s, other, 3);
+        res = answer_of(c, 20000);
+        assert_true(is_error(res));
+        expect_text(res, "was killed because it broke the protocol");
+        json_decref(res);
+        if (h_now_ms() - t0 > 8000) {
+            fail_msg("%s: answered after %lld ms (the plugin sleeps 10 s)", tools[i],
+                     h_now_ms() - t0);
+        }
+        res = call(&s, victim, 20 + i, "fine", NULL);
+        assert_false(is_error(res));
+        json_decref(res);
+    }
+    assert_int_equal(metric(&s, "mcpd_plugin_crashes_total{plugin=\"iso_hostile\"}"), 2);
+    free(victim);
+    free(other);
+    assert_int_equal(hs_stop(&s), 0);
     H_PASS(e);
 }
 
@@ -428,6 +509,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(memory_limit, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(restart_limit, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(reload_and_shutdown_reap, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(serial_slow, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(hostile_helper, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(ten_thousand_calls, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
