@@ -1,23 +1,17 @@
 /*
- * The server half of isolation = process (isolate.h): spawning and supervising the helper,
- * proxy registry entries, and running calls across the socketpair.
+ * The server half of isolation = process (isolate.h): spawning and supervising the helper, its
+ * registrations as proxy registry entries, start and stop. Calls run in isolate_call.c.
  *
  * Threads: the control thread starts and stops; one reader thread per plugin reads every frame
  * the helper sends and routes it to the call it belongs to (or answers it itself), and restarts
- * the helper when it dies; each call runs on the server worker that took it, which sends the
- * call, then serves the host API requests the helper forwards for it (progress, client
- * requests, ...) until the result frame arrives. Nothing the helper sends is trusted: frames are
- * checked member by member, results go through the same host API entries a plugin in process
- * uses, and a helper that breaks the protocol is killed.
+ * the helper when it dies. Nothing the helper sends is trusted: frames are checked member by
+ * member, and a helper that breaks the protocol is killed.
  */
 #define _GNU_SOURCE
-#include "call.h"
 #include "condwait.h"
-#include "config.h"
 #include "generation.h"
 #include "isolate.h"
-#include "isolate_proto.h"
-#include "jsonrpc.h"
+#include "isolate_internal.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
@@ -29,7 +23,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,55 +35,11 @@
 extern char **environ;
 
 #define ISO_INIT_TIMEOUT_MS 30000 /* hello to ready: the plugin's init() included */
-#define ISO_KILL_GRACE_MS   1000  /* past call_timeout_ms: time to honour the cancellation */
 #define ISO_STOP_WAIT_MS    3000  /* bye to exit: the plugin's fini() included */
-#define ISO_POLL_MS         50    /* how often a waiting call looks at its cancellation */
 #define ISO_BACKOFF_MAX_MS  5000
+#define ISO_QUEUE_MAX       4096 /* frames waiting for one call: more is a helper gone wrong */
 
-enum iso_state { ISO_UP, ISO_DOWN, ISO_FAILED, ISO_STOPPING };
-enum iso_kind { REG_TOOL, REG_RESOURCE, REG_TEMPLATE, REG_PROMPT };
-static const char *const kind_names[] = {"tool", "resource", "template", "prompt"};
-
-/* One call waiting for its helper. Lives on the stack of the worker that runs the call. */
-struct iso_pending {
-    uint64_t id;
-    json_t *queue; /* frames for this call, in arrival order */
-    int dead;      /* the helper died while the call ran */
-    char why[192]; /* how it died */
-    pthread_cond_t cond;
-    struct iso_pending *next;
-};
-
-/* One registration, in the order the helper made it: a restarted helper must make the same. */
-struct iso_reg {
-    enum iso_kind kind;
-    char *key; /* name, URI or URI template */
-};
-
-struct mcpd_isolate {
-    struct mcpd_host *host; /* the server-side plugin instance (borrowed: it owns us) */
-    const struct mcpd_plugin_conf *conf;
-    mcpd_plugin desc; /* what the helper reported; the strings below */
-    char *name, *version, *description;
-    struct iso_reg *regs;
-    size_t n_regs;
-    int registering; /* first start: registrations go into the registry */
-
-    pthread_mutex_t lock; /* everything below */
-    pthread_cond_t state_cond;
-    enum iso_state state;
-    pid_t pid; /* 0 when there is no unreaped helper */
-    struct mcpd_iso_chan chan;
-    uint64_t epoch; /* helper instances started */
-    uint64_t next_id;
-    struct iso_pending *pending;
-    int consecutive;    /* restarts in a row without an answered call */
-    char kill_why[128]; /* set when the server killed the helper on purpose */
-    char failed_why[256];
-    pthread_t reader;
-    int reader_started, reader_done;
-};
-
+const char *const mcpd_iso_kind_names[] = {"tool", "resource", "template", "prompt"};
 /* ---- spawning --------------------------------------------------------------------------- */
 
 /* Starts /proc/self/exe as a helper on a new socketpair: stdin from /dev/null, stdout onto
@@ -147,7 +96,7 @@ static void set_recv_timeout(int fd, int ms)
 }
 
 /* Kills the current helper (if any) and records why. */
-static void kill_helper(struct mcpd_isolate *iso, const char *why)
+void mcpd_iso_kill(struct mcpd_isolate *iso, const char *why)
 {
     pthread_mutex_lock(&iso->lock);
     if (iso->pid > 0) {
@@ -160,7 +109,7 @@ static void kill_helper(struct mcpd_isolate *iso, const char *why)
 }
 
 /* Reaps the helper (killing it first: it closed its socket, so it is done or misbehaving) and
- * describes how it ended. The pid is cleared before the reap so kill_helper() never signals a
+ * describes how it ended. The pid is cleared before the reap so mcpd_iso_kill() never signals a
  * recycled pid. */
 static void reap(struct mcpd_isolate *iso, char *why, size_t wl)
 {
@@ -206,12 +155,6 @@ static void reap(struct mcpd_isolate *iso, char *why, size_t wl)
 
 /* ---- registrations ---------------------------------------------------------------------- */
 
-static int proxy_tool(void *state, void *data, mcpd_call *c, const char *args, size_t len);
-static int proxy_read(void *state, void *data, mcpd_call *c, const char *uri);
-static int proxy_list(void *state, void *data, mcpd_call *c);
-static int proxy_complete(void *state, void *data, mcpd_call *c, const char *arg, const char *value,
-                          const char *ctx, size_t ctx_len);
-
 /* A string member, NULL when absent or null; *bad when it is something else. */
 static const char *opt_str(const json_t *f, const char *key, int *bad)
 {
@@ -225,7 +168,7 @@ static const char *opt_str(const json_t *f, const char *key, int *bad)
 /* Adds the registration `f` as a proxy entry; `index` identifies it in the helper. Returns what
  * the registry said (err gets the reason). */
 static int add_proxy(struct mcpd_isolate *iso, enum iso_kind kind, const json_t *f, size_t index,
-                     const char **key, char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
     int bad = 0;
     void *data = (void *)(uintptr_t)index;
@@ -248,9 +191,8 @@ static int add_proxy(struct mcpd_isolate *iso, enum iso_kind kind, const json_t 
                        .input_schema_json = opt_str(f, "input_schema", &bad),
                        .output_schema_json = opt_str(f, "output_schema", &bad),
                        .annotations_json = opt_str(f, "annotations", &bad),
-                       .call = fn ? proxy_tool : NULL,
+                       .call = fn ? mcpd_iso_proxy_tool : NULL,
                        .data = data};
-        *key = name;
         rc = bad ? -EINVAL : mcpd_registry_add_tool(r, &t, iso->host, err, errlen);
         break;
     }
@@ -262,9 +204,8 @@ static int add_proxy(struct mcpd_isolate *iso, enum iso_kind kind, const json_t 
                            .title = title,
                            .description = description,
                            .mime_type = mime,
-                           .read = fn ? proxy_read : NULL,
+                           .read = fn ? mcpd_iso_proxy_read : NULL,
                            .data = data};
-        *key = t.uri;
         rc = bad ? -EINVAL : mcpd_registry_add_resource(r, &t, iso->host, err, errlen);
         break;
     }
@@ -276,11 +217,10 @@ static int add_proxy(struct mcpd_isolate *iso, enum iso_kind kind, const json_t 
                                     .title = title,
                                     .description = description,
                                     .mime_type = mime,
-                                    .read = fn ? proxy_read : NULL,
-                                    .list = list ? proxy_list : NULL,
-                                    .complete = complete ? proxy_complete : NULL,
+                                    .read = fn ? mcpd_iso_proxy_read : NULL,
+                                    .list = list ? mcpd_iso_proxy_list : NULL,
+                                    .complete = complete ? mcpd_iso_proxy_complete : NULL,
                                     .data = data};
-        *key = t.uri_template;
         rc = bad ? -EINVAL : mcpd_registry_add_template(r, &t, iso->host, err, errlen);
         break;
     }
@@ -291,17 +231,16 @@ static int add_proxy(struct mcpd_isolate *iso, enum iso_kind kind, const json_t 
                          .title = title,
                          .description = description,
                          .arguments_json = opt_str(f, "arguments", &bad),
-                         .get = fn ? proxy_tool : NULL,
-                         .complete = complete ? proxy_complete : NULL,
+                         .get = fn ? mcpd_iso_proxy_tool : NULL,
+                         .complete = complete ? mcpd_iso_proxy_complete : NULL,
                          .data = data};
-        *key = name;
         rc = bad ? -EINVAL : mcpd_registry_add_prompt(r, &t, iso->host, err, errlen);
         break;
     }
     }
     if (bad) {
         snprintf(err, errlen, "the helper sent a %s registration with a non-string member",
-                 kind_names[kind]);
+                 mcpd_iso_kind_names[kind]);
     }
     return rc;
 }
@@ -313,24 +252,24 @@ static int on_register(struct mcpd_isolate *iso, const json_t *f, char *err, siz
     const char *k = json_string_value(json_object_get(f, "kind"));
     int kind = -1;
     for (int i = 0; k && i < 4; i++) {
-        kind = strcmp(k, kind_names[i]) == 0 ? i : kind;
+        kind = strcmp(k, mcpd_iso_kind_names[i]) == 0 ? i : kind;
     }
     if (kind < 0) {
         snprintf(err, errlen, "unknown registration kind");
         return -EINVAL;
     }
+    /* What identifies the registration: its name, URI or URI template. */
+    const char *key = json_string_value(json_object_get(f, kind == REG_RESOURCE   ? "uri"
+                                                           : kind == REG_TEMPLATE ? "uri_template"
+                                                                                  : "name"));
     if (!iso->registering) {
         size_t n = (size_t)json_integer_value(json_object_get(f, "index"));
-        const char *key =
-            json_string_value(json_object_get(f, kind == REG_RESOURCE   ? "uri"
-                                                 : kind == REG_TEMPLATE ? "uri_template"
-                                                                        : "name"));
         if (n >= iso->n_regs || iso->regs[n].kind != (enum iso_kind)kind || !key ||
             strcmp(iso->regs[n].key, key) != 0) {
             snprintf(err, errlen,
                      "the restarted plugin registered %s %s, not what it registered "
                      "at its first start",
-                     kind_names[kind], key ? key : "?");
+                     mcpd_iso_kind_names[kind], key ? key : "?");
             return -EEXIST;
         }
         return 0;
@@ -340,23 +279,26 @@ static int on_register(struct mcpd_isolate *iso, const json_t *f, char *err, siz
         return -ENOMEM;
     }
     iso->regs = regs;
-    const char *key = NULL;
-    int rc = add_proxy(iso, (enum iso_kind)kind, f, iso->n_regs, &key, err, errlen);
+    /* The copy first: an entry in the registry must always have its record here, or the
+     * indexes of the two sides would part. */
+    char *copy = strdup(key ? key : "");
+    if (!copy) {
+        return -ENOMEM;
+    }
+    int rc = add_proxy(iso, (enum iso_kind)kind, f, iso->n_regs, err, errlen);
     if (rc == 0) {
         regs[iso->n_regs].kind = (enum iso_kind)kind;
-        regs[iso->n_regs].key = strdup(key ? key : "");
-        if (!regs[iso->n_regs].key) {
-            return -ENOMEM; /* the entry stays; init fails and the registry is rolled back */
-        }
+        regs[iso->n_regs].key = copy;
         iso->n_regs++;
     } else {
+        free(copy);
         log_error("plugin", "%s: %s", iso->conf->name, err[0] ? err : "registration failed");
     }
     return rc;
 }
 
 /* Requests the helper may make outside any call: answered by whoever reads them. */
-static int on_plugin_request(struct mcpd_isolate *iso, const json_t *f, char *err, size_t errlen)
+int mcpd_iso_plugin_request(struct mcpd_isolate *iso, const json_t *f, char *err, size_t errlen)
 {
     const char *op = json_string_value(json_object_get(f, "op"));
     if (op && strcmp(op, "reg") == 0) {
@@ -376,7 +318,8 @@ static int on_plugin_request(struct mcpd_isolate *iso, const json_t *f, char *er
     return -EPERM;
 }
 
-static int reply(struct mcpd_isolate *iso, const json_t *req, int rc, const char *value, size_t len)
+int mcpd_iso_reply(struct mcpd_isolate *iso, const json_t *req, int rc, const char *value,
+                   size_t len)
 {
     json_t *f =
         json_pack("{s:s, s:O, s:i}", "t", "reply", "q", json_object_get(req, "q"), "rc", rc);
@@ -424,8 +367,8 @@ static int handshake(struct mcpd_isolate *iso, char *why, size_t wl)
         const char *t = mcpd_iso_type(f);
         if (strcmp(t, "req") == 0) {
             char err[512] = "";
-            int r = on_plugin_request(iso, f, err, sizeof err);
-            reply(iso, f, r, err[0] ? err : NULL, strlen(err));
+            int r = mcpd_iso_plugin_request(iso, f, err, sizeof err);
+            mcpd_iso_reply(iso, f, r, err[0] ? err : NULL, strlen(err));
             json_decref(f);
             continue;
         }
@@ -470,21 +413,29 @@ static void route(struct mcpd_isolate *iso, json_t *f)
         while (p && p->id != id) {
             p = p->next;
         }
-        if (p) {
+        int flood = p && json_array_size(p->queue) >= ISO_QUEUE_MAX;
+        if (p && !flood) {
             json_array_append(p->queue, f);
             pthread_cond_signal(&p->cond);
         }
         pthread_mutex_unlock(&iso->lock);
+        if (flood) {
+            log_error("isolate",
+                      "plugin %s: over %d frames queued for one call: killing the helper",
+                      iso->conf->name, ISO_QUEUE_MAX);
+            mcpd_iso_kill(iso, "it flooded a call with requests");
+        }
         if (!p && strcmp(t, "req") == 0) {
-            reply(iso, f, -EINVAL, NULL, 0); /* the call is over: never leave a thread waiting */
+            mcpd_iso_reply(iso, f, -EINVAL, NULL,
+                           0); /* the call is over: never leave a thread waiting */
         }
         json_decref(f);
         return;
     }
     if (strcmp(t, "req") == 0) {
         char err[512] = "";
-        int rc = on_plugin_request(iso, f, err, sizeof err);
-        reply(iso, f, rc, err[0] ? err : NULL, strlen(err));
+        int rc = mcpd_iso_plugin_request(iso, f, err, sizeof err);
+        mcpd_iso_reply(iso, f, rc, err[0] ? err : NULL, strlen(err));
     } else {
         log_warn("isolate", "plugin %s: ignoring an unexpected \"%s\" frame", iso->conf->name, t);
     }
@@ -534,7 +485,7 @@ static void *reader_main(void *arg)
         if (rc == -EPROTO) {
             log_error("isolate", "plugin %s: the helper broke the protocol (%s): killing it", name,
                       why);
-            kill_helper(iso, "it broke the protocol");
+            mcpd_iso_kill(iso, "it broke the protocol");
         }
         char death[192];
         reap(iso, death, sizeof death);
@@ -586,7 +537,6 @@ static void *reader_main(void *arg)
         if (iso->state == ISO_DOWN) {
             iso->state = ISO_UP;
         }
-        iso->epoch++;
         pthread_cond_broadcast(&iso->state_cond);
         pthread_mutex_unlock(&iso->lock);
         log_info("isolate", "plugin %s: helper restarted (pid %ld)", name, (long)iso->pid);
@@ -597,331 +547,6 @@ done:
     pthread_cond_broadcast(&iso->state_cond);
     pthread_mutex_unlock(&iso->lock);
     return NULL;
-}
-
-/* ---- calls ------------------------------------------------------------------------------ */
-
-/* Copies the array member `key` of the result into *slot after checking every element with
- * `ok`. Returns 0 or -EPROTO. */
-static int take_array(json_t *r, const char *key, json_t **slot, int (*ok)(json_t *))
-{
-    json_t *a = json_object_get(r, key);
-    if (!a) {
-        return 0;
-    }
-    if (!json_is_array(a) || json_array_size(a) > 100000) {
-        return -EPROTO;
-    }
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        if (!ok(v)) {
-            return -EPROTO;
-        }
-    }
-    if (!*slot && !(*slot = json_array())) {
-        return -ENOMEM;
-    }
-    return json_array_extend(*slot, a) == 0 ? 0 : -ENOMEM;
-}
-
-static int has_str(json_t *o, const char *k)
-{
-    return json_is_string(json_object_get(o, k));
-}
-
-static int opt_str_ok(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return !v || json_is_string(v);
-}
-
-static int resource_contents_ok(json_t *v)
-{
-    return json_is_object(v) && has_str(v, "uri") && opt_str_ok(v, "mimeType") &&
-           has_str(v, "text") + has_str(v, "blob") == 1;
-}
-
-static int entry_ok(json_t *v)
-{
-    return json_is_object(v) && has_str(v, "uri") && has_str(v, "name");
-}
-
-static int string_ok(json_t *v)
-{
-    return json_is_string(v);
-}
-
-/* Rebuilds the helper's result on the server's call through the host API entries a plugin in
- * process uses, so the same checks apply. Returns 0 or a negative errno. */
-static int apply_result(struct mcpd_call *c, json_t *r)
-{
-    if (!json_is_object(r)) {
-        return -EPROTO;
-    }
-    int rc = 0;
-    json_t *blocks = json_object_get(r, c->kind == MCPD_CALL_PROMPT ? "messages" : "content");
-    size_t i;
-    json_t *b;
-    json_array_foreach(blocks, i, b)
-    {
-        json_t *block = b;
-        if (c->kind == MCPD_CALL_PROMPT) {
-            const char *role = json_string_value(json_object_get(b, "role"));
-            mcpd_call_message_role(c, role && strcmp(role, "assistant") == 0 ? MCPD_ROLE_ASSISTANT
-                                                                             : MCPD_ROLE_USER);
-            block = json_object_get(b, "content");
-        }
-        size_t len;
-        char *text = mcpd_json_dump(block, &len, 0);
-        rc = text ? mcpd_call_content_json(c, text, len) : -EPROTO;
-        free(text);
-        if (rc != 0) {
-            return rc == -ENOMEM ? rc : -EPROTO;
-        }
-    }
-    json_t *s = json_object_get(r, "structured");
-    if (json_is_string(s) &&
-        mcpd_call_structured(c, json_string_value(s), json_string_length(s)) != 0) {
-        return -EPROTO;
-    }
-    if (json_is_true(json_object_get(r, "is_error")) && c->kind == MCPD_CALL_TOOL) {
-        c->is_error = 1;
-    }
-    json_t *d = json_object_get(r, "description");
-    if (json_is_string(d) && mcpd_call_prompt_description(c, json_string_value(d)) != 0) {
-        return -EPROTO;
-    }
-    if ((rc = take_array(r, "contents", &c->contents, resource_contents_ok)) != 0 ||
-        (rc = take_array(r, "entries", &c->entries, entry_ok)) != 0 ||
-        (rc = take_array(r, "values", &c->values, string_ok)) != 0) {
-        return rc;
-    }
-    if (json_array_size(c->values) > 100) {
-        return -EPROTO;
-    }
-    json_int_t total = json_integer_value(json_object_get(r, "total"));
-    c->values_total = total > 0 ? (size_t)total : json_array_size(c->values);
-    json_int_t failed = json_integer_value(json_object_get(r, "failed_rc"));
-    c->failed_rc = failed < 0 && failed > -4096 ? (int)failed : 0;
-    return 0;
-}
-
-/* A host API entry the helper forwarded for this call, run on the call itself. */
-static void serve_request(struct mcpd_isolate *iso, struct mcpd_call *c, json_t *f)
-{
-    const char *op = json_string_value(json_object_get(f, "op"));
-    int rc = -EINVAL;
-    const char *value = NULL;
-    size_t vlen = 0;
-    op = op ? op : "";
-    if (strcmp(op, "progress") == 0) {
-        rc = mcpd_call_progress(c, json_number_value(json_object_get(f, "progress")),
-                                json_number_value(json_object_get(f, "total")),
-                                json_string_value(json_object_get(f, "message")));
-    } else if (strcmp(op, "client_log") == 0) {
-        json_t *msg = json_object_get(f, "message");
-        rc = !json_is_string(msg)
-                 ? -EINVAL
-                 : mcpd_call_client_log(c, (int)json_integer_value(json_object_get(f, "level")),
-                                        json_string_value(json_object_get(f, "logger")),
-                                        json_string_value(msg));
-    } else if (strcmp(op, "client_request") == 0) {
-        json_t *params = json_object_get(f, "params");
-        json_t *method = json_object_get(f, "method");
-        json_int_t timeout = json_integer_value(json_object_get(f, "timeout_ms"));
-        rc = !json_is_string(method)
-                 ? -EINVAL
-                 : mcpd_call_client_request(
-                       c, json_string_value(method), json_string_value(params),
-                       json_string_length(params),
-                       timeout > 0 && timeout < UINT32_MAX ? (unsigned)timeout : 0, &value, &vlen);
-    } else if (strcmp(op, "client_capabilities") == 0) {
-        value = mcpd_call_client_capabilities(c, &vlen);
-        rc = value ? 0 : -ENOMEM;
-    } else if (strcmp(op, "stream_close") == 0) {
-        rc = mcpd_call_stream_close(c);
-    } else {
-        char err[512] = "";
-        rc = on_plugin_request(iso, f, err, sizeof err);
-    }
-    reply(iso, f, rc, value, vlen);
-}
-
-/* A call the helper cannot answer: a tool gets an error result that says why (the model and
- * the user see it), the other kinds an internal error. */
-static int failed_answer(struct mcpd_call *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int failed_answer(struct mcpd_call *c, const char *fmt, ...)
-{
-    char msg[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (c->kind == MCPD_CALL_TOOL) {
-        mcpd_call_error(c, msg);
-        return 0;
-    }
-    log_error("isolate", "%s id %s: %s", c->method, mcpd_call_request_id(c), msg);
-    return -EIO;
-}
-
-/* Runs one call in the helper: waits for a live helper, sends the call, serves what the helper
- * asks for on its behalf, applies the result. `extra` (taken) holds the kind's arguments. */
-static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, json_t *extra)
-{
-    struct iso_pending p = {.queue = json_array()};
-    if (!p.queue || !extra || mcpd_cond_init_monotonic(&p.cond) != 0) {
-        json_decref(p.queue);
-        json_decref(extra);
-        return -ENOMEM;
-    }
-    int rc = 0;
-    pthread_mutex_lock(&iso->lock);
-    while (iso->state == ISO_DOWN && !mcpd_call_is_cancelled(c)) {
-        struct timespec until = mcpd_deadline_ms(ISO_POLL_MS);
-        mcpd_cond_wait_until(&iso->state_cond, &iso->lock, &until);
-    }
-    if (iso->state != ISO_UP) {
-        char why[256];
-        snprintf(why, sizeof why, "%s",
-                 iso->state == ISO_FAILED ? iso->failed_why : "it is being stopped");
-        pthread_mutex_unlock(&iso->lock);
-        rc = failed_answer(c, "Plugin %s has failed: %s", iso->conf->name, why);
-        goto out;
-    }
-    if (mcpd_call_is_cancelled(c)) {
-        pthread_mutex_unlock(&iso->lock);
-        rc = -ECANCELED;
-        goto out;
-    }
-    p.id = ++iso->next_id;
-    p.next = iso->pending;
-    iso->pending = &p;
-    pthread_mutex_unlock(&iso->lock);
-
-    long dl = 0;
-    if (c->deadline.tv_sec != 0) {
-        /* A little past ours: the helper must never see the timeout before this side does. */
-        dl = -mcpd_ms_since(&c->deadline) + 2;
-        dl = dl < 1 ? 1 : dl;
-    }
-    json_object_set_new(extra, "t", json_string("call"));
-    json_object_set_new(extra, "c", json_integer((json_int_t)p.id));
-    json_object_set_new(extra, "k", json_integer(c->kind));
-    json_object_set_new(extra, "e", json_integer((json_int_t)(uintptr_t)data));
-    json_object_set(extra, "m", c->msg);
-    json_object_set_new(extra, "dl", json_integer(dl));
-    int src = mcpd_iso_send(&iso->chan, extra);
-    int cancel_sent = 0, killed = 0, done = 0;
-    pthread_mutex_lock(&iso->lock);
-    /* On a failed send (the helper is going, or the call cannot be framed: too big, no
-     * memory) the call never reached the helper: answer at once. */
-    done = src != 0;
-    while (!done) {
-        if (json_array_size(p.queue) > 0) {
-            json_t *f = json_incref(json_array_get(p.queue, 0));
-            json_array_remove(p.queue, 0);
-            pthread_mutex_unlock(&iso->lock);
-            if (strcmp(mcpd_iso_type(f), "done") == 0) {
-                json_t *r = json_object_get(f, "rc");
-                rc = json_is_integer(r) ? (int)json_integer_value(r) : -EPROTO;
-                rc = rc > 0 || rc < -4095 ? -EIO : rc;
-                int arc = apply_result(c, json_object_get(f, "r"));
-                if (arc != 0) {
-                    log_error("isolate", "plugin %s: %s id %s: the helper sent an invalid result",
-                              iso->conf->name, c->method, mcpd_call_request_id(c));
-                    rc = arc;
-                }
-                done = 1;
-                mcpd_call_is_cancelled(c); /* notes a timeout the helper honoured (timed_out) */
-            } else {
-                serve_request(iso, c, f);
-            }
-            json_decref(f);
-            pthread_mutex_lock(&iso->lock);
-            if (done) {
-                iso->consecutive = 0;
-            }
-            continue;
-        }
-        if (p.dead) {
-            break;
-        }
-        int cancelled = mcpd_call_is_cancelled(c);
-        if (cancelled && !cancel_sent) {
-            cancel_sent = 1;
-            pthread_mutex_unlock(&iso->lock);
-            mcpd_iso_sendf(&iso->chan, "{s:s, s:I}", "t", "cancel", "c", (json_int_t)p.id);
-            pthread_mutex_lock(&iso->lock);
-            continue;
-        }
-        if (!killed && c->deadline.tv_sec != 0 && mcpd_ms_since(&c->deadline) > ISO_KILL_GRACE_MS) {
-            /* It ignored the cancellation past the grace: only a kill gets the worker back. */
-            killed = 1;
-            char why[128];
-            snprintf(why, sizeof why, "a call ran past call_timeout_ms (%.40s id %.20s)", c->method,
-                     mcpd_call_request_id(c));
-            pthread_mutex_unlock(&iso->lock);
-            log_error("isolate", "plugin %s: %s: killing the helper", iso->conf->name, why);
-            kill_helper(iso, why);
-            pthread_mutex_lock(&iso->lock);
-            continue;
-        }
-        struct timespec until = mcpd_deadline_ms(ISO_POLL_MS);
-        mcpd_cond_wait_until(&p.cond, &iso->lock, &until);
-    }
-    for (struct iso_pending **pp = &iso->pending; *pp; pp = &(*pp)->next) {
-        if (*pp == &p) {
-            *pp = p.next;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&iso->lock);
-    if (src != 0) {
-        rc = failed_answer(c, "Plugin %s: the call could not be sent to its helper process (%s)",
-                           iso->conf->name, strerror(-src));
-    } else if (!done) {
-        if (killed || mcpd_call_is_cancelled(c)) {
-            rc = -ECANCELED; /* tool_result names the timeout (c->timed_out) */
-        } else {
-            rc = failed_answer(c,
-                               "Plugin %s crashed: its helper process %s while serving this "
-                               "call; it is being restarted",
-                               iso->conf->name, p.why);
-        }
-    }
-out:
-    json_decref(p.queue);
-    json_decref(extra);
-    pthread_cond_destroy(&p.cond);
-    return rc;
-}
-
-static int proxy_tool(void *state, void *data, mcpd_call *c, const char *args, size_t len)
-{
-    /* tools and prompts: the arguments as the handler gets them */
-    return iso_call(state, data, c, json_pack("{s:s%}", "g", args, len));
-}
-
-static int proxy_read(void *state, void *data, mcpd_call *c, const char *uri)
-{
-    return iso_call(state, data, c, json_pack("{s:s}", "u", uri));
-}
-
-static int proxy_list(void *state, void *data, mcpd_call *c)
-{
-    return iso_call(state, data, c, json_object());
-}
-
-static int proxy_complete(void *state, void *data, mcpd_call *c, const char *arg, const char *value,
-                          const char *ctx, size_t ctx_len)
-{
-    return iso_call(state, data, c,
-                    json_pack("{s:s, s:s, s:s%}", "a", arg, "v", value, "x", ctx, ctx_len));
 }
 
 /* ---- start and stop --------------------------------------------------------------------- */
@@ -968,7 +593,7 @@ int mcpd_isolate_start(struct mcpd_host *h, char *err, size_t errlen)
     }
     if (rc != 0) {
         char death[192];
-        kill_helper(iso, NULL);
+        mcpd_iso_kill(iso, NULL);
         reap(iso, death, sizeof death);
         /* The helper's own error names the plugin and its path already. */
         if (strncmp(why, "plugin ", 7) == 0) {
@@ -980,8 +605,6 @@ int mcpd_isolate_start(struct mcpd_host *h, char *err, size_t errlen)
         iso_free(iso);
         return rc;
     }
-    iso->reader_started = 1;
-    iso->epoch = 1;
     iso->desc = (mcpd_plugin){MCPD_PLUGIN_HEADER, .name = iso->name, .version = iso->version,
                               .description = iso->description};
     h->desc = &iso->desc;
@@ -1012,7 +635,7 @@ void mcpd_isolate_stop(struct mcpd_isolate *iso)
     if (!done) {
         log_warn("isolate", "plugin %s: the helper did not exit within %d ms: killing it",
                  iso->conf->name, ISO_STOP_WAIT_MS);
-        kill_helper(iso, "it did not exit after fini()");
+        mcpd_iso_kill(iso, "it did not exit after fini()");
     }
     pthread_join(iso->reader, NULL);
     iso_free(iso);
