@@ -41,6 +41,7 @@ struct mcpd_call *mcpd_call_new_msg(enum mcpd_call_kind kind, struct mcpd_sessio
         return NULL;
     }
     c->kind = kind;
+    c->refs = 1;
     c->msg = json_incref(m->root);
     c->id = m->id;
     c->method = m->method;
@@ -94,9 +95,44 @@ struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s
     return c;
 }
 
+void mcpd_call_ref(struct mcpd_call *c)
+{
+    __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+}
+
+struct mcpd_out *mcpd_call_out(struct mcpd_call *c)
+{
+    pthread_mutex_lock(&c->lock);
+    struct mcpd_out *o = c->reply;
+    if (o) {
+        mcpd_out_ref(o);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return o;
+}
+
+int mcpd_call_claim_answer(struct mcpd_call *c)
+{
+    return !__atomic_exchange_n(&c->answered, 1, __ATOMIC_ACQ_REL);
+}
+
+void mcpd_call_deliver(struct mcpd_call *c, json_t *response)
+{
+    pthread_mutex_lock(&c->lock);
+    struct mcpd_out *o = c->reply;
+    c->reply = NULL;
+    pthread_mutex_unlock(&c->lock);
+    if (o && response) {
+        mcpd_out_send(o, response);
+    }
+    if (o) {
+        mcpd_out_unref(o);
+    }
+}
+
 void mcpd_call_free(struct mcpd_call *c)
 {
-    if (!c) {
+    if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0) {
         return;
     }
     json_decref(c->content);
@@ -488,7 +524,7 @@ int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *
     if (mcpd_call_is_cancelled(c)) {
         return -ECANCELED;
     }
-    if (!c->progress_token || !c->reply) {
+    if (!c->progress_token) {
         return 0; /* the client did not ask for progress */
     }
     json_t *p = json_pack("{s:O, s:f}", "progressToken", c->progress_token, "progress", progress);
@@ -507,14 +543,18 @@ int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *
     }
     /* Progress MUST increase with every notification; the check and the send happen under one
      * lock so two plugin threads reporting at once cannot reach the wire out of order. */
+    struct mcpd_out *out = mcpd_call_out(c);
     pthread_mutex_lock(&c->progress_lock);
     int rc = progress > c->last_progress ? 0 : -EINVAL;
-    if (rc == 0) {
+    if (rc == 0 && out) {
         c->last_progress = progress;
-        rc = mcpd_out_send(c->reply, n);
+        rc = mcpd_out_send(out, n);
     }
     pthread_mutex_unlock(&c->progress_lock);
     json_decref(n);
+    if (out) {
+        mcpd_out_unref(out);
+    }
     return rc;
 }
 
@@ -557,7 +597,12 @@ int mcpd_call_client_log(mcpd_call *c, int level, const char *logger, const char
     if (!data) {
         return -EINVAL;
     }
-    return mcpd_session_log(c->session, c->reply, level, logger, data);
+    struct mcpd_out *out = mcpd_call_out(c);
+    int rc = mcpd_session_log(c->session, out, level, logger, data);
+    if (out) {
+        mcpd_out_unref(out);
+    }
+    return rc;
 }
 
 /* ---- arguments -------------------------------------------------------------------------- */

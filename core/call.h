@@ -7,6 +7,7 @@
 #ifndef MCPD_CORE_CALL_H
 #define MCPD_CORE_CALL_H
 
+#include "crash.h"
 #include "mcpd/plugin.h"
 
 #include <jansson.h>
@@ -29,12 +30,17 @@ enum mcpd_call_kind {
 
 struct mcpd_call {
     enum mcpd_call_kind kind;
+    int refs;     /* atomic: the creator's, plus the worker pool's while it is queued or runs */
+    int answered; /* atomic: the answer went out (or was given up); a second one is dropped */
+    int entered;  /* atomic: the handler was entered (for the overrun log) */
+    struct mcpd_crash_info crash; /* what the crash report names while the handler runs */
     struct mcpd_session *session; /* ref */
-    struct mcpd_out *reply;       /* ref: where the answer and related notifications go */
-    struct mcpd_generation *gen;  /* ref: keeps the plugin code loaded */
-    struct mcpd_host *owner;      /* the plugin that runs it (borrowed from gen) */
-    json_t *msg;                  /* the request (ref); id, method and params borrow from it */
-    json_t *id;                   /* NULL for internal calls (resources/list fan-out) */
+    struct mcpd_out *reply; /* ref: where the answer and related notifications go; under `lock`,
+                             * NULL once a timeout answered the call (mcpd_call_out) */
+    struct mcpd_generation *gen; /* ref: keeps the plugin code loaded */
+    struct mcpd_host *owner;     /* the plugin that runs it (borrowed from gen) */
+    json_t *msg;                 /* the request (ref); id, method and params borrow from it */
+    json_t *id;                  /* NULL for internal calls (resources/list fan-out) */
     const char *method;
     json_t *params;    /* NULL when absent */
     char id_text[256]; /* request_id() */
@@ -90,7 +96,20 @@ struct mcpd_call *mcpd_call_new_msg(enum mcpd_call_kind kind, struct mcpd_sessio
  * validated. */
 struct mcpd_call *mcpd_call_new(enum mcpd_call_kind kind, struct mcpd_session *s,
                                 struct mcpd_out *reply, struct mcpd_generation *gen, json_t *msg);
+/* Drops a reference (the last one frees). mcpd_call_ref adds one. Any thread. */
 void mcpd_call_free(struct mcpd_call *c);
+void mcpd_call_ref(struct mcpd_call *c);
+
+/* A new reference to where the call's messages go (the caller unrefs it), or NULL once the call
+ * was answered: a timeout answer lets the output go, so that an HTTP response ends at once
+ * even while the handler runs on. */
+struct mcpd_out *mcpd_call_out(struct mcpd_call *c);
+/* Claims the right to answer the call: 1 for the first caller, 0 after (its answer must be
+ * dropped). The worker's result and the timer's timeout race for it. Any thread. */
+int mcpd_call_claim_answer(struct mcpd_call *c);
+/* After a successful claim: sends `response` (borrowed; NULL = none, the client cancelled) and
+ * lets the output go, so an HTTP response ends now even if the handler runs on. */
+void mcpd_call_deliver(struct mcpd_call *c, json_t *response);
 
 /* Marks cancelled and wakes sleep_ms(). Any thread. */
 void mcpd_call_cancel(struct mcpd_call *c);

@@ -71,7 +71,7 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     if (result_len) {
         *result_len = 0;
     }
-    if (!c || !method || !*method || !c->session || !c->reply || strlen(method) > 256) {
+    if (!c || !method || !*method || !c->session || strlen(method) > 256) {
         return -EINVAL;
     }
     json_t *params = NULL;
@@ -103,7 +103,14 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
         timeout = MCPD_CLIENT_REQUEST_DEFAULT_MS;
     }
     json_t *answer = NULL;
-    int rc = mcpd_session_request(s, c->reply, method, params, timeout, call_cancelled, c, &answer);
+    /* NULL once a timeout answered the call: the client has nothing left to answer to. */
+    struct mcpd_out *out = mcpd_call_out(c);
+    if (!out) {
+        json_decref(params);
+        return -ECANCELED;
+    }
+    int rc = mcpd_session_request(s, out, method, params, timeout, call_cancelled, c, &answer);
+    mcpd_out_unref(out);
     if (rc != 0) {
         log_debug("call", "server request %s: %s", method, strerror(-rc));
         return rc;
@@ -152,8 +159,10 @@ int mcpd_call_stream_close(mcpd_call *c)
     if (!c) {
         return -EINVAL;
     }
-    if (c->reply && c->reply->close_stream) {
-        return c->reply->close_stream(c->reply);
+    struct mcpd_out *out = mcpd_call_out(c);
+    int rc = out && out->close_stream ? out->close_stream(out) : 0;
+    if (out) {
+        mcpd_out_unref(out);
     }
-    return 0;
+    return rc;
 }

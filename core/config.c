@@ -131,7 +131,7 @@ static void errs_export(const struct errs *e, char *err, size_t errlen)
  */
 
 struct plugin_lines {
-    int path, enabled, optional; /* line of each key, 0 = not given */
+    int path, enabled, optional, max_concurrency; /* line of each key, 0 = not given */
 };
 
 enum where {
@@ -394,6 +394,8 @@ static void plugin_key(struct loader *l, int line, const char *name, const char 
         seen = &pls->enabled;
     } else if (strcmp(name, "optional") == 0) {
         seen = &pls->optional;
+    } else if (strcmp(name, "max_concurrency") == 0) {
+        seen = &pls->max_concurrency;
     }
     if (seen && *seen) {
         line_err(l, line, sec, name, "set twice (first on line %d)", *seen);
@@ -410,6 +412,19 @@ static void plugin_key(struct loader *l, int line, const char *name, const char 
             free(pl->path);
             pl->path = strdup(value);
             l->oom = l->oom || !pl->path;
+        }
+        return;
+    }
+    if (seen == &pls->max_concurrency) {
+        /* A host key: the scheduler's, never handed to the plugin. */
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (!*value || *end || errno || v < 0 || v > 1024) {
+            line_err(l, line, sec, name, "%s is not an integer 0..1024 (0 = no limit)",
+                     config_quote(value, q, sizeof q));
+        } else {
+            pl->max_concurrency = (int)v;
         }
         return;
     }

@@ -35,6 +35,7 @@ struct mcpd_plugin_conf {
     char *resolved;            /* absolute path of the .so after resolution against plugin_dir */
     int enabled;               /* default 1 */
     int optional;              /* default 0: a failure to load stops the server */
+    int max_concurrency;       /* handlers of this plugin running at once, 0 = no limit */
     int line;                  /* line of the section header */
     struct mcpd_plugin_kv *kv; /* every other key, handed to the plugin */
     size_t n_kv;
@@ -81,6 +82,9 @@ struct mcpd_config {
     int page_size;            /* list page size, default 50 */
     int call_timeout_ms;      /* 0 = none; a tool call past it is cancelled */
     int drain_timeout_ms;     /* SIGTERM/EOF: how long in-flight calls may finish, default 10000 */
+    int max_workers;          /* threads in all, stuck ones included; 0 = twice `workers` */
+    int overrun_log_ms;       /* period of "still running" lines for calls past their timeout */
+    int ready_busy_ms;        /* /ready 503 once no worker was free this long; 0 = never */
 
     /* [heartbeat] */
     int hb_interval_ms;  /* server ping interval, default 30000, 0 = off */

@@ -135,9 +135,20 @@ const struct mcpd_config_key mcpd_config_keys[] = {
     INT("limits", "page_size", "50", 1, 1000, page_size, PER_REQ,
         "items per page of the `*/list` methods"),
     MS("limits", "call_timeout_ms", "0", 0, 86400000, call_timeout_ms, PER_REQ,
-       "a tool call still running after this long is cancelled; 0 = no limit"),
+       "a plugin call (tool, resource read, prompt, completion) still running after this long "
+       "is answered with a timeout at once and cancelled; a late result is discarded; 0 = no "
+       "limit"),
     MS("limits", "drain_timeout_ms", "10s", 0, 3600000, drain_timeout_ms, APPLIES,
        "on SIGTERM or end of input, how long calls in flight may finish"),
+    /* Issue 10: the worker pool under plugins that hang (worker_pool.h). */
+    INT("limits", "max_workers", "0", 0, 1024, max_workers, APPLIES,
+        "hard cap on worker threads, stuck ones included: a worker stuck in a call past "
+        "`call_timeout_ms` is replaced by a new thread up to this many; past it the server is "
+        "degraded (`/ready` 503, `mcpd_degraded` 1, a log line). 0 = twice `workers`"),
+    MS("limits", "overrun_log_ms", "10s", 100, 86400000, overrun_log_ms, APPLIES,
+       "how often a call that runs on past its timeout is logged again"),
+    MS("limits", "ready_busy_ms", "30s", 0, 86400000, ready_busy_ms, APPLIES,
+       "`/ready` answers 503 once no worker has been free for this long; 0 = never"),
 
     /* [heartbeat] */
     MS("heartbeat", "interval", "30s", 0, 86400000, hb_interval_ms, APPLIES,

@@ -60,7 +60,8 @@ struct mcpd_isolate {
     int reader_done; /* the reader thread has ended (no helper will be started again) */
 };
 
-/* Kills the current helper, if any, and records why (the crash answers say it). Any thread. */
+/* Kills the current helper, if any, and records why (the crash answers say it); new calls wait
+ * for the next helper. Any thread. */
 void mcpd_iso_kill(struct mcpd_isolate *iso, const char *why);
 /* Answers the helper's request frame `req`: rc and an optional string value. Any thread. */
 int mcpd_iso_reply(struct mcpd_isolate *iso, const json_t *req, int rc, const char *value,

@@ -104,6 +104,9 @@ void mcpd_iso_kill(struct mcpd_isolate *iso, const char *why)
             snprintf(iso->kill_why, sizeof iso->kill_why, "%s", why);
         }
         kill(iso->pid, SIGKILL);
+        if (iso->state == ISO_UP) {
+            iso->state = ISO_DOWN; /* new calls wait for the next helper, not this dying one */
+        }
     }
     pthread_mutex_unlock(&iso->lock);
 }

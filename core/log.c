@@ -2,6 +2,8 @@
  * because on the stdio transport it carries the protocol. */
 #include "log.h"
 
+#include "crash.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -76,6 +78,7 @@ int mcpd_log_open(const char *path)
     free(log_path);
     log_file = f;
     log_path = copy;
+    mcpd_crash_set_log_fd(f ? fileno(f) : -1);
     pthread_mutex_unlock(&log_lock);
     return 0;
 }
@@ -87,6 +90,7 @@ int mcpd_log_reopen(void)
     if (log_path) {
         FILE *f = open_append(log_path);
         if (f) {
+            mcpd_crash_set_log_fd(fileno(f));
             fclose(log_file);
             log_file = f;
         } else {

@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "config.h"
+#include "crash.h"
 #include "generation.h"
 #include "isolate.h"
 #include "isolate_proto.h"
@@ -131,6 +132,18 @@ static void log_changed_key(const struct mcpd_config_key *k, void *arg)
     }
 }
 
+/* [limits] max_workers and overrun_log_ms (start and reload). */
+static void configure_pool(struct mcpd_pool *pool, const struct mcpd_config *c)
+{
+    if (pool) {
+        struct mcpd_pool_settings s = {
+            .max_threads = c->max_workers > 0 ? c->max_workers : 2 * c->workers,
+            .overrun_log_ms = c->overrun_log_ms,
+        };
+        mcpd_pool_configure(pool, &s);
+    }
+}
+
 /* SIGHUP: build a whole new generation; any failure keeps the running one. */
 static void reload(const struct app *a, struct mcpd_pool *pool)
 {
@@ -160,6 +173,7 @@ static void reload(const struct app *a, struct mcpd_pool *pool)
     /* The control thread is the only one that swaps generations: g stays current (and nc
      * valid) until the next reload. */
     mcpd_http_apply_config(nc);
+    configure_pool(pool, nc);
     /* Logged once it is true: tests and operators take this line as "new calls use it". */
     log_info("reload", "generation %llu active: %zu plugin(s), %zu tool(s) (was %llu)", new_id,
              n_plugins, n_tools, old_id);
@@ -237,6 +251,8 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     mcpd_metrics_generation_set((unsigned long)g->id);
 
     struct mcpd_pool *pool = mcpd_pool_new(workers, (size_t)max_inflight * 4);
+    configure_pool(pool, g->config);
+    mcpd_pool_set_current(pool);
     struct mcpd_stdio *io = NULL;
     struct mcpd_http *http = NULL;
     if (!pool) {
@@ -305,13 +321,14 @@ static int serve(const struct app *a, struct mcpd_config *cfg)
     }
     mcpd_ticker_stop(ticker);
     mcpd_http_stop(http);
-    if (drained != 0 || mcpd_pool_wait_idle(pool, 2000) != 0) {
-        /* A plugin ignores cancellation: joining its thread would hang forever. */
+    mcpd_pool_set_current(NULL);
+    if (drained != 0 || mcpd_pool_wait_idle(pool, 2000) != 0 || mcpd_pool_free(pool) != 0) {
+        /* A plugin ignores cancellation (or a call overran its timeout and still runs):
+         * joining its thread would hang forever, and its code must stay loaded. */
         log_error("shutdown", "calls did not stop; exiting without unloading plugins");
         fflush(NULL);
         _exit(1);
     }
-    mcpd_pool_free(pool);
     mcpd_stdio_free(io);
     mcpd_http_free(http);
     mcpd_generation_install(NULL);
@@ -363,6 +380,8 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Before any plugin is loaded: a crash in a plugin's init() names it too. */
+    int crash_rc = mcpd_crash_install();
 
     struct mcpd_config *cfg = load_config(&a, err, sizeof err);
     if (!cfg) {
@@ -370,6 +389,10 @@ int main(int argc, char **argv)
         return 1;
     }
     apply_logging(cfg);
+    if (crash_rc != 0) {
+        log_warn("startup", "no crash report: cannot install the signal handlers: %s",
+                 strerror(-crash_rc));
+    }
     int rc = serve(&a, cfg);
     mcpd_log_close();
     return rc;

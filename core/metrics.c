@@ -73,12 +73,11 @@ struct tool_series {
 static struct label_table methods = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct label_table tools = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct label_table errors = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct label_table plugins = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t requests[N_TRANSPORTS][N_SERIES][N_STATUS];
 static struct tool_series tool_calls[N_SERIES];
 static uint64_t error_counts[N_SERIES];
-static struct label_table plugins = {.lock = PTHREAD_MUTEX_INITIALIZER};
-static uint64_t plugin_events[N_SERIES][2]; /* enum mcpd_metrics_plugin_event */
 static uint64_t http_responses[HTTP_OTHER + 1];
 static long sessions_active;
 static long streams_active;
@@ -86,6 +85,13 @@ static unsigned long generation;
 static uint64_t reloads[2]; /* [0] failed, [1] ok */
 static int last_reload_ok = 1;
 static int64_t last_load_ms; /* Unix ms when the current generation became current; 0 = none */
+
+/* Plugin health and the worker pool (issue 10). */
+static const char *const plugin_event_names[] = {"timeouts", "crashes", "restarts"};
+#define N_PLUGIN_EVENTS 3
+static uint64_t plugin_events[N_SERIES][N_PLUGIN_EVENTS];
+static int64_t plugin_queued[N_SERIES];
+static long pool_gauges[5]; /* threads, busy, stuck, queued, degraded */
 
 /* ---- label tables ------------------------------------------------------------------------ */
 
@@ -321,6 +327,27 @@ static pthread_once_t times_once = PTHREAD_ONCE_INIT;
 static double start_real; /* Unix seconds */
 static double start_mono; /* CLOCK_MONOTONIC seconds at start_real */
 
+void mcpd_metrics_plugin_event(const char *plugin, int event)
+{
+    if (event >= 0 && event < N_PLUGIN_EVENTS) {
+        add(&plugin_events[label_index(&plugins, plugin ? plugin : "other")][event], 1);
+    }
+}
+
+void mcpd_metrics_plugin_queued(const char *plugin, int delta)
+{
+    unsigned i = label_index(&plugins, plugin ? plugin : "other");
+    __atomic_add_fetch(&plugin_queued[i], delta, __ATOMIC_RELAXED);
+}
+
+void mcpd_metrics_pool(int threads, long busy, int stuck, long queued, int degraded)
+{
+    const long v[5] = {threads, busy, stuck, queued, degraded};
+    for (int i = 0; i < 5; i++) {
+        __atomic_store_n(&pool_gauges[i], v[i], __ATOMIC_RELAXED);
+    }
+}
+
 static double clock_s(clockid_t id)
 {
     struct timespec ts;
@@ -516,33 +543,6 @@ static void render_tools(struct mcpd_strbuf *b)
     }
 }
 
-void mcpd_metrics_plugin_event(const char *plugin, int event)
-{
-    if (event == MCPD_PLUGIN_CRASH || event == MCPD_PLUGIN_RESTART) {
-        add(&plugin_events[label_index(&plugins, plugin ? plugin : "none")][event], 1);
-    }
-}
-
-static void render_plugin_events(struct mcpd_strbuf *b)
-{
-    static const char *const names[2] = {"plugin_crashes_total", "plugin_restarts_total"};
-    static const char *const help[2] = {
-        "Isolated plugins' helper processes that died or were killed, by plugin.",
-        "Isolated plugins' helper processes started again after one died, by plugin."};
-    for (int e = 0; e < 2; e++) {
-        header(b, names[e], "counter", help[e]);
-        for (unsigned n = label_count(&plugins), i = first_series(n); i <= OTHER;
-             i = next_series(i, n)) {
-            uint64_t v = get(&plugin_events[i][e]);
-            if (v) {
-                mcpd_strbuf_printf(b, "mcpd_%s{plugin=", names[e]);
-                put_label(b, label_name(&plugins, i));
-                mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)v);
-            }
-        }
-    }
-}
-
 static void render_errors(struct mcpd_strbuf *b)
 {
     header(b, "errors_total", "counter",
@@ -554,6 +554,53 @@ static void render_errors(struct mcpd_strbuf *b)
             mcpd_strbuf_puts(b, "mcpd_errors_total{kind=");
             put_label(b, label_name(&errors, i));
             mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)v);
+        }
+    }
+}
+
+static void render_pool(struct mcpd_strbuf *b)
+{
+    static const char *const names[5][2] = {
+        {"workers", "Worker threads alive, stuck ones included."},
+        {"workers_busy", "Worker threads running a call."},
+        {"calls_overrunning", "Calls still running past call_timeout_ms (their workers are "
+                              "stuck and were replaced)."},
+        {"calls_queued", "Calls waiting for a worker or for their plugin."},
+        {"degraded", "1 while fewer workers than [limits] workers are free of stuck calls "
+                     "because [limits] max_workers is reached."},
+    };
+    for (int i = 0; i < 5; i++) {
+        header(b, names[i][0], "gauge", names[i][1]);
+        mcpd_strbuf_printf(b, "mcpd_%s %ld\n", names[i][0],
+                           __atomic_load_n(&pool_gauges[i], __ATOMIC_RELAXED));
+    }
+    header(b, "plugin_calls_queued", "gauge",
+           "Calls waiting for their plugin to be free (not thread-safe, or max_concurrency), by "
+           "plugin.");
+    unsigned n = label_count(&plugins);
+    for (unsigned i = first_series(n); i <= OTHER; i = next_series(i, n)) {
+        int64_t v = __atomic_load_n(&plugin_queued[i], __ATOMIC_RELAXED);
+        if (v || i < n) {
+            mcpd_strbuf_puts(b, "mcpd_plugin_calls_queued{plugin=");
+            put_label(b, label_name(&plugins, i));
+            mcpd_strbuf_printf(b, "} %lld\n", (long long)v);
+        }
+    }
+    static const char *const help[N_PLUGIN_EVENTS] = {
+        "Calls answered with a timeout at call_timeout_ms, by plugin.",
+        "Calls whose isolated plugin process died, by plugin.",
+        "Isolated plugin processes started again, by plugin."};
+    for (unsigned e = 0; e < N_PLUGIN_EVENTS; e++) {
+        char name[48];
+        snprintf(name, sizeof name, "plugin_%s_total", plugin_event_names[e]);
+        header(b, name, "counter", help[e]);
+        for (unsigned i = first_series(n); i <= OTHER; i = next_series(i, n)) {
+            uint64_t v = get(&plugin_events[i][e]);
+            if (v || i < n) {
+                mcpd_strbuf_printf(b, "mcpd_%s{plugin=", name);
+                put_label(b, label_name(&plugins, i));
+                mcpd_strbuf_printf(b, "} %llu\n", (unsigned long long)v);
+            }
         }
     }
 }
@@ -594,7 +641,7 @@ char *mcpd_metrics_render(size_t *len)
     mcpd_strbuf_printf(&b, "mcpd_streams_active %ld\n", mcpd_metrics_streams());
 
     render_errors(&b);
-    render_plugin_events(&b);
+    render_pool(&b);
 
     header(&b, "config_generation", "gauge", "Id of the configuration generation now serving.");
     mcpd_strbuf_printf(&b, "mcpd_config_generation %lu\n",
@@ -624,6 +671,8 @@ void mcpd_metrics_reset(void)
     label_reset(&errors);
     label_reset(&plugins);
     memset(plugin_events, 0, sizeof plugin_events);
+    memset(plugin_queued, 0, sizeof plugin_queued);
+    memset(pool_gauges, 0, sizeof pool_gauges);
     memset(requests, 0, sizeof requests);
     memset(tool_calls, 0, sizeof tool_calls);
     memset(error_counts, 0, sizeof error_counts);

@@ -69,13 +69,22 @@ void mcpd_metrics_reload(int ok);
  * every other label anyway. Any thread. */
 void mcpd_metrics_error(const char *kind);
 
-/* An isolated plugin's helper process (isolation = process) crashed (or was killed), or was
- * restarted. `plugin` is the [plugin NAME]. Any thread. */
-enum mcpd_metrics_plugin_event {
-    MCPD_PLUGIN_CRASH = 0,   /* mcpd_plugin_crashes_total */
-    MCPD_PLUGIN_RESTART = 1, /* mcpd_plugin_restarts_total */
+/* Plugin health (issue 10). `plugin` is the plugin's section name. Any thread.
+ *   MCPD_PLUGIN_TIMEOUT   a call to it passed call_timeout_ms (answered with a timeout)
+ *   MCPD_PLUGIN_CRASH     its isolated helper process died in a call (isolation = process)
+ *   MCPD_PLUGIN_RESTART   its helper process was started again after a crash or a hang */
+enum mcpd_plugin_event {
+    MCPD_PLUGIN_TIMEOUT = 0,
+    MCPD_PLUGIN_CRASH = 1,
+    MCPD_PLUGIN_RESTART = 2,
 };
 void mcpd_metrics_plugin_event(const char *plugin, int event);
+/* Calls waiting for `plugin` to be free (its non-thread-safe or max_concurrency gate): +1 when
+ * one is parked, -1 when it leaves. Any thread. */
+void mcpd_metrics_plugin_queued(const char *plugin, int delta);
+/* The worker pool's gauges, set whenever they change (worker_pool.c): threads alive, threads
+ * running a call, threads stuck in a call past its timeout, calls waiting, degraded (0/1). */
+void mcpd_metrics_pool(int threads, long busy, int stuck, long queued, int degraded);
 
 /* Process start (Unix time, seconds, from /proc/self/stat; the first call's time if that is
  * unreadable) and seconds since then on the monotonic clock. Any thread. */

@@ -8,8 +8,10 @@
 #include "plugin_loader.h"
 #include "protocol.h"
 #include "registry.h"
+#include "worker_pool.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,6 +61,32 @@ json_t *mcpd_ops_health(const struct mcpd_ops_facts *f)
     return body;
 }
 
+/* The worker pool cannot take work: degraded (stuck workers, no more threads allowed), or no
+ * worker free for longer than [limits] ready_busy_ms. Writes the reason. */
+static int pool_unready(const struct mcpd_generation *g, char *reason, size_t len)
+{
+    struct mcpd_pool *pool = mcpd_pool_current();
+    if (!pool) {
+        return 0;
+    }
+    struct mcpd_pool_health h;
+    mcpd_pool_health(pool, &h);
+    if (h.degraded) {
+        snprintf(reason, len,
+                 "degraded: %d of %d workers are stuck in calls past their timeout and "
+                 "max_workers allows no more",
+                 h.stuck, h.threads);
+        return 1;
+    }
+    int limit = g->config->ready_busy_ms;
+    if (limit > 0 && h.no_free_ms > limit) {
+        snprintf(reason, len, "busy: no worker has been free for %ld ms (%d busy, %zu queued)",
+                 h.no_free_ms, h.busy, h.queued);
+        return 1;
+    }
+    return 0;
+}
+
 json_t *mcpd_ops_ready(const struct mcpd_ops_facts *f, int *http_status)
 {
     if (!f) {
@@ -66,6 +94,7 @@ json_t *mcpd_ops_ready(const struct mcpd_ops_facts *f, int *http_status)
     }
     struct mcpd_generation *g = mcpd_generation_acquire();
     json_t *body;
+    char reason[256];
     /* Draining first: a server on its way out must leave the load balancer even though it
      * still has a perfectly good generation. */
     if (f->draining) {
@@ -76,6 +105,9 @@ json_t *mcpd_ops_ready(const struct mcpd_ops_facts *f, int *http_status)
         *http_status = 503;
         body = json_pack("{s:s, s:s}", "status", "unavailable", "reason",
                          "starting: plugins are not loaded yet");
+    } else if (pool_unready(g, reason, sizeof reason)) {
+        *http_status = 503;
+        body = json_pack("{s:s, s:s}", "status", "unavailable", "reason", reason);
     } else {
         *http_status = 200;
         body = json_pack("{s:s, s:I, s:I, s:I}", "status", "ready", "generation", (json_int_t)g->id,

@@ -112,7 +112,8 @@ int mcpd_plugin_load_api(struct mcpd_generation *g, const struct mcpd_plugin_con
     }
     h->conf = conf;
     h->gen = g;
-    pthread_mutex_init(&h->serial, NULL);
+    mcpd_gate_init(&h->serial_gate, 1, conf->name);
+    mcpd_gate_init(&h->all_gate, conf->max_concurrency, conf->name);
     int rc = 0;
     struct mcpd_registry_mark mark;
     mcpd_registry_mark(g->registry, &mark);
@@ -230,6 +231,5 @@ void mcpd_plugin_unload(struct mcpd_host *h)
     if (h->dl) {
         dlclose(h->dl);
     }
-    pthread_mutex_destroy(&h->serial);
     free(h);
 }

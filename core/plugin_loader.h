@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "mcpd/plugin.h"
+#include "worker_pool.h"
 
 #include <pthread.h>
 
@@ -21,8 +22,11 @@ struct mcpd_host {
     const mcpd_plugin *desc;             /* the plugin's descriptor (inside dl) */
     void *state;                         /* from init() */
     int initialized;
-    int in_init;              /* registrations are accepted only now */
-    pthread_mutex_t serial;   /* serialises handlers without MCPD_THREADSAFE */
+    int in_init; /* registrations are accepted only now */
+    /* The worker pool's gates (worker_pool.h): handlers without MCPD_THREADSAFE one at a time,
+     * and all handlers at most [plugin NAME] max_concurrency at once (0 = no limit). */
+    struct mcpd_gate serial_gate;
+    struct mcpd_gate all_gate;
     char last_error[512];     /* why the last registration failed, for init errors */
     struct mcpd_isolate *iso; /* isolation = process: the helper's supervisor (owned); then
                                * desc points into it and state is it */

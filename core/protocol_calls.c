@@ -5,6 +5,7 @@
  */
 #include "call.h"
 #include "config.h"
+#include "crash.h"
 #include "generation.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -25,7 +26,22 @@
 
 /* ---- running a call --------------------------------------------------------------------- */
 
-static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
+/* The MCP SDKs' RequestTimeout code: a JSON-RPC error for calls that have no error result. */
+#define RPC_REQUEST_TIMEOUT (-32001)
+
+static void call_expire(void *arg, long ms, int first);
+
+static void call_release(void *arg)
+{
+    mcpd_call_free(arg);
+}
+
+/* One job kind per method; expire() and release() are the same for all. */
+#define CALL_OPS(name, run) static const struct mcpd_job_ops name = {run, call_expire, call_release}
+
+/* Queues `c` on the pool: its session's lane, its plugin's gates (one at a time without
+ * MCPD_THREADSAFE; max_concurrency), its deadline. */
+static int start_call(struct rq *r, struct mcpd_call *c, const struct mcpd_job_ops *ops)
 {
     if (!c) {
         rq_error(r, RPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
@@ -43,16 +59,23 @@ static int start_call(struct rq *r, struct mcpd_call *c, mcpd_job_fn job)
     } else if (rc == -EPIPE) {
         rq_error(r, RPC_SERVER_ERROR, NULL, "The session has ended");
     } else if (rc == 0) {
-        rc = mcpd_pool_submit(r->s->pool, job, c);
+        struct mcpd_job_spec spec = {.ops = ops, .arg = c, .lane = r->s, .deadline = c->deadline};
+        if (c->owner && !(c->flags & MCPD_THREADSAFE)) {
+            spec.gates[0] = &c->owner->serial_gate;
+        }
+        if (c->owner && c->owner->all_gate.limit > 0) {
+            spec.gates[1] = &c->owner->all_gate;
+        }
+        mcpd_call_ref(c); /* the pool's, dropped by call_release() */
+        rc = mcpd_pool_submit_job(r->s->pool, &spec);
         if (rc != 0) {
+            mcpd_call_free(c);
             mcpd_session_remove_call(r->s, c);
             rq_error(r, RPC_INTERNAL_ERROR, NULL, "Server busy: the work queue is full (%s)",
                      strerror(-rc));
         }
     }
-    if (rc != 0) {
-        mcpd_call_free(c);
-    }
+    mcpd_call_free(c); /* the creator's; the pool holds its own while the call is queued */
     return rc;
 }
 
@@ -65,43 +88,93 @@ static struct mcpd_call *new_call(struct rq *r, enum mcpd_call_kind kind, const 
         c->owner = owner;
         c->data = data;
         c->flags = flags;
+        /* Every plugin call is bound by the timeout, not only tools: a hung resource read
+         * holds a worker just the same. */
+        int timeout = r->gen->config->call_timeout_ms;
+        if (timeout > 0) {
+            c->deadline = mcpd_deadline_ms(timeout);
+        }
     }
     return c;
 }
 
-/* Plugins that did not promise MCPD_THREADSAFE get one handler at a time. Returns nonzero
- * when the call was cancelled (perhaps while it waited for the lock): skip the handler. */
-static int enter(struct mcpd_call *c, struct mcpd_host *owner, uint32_t flags)
+/* The name the logs and the crash report give what a call runs. */
+static const char *call_what(const struct mcpd_call *c)
 {
-    if (!(flags & MCPD_THREADSAFE)) {
-        pthread_mutex_lock(&owner->serial);
+    switch (c->kind) {
+    case MCPD_CALL_TOOL:
+        return ((const struct mcpd_tool_entry *)c->entry)->name;
+    case MCPD_CALL_PROMPT:
+        return ((const struct mcpd_prompt_entry *)c->entry)->name;
+    case MCPD_CALL_READ:
+        return json_string_value(json_object_get(c->params, "uri"));
+    default:
+        return NULL;
     }
+}
+
+/* The plugin a call runs, for logs and metrics. resources/list asks several plugins in turn
+ * (c->owner changes as it goes), so it names none. */
+static const char *call_plugin(const struct mcpd_call *c)
+{
+    return c->kind == MCPD_CALL_LIST ? "(resources/list)" : c->owner->conf->name;
+}
+
+/* The handler of `owner` is about to run on this worker (the pool already applied the plugin's
+ * gates). Returns nonzero when the call was cancelled or timed out meanwhile: skip the
+ * handler. */
+static int enter(struct mcpd_call *c, struct mcpd_host *owner)
+{
+    c->crash = (struct mcpd_crash_info){.plugin = owner->conf->name,
+                                        .version = owner->desc->version,
+                                        .method = c->method,
+                                        .what = call_what(c),
+                                        .id = c->id};
+    __atomic_store_n(&c->entered, 1, __ATOMIC_RELEASE);
+    mcpd_crash_enter(&c->crash);
     return mcpd_call_is_cancelled(c);
 }
 
-static void leave(struct mcpd_host *owner, uint32_t flags)
+static void leave(void)
 {
-    if (!(flags & MCPD_THREADSAFE)) {
-        pthread_mutex_unlock(&owner->serial);
-    }
+    mcpd_crash_enter(NULL);
 }
 
-/* Ends a call: leaves the in-flight table first (so the client may reuse the id as soon as it
- * has the answer), then answers unless the client cancelled. `response` is stolen. */
-static void finish(struct mcpd_call *c, json_t *response)
+/* Logs, counts and sends the answer, once: the worker's result, or the timer's timeout answer,
+ * whichever comes first. `response` is stolen. */
+static void answer(struct mcpd_call *c, json_t *response, int from_timer)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - c->started.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
+    int client_cancelled = __atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE);
+    if (!mcpd_call_claim_answer(c)) {
+        log_info("call",
+                 "%s %s (request id %s) ended %.0f ms after it was answered with a "
+                 "timeout; its result is discarded",
+                 c->method, call_what(c) ? call_what(c) : "", mcpd_call_request_id(c), ms);
+        json_decref(response);
+        return;
+    }
+    /* Off the in-flight table once answered, so the client may reuse the id at once. */
     mcpd_session_remove_call(c->session, c);
+    if (__atomic_load_n(&c->timed_out, __ATOMIC_RELAXED)) {
+        /* Counted here, whoever answers: the timer, or a worker that found the deadline gone
+         * (a call that waited in the queue, or a handler that noticed it). */
+        mcpd_metrics_plugin_event(call_plugin(c), MCPD_PLUGIN_TIMEOUT);
+        if (!from_timer) {
+            log_warn("call", "%s %s of plugin %s (request id %s) timed out after %.0f ms",
+                     c->method, call_what(c) ? call_what(c) : "", call_plugin(c),
+                     mcpd_call_request_id(c), ms);
+        }
+    }
     int debug = mcpd_log_enabled(MCPD_L_DEBUG);
     if (debug || c->kind == MCPD_CALL_TOOL) {
         /* One line per plugin call (what ran, how long, how it ended) and, for tools, the
          * duration histogram: this is the one place every plugin call ends. */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double ms = (double)(now.tv_sec - c->started.tv_sec) * 1e3 +
-                    (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
         json_t *err = json_object_get(response, "error");
         json_t *res = json_object_get(response, "result");
-        int client_cancelled = __atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE);
         int failed = err || json_is_true(json_object_get(res, "isError"));
         if (c->kind == MCPD_CALL_TOOL) {
             /* A timeout is also a cancellation: name the more specific cause. A cancelled call
@@ -130,11 +203,55 @@ static void finish(struct mcpd_call *c, json_t *response)
         mcpd_metrics_request(c->session ? c->session->transport : "internal", c->method,
                              (int)json_integer_value(code));
     }
-    if (response && !__atomic_load_n(&c->client_cancelled, __ATOMIC_ACQUIRE)) {
-        mcpd_out_send(c->reply, response);
-    }
+    /* The client that cancelled gets no answer. */
+    mcpd_call_deliver(c, client_cancelled ? NULL : response);
     json_decref(response);
-    mcpd_call_free(c);
+}
+
+/* The worker's end of a call. The pool drops its reference after this returns. */
+static void finish(struct mcpd_call *c, json_t *response)
+{
+    answer(c, response, 0);
+}
+
+/* The pool's timer: the call passed its deadline (first), or still runs long after it. The
+ * client gets its timeout answer now, from here, whatever the handler does. */
+static void call_expire(void *arg, long ms, int first)
+{
+    struct mcpd_call *c = arg;
+    const char *what = call_what(c);
+    const char *plugin = call_plugin(c);
+    int timeout = c->gen->config->call_timeout_ms;
+    int running = __atomic_load_n(&c->entered, __ATOMIC_ACQUIRE);
+    if (!first) {
+        log_warn("call",
+                 "%s %s of plugin %s (request id %s) still running after %ld ms (timeout %d ms); "
+                 "its worker stays stuck until it returns",
+                 c->method, what ? what : "", plugin, mcpd_call_request_id(c), ms, timeout);
+        return;
+    }
+    __atomic_store_n(&c->timed_out, 1, __ATOMIC_RELAXED);
+    mcpd_call_cancel(c);
+    if (__atomic_load_n(&c->answered, __ATOMIC_ACQUIRE)) {
+        return; /* a worker answered it a moment ago (and logged the timeout if there was one) */
+    }
+    log_warn("call",
+             "%s %s of plugin %s (request id %s) passed call_timeout_ms (%d ms) %s; answered "
+             "with a timeout after %ld ms",
+             c->method, what ? what : "", plugin, mcpd_call_request_id(c), timeout,
+             running ? "and still runs: its worker is replaced" : "before a worker was free", ms);
+    char msg[600];
+    json_t *response;
+    if (c->kind == MCPD_CALL_TOOL) {
+        snprintf(msg, sizeof msg, "Tool %s timed out after %d ms and was cancelled", what, timeout);
+        response = mcpd_jsonrpc_result(c->id, json_pack("{s:[{s:s, s:s}], s:b}", "content", "type",
+                                                        "text", "text", msg, "isError", 1));
+    } else {
+        snprintf(msg, sizeof msg, "Request timed out after %d ms: %s%s%s was cancelled", timeout,
+                 c->method, what ? " " : "", what ? what : "");
+        response = mcpd_jsonrpc_error(c->id, RPC_REQUEST_TIMEOUT, msg, NULL);
+    }
+    answer(c, response, 1);
 }
 
 static void finish_error(struct mcpd_call *c, int code, json_t *data, const char *fmt, ...)
@@ -228,13 +345,13 @@ static void run_tool(void *arg)
     if (mcpd_call_is_cancelled(c)) {
         rc = -ECANCELED;
     } else if (args) {
-        rc = enter(c, c->owner, c->flags) ? -ECANCELED
-                                          : t->fn(c->owner->state, t->data, c, args, len);
-        leave(c->owner, c->flags);
+        rc = enter(c, c->owner) ? -ECANCELED : t->fn(c->owner->state, t->data, c, args, len);
+        leave();
     }
     free(args);
     finish(c, mcpd_jsonrpc_result(c->id, tool_result(c, t, rc)));
 }
+CALL_OPS(tool_ops, run_tool);
 
 /* An argument-validation failure is a tool result with isError (2025-11-25, SEP-1303), so the
  * model sees what it got wrong. */
@@ -275,12 +392,7 @@ void m_tools_call(struct rq *r)
         invalid_arguments(r, t->name, why);
         return;
     }
-    struct mcpd_call *c = new_call(r, MCPD_CALL_TOOL, t, t->owner, t->data, t->flags);
-    int timeout = r->gen->config->call_timeout_ms;
-    if (c && timeout > 0) {
-        c->deadline = mcpd_deadline_ms(timeout);
-    }
-    start_call(r, c, run_tool);
+    start_call(r, new_call(r, MCPD_CALL_TOOL, t, t->owner, t->data, t->flags), &tool_ops);
 }
 
 /* ---- resources/read --------------------------------------------------------------------- */
@@ -289,8 +401,8 @@ static void run_read(void *arg)
 {
     struct mcpd_call *c = arg;
     const char *uri = json_string_value(json_object_get(c->params, "uri"));
-    int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
-    leave(c->owner, c->flags);
+    int rc = enter(c, c->owner) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
+    leave();
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
         /* Never an empty contents array: not found is an error (resources.mdx). */
         finish_error(c, RPC_RESOURCE_NOT_FOUND, json_pack("{s:s}", "uri", uri),
@@ -302,6 +414,7 @@ static void run_read(void *arg)
         finish(c, mcpd_jsonrpc_result(c->id, json_pack("{s:O}", "contents", c->contents)));
     }
 }
+CALL_OPS(read_ops, run_read);
 
 void m_resources_read(struct rq *r)
 {
@@ -330,7 +443,7 @@ void m_resources_read(struct rq *r)
             c->read = t->read;
         }
     }
-    start_call(r, c, run_read);
+    start_call(r, c, &read_ops);
 }
 
 /* ---- resources/list --------------------------------------------------------------------- */
@@ -398,9 +511,18 @@ static void run_list(void *arg)
         if (!t->list) {
             continue;
         }
+        /* One job asks several plugins, so the pool cannot gate it: a non-thread-safe list()
+         * waits for its plugin here (the one place a worker waits on a plugin). */
+        struct mcpd_gate *gate = (t->flags & MCPD_THREADSAFE) ? NULL : &t->owner->serial_gate;
+        if (gate) {
+            mcpd_gate_enter_blocking(c->session->pool, gate);
+        }
         c->owner = t->owner;
-        int rc = enter(c, t->owner, t->flags) ? -ECANCELED : t->list(t->owner->state, t->data, c);
-        leave(t->owner, t->flags);
+        int rc = enter(c, t->owner) ? -ECANCELED : t->list(t->owner->state, t->data, c);
+        leave();
+        if (gate) {
+            mcpd_gate_leave_blocking(c->session->pool, gate);
+        }
         if (rc < 0) {
             /* One broken template must not hide every other resource. */
             log_warn("resources", "listing %s failed: %s", t->uri_template, strerror(-rc));
@@ -412,6 +534,7 @@ static void run_list(void *arg)
                    : mcpd_jsonrpc_error(c->id, RPC_INTERNAL_ERROR, "Internal error: out of memory",
                                         NULL));
 }
+CALL_OPS(list_ops, run_list);
 
 void m_resources_list(struct rq *r)
 {
@@ -436,7 +559,7 @@ void m_resources_list(struct rq *r)
     } else {
         free(after);
     }
-    start_call(r, c, run_list);
+    start_call(r, c, &list_ops);
 }
 
 /* ---- prompts/get ------------------------------------------------------------------------ */
@@ -449,9 +572,8 @@ static void run_prompt(void *arg)
     char *args = dump_or_empty(json_object_get(c->params, "arguments"), &len);
     int rc = -ENOMEM;
     if (args) {
-        rc = enter(c, c->owner, c->flags) ? -ECANCELED
-                                          : p->get(c->owner->state, p->data, c, args, len);
-        leave(c->owner, c->flags);
+        rc = enter(c, c->owner) ? -ECANCELED : p->get(c->owner->state, p->data, c, args, len);
+        leave();
     }
     free(args);
     if (rc == -EINVAL) {
@@ -468,6 +590,7 @@ static void run_prompt(void *arg)
         finish(c, mcpd_jsonrpc_result(c->id, res));
     }
 }
+CALL_OPS(prompt_ops, run_prompt);
 
 void m_prompts_get(struct rq *r)
 {
@@ -512,7 +635,7 @@ void m_prompts_get(struct rq *r)
             return;
         }
     }
-    start_call(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), run_prompt);
+    start_call(r, new_call(r, MCPD_CALL_PROMPT, p, p->owner, p->data, p->flags), &prompt_ops);
 }
 
 /* ---- completion/complete ---------------------------------------------------------------- */
@@ -532,15 +655,14 @@ static void run_complete(void *arg)
     size_t len;
     char *ctx_text = dump_or_empty(json_is_object(ctx) ? ctx : NULL, &len);
     int rc = -ENOMEM;
-    if (ctx_text && enter(c, c->owner, c->flags)) {
+    if (ctx_text && enter(c, c->owner)) {
         rc = -ECANCELED;
-        leave(c->owner, c->flags);
     } else if (ctx_text) {
         rc = c->complete(c->owner->state, c->data, c,
                          json_string_value(json_object_get(argument, "name")),
                          json_string_value(json_object_get(argument, "value")), ctx_text, len);
-        leave(c->owner, c->flags);
     }
+    leave();
     free(ctx_text);
     if (rc < 0) {
         finish_error(c, RPC_INTERNAL_ERROR, NULL, "Internal error: completion failed: %s",
@@ -552,6 +674,7 @@ static void run_complete(void *arg)
     json_decref(empty);
     finish(c, mcpd_jsonrpc_result(c->id, res));
 }
+CALL_OPS(complete_ops, run_complete);
 
 void m_complete(struct rq *r)
 {
@@ -625,5 +748,5 @@ void m_complete(struct rq *r)
         json_decref(none);
         return;
     }
-    start_call(r, c, run_complete);
+    start_call(r, c, &complete_ops);
 }

@@ -1209,7 +1209,7 @@ static void test_example_file(void **state)
     free(line);
     fclose(fp);
     assert_int_equal(fclose(out), 0);
-    assert_int_equal(uncommented, 38); /* every key of the fixed sections */
+    assert_int_equal(uncommented, 41); /* every key of the fixed sections */
 
     struct mcpd_config *d = load_text("", "/", NULL, NULL);
     c = load_text(text, "/", NULL, NULL);

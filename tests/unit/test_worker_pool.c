@@ -287,6 +287,239 @@ static void free_of_idle_and_null_pools(void **state)
     mcpd_pool_free(NULL);
 }
 
+/* ---- scheduling: lanes, gates, deadlines ------------------------------------------------- */
+
+/* Jobs that append their tag to a shared record, in the order they ran. */
+struct record {
+    pthread_mutex_t lock;
+    char order[64];
+    int n;
+    int released;
+};
+
+struct tagged {
+    struct record *r;
+    char tag;
+};
+
+static void tagged_run(void *arg)
+{
+    struct tagged *t = arg;
+    pthread_mutex_lock(&t->r->lock);
+    t->r->order[t->r->n++] = t->tag;
+    pthread_mutex_unlock(&t->r->lock);
+}
+
+static void tagged_release(void *arg)
+{
+    struct tagged *t = arg;
+    pthread_mutex_lock(&t->r->lock);
+    t->r->released++;
+    pthread_mutex_unlock(&t->r->lock);
+}
+
+static const struct mcpd_job_ops tagged_ops = {tagged_run, NULL, tagged_release};
+
+static void lanes_are_served_round_robin(void **state)
+{
+    (void)state;
+    struct mcpd_pool *p = mcpd_pool_new(1, 100);
+    struct gate *g = gate_new();
+    struct record r = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    /* The one worker is busy while both lanes fill up. */
+    assert_int_equal(mcpd_pool_submit(p, gate_job, g), 0);
+    gate_wait_entered(g, 1);
+    static const char tags[] = "aaaaabb"; /* two sessions: lane keys &r and g */
+    struct tagged t[7];
+    for (int i = 0; i < 7; i++) {
+        t[i] = (struct tagged){&r, tags[i]};
+        struct mcpd_job_spec spec = {
+            .ops = &tagged_ops, .arg = &t[i], .lane = tags[i] == 'a' ? (void *)&r : (void *)g};
+        assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
+    }
+    gate_open(g);
+    assert_int_equal(mcpd_pool_wait_idle(p, 5000), 0);
+    /* Session b's two calls do not wait behind session a's five. */
+    r.order[r.n] = '\0';
+    assert_string_equal(r.order, "ababaaa");
+    assert_int_equal(mcpd_pool_free(p), 0);
+    assert_int_equal(r.released, 7); /* release() once per job */
+    gate_free(g);
+}
+
+/* A gated job that blocks until released: the gate's limit is 1. */
+struct gated {
+    struct gate *g;
+    struct mcpd_gate *pg;
+    int *max_inside;
+    int *inside;
+    pthread_mutex_t *lock;
+};
+
+static void gated_run(void *arg)
+{
+    struct gated *x = arg;
+    pthread_mutex_lock(x->lock);
+    if (++*x->inside > *x->max_inside) {
+        *x->max_inside = *x->inside;
+    }
+    pthread_mutex_unlock(x->lock);
+    gate_job(x->g);
+    pthread_mutex_lock(x->lock);
+    --*x->inside;
+    pthread_mutex_unlock(x->lock);
+}
+
+static const struct mcpd_job_ops gated_ops = {gated_run, NULL, NULL};
+
+static void gate_parks_jobs_without_a_worker(void **state)
+{
+    (void)state;
+    struct mcpd_pool *p = mcpd_pool_new(2, 100);
+    struct gate *g = gate_new();
+    struct mcpd_gate pg;
+    mcpd_gate_init(&pg, 1, "unit");
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    int inside = 0, max_inside = 0;
+    struct gated x = {g, &pg, &max_inside, &inside, &lock};
+    for (int i = 0; i < 3; i++) {
+        struct mcpd_job_spec spec = {.ops = &gated_ops, .arg = &x, .gates = {&pg, NULL}};
+        assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
+    }
+    gate_wait_entered(g, 1);
+    /* Two wait in the gate's FIFO, not on a worker: the second worker is free for others. */
+    struct counter *c = counter_new();
+    assert_int_equal(mcpd_pool_submit(p, count_job, c), 0);
+    long long t0 = now_ms();
+    while (c->runs == 0 && now_ms() - t0 < 5000) {
+        struct timespec ts = {0, 5000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(c->runs, 1);
+    struct mcpd_pool_health h;
+    mcpd_pool_health(p, &h);
+    assert_int_equal(h.busy, 1);
+    assert_int_equal(h.queued, 2);
+    assert_int_equal(pg.parked, 2);
+    gate_open(g);
+    assert_int_equal(mcpd_pool_wait_idle(p, 5000), 0);
+    assert_int_equal(g->done, 3);
+    assert_int_equal(max_inside, 1);
+    assert_int_equal(mcpd_pool_free(p), 0);
+    counter_free(c);
+    gate_free(g);
+}
+
+/* A job past its deadline: expire() at the deadline and again every overrun_log_ms, its worker
+ * replaced up to max_threads, degraded past it, whole again when the jobs return. */
+struct timed {
+    struct gate *g;
+    pthread_mutex_t lock;
+    int first, later, released;
+};
+
+static void timed_expire(void *arg, long ms, int first)
+{
+    struct timed *t = arg;
+    (void)ms;
+    pthread_mutex_lock(&t->lock);
+    if (first) {
+        t->first++;
+    } else {
+        t->later++;
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+static void timed_run(void *arg)
+{
+    gate_job(((struct timed *)arg)->g);
+}
+
+static void timed_release(void *arg)
+{
+    struct timed *t = arg;
+    pthread_mutex_lock(&t->lock);
+    t->released++;
+    pthread_mutex_unlock(&t->lock);
+}
+
+static const struct mcpd_job_ops timed_ops = {timed_run, timed_expire, timed_release};
+
+/* 100 ms from now on CLOCK_MONOTONIC: later than a free worker takes the job. */
+static struct timespec in_100ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_nsec += 100 * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static void deadline_replaces_the_stuck_worker(void **state)
+{
+    (void)state;
+    struct mcpd_pool *p = mcpd_pool_new(1, 100);
+    struct mcpd_pool_settings set = {.max_threads = 2, .overrun_log_ms = 100};
+    mcpd_pool_configure(p, &set);
+    struct gate *g = gate_new();
+    struct timed t = {.g = g, .lock = PTHREAD_MUTEX_INITIALIZER};
+    struct mcpd_job_spec spec = {.ops = &timed_ops, .arg = &t, .deadline = in_100ms()};
+    assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
+    gate_wait_entered(g, 1);
+    struct timespec ts = {0, 450 * 1000000L};
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&t.lock);
+    assert_int_equal(t.first, 1);
+    assert_true(t.later >= 1); /* ~3 "still running" calls by now */
+    pthread_mutex_unlock(&t.lock);
+    struct mcpd_pool_health h;
+    mcpd_pool_health(p, &h);
+    assert_int_equal(h.threads, 2);
+    assert_int_equal(h.stuck, 1);
+    assert_int_equal(h.degraded, 0);
+    /* The expired job is not waited for; the replacement runs other work. */
+    assert_int_equal(mcpd_pool_busy(p), 0);
+    struct counter *c = counter_new();
+    assert_int_equal(mcpd_pool_submit(p, count_job, c), 0);
+    assert_int_equal(mcpd_pool_wait_idle(p, 5000), 0);
+    assert_int_equal(c->runs, 1);
+    /* A second stuck job: the cap (2) is reached, the pool is degraded. */
+    spec.deadline = in_100ms();
+    assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
+    gate_wait_entered(g, 2);
+    for (int i = 0; i < 200; i++) {
+        mcpd_pool_health(p, &h);
+        if (h.degraded) {
+            break;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+    }
+    assert_int_equal(h.degraded, 1);
+    assert_int_equal(h.stuck, 2);
+    assert_int_equal(h.threads, 2);
+    /* The jobs return: the extra thread leaves, the pool is whole and no longer degraded. */
+    gate_open(g);
+    for (int i = 0; i < 500; i++) {
+        mcpd_pool_health(p, &h);
+        if (h.stuck == 0 && h.threads == 1) {
+            break;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+    }
+    assert_int_equal(h.stuck, 0);
+    assert_int_equal(h.threads, 1);
+    assert_int_equal(h.degraded, 0);
+    assert_int_equal(mcpd_pool_free(p), 0);
+    assert_int_equal(t.first, 2);
+    assert_int_equal(t.released, 2);
+    counter_free(c);
+    gate_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +530,9 @@ int main(void)
         cmocka_unit_test(wait_idle_forever),
         cmocka_unit_test(free_runs_queued_jobs_and_joins),
         cmocka_unit_test(free_of_idle_and_null_pools),
+        cmocka_unit_test(lanes_are_served_round_robin),
+        cmocka_unit_test(gate_parks_jobs_without_a_worker),
+        cmocka_unit_test(deadline_replaces_the_stuck_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
