@@ -214,7 +214,7 @@ static const struct mcpd_config_word isolations[] = {
 const struct mcpd_config_key mcpd_plugin_keys[] = {
     {PLUGIN_ROW("isolation", MCPD_KEY_WORD, isolation,
                 "`in-process` (dlopen into mcpd) or `process` (a supervised helper process: a "
-                "crash or hang costs only that plugin's calls, ~0.1 ms more per call)"),
+                "crash or hang costs only that plugin's calls, ~0.2 ms more per call)"),
      .noun = "isolation", .words = isolations, .def = "in-process"},
     {PLUGIN_ROW("isolation_memory", MCPD_KEY_SIZE, isolation_memory,
                 "`process`: address-space limit of the helper (RLIMIT_AS); 0 = none. Not "
