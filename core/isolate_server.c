@@ -68,6 +68,11 @@ static int spawn(struct mcpd_isolate *iso, char *why, size_t wl)
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, 2, 1);
     posix_spawn_file_actions_adddup2(&fa, child, 3);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+    /* Nothing else of the server's: an fd some library opened without O_CLOEXEC (a listening
+     * socket, a pipe) must not live on in the plugin's process. */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+#endif
     pid_t pid;
     int rc = child < 0 ? errno : posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
