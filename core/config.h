@@ -42,7 +42,7 @@ struct mcpd_plugin_conf {
     /* isolation (core/isolate_server.c); these keys are the host's, never handed to the plugin */
     int isolation;           /* enum mcpd_isolation, default in-process */
     size_t isolation_memory; /* process: the helper's RLIMIT_AS in bytes, 0 = none */
-    int isolation_cpu_ms;    /* process: the helper's RLIMIT_CPU (whole seconds), 0 = none */
+    int isolation_cpu_ms;    /* process: the helper's RLIMIT_CPU in ms (rounded up to seconds) */
     int isolation_restarts;  /* process: restarts in a row without an answered call, default 5 */
 };
 
