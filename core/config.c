@@ -298,6 +298,13 @@ static void add_plugin(struct loader *l, int line, const char *name)
         return;
     }
     pl[n].enabled = 1;
+    for (size_t i = 0; i < mcpd_plugin_n_keys; i++) {
+        char why[128];
+        if (config_set((struct mcpd_config *)(void *)&pl[n], &mcpd_plugin_keys[i],
+                       mcpd_plugin_keys[i].def, NULL, why, sizeof why) != 0) {
+            l->oom = true; /* the table's own defaults are valid: only memory can fail */
+        }
+    }
     pl[n].line = line;
     c->n_plugins = n + 1;
     l->plugin = n;
@@ -370,6 +377,22 @@ static void on_section(void *user, int line, const char *name)
     add_plugin(l, line, pn);
 }
 
+/* A host key of a plugin section (mcpd_plugin_keys): the table's rules, stored in the plugin's
+ * conf. config_set() writes at k->off from the struct it is given, so it gets the plugin conf. */
+static void plugin_host_key(struct loader *l, int line, const struct mcpd_config_key *k,
+                            const char *value)
+{
+    struct mcpd_plugin_conf *pl = &l->c->plugins[l->plugin];
+    char sec[PLUGIN_NAME_MAX + 16], why[256] = "";
+    snprintf(sec, sizeof sec, "plugin %s", pl->name);
+    int rc = config_set((struct mcpd_config *)(void *)pl, k, value, NULL, why, sizeof why);
+    if (rc == -ENOMEM) {
+        l->oom = true;
+    } else if (rc != 0) {
+        line_err(l, line, sec, k->name, "%s", why);
+    }
+}
+
 static void plugin_key(struct loader *l, int line, const char *name, const char *value)
 {
     struct mcpd_plugin_conf *pl = &l->c->plugins[l->plugin];
@@ -430,6 +453,13 @@ static void plugin_key(struct loader *l, int line, const char *name, const char 
             pl->optional = b;
         }
         return;
+    }
+
+    for (size_t i = 0; i < mcpd_plugin_n_keys; i++) {
+        if (strcmp(name, mcpd_plugin_keys[i].name) == 0) {
+            plugin_host_key(l, line, &mcpd_plugin_keys[i], value);
+            return;
+        }
     }
 
     struct mcpd_plugin_kv *kv = realloc(pl->kv, (pl->n_kv + 1) * sizeof *kv);

@@ -51,6 +51,16 @@ struct mcpd_plugin_conf {
     int line;                  /* line of the section header */
     struct mcpd_plugin_kv *kv; /* every other key, handed to the plugin */
     size_t n_kv;
+    /* isolation (core/isolate_server.c); these keys are the host's, never handed to the plugin */
+    int isolation;           /* enum mcpd_isolation, default in-process */
+    size_t isolation_memory; /* process: the helper's RLIMIT_AS in bytes, 0 = none */
+    int isolation_cpu_ms;    /* process: the helper's RLIMIT_CPU in ms (rounded up to seconds) */
+    int isolation_restarts;  /* process: restarts in a row without an answered call, default 5 */
+};
+
+enum mcpd_isolation {
+    MCPD_ISOLATION_IN_PROCESS = 0, /* dlopen()ed into mcpd: fastest, trusted code only */
+    MCPD_ISOLATION_PROCESS = 1,    /* a supervised helper process per plugin */
 };
 
 struct mcpd_config {
@@ -228,6 +238,11 @@ struct mcpd_config_key {
 
 extern const struct mcpd_config_key mcpd_config_keys[];
 extern const size_t mcpd_config_n_keys;
+
+/* The host's own keys of a [plugin NAME] section besides path/enabled/optional, declared once
+ * (config_keys.c). `off` is the field in struct mcpd_plugin_conf; section is "plugin". */
+extern const struct mcpd_config_key mcpd_plugin_keys[];
+extern const size_t mcpd_plugin_n_keys;
 
 /* The fixed sections in file order, {NULL, NULL}-terminated; doc is the paragraph the key
  * reference puts above the section's table (may be NULL). */

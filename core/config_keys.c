@@ -300,6 +300,34 @@ const struct mcpd_config_key mcpd_config_keys[] = {
 
 const size_t mcpd_config_n_keys = sizeof mcpd_config_keys / sizeof mcpd_config_keys[0];
 
+/* [plugin NAME]: the host's keys besides path/enabled/optional (isolation, core/isolate_*.c). */
+static const struct mcpd_config_word isolations[] = {
+    {"in-process", MCPD_ISOLATION_IN_PROCESS}, {"process", MCPD_ISOLATION_PROCESS}, {NULL, 0}};
+#define PLUGIN_ROW(n_, t_, f_, d_)                                                                 \
+    .section = "plugin", .name = n_, .type = t_, .off = offsetof(struct mcpd_plugin_conf, f_),     \
+    .reload = APPLIES, .doc = d_
+
+const struct mcpd_config_key mcpd_plugin_keys[] = {
+    {PLUGIN_ROW("isolation", MCPD_KEY_WORD, isolation,
+                "`in-process` (dlopen into mcpd) or `process` (a supervised helper process: a "
+                "crash or hang costs only that plugin's calls, ~0.2 ms more per call)"),
+     .noun = "isolation", .words = isolations, .def = "in-process"},
+    {PLUGIN_ROW("isolation_memory", MCPD_KEY_SIZE, isolation_memory,
+                "`process`: address-space limit of the helper (RLIMIT_AS); 0 = none. Not "
+                "enforced in sanitizer builds"),
+     .def = "0", .min = 0, .max = 1024 * 1024 * MIB},
+    {PLUGIN_ROW("isolation_cpu", MCPD_KEY_DURATION, isolation_cpu_ms,
+                "`process`: CPU time limit of the helper (RLIMIT_CPU, whole seconds); past it "
+                "the helper is killed and restarted; 0 = none"),
+     .def = "0", .min = 0, .max = 24LL * 3600 * 1000},
+    {PLUGIN_ROW("isolation_restarts", MCPD_KEY_INT, isolation_restarts,
+                "`process`: restarts in a row without an answered call before the plugin is "
+                "marked failed (its calls then answer an error)"),
+     .def = "5", .min = 0, .max = 1000000},
+};
+
+const size_t mcpd_plugin_n_keys = sizeof mcpd_plugin_keys / sizeof mcpd_plugin_keys[0];
+
 /* The sections in file order, with the paragraph the docs put above each table. */
 const struct mcpd_config_section mcpd_config_sections[] = {
     {"server",

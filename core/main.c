@@ -10,6 +10,8 @@
 #include "config.h"
 #include "crash.h"
 #include "generation.h"
+#include "isolate.h"
+#include "isolate_proto.h"
 #include "log.h"
 #include "mcpd/plugin.h"
 #include "memtrim.h"
@@ -347,6 +349,9 @@ int main(int argc, char **argv)
 {
     struct app a = {0};
     char err[8192];
+    if (argc > 1 && strcmp(argv[1], MCPD_ISO_HELPER_FLAG) == 0) {
+        return mcpd_isolate_helper_main(argc, argv); /* an isolated plugin's helper process */
+    }
     int sub = mcpd_cli_subcommand(argc, argv);
     if (sub >= 0) {
         return sub; /* only when mcpd-approval could not be run */

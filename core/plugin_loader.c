@@ -4,6 +4,7 @@
 
 #include "elf_check.h"
 #include "generation.h"
+#include "isolate.h"
 #include "log.h"
 #include "registry.h"
 
@@ -98,6 +99,12 @@ out:
 int mcpd_plugin_load(struct mcpd_generation *g, const struct mcpd_plugin_conf *conf,
                      struct mcpd_host **out, char *err, size_t errlen)
 {
+    return mcpd_plugin_load_api(g, conf, &mcpd_host_api_v1, out, err, errlen);
+}
+
+int mcpd_plugin_load_api(struct mcpd_generation *g, const struct mcpd_plugin_conf *conf,
+                         const mcpd_host_api *api, struct mcpd_host **out, char *err, size_t errlen)
+{
     *out = NULL;
     struct mcpd_host *h = calloc(1, sizeof *h);
     if (!h) {
@@ -114,6 +121,17 @@ int mcpd_plugin_load(struct mcpd_generation *g, const struct mcpd_plugin_conf *c
     if (!conf->resolved || access(conf->resolved, R_OK) != 0) {
         rc = fail(err, errlen, conf, -ENOENT, "cannot read the file: %s", strerror(errno));
         goto out;
+    }
+    if (conf->isolation == MCPD_ISOLATION_PROCESS && api == &mcpd_host_api_v1) {
+        /* The helper loads the code; here its registrations become proxy entries. */
+        rc = mcpd_isolate_start(h, err, errlen);
+        if (rc != 0) {
+            mcpd_registry_rollback(g->registry, &mark);
+            goto out;
+        }
+        h->initialized = 1;
+        *out = h;
+        return 0;
     }
     char copy[4096];
     rc = private_copy(conf->resolved, g->config->runtime_dir, copy, sizeof copy);
@@ -181,7 +199,7 @@ int mcpd_plugin_load(struct mcpd_generation *g, const struct mcpd_plugin_conf *c
 
     /* 6. init; registrations are accepted only now and rolled back if it fails */
     h->in_init = 1;
-    int irc = d->init(&mcpd_host_api_v1, h, &h->state);
+    int irc = d->init(api, h, &h->state);
     h->in_init = 0;
     if (irc != 0) {
         mcpd_registry_rollback(g->registry, &mark);
@@ -204,7 +222,10 @@ void mcpd_plugin_unload(struct mcpd_host *h)
     if (!h) {
         return;
     }
-    if (h->initialized && h->desc->fini) {
+    if (h->iso) {
+        mcpd_isolate_stop(h->iso);
+        h->iso = NULL;
+    } else if (h->initialized && h->desc->fini) {
         h->desc->fini(h->state);
     }
     if (h->dl) {

@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 struct mcpd_generation;
+struct mcpd_isolate;
 
 struct mcpd_host {
     const struct mcpd_plugin_conf *conf; /* borrowed from the generation's config */
@@ -26,7 +27,9 @@ struct mcpd_host {
      * and all handlers at most [plugin NAME] max_concurrency at once (0 = no limit). */
     struct mcpd_gate serial_gate;
     struct mcpd_gate all_gate;
-    char last_error[512]; /* why the last registration failed, for init errors */
+    char last_error[512];     /* why the last registration failed, for init errors */
+    struct mcpd_isolate *iso; /* isolation = process: the helper's supervisor (owned); then
+                               * desc points into it and state is it */
 };
 
 /* The host function table every plugin gets (host_api.c). */
@@ -39,7 +42,12 @@ extern const mcpd_host_api mcpd_host_api_v1;
  */
 int mcpd_plugin_load(struct mcpd_generation *g, const struct mcpd_plugin_conf *conf,
                      struct mcpd_host **out, char *err, size_t errlen);
-/* Runs fini() and dlcloses. No handler of this plugin may be running. */
+/* The same with another host API table (the isolation helper forwards some entries). Always
+ * loads in this process, whatever conf->isolation says. */
+int mcpd_plugin_load_api(struct mcpd_generation *g, const struct mcpd_plugin_conf *conf,
+                         const mcpd_host_api *api, struct mcpd_host **out, char *err,
+                         size_t errlen);
+/* Runs fini() and dlcloses (or stops the helper). No handler of this plugin may be running. */
 void mcpd_plugin_unload(struct mcpd_host *h);
 
 #endif

@@ -12,7 +12,12 @@
 
 #include <cmocka.h>
 
+/* Built twice: itest_resources_isolated defines MCPD_TEST_ISOLATED (isolation = process). */
+#ifdef MCPD_TEST_ISOLATED
+#define TESTKIT "[plugin testkit]\npath = testkit.so\nisolation = process\n"
+#else
 #define TESTKIT "[plugin testkit]\npath = testkit.so\n"
+#endif
 
 static struct h_proc *start_ready(struct h_env *e, const char *body)
 {

@@ -12,7 +12,14 @@
 
 #include <cmocka.h>
 
-#define TESTKIT "[plugin testkit]\npath = testkit.so\n"
+/* Built twice: itest_tools_isolated defines MCPD_TEST_ISOLATED, so the same tests prove the
+ * plugin behaves the same in a helper process (isolation = process). */
+#ifdef MCPD_TEST_ISOLATED
+#define TESTKIT_EXTRA "isolation = process\n"
+#else
+#define TESTKIT_EXTRA ""
+#endif
+#define TESTKIT "[plugin testkit]\npath = testkit.so\n" TESTKIT_EXTRA
 
 static struct h_proc *start_ready(struct h_env *e, const char *body)
 {
