@@ -4,8 +4,9 @@
  * this way covers a new row without being told about it. Used by tests/unit/test_config_keys.c
  * and tests/integration/test_reload.c.
  *
- * A path key gets "sample.pem": the caller creates that regular file in the config's directory
- * (TLS files must exist when the transport is http-stream).
+ * A path key gets "sample.pem" (the tokens and JWKS files their own names): the caller creates
+ * them in the config's directory with config_samples_write() (TLS files must exist when the
+ * transport is http-stream, and some files are read at load).
  */
 #ifndef MCPD_TEST_CONFIG_SAMPLES_H
 #define MCPD_TEST_CONFIG_SAMPLES_H
@@ -16,7 +17,30 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SAMPLE_PATH "sample.pem"
+#define SAMPLE_PATH   "sample.pem"
+#define SAMPLE_TOKENS "sample-tokens.txt"
+#define SAMPLE_JWKS   "sample-jwks.json"
+
+/* Creates the sample files in `dir`: SAMPLE_PATH (32+ bytes: [server] mrtr_key_file reads it as
+ * a key), a tokens file with one token and an empty JWKS ([auth] reads both at load). 0 or -1. */
+static inline int config_samples_write(const char *dir)
+{
+    static const char *const files[3][2] = {
+        {SAMPLE_PATH, "sample file, long enough for an MRTR key\n"},
+        {SAMPLE_TOKENS, "sample = sha256:"
+                        "0000000000000000000000000000000000000000000000000000000000000007 read\n"},
+        {SAMPLE_JWKS, "{\"keys\": []}\n"},
+    };
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        if (!f || fputs(files[i][1], f) < 0 || fclose(f) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* Writes the sample for `k` into buf; `defaults` is a config loaded from an empty file. */
 static inline const char *config_sample(const struct mcpd_config_key *k,
@@ -43,7 +67,11 @@ static inline const char *config_sample(const struct mcpd_config_key *k,
         snprintf(buf, len, "127.0.0.2");
         return buf;
     case MCPD_KEY_PATH:
-        snprintf(buf, len, "%s", SAMPLE_PATH);
+        /* Files read at load need their own content (config_samples_write). */
+        snprintf(buf, len, "%s",
+                 strcmp(k->name, "tokens_file") == 0 ? SAMPLE_TOKENS
+                 : strcmp(k->name, "jwks_file") == 0 ? SAMPLE_JWKS
+                                                     : SAMPLE_PATH);
         return buf;
     case MCPD_KEY_ENDPOINT:
         snprintf(buf, len, "/sample");

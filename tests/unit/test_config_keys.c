@@ -82,7 +82,7 @@ static struct mcpd_config *load(const char *text, const char *dir)
     struct mcpd_config *c =
         mcpd_config_load_string(text, "mcp.ini", dir, NULL, NULL, err, sizeof err);
     if (!c) {
-        fail_msg("config refused:\n%s\n---\n%s", text, err);
+        fail_msg("config refused: %s\n---\n%s", err, text);
     }
     return c;
 }
@@ -211,13 +211,7 @@ static void test_every_row_parsed_and_diffed(void **state)
     assert_non_null(mkdtemp(tmpl));
     char *dir = realpath(tmpl, NULL);
     assert_non_null(dir);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, SAMPLE_PATH);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    /* [server] mrtr_key_file is read at load: the sample must be a usable key (32+ bytes). */
-    fputs("sample file, long enough for an MRTR key\n", f);
-    fclose(f);
+    assert_int_equal(config_samples_write(dir), 0);
     assert_true(mcpd_config_n_keys <= sizeof((struct seen *)0)->count / sizeof(int));
 
     struct mcpd_config *defaults = load("", dir);
@@ -280,7 +274,12 @@ static void test_every_row_parsed_and_diffed(void **state)
     free(ini);
     mcpd_config_free(all);
     mcpd_config_free(defaults);
-    unlink(path);
+    const char *samples[] = {SAMPLE_PATH, SAMPLE_TOKENS, SAMPLE_JWKS};
+    for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, samples[i]);
+        unlink(path);
+    }
     rmdir(dir);
     free(dir);
 }
