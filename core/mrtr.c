@@ -8,6 +8,7 @@
  * answers of earlier rounds sealed in requestState (mrtr_state.c). Nothing is kept in process
  * memory between rounds, so any instance with the same key serves the retry.
  */
+#include "auth.h"
 #include "call.h"
 #include "config.h"
 #include "generation.h"
@@ -70,10 +71,16 @@ void mcpd_mrtr_free(struct mcpd_mrtr *m)
     free(m);
 }
 
-/* What a state is bound to: the method, the name it acts on, the arguments. */
-static void binding_of(const struct mcpd_call *c, struct mcpd_mrtr_binding *b)
+/* What a state is bound to: the method, the name it acts on, the arguments, and who asks (the
+ * principal of the call's session, copied into *who, which b then borrows). */
+static void binding_of(struct mcpd_call *c, struct mcpd_mrtr_binding *b, struct mcpd_principal *who)
 {
     const char *key = strcmp(c->method, "resources/read") == 0 ? "uri" : "name";
+    memset(who, 0, sizeof *who);
+    if (c->session) {
+        mcpd_session_principal(c->session, who);
+    }
+    b->principal = who->id;
     b->method = c->method;
     b->name = json_string_value(json_object_get(c->params, key));
     b->args = json_object_get(c->params, "arguments");
@@ -132,19 +139,20 @@ int mrtr_begin(struct rq *r, struct mcpd_call *c)
     if (state) {
         struct mcpd_mrtr_key key;
         struct mcpd_mrtr_binding b;
+        struct mcpd_principal who = {0};
         char why[512];
         json_t *sealed = NULL;
         int rc = mcpd_mrtr_key_for(r->gen->config, &key, why, sizeof why);
         if (rc == 0) {
-            binding_of(c, &b);
+            binding_of(c, &b, &who);
             rc = mcpd_mrtr_open(&key, &b, json_string_value(state), json_string_length(state),
                                 mcpd_mrtr_now_ms(), &sealed, &m->state_in, &m->state_in_len, why,
                                 sizeof why);
         }
         memset(&key, 0, sizeof key);
         if (rc != 0) {
-            log_info("mrtr", "%s %s: requestState refused: %s", c->method, mcpd_call_request_id(c),
-                     why);
+            log_info("mrtr", "%s %s: requestState of %s refused: %s", c->method,
+                     mcpd_call_request_id(c), who.id[0] ? who.id : "(no principal)", why);
             rq_error(r, RPC_INVALID_PARAMS, NULL, "Invalid params: %s", why);
             return -EINVAL;
         }
@@ -211,12 +219,13 @@ json_t *mcpd_mrtr_input_required(struct mcpd_call *c)
     }
     struct mcpd_mrtr_key key;
     struct mcpd_mrtr_binding b;
+    struct mcpd_principal who;
     char why[512];
     if (mcpd_mrtr_key_for(c->gen->config, &key, why, sizeof why) != 0) {
         log_error("mrtr", "%s", why);
         return NULL;
     }
-    binding_of(c, &b);
+    binding_of(c, &b, &who);
     const unsigned char *st = m->state_set ? m->state_out : m->state_in;
     size_t st_len = m->state_set ? m->state_out_len : m->state_in_len;
     char *token = mcpd_mrtr_seal(&key, &b, m->used, st, st_len, mcpd_mrtr_now_ms(),

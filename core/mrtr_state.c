@@ -157,22 +157,39 @@ static int args_digest(const json_t *args, char out[65])
     return 0;
 }
 
+/* The keyed tag of principal id `who` (NULL = ""): equal ids give equal tags under one key, and
+ * the tag reveals nothing about the id to whoever reads the state. NULL on ENOMEM. */
+static char *principal_tag(const struct mcpd_mrtr_key *key, const char *who)
+{
+    static const char label[] = "principal:";
+    size_t n = who ? strlen(who) : 0;
+    char *text = malloc(sizeof label + n);
+    if (!text) {
+        return NULL;
+    }
+    memcpy(text, label, sizeof label - 1);
+    memcpy(text + sizeof label - 1, who ? who : "", n + 1);
+    char *tag = mac_of(key, text, sizeof label - 1 + n);
+    free(text);
+    return tag;
+}
+
 char *mcpd_mrtr_seal(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_binding *b,
                      const json_t *answers, const void *state, size_t state_len, int64_t now_ms,
                      int64_t ttl_ms)
 {
     char digest[65];
     char *out = NULL, *body_text = NULL, *body_b64 = NULL, *signed_part = NULL, *mac = NULL;
-    char *state_b64 = NULL;
+    char *state_b64 = NULL, *tag = NULL;
     json_t *body = NULL;
-    if (args_digest(b->args, digest) != 0) {
+    if (args_digest(b->args, digest) != 0 || !(tag = principal_tag(key, b->principal))) {
         goto out;
     }
     if (state && state_len && !(state_b64 = mcpd_b64_encode(state, state_len))) {
         goto out;
     }
-    body = json_pack("{s:s, s:s, s:s, s:I, s:o}", "m", b->method, "n", b->name ? b->name : "", "d",
-                     digest, "x", (json_int_t)(now_ms + ttl_ms), "a",
+    body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "m", b->method, "n", b->name ? b->name : "",
+                     "d", digest, "p", tag, "x", (json_int_t)(now_ms + ttl_ms), "a",
                      answers ? json_incref((json_t *)answers) : json_object());
     if (!body || (state_b64 && json_object_set_new(body, "s", json_string(state_b64)) != 0)) {
         goto out;
@@ -199,6 +216,7 @@ char *mcpd_mrtr_seal(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_bin
     }
 out:
     json_decref(body);
+    free(tag);
     free(state_b64);
     free(body_text);
     free(body_b64);
@@ -222,7 +240,7 @@ int mcpd_mrtr_open(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_bindi
                    unsigned char **state, size_t *state_len, char *why, size_t whylen)
 {
     int rc = -EBADMSG;
-    char *mac = NULL;
+    char *mac = NULL, *tag = NULL;
     unsigned char *body_text = NULL;
     json_t *body = NULL;
     *answers = NULL;
@@ -255,6 +273,7 @@ int mcpd_mrtr_open(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_bindi
     const char *m = json_string_value(json_object_get(body, "m"));
     const char *nm = json_string_value(json_object_get(body, "n"));
     const char *d = json_string_value(json_object_get(body, "d"));
+    const char *p = json_string_value(json_object_get(body, "p"));
     const char *s = json_string_value(json_object_get(body, "s"));
     if (!json_is_integer(x) || !json_is_object(a) || !m || !nm || !d) {
         goto out;
@@ -265,9 +284,19 @@ int mcpd_mrtr_open(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_bindi
         goto out;
     }
     char digest[65];
-    if (args_digest(b->args, digest) != 0) {
+    if (args_digest(b->args, digest) != 0 || !(tag = principal_tag(key, b->principal))) {
         rc = -ENOMEM;
         snprintf(why, whylen, "out of memory checking requestState");
+        goto out;
+    }
+    /* Before the method and name: someone else's state gets no answer about what it was for.
+     * A state without a tag came from an mcpd that did not bind principals: refused too, as it
+     * could have been anybody's. */
+    if (!p || strcmp(p, tag) != 0) {
+        rc = -EPERM;
+        snprintf(why, whylen,
+                 "requestState was issued to another caller (another token or identity): start "
+                 "the request again without it");
         goto out;
     }
     rc = -EXDEV;
@@ -294,6 +323,7 @@ int mcpd_mrtr_open(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_bindi
     why[0] = '\0';
 out:
     free(mac);
+    free(tag);
     free(body_text);
     json_decref(body);
     return rc;

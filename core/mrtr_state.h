@@ -3,14 +3,17 @@
  * prompts/get or resources/read carries from one round to the next. The client holds it and
  * echoes it, so the host treats it as attacker-controlled: it is HMAC-SHA256 sealed with a
  * server key and bound to the request it was issued for (method, tool/prompt name or URI, a
- * digest of the arguments) and to an expiry. Any instance holding the same key can open it: no
+ * digest of the arguments), to the principal that made it (the authenticated caller; "" when
+ * authentication is off) and to an expiry. Any instance holding the same key can open it: no
  * round depends on process memory.
  *
  * The state is signed, not encrypted: the client can read it. Plugins must not put secrets in
  * it (docs/plugins.md).
  *
  * Wire form: "m1." base64(body) "." base64(HMAC-SHA256(key, "m1." base64(body))), where body is
- * the compact JSON {"m":method,"n":name,"d":args digest,"x":expiry ms,"a":answers,"s":state}.
+ * the compact JSON {"m":method,"n":name,"d":args digest,"p":principal tag,"x":expiry ms,
+ * "a":answers,"s":state}. The principal tag is base64(HMAC-SHA256(key, "principal:" id)): keyed,
+ * so a state that leaks to someone else does not tell them whose it is.
  */
 #ifndef MCPD_CORE_MRTR_STATE_H
 #define MCPD_CORE_MRTR_STATE_H
@@ -35,6 +38,9 @@ struct mcpd_mrtr_binding {
     const char *method; /* tools/call, prompts/get, resources/read */
     const char *name;   /* the tool or prompt name, or the URI read */
     const json_t *args; /* the arguments object, digested in canonical (sorted, compact) form */
+    /* The caller's principal id (auth.h: "token:NAME", "jwt:SUB"); NULL or "" = none (auth off,
+     * stdio). A state sealed for one principal opens for that principal only. */
+    const char *principal;
 };
 
 /* Reads a key file (at least MCPD_MRTR_KEY_MIN bytes, used as they are). 0, or -errno with the
@@ -60,8 +66,10 @@ char *mcpd_mrtr_seal(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_bin
 
 /* Opens `token` for `b`. On success returns 0 with *answers (a new reference, an object) and
  * *state / *state_len (malloc'd, NUL-terminated, the caller frees; NULL/0 when none). On failure
- * returns -EBADMSG (malformed or tampered, or sealed with another key), -ETIME (expired) or
- * -EXDEV (issued for another method, name or arguments), with a client-safe reason in `why`. */
+ * returns -EBADMSG (malformed or tampered, or sealed with another key), -ETIME (expired),
+ * -EPERM (sealed for another principal, or by an mcpd that bound no principal yet) or
+ * -EXDEV (issued for another method, name or arguments), with a client-safe reason in `why`
+ * (which never names the principal the state was sealed for). */
 int mcpd_mrtr_open(const struct mcpd_mrtr_key *key, const struct mcpd_mrtr_binding *b,
                    const char *token, size_t token_len, int64_t now_ms, json_t **answers,
                    unsigned char **state, size_t *state_len, char *why, size_t whylen);

@@ -126,10 +126,10 @@ int page_size(const struct rq *r)
 
 /* Answers a list method with one page of a sealed table of n items: from the start, or from
  * the key the request's cursor (tagged `kind`) names, found with seek; nextCursor when more
- * remain. */
+ * remain. def_at gives item i as request r's era shows it (a new reference). */
 static void send_page(struct rq *r, const char *member, char kind, enum mcpd_auth_item item,
                       size_t n, size_t (*seek)(const struct mcpd_registry *, const char *),
-                      json_t *(*def_at)(const struct mcpd_registry *, size_t),
+                      json_t *(*def_at)(const struct rq *, const struct mcpd_registry *, size_t),
                       const char *(*key_at)(const struct mcpd_registry *, size_t))
 {
     const struct mcpd_registry *reg = r->gen->registry;
@@ -147,7 +147,7 @@ static void send_page(struct rq *r, const char *member, char kind, enum mcpd_aut
     for (size_t i = start; arr && i < end; i++) {
         if (rq_allows(r, item, key_at(reg, i))) {
             /* what the principal may not use is left out: the page comes out short */
-            json_array_append(arr, def_at(reg, i));
+            json_array_append_new(arr, def_at(r, reg, i));
         }
     }
     json_t *res = json_pack("{s:o}", member, arr);
@@ -157,25 +157,43 @@ static void send_page(struct rq *r, const char *member, char kind, enum mcpd_aut
     rq_result(r, res);
 }
 
-static json_t *tool_def(const struct mcpd_registry *g, size_t i)
+/* A tool as the request's era lists it. The definition is built once for both eras; only
+ * 2026-07-28 results say which tools become tasks (execution.taskSupport, for clients that
+ * declare the io.modelcontextprotocol/tasks extension, tasks.c). Legacy results never do: mcpd
+ * serves no task-augmented calls of 2025-11-25, and a legacy client reading "required" would
+ * send them. */
+static json_t *tool_def(const struct rq *r, const struct mcpd_registry *g, size_t i)
 {
-    return g->tools[i].def;
+    const struct mcpd_tool_entry *t = &g->tools[i];
+    const char *support = (t->flags & MCPD_TASK_REQUIRED)   ? "required"
+                          : (t->flags & MCPD_TASK_OPTIONAL) ? "optional"
+                                                            : NULL;
+    if (r->era != MCPD_ERA_MODERN || !support) {
+        return json_incref(t->def);
+    }
+    json_t *def = json_copy(t->def); /* shallow: the schemas stay shared */
+    if (def) {
+        json_object_set_new(def, "execution", json_pack("{s:s}", "taskSupport", support));
+    }
+    return def;
 }
 static const char *tool_key(const struct mcpd_registry *g, size_t i)
 {
     return g->tools[i].name;
 }
-static json_t *prompt_def(const struct mcpd_registry *g, size_t i)
+static json_t *prompt_def(const struct rq *r, const struct mcpd_registry *g, size_t i)
 {
-    return g->prompts[i].def;
+    (void)r;
+    return json_incref(g->prompts[i].def);
 }
 static const char *prompt_key(const struct mcpd_registry *g, size_t i)
 {
     return g->prompts[i].name;
 }
-static json_t *template_def(const struct mcpd_registry *g, size_t i)
+static json_t *template_def(const struct rq *r, const struct mcpd_registry *g, size_t i)
 {
-    return g->templates[i].def;
+    (void)r;
+    return json_incref(g->templates[i].def);
 }
 static const char *template_key(const struct mcpd_registry *g, size_t i)
 {

@@ -2,6 +2,7 @@
  * task that asked the client something, and tasks/get, tasks/update, tasks/cancel. */
 #include "tasks.h"
 
+#include "auth.h"
 #include "call.h"
 #include "config.h"
 #include "generation.h"
@@ -25,7 +26,9 @@ static const char *const status_names[] = {"working", "input_required", "complet
                                            "cancelled"};
 
 struct mcpd_task {
-    char id[33]; /* 128 random bits in hex: unguessable, since nothing else guards a task */
+    char id[33]; /* 128 random bits in hex: unguessable, as an id may leak (logs, proxies) */
+    /* Who created it (auth.h): only the same principal (kind and id) sees or touches it. */
+    struct mcpd_principal owner;
     enum task_status status;
     int64_t created_ms, updated_ms;
     json_t *result;         /* completed: the tool result */
@@ -85,11 +88,13 @@ static void purge_locked(int64_t now)
     }
 }
 
-static struct mcpd_task *find_locked(const char *id)
+/* The task `id` if `who` owns it. Another principal's task is not found, exactly like an
+ * unknown id: its answer must not tell that the id exists. Under lock. */
+static struct mcpd_task *find_locked(const char *id, const struct mcpd_principal *who)
 {
     for (struct mcpd_task *t = tasks; id && t; t = t->next) {
         if (strcmp(t->id, id) == 0) {
-            return t;
+            return t->owner.kind == who->kind && strcmp(t->owner.id, who->id) == 0 ? t : NULL;
         }
     }
     return NULL;
@@ -139,6 +144,9 @@ int mcpd_call_task_begin(mcpd_call *c)
     t->status = T_WORKING;
     t->created_ms = t->updated_ms = mcpd_mrtr_now_ms();
     t->call = c;
+    if (c->session) {
+        mcpd_session_principal(c->session, &t->owner);
+    }
     pthread_mutex_lock(&lock);
     purge_locked(t->created_ms);
     if (n_tasks >= MCPD_TASKS_MAX) {
@@ -239,10 +247,16 @@ void mcpd_task_finish(struct mcpd_call *c, const json_t *response)
 
 /* ---- methods ------------------------------------------------------------------------------ */
 
-/* The task a tasks/get, update or cancel request names, under lock, or NULL after answering the
- * request. */
-static struct mcpd_task *named_task_locked(struct rq *r)
+/* Takes the table lock (the caller drops it) and returns the task a tasks/get, update or
+ * cancel request names, or NULL after answering the request. The caller's principal is read
+ * first, outside the table lock, which never waits for a session's. */
+static struct mcpd_task *named_task_lock(struct rq *r)
 {
+    struct mcpd_principal who = {0};
+    if (r->s) {
+        mcpd_session_principal(r->s, &who);
+    }
+    pthread_mutex_lock(&lock);
     if (!mcpd_tasks_declared(r->client_caps)) {
         rq_error(
             r, RPC_MISSING_CAPABILITY,
@@ -258,7 +272,7 @@ static struct mcpd_task *named_task_locked(struct rq *r)
         return NULL;
     }
     purge_locked(mcpd_mrtr_now_ms());
-    struct mcpd_task *t = find_locked(id);
+    struct mcpd_task *t = find_locked(id, &who);
     if (!t) {
         rq_error(r, RPC_INVALID_PARAMS, json_pack("{s:s}", "taskId", id),
                  "Invalid params: no task %.64s (unknown, or expired after its ttlMs)", id);
@@ -268,8 +282,7 @@ static struct mcpd_task *named_task_locked(struct rq *r)
 
 void m_tasks_get(struct rq *r)
 {
-    pthread_mutex_lock(&lock);
-    struct mcpd_task *t = named_task_locked(r);
+    struct mcpd_task *t = named_task_lock(r);
     json_t *res = t ? task_json_locked(t, 1) : NULL;
     pthread_mutex_unlock(&lock);
     if (t) {
@@ -280,8 +293,7 @@ void m_tasks_get(struct rq *r)
 void m_tasks_update(struct rq *r)
 {
     json_t *responses = json_object_get(r->params, "inputResponses");
-    pthread_mutex_lock(&lock);
-    struct mcpd_task *t = named_task_locked(r);
+    struct mcpd_task *t = named_task_lock(r);
     if (!t) {
         pthread_mutex_unlock(&lock);
         return;
@@ -310,8 +322,7 @@ void m_tasks_update(struct rq *r)
 
 void m_tasks_cancel(struct rq *r)
 {
-    pthread_mutex_lock(&lock);
-    struct mcpd_task *t = named_task_locked(r);
+    struct mcpd_task *t = named_task_lock(r);
     if (t && !terminal(t->status)) {
         t->status = T_CANCELLED;
         t->updated_ms = mcpd_mrtr_now_ms();

@@ -5,7 +5,9 @@
  * answers the task's questions with tasks/update and stops it with tasks/cancel.
  *
  * Unlike an MRTR round, a task is server state: it lives in this process's memory (a table of
- * at most MCPD_TASKS_MAX tasks) for its ttlMs after it was last updated.
+ * at most MCPD_TASKS_MAX tasks) for its ttlMs after it was last updated. Each task belongs to
+ * the principal (auth.h) whose tools/call created it: tasks/get, update and cancel from any other
+ * principal get the same -32602 as an unknown task id (SEP-2663, "Auth binding").
  */
 #ifndef MCPD_CORE_TASKS_H
 #define MCPD_CORE_TASKS_H

@@ -435,22 +435,26 @@ int conf_mrtr_register(const mcpd_host_api *api, mcpd_host *host)
         {"test_streaming_elicitation", "Asks an elicitation on its own request stream",
          tool_streaming_elicitation},
         {"greet", "Says hello to `name` (synchronous)", tool_greet},
-        {"slow_compute", "Works `seconds` seconds as a task, then reports `label`",
-         tool_slow_compute},
-        {"protocol_error_job", "A task whose handler fails (the task ends failed)",
-         tool_protocol_error_job},
-        {"confirm_delete", "A task that asks for confirmation before deleting `filename`",
-         tool_confirm_delete},
-        {"multi_input", "A task that asks two questions at once", tool_multi_input},
     };
-    /* Tools that only run as tasks. */
+    /* Tools that become tasks (task_begin()): optionally (they answer synchronously to clients
+     * without the extension), or only as tasks. tools/list shows which (execution.taskSupport). */
     static const struct {
         const char *name, *description;
         mcpd_tool_fn fn;
+        uint32_t flags;
     } task_tools[] = {
-        {"failing_job", "A task that ends with a tool execution error after ~1 s",
-         tool_failing_job},
-        {"test_tool_with_task", "Asks the user's name, then finishes as a task", tool_with_task},
+        {"slow_compute", "Works `seconds` seconds as a task, then reports `label`",
+         tool_slow_compute, MCPD_TASK_OPTIONAL},
+        {"protocol_error_job", "A task whose handler fails (the task ends failed)",
+         tool_protocol_error_job, MCPD_TASK_OPTIONAL},
+        {"confirm_delete", "A task that asks for confirmation before deleting `filename`",
+         tool_confirm_delete, MCPD_TASK_OPTIONAL},
+        {"multi_input", "A task that asks two questions at once", tool_multi_input,
+         MCPD_TASK_OPTIONAL},
+        {"failing_job", "A task that ends with a tool execution error after ~1 s", tool_failing_job,
+         MCPD_TASK_REQUIRED},
+        {"test_tool_with_task", "Asks the user's name, then finishes as a task", tool_with_task,
+         MCPD_TASK_REQUIRED},
     };
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof tools / sizeof tools[0]; i++) {
@@ -462,7 +466,7 @@ int conf_mrtr_register(const mcpd_host_api *api, mcpd_host *host)
     }
     for (size_t i = 0; rc == 0 && i < sizeof task_tools / sizeof task_tools[0]; i++) {
         const mcpd_tool t = {
-            MCPD_STRUCT(mcpd_tool),       .flags = MCPD_THREADSAFE | MCPD_TASK_REQUIRED,
+            MCPD_STRUCT(mcpd_tool),       .flags = MCPD_THREADSAFE | task_tools[i].flags,
             .name = task_tools[i].name,   .description = task_tools[i].description,
             .input_schema_json = no_args, .call = task_tools[i].fn,
             .data = (void *)api};

@@ -86,6 +86,11 @@ enum mcpd_flags {
      * client did not declare the io.modelcontextprotocol/tasks extension is refused with
      * -32021 before the handler runs; other requests run it as usual. */
     MCPD_TASK_REQUIRED = 1u << 1,
+    /* ABI 1.2, tools: the tool may turn a call into a task (task_begin()) and also answers
+     * without one. Only advertised: 2026-07-28 tools/list results show it as
+     * execution.taskSupport "optional" (MCPD_TASK_REQUIRED as "required"); hosts that predate
+     * it ignore the bit. */
+    MCPD_TASK_OPTIONAL = 1u << 2,
 };
 
 /* Value types reported by mcpd_host_api.arg_type(). */
