@@ -21,9 +21,16 @@
 
 #include <cmocka.h>
 
-#define CAPS_ALL  "{\"elicitation\":{},\"sampling\":{},\"roots\":{}}"
-#define ALICE     "{\"action\":\"accept\",\"content\":{\"name\":\"Alice\"}}"
-#define PLUGIN    "[plugin conformance]\npath = " MCPD_CONFORMANCE_SO "\n"
+#define CAPS_ALL "{\"elicitation\":{},\"sampling\":{},\"roots\":{}}"
+#define ALICE    "{\"action\":\"accept\",\"content\":{\"name\":\"Alice\"}}"
+/* Built twice: itest_http_mrtr_isolated defines MCPD_TEST_ISOLATED, so every test here also
+ * proves the ABI 1.2 entries work from a helper process (isolation = process). */
+#ifdef MCPD_TEST_ISOLATED
+#define ISOLATION "isolation = process\n"
+#else
+#define ISOLATION ""
+#endif
+#define PLUGIN    "[plugin conformance]\npath = " MCPD_CONFORMANCE_SO "\n" ISOLATION
 #define KEY_LINE  "mrtr_key_file = %s/mrtr.key\n"
 #define KEY_BYTES "0123456789abcdef0123456789abcdef-shared-test-key"
 #define OTHER_KEY "fedcba9876543210fedcba9876543210-another-test-key"
