@@ -51,6 +51,10 @@ struct mcpd_job_ops {
     void (*expire)(void *arg, long ms, int first);
     /* Drops the pool's reference (NULL = nothing to drop). Any thread, no pool lock held. */
     void (*release)(void *arg);
+    /* May be NULL. Asked when the deadline comes: nonzero = the job no longer has one (a call
+     * that became a task), so it neither expires nor counts as stuck. Timer thread, under the
+     * pool's lock: must not block. */
+    int (*untimed)(void *arg);
 };
 
 struct mcpd_job_spec {

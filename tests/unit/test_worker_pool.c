@@ -318,7 +318,7 @@ static void tagged_release(void *arg)
     pthread_mutex_unlock(&t->r->lock);
 }
 
-static const struct mcpd_job_ops tagged_ops = {tagged_run, NULL, tagged_release};
+static const struct mcpd_job_ops tagged_ops = {tagged_run, NULL, tagged_release, NULL};
 
 static void lanes_are_served_round_robin(void **state)
 {
@@ -355,7 +355,7 @@ static void session_cap_leaves_workers_to_others(void **state)
     mcpd_pool_configure(p, &set);
     struct gate *g = gate_new();
     static const int lane_a = 0; /* any address names a lane */
-    static const struct mcpd_job_ops block_ops = {gate_job, NULL, NULL};
+    static const struct mcpd_job_ops block_ops = {gate_job, NULL, NULL, NULL};
     for (int i = 0; i < 3; i++) {
         struct mcpd_job_spec spec = {.ops = &block_ops, .arg = g, .lane = &lane_a};
         assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
@@ -405,7 +405,7 @@ static void gated_run(void *arg)
     pthread_mutex_unlock(x->lock);
 }
 
-static const struct mcpd_job_ops gated_ops = {gated_run, NULL, NULL};
+static const struct mcpd_job_ops gated_ops = {gated_run, NULL, NULL, NULL};
 
 static void gate_parks_jobs_without_a_worker(void **state)
 {
@@ -479,7 +479,7 @@ static void timed_release(void *arg)
     pthread_mutex_unlock(&t->lock);
 }
 
-static const struct mcpd_job_ops timed_ops = {timed_run, timed_expire, timed_release};
+static const struct mcpd_job_ops timed_ops = {timed_run, timed_expire, timed_release, NULL};
 
 /* 100 ms from now on CLOCK_MONOTONIC: later than a free worker takes the job. */
 static struct timespec in_100ms(void)
