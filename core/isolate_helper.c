@@ -3,10 +3,12 @@
  *
  * One plugin per helper. The main thread reads the hello frame, applies the resource limits,
  * loads the plugin with the loader's own checks and runs init() with a host API table whose
- * registration and client-facing entries are forwarded to the server (and wait for its reply);
+ * registration and client-facing entries are forwarded to the server (and wait for its reply),
+ * and so are the ABI 1.2 multi-round and task entries, whose state is the server call's;
  * result builders, arguments, cancellation and logging are the in-process entries, run on a
- * local mcpd_call. A reader thread takes the server's frames: each call runs on a thread of its
- * own and ends with one "done" frame carrying the result it built.
+ * local mcpd_call. The crash report is installed here too, naming the call a thread runs. A reader
+ * thread takes the server's frames: each call runs on a thread of its own and ends with one "done"
+ * frame carrying the result it built.
  */
 #define _GNU_SOURCE
 #include "b64.h"
