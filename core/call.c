@@ -170,9 +170,16 @@ void mcpd_call_cancel(struct mcpd_call *c)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* Whether call_timeout_ms applies: not once the call became a task (task_begin()), which
+ * only tasks/cancel ends. */
+static int has_deadline(const struct mcpd_call *c)
+{
+    return c->deadline.tv_sec != 0 && !__atomic_load_n(&c->task, __ATOMIC_ACQUIRE);
+}
+
 static int past_deadline(const struct mcpd_call *c)
 {
-    if (c->deadline.tv_sec == 0) {
+    if (!has_deadline(c)) {
         return 0;
     }
     struct timespec now;
@@ -205,7 +212,7 @@ int mcpd_call_sleep_ms(mcpd_call *c, unsigned ms)
         return -EINVAL;
     }
     struct timespec until = mcpd_deadline_ms((long)ms);
-    if (c->deadline.tv_sec != 0 && mcpd_ts_before(&c->deadline, &until)) {
+    if (has_deadline(c) && mcpd_ts_before(&c->deadline, &until)) {
         until = c->deadline;
     }
     int rc = 0;

@@ -180,6 +180,7 @@ int mcpd_call_stream_close(mcpd_call *call);
 int mcpd_call_lend(struct mcpd_call *c, char *text, size_t n, const char **out, size_t *out_len);
 
 /* ABI 1.2: multi-round requests (mrtr.c). */
+#define MCPD_REQUEST_STATE_MAX (64 * 1024) /* the most bytes request_state_set() takes */
 int mcpd_call_input_key(mcpd_call *call, const char *key);
 int mcpd_call_request_state_set(mcpd_call *call, const void *bytes, size_t len);
 const void *mcpd_call_request_state(mcpd_call *call, size_t *len);

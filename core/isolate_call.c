@@ -5,6 +5,7 @@
  * rebuilds the result the helper sends through the same host API entries an in-process plugin
  * uses, so the same checks apply to what an untrusted helper returns.
  */
+#include "b64.h"
 #include "call.h"
 #include "condwait.h"
 #include "config.h"
@@ -166,6 +167,19 @@ static void serve_request(struct mcpd_isolate *iso, struct mcpd_call *c, json_t 
         rc = value ? 0 : -ENOMEM;
     } else if (strcmp(op, "stream_close") == 0) {
         rc = mcpd_call_stream_close(c);
+    } else if (strcmp(op, "input_key") == 0) {
+        json_t *key = json_object_get(f, "key");
+        rc = json_is_string(key) ? mcpd_call_input_key(c, json_string_value(key)) : -EINVAL;
+    } else if (strcmp(op, "request_state_set") == 0) {
+        json_t *v = json_object_get(f, "v");
+        size_t n = 0;
+        unsigned char *bytes =
+            json_is_string(v) ? mcpd_b64_decode(json_string_value(v), json_string_length(v), &n)
+                              : NULL;
+        rc = bytes ? mcpd_call_request_state_set(c, bytes, n) : -EINVAL;
+        free(bytes);
+    } else if (strcmp(op, "task_begin") == 0) {
+        rc = mcpd_call_task_begin(c);
     } else {
         char err[512] = "";
         rc = mcpd_iso_plugin_request(iso, f, err, sizeof err);
@@ -193,12 +207,37 @@ static int failed_answer(struct mcpd_call *c, const char *fmt, ...)
     return -EIO;
 }
 
+static int is_task(struct mcpd_call *c)
+{
+    return __atomic_load_n(&c->task, __ATOMIC_ACQUIRE) != NULL;
+}
+
+/* What the helper's own call needs to know besides the request: the era (its checks depend
+ * on it) and the verified request state of the previous round, which request_state() returns
+ * there without a round trip. Returns 0 or -ENOMEM. */
+static int call_context(struct mcpd_call *c, json_t *frame)
+{
+    size_t n;
+    const void *st = mcpd_call_request_state(c, &n);
+    char *text = st ? mcpd_b64_encode(st, n) : NULL; /* opaque bytes: JSON needs UTF-8 */
+    if (st && !text) {
+        return -ENOMEM;
+    }
+    int rc = json_object_set_new(frame, "era", json_integer(c->era)) == 0 &&
+                     (!text || json_object_set_new(frame, "rs", json_string(text)) == 0)
+                 ? 0
+                 : -ENOMEM;
+    free(text);
+    return rc;
+}
+
 /* Runs one call in the helper: waits for a live helper, sends the call, serves what the helper
  * asks for on its behalf, applies the result. `extra` (taken) holds the kind's arguments. */
 static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, json_t *extra)
 {
     struct iso_pending p = {.queue = json_array()};
-    if (!p.queue || !extra || mcpd_cond_init_monotonic(&p.cond) != 0) {
+    if (!p.queue || !extra || call_context(c, extra) != 0 ||
+        mcpd_cond_init_monotonic(&p.cond) != 0) {
         json_decref(p.queue);
         json_decref(extra);
         return -ENOMEM;
@@ -228,7 +267,9 @@ static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, j
     pthread_mutex_unlock(&iso->lock);
 
     long dl = 0;
-    if (c->deadline.tv_sec != 0) {
+    /* A task's handler running again after tasks/update is past the deadline, which no
+     * longer applies to it. */
+    if (c->deadline.tv_sec != 0 && !is_task(c)) {
         /* A little past ours: the helper must never see the timeout before this side does. */
         dl = -mcpd_ms_since(&c->deadline) + 2;
         dl = dl < 1 ? 1 : dl;
@@ -283,7 +324,8 @@ static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, j
             pthread_mutex_lock(&iso->lock);
             continue;
         }
-        if (!killed && c->deadline.tv_sec != 0 && mcpd_ms_since(&c->deadline) > ISO_KILL_GRACE_MS) {
+        if (!killed && c->deadline.tv_sec != 0 && !is_task(c) &&
+            mcpd_ms_since(&c->deadline) > ISO_KILL_GRACE_MS) {
             /* It ignored the cancellation past the grace: only a kill gets the worker back. */
             killed = 1;
             char why[128];

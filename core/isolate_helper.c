@@ -3,14 +3,18 @@
  *
  * One plugin per helper. The main thread reads the hello frame, applies the resource limits,
  * loads the plugin with the loader's own checks and runs init() with a host API table whose
- * registration and client-facing entries are forwarded to the server (and wait for its reply);
+ * registration and client-facing entries are forwarded to the server (and wait for its reply),
+ * and so are the ABI 1.2 multi-round and task entries, whose state is the server call's;
  * result builders, arguments, cancellation and logging are the in-process entries, run on a
- * local mcpd_call. A reader thread takes the server's frames: each call runs on a thread of its
- * own and ends with one "done" frame carrying the result it built.
+ * local mcpd_call. The crash report is installed here too, naming the call a thread runs. A reader
+ * thread takes the server's frames: each call runs on a thread of its own and ends with one "done"
+ * frame carrying the result it built.
  */
 #define _GNU_SOURCE
+#include "b64.h"
 #include "call.h"
 #include "config.h"
+#include "crash.h"
 #include "generation.h"
 #include "isolate.h"
 #include "isolate_proto.h"
@@ -47,8 +51,11 @@ struct hreg {
 struct hcall {
     uint64_t id;
     struct mcpd_call *c;
-    json_t *frame; /* the call frame (its strings are the handler's arguments) */
-    json_t *kept;  /* strings lent to the plugin until the handler returns */
+    json_t *frame;        /* the call frame (its strings are the handler's arguments) */
+    json_t *kept;         /* strings lent to the plugin until the handler returns */
+    unsigned char *state; /* request_state(): the verified bytes of the previous round (owned,
+                           * NUL-terminated), NULL when there are none */
+    size_t state_len;
     struct hcall *next;
 };
 
@@ -70,6 +77,7 @@ static struct {
     struct hreg *regs;
     size_t n_regs;
     struct mcpd_host *host;
+    const char *plugin; /* the section name, for the crash report */
 } H = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 /* ---- forwarding ------------------------------------------------------------------------- */
@@ -315,6 +323,61 @@ static int h_resource_updated(mcpd_host *h, const char *uri)
     return req ? forward(req, NULL, NULL) : -EINVAL;
 }
 
+/* ---- ABI 1.2: multi-round requests and tasks ---------------------------------------------
+ * The rounds' state (answers, questions, the plugin's request state) and the task belong to the
+ * server's call: the server seals the input_required result and owns the task table. So these
+ * act there, except request_state(), whose bytes the call frame brought (they cannot change
+ * while the handler runs). */
+
+static int h_input_key(mcpd_call *c, const char *key)
+{
+    if (!c || !key) {
+        return -EINVAL;
+    }
+    json_t *req = json_pack("{s:s, s:s}", "op", "input_key", "key", key);
+    return req ? forward(req, call_of(c), NULL) : -EINVAL; /* the server checks the key */
+}
+
+static int h_request_state_set(mcpd_call *c, const void *bytes, size_t len)
+{
+    /* Checked here too: a state too big for a frame must be -EINVAL, as in process. */
+    if (!c || (!bytes && len) || len > MCPD_REQUEST_STATE_MAX) {
+        return -EINVAL;
+    }
+    char *text = mcpd_b64_encode(bytes, len); /* opaque bytes: JSON strings must be UTF-8 */
+    if (!text) {
+        return -ENOMEM;
+    }
+    json_t *req = json_pack("{s:s, s:s}", "op", "request_state_set", "v", text);
+    free(text);
+    return forward(req, call_of(c), NULL);
+}
+
+static const void *h_request_state(mcpd_call *c, size_t *len)
+{
+    struct hcall *hc = call_of(c);
+    if (len) {
+        *len = hc && hc->state ? hc->state_len : 0;
+    }
+    return hc ? hc->state : NULL;
+}
+
+static int h_task_begin(mcpd_call *c)
+{
+    struct hcall *hc = call_of(c);
+    if (!hc) {
+        return -EINVAL;
+    }
+    int rc = forward(json_pack("{s:s}", "op", "task_begin"), hc, NULL);
+    if (rc == 0) {
+        /* A task outlives call_timeout_ms: this side's deadline no longer applies either (the
+         * server cancels the call on tasks/cancel). tv_sec 0 is "none"; one store, since other
+         * threads of the plugin may be polling cancelled(). */
+        __atomic_store_n(&c->deadline.tv_sec, 0, __ATOMIC_RELEASE);
+    }
+    return rc;
+}
+
 static mcpd_host_api helper_api;
 
 static void api_init(void)
@@ -330,6 +393,10 @@ static void api_init(void)
     helper_api.client_capabilities = h_client_capabilities;
     helper_api.stream_close = h_stream_close;
     helper_api.resource_updated = h_resource_updated;
+    helper_api.input_key = h_input_key;
+    helper_api.request_state_set = h_request_state_set;
+    helper_api.request_state = h_request_state;
+    helper_api.task_begin = h_task_begin;
 }
 
 /* ---- calls ------------------------------------------------------------------------------ */
@@ -424,13 +491,37 @@ static void call_end(struct hcall *hc)
     mcpd_call_free(hc->c);
     json_decref(hc->frame);
     json_decref(hc->kept);
+    free(hc->state);
     free(hc);
+}
+
+/* What a crash report names for this call, as the server's worker would (protocol_calls.c):
+ * every pointer borrows from the call frame, which outlives the handler. */
+static void crash_info(struct hcall *hc)
+{
+    struct mcpd_call *c = hc->c;
+    const char *what = NULL;
+    if (c->kind == MCPD_CALL_TOOL || c->kind == MCPD_CALL_PROMPT) {
+        what = json_string_value(json_object_get(c->params, "name"));
+    } else if (c->kind == MCPD_CALL_READ) {
+        what = json_string_value(json_object_get(c->params, "uri"));
+    }
+    c->crash = (struct mcpd_crash_info){.plugin = H.plugin,
+                                        .version = H.host->desc->version,
+                                        .method = c->method,
+                                        .what = what,
+                                        .id = c->id};
 }
 
 static void *call_main(void *arg)
 {
     struct hcall *hc = arg;
+    /* An alternate signal stack, so that a stack overflow in the plugin is reported too. */
+    (void)mcpd_crash_thread_init();
+    crash_info(hc);
+    mcpd_crash_enter(&hc->c->crash);
     int rc = dispatch(hc);
+    mcpd_crash_enter(NULL);
     json_t *done = json_pack("{s:s, s:I, s:i, s:o}", "t", "done", "c", (json_int_t)hc->id, "rc", rc,
                              "r", result_of(hc->c));
     if (!done || mcpd_iso_send(&H.chan, done) != 0) {
@@ -449,15 +540,22 @@ static void start_call(json_t *f)
     json_int_t k = json_integer_value(json_object_get(f, "k"));
     json_int_t id = json_integer_value(json_object_get(f, "c"));
     struct hcall *hc = calloc(1, sizeof *hc);
-    int rc = -ENOMEM;
+    int rc = -ENOMEM, listed = 0;
     if (hc && k >= MCPD_CALL_TOOL && k <= MCPD_CALL_COMPLETE && json_is_object(m)) {
         hc->id = (uint64_t)id;
         hc->frame = json_incref(f);
         hc->kept = json_array();
         hc->c = mcpd_call_new((enum mcpd_call_kind)k, NULL, NULL, NULL, json_incref(m));
         json_int_t dl = json_integer_value(json_object_get(f, "dl"));
-        if (hc->c && hc->kept) {
+        json_t *rs = json_object_get(f, "rs");
+        if (rs) {
+            hc->state =
+                mcpd_b64_decode(json_string_value(rs), json_string_length(rs), &hc->state_len);
+        }
+        if (hc->c && hc->kept && (!rs || hc->state)) {
             hc->c->entry = hc;
+            /* The era decides what the call's own checks accept (structuredContent). */
+            hc->c->era = (int)json_integer_value(json_object_get(f, "era"));
             if (dl > 0) {
                 hc->c->deadline = mcpd_deadline_ms((long)dl);
             }
@@ -466,6 +564,7 @@ static void start_call(json_t *f)
             H.calls = hc;
             H.n_calls++;
             pthread_mutex_unlock(&H.lock);
+            listed = 1;
             pthread_attr_t attr;
             pthread_attr_init(&attr);
             pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -475,9 +574,6 @@ static void start_call(json_t *f)
             if (rc == 0) {
                 return;
             }
-            pthread_mutex_lock(&H.lock);
-            H.n_calls++; /* call_end() takes it off again */
-            pthread_mutex_unlock(&H.lock);
         }
     } else if (hc) {
         rc = -EINVAL;
@@ -485,10 +581,19 @@ static void start_call(json_t *f)
     mcpd_iso_sendf(&H.chan, "{s:s, s:I, s:i, s:{}}", "t", "done", "c", id, "rc", rc, "r");
     if (hc) {
         if (hc->c) {
+            if (!listed) {
+                /* call_end() takes it off the list and the count. */
+                pthread_mutex_lock(&H.lock);
+                hc->next = H.calls;
+                H.calls = hc;
+                H.n_calls++;
+                pthread_mutex_unlock(&H.lock);
+            }
             call_end(hc);
         } else {
             json_decref(hc->frame);
             json_decref(hc->kept);
+            free(hc->state);
             free(hc);
         }
     }
@@ -641,6 +746,9 @@ int mcpd_isolate_helper_main(int argc, char **argv)
     signal(SIGTERM, SIG_IGN);
     mcpd_iso_chan_init(&H.chan, fd);
     api_init();
+    /* The same crash report as in process, before the plugin is loaded; the server, which
+     * only sees the helper die, logs the signal. */
+    int crash_rc = mcpd_crash_install();
 
     json_t *hello;
     char why[256];
@@ -652,7 +760,12 @@ int mcpd_isolate_helper_main(int argc, char **argv)
                        (int)json_integer_value(json_object_get(hello, "log_format")));
     const char *log_file = json_string_value(json_object_get(hello, "log_file"));
     if (log_file) {
-        mcpd_log_open(log_file);
+        mcpd_log_open(log_file); /* tells the crash report the log file too */
+    }
+    if (crash_rc != 0) {
+        log_warn("isolate",
+                 "no crash report in this helper: cannot install the signal handlers: %s",
+                 strerror(-crash_rc));
     }
     struct mcpd_generation g = {
         .refs = 1, .config = config_of(hello), .registry = mcpd_registry_new()};
@@ -661,7 +774,8 @@ int mcpd_isolate_helper_main(int argc, char **argv)
                        "out of memory");
         return 1;
     }
-    apply_limits(hello, g.config->plugins[0].name);
+    H.plugin = g.config->plugins[0].name;
+    apply_limits(hello, H.plugin);
     json_decref(hello);
 
     pthread_t reader;

@@ -320,8 +320,8 @@ int mcpd_iso_plugin_request(struct mcpd_isolate *iso, const json_t *f, char *err
         if (!uri) {
             return -EINVAL;
         }
-        mcpd_sessions_resource_updated(uri);
-        return 0;
+        /* The in-process entry itself: legacy subscriptions and modern listen streams. */
+        return mcpd_host_api_v1.resource_updated(iso->host, uri);
     }
     return -EPERM;
 }

@@ -23,8 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_MAX         64
-#define STATE_BYTES_MAX (64 * 1024)
+#define KEY_MAX 64
 
 struct mcpd_mrtr {
     json_t *answers;  /* key -> answer: sealed earlier rounds, then this request's responses */
@@ -282,7 +281,7 @@ int mcpd_call_input_key(mcpd_call *c, const char *key)
 
 int mcpd_call_request_state_set(mcpd_call *c, const void *bytes, size_t len)
 {
-    if (!c || (!bytes && len) || len > STATE_BYTES_MAX) {
+    if (!c || (!bytes && len) || len > MCPD_REQUEST_STATE_MAX) {
         return -EINVAL;
     }
     unsigned char *copy = malloc(len + 1);

@@ -45,7 +45,13 @@ static void run_call(void *arg)
     c->run(c);
 }
 
-static const struct mcpd_job_ops call_ops = {run_call, call_expire, call_release};
+/* A task outlives call_timeout_ms (task_begin()): its worker is busy, not stuck. */
+static int call_untimed(void *arg)
+{
+    return __atomic_load_n(&((struct mcpd_call *)arg)->task, __ATOMIC_ACQUIRE) != NULL;
+}
+
+static const struct mcpd_job_ops call_ops = {run_call, call_expire, call_release, call_untimed};
 
 /* Queues `c` on the pool: its session's lane, its plugin's gates (one at a time without
  * MCPD_THREADSAFE; max_concurrency), its deadline. */
@@ -433,7 +439,9 @@ static void finish_task(struct mcpd_call *c, const struct mcpd_tool_entry *t, in
     }
     mcpd_task_finish(c, resp);
     json_decref(resp);
-    finish(c, NULL);
+    /* Not finish(): the CreateTaskResult was the request's answer, and answer() would log this
+     * as a result discarded after a timeout (c->task is NULL again by now). */
+    mcpd_memtrim_call_done();
 }
 
 static void run_tool(void *arg)

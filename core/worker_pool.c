@@ -476,6 +476,13 @@ static void *timer_main(void *arg)
         add_ms(&next, 1000);
         for (struct mcpd_job *j = p->timed; j; j = j->tnext) {
             if (!j->expired && !mcpd_ts_before(&now, &j->deadline)) {
+                if (j->ops->untimed && j->ops->untimed(j->arg)) {
+                    /* Off the timed list (j->tnext stays valid for the loop); tv_sec 0 tells
+                     * timed_remove() at release that it is no longer on it. */
+                    timed_remove(p, j);
+                    j->deadline.tv_sec = 0;
+                    continue;
+                }
                 if (n == FIRE_BATCH) {
                     next = now; /* more next round, at once */
                     break;

@@ -16,7 +16,8 @@
  *     overrun_log_ms while the job still runs (first = 0). The worker that runs an expired job
  *     counts as stuck and is replaced by a new thread, so the pool keeps `threads` workers that
  *     are not stuck, up to max_threads in all; past that the pool is degraded. When a stuck job
- *     finally returns, its thread leaves if the pool has enough without it.
+ *     finally returns, its thread leaves if the pool has enough without it. A job that lost its
+ *     deadline meanwhile (ops->untimed: a call that became a task) is just busy.
  *
  * Ownership: the pool holds one reference to a job's `arg` (the one the submitter passes with
  * it) from submit until ops->release(arg), which it calls exactly once after run() returned (or
@@ -51,6 +52,10 @@ struct mcpd_job_ops {
     void (*expire)(void *arg, long ms, int first);
     /* Drops the pool's reference (NULL = nothing to drop). Any thread, no pool lock held. */
     void (*release)(void *arg);
+    /* May be NULL. Asked when the deadline comes: nonzero = the job no longer has one (a call
+     * that became a task), so it neither expires nor counts as stuck. Timer thread, under the
+     * pool's lock: must not block. */
+    int (*untimed)(void *arg);
 };
 
 struct mcpd_job_spec {

@@ -191,7 +191,9 @@ static void plain_signals(void)
 }
 
 /* NULL store, abort, stack overflow, SIGFPE: each answers its call with an isError result that
- * names the crash, the helper restarts, and another session's calls stay on time throughout. */
+ * names the crash, the helper writes the crash report (plugin, version, call, request id,
+ * backtrace) before it dies, the helper restarts, and another session's calls stay on time
+ * throughout. */
 static void crashes(void **state)
 {
     struct h_env *e = *state;
@@ -211,12 +213,27 @@ static void crashes(void **state)
         expect_text(res, "Plugin bad_crash crashed: its helper process died of");
         expect_text(res, signals[i]);
         json_decref(res);
+        /* The helper wrote the crash report before it died, as a server would in process. */
+        char want[128];
+        snprintf(want, sizeof want, "  call:       tools/call %s\n  request id: %d\n", tools[i],
+                 10 + i);
+        if (!h_wait_stderr(s.p, want, 5000)) {
+            fail_msg("no crash report naming %s in:\n%s", want, s.p->err);
+        }
         res = call(&s, victim, 20 + i, "crash_ok", NULL); /* a fresh helper answers */
         assert_false(is_error(res));
         json_decref(res);
     }
     assert_int_equal(metric(&s, "mcpd_plugin_crashes_total{plugin=\"bad_crash\"}"), 4);
     assert_int_equal(metric(&s, "mcpd_plugin_restarts_total{plugin=\"bad_crash\"}"), 4);
+    static const char *const report[] = {"CRASH: SIGSEGV", "CRASH: SIGABRT",
+                                         "CRASH: SIGFPE",  "  plugin:     bad_crash 6.6.6\n",
+                                         "  backtrace:\n", "end of crash report"};
+    for (size_t i = 0; i < sizeof report / sizeof *report; i++) {
+        if (!strstr(s.p->err, report[i])) {
+            fail_msg("the helpers' crash reports lack \"%s\":\n%s", report[i], s.p->err);
+        }
+    }
     assert_int_equal(s.p->pid, server);
     assert_false(s.p->exited);
     free(victim);

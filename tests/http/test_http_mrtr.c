@@ -6,8 +6,8 @@
  * sharing one key file finish each other's rounds, a third with another key cannot; and the same
  * tool in the legacy era sends a real elicitation/create request instead. The tasks extension:
  * a long call becomes a task (created, polled, cancelled), a task asks two questions answered
- * one by one, a handler failure is a failed task, the -32602/-32021 refusals, and a running task
- * does not hold up shutdown. */
+ * one by one, a handler failure is a failed task, the -32602/-32021 refusals, a running task
+ * does not hold up shutdown, and a task outlives call_timeout_ms. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,9 +21,16 @@
 
 #include <cmocka.h>
 
-#define CAPS_ALL  "{\"elicitation\":{},\"sampling\":{},\"roots\":{}}"
-#define ALICE     "{\"action\":\"accept\",\"content\":{\"name\":\"Alice\"}}"
-#define PLUGIN    "[plugin conformance]\npath = " MCPD_CONFORMANCE_SO "\n"
+#define CAPS_ALL "{\"elicitation\":{},\"sampling\":{},\"roots\":{}}"
+#define ALICE    "{\"action\":\"accept\",\"content\":{\"name\":\"Alice\"}}"
+/* Built twice: itest_http_mrtr_isolated defines MCPD_TEST_ISOLATED, so every test here also
+ * proves the ABI 1.2 entries work from a helper process (isolation = process). */
+#ifdef MCPD_TEST_ISOLATED
+#define ISOLATION "isolation = process\n"
+#else
+#define ISOLATION ""
+#endif
+#define PLUGIN    "[plugin conformance]\npath = " MCPD_CONFORMANCE_SO "\n" ISOLATION
 #define KEY_LINE  "mrtr_key_file = %s/mrtr.key\n"
 #define KEY_BYTES "0123456789abcdef0123456789abcdef-shared-test-key"
 #define OTHER_KEY "fedcba9876543210fedcba9876543210-another-test-key"
@@ -558,6 +565,55 @@ static void test_tasks_http(void **state)
     H_PASS(e);
 }
 
+/* A task outlives call_timeout_ms (in a helper too, whose proxy must neither cancel nor kill
+ * it at the deadline; the pool does not count its worker stuck), and one still running at
+ * shutdown lets mcpd exit 0, while the same tool answered without a task still times out. */
+static void test_task_past_timeout(void **state)
+{
+    struct h_env *e = *state;
+    write_file(e->dir, "mrtr.key", KEY_BYTES);
+    start_stdio(e, "[limits]\ncall_timeout_ms = 1s\n");
+    struct peer p = {.stdio = e->p};
+    /* 3 s: past the deadline and past the 1 s grace after which an isolated call's helper
+     * would be killed */
+    json_t *r = send_modern(&p, 1, "tools/call", "slow_compute",
+                            "\"name\":\"slow_compute\",\"arguments\":{\"seconds\":3,\"label\":"
+                            "\"late\"}",
+                            CAPS_TASKS);
+    char *tid = created_task(r);
+    json_decref(r);
+    int id = 2;
+    r = task_until(&p, &id, tid, "completed");
+    json_t *res = json_object_get(json_object_get(r, "result"), "result");
+    expect_str(json_object_get(r, "result"), "status", "completed");
+    expect_str(json_array_get(json_object_get(res, "content"), 0), "text", "Computed late");
+    json_decref(r);
+    free(tid);
+    /* Its worker was busy, not stuck (nothing replaced it), and no answer was discarded. */
+    if (strstr(e->p->err, "stuck") || strstr(e->p->err, "discarded")) {
+        fail_msg("a task past call_timeout_ms was treated as a timed-out call:\n%s", e->p->err);
+    }
+    /* Still running past its deadline at shutdown: cancelled, and mcpd exits 0 (below). */
+    r = send_modern(&p, id++, "tools/call", "slow_compute",
+                    "\"name\":\"slow_compute\",\"arguments\":{\"seconds\":600}", CAPS_TASKS);
+    free(created_task(r));
+    json_decref(r);
+    r = send_modern(&p, id, "tools/call", "slow_compute",
+                    "\"name\":\"slow_compute\",\"arguments\":{\"seconds\":3}", "{}");
+    res = json_object_get(r, "result");
+    EXPECT_JSON(json_is_true(json_object_get(res, "isError")), r);
+    const char *text = json_string_value(
+        json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
+    EXPECT_JSON(text && strstr(text, "timed out after 1000 ms"), r);
+    json_decref(r);
+    /* The timeout answered the call and the handler ends a moment later (in a helper, after a
+     * round trip): a shutdown before then finds its worker stuck and exits 1 on purpose. */
+    h_sleep(e->p, 1000);
+    h_close_stdin(e->p);
+    assert_int_equal(h_wait_exit(e->p, 20000), 0);
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +624,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_legacy_same_tool, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_tasks_stdio, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_tasks_http, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_task_past_timeout, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * supported/requested, -32601 for removed and unknown methods, -32021 naming the capability),
  * the per-request log level, and subscriptions/listen interleaved with other traffic:
  * acknowledgement first, tagged list changes after SIGHUP, only the requested types,
- * notifications/cancelled ending it, and a tagged result when stdin ends. */
+ * notifications/cancelled ending it, a tagged result when stdin ends, and resources/updated from
+ * a plugin in process and in a helper process. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -174,11 +175,13 @@ static void modern_listen(void **state)
     H_PASS(e);
 }
 
-/* resourceSubscriptions: only the honoured URIs, and resources/updated only for them. */
-static void modern_listen_resources(void **state)
+/* resourceSubscriptions: only the honoured URIs, and resources/updated only for them; the
+ * plugin's section may add keys (isolation). */
+static void listen_resources(struct h_env *e, const char *extra)
 {
-    struct h_env *e = *state;
-    struct h_proc *p = h_start(e, "[plugin testkit]\npath = testkit.so\n");
+    char body[256];
+    snprintf(body, sizeof body, "[plugin testkit]\npath = testkit.so\n%s", extra);
+    struct h_proc *p = h_start(e, body);
     h_request(p, "5", "subscriptions/listen",
               "{\"notifications\":{\"resourceSubscriptions\":[\"test://static-text\","
               "\"test://items/7\",\"test://unknown\"]}," META "}");
@@ -200,6 +203,17 @@ static void modern_listen_resources(void **state)
     H_PASS(e);
 }
 
+static void modern_listen_resources(void **state)
+{
+    listen_resources(*state, "");
+}
+
+/* The same from a plugin in a helper process: its resource_updated() reaches listen streams. */
+static void modern_listen_resources_isolated(void **state)
+{
+    listen_resources(*state, "isolation = process\n");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
@@ -208,6 +222,7 @@ int main(void)
         T(modern_log_level),
         T(modern_listen),
         T(modern_listen_resources),
+        T(modern_listen_resources_isolated),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -318,7 +318,7 @@ static void tagged_release(void *arg)
     pthread_mutex_unlock(&t->r->lock);
 }
 
-static const struct mcpd_job_ops tagged_ops = {tagged_run, NULL, tagged_release};
+static const struct mcpd_job_ops tagged_ops = {tagged_run, NULL, tagged_release, NULL};
 
 static void lanes_are_served_round_robin(void **state)
 {
@@ -355,7 +355,7 @@ static void session_cap_leaves_workers_to_others(void **state)
     mcpd_pool_configure(p, &set);
     struct gate *g = gate_new();
     static const int lane_a = 0; /* any address names a lane */
-    static const struct mcpd_job_ops block_ops = {gate_job, NULL, NULL};
+    static const struct mcpd_job_ops block_ops = {gate_job, NULL, NULL, NULL};
     for (int i = 0; i < 3; i++) {
         struct mcpd_job_spec spec = {.ops = &block_ops, .arg = g, .lane = &lane_a};
         assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
@@ -405,7 +405,7 @@ static void gated_run(void *arg)
     pthread_mutex_unlock(x->lock);
 }
 
-static const struct mcpd_job_ops gated_ops = {gated_run, NULL, NULL};
+static const struct mcpd_job_ops gated_ops = {gated_run, NULL, NULL, NULL};
 
 static void gate_parks_jobs_without_a_worker(void **state)
 {
@@ -479,7 +479,7 @@ static void timed_release(void *arg)
     pthread_mutex_unlock(&t->lock);
 }
 
-static const struct mcpd_job_ops timed_ops = {timed_run, timed_expire, timed_release};
+static const struct mcpd_job_ops timed_ops = {timed_run, timed_expire, timed_release, NULL};
 
 /* 100 ms from now on CLOCK_MONOTONIC: later than a free worker takes the job. */
 static struct timespec in_100ms(void)
@@ -555,6 +555,43 @@ static void deadline_replaces_the_stuck_worker(void **state)
     gate_free(g);
 }
 
+/* A job that lost its deadline before it came (a call that became a task): no expire(), its
+ * worker neither stuck nor replaced, and it still counts as busy, so wait_idle waits for it. */
+static int untimed_yes(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+static const struct mcpd_job_ops untimed_ops = {timed_run, timed_expire, timed_release,
+                                                untimed_yes};
+
+static void untimed_job_is_busy_not_stuck(void **state)
+{
+    (void)state;
+    struct mcpd_pool *p = mcpd_pool_new(1, 100);
+    struct mcpd_pool_settings set = {.max_threads = 2, .overrun_log_ms = 100};
+    mcpd_pool_configure(p, &set);
+    struct gate *g = gate_new();
+    struct timed t = {.g = g, .lock = PTHREAD_MUTEX_INITIALIZER};
+    struct mcpd_job_spec spec = {.ops = &untimed_ops, .arg = &t, .deadline = in_100ms()};
+    assert_int_equal(mcpd_pool_submit_job(p, &spec), 0);
+    gate_wait_entered(g, 1);
+    nanosleep(&(struct timespec){0, 350 * 1000000L}, NULL);
+    struct mcpd_pool_health h;
+    mcpd_pool_health(p, &h);
+    assert_int_equal(h.stuck, 0);
+    assert_int_equal(h.threads, 1);
+    assert_int_equal(mcpd_pool_busy(p), 1);
+    assert_int_not_equal(mcpd_pool_wait_idle(p, 50), 0);
+    gate_open(g);
+    assert_int_equal(mcpd_pool_wait_idle(p, 5000), 0);
+    assert_int_equal(mcpd_pool_free(p), 0);
+    assert_int_equal(t.first + t.later, 0);
+    assert_int_equal(t.released, 1);
+    gate_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +605,7 @@ int main(void)
         cmocka_unit_test(lanes_are_served_round_robin),
         cmocka_unit_test(gate_parks_jobs_without_a_worker),
         cmocka_unit_test(deadline_replaces_the_stuck_worker),
+        cmocka_unit_test(untimed_job_is_busy_not_stuck),
         cmocka_unit_test(session_cap_leaves_workers_to_others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
