@@ -148,23 +148,6 @@ static const char *list_names(struct hsrv *s, const char *sid, const char *auth,
     return out;
 }
 
-static void reload(struct hsrv *s, const char *body, int gen)
-{
-    hs_rewrite(s, NULL, body);
-    size_t before = strlen(s->p->err);
-    h_signal(s->p, SIGHUP);
-    char line[64];
-    snprintf(line, sizeof line, "generation %d active", gen);
-    long long deadline = h_now_ms() + HC_TIMEOUT_MS;
-    while (!strstr(s->p->err + before, line) && h_now_ms() < deadline) {
-        hs_drain(s);
-        usleep(20000);
-    }
-    if (!strstr(s->p->err + before, line)) {
-        fail_msg("no \"%s\" after SIGHUP:\n%s", line, s->p->err + before);
-    }
-}
-
 /* ---- static tokens -------------------------------------------------------------------------- */
 
 static void build_tokens_ini(char *ini, size_t len, int with_reader)
@@ -271,7 +254,7 @@ static void static_tokens(void **state)
 
     /* SIGHUP without the reader's line revokes it at once, its session included. */
     build_tokens_ini(ini, sizeof ini, 0);
-    reload(&s, ini, 2);
+    hs_reload(&s, NULL, ini, 2);
     expect_refused(&s, sid, reader, LIST, 401, "error=\"invalid_token\"");
     expect_refused(&s, NULL, reader, INIT, 401, "error=\"invalid_token\"");
     tool_names(&s, wsid, writer, names, sizeof names);
@@ -388,7 +371,7 @@ static void oauth(void **state)
     /* A new JWKS on SIGHUP: the rotated-out key's tokens stop working. */
     const struct jg_key *rotated[] = {&ec};
     assert_int_equal(jg_write_jwks(path, rotated, 1), 0);
-    reload(&s, ini, 2);
+    hs_reload(&s, NULL, ini, 2);
     expect_refused(&s, sid, good, LIST, 401, "error=\"invalid_token\"");
     char *ecgood = bearer_jwt(&ec, NULL, cl);
     free(init_as(&s, ecgood));
