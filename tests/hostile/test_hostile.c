@@ -287,6 +287,23 @@ static void check_held(struct baseline *b, const char *row)
     }
 }
 
+/* The end of a catalogue: what the server held (fds, RSS) through its rows. */
+static void print_held(const char *where, size_t rows, const struct baseline *b)
+{
+    fprintf(stderr, "[hostile] %s: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n", where,
+            rows, b->fds, b->fd_peak, b->rss_kb, b->rss_peak);
+}
+
+/* Fails the test when a row answered otherwise than its catalogue says; called once the server
+ * has stopped, so every row ran and printed its MISMATCH line first. */
+static void expect_no_mismatch(void)
+{
+    if (mismatches) {
+        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
+                 mismatches);
+    }
+}
+
 static void no_marker(const char *text, const char *row)
 {
     if (text && strstr(text, MARKER)) {
@@ -411,14 +428,10 @@ static void catalogue_stdio(void **state)
         stdio_alive(p, row);
         check_held(&b, row);
     }
-    fprintf(stderr, "[hostile] stdio: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(RPC_ROWS) + N(TOOL_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("stdio", N(RPC_ROWS) + N(TOOL_ROWS), &b);
     h_close_stdin(p);
     assert_int_equal(h_wait_exit(p, H_TIMEOUT_MS), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -565,15 +578,11 @@ static void catalogue_http(void **state)
         http_alive(&s, sid, row);
         check_held(&b, row);
     }
-    fprintf(stderr, "[hostile] http: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n", rows,
-            b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("http", rows, &b);
     free(sid);
     free(gone);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -665,16 +674,12 @@ static void catalogue_resume(void **state)
         http_alive(&s, b, row);
         check_held(&bl, row);
     }
-    fprintf(stderr, "[hostile] resume: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(RESUME_ROWS), bl.fds, bl.fd_peak, bl.rss_kb, bl.rss_peak);
+    print_held("resume", N(RESUME_ROWS), &bl);
     free(a);
     free(b);
     free(gone);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -696,15 +701,11 @@ static void catalogue_http_modern(void **state)
     struct baseline b;
     take_baseline(&b, s.p->pid, outside);
     http_rows(&s, sid, gone, MODERN_ROWS, N(MODERN_ROWS), "http-modern", &b);
-    fprintf(stderr, "[hostile] http-modern: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(MODERN_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("http-modern", N(MODERN_ROWS), &b);
     free(sid);
     free(gone);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -868,16 +869,12 @@ static void catalogue_conn(void **state)
         tls_alive(&t, row);
         check_held(&b, row);
     }
-    fprintf(stderr, "[hostile] conn: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(CONN_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("conn", N(CONN_ROWS), &b);
     free(sid);
     tls_proc = NULL;
     assert_int_equal(hs_stop(&t), 0);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
