@@ -20,23 +20,13 @@
 //
 // Run: tests/e2e/node_modules/node/bin/node tests/bench/era_bench.mjs  (an optimised build:
 // cmake -B build-bench -DCMAKE_BUILD_TYPE=Release -DMCPD_SANITIZE=OFF, MCPD_BIN=build-bench/mcpd)
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-
-function envInt(name, def, min = 1) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`era_bench: ${name}=${raw} is not an integer >= ${min}`);
-    process.exit(2);
-  }
-  return v;
-}
+import { CLK_TCK, cpuSeconds, envInt } from './bench_common.mjs';
 
 const N = envInt('BENCH_N', 10000);
 const CLIENTS = envInt('BENCH_CLIENTS', 8);
@@ -50,18 +40,6 @@ const META = {
   'io.modelcontextprotocol/clientCapabilities': {},
   'io.modelcontextprotocol/clientInfo': { name: 'era_bench', version: '1' },
 };
-
-let CLK_TCK = 100;
-try {
-  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  /* 100 on Linux */
-}
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
 
 let wrong = 0;
 function check(cond, what) {

@@ -28,26 +28,16 @@
 //   MCPD_E2E_DIR        folder with the npm install (default ../e2e beside this file)
 //
 // Run: tests/e2e/node_modules/node/bin/node tests/bench/http_bench.mjs   (or tests/bench/run.sh)
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { CLK_TCK, cpuSeconds, envInt, memKiB } from './bench_common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function envInt(name, def, min = 1) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`http_bench: ${name}=${raw} is not an integer >= ${min}`);
-    process.exit(2);
-  }
-  return v;
-}
 
 const N = envInt('BENCH_N', 20000);
 const CLIENTS = envInt('BENCH_CLIENTS', 16);
@@ -60,13 +50,6 @@ const SERVERS = (process.env.BENCH_SERVERS || 'mcpd-json,mcpd-auto,ts').split(',
 const E2E_DIR = path.resolve(process.env.MCPD_E2E_DIR || path.join(here, '..', 'e2e'));
 const NODE = process.execPath;
 
-let CLK_TCK = 100;
-try {
-  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  /* 100 on every Linux we run on */
-}
-
 const failures = [];
 function fail(server, what) {
   failures.push(`${server}: ${what}`);
@@ -76,25 +59,6 @@ function fail(server, what) {
 }
 
 // ---- /proc ---------------------------------------------------------------------------------
-
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime
-  } catch {
-    return NaN;
-  }
-}
-
-function memKiB(pid, key) {
-  try {
-    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
-}
 
 // ---- servers -------------------------------------------------------------------------------
 

@@ -1,0 +1,50 @@
+// What the Node benchmarks (stdio_bench, http_bench, era_bench) share: reading their BENCH_*
+// settings and the server's CPU and memory from /proc.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// The running script's name ("http_bench"), for messages.
+const SCRIPT = path.basename(process.argv[1] || 'bench', '.mjs');
+
+// The integer environment setting `name`, `def` when unset or empty; anything that is not an
+// integer >= min ends the run with exit code 2 and says so.
+export function envInt(name, def, min = 1) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) {
+    console.error(`${SCRIPT}: ${name}=${raw} is not an integer >= ${min}`);
+    process.exit(2);
+  }
+  return v;
+}
+
+// Clock ticks per second of /proc/PID/stat's times.
+export let CLK_TCK = 100;
+try {
+  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  /* 100 on every Linux we run on */
+}
+
+// CPU seconds (user + system) process `pid` has used so far; NaN once it is gone.
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime
+  } catch {
+    return NaN;
+  }
+}
+
+// A "key: N kB" line of /proc/PID/status (VmRSS, VmHWM) in KiB; NaN if absent or gone.
+export function memKiB(pid, key) {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
