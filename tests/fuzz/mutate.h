@@ -68,4 +68,42 @@ static inline size_t mut_copy(char *buf, size_t len, size_t cap, size_t pos, siz
     return mut_insert(buf, len, cap, pos, tmp, n);
 }
 
+/* Inserts one of the n `tokens` at pos, if it fits in cap; a token "" stands for one NUL byte. */
+static inline size_t mut_token(char *buf, size_t len, size_t cap, size_t pos,
+                               const char *const *tokens, size_t n)
+{
+    const char *t = tokens[next() % n];
+    return mut_insert(buf, len, cap, pos, t, t[0] ? strlen(t) : 1);
+}
+
+/* The usual mix at a random position: flip, delete, copy a slice of at most copy_max bytes, or
+ * (two times in five) insert one of the n `tokens`. */
+static inline size_t mut_mix(char *buf, size_t len, size_t cap, size_t copy_max,
+                             const char *const *tokens, size_t n)
+{
+    size_t pos = len ? next() % len : 0;
+    switch (next() % 5) {
+    case 0:
+        return mut_flip(buf, len, pos);
+    case 1:
+        return mut_delete(buf, len, pos);
+    case 2:
+        return mut_copy(buf, len, cap, pos, copy_max);
+    default:
+        return mut_token(buf, len, cap, pos, tokens, n);
+    }
+}
+
+/* One replay input: copies the len bytes of `seed` (len <= cap) into buf and applies 1 to
+ * max_rounds rounds of `mutate`. Returns the input's length. */
+static inline size_t mut_seeded(char *buf, size_t cap, const char *seed, size_t len,
+                                unsigned max_rounds, size_t (*mutate)(char *, size_t, size_t))
+{
+    memcpy(buf, seed, len);
+    for (unsigned r = 1 + (unsigned)(next() % max_rounds); r > 0; r--) {
+        len = mutate(buf, len, cap);
+    }
+    return len;
+}
+
 #endif
