@@ -1,7 +1,8 @@
 // What the Node benchmarks (stdio_bench, http_bench, era_bench) share: reading their BENCH_*
-// settings and the server's CPU and memory from /proc.
+// settings, the server's CPU and memory from /proc, and one POST to an HTTP server's /mcp.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 
 // The running script's name ("http_bench"), for messages.
@@ -47,4 +48,26 @@ export function memKiB(pid, key) {
   } catch {
     return NaN;
   }
+}
+
+// POSTs `body` to http://127.0.0.1:port/mcp with the JSON and MCP Accept headers plus `headers`
+// on `agent` (keep-alive); resolves to { status, headers, body } once the whole body is in,
+// rejects on a network error or after stallMs without an answer.
+export function postMcp(agent, port, headers, body, stallMs) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent,
+                               headers: { 'content-type': 'application/json',
+                                          accept: 'application/json, text/event-stream',
+                                          'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
+                                      body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+    req.setTimeout(stallMs, () => req.destroy(new Error(`no answer in ${stallMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }

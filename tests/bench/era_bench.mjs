@@ -26,7 +26,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CLK_TCK, cpuSeconds, envInt } from './bench_common.mjs';
+import { CLK_TCK, cpuSeconds, envInt, postMcp } from './bench_common.mjs';
 
 const N = envInt('BENCH_N', 10000);
 const CLIENTS = envInt('BENCH_CLIENTS', 8);
@@ -69,22 +69,7 @@ function callBody(id, text, modern) {
 // ---- HTTP ----------------------------------------------------------------------------------
 
 function post(agent, port, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent,
-                               headers: { 'content-type': 'application/json',
-                                          accept: 'application/json, text/event-stream',
-                                          'content-length': Buffer.byteLength(body), ...headers } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
-                                      body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-    req.setTimeout(STALL_MS, () => req.destroy(new Error(`no answer in ${STALL_MS} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postMcp(agent, port, headers, body, STALL_MS);
 }
 
 async function httpServer() {

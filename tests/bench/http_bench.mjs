@@ -35,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { CLK_TCK, cpuSeconds, envInt, memKiB } from './bench_common.mjs';
+import { CLK_TCK, cpuSeconds, envInt, memKiB, postMcp } from './bench_common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -129,28 +129,8 @@ async function startServer(name) {
 // ---- the client ----------------------------------------------------------------------------
 
 function post(agent, port, sid, body) {
-  return new Promise((resolve, reject) => {
-    const headers = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'content-length': Buffer.byteLength(body),
-    };
-    if (sid) {
-      headers['mcp-session-id'] = sid;
-      headers['mcp-protocol-version'] = '2025-11-25';
-    }
-    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent, headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
-                                      body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-    req.setTimeout(STALL_MS, () => req.destroy(new Error(`no answer in ${STALL_MS} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const headers = sid ? { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } : {};
+  return postMcp(agent, port, headers, body, STALL_MS);
 }
 
 // The answer of one call: JSON, or the last message of an SSE body (auto mode may choose SSE).

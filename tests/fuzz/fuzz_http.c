@@ -179,13 +179,7 @@ static void judge(const char *out, size_t len, const uint8_t *in, size_t in_len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int ready;
-    if (!ready) {
-        if (setup() != 0) {
-            abort();
-        }
-        ready = 1;
-    }
+    fuzz_setup_once(setup);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         abort();

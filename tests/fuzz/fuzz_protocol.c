@@ -41,13 +41,7 @@ static int setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int ready;
-    if (!ready) {
-        if (setup() != 0) {
-            abort();
-        }
-        ready = 1;
-    }
+    fuzz_setup_once(setup);
     mcpd_protocol_handle(engine.s, (const char *)data, size, &engine.out.base);
     /* Tool calls finish on the pool; wait so each input is judged on its own. Slow tools are
      * bounded by the plugin's own argument limits. */

@@ -1,13 +1,29 @@
 /*
- * What the fuzz replays share: a deterministic PRNG (a failure replays exactly) and the byte
- * mutations every target uses. Each target picks among these and adds its own.
+ * What the fuzz replays share: a deterministic PRNG (a failure replays exactly), the byte
+ * mutations every target uses (each target picks among these and adds its own), and the
+ * one-time setup of the targets that need a running engine.
  */
 #ifndef MCPD_TESTS_FUZZ_MUTATE_H
 #define MCPD_TESTS_FUZZ_MUTATE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Runs setup() before the first input, in the replay and under libFuzzer alike (which has no
+ * init hook for it); a setup that fails aborts, so the run stops with a report instead of
+ * fuzzing a half-built harness. */
+static inline void fuzz_setup_once(int (*setup)(void))
+{
+    static int ready;
+    if (!ready) {
+        if (setup() != 0) {
+            abort();
+        }
+        ready = 1;
+    }
+}
 
 /* xorshift64* */
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;

@@ -452,6 +452,26 @@ static void http_alive(struct hsrv *s, const char *sid, const char *row)
 }
 
 /* The JSON-RPC error code in an HTTP answer's body (0 = a result or no body). */
+/* The id of a session that existed and was deleted (the rows that send a stale id use it). */
+static char *deleted_session(struct hsrv *s)
+{
+    char *gone = mcp_init(s, "2025-11-25");
+    assert_int_equal(mcp_delete(s, gone), 200);
+    return gone;
+}
+
+/* The start of an HTTP catalogue: a live session (returned), a deleted one (*gone), a warm-up
+ * call, and then the baseline the rows are judged against. */
+static char *http_catalogue_start(struct hsrv *s, const char *outside, char **gone,
+                                  struct baseline *b)
+{
+    char *sid = mcp_init(s, "2025-11-25");
+    *gone = deleted_session(s);
+    http_alive(s, sid, "warm-up");
+    take_baseline(b, s->p->pid, outside);
+    return sid;
+}
+
 static int body_code(const struct hresp *r)
 {
     if (!r->body || !r->body_len) {
@@ -512,12 +532,9 @@ static void catalogue_http(void **state)
              plugins_ini(root, ini, sizeof ini));
     struct hsrv s;
     hs_start(&s, e, NULL, body);
-    char *sid = mcp_init(&s, "2025-11-25");
-    char *gone = mcp_init(&s, "2025-11-25");
-    assert_int_equal(mcp_delete(&s, gone), 200);
-    http_alive(&s, sid, "warm-up");
+    char *gone;
     struct baseline b;
-    take_baseline(&b, s.p->pid, outside);
+    char *sid = http_catalogue_start(&s, outside, &gone, &b);
     size_t rows = 0;
 
     for (size_t i = 0; i < N(RPC_ROWS); i++, rows++) {
@@ -623,8 +640,7 @@ static void catalogue_resume(void **state)
     hs_start(&s, e, NULL, "[http]\nresponse_mode = sse\n");
     char *a = mcp_init(&s, "2025-11-25");
     char *b = mcp_init(&s, "2025-11-25");
-    char *gone = mcp_init(&s, "2025-11-25");
-    assert_int_equal(mcp_delete(&s, gone), 200);
+    char *gone = deleted_session(&s);
     char a_first[128], a_last[128], b_first[128], b_last[128];
     char tmp[128];
     sse_ping(&s, a, "a-marker-1", a_first, a_last, sizeof a_first);
@@ -694,12 +710,9 @@ static void catalogue_http_modern(void **state)
     mkdir(outside, 0755);
     struct hsrv s;
     hs_start(&s, e, NULL, "[plugin conformance]\npath = " MCPD_PLUGIN_DIR "/conformance.so\n");
-    char *sid = mcp_init(&s, "2025-11-25");
-    char *gone = mcp_init(&s, "2025-11-25");
-    assert_int_equal(mcp_delete(&s, gone), 200);
-    http_alive(&s, sid, "warm-up");
+    char *gone;
     struct baseline b;
-    take_baseline(&b, s.p->pid, outside);
+    char *sid = http_catalogue_start(&s, outside, &gone, &b);
     http_rows(&s, sid, gone, MODERN_ROWS, N(MODERN_ROWS), "http-modern", &b);
     print_held("http-modern", N(MODERN_ROWS), &b);
     free(sid);
