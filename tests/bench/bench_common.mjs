@@ -71,3 +71,29 @@ export function postMcp(agent, port, headers, body, stallMs) {
     req.end(body);
   });
 }
+
+// Waits (30 s at most) until the spawned HTTP server `proc` (stderr piped) logs "listening on
+// http://127.0.0.1:PORT/". Resolves to { port, exited, stderr }: exited resolves to
+// { code, signal } when the process ends, stderr() is the last 20,000 characters it logged.
+// Rejects, with that log, when it exits first or does not listen in time.
+export async function waitListening(proc, name) {
+  let stderr = '';
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not listen in 30 s:\n${stderr}`)), 30000);
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d) => {
+      stderr = (stderr + d).slice(-20000);
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${stderr}`));
+    });
+  });
+  return { port, exited, stderr: () => stderr };
+}

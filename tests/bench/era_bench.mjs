@@ -26,7 +26,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CLK_TCK, cpuSeconds, envInt, postMcp } from './bench_common.mjs';
+import { CLK_TCK, cpuSeconds, envInt, postMcp, waitListening } from './bench_common.mjs';
 
 const N = envInt('BENCH_N', 10000);
 const CLIENTS = envInt('BENCH_CLIENTS', 8);
@@ -83,22 +83,8 @@ async function httpServer() {
                       '[http]', `max_sessions = ${CLIENTS * 4}`, '',
                       '[plugin echo]', 'path = echo.so', ''].join('\n'));
   const proc = spawn(bin, ['--config', ini], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mcpd did not listen in 30 s:\n${stderr}`)), 30000);
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => {
-      stderr = (stderr + d).slice(-20000);
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    exited.then(() => reject(new Error(`mcpd exited before listening:\n${stderr}`)));
-  });
-  return { proc, port, dir, exited, stderr: () => stderr };
+  const { port, exited, stderr } = await waitListening(proc, 'mcpd');
+  return { proc, port, dir, exited, stderr };
 }
 
 async function httpClients(port) {

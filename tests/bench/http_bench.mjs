@@ -35,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { CLK_TCK, cpuSeconds, envInt, memKiB, postMcp } from './bench_common.mjs';
+import { CLK_TCK, cpuSeconds, envInt, memKiB, postMcp, waitListening } from './bench_common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,26 +90,9 @@ async function startServer(name) {
   }
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'],
                                   env: { ...process.env, MCPD_E2E_DIR: E2E_DIR } });
-  let stderr = '';
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not listen in 30 s:\n${stderr}`)), 30000);
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => {
-      stderr = (stderr + d).slice(-20000);
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${stderr}`));
-    });
-  });
+  const { port, exited, stderr } = await waitListening(proc, name);
   return {
-    name, proc, port, pid: proc.pid, dir, stderr: () => stderr,
+    name, proc, port, pid: proc.pid, dir, stderr,
     async stop() {
       proc.kill('SIGTERM');
       let timer;
