@@ -1,5 +1,6 @@
 /* Static bearer tokens: SHA-256 hashes and their constant-time lookup. */
 #include "auth_internal.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <gnutls/crypto.h>
@@ -8,20 +9,6 @@
 int auth_sha256(const void *data, size_t len, unsigned char out[AUTH_HASH_LEN])
 {
     return gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, out) == 0 ? 0 : -EIO;
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
 }
 
 int auth_parse_hash(const char *s, size_t len, unsigned char out[AUTH_HASH_LEN])
@@ -34,7 +21,7 @@ int auth_parse_hash(const char *s, size_t len, unsigned char out[AUTH_HASH_LEN])
         return -EINVAL;
     }
     for (size_t i = 0; i < AUTH_HASH_LEN; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = mcpd_hexval(s[2 * i]), lo = mcpd_hexval(s[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             return -EINVAL;
         }

@@ -3,6 +3,7 @@
  * arena; $ref is resolved in a second pass (design: schema_internal.h, API: schema.h).
  */
 #include "grow.h"
+#include "hex.h"
 #include "schema.h"
 #include "schema_internal.h"
 #include "strbuf.h"
@@ -727,20 +728,6 @@ out:
     return rc;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
-}
-
 /*
  * Decodes the %XX escapes of a URI fragment ($ref is a URI reference). Returns a malloc'd string,
  * or NULL with *bad set for a malformed escape or an encoded NUL, or NULL alone when out of memory.
@@ -760,9 +747,9 @@ static char *percent_decode(const char *s, bool *bad)
             d[j++] = s[i];
             continue;
         }
-        /* hexval('\0') is -1, so neither read goes past the terminator. */
-        hi = hexval(s[i + 1]);
-        lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+        /* mcpd_hexval('\0') is -1, so neither read goes past the terminator. */
+        hi = mcpd_hexval(s[i + 1]);
+        lo = hi >= 0 ? mcpd_hexval(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             *bad = true;
             free(d);

@@ -108,21 +108,32 @@ static void publish(struct mcpd_pool *p)
 
 static void *worker_main(void *arg);
 
+/* Starts one detached worker and counts it in p->threads (pool lock held). Detached: a worker
+ * stuck in a plugin past its timeout is abandoned, never joined. Returns 0 or the
+ * pthread_create() error (positive, for strerror()). */
+static int start_worker(struct mcpd_pool *p)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, worker_main, p);
+    pthread_attr_destroy(&attr);
+    if (rc == 0) {
+        p->threads++;
+    }
+    return rc;
+}
+
 /* Keeps `target` threads that are not stuck, up to max_threads in all. */
 static void replace_stuck(struct mcpd_pool *p)
 {
     while (!p->stopping && p->threads - p->stuck < p->target && p->threads < p->max_threads) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int rc = pthread_create(&t, &attr, worker_main, p);
-        pthread_attr_destroy(&attr);
+        int rc = start_worker(p);
         if (rc != 0) {
             log_error("pool", "cannot start a replacement worker: %s", strerror(rc));
             break;
         }
-        p->threads++;
         log_warn("pool", "started a worker to replace a stuck one (%d threads, %d stuck)",
                  p->threads, p->stuck);
     }
@@ -570,18 +581,11 @@ struct mcpd_pool *mcpd_pool_new(int threads, size_t queue_max)
     }
     pthread_mutex_lock(&p->lock);
     for (int i = 0; i < threads; i++) {
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int rc = pthread_create(&t, &attr, worker_main, p);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) {
+        if (start_worker(p) != 0) {
             pthread_mutex_unlock(&p->lock);
             mcpd_pool_free(p);
             return NULL;
         }
-        p->threads++;
     }
     publish(p);
     pthread_mutex_unlock(&p->lock);

@@ -82,33 +82,20 @@ static int tool_logging(void *state, void *data, mcpd_call *call, const char *ar
     return text(api, call, "Logged at debug, info and warning");
 }
 
-/* A reload is what tells clients that lists changed (mcpd_protocol_lists_changed): ask for
- * one. The signal goes to the process, whose control thread handles it. */
-static int trigger_reload(void *data, mcpd_call *call)
+/* test_trigger_tool_change and test_trigger_prompt_change: a reload is what tells clients that
+ * lists changed (mcpd_protocol_lists_changed), so both ask for one. The signal goes to the
+ * process, whose control thread handles it. */
+static int tool_trigger_change(void *state, void *data, mcpd_call *call, const char *args,
+                               size_t len)
 {
+    (void)state;
+    (void)args;
+    (void)len;
     const mcpd_host_api *api = data;
     if (kill(getpid(), SIGHUP) != 0) {
         return -errno;
     }
     return text(api, call, "Reload requested: list_changed follows on listen streams");
-}
-
-static int tool_trigger_tool_change(void *state, void *data, mcpd_call *call, const char *args,
-                                    size_t len)
-{
-    (void)state;
-    (void)args;
-    (void)len;
-    return trigger_reload(data, call);
-}
-
-static int tool_trigger_prompt_change(void *state, void *data, mcpd_call *call, const char *args,
-                                      size_t len)
-{
-    (void)state;
-    (void)args;
-    (void)len;
-    return trigger_reload(data, call);
 }
 
 static int read_stateless_text(void *state, void *data, mcpd_call *call, const char *uri)
@@ -131,10 +118,10 @@ int conformance_register_modern(const mcpd_host_api *api, mcpd_host *host)
          .input_schema_json = no_args, .call = tool_logging, .data = d},
         {MCPD_STRUCT(mcpd_tool), .flags = MCPD_THREADSAFE, .name = "test_trigger_tool_change",
          .description = "Makes the server reload, which announces tools/list_changed",
-         .input_schema_json = no_args, .call = tool_trigger_tool_change, .data = d},
+         .input_schema_json = no_args, .call = tool_trigger_change, .data = d},
         {MCPD_STRUCT(mcpd_tool), .flags = MCPD_THREADSAFE, .name = "test_trigger_prompt_change",
          .description = "Makes the server reload, which announces prompts/list_changed",
-         .input_schema_json = no_args, .call = tool_trigger_prompt_change, .data = d},
+         .input_schema_json = no_args, .call = tool_trigger_change, .data = d},
     };
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof tools / sizeof *tools; i++) {

@@ -20,23 +20,13 @@
 //
 // Run: tests/e2e/node_modules/node/bin/node tests/bench/era_bench.mjs  (an optimised build:
 // cmake -B build-bench -DCMAKE_BUILD_TYPE=Release -DMCPD_SANITIZE=OFF, MCPD_BIN=build-bench/mcpd)
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-
-function envInt(name, def, min = 1) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`era_bench: ${name}=${raw} is not an integer >= ${min}`);
-    process.exit(2);
-  }
-  return v;
-}
+import { CLK_TCK, cpuSeconds, envInt, postMcp, waitListening } from './bench_common.mjs';
 
 const N = envInt('BENCH_N', 10000);
 const CLIENTS = envInt('BENCH_CLIENTS', 8);
@@ -50,18 +40,6 @@ const META = {
   'io.modelcontextprotocol/clientCapabilities': {},
   'io.modelcontextprotocol/clientInfo': { name: 'era_bench', version: '1' },
 };
-
-let CLK_TCK = 100;
-try {
-  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  /* 100 on Linux */
-}
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
 
 let wrong = 0;
 function check(cond, what) {
@@ -91,22 +69,7 @@ function callBody(id, text, modern) {
 // ---- HTTP ----------------------------------------------------------------------------------
 
 function post(agent, port, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent,
-                               headers: { 'content-type': 'application/json',
-                                          accept: 'application/json, text/event-stream',
-                                          'content-length': Buffer.byteLength(body), ...headers } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
-                                      body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-    req.setTimeout(STALL_MS, () => req.destroy(new Error(`no answer in ${STALL_MS} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postMcp(agent, port, headers, body, STALL_MS);
 }
 
 async function httpServer() {
@@ -120,22 +83,8 @@ async function httpServer() {
                       '[http]', `max_sessions = ${CLIENTS * 4}`, '',
                       '[plugin echo]', 'path = echo.so', ''].join('\n'));
   const proc = spawn(bin, ['--config', ini], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mcpd did not listen in 30 s:\n${stderr}`)), 30000);
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => {
-      stderr = (stderr + d).slice(-20000);
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    exited.then(() => reject(new Error(`mcpd exited before listening:\n${stderr}`)));
-  });
-  return { proc, port, dir, exited, stderr: () => stderr };
+  const { port, exited, stderr } = await waitListening(proc, 'mcpd');
+  return { proc, port, dir, exited, stderr };
 }
 
 async function httpClients(port) {

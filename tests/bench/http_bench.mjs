@@ -28,26 +28,16 @@
 //   MCPD_E2E_DIR        folder with the npm install (default ../e2e beside this file)
 //
 // Run: tests/e2e/node_modules/node/bin/node tests/bench/http_bench.mjs   (or tests/bench/run.sh)
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { CLK_TCK, cpuSeconds, envInt, memKiB, postMcp, waitListening } from './bench_common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function envInt(name, def, min = 1) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`http_bench: ${name}=${raw} is not an integer >= ${min}`);
-    process.exit(2);
-  }
-  return v;
-}
 
 const N = envInt('BENCH_N', 20000);
 const CLIENTS = envInt('BENCH_CLIENTS', 16);
@@ -60,13 +50,6 @@ const SERVERS = (process.env.BENCH_SERVERS || 'mcpd-json,mcpd-auto,ts').split(',
 const E2E_DIR = path.resolve(process.env.MCPD_E2E_DIR || path.join(here, '..', 'e2e'));
 const NODE = process.execPath;
 
-let CLK_TCK = 100;
-try {
-  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  /* 100 on every Linux we run on */
-}
-
 const failures = [];
 function fail(server, what) {
   failures.push(`${server}: ${what}`);
@@ -76,25 +59,6 @@ function fail(server, what) {
 }
 
 // ---- /proc ---------------------------------------------------------------------------------
-
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime
-  } catch {
-    return NaN;
-  }
-}
-
-function memKiB(pid, key) {
-  try {
-    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
-}
 
 // ---- servers -------------------------------------------------------------------------------
 
@@ -126,26 +90,9 @@ async function startServer(name) {
   }
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'],
                                   env: { ...process.env, MCPD_E2E_DIR: E2E_DIR } });
-  let stderr = '';
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not listen in 30 s:\n${stderr}`)), 30000);
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => {
-      stderr = (stderr + d).slice(-20000);
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${stderr}`));
-    });
-  });
+  const { port, exited, stderr } = await waitListening(proc, name);
   return {
-    name, proc, port, pid: proc.pid, dir, stderr: () => stderr,
+    name, proc, port, pid: proc.pid, dir, stderr,
     async stop() {
       proc.kill('SIGTERM');
       let timer;
@@ -165,28 +112,8 @@ async function startServer(name) {
 // ---- the client ----------------------------------------------------------------------------
 
 function post(agent, port, sid, body) {
-  return new Promise((resolve, reject) => {
-    const headers = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'content-length': Buffer.byteLength(body),
-    };
-    if (sid) {
-      headers['mcp-session-id'] = sid;
-      headers['mcp-protocol-version'] = '2025-11-25';
-    }
-    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', agent, headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
-                                      body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-    req.setTimeout(STALL_MS, () => req.destroy(new Error(`no answer in ${STALL_MS} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  const headers = sid ? { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } : {};
+  return postMcp(agent, port, headers, body, STALL_MS);
 }
 
 // The answer of one call: JSON, or the last message of an SSE body (auto mode may choose SSE).

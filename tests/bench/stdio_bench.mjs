@@ -33,25 +33,15 @@
 //   MCPD_E2E_DIR       folder with the npm install (default ../e2e beside this file)
 //
 // Run: tests/e2e/node_modules/node/bin/node tests/bench/stdio_bench.mjs   (or tests/bench/run.sh)
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { CLK_TCK, envInt } from './bench_common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function envInt(name, def, min = 1) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`stdio_bench: ${name}=${raw} is not an integer >= ${min}`);
-    process.exit(2);
-  }
-  return v;
-}
 
 const N = envInt('BENCH_N', 20000);
 const MAX_MS = envInt('BENCH_MAX_SECONDS', 30) * 1000;
@@ -63,13 +53,6 @@ const STALL_MS = 15000; // no answer for this long while requests are outstandin
 const SERVERS = (process.env.BENCH_SERVERS || 'mcpd,ts').split(',').map((s) => s.trim()).filter(Boolean);
 const E2E_DIR = path.resolve(process.env.MCPD_E2E_DIR || path.join(here, '..', 'e2e'));
 const PROTOCOL = '2025-11-25';
-
-let CLK_TCK = 100;
-try {
-  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  /* 100 on every Linux we run on */
-}
 
 // ---- wrong answers ---------------------------------------------------------------------------
 

@@ -338,16 +338,8 @@ static size_t mutate(char *buf, size_t len, size_t cap)
     }
     case 3:
         return mut_copy(buf, len, cap, pos, 64);
-    default: {
-        const char *t = tokens[next() % (sizeof tokens / sizeof *tokens)];
-        size_t n = strlen(t);
-        if (len + n > cap) {
-            return len;
-        }
-        memmove(buf + pos + n, buf + pos, len - pos);
-        memcpy(buf + pos, t, n);
-        return len + n;
-    }
+    default:
+        return mut_token(buf, len, cap, pos, tokens, sizeof tokens / sizeof *tokens);
     }
 }
 
@@ -455,12 +447,7 @@ int main(int argc, char **argv)
     }
     for (unsigned long it = 0; it < iterations; it++) {
         const char *seed = seeds[next() % nseeds];
-        size_t len = strlen(seed);
-        memcpy(buf, seed, len);
-        unsigned rounds = 1 + (unsigned)(next() % 6);
-        for (unsigned r = 0; r < rounds; r++) {
-            len = mutate(buf, len, sizeof buf);
-        }
+        size_t len = mut_seeded(buf, sizeof buf, seed, strlen(seed), 6, mutate);
         alarm(10);
         LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
     }

@@ -179,13 +179,7 @@ static void judge(const char *out, size_t len, const uint8_t *in, size_t in_len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int ready;
-    if (!ready) {
-        if (setup() != 0) {
-            abort();
-        }
-        ready = 1;
-    }
+    fuzz_setup_once(setup);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         abort();
@@ -342,19 +336,7 @@ static const char *const tokens[] = {
 /* One mutation: flip, delete, copy a slice, or insert an HTTP-ish token. */
 static size_t mutate(char *buf, size_t len, size_t cap)
 {
-    size_t pos = len ? next() % len : 0;
-    switch (next() % 5) {
-    case 0:
-        return mut_flip(buf, len, pos);
-    case 1:
-        return mut_delete(buf, len, pos);
-    case 2:
-        return mut_copy(buf, len, cap, pos, 64);
-    default: {
-        const char *t = tokens[next() % (sizeof tokens / sizeof *tokens)];
-        return mut_insert(buf, len, cap, pos, t, strlen(t));
-    }
-    }
+    return mut_mix(buf, len, cap, 64, tokens, sizeof tokens / sizeof *tokens);
 }
 
 static int dump_seeds(const char *dir)
@@ -398,12 +380,7 @@ int main(int argc, char **argv)
     unsigned long it = 0;
     for (; it < iterations && now_ms() < stop; it++) {
         const char *seed = seeds[next() % nseeds];
-        size_t len = strlen(seed);
-        memcpy(buf, seed, len);
-        unsigned rounds = 1 + (unsigned)(next() % 4);
-        for (unsigned r = 0; r < rounds; r++) {
-            len = mutate(buf, len, sizeof buf);
-        }
+        size_t len = mut_seeded(buf, sizeof buf, seed, strlen(seed), 4, mutate);
         LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
     }
     teardown();

@@ -161,16 +161,8 @@ static size_t mutate(char *b, size_t len, size_t cap)
         return len ? mut_delete(b, len, pos) : len;
     case 2:
         return mut_copy(b, len, cap, pos, 32);
-    default: {
-        size_t i = next() % (sizeof tokens / sizeof *tokens);
-        size_t n = i == sizeof tokens / sizeof *tokens - 1 ? 1 : strlen(tokens[i]);
-        if (len + n > cap) {
-            return len;
-        }
-        memmove(b + pos + n, b + pos, len - pos);
-        memcpy(b + pos, tokens[i], n);
-        return len + n;
-    }
+    default: /* the last token, "\0", inserts one NUL byte */
+        return mut_token(b, len, cap, pos, tokens, sizeof tokens / sizeof *tokens);
     }
 }
 
@@ -184,11 +176,8 @@ int main(int argc, char **argv)
         LLVMFuzzerTestOneInput((const uint8_t *)seeds[i].s, seeds[i].n);
     }
     for (unsigned long it = 0; it < iterations; it++) {
-        size_t k = next() % nseeds, len = seeds[k].n;
-        memcpy(buf, seeds[k].s, len);
-        for (unsigned r = 1 + (unsigned)(next() % 8); r > 0; r--) {
-            len = mutate(buf, len, sizeof buf);
-        }
+        size_t k = next() % nseeds;
+        size_t len = mut_seeded(buf, sizeof buf, seeds[k].s, seeds[k].n, 8, mutate);
         alarm(10);
         LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
     }

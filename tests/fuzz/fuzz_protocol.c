@@ -41,13 +41,7 @@ static int setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int ready;
-    if (!ready) {
-        if (setup() != 0) {
-            abort();
-        }
-        ready = 1;
-    }
+    fuzz_setup_once(setup);
     mcpd_protocol_handle(engine.s, (const char *)data, size, &engine.out.base);
     /* Tool calls finish on the pool; wait so each input is judged on its own. Slow tools are
      * bounded by the plugin's own argument limits. */
@@ -114,10 +108,8 @@ static size_t mutate(char *buf, size_t len, size_t cap)
         return mut_flip(buf, len, pos);
     case 1:
         return mut_delete(buf, len, pos);
-    default: {
-        const char *t = tokens[next() % (sizeof tokens / sizeof *tokens)];
-        return mut_insert(buf, len, cap, pos, t, strlen(t));
-    }
+    default:
+        return mut_token(buf, len, cap, pos, tokens, sizeof tokens / sizeof *tokens);
     }
 }
 
@@ -131,12 +123,7 @@ int main(int argc, char **argv)
     }
     for (unsigned long it = 0; it < iterations; it++) {
         const char *seed = seeds[next() % nseeds];
-        size_t len = strlen(seed);
-        memcpy(buf, seed, len);
-        unsigned rounds = 1 + (unsigned)(next() % 6);
-        for (unsigned r = 0; r < rounds; r++) {
-            len = mutate(buf, len, sizeof buf);
-        }
+        size_t len = mut_seeded(buf, sizeof buf, seed, strlen(seed), 6, mutate);
         LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
     }
     unsigned long sent = engine.out.sent;

@@ -420,21 +420,8 @@ static const char *const tokens[] = {
  * (nests objects, repeats keywords, moves parts of the schema into the instance). */
 static size_t mutate(char *buf, size_t len, size_t cap)
 {
-    size_t pos = len ? next() % len : 0;
-    switch (next() % 5) {
-    case 0:
-        return mut_flip(buf, len, pos);
-    case 1:
-        return mut_delete(buf, len, pos);
-    case 2:
-        return mut_copy(buf, len, cap, pos, 128);
-    default: {
-        size_t k = next() % (sizeof tokens / sizeof *tokens);
-        const char *t = tokens[k];
-        size_t n = t[0] ? strlen(t) : 1; /* "\0" is the separator byte itself */
-        return mut_insert(buf, len, cap, pos, t, n);
-    }
-    }
+    /* The token "\0" is the separator byte itself. */
+    return mut_mix(buf, len, cap, 128, tokens, sizeof tokens / sizeof *tokens);
 }
 
 /*

@@ -1,13 +1,29 @@
 /*
- * What the fuzz replays share: a deterministic PRNG (a failure replays exactly) and the byte
- * mutations every target uses. Each target picks among these and adds its own.
+ * What the fuzz replays share: a deterministic PRNG (a failure replays exactly), the byte
+ * mutations every target uses (each target picks among these and adds its own), and the
+ * one-time setup of the targets that need a running engine.
  */
 #ifndef MCPD_TESTS_FUZZ_MUTATE_H
 #define MCPD_TESTS_FUZZ_MUTATE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Runs setup() before the first input, in the replay and under libFuzzer alike (which has no
+ * init hook for it); a setup that fails aborts, so the run stops with a report instead of
+ * fuzzing a half-built harness. */
+static inline void fuzz_setup_once(int (*setup)(void))
+{
+    static int ready;
+    if (!ready) {
+        if (setup() != 0) {
+            abort();
+        }
+        ready = 1;
+    }
+}
 
 /* xorshift64* */
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -66,6 +82,44 @@ static inline size_t mut_copy(char *buf, size_t len, size_t cap, size_t pos, siz
     char tmp[128];
     memcpy(tmp, buf + from, n);
     return mut_insert(buf, len, cap, pos, tmp, n);
+}
+
+/* Inserts one of the n `tokens` at pos, if it fits in cap; a token "" stands for one NUL byte. */
+static inline size_t mut_token(char *buf, size_t len, size_t cap, size_t pos,
+                               const char *const *tokens, size_t n)
+{
+    const char *t = tokens[next() % n];
+    return mut_insert(buf, len, cap, pos, t, t[0] ? strlen(t) : 1);
+}
+
+/* The usual mix at a random position: flip, delete, copy a slice of at most copy_max bytes, or
+ * (two times in five) insert one of the n `tokens`. */
+static inline size_t mut_mix(char *buf, size_t len, size_t cap, size_t copy_max,
+                             const char *const *tokens, size_t n)
+{
+    size_t pos = len ? next() % len : 0;
+    switch (next() % 5) {
+    case 0:
+        return mut_flip(buf, len, pos);
+    case 1:
+        return mut_delete(buf, len, pos);
+    case 2:
+        return mut_copy(buf, len, cap, pos, copy_max);
+    default:
+        return mut_token(buf, len, cap, pos, tokens, n);
+    }
+}
+
+/* One replay input: copies the len bytes of `seed` (len <= cap) into buf and applies 1 to
+ * max_rounds rounds of `mutate`. Returns the input's length. */
+static inline size_t mut_seeded(char *buf, size_t cap, const char *seed, size_t len,
+                                unsigned max_rounds, size_t (*mutate)(char *, size_t, size_t))
+{
+    memcpy(buf, seed, len);
+    for (unsigned r = 1 + (unsigned)(next() % max_rounds); r > 0; r--) {
+        len = mutate(buf, len, cap);
+    }
+    return len;
 }
 
 #endif

@@ -496,15 +496,11 @@ static inline size_t sf_mutate(char *buf, size_t len, size_t cap, const char *co
         return mut_copy(buf, len, cap, pos, 128);
     case 3:
         if (ntokens) {
-            const char *t = tokens[next() % ntokens];
-            return mut_insert(buf, len, cap, pos, t, strlen(t));
+            return mut_token(buf, len, cap, pos, tokens, ntokens);
         }
         /* fall through */
-    default: {
-        const char *t = sf_tokens[next() % (sizeof sf_tokens / sizeof *sf_tokens)];
-        /* "" stands for one NUL byte. */
-        return mut_insert(buf, len, cap, pos, *t ? t : "", *t ? strlen(t) : 1);
-    }
+    default: /* "" stands for one NUL byte */
+        return mut_token(buf, len, cap, pos, sf_tokens, sizeof sf_tokens / sizeof *sf_tokens);
     }
 }
 

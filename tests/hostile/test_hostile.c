@@ -287,6 +287,23 @@ static void check_held(struct baseline *b, const char *row)
     }
 }
 
+/* The end of a catalogue: what the server held (fds, RSS) through its rows. */
+static void print_held(const char *where, size_t rows, const struct baseline *b)
+{
+    fprintf(stderr, "[hostile] %s: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n", where,
+            rows, b->fds, b->fd_peak, b->rss_kb, b->rss_peak);
+}
+
+/* Fails the test when a row answered otherwise than its catalogue says; called once the server
+ * has stopped, so every row ran and printed its MISMATCH line first. */
+static void expect_no_mismatch(void)
+{
+    if (mismatches) {
+        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
+                 mismatches);
+    }
+}
+
 static void no_marker(const char *text, const char *row)
 {
     if (text && strstr(text, MARKER)) {
@@ -411,14 +428,10 @@ static void catalogue_stdio(void **state)
         stdio_alive(p, row);
         check_held(&b, row);
     }
-    fprintf(stderr, "[hostile] stdio: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(RPC_ROWS) + N(TOOL_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("stdio", N(RPC_ROWS) + N(TOOL_ROWS), &b);
     h_close_stdin(p);
     assert_int_equal(h_wait_exit(p, H_TIMEOUT_MS), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -439,6 +452,26 @@ static void http_alive(struct hsrv *s, const char *sid, const char *row)
 }
 
 /* The JSON-RPC error code in an HTTP answer's body (0 = a result or no body). */
+/* The id of a session that existed and was deleted (the rows that send a stale id use it). */
+static char *deleted_session(struct hsrv *s)
+{
+    char *gone = mcp_init(s, "2025-11-25");
+    assert_int_equal(mcp_delete(s, gone), 200);
+    return gone;
+}
+
+/* The start of an HTTP catalogue: a live session (returned), a deleted one (*gone), a warm-up
+ * call, and then the baseline the rows are judged against. */
+static char *http_catalogue_start(struct hsrv *s, const char *outside, char **gone,
+                                  struct baseline *b)
+{
+    char *sid = mcp_init(s, "2025-11-25");
+    *gone = deleted_session(s);
+    http_alive(s, sid, "warm-up");
+    take_baseline(b, s->p->pid, outside);
+    return sid;
+}
+
 static int body_code(const struct hresp *r)
 {
     if (!r->body || !r->body_len) {
@@ -499,12 +532,9 @@ static void catalogue_http(void **state)
              plugins_ini(root, ini, sizeof ini));
     struct hsrv s;
     hs_start(&s, e, NULL, body);
-    char *sid = mcp_init(&s, "2025-11-25");
-    char *gone = mcp_init(&s, "2025-11-25");
-    assert_int_equal(mcp_delete(&s, gone), 200);
-    http_alive(&s, sid, "warm-up");
+    char *gone;
     struct baseline b;
-    take_baseline(&b, s.p->pid, outside);
+    char *sid = http_catalogue_start(&s, outside, &gone, &b);
     size_t rows = 0;
 
     for (size_t i = 0; i < N(RPC_ROWS); i++, rows++) {
@@ -565,15 +595,11 @@ static void catalogue_http(void **state)
         http_alive(&s, sid, row);
         check_held(&b, row);
     }
-    fprintf(stderr, "[hostile] http: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n", rows,
-            b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("http", rows, &b);
     free(sid);
     free(gone);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -614,8 +640,7 @@ static void catalogue_resume(void **state)
     hs_start(&s, e, NULL, "[http]\nresponse_mode = sse\n");
     char *a = mcp_init(&s, "2025-11-25");
     char *b = mcp_init(&s, "2025-11-25");
-    char *gone = mcp_init(&s, "2025-11-25");
-    assert_int_equal(mcp_delete(&s, gone), 200);
+    char *gone = deleted_session(&s);
     char a_first[128], a_last[128], b_first[128], b_last[128];
     char tmp[128];
     sse_ping(&s, a, "a-marker-1", a_first, a_last, sizeof a_first);
@@ -665,16 +690,12 @@ static void catalogue_resume(void **state)
         http_alive(&s, b, row);
         check_held(&bl, row);
     }
-    fprintf(stderr, "[hostile] resume: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(RESUME_ROWS), bl.fds, bl.fd_peak, bl.rss_kb, bl.rss_peak);
+    print_held("resume", N(RESUME_ROWS), &bl);
     free(a);
     free(b);
     free(gone);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -689,22 +710,15 @@ static void catalogue_http_modern(void **state)
     mkdir(outside, 0755);
     struct hsrv s;
     hs_start(&s, e, NULL, "[plugin conformance]\npath = " MCPD_PLUGIN_DIR "/conformance.so\n");
-    char *sid = mcp_init(&s, "2025-11-25");
-    char *gone = mcp_init(&s, "2025-11-25");
-    assert_int_equal(mcp_delete(&s, gone), 200);
-    http_alive(&s, sid, "warm-up");
+    char *gone;
     struct baseline b;
-    take_baseline(&b, s.p->pid, outside);
+    char *sid = http_catalogue_start(&s, outside, &gone, &b);
     http_rows(&s, sid, gone, MODERN_ROWS, N(MODERN_ROWS), "http-modern", &b);
-    fprintf(stderr, "[hostile] http-modern: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(MODERN_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("http-modern", N(MODERN_ROWS), &b);
     free(sid);
     free(gone);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 
@@ -868,16 +882,12 @@ static void catalogue_conn(void **state)
         tls_alive(&t, row);
         check_held(&b, row);
     }
-    fprintf(stderr, "[hostile] conn: %zu rows; fds %d -> peak %d, RSS %ld -> peak %ld kB\n",
-            N(CONN_ROWS), b.fds, b.fd_peak, b.rss_kb, b.rss_peak);
+    print_held("conn", N(CONN_ROWS), &b);
     free(sid);
     tls_proc = NULL;
     assert_int_equal(hs_stop(&t), 0);
     assert_int_equal(hs_stop(&s), 0);
-    if (mismatches) {
-        fail_msg("%d row(s) answered otherwise than the catalogue says (MISMATCH lines above)",
-                 mismatches);
-    }
+    expect_no_mismatch();
     H_PASS(e);
 }
 

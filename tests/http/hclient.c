@@ -102,6 +102,23 @@ void hs_rewrite(struct hsrv *s, const char *server_extra, const char *body)
     write_ini(s->e, server_extra, body);
 }
 
+void hs_reload(struct hsrv *s, const char *server_extra, const char *body, int gen)
+{
+    hs_rewrite(s, server_extra, body);
+    size_t before = strlen(s->p->err);
+    h_signal(s->p, SIGHUP);
+    char line[64];
+    snprintf(line, sizeof line, "generation %d active", gen);
+    long long deadline = h_now_ms() + HC_TIMEOUT_MS;
+    while (!strstr(s->p->err + before, line) && h_now_ms() < deadline) {
+        hs_drain(s);
+        usleep(20000);
+    }
+    if (!strstr(s->p->err + before, line)) {
+        fail_msg("no \"%s\" after SIGHUP:\n%s", line, s->p->err + before);
+    }
+}
+
 static int parse_port(const char *err, const char *needle)
 {
     const char *p = strstr(err, needle);
@@ -882,4 +899,44 @@ struct hresp *http_get(struct hsrv *s, int port, const char *path, const char *e
     }
     hc_close(c);
     return r;
+}
+
+hc *mcp_open_get(struct hsrv *s, const char *sid, const char *extra)
+{
+    hc *c = open_any(s);
+    char headers[1024];
+    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n%s", sid,
+             extra ? extra : "");
+    hc_send(c, "GET", "/mcp", headers, NULL);
+    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
+    if (r->status != 200 || !r->sse) {
+        fail_msg("GET stream of session %s: HTTP %d (sse %d): %s", sid, r->status, r->sse,
+                 r->body ? r->body : "");
+    }
+    hr_free(r);
+    return c;
+}
+
+/* ---- /metrics ---------------------------------------------------------------------------- */
+
+double hc_metric(const char *text, const char *name_and_labels)
+{
+    size_t n = strlen(name_and_labels);
+    for (const char *p = text; p && *p;) {
+        if (strncmp(p, name_and_labels, n) == 0 && p[n] == ' ') {
+            return strtod(p + n + 1, NULL);
+        }
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : NULL;
+    }
+    return -1;
+}
+
+double hs_metric(struct hsrv *s, const char *name_and_labels)
+{
+    struct hresp *r = http_get(s, s->port, "/metrics", NULL);
+    assert_int_equal(r->status, 200);
+    double v = hc_metric(r->body, name_and_labels);
+    hr_free(r);
+    return v;
 }

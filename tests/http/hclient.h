@@ -46,6 +46,9 @@ int hs_start_fail(struct hsrv *s, struct h_env *e, const char *server_extra, con
 int hs_check_config(struct hsrv *s, struct h_env *e, const char *server_extra, const char *body);
 /* Rewrites the running server's config file the way hs_start wrote it (for SIGHUP tests). */
 void hs_rewrite(struct hsrv *s, const char *server_extra, const char *body);
+/* hs_rewrite, then SIGHUP, then waits for "generation `gen` active" in what the server logs
+ * after the signal; fails the test (with that log) if it does not come within HC_TIMEOUT_MS. */
+void hs_reload(struct hsrv *s, const char *server_extra, const char *body, int gen);
 /* Reads whatever the server wrote to stderr so far (non-blocking). */
 void hs_drain(struct hsrv *s);
 /* SIGTERM and wait: returns the exit code (0 = clean, and under ASan: no leaks). */
@@ -136,6 +139,18 @@ void mcp_healthy(struct hsrv *s, const char *tag);
 int mcp_delete(struct hsrv *s, const char *sid);
 /* GET url (e.g. "/health") on `port`; returns the response (body complete). */
 struct hresp *http_get(struct hsrv *s, int port, const char *path, const char *extra);
+/* Opens the GET stream of session `sid` (`extra` header lines may be NULL) and reads its
+ * response head; fails the test unless it is a 200 SSE response. The caller reads its events
+ * with hc_event() and closes it with hc_close(). */
+hc *mcp_open_get(struct hsrv *s, const char *sid, const char *extra);
+
+/* ---- /metrics ---------------------------------------------------------------------------- */
+
+/* The value of the Prometheus sample line "name{labels} value" (or "name value") in `text`, the
+ * labels written exactly as the server writes them; -1 if there is no such line. */
+double hc_metric(const char *text, const char *name_and_labels);
+/* GET /metrics on the MCP port (fails the test unless 200) and hc_metric() of its body. */
+double hs_metric(struct hsrv *s, const char *name_and_labels);
 
 /* Fails unless the text of a JSON value at `key` of `obj` equals `want`. */
 void expect_str(json_t *obj, const char *key, const char *want);

@@ -108,25 +108,8 @@ static json_t *rpc_as(struct hsrv *s, const char *sid, const char *auth, const c
     return j;
 }
 
-/* The names tools/list shows, space separated, in order. */
-static void tool_names(struct hsrv *s, const char *sid, const char *auth, char *out, size_t len)
-{
-    json_t *m = rpc_as(s, sid, auth, LIST);
-    json_t *tools = json_object_get(json_object_get(m, "result"), "tools");
-    EXPECT_JSON(json_is_array(tools), m);
-    out[0] = '\0';
-    size_t i;
-    json_t *t;
-    json_array_foreach(tools, i, t)
-    {
-        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "",
-                 json_string_value(json_object_get(t, "name")));
-    }
-    json_decref(m);
-}
-
-/* The `field` of every item of `member` in the answer to `method`, space separated (static
- * buffer: one call per assertion). */
+/* The `field` of every item of `member` in the answer to `method`, in order, space separated
+ * (static buffer: one call per assertion). */
 static const char *list_names(struct hsrv *s, const char *sid, const char *auth, const char *method,
                               const char *member, const char *field)
 {
@@ -146,23 +129,6 @@ static const char *list_names(struct hsrv *s, const char *sid, const char *auth,
     }
     json_decref(m);
     return out;
-}
-
-static void reload(struct hsrv *s, const char *body, int gen)
-{
-    hs_rewrite(s, NULL, body);
-    size_t before = strlen(s->p->err);
-    h_signal(s->p, SIGHUP);
-    char line[64];
-    snprintf(line, sizeof line, "generation %d active", gen);
-    long long deadline = h_now_ms() + HC_TIMEOUT_MS;
-    while (!strstr(s->p->err + before, line) && h_now_ms() < deadline) {
-        hs_drain(s);
-        usleep(20000);
-    }
-    if (!strstr(s->p->err + before, line)) {
-        fail_msg("no \"%s\" after SIGHUP:\n%s", line, s->p->err + before);
-    }
 }
 
 /* ---- static tokens -------------------------------------------------------------------------- */
@@ -212,9 +178,7 @@ static void static_tokens(void **state)
 
     /* The reader sees and calls only what "read" grants; add needs "write" (403 names it). */
     char *sid = init_as(&s, reader);
-    char names[512];
-    tool_names(&s, sid, reader, names, sizeof names);
-    assert_string_equal(names, "echo inspect");
+    assert_string_equal(list_names(&s, sid, reader, "tools/list", "tools", "name"), "echo inspect");
     json_decref(rpc_as(&s, sid, reader, CALL("echo")));
     expect_refused(&s, sid, reader, CALL("add"), 403, "error=\"insufficient_scope\"");
     expect_refused(&s, sid, reader, CALL("add"), 403, "scope=\"write\"");
@@ -256,8 +220,8 @@ static void static_tokens(void **state)
 
     /* The writer sees and calls both. */
     char *wsid = init_as(&s, writer);
-    tool_names(&s, wsid, writer, names, sizeof names);
-    assert_string_equal(names, "add echo inspect");
+    assert_string_equal(list_names(&s, wsid, writer, "tools/list", "tools", "name"),
+                        "add echo inspect");
     assert_string_equal(list_names(&s, wsid, writer, "resources/templates/list",
                                    "resourceTemplates", "uriTemplate"),
                         "test://items/{id}");
@@ -271,11 +235,11 @@ static void static_tokens(void **state)
 
     /* SIGHUP without the reader's line revokes it at once, its session included. */
     build_tokens_ini(ini, sizeof ini, 0);
-    reload(&s, ini, 2);
+    hs_reload(&s, NULL, ini, 2);
     expect_refused(&s, sid, reader, LIST, 401, "error=\"invalid_token\"");
     expect_refused(&s, NULL, reader, INIT, 401, "error=\"invalid_token\"");
-    tool_names(&s, wsid, writer, names, sizeof names);
-    assert_string_equal(names, "add echo inspect");
+    assert_string_equal(list_names(&s, wsid, writer, "tools/list", "tools", "name"),
+                        "add echo inspect");
     assert_null(strstr(s.p->err, "secret-"));
     free(sid);
     free(wsid);
@@ -342,9 +306,7 @@ static void oauth(void **state)
                            resource, "exp", now + 600, "scope", "read");
     char *good = bearer_jwt(&rsa, NULL, cl);
     char *sid = init_as(&s, good);
-    char names[256];
-    tool_names(&s, sid, good, names, sizeof names);
-    assert_string_equal(names, "echo");
+    assert_string_equal(list_names(&s, sid, good, "tools/list", "tools", "name"), "echo");
     json_decref(rpc_as(&s, sid, good, CALL("echo")));
     expect_refused(&s, sid, good, CALL("add"), 403, "scope=\"write\"");
 
@@ -388,7 +350,7 @@ static void oauth(void **state)
     /* A new JWKS on SIGHUP: the rotated-out key's tokens stop working. */
     const struct jg_key *rotated[] = {&ec};
     assert_int_equal(jg_write_jwks(path, rotated, 1), 0);
-    reload(&s, ini, 2);
+    hs_reload(&s, NULL, ini, 2);
     expect_refused(&s, sid, good, LIST, 401, "error=\"invalid_token\"");
     char *ecgood = bearer_jwt(&ec, NULL, cl);
     free(init_as(&s, ecgood));

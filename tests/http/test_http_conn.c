@@ -35,13 +35,17 @@
 /* The first bytes of a TLS record header: a handshake at TLS 1.0 record version. */
 #define STALL "\x16\x03\x01"
 
-static void tls_extra(struct h_env *e, char *buf, size_t len)
+/* Starts the server with TLS on its MCP port (a fresh certificate from certgen in e->dir, ca.pem
+ * beside it) and `body` as the rest of its config. */
+static void start_with_tls(struct hsrv *s, struct h_env *e, const char *body)
 {
-    char err[512] = "";
+    char err[512] = "", extra[2048];
     if (certgen_write(e->dir, NULL, err, sizeof err) != 0) {
         fail_msg("certgen: %s", err);
     }
-    snprintf(buf, len, "ssl_keyfile = %s/key.pem\nssl_certfile = %s/cert.pem\n", e->dir, e->dir);
+    snprintf(extra, sizeof extra, "ssl_keyfile = %s/key.pem\nssl_certfile = %s/cert.pem\n", e->dir,
+             e->dir);
+    hs_start(s, e, extra, body);
 }
 
 static void health_within(struct hsrv *s, int ms, const char *when)
@@ -72,11 +76,9 @@ static void tls_health(struct hsrv *s, const char *when)
 static void stalled_handshakes_use_no_cpu(void **state)
 {
     struct h_env *e = *state;
-    char extra[2048];
-    tls_extra(e, extra, sizeof extra);
     struct hsrv s;
     /* A long deadline: the handshakes stay stalled for the whole measurement. */
-    hs_start(&s, e, extra, "[http]\nheader_timeout = 60s\n" TESTKIT);
+    start_with_tls(&s, e, "[http]\nheader_timeout = 60s\n" TESTKIT);
     int fd[2];
     for (int i = 0; i < 2; i++) {
         fd[i] = rc_connect_from("127.0.0.1", s.port);
@@ -104,10 +106,8 @@ static void stalled_handshakes_use_no_cpu(void **state)
 static void stalled_handshake_meets_deadline(void **state)
 {
     struct h_env *e = *state;
-    char extra[2048];
-    tls_extra(e, extra, sizeof extra);
     struct hsrv s;
-    hs_start(&s, e, extra, "[http]\nheader_timeout = 1s\n" TESTKIT);
+    start_with_tls(&s, e, "[http]\nheader_timeout = 1s\n" TESTKIT);
     int a = rc_connect_from("127.0.0.2", s.port);
     assert_int_equal(send(a, STALL, 3, MSG_NOSIGNAL), 3);
     /* A handshake fed one byte every 300 ms never reaches libmicrohttpd's idle timeout; the
@@ -128,10 +128,8 @@ static void stalled_handshake_meets_deadline(void **state)
 static void default_priorities_refuse_weak_suites(void **state)
 {
     struct h_env *e = *state;
-    char extra[2048];
-    tls_extra(e, extra, sizeof extra);
     struct hsrv s;
-    hs_start(&s, e, extra, TESTKIT);
+    start_with_tls(&s, e, TESTKIT);
     static const struct {
         const char *what, *prio;
         int ok;

@@ -27,19 +27,6 @@
 #define LIST    "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}"
 #define PING    "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}"
 
-static hc *open_get(struct hsrv *s, const char *sid)
-{
-    char headers[256];
-    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
-    hc *c = hc_open(s, s->port);
-    hc_send(c, "GET", "/mcp", headers, NULL);
-    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
-    assert_int_equal(r->status, 200);
-    assert_true(r->sse);
-    hr_free(r);
-    return c;
-}
-
 /* The first event of an SSE POST answer to tools/list on a session at `version`: 1 when it is
  * the priming event (empty data), 0 when it is the answer itself. */
 static int post_primes(struct hsrv *s, const char *version)
@@ -72,7 +59,7 @@ static int post_primes(struct hsrv *s, const char *version)
 static int get_primes(struct hsrv *s, const char *version, int generation)
 {
     char *sid = mcp_init(s, version);
-    hc *g = open_get(s, sid);
+    hc *g = mcp_open_get(s, sid, NULL);
     h_signal(s->p, SIGHUP);
     char line[64];
     snprintf(line, sizeof line, "generation %d active", generation);
@@ -168,7 +155,7 @@ static void full_table_evicts_idle(void **state)
     char *a = mcp_init(&s, "2025-11-25");
     char *b = mcp_init(&s, "2025-11-25"); /* will have a GET stream */
     char *c = mcp_init(&s, "2025-11-25"); /* will have a call in flight */
-    hc *gb = open_get(&s, b);
+    hc *gb = mcp_open_get(&s, b, NULL);
     hc *slow = hc_open(&s, s.port);
     char headers[256];
     snprintf(headers, sizeof headers, HC_ACCEPT HC_JSON "Mcp-Session-Id: %s\r\n", c);
@@ -246,7 +233,7 @@ static void client_exit_is_not_a_warning(void **state)
     struct hsrv s;
     hs_start(&s, *state, NULL, "[heartbeat]\nkeepalive = 100ms\n" TESTKIT);
     char *sid = mcp_init(&s, "2025-11-25");
-    hc *g = open_get(&s, sid);
+    hc *g = mcp_open_get(&s, sid, NULL);
     struct hevent ev;
     assert_int_equal(hc_event(g, &ev, HC_TIMEOUT_MS), 1); /* the stream is live */
     he_clear(&ev);

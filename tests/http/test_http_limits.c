@@ -284,27 +284,13 @@ static void initialize_flood(void **state)
     H_PASS(s.e);
 }
 
-static hc *open_get(struct hsrv *s, const char *sid, const char *extra)
-{
-    hc *c = hc_open(s, s->port);
-    char headers[512];
-    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n%s", sid,
-             extra ? extra : "");
-    hc_send(c, "GET", "/mcp", headers, NULL);
-    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
-    assert_int_equal(r->status, 200);
-    assert_true(r->sse);
-    hr_free(r);
-    return c;
-}
-
 static void busy_sessions_refused(void **state)
 {
     struct hsrv s;
     hs_start(&s, *state, NULL, "[http]\nsessions_per_address = 2\n" TESTKIT);
     char *a = mcp_init(&s, "2025-11-25");
     char *b = mcp_init(&s, "2025-11-25");
-    hc *ga = open_get(&s, a, NULL);        /* a has its stream open */
+    hc *ga = mcp_open_get(&s, a, NULL);    /* a has its stream open */
     hc *call = start_slow_call(&s, b, 21); /* b has a call in flight */
     h_sleep(s.p, 300);
     struct hresp *r = mcp_post(&s, NULL, NULL, INIT, NULL);

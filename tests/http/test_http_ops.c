@@ -64,20 +64,6 @@ static size_t count_tools(struct hsrv *s, const char *sid)
     return 0;
 }
 
-/* The value of a Prometheus sample line "name{labels} value" or "name value"; -1 if absent. */
-static double metric(const char *text, const char *name_and_labels)
-{
-    size_t n = strlen(name_and_labels);
-    for (const char *p = text; p && *p;) {
-        if (strncmp(p, name_and_labels, n) == 0 && p[n] == ' ') {
-            return strtod(p + n + 1, NULL);
-        }
-        const char *nl = strchr(p, '\n');
-        p = nl ? nl + 1 : NULL;
-    }
-    return -1;
-}
-
 static void ops_endpoints(void **state)
 {
     struct hsrv s;
@@ -134,14 +120,14 @@ static void ops_endpoints(void **state)
         p = nl ? nl + 1 : NULL;
     }
     assert_true(lines >= 10);
-    if (metric(r->body, "mcpd_sessions_active") != 1) {
+    if (hc_metric(r->body, "mcpd_sessions_active") != 1) {
         fail_msg("mcpd_sessions_active is %g, expected 1:\n%s",
-                 metric(r->body, "mcpd_sessions_active"), r->body);
+                 hc_metric(r->body, "mcpd_sessions_active"), r->body);
     }
-    if (metric(r->body, "mcpd_http_responses_total{code=\"200\"}") < 5) {
+    if (hc_metric(r->body, "mcpd_http_responses_total{code=\"200\"}") < 5) {
         fail_msg("mcpd_http_responses_total{code=\"200\"} below 5:\n%s", r->body);
     }
-    if (metric(r->body, "mcpd_http_responses_total{code=\"202\"}") < 2) {
+    if (hc_metric(r->body, "mcpd_http_responses_total{code=\"202\"}") < 2) {
         fail_msg("mcpd_http_responses_total{code=\"202\"} below 2 (two initialized):\n%s", r->body);
     }
     hr_free(r);

@@ -71,19 +71,6 @@ static void on_time(struct hsrv *s, const char *sid, int id)
     free(text);
 }
 
-static double metric(const char *text, const char *name_and_labels)
-{
-    size_t n = strlen(name_and_labels);
-    for (const char *p = text; p && *p;) {
-        if (strncmp(p, name_and_labels, n) == 0 && p[n] == ' ') {
-            return strtod(p + n + 1, NULL);
-        }
-        const char *nl = strchr(p, '\n');
-        p = nl ? nl + 1 : NULL;
-    }
-    return -1;
-}
-
 static int ready_status(struct hsrv *s, char **body)
 {
     struct hresp *r = http_get(s, s->port, "/ready", NULL);
@@ -93,15 +80,6 @@ static int ready_status(struct hsrv *s, char **body)
     }
     hr_free(r);
     return status;
-}
-
-static double get_metric(struct hsrv *s, const char *name)
-{
-    struct hresp *r = http_get(s, s->port, "/metrics", NULL);
-    assert_int_equal(r->status, 200);
-    double v = metric(r->body, name);
-    hr_free(r);
-    return v;
 }
 
 /* ---- fairness ---------------------------------------------------------------------------- */
@@ -168,11 +146,11 @@ static void hang_answers_on_time_and_ready_tells(void **state)
         fail_msg("/ready: %s", body);
     }
     free(body);
-    assert_true(get_metric(&s, "mcpd_degraded") == 1);
-    assert_true(get_metric(&s, "mcpd_calls_overrunning") == 2);
-    assert_true(get_metric(&s, "mcpd_workers") == 3);
-    assert_true(get_metric(&s, "mcpd_plugin_timeouts_total{plugin=\"bad_hang\"}") == 2);
-    assert_true(get_metric(&s, "mcpd_tool_calls_total{tool=\"hang\",outcome=\"timeout\"}") == 2);
+    assert_true(hs_metric(&s, "mcpd_degraded") == 1);
+    assert_true(hs_metric(&s, "mcpd_calls_overrunning") == 2);
+    assert_true(hs_metric(&s, "mcpd_workers") == 3);
+    assert_true(hs_metric(&s, "mcpd_plugin_timeouts_total{plugin=\"bad_hang\"}") == 2);
+    assert_true(hs_metric(&s, "mcpd_tool_calls_total{tool=\"hang\",outcome=\"timeout\"}") == 2);
     /* Degraded is not dead: the replacement serves the other client, on time. */
     for (int i = 0; i < 5; i++) {
         on_time(&s, good, 50 + i);
@@ -182,7 +160,7 @@ static void hang_answers_on_time_and_ready_tells(void **state)
     assert_int_equal(ready_status(&s, NULL), 200);
     free(bad);
     free(good);
-    for (int i = 0; i < 100 && get_metric(&s, "mcpd_calls_overrunning") != 0; i++) {
+    for (int i = 0; i < 100 && hs_metric(&s, "mcpd_calls_overrunning") != 0; i++) {
         h_sleep(s.p, 100);
     }
     assert_int_equal(hs_stop(&s), 0);

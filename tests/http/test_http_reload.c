@@ -20,25 +20,6 @@
 #define TESTKIT "[plugin testkit]\npath = testkit.so\n"
 #define PV      "MCP-Protocol-Version: 2025-11-25\r\n"
 
-/* Rewrites the config (`server_extra` lines in [server], then `body`), sends SIGHUP and waits for
- * generation `gen` to be active. */
-static void reload(struct hsrv *s, const char *server_extra, const char *body, int gen)
-{
-    hs_rewrite(s, server_extra, body);
-    size_t before = strlen(s->p->err);
-    h_signal(s->p, SIGHUP);
-    char line[64];
-    snprintf(line, sizeof line, "generation %d active", gen);
-    long long deadline = h_now_ms() + HC_TIMEOUT_MS;
-    while (!strstr(s->p->err + before, line) && h_now_ms() < deadline) {
-        hs_drain(s);
-        usleep(20000);
-    }
-    if (!strstr(s->p->err + before, line)) {
-        fail_msg("no \"%s\" after SIGHUP:\n%s", line, s->p->err + before);
-    }
-}
-
 static size_t tools_on_first_page(struct hsrv *s, const char *sid)
 {
     json_t *m = mcp_rpc(s, sid, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}");
@@ -61,7 +42,7 @@ static void page_size_and_call_timeout(void **state)
     EXPECT_JSON(!json_is_true(json_object_get(json_object_get(m, "result"), "isError")), m);
     json_decref(m);
 
-    reload(&s, NULL, "[limits]\npage_size = 5\ncall_timeout_ms = 100\n" TESTKIT, 2);
+    hs_reload(&s, NULL, "[limits]\npage_size = 5\ncall_timeout_ms = 100\n" TESTKIT, 2);
     assert_int_equal(tools_on_first_page(&s, sid), 5);
     /* ... and times out after it, on the same session. */
     m = mcp_rpc(&s, sid,
@@ -93,7 +74,8 @@ static void allowed_hosts_and_response_mode(void **state)
     assert_false(r->sse);
     hr_free(r);
 
-    reload(&s, NULL, "[http]\nresponse_mode = sse\nallowed_hosts = mcp.example.test\n" TESTKIT, 2);
+    hs_reload(&s, NULL, "[http]\nresponse_mode = sse\nallowed_hosts = mcp.example.test\n" TESTKIT,
+              2);
     hc *keep = NULL;
     r = mcp_post(&s, sid, PV "Host: mcp.example.test\r\n", ping, &keep);
     if (r->status != 200) {
@@ -117,8 +99,8 @@ static void instructions_and_restart_only(void **state)
     struct h_env *e = *state;
     struct hsrv s;
     hs_start(&s, e, NULL, "[http]\nresponse_mode = json\nmax_connections = 100\n" TESTKIT);
-    reload(&s, "instructions = Call spec-list first.\n",
-           "[http]\nresponse_mode = json\nmax_connections = 50\n" TESTKIT, 2);
+    hs_reload(&s, "instructions = Call spec-list first.\n",
+              "[http]\nresponse_mode = json\nmax_connections = 50\n" TESTKIT, 2);
     /* A restart-only key: named in a warning line of its own. */
     if (!strstr(s.p->err, "[http] max_connections changed: takes effect after a restart")) {
         fail_msg("no restart warning for [http] max_connections:\n%s", s.p->err);

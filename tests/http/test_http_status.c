@@ -470,20 +470,6 @@ static void status_415(void **state)
     H_PASS(s.e);
 }
 
-/* A GET stream on session sid, its SSE response read. */
-static hc *open_get(struct hsrv *s, const char *sid)
-{
-    char headers[256];
-    snprintf(headers, sizeof headers, "Accept: text/event-stream\r\nMcp-Session-Id: %s\r\n", sid);
-    hc *c = hc_open(s, s->port);
-    hc_send(c, "GET", "/mcp", headers, NULL);
-    struct hresp *r = hc_response(c, HC_TIMEOUT_MS);
-    assert_int_equal(r->status, 200);
-    assert_true(r->sse);
-    hr_free(r);
-    return c;
-}
-
 static void status_503(void **state)
 {
     struct hsrv s;
@@ -491,7 +477,7 @@ static void status_503(void **state)
     char *a = mcp_init(&s, "2025-11-25");
     char *b = mcp_init(&s, "2025-11-25");
     /* Both sessions have a GET stream open: neither can be evicted for a new one. */
-    hc *ga = open_get(&s, a), *gb = open_get(&s, b);
+    hc *ga = mcp_open_get(&s, a, NULL), *gb = mcp_open_get(&s, b, NULL);
     struct hresp *r = mcp_post(&s, NULL, NULL, INIT, NULL);
     expect_refusal(r, 503, "third session past max_sessions = 2");
     /* An operator sees the refusal without debug logging. */

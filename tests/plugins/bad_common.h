@@ -132,4 +132,16 @@ static inline void bad_fini(void *plugin_state)
     free(plugin_state);
 }
 
+/* The descriptor and entry point of a bad plugin: its name, version, description and init();
+ * fini() is bad_fini. Use once per plugin, at file scope. */
+#define BAD_PLUGIN(name_, version_, what_, init_)                                                  \
+    static const mcpd_plugin descriptor = {                                                        \
+        MCPD_PLUGIN_HEADER,   .name = name_, .version = version_,                                  \
+        .description = what_, .init = init_, .fini = bad_fini,                                     \
+    };                                                                                             \
+    MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)                                      \
+    {                                                                                              \
+        return &descriptor;                                                                        \
+    }
+
 #endif /* MCPD_TEST_BAD_COMMON_H */

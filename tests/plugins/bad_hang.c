@@ -74,13 +74,4 @@ static int bad_hang_init(const mcpd_host_api *api, mcpd_host *host, void **state
     return rc;
 }
 
-static const mcpd_plugin descriptor = {
-    MCPD_PLUGIN_HEADER,    .name = "bad_hang",
-    .version = "1.0.0",    .description = "Hangs on purpose, ignoring cancellation",
-    .init = bad_hang_init, .fini = bad_fini,
-};
-
-MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)
-{
-    return &descriptor;
-}
+BAD_PLUGIN("bad_hang", "1.0.0", "Hangs on purpose, ignoring cancellation", bad_hang_init)

@@ -71,13 +71,4 @@ static int bad_hog_init(const mcpd_host_api *api, mcpd_host *host, void **state_
     return bad_init(api, host, state_out, tools, 1, "hog_ok", "bad_hog");
 }
 
-static const mcpd_plugin descriptor = {
-    MCPD_PLUGIN_HEADER,   .name = "bad_hog",
-    .version = "1.0.0",   .description = "Allocates a lot of memory on purpose",
-    .init = bad_hog_init, .fini = bad_fini,
-};
-
-MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)
-{
-    return &descriptor;
-}
+BAD_PLUGIN("bad_hog", "1.0.0", "Allocates a lot of memory on purpose", bad_hog_init)

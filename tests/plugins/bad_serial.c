@@ -42,13 +42,4 @@ static int bad_serial_init(const mcpd_host_api *api, mcpd_host *host, void **sta
     return bad_init(api, host, state_out, tools, 1, "serial_ok", "bad_serial");
 }
 
-static const mcpd_plugin descriptor = {
-    MCPD_PLUGIN_HEADER,      .name = "bad_serial",
-    .version = "1.0.0",      .description = "Slow and not thread-safe",
-    .init = bad_serial_init, .fini = bad_fini,
-};
-
-MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void)
-{
-    return &descriptor;
-}
+BAD_PLUGIN("bad_serial", "1.0.0", "Slow and not thread-safe", bad_serial_init)

@@ -54,6 +54,28 @@ static void count_job(void *arg)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* Submits a count_job and waits (5 s at most) until it has run: proves that a worker is free
+ * for other work while the caller's jobs hold or wait. Returns the counter (the caller frees
+ * it with counter_free()). */
+static struct counter *expect_free_worker(struct mcpd_pool *p)
+{
+    struct counter *c = counter_new();
+    long long t0 = now_ms();
+    int runs;
+    assert_int_equal(mcpd_pool_submit(p, count_job, c), 0);
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        runs = c->runs;
+        pthread_mutex_unlock(&c->lock);
+        if (runs != 0 || now_ms() - t0 >= 5000) {
+            break;
+        }
+        nanosleep(&(struct timespec){0, 5000000L}, NULL);
+    }
+    assert_int_equal(runs, 1);
+    return c;
+}
+
 /* Sleeps a little, records concurrency and which threads ran it. */
 static void busy_job(void *arg)
 {
@@ -363,13 +385,7 @@ static void session_cap_leaves_workers_to_others(void **state)
     gate_wait_entered(g, 1);
     /* Session a holds one worker; the two idle workers do not take its other calls, and the
      * server lane (another session, as far as the cap goes) gets one at once. */
-    struct counter *c = counter_new();
-    assert_int_equal(mcpd_pool_submit(p, count_job, c), 0);
-    long long t0 = now_ms();
-    while (c->runs == 0 && now_ms() - t0 < 5000) {
-        nanosleep(&(struct timespec){0, 5000000L}, NULL);
-    }
-    assert_int_equal(c->runs, 1);
+    struct counter *c = expect_free_worker(p);
     nanosleep(&(struct timespec){0, 100000000L}, NULL);
     pthread_mutex_lock(&g->lock);
     assert_int_equal(g->entered, 1);
@@ -423,14 +439,7 @@ static void gate_parks_jobs_without_a_worker(void **state)
     }
     gate_wait_entered(g, 1);
     /* Two wait in the gate's FIFO, not on a worker: the second worker is free for others. */
-    struct counter *c = counter_new();
-    assert_int_equal(mcpd_pool_submit(p, count_job, c), 0);
-    long long t0 = now_ms();
-    while (c->runs == 0 && now_ms() - t0 < 5000) {
-        struct timespec ts = {0, 5000000L};
-        nanosleep(&ts, NULL);
-    }
-    assert_int_equal(c->runs, 1);
+    struct counter *c = expect_free_worker(p);
     struct mcpd_pool_health h;
     mcpd_pool_health(p, &h);
     assert_int_equal(h.busy, 1);
