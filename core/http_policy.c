@@ -1,6 +1,7 @@
 /* HTTP header policy as pure functions: see http_policy.h. */
 #include "http_policy.h"
 
+#include "hex.h"
 #include "http_cors.h"
 #include "protocol.h"
 
@@ -312,14 +313,6 @@ const char *http_framing_error(const struct http_framing *f)
     return NULL;
 }
 
-static int hexval(char ch)
-{
-    return ch >= '0' && ch <= '9'   ? ch - '0'
-           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                    : -1;
-}
-
 static int is_ctl(unsigned char ch)
 {
     return ch < 0x20 || ch == 0x7f;
@@ -329,8 +322,8 @@ size_t http_unescape(char *s)
 {
     char *w = s;
     for (const char *r = s; *r;) {
-        int hi = r[0] == '%' ? hexval(r[1]) : -1;
-        int lo = hi >= 0 ? hexval(r[2]) : -1;
+        int hi = r[0] == '%' ? mcpd_hexval(r[1]) : -1;
+        int lo = hi >= 0 ? mcpd_hexval(r[2]) : -1;
         if (lo >= 0 && !is_ctl((unsigned char)(hi * 16 + lo))) {
             *w++ = (char)(hi * 16 + lo);
             r += 3;
@@ -348,8 +341,8 @@ int http_path_ok(const char *path)
         if (is_ctl((unsigned char)*p)) {
             return 0;
         }
-        int hi = p[0] == '%' ? hexval(p[1]) : -1;
-        int lo = hi >= 0 ? hexval(p[2]) : -1;
+        int hi = p[0] == '%' ? mcpd_hexval(p[1]) : -1;
+        int lo = hi >= 0 ? mcpd_hexval(p[2]) : -1;
         if (lo >= 0 && is_ctl((unsigned char)(hi * 16 + lo))) {
             return 0;
         }

@@ -129,23 +129,6 @@ static void bystander(struct hsrv *s, const char *sid, int n)
 }
 
 /* A Prometheus sample "name{labels} value"; -1 if absent. */
-static double metric(struct hsrv *s, const char *name_and_labels)
-{
-    struct hresp *r = http_get(s, s->port, "/metrics", NULL);
-    assert_int_equal(r->status, 200);
-    double v = -1;
-    size_t n = strlen(name_and_labels);
-    for (const char *p = r->body; p && *p;) {
-        if (strncmp(p, name_and_labels, n) == 0 && p[n] == ' ') {
-            v = strtod(p + n + 1, NULL);
-        }
-        const char *nl = strchr(p, '\n');
-        p = nl ? nl + 1 : NULL;
-    }
-    hr_free(r);
-    return v;
-}
-
 /* The pid of the last "in helper process N" log line after `from` in stderr; 0 if none. */
 static long helper_pid(struct hsrv *s, const char *plugin, size_t from)
 {
@@ -224,8 +207,8 @@ static void crashes(void **state)
         assert_false(is_error(res));
         json_decref(res);
     }
-    assert_int_equal(metric(&s, "mcpd_plugin_crashes_total{plugin=\"bad_crash\"}"), 4);
-    assert_int_equal(metric(&s, "mcpd_plugin_restarts_total{plugin=\"bad_crash\"}"), 4);
+    assert_int_equal(hs_metric(&s, "mcpd_plugin_crashes_total{plugin=\"bad_crash\"}"), 4);
+    assert_int_equal(hs_metric(&s, "mcpd_plugin_restarts_total{plugin=\"bad_crash\"}"), 4);
     static const char *const report[] = {"CRASH: SIGSEGV", "CRASH: SIGABRT",
                                          "CRASH: SIGFPE",  "  plugin:     bad_crash 6.6.6\n",
                                          "  backtrace:\n", "end of crash report"};
@@ -268,7 +251,7 @@ static void hang_past_timeout(void **state)
     res = call(&s, victim, 11, "hang_ok", NULL);
     assert_false(is_error(res));
     json_decref(res);
-    assert_int_equal(metric(&s, "mcpd_plugin_crashes_total{plugin=\"bad_hang\"}"), 1);
+    assert_int_equal(hs_metric(&s, "mcpd_plugin_crashes_total{plugin=\"bad_hang\"}"), 1);
     free(victim);
     free(other);
     assert_int_equal(hs_stop(&s), 0);
@@ -455,7 +438,7 @@ static void hostile_helper(void **state)
         assert_false(is_error(res));
         json_decref(res);
     }
-    assert_int_equal(metric(&s, "mcpd_plugin_crashes_total{plugin=\"iso_hostile\"}"), 2);
+    assert_int_equal(hs_metric(&s, "mcpd_plugin_crashes_total{plugin=\"iso_hostile\"}"), 2);
     free(victim);
     free(other);
     assert_int_equal(hs_stop(&s), 0);
@@ -499,16 +482,16 @@ static void ten_thousand_calls(void **state)
     print_message("10,000 calls, %d crashes: %lld ms\n", crashed, dt);
     assert_int_equal(ok, 9000);
     assert_int_equal(crashed, 1000);
-    assert_int_equal(metric(&s, "mcpd_plugin_crashes_total{plugin=\"bad_crash\"}"), 1000);
+    assert_int_equal(hs_metric(&s, "mcpd_plugin_crashes_total{plugin=\"bad_crash\"}"), 1000);
     /* The last call's crash was answered before its helper came back: wait for that restart. */
     for (long long until = h_now_ms() + 10000;
-         metric(&s, "mcpd_plugin_restarts_total{plugin=\"bad_crash\"}") < 1000;) {
+         hs_metric(&s, "mcpd_plugin_restarts_total{plugin=\"bad_crash\"}") < 1000;) {
         if (h_now_ms() > until) {
             fail_msg("the 1,000th restart is not counted");
         }
         h_sleep(s.p, 20);
     }
-    assert_int_equal(metric(&s, "mcpd_plugin_restarts_total{plugin=\"bad_crash\"}"), 1000);
+    assert_int_equal(hs_metric(&s, "mcpd_plugin_restarts_total{plugin=\"bad_crash\"}"), 1000);
     assert_int_equal(s.p->pid, server);
     assert_false(s.p->exited);
     free(sid);
