@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -640,12 +641,10 @@ int parse_tasks(struct spec *s, size_t doc)
                         goto out;
                     }
                     st.group = -1;
-                    if (htn && isdigit((unsigned char)ht[0])) {
-                        char *end;
-                        long g = strtol(ht, &end, 10);
-                        if (*end == '.') {
-                            st.group = g;
-                        }
+                    unsigned long long g;
+                    size_t k = dec_prefix(ht, htn, &g);
+                    if (k && k < htn && ht[k] == '.') {
+                        st.group = g > LONG_MAX ? LONG_MAX : (long)g;
                     }
                 }
                 st.cur = SPEC_NONE;
