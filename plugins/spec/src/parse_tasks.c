@@ -8,6 +8,7 @@
  * are skipped, and a well-formed checkbox line only counts when md4c agrees
  * that a list item starts on it (a lazily continued paragraph line is text).
  */
+#define _GNU_SOURCE /* memmem */
 #include "internal.h"
 #include "spec/store.h"
 #include "util.h"
@@ -291,7 +292,9 @@ static int title_markers(struct spec_task *t)
     const char *dep;
 
     t->parallel = strstr(s, "[P]") || strstr(s, "(P)");
-    for (const char *p = strstr(s, "[US"); p; p = strstr(p + 1, "[US")) {
+    /* memmem within the title: strstr would take the rest's length again per "[US". */
+    for (const char *p = memmem(s, n, "[US", 3); p;
+         p = memmem(p + 1, (size_t)(s + n - p - 1), "[US", 3)) {
         size_t k = 3;
         while (isdigit((unsigned char)p[k])) {
             k++;
