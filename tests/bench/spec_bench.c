@@ -13,10 +13,17 @@
  *   fsync and rename of the 5,000-task file) on distinct leaves.
  * In-process: spec_load_dir + spec_validate on the same folder.
  *
+ * Big files: spec-validate (TSK-005 only, maxFindings 50) of a tasks.md of SPEC_BENCH_FLAT_LINES
+ * (default 200,000; 8 bytes each) checkbox lines without an id, one finding per line (the shape
+ * of tests/integration big_documents), and of half as many, in-process and through mcpd, each
+ * also as ms per 10,000 lines: a linear parse gives the same figure at both sizes, a per-line
+ * scan of the rest of the document (as md4c's strcspn under ASan once was) a doubled one.
+ *
  * Environment: MCPD_BIN (default: the build's), SPEC_BENCH_REQS, SPEC_BENCH_TASKS,
  * SPEC_BENCH_ITER (read-only calls per tool, default 20), SPEC_BENCH_UPDATES (default 200),
- * SPEC_BENCH_MAX_SECONDS (time bound per phase, default 60), SPEC_BENCH_KEEP=1 keeps the
- * generated folder. Exit status 1 on any wrong answer; speed never fails the run.
+ * SPEC_BENCH_MAX_SECONDS (time bound per phase, default 60), SPEC_BENCH_FLAT_LINES,
+ * SPEC_BENCH_KEEP=1 keeps the generated folder. Exit status 1 on any wrong answer; speed never
+ * fails the run.
  *
  * Run: ./build/tests/bench/spec_bench   (an optimised build gives the real figures)
  */
@@ -195,6 +202,26 @@ static void generate(const char *dir, int nreq, int ntasks)
     free(t.p);
 }
 
+/* The big-file specs: "flat-<lines>", a tasks.md of `lines` "- [ ] x" lines, one TSK-005 each. */
+static void generate_flat(const char *root, int lines)
+{
+    struct text t = {0};
+    char path[4096 + 64];
+    add(&t, "# Tasks\n\n");
+    for (int i = 0; i < lines; i++) {
+        add(&t, "- [ ] x\n");
+    }
+    if (t.n > SPEC_FILE_MAX) {
+        die("SPEC_BENCH_FLAT_LINES=%d makes a %zu-byte tasks.md, past the %u-byte limit", lines,
+            t.n, SPEC_FILE_MAX);
+    }
+    snprintf(path, sizeof path, "%s/.spec-workflow/specs/flat-%d", root, lines);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/.spec-workflow/specs/flat-%d/tasks.md", root, lines);
+    write_file(path, &t);
+    free(t.p);
+}
+
 /* ---- a minimal stdio MCP client ------------------------------------------------------------- */
 
 struct server {
@@ -318,6 +345,22 @@ static void report(const char *what, double *ms, int n)
     phase_cpu = -1;
 }
 
+/* report(), then the figures of a big-file phase per 10,000 lines: the minimum is the one the
+ * other load of a shared machine disturbs least, the server's CPU time the next. */
+static void report_per_lines(const char *what, double *ms, int n, int lines)
+{
+    double cpu = phase_cpu >= 0 && n > 0 ? phase_cpu / n : -1;
+    report(what, ms, n);
+    if (n > 0) {
+        printf("%-44s  per 10k lines: min %.2f ms, median %.2f ms", "", ms[0] * 1e4 / lines,
+               ms[n / 2] * 1e4 / lines);
+        if (cpu >= 0) {
+            printf(", server CPU %.2f ms", cpu * 1e4 / lines);
+        }
+        printf("\n");
+    }
+}
+
 /* rm -r without following symlinks. */
 static void rm_rf(const char *path)
 {
@@ -349,6 +392,8 @@ int main(void)
     int iter = env_int("SPEC_BENCH_ITER", 20);
     int updates = env_int("SPEC_BENCH_UPDATES", 200);
     double max_ms = env_int("SPEC_BENCH_MAX_SECONDS", 60) * 1000.0;
+    int flat = env_int("SPEC_BENCH_FLAT_LINES", 200000);
+    const int flat_sizes[2] = {flat / 2 > 0 ? flat / 2 : 1, flat};
     if (ntasks < 10) {
         die("SPEC_BENCH_TASKS must be at least 10");
     }
@@ -365,6 +410,9 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/.spec-workflow/specs/big", root);
     mkdir(dir, 0755);
     generate(dir, nreq, ntasks);
+    for (int k = 0; k < 2; k++) {
+        generate_flat(root, flat_sizes[k]);
+    }
 
     /* In-process: the library alone (no JSON-RPC, no JSON). */
     double *ms = calloc((size_t)(iter + updates + 64), sizeof *ms);
@@ -389,6 +437,40 @@ int main(void)
     }
     printf("\n");
     report("in-process  load + validate", ms, n);
+
+    struct spec_rule_config *only_tsk005 = NULL;
+    if (spec_rule_config_new(&only_tsk005) != 0 ||
+        spec_rule_config_include(only_tsk005, "TSK-005", NULL) != 0) {
+        die("cannot make the TSK-005 rule configuration");
+    }
+    for (int k = 0; k < 2; k++) {
+        char fdir[4096 + 64], fname[32], label[64];
+        snprintf(fname, sizeof fname, "flat-%d", flat_sizes[k]);
+        snprintf(fdir, sizeof fdir, "%s/.spec-workflow/specs/%s", root, fname);
+        n = 0;
+        for (double t0 = now_ms(); n < iter && now_ms() - t0 < max_ms; n++) {
+            double a = now_ms();
+            struct spec *s = NULL;
+            struct spec_findings *f = NULL;
+            struct spec_validate_opts o;
+            spec_validate_opts_init(&o);
+            o.config = only_tsk005;
+            o.max_findings = 50;
+            if (spec_load_dir(fdir, SPEC_DIALECT_SWM, fname, &s, NULL) != 0 ||
+                spec_validate(s, &o, &f, NULL) != 0) {
+                die("in-process load/validate of %s failed", fname);
+            }
+            if (f->errors != (size_t)flat_sizes[k]) {
+                die("%s: %zu errors, expected %d", fname, f->errors, flat_sizes[k]);
+            }
+            spec_findings_free(f);
+            spec_free(s);
+            ms[n] = now_ms() - a;
+        }
+        snprintf(label, sizeof label, "in-process  %d id-less lines", flat_sizes[k]);
+        report_per_lines(label, ms, n, flat_sizes[k]);
+    }
+    spec_rule_config_free(only_tsk005);
 
     FILE *f = NULL;
     snprintf(ini, sizeof ini, "%s/mcp.ini", root);
@@ -443,6 +525,31 @@ int main(void)
         }
         phase_cpu = c0 >= 0 ? cpu_ms(srv.pid) - c0 : -1;
         report(reads[r].label, ms, n);
+    }
+
+    /* Big files. */
+    for (int k = 0; k < 2; k++) {
+        char label[64];
+        n = 0;
+        double c0 = cpu_ms(srv.pid);
+        for (double t0 = now_ms(); n < iter && now_ms() - t0 < max_ms; n++) {
+            char fname[32];
+            snprintf(fname, sizeof fname, "flat-%d", flat_sizes[k]);
+            json_t *args = json_pack("{s:s, s:i, s:{s:[s]}}", "name", fname, "maxFindings", 50,
+                                     "rules", "include", "TSK-005");
+            double a = now_ms();
+            json_t *sc = call_tool(&srv, "spec-validate", args);
+            ms[n] = now_ms() - a;
+            json_t *sum = json_object_get(json_object_get(sc, "data"), "summary");
+            if (json_integer_value(json_object_get(sum, "errors")) != flat_sizes[k]) {
+                die("spec-validate of %s: %lld errors, expected %d", fname,
+                    (long long)json_integer_value(json_object_get(sum, "errors")), flat_sizes[k]);
+            }
+            json_decref(sc);
+        }
+        phase_cpu = c0 >= 0 ? cpu_ms(srv.pid) - c0 : -1;
+        snprintf(label, sizeof label, "spec-validate %d id-less lines", flat_sizes[k]);
+        report_per_lines(label, ms, n, flat_sizes[k]);
     }
 
     /* Every task, page by page. */

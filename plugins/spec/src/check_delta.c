@@ -625,9 +625,11 @@ static void walk_dir(struct walk *w, const char *rel, size_t depth)
 /* Emits the deferred per-file findings of a "\n"-separated list. */
 static void emit_deferred(struct dctx *c, const struct sbuf *b, bool sections)
 {
-    for (const char *p = b->p; p && *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    const char *z = b->p ? b->p + b->len : NULL;
+    for (const char *p = b->p; p && p < z;) {
+        /* memchr within the rest: strchr would take its length again per entry. */
+        const char *nl = memchr(p, '\n', (size_t)(z - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(z - p);
         char *entry = xstrndup(p, n);
         char *tab = entry ? strchr(entry, '\t') : NULL;
         if (sections && tab) {

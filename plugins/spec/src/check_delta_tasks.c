@@ -18,10 +18,15 @@
 static char *yaml_value(const char *text, const char *key)
 {
     size_t k = strlen(key);
-    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-        if (strncmp(l, key, k) == 0 && l[k] == ':') {
+    const char *z = text + strlen(text);
+    /* Each line found with memchr up to z: strchr would take the rest's length per line. */
+    for (const char *l = text, *nl; l < z; l = nl ? nl + 1 : z) {
+        nl = memchr(l, '\n', (size_t)(z - l));
+        const char *le = nl ? nl : z;
+        if ((size_t)(le - l) > k && memcmp(l, key, k) == 0 && l[k] == ':') {
             const char *v = l + k + 1;
-            size_t n = strcspn(v, "\n#");
+            const char *hash = memchr(v, '#', (size_t)(le - v));
+            size_t n = (size_t)((hash ? hash : le) - v);
             trim(&v, &n);
             if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
                 v++;

@@ -26,10 +26,11 @@ static json_t *strv_json(const struct spec_strv *v)
 static json_t *prompt_json(const char *raw)
 {
     json_t *sec = json_object();
-    const char *p = raw;
-    while (sec && *p) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    const char *p = raw, *z = raw + strlen(raw);
+    while (sec && p < z) {
+        /* memchr within the rest: strchr would take its length again per section. */
+        const char *bar = memchr(p, '|', (size_t)(z - p));
+        size_t n = bar ? (size_t)(bar - p) : (size_t)(z - p);
         const char *t = p, *colon;
         trim(&t, &n);
         colon = memchr(t, ':', n);
@@ -52,7 +53,7 @@ static json_t *prompt_json(const char *raw)
                 json_object_set_new(sec, "text", json_stringn(t, n));
             }
         }
-        p = bar ? bar + 1 : p + strlen(p);
+        p = bar ? bar + 1 : z;
     }
     return json_pack("{s:s,s:o*}", "raw", raw, "sections", sec);
 }

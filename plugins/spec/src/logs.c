@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,7 +310,10 @@ static long long number_after(const char *line, size_t n, char lead)
         bool ok = lead ? (line[i] == lead && i + 1 < n && line[i + 1] >= '0' && line[i + 1] <= '9')
                        : (line[i] >= '0' && line[i] <= '9');
         if (ok) {
-            return strtoll(line + i + (lead ? 1 : 0), NULL, 10);
+            size_t at = i + (lead ? 1 : 0);
+            unsigned long long v;
+            dec_prefix(line + at, n - at, &v);
+            return v > LLONG_MAX ? LLONG_MAX : (long long)v;
         }
     }
     return 0;

@@ -8,12 +8,14 @@
  * are skipped, and a well-formed checkbox line only counts when md4c agrees
  * that a list item starts on it (a lazily continued paragraph line is text).
  */
+#define _GNU_SOURCE /* memmem */
 #include "internal.h"
 #include "spec/store.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -290,7 +292,9 @@ static int title_markers(struct spec_task *t)
     const char *dep;
 
     t->parallel = strstr(s, "[P]") || strstr(s, "(P)");
-    for (const char *p = strstr(s, "[US"); p; p = strstr(p + 1, "[US")) {
+    /* memmem within the title: strstr would take the rest's length again per "[US". */
+    for (const char *p = memmem(s, n, "[US", 3); p;
+         p = memmem(p + 1, (size_t)(s + n - p - 1), "[US", 3)) {
         size_t k = 3;
         while (isdigit((unsigned char)p[k])) {
             k++;
@@ -640,12 +644,10 @@ int parse_tasks(struct spec *s, size_t doc)
                         goto out;
                     }
                     st.group = -1;
-                    if (htn && isdigit((unsigned char)ht[0])) {
-                        char *end;
-                        long g = strtol(ht, &end, 10);
-                        if (*end == '.') {
-                            st.group = g;
-                        }
+                    unsigned long long g;
+                    size_t k = dec_prefix(ht, htn, &g);
+                    if (k && k < htn && ht[k] == '.') {
+                        st.group = g > LONG_MAX ? LONG_MAX : (long)g;
                     }
                 }
                 st.cur = SPEC_NONE;

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,17 @@ size_t iprefix(const char *s, size_t n, const char *prefix)
 bool ieq(const char *a, size_t n, const char *b)
 {
     return strlen(b) == n && iprefix(a, n, b) == n;
+}
+
+size_t dec_prefix(const char *s, size_t n, unsigned long long *v)
+{
+    size_t i = 0;
+    *v = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        *v = *v > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : *v * 10 + d;
+    }
+    return i;
 }
 
 char *slugify(const char *s, size_t n)

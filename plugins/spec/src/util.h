@@ -36,6 +36,11 @@ void trim(const char **s, size_t *n);
 /* Case-insensitive prefix test; returns the length consumed or 0. */
 size_t iprefix(const char *s, size_t n, const char *prefix);
 bool ieq(const char *a, size_t n, const char *b);
+/* The decimal digits at the start of [s, s+n) as a number, saturating at ULLONG_MAX like
+ * strtoull. For text inside a document: strtol and friends find their end with a look at
+ * the whole NUL-terminated rest (under ASan's strict_string_checks), which, line after line,
+ * makes a parse quadratic. Returns how many digits it read (0: s does not start with one). */
+size_t dec_prefix(const char *s, size_t n, unsigned long long *v);
 
 /* Lower-case kebab slug of a name ("Status command exits!" -> "status-command-exits"). */
 char *slugify(const char *s, size_t n);
