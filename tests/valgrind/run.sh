@@ -24,48 +24,58 @@ INTEGRATION="rpc tools resources framing process echo_plugin spec_flow spec_esca
              http_status http_session http_sse"
 
 failed=0
-start=$(date +%s)
+start=$SECONDS
+
+# One job: a unit binary under valgrind, or an integration test binary whose servers run under it
+# (MCPD_TEST_WRAPPER). Output in $logs/job.NAME.out, the last line says how it ended.
+run_job() {
+  local kind=$1 bin=$2 name t0=$SECONDS rc
+  name=$(basename "$bin")
+  if [ "$kind" = unit ]; then
+    (cd "$(dirname "$bin")" && "${vg[@]}" "$bin") >"$logs/job.$name.out" 2>&1
+  else
+    (cd "$(dirname "$bin")" && timeout 1200 "$bin") >"$logs/job.$name.out" 2>&1
+  fi
+  rc=$?
+  echo "valgrind: $kind $name rc=$rc in $((SECONDS - t0)) s" >>"$logs/job.$name.out"
+  return $rc
+}
+
+jobs_list=()
 units=0
 for t in "$tree"/tests/unit/test_* "$tree"/tests/spec/test_spec_*; do
   [ -x "$t" ] || continue
+  jobs_list+=("unit $t")
   units=$((units + 1))
-  if ! (cd "$(dirname "$t")" && "${vg[@]}" "$t" >"$logs/unit.$(basename "$t").out" 2>&1); then
-    echo "FAILED under valgrind: $(basename "$t")"
-    tail -30 "$logs/unit.$(basename "$t").out"
-    failed=1
-  fi
 done
-echo "valgrind: $units unit test binaries in $(( $(date +%s) - start )) s"
-
-run_one() {
-  local name=$1 bin
+for name in $INTEGRATION; do
   bin=$(find "$tree/tests" -type f -name "itest_$name" | head -1)
   if [ -z "$bin" ]; then
-    echo "valgrind: no test binary itest_$name" >"$logs/itest.$name.out"
-    return 1
+    echo "FAILED: no test binary itest_$name in $tree"
+    failed=1
+    continue
   fi
-  local t0=$SECONDS
-  (cd "$(dirname "$bin")" && timeout 1200 "$bin") >"$logs/itest.$name.out" 2>&1
-  local rc=$?
-  echo "valgrind: integration.$name rc=$rc in $((SECONDS - t0)) s" >>"$logs/itest.$name.out"
-  return $rc
-}
+  jobs_list+=("integration $bin")
+done
+
+# As many at a time as there are cores; each job's status is collected by its pid.
 pids=()
 names=()
-for name in $INTEGRATION; do
+for j in "${jobs_list[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do
     wait -n || true
   done
-  run_one "$name" &
+  # shellcheck disable=SC2086
+  run_job $j &
   pids+=($!)
-  names+=("$name")
+  names+=("$(basename "${j#* }")")
 done
 for i in "${!pids[@]}"; do
   if wait "${pids[$i]}"; then
-    tail -1 "$logs/itest.${names[$i]}.out"
+    tail -1 "$logs/job.${names[$i]}.out"
   else
-    echo "FAILED under valgrind: integration.${names[$i]}"
-    tail -40 "$logs/itest.${names[$i]}.out"
+    echo "FAILED under valgrind: ${names[$i]}"
+    tail -40 "$logs/job.${names[$i]}.out"
     failed=1
   fi
 done
@@ -82,5 +92,5 @@ for f in "$logs"/vg.*.log; do
   head -80 "$f"
 done
 echo "valgrind: $procs processes checked ($units unit binaries, the rest servers), $bad with" \
-     "errors or definite leaks, $(( $(date +%s) - start )) s"
+     "errors or definite leaks, $((SECONDS - start)) s"
 [ "$bad" -eq 0 ] && [ "$failed" -eq 0 ]
