@@ -18,6 +18,8 @@
 #include <cmocka.h>
 /* after cmocka.h, whose assertions it uses */
 #include "spec_itest.h"
+/* after spec_itest.h */
+#include "../spec/spec_texts.h"
 
 static const char tasks_md[] = "# Tasks Document\n\n"
                                "- [ ] 1. First\n  - File: a.c\n"
@@ -334,6 +336,76 @@ static void big_documents(void **state)
     H_PASS(e);
 }
 
+#define LONG_ITEMS 100000
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* One task line with LONG_ITEMS paths and one _Requirements: with LONG_ITEMS refs that do not
+ * exist (one TRC-001 each). Every duplicate check was a scan of the list so far and every
+ * finding's column a scan of the whole line: quadratic, minutes under ASan, past the harness
+ * timeout. Also proves the columns of the findings. */
+static void long_lines(void **state)
+{
+    struct h_env *e = *state;
+    size_t cap = 4u * 1024u * 1024u, n;
+    char *buf = malloc(cap);
+    size_t col[50];
+    assert_non_null(buf);
+
+    n = (size_t)sprintf(buf, "# Tasks\n\n- [ ] 1. Paths");
+    for (unsigned i = 0; i < LONG_ITEMS; i++) {
+        n += (size_t)sprintf(buf + n, " s/p%u.c", i % (LONG_ITEMS - 1)); /* the last is a dup */
+    }
+    n += (size_t)sprintf(buf + n, "\n  - _Requirements: 1.1_\n- [ ] 2. Refs\n  - _Requirements: ");
+    for (unsigned i = 0; i < LONG_ITEMS; i++) {
+        n += (size_t)sprintf(buf + n, "%s", i ? ", " : "");
+        if (i < 50) {
+            col[i] = n - (size_t)(strrchr(buf, '\n') - buf); /* 1-based column of ref i */
+        }
+        n += (size_t)sprintf(buf + n, "9.%u", i);
+    }
+    n += (size_t)sprintf(buf + n, "_\n");
+    assert_true(n < cap);
+    sp_write(sp_path(e, "proj/.spec-workflow/specs/long/tasks.md"), buf, n);
+    sp_write_str(sp_path(e, "proj/.spec-workflow/specs/long/requirements.md"),
+                 SPEC_TEXT_REQUIREMENTS);
+    free(buf);
+
+    struct h_proc *p = sp_start(e, NULL, NULL);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* No task is completed: the answer stays small and the time is the load's (the order of
+     * the paths and refs is test_spec_textpos' duplicates_keep_the_first). */
+    json_t *res = sp_ok_call(p, "task-list", "{\"name\":\"long\",\"status\":[\"completed\"]}");
+    fprintf(stderr, "long_lines: task-list of %u paths + %u refs on one line each: %.0f ms\n",
+            LONG_ITEMS, LONG_ITEMS, ms_since(&t0));
+    assert_int_equal(json_integer_value(sp_at(res, "structuredContent/data/summary/total")), 2);
+    json_decref(res);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    res =
+        sp_ok_call(p, "spec-validate",
+                   "{\"name\":\"long\",\"maxFindings\":50,\"rules\":{\"include\":[\"TRC-001\"]}}");
+    fprintf(stderr, "long_lines: spec-validate with %u TRC-001 findings on one line: %.0f ms\n",
+            LONG_ITEMS, ms_since(&t0));
+    json_t *sc = json_object_get(res, "structuredContent");
+    assert_int_equal(json_integer_value(sp_at(sc, "data/summary/errors")), LONG_ITEMS);
+    json_t *findings = json_object_get(sc, "findings");
+    assert_int_equal(json_array_size(findings), 50);
+    for (size_t i = 0; i < 50; i++) {
+        json_t *f = json_array_get(findings, i);
+        assert_int_equal(json_integer_value(json_object_get(f, "line")), 6);
+        assert_int_equal(json_integer_value(json_object_get(f, "column")), (json_int_t)col[i]);
+    }
+    json_decref(res);
+    sp_stop(p);
+    H_PASS(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +416,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(validate_config, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(approvals_read, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(big_documents, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(long_lines, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

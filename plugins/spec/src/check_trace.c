@@ -52,19 +52,22 @@ static void check_paths(struct vctx *v)
      * task names (File:, its title) are often the ones it will create. */
     for (size_t i = 0; i < s->ntasks; i++) {
         const struct spec_task *t = &s->tasks[i];
+        struct task_text_index where;
+        task_text_index_init(&where, s, t, "Leverage");
         for (size_t k = 0; k < t->leverage.n; k++) {
             const char *p = t->leverage.v[k];
             char *full = NULL;
             /* Paths outside the project are reported as missing: we never look there. */
             if (spec_path_inside(root, p, true, &full, NULL) < 0) {
                 unsigned line, col;
-                task_text_pos(s, t, "Leverage", p, &line, &col);
+                task_text_pos(&where, p, &line, &col);
                 vemit(v, R_TRC_006, t->doc, line, col, t->id, NULL,
                       "Fix the path or create the file.", SPEC_SEV_OFF,
                       "Task %s leverages missing path \"%s\"", t->id, p);
             }
             free(full);
         }
+        task_text_index_free(&where);
     }
     free(root);
 }

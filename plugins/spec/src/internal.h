@@ -94,9 +94,24 @@ void loc_make(const struct spec *s, size_t doc, size_t off, size_t end, struct s
 
 /* Where task t writes `text` (a requirement id, a path): the first whole-token
  * occurrence on its metadata lines named `key`, else on the task line itself;
- * the task's own position when neither holds it. */
-void task_text_pos(const struct spec *s, const struct spec_task *t, const char *key,
-                   const char *text, unsigned *line, unsigned *col);
+ * the task's own position when neither holds it. The lines are indexed once, on
+ * the first look-up, so that the findings of one long line cost one scan of it,
+ * not one each (textpos.c). Init borrows s, t and key: they must outlive the
+ * index; task_text_index_free releases what the look-ups built. */
+struct task_text_cand;
+struct task_text_index {
+    const struct spec *s;
+    const struct spec_task *t;
+    const char *key;
+    struct hmap h;                /* first segment of a candidate -> its first candidate */
+    struct task_text_cand *cands; /* in document order: the order of the old scans */
+    size_t ncands;
+    int state; /* 0 not built, 1 built, -1 out of memory: scan each time instead */
+};
+void task_text_index_init(struct task_text_index *x, const struct spec *s,
+                          const struct spec_task *t, const char *key);
+void task_text_pos(struct task_text_index *x, const char *text, unsigned *line, unsigned *col);
+void task_text_index_free(struct task_text_index *x);
 
 /* Free one task's owned members. */
 void task_clear(struct spec_task *t);
@@ -129,8 +144,10 @@ int spec_write_atomic_at(int dirfd, const char *leaf, const char *shown, const v
 int spec_write_new_at(int dirfd, const char *leaf, const char *shown, const void *buf, size_t len,
                       struct spec_error *err);
 
-/* Tokenise a reference list "1.1, 2 and 3.4" into v. @return 0 or -1. */
-int split_refs(const char *s, size_t n, struct spec_strv *v);
+struct strv_set;
+/* Tokenise a reference list "1.1, 2 and 3.4" into v, skipping the refs v holds already
+ * (seen indexes v: see strv_set in util.h). @return 0 or -1. */
+int split_refs(const char *s, size_t n, struct spec_strv *v, struct strv_set *seen);
 
 /* Whether a task id is numeric dotted ("1.2.3"), and its parent id length
  * (length up to the last dot, 0 when top level). */

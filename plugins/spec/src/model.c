@@ -244,7 +244,7 @@ size_t id_parent_len(const char *id)
     return dot ? (size_t)(dot - id) : 0;
 }
 
-int split_refs(const char *s, size_t n, struct spec_strv *v)
+int split_refs(const char *s, size_t n, struct spec_strv *v, struct strv_set *seen)
 {
     size_t i = 0;
     while (i < n) {
@@ -271,16 +271,8 @@ int split_refs(const char *s, size_t n, struct spec_strv *v)
             ieq(s + a, b - a, "task") || ieq(s + a, b - a, "tasks")) {
             continue;
         }
-        {
-            char tmp[128];
-            size_t k = b - a < sizeof(tmp) - 1 ? b - a : sizeof(tmp) - 1;
-            memcpy(tmp, s + a, k);
-            tmp[k] = '\0';
-            if (strv_has(v, tmp)) {
-                continue;
-            }
-        }
-        if (strv_push(v, s + a, b - a) < 0) {
+        /* A duplicate if listed already as its first 127 bytes (the old fixed buffer). */
+        if (strv_push_new(v, seen, s + a, b - a < 127 ? b - a : 127, s + a, b - a) < 0) {
             return -1;
         }
     }
@@ -486,51 +478,6 @@ const struct spec_doc *spec_doc_find(const struct spec *s, enum spec_doc_kind ki
         }
     }
     return NULL;
-}
-
-/* text as a whole token in [from, to): "7.7" is not found in "17.7", "a.c" not in "a.cc". */
-static const char *find_token(const char *from, const char *to, const char *text)
-{
-    size_t n = strlen(text);
-    for (const char *p = from; n && p + n <= to; p++) {
-        if (memcmp(p, text, n) != 0) {
-            continue;
-        }
-        if (p > from && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '-' ||
-                         p[-1] == '_' || p[-1] == '/')) {
-            continue;
-        }
-        /* A "_" after it closes an _underscored_ field. */
-        if (p + n < to && (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '/' ||
-                           (p[n] == '.' && p + n + 1 < to && isalnum((unsigned char)p[n + 1])))) {
-            continue;
-        }
-        return p;
-    }
-    return NULL;
-}
-
-void task_text_pos(const struct spec *s, const struct spec_task *t, const char *key,
-                   const char *text, unsigned *line, unsigned *col)
-{
-    const struct md_doc *md = &s->priv->md[t->doc];
-    const char *doc = s->docs[t->doc].text;
-    const char *at = NULL;
-
-    for (size_t m = 0; m < t->nmeta && !at; m++) {
-        if (strcmp(t->meta[m].key, key) == 0) {
-            at = find_token(doc + t->meta[m].loc.offset, doc + t->meta[m].line_next, text);
-        }
-    }
-    if (!at) {
-        at = find_token(doc + t->loc.offset, doc + t->loc.end, text);
-    }
-    if (at) {
-        mdo_pos(md, (size_t)(at - doc), line, col);
-    } else {
-        *line = t->loc.line;
-        *col = t->loc.column;
-    }
 }
 
 size_t spec_task_index(const struct spec *s, const struct spec_task *t)

@@ -159,7 +159,7 @@ static bool known_ext(const char *e, size_t n)
 }
 
 /* Path-like words in a title: "src/models/user.py", `hello.py`, "CMakeLists.txt". */
-static int title_files(const char *s, size_t n, struct spec_strv *files)
+static int title_files(const char *s, size_t n, struct spec_strv *files, struct strv_set *seen)
 {
     size_t i = 0;
     while (i < n) {
@@ -206,11 +206,8 @@ static int title_files(const char *s, size_t n, struct spec_strv *files)
         }
         if ((slash && b - a > 2) ||
             (dot && dot > s + a && known_ext(dot + 1, (size_t)(s + b - dot - 1)))) {
-            char tmp[512];
-            size_t k = b - a < sizeof(tmp) - 1 ? b - a : sizeof(tmp) - 1;
-            memcpy(tmp, s + a, k);
-            tmp[k] = '\0';
-            if (!strv_has(files, tmp) && strv_push(files, s + a, b - a) < 0) {
+            /* A duplicate if listed already as its first 511 bytes (the old fixed buffer). */
+            if (strv_push_new(files, seen, s + a, b - a < 511 ? b - a : 511, s + a, b - a) < 0) {
                 return -1;
             }
         }
@@ -223,7 +220,7 @@ static int title_files(const char *s, size_t n, struct spec_strv *files)
  * src/utils/di.ts"): per comma-separated item, a trailing "(...)" remark is
  * dropped, then backticked text is taken as written, else the path-like words
  * (a "/" or a known extension, no spaces) as in titles. */
-static int meta_paths(const char *s, size_t n, struct spec_strv *out)
+static int meta_paths(const char *s, size_t n, struct spec_strv *out, struct strv_set *seen)
 {
     size_t i = 0;
     while (i < n) {
@@ -252,21 +249,18 @@ static int meta_paths(const char *s, size_t n, struct spec_strv *out)
             {
                 const char *w = a + k + 1;
                 size_t wn = (size_t)(e - w);
-                char tmp[512];
                 trim(&w, &wn);
                 ticked = true;
                 k = (size_t)(e - a);
-                if (!wn || wn >= sizeof(tmp)) {
+                if (!wn || wn >= 512) {
                     continue;
                 }
-                memcpy(tmp, w, wn);
-                tmp[wn] = '\0';
-                if (!strv_has(out, tmp) && strv_push(out, w, wn) < 0) {
+                if (strv_push_new(out, seen, w, wn, w, wn) < 0) {
                     return -1;
                 }
             }
         }
-        if (!ticked && title_files(a, an, out) < 0) {
+        if (!ticked && title_files(a, an, out, seen) < 0) {
             return -1;
         }
     }
@@ -285,7 +279,20 @@ static const char *ifind(const char *s, size_t n, const char *needle)
     return NULL;
 }
 
-static int title_markers(struct spec_task *t)
+/* The duplicate checks of the current task's lists, one index per list. */
+struct task_seen {
+    struct strv_set requirements, depends, files, leverage;
+};
+
+static void task_seen_free(struct task_seen *x)
+{
+    strv_set_free(&x->requirements);
+    strv_set_free(&x->depends);
+    strv_set_free(&x->files);
+    strv_set_free(&x->leverage);
+}
+
+static int title_markers(struct spec_task *t, struct task_seen *seen)
 {
     const char *s = t->title;
     size_t n = strlen(s);
@@ -315,11 +322,11 @@ static int title_markers(struct spec_task *t)
         if (!z) {
             z = s + n;
         }
-        if (split_refs(a, (size_t)(z - a), &t->depends) < 0) {
+        if (split_refs(a, (size_t)(z - a), &t->depends, &seen->depends) < 0) {
             return -1;
         }
     }
-    return title_files(s, n, &t->files);
+    return title_files(s, n, &t->files, &seen->files);
 }
 
 struct meta_key {
@@ -394,6 +401,7 @@ struct state {
     size_t stack[32]; /* open tasks by indentation */
     unsigned ind[32];
     size_t depth;
+    struct task_seen seen; /* of task cur */
 };
 
 static unsigned indent_cols(const char *s, size_t n, size_t *bytes)
@@ -459,7 +467,8 @@ static int new_task(struct state *st, size_t line, const char *ls, size_t ln,
         st->ind[st->depth] = ind;
         st->depth++;
     }
-    if (title_markers(t) < 0) {
+    task_seen_free(&st->seen);
+    if (title_markers(t, &st->seen) < 0) {
         return -1;
     }
     /* OpenSpec groups: "## 2. Tests" holds 2.x tasks. */
@@ -580,11 +589,11 @@ static int block_line(struct state *st, size_t line, const char *ls, size_t ln, 
                 }
             }
             if (strcmp(name, "Requirements") == 0) {
-                rc = split_refs(mv, mvn, &t->requirements);
+                rc = split_refs(mv, mvn, &t->requirements, &st->seen.requirements);
             } else if (strcmp(name, "Depends") == 0) {
-                rc = split_refs(mv, mvn, &t->depends);
+                rc = split_refs(mv, mvn, &t->depends, &st->seen.depends);
             } else if (strcmp(name, "Leverage") == 0) {
-                rc = meta_paths(mv, mvn, &t->leverage);
+                rc = meta_paths(mv, mvn, &t->leverage, &st->seen.leverage);
             } else if (strcmp(name, "Blocked") == 0) {
                 free(t->blocked_reason);
                 t->blocked_reason = xstrdup(mv);
@@ -594,7 +603,7 @@ static int block_line(struct state *st, size_t line, const char *ls, size_t ln, 
                 t->prompt = xstrdup(mv);
                 rc = t->prompt ? 0 : -1;
             } else if (strcmp(name, "Files") == 0 || strcmp(name, "File") == 0) {
-                rc = meta_paths(mv, mvn, &t->files);
+                rc = meta_paths(mv, mvn, &t->files, &st->seen.files);
             } else {
                 rc = 0;
             }
@@ -734,5 +743,6 @@ int parse_tasks(struct spec *s, size_t doc)
     rc = 0;
 out:
     free(st.phase);
+    task_seen_free(&st.seen);
     return rc;
 }

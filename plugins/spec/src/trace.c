@@ -135,15 +135,14 @@ static int link_ref(struct builder *b, size_t task, const char *ref)
     return 0;
 }
 
-static int dangle(struct builder *b, size_t task, const char *ref)
+static int dangle(struct builder *b, size_t task, struct task_text_index *where, const char *ref)
 {
     struct spec_trace *t = b->t;
     if (GROW(t->dangling, b->dcap, t->ndangling) < 0) {
         return -1;
     }
     /* Where it is written: its _Requirements: line, else the task line ([US1]). */
-    task_text_pos(b->s, &b->s->tasks[task], "Requirements", ref, &t->dangling[t->ndangling].line,
-                  &t->dangling[t->ndangling].column);
+    task_text_pos(where, ref, &t->dangling[t->ndangling].line, &t->dangling[t->ndangling].column);
     t->dangling[t->ndangling].task = task;
     t->dangling[t->ndangling].ref = xstrdup(ref);
     if (!t->dangling[t->ndangling].ref) {
@@ -176,19 +175,26 @@ static int build(struct builder *b)
     for (size_t i = 0; i < s->ntasks; i++) {
         const struct spec_task *k = &s->tasks[i];
         size_t resolved = 0;
-        for (size_t r = 0; r < k->requirements.n; r++) {
-            int rc = link_ref(b, i, k->requirements.v[r]);
-            if (rc < 0 || (rc == 0 && dangle(b, i, k->requirements.v[r]) < 0)) {
-                return -1;
+        int rc = 0;
+        struct task_text_index where;
+        task_text_index_init(&where, s, k, "Requirements");
+        for (size_t r = 0; r < k->requirements.n && rc >= 0; r++) {
+            rc = link_ref(b, i, k->requirements.v[r]);
+            if (rc == 0 && dangle(b, i, &where, k->requirements.v[r]) < 0) {
+                rc = -1;
             }
-            resolved += (size_t)rc;
+            resolved += rc > 0 ? (size_t)rc : 0;
         }
-        if (k->story && !strv_has(&k->requirements, k->story)) {
-            int rc = link_ref(b, i, k->story);
-            if (rc < 0 || (rc == 0 && dangle(b, i, k->story) < 0)) {
-                return -1;
+        if (rc >= 0 && k->story && !strv_has(&k->requirements, k->story)) {
+            rc = link_ref(b, i, k->story);
+            if (rc == 0 && dangle(b, i, &where, k->story) < 0) {
+                rc = -1;
             }
-            resolved += (size_t)rc;
+            resolved += rc > 0 ? (size_t)rc : 0;
+        }
+        task_text_index_free(&where);
+        if (rc < 0) {
+            return -1;
         }
         if (k->nchildren == 0 && resolved == 0) {
             if (GROW(t->orphans, b->ocap, t->norphans) < 0) {

@@ -156,6 +156,27 @@ bool strv_has(const struct spec_strv *v, const char *s)
     return false;
 }
 
+int strv_push_new(struct spec_strv *v, struct strv_set *x, const char *key, size_t keylen,
+                  const char *s, size_t n)
+{
+    for (; x->indexed < v->n; x->indexed++) {
+        const char *k = v->v[x->indexed];
+        if (hmap_put(&x->h, k, strlen(k), 0, NULL) < 0) {
+            return -1;
+        }
+    }
+    if (hmap_get(&x->h, key, strnlen(key, keylen)) != (size_t)-1) {
+        return 0;
+    }
+    return strv_push(v, s, n);
+}
+
+void strv_set_free(struct strv_set *x)
+{
+    hmap_free(&x->h);
+    x->indexed = 0;
+}
+
 void strv_free(struct spec_strv *v)
 {
     for (size_t i = 0; i < v->n; i++) {

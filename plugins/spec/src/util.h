@@ -2,6 +2,7 @@
 #ifndef MCPD_SPEC_UTIL_H
 #define MCPD_SPEC_UTIL_H
 
+#include "hmap.h"
 #include "spec/model.h"
 
 #include <stdbool.h>
@@ -30,6 +31,21 @@ char *xstrdup(const char *s);
 int strv_push(struct spec_strv *v, const char *s, size_t n);
 bool strv_has(const struct spec_strv *v, const char *s);
 void strv_free(struct spec_strv *v);
+
+/* A hash index over the strings of one spec_strv, for duplicate checks that stay linear on a
+ * list of 100k paths or refs (strv_has is a scan). The strings pushed to the list since the
+ * last call are indexed first, so the list may grow in between; it must not shrink. Keys are
+ * borrowed from the list. Zero-initialise; strv_set_free releases the index only. */
+struct strv_set {
+    struct hmap h;
+    size_t indexed; /* v->v[0 .. indexed) are in h */
+};
+
+/* Push [s, s+n) onto v unless v holds a string equal to the C string in [key, key+keylen)
+ * (it ends at a NUL before keylen, as strcmp would). @return 0, or -1 out of memory. */
+int strv_push_new(struct spec_strv *v, struct strv_set *x, const char *key, size_t keylen,
+                  const char *s, size_t n);
+void strv_set_free(struct strv_set *x);
 
 /* Trim ASCII blanks (space, tab, CR, LF) on both ends of [*s, *s+*n). */
 void trim(const char **s, size_t *n);
