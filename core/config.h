@@ -140,7 +140,7 @@ struct mcpd_config {
 
     /* [auth] (HTTP only; see core/auth.h) */
     char *auth_tokens_file;      /* more [tokens] lines, read at load; NULL = none */
-    char *auth_ops_token_hash; /* hex SHA-256 of the token the ops endpoints need; NULL = open */
+    char *auth_ops_token_hash;   /* hex SHA-256 of the token the ops endpoints need; NULL = open */
     char *auth_resource;         /* this server's resource URI (RFC 8707/9728); NULL = no OAuth */
     char *auth_issuer;           /* the authorization server (iss) whose JWTs are accepted */
     char *auth_jwks_file;        /* its public keys (JWKS); read at load and on SIGHUP */
