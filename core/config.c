@@ -162,7 +162,7 @@ struct loader {
     const char **key_src; /* per table row: override that set it last, NULL = file or default */
 };
 
-static size_t key_index(const struct mcpd_config_key *k)
+static size_t key_index(const struct mcpd_ini_key *k)
 {
     return (size_t)(k - mcpd_config_keys);
 }
@@ -379,7 +379,7 @@ static void on_section(void *user, int line, const char *name)
 
 /* A host key of a plugin section (mcpd_plugin_keys): the table's rules, stored in the plugin's
  * conf. config_set() writes at k->off from the struct it is given, so it gets the plugin conf. */
-static void plugin_host_key(struct loader *l, int line, const struct mcpd_config_key *k,
+static void plugin_host_key(struct loader *l, int line, const struct mcpd_ini_key *k,
                             const char *value)
 {
     struct mcpd_plugin_conf *pl = &l->c->plugins[l->plugin];
@@ -527,7 +527,7 @@ static void on_key(void *user, int line, const char *name, const char *value)
         return;
     }
 
-    const struct mcpd_config_key *k = mcpd_config_key_find(l->section, name);
+    const struct mcpd_ini_key *k = mcpd_config_key_find(l->section, name);
     if (!k) {
         line_err(l, line, sec, name, "unknown key");
         return;
@@ -559,9 +559,9 @@ static void on_bad_line(void *user, int line, const char *msg)
  */
 
 /* Where a key's value came from, as an error prefix: "--port: ", "FILE:LINE: [server] port: ". */
-static void origin_err(struct loader *l, const struct mcpd_config_key *k, const char *fmt, ...)
+static void origin_err(struct loader *l, const struct mcpd_ini_key *k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void origin_err(struct loader *l, const struct mcpd_config_key *k, const char *fmt, ...)
+static void origin_err(struct loader *l, const struct mcpd_ini_key *k, const char *fmt, ...)
 {
     size_t i = key_index(k);
     char prefix[PATH_MAX + 256];
@@ -589,7 +589,7 @@ static void apply_overrides(struct loader *l, const struct mcpd_overrides *ov, b
             continue;
         }
         const char *label = env ? od->env : od->flag;
-        const struct mcpd_config_key *k = mcpd_config_key_find(od->section, od->key);
+        const struct mcpd_ini_key *k = mcpd_config_key_find(od->section, od->key);
         char why[256];
         int rc = config_set(l->c, k, v, l->cwd, why, sizeof why);
         if (rc == -ENOMEM) {
@@ -605,8 +605,8 @@ static void apply_overrides(struct loader *l, const struct mcpd_overrides *ov, b
 static void check_tls(struct loader *l)
 {
     struct mcpd_config *c = l->c;
-    const struct mcpd_config_key *kk = mcpd_config_key_find("server", "ssl_keyfile");
-    const struct mcpd_config_key *kc = mcpd_config_key_find("server", "ssl_certfile");
+    const struct mcpd_ini_key *kk = mcpd_config_key_find("server", "ssl_keyfile");
+    const struct mcpd_ini_key *kc = mcpd_config_key_find("server", "ssl_certfile");
     if (c->ssl_keyfile && !c->ssl_certfile) {
         origin_err(l, kk, "set without ssl_certfile (set both or neither)");
         return;

@@ -222,7 +222,7 @@ struct mcpd_config_word {
     int value;
 };
 
-struct mcpd_config_key {
+struct mcpd_ini_key {
     const char *section; /* "server", "log", ... */
     const char *name;
     enum mcpd_key_type type;
@@ -236,12 +236,12 @@ struct mcpd_config_key {
     const char *doc; /* the meaning, one line of markdown */
 };
 
-extern const struct mcpd_config_key mcpd_config_keys[];
+extern const struct mcpd_ini_key mcpd_config_keys[];
 extern const size_t mcpd_config_n_keys;
 
 /* The host's own keys of a [plugin NAME] section besides path/enabled/optional, declared once
  * (config_keys.c). `off` is the field in struct mcpd_plugin_conf; section is "plugin". */
-extern const struct mcpd_config_key mcpd_plugin_keys[];
+extern const struct mcpd_ini_key mcpd_plugin_keys[];
 extern const size_t mcpd_plugin_n_keys;
 
 /* The fixed sections in file order, {NULL, NULL}-terminated; doc is the paragraph the key
@@ -256,7 +256,7 @@ extern const struct mcpd_config_section mcpd_config_sections[];
 const char *mcpd_reload_policy_name(enum mcpd_reload_policy p);
 
 /* The key [section] name, or NULL. */
-const struct mcpd_config_key *mcpd_config_key_find(const char *section, const char *name);
+const struct mcpd_ini_key *mcpd_config_key_find(const char *section, const char *name);
 
 /*
  * Checks `v` for the key [section] name by the rules a file value gets (a path is not looked
@@ -272,11 +272,11 @@ int mcpd_config_check_value(const char *section, const char *name, const char *v
  * reload). Neither config is modified.
  */
 size_t mcpd_config_diff(const struct mcpd_config *a, const struct mcpd_config *b,
-                        void (*fn)(const struct mcpd_config_key *key, void *arg), void *arg);
+                        void (*fn)(const struct mcpd_ini_key *key, void *arg), void *arg);
 
 /* The value of key `k` in `c` as mcp.ini would write it ("4194304", "http-stream", "" for an
  * unset string, "(secret)" for a set secret) into buf. Returns buf. */
-const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_config_key *k,
+const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_ini_key *k,
                                      char *buf, size_t len);
 
 /* Writes the key reference of docs/configuration.md (markdown, one table per section) to `out`.

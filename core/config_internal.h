@@ -24,8 +24,8 @@ int config_parse_word(const struct mcpd_config_word *words, const char *s);
  * is freed). Relative paths resolve against `base`. Returns 0, -ENOMEM, or -EINVAL with the
  * reason (without the "where") in why.
  */
-int config_set(struct mcpd_config *c, const struct mcpd_config_key *k, const char *v,
-               const char *base, char *why, size_t wl);
+int config_set(struct mcpd_config *c, const struct mcpd_ini_key *k, const char *v, const char *base,
+               char *why, size_t wl);
 /* Sets every key that has a default (`def`) through config_set(). Returns 0 or a negative errno. */
 int config_set_defaults(struct mcpd_config *c, const char *base);
 /* Frees every string field of the table (and NULLs it). */

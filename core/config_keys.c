@@ -88,7 +88,7 @@ const struct mcpd_config_word mcpd_config_booleans[] = {{"true", 1}, {"false", 0
 #define SIZE(s_, n_, def_, min_, max_, f_, r_, d_)                                                 \
     NUM(s_, n_, MCPD_KEY_SIZE, def_, min_, max_, f_, r_, d_)
 
-const struct mcpd_config_key mcpd_config_keys[] = {
+const struct mcpd_ini_key mcpd_config_keys[] = {
     /* [server] */
     TEXT("server", "name", "mcpd", name, PER_REQ,
          "the server name reported to clients (`serverInfo.name`)"),
@@ -307,7 +307,7 @@ static const struct mcpd_config_word isolations[] = {
     .section = "plugin", .name = n_, .type = t_, .off = offsetof(struct mcpd_plugin_conf, f_),     \
     .reload = APPLIES, .doc = d_
 
-const struct mcpd_config_key mcpd_plugin_keys[] = {
+const struct mcpd_ini_key mcpd_plugin_keys[] = {
     {PLUGIN_ROW("isolation", MCPD_KEY_WORD, isolation,
                 "`in-process` (dlopen into mcpd) or `process` (a supervised helper process: a "
                 "crash or hang costs only that plugin's calls, ~0.2 ms more per call)"),
@@ -374,10 +374,10 @@ const char *mcpd_reload_policy_name(enum mcpd_reload_policy p)
     return "?";
 }
 
-const struct mcpd_config_key *mcpd_config_key_find(const char *section, const char *name)
+const struct mcpd_ini_key *mcpd_config_key_find(const char *section, const char *name)
 {
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         if (strcmp(k->section, section) == 0 && strcmp(k->name, name) == 0) {
             return k;
         }
@@ -603,7 +603,7 @@ static int check_list(const char *v, bool origins, char *why, size_t wl)
 }
 
 /* "a log level (debug | info | warning | error)": the words without their aliases. */
-static void word_expectation(const struct mcpd_config_key *k, char *buf, size_t len)
+static void word_expectation(const struct mcpd_ini_key *k, char *buf, size_t len)
 {
     size_t o = (size_t)snprintf(buf, len, "a %s (", k->noun);
     for (const struct mcpd_config_word *w = k->words; w->word && o < len; w++) {
@@ -618,7 +618,7 @@ static void word_expectation(const struct mcpd_config_key *k, char *buf, size_t 
 
 /* A number of the row's type, checked against its range; otherwise says what was expected
  * ("a size (1024..1073741824 bytes; suffixes k, m, g)"). */
-static int set_number(const struct mcpd_config_key *k, const char *v, void *field, char *why,
+static int set_number(const struct mcpd_ini_key *k, const char *v, void *field, char *why,
                       size_t wl)
 {
     char q[CONFIG_QUOTE_LEN];
@@ -658,8 +658,8 @@ static int set_number(const struct mcpd_config_key *k, const char *v, void *fiel
     return -EINVAL;
 }
 
-int config_set(struct mcpd_config *c, const struct mcpd_config_key *k, const char *v,
-               const char *base, char *why, size_t wl)
+int config_set(struct mcpd_config *c, const struct mcpd_ini_key *k, const char *v, const char *base,
+               char *why, size_t wl)
 {
     void *field = (char *)c + k->off;
     char q[CONFIG_QUOTE_LEN];
@@ -739,7 +739,7 @@ int config_set(struct mcpd_config *c, const struct mcpd_config_key *k, const cha
 int mcpd_config_check_value(const char *section, const char *name, const char *v, char *why,
                             size_t wl)
 {
-    const struct mcpd_config_key *k = mcpd_config_key_find(section, name);
+    const struct mcpd_ini_key *k = mcpd_config_key_find(section, name);
     if (!k) {
         snprintf(why, wl, "[%s] %s: unknown key", section, name);
         return -ENOENT;
@@ -754,7 +754,7 @@ int mcpd_config_check_value(const char *section, const char *name, const char *v
 int config_set_defaults(struct mcpd_config *c, const char *base)
 {
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         char why[256];
         if (!k->def) {
             continue; /* NULL / 0, or computed after the load (plugin_dir, runtime_dir) */
@@ -775,7 +775,7 @@ int config_set_defaults(struct mcpd_config *c, const char *base)
 void config_free_keys(struct mcpd_config *c)
 {
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         if (storage_of(k->type) == ST_STR) {
             char **slot = (char **)((char *)c + k->off);
             free(*slot);
@@ -785,11 +785,11 @@ void config_free_keys(struct mcpd_config *c)
 }
 
 size_t mcpd_config_diff(const struct mcpd_config *a, const struct mcpd_config *b,
-                        void (*fn)(const struct mcpd_config_key *key, void *arg), void *arg)
+                        void (*fn)(const struct mcpd_ini_key *key, void *arg), void *arg)
 {
     size_t n = 0;
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         const char *fa = (const char *)a + k->off, *fb = (const char *)b + k->off;
         bool same;
         switch (storage_of(k->type)) {
@@ -814,7 +814,7 @@ size_t mcpd_config_diff(const struct mcpd_config *a, const struct mcpd_config *b
     return n;
 }
 
-const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_config_key *k,
+const char *mcpd_config_format_value(const struct mcpd_config *c, const struct mcpd_ini_key *k,
                                      char *buf, size_t len)
 {
     const char *field = (const char *)c + k->off;
@@ -875,7 +875,7 @@ static const char *type_doc(enum mcpd_key_type t)
 }
 
 /* The "allowed" column. */
-static void write_allowed(FILE *out, const struct mcpd_config_key *k)
+static void write_allowed(FILE *out, const struct mcpd_ini_key *k)
 {
     switch (k->type) {
     case MCPD_KEY_TEXT:
@@ -929,7 +929,7 @@ int mcpd_config_write_reference(FILE *out)
               "|---|---|---|---|---|---|\n",
               out);
         for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-            const struct mcpd_config_key *k = &mcpd_config_keys[i];
+            const struct mcpd_ini_key *k = &mcpd_config_keys[i];
             if (strcmp(k->section, s->name) != 0) {
                 continue;
             }

@@ -53,7 +53,7 @@ static void apply_logging(const struct mcpd_config *c)
     }
 }
 
-static void print_key(const struct mcpd_config_key *k, void *arg)
+static void print_key(const struct mcpd_ini_key *k, void *arg)
 {
     char v[256];
     fprintf(stderr, "  [%s] %s = %s    (%s)\n", k->section, k->name,
@@ -118,7 +118,7 @@ static void lists_changed_job(void *arg)
 
 /* One line per changed key, its reload policy from the key table: a key that needs a restart is
  * a warning, because the running server keeps the old value. */
-static void log_changed_key(const struct mcpd_config_key *k, void *arg)
+static void log_changed_key(const struct mcpd_ini_key *k, void *arg)
 {
     (void)arg;
     switch (k->reload) {

@@ -99,7 +99,7 @@ static void check_config(const struct mcpd_config *c, const char *err)
     }
     /* Every key of the table within the limits its row declares. */
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         const char *field = (const char *)c + k->off;
         switch (k->type) {
         case MCPD_KEY_WORD: {

@@ -43,7 +43,7 @@ static inline int config_samples_write(const char *dir)
 }
 
 /* Writes the sample for `k` into buf; `defaults` is a config loaded from an empty file. */
-static inline const char *config_sample(const struct mcpd_config_key *k,
+static inline const char *config_sample(const struct mcpd_ini_key *k,
                                         const struct mcpd_config *defaults, char *buf, size_t len)
 {
     const char *field = (const char *)defaults + k->off;

@@ -97,7 +97,7 @@ static json_t *next_after_reload(struct h_proc *p, int timeout_ms)
     }
 }
 
-static void expect_key_line(struct h_proc *p, const struct mcpd_config_key *k)
+static void expect_key_line(struct h_proc *p, const struct mcpd_ini_key *k)
 {
     char needle[160];
     const char *what = k->reload == MCPD_RELOAD_RESTART       ? "takes effect after a restart"
@@ -205,7 +205,7 @@ static void call_timeout_applies(void **state)
 
 /* The keys a sample body sets: the restart-only ones, or the others except paths (a plugin_dir
  * elsewhere would lose the test plugins). */
-static bool in_sample(const struct mcpd_config_key *k, bool restart_only)
+static bool in_sample(const struct mcpd_ini_key *k, bool restart_only)
 {
     if (restart_only) {
         return k->reload == MCPD_RELOAD_RESTART;
@@ -264,7 +264,7 @@ static char *sample_body(bool restart_only)
     for (const struct mcpd_config_section *s = mcpd_config_sections; s->name; s++) {
         fprintf(m, "[%s]\n", s->name);
         for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-            const struct mcpd_config_key *k = &mcpd_config_keys[i];
+            const struct mcpd_ini_key *k = &mcpd_config_keys[i];
             char v[256];
             if (strcmp(k->section, s->name) != 0 || !in_sample(k, restart_only)) {
                 continue;

@@ -109,7 +109,7 @@ static void test_rows_are_sane(void **state)
     (void)state;
     assert_true(mcpd_config_n_keys > 30);
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         bool known_section = false;
         for (const struct mcpd_config_section *s = mcpd_config_sections; s->name; s++) {
             known_section = known_section || strcmp(s->name, k->section) == 0;
@@ -198,7 +198,7 @@ struct seen {
     int count[128];
 };
 
-static void count_key(const struct mcpd_config_key *k, void *arg)
+static void count_key(const struct mcpd_ini_key *k, void *arg)
 {
     struct seen *s = arg;
     s->count[k - mcpd_config_keys]++;
@@ -217,7 +217,7 @@ static void test_every_row_parsed_and_diffed(void **state)
     struct mcpd_config *defaults = load("", dir);
     /* The defaults are the rows' `def`, parsed like a file value. */
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         if (!k->def) {
             continue;
         }
@@ -236,7 +236,7 @@ static void test_every_row_parsed_and_diffed(void **state)
     for (const struct mcpd_config_section *s = mcpd_config_sections; s->name; s++) {
         fprintf(m, "[%s]\n", s->name);
         for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-            const struct mcpd_config_key *k = &mcpd_config_keys[i];
+            const struct mcpd_ini_key *k = &mcpd_config_keys[i];
             char v[256];
             if (strcmp(k->section, s->name) == 0) {
                 assert_non_null(config_sample(k, defaults, v, sizeof v));
@@ -249,7 +249,7 @@ static void test_every_row_parsed_and_diffed(void **state)
     struct seen seen = {{0}};
     size_t changed = mcpd_config_diff(defaults, all, count_key, &seen);
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         if (seen.count[i] != 1) {
             fail_msg("[%s] %s: set to another value, but the diff named it %d time(s)", k->section,
                      k->name, seen.count[i]);
@@ -310,7 +310,7 @@ static void test_reload_policies(void **state)
                                           "http max_queued_bytes",
                                           NULL};
     for (size_t i = 0; i < mcpd_config_n_keys; i++) {
-        const struct mcpd_config_key *k = &mcpd_config_keys[i];
+        const struct mcpd_ini_key *k = &mcpd_config_keys[i];
         char name[128];
         snprintf(name, sizeof name, "%s %s", k->section, k->name);
         bool listed = false;
@@ -401,7 +401,7 @@ static void test_example_names_every_key(void **state)
         }
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)n, k);
-        const struct mcpd_config_key *key = mcpd_config_key_find(section, name);
+        const struct mcpd_ini_key *key = mcpd_config_key_find(section, name);
         if (!key) {
             fail_msg("mcp.example.ini:%d: [%s] %s is not in the key table", lineno, section, name);
         }

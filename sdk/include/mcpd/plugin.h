@@ -17,9 +17,15 @@
  *   - Versions. Every struct starts with struct_size and only ever grows at the end. A
  *     descriptor's abi_minor is the oldest host minor the plugin needs: the host refuses a
  *     plugin whose abi_minor is newer than its own, and checks struct sizes before it reads a
- *     field. MCPD_PLUGIN_HEADER claims the minor of the header you build with; a plugin that
- *     wants to run on older hosts sets .abi_minor lower and tests MCPD_API_HAS() before calling
- *     anything newer.
+ *     field. A struct larger than the host knows is accepted only when every byte the host does
+ *     not know is zero, and a flag bit the host does not know is refused with a message: a new
+ *     field or flag never passes silently on a host that would ignore it.
+ *     Define MCPD_TARGET_ABI_MINOR before including this header to build for an older host:
+ *     MCPD_PLUGIN_HEADER then claims that minor, and the table fields, descriptor fields and
+ *     flags added after it are hidden, so calling a newer function does not compile. Without it
+ *     the target is this header's MCPD_ABI_MINOR. A plugin that uses newer functions only when
+ *     present claims a lower minor with MCPD_PLUGIN_HEADER_MIN(n) and tests MCPD_API_HAS()
+ *     before each call.
  *   - Threads. init() and fini() run on the host's control thread, never on a worker.
  *     Handlers (tools, resource reads and listings, prompts, completions) run on worker threads.
  *     Handlers registered with MCPD_THREADSAFE may run concurrently with anything; the others
@@ -46,7 +52,15 @@ extern "C" {
 #endif
 
 #define MCPD_ABI_MAJOR 1
-#define MCPD_ABI_MINOR 2
+#define MCPD_ABI_MINOR 3
+
+/* The minor this plugin is built for (see "Versions" above). */
+#ifndef MCPD_TARGET_ABI_MINOR
+#define MCPD_TARGET_ABI_MINOR MCPD_ABI_MINOR
+#endif
+#if MCPD_TARGET_ABI_MINOR > MCPD_ABI_MINOR || MCPD_TARGET_ABI_MINOR < 0
+#error "MCPD_TARGET_ABI_MINOR names a minor this SDK header does not have"
+#endif
 
 /* The one symbol a plugin exports (the name changes with the major). */
 #define MCPD_ENTRY_SYMBOL "mcpd_plugin_entry_v1"
@@ -54,16 +68,23 @@ extern "C" {
 #if defined(__GNUC__)
 #define MCPD_EXPORT            __attribute__((visibility("default")))
 #define MCPD_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define MCPD_UNUSED            __attribute__((unused))
 #else
 #define MCPD_EXPORT
 #define MCPD_PRINTF(fmt, args)
+#define MCPD_UNUSED
 #endif
+
+/* A length argument meaning "the string is NUL-terminated: measure it" (ABI 1.3 functions). */
+#define MCPD_NTS ((size_t)-1)
 
 /* Opaque, host-owned handles. An mcpd_host stands for one loaded plugin and is valid from
  * init() to fini(); an mcpd_call stands for one handler invocation and is valid until the
  * handler returns. */
 typedef struct mcpd_host mcpd_host;
 typedef struct mcpd_call mcpd_call;
+/* ABI 1.3: a JSON text being built by the host (json_new()). */
+typedef struct mcpd_json mcpd_json;
 
 /* Log levels, RFC 5424 order as MCP uses them (notifications/message). */
 enum mcpd_log_level {
@@ -82,6 +103,7 @@ enum mcpd_flags {
     /* The handler may run on several worker threads at once. Without it the host runs this
      * plugin's handlers one at a time. */
     MCPD_THREADSAFE = 1u << 0,
+#if MCPD_TARGET_ABI_MINOR >= 2
     /* ABI 1.2, tools: the tool only runs as a task (task_begin()). A 2026-07-28 request whose
      * client did not declare the io.modelcontextprotocol/tasks extension is refused with
      * -32021 before the handler runs; other requests run it as usual. */
@@ -91,6 +113,7 @@ enum mcpd_flags {
      * execution.taskSupport "optional" (MCPD_TASK_REQUIRED as "required"); hosts that predate
      * it ignore the bit. */
     MCPD_TASK_OPTIONAL = 1u << 2,
+#endif
 };
 
 /* Value types reported by mcpd_host_api.arg_type(). */
@@ -103,6 +126,57 @@ enum mcpd_json_type {
     MCPD_JSON_ARRAY = 5,
     MCPD_JSON_OBJECT = 6,
 };
+
+#if MCPD_TARGET_ABI_MINOR >= 3
+/* ABI 1.3: json_new() flags. */
+enum mcpd_json_flags {
+    /* json_string() and json_key() replace each invalid UTF-8 sequence with U+FFFD instead of
+     * refusing it (-EILSEQ). For text from files or processes that may not be UTF-8. */
+    MCPD_JSON_REPAIR_UTF8 = 1u << 0,
+};
+
+/* ABI 1.3: JSON-RPC error codes a plugin may answer with through fail(). Any code outside
+ * -32768..-32000 (application-defined, per JSON-RPC 2.0) is allowed too. */
+#define MCPD_ERR_INVALID_PARAMS (-32602)
+#define MCPD_ERR_INTERNAL       (-32603)
+/* "Resource not found": -32002 in the legacy era; the 2026-07-28 era answers -32602 with
+ * data.uri, as that revision requires. The host picks per request. */
+#define MCPD_ERR_RESOURCE_NOT_FOUND (-32002)
+
+/* ABI 1.3: the type of a declared configuration key (mcpd_config_key.type). The host checks
+ * each value when the configuration is loaded (--check-config included) and reports a bad one
+ * as "mcp.ini:LINE: [plugin NAME] key: reason"; the config_* getters read it back typed. */
+enum mcpd_config_type {
+    MCPD_CONFIG_STRING = 1,   /* any text (may be empty) */
+    MCPD_CONFIG_INT = 2,      /* integer in [min, max] */
+    MCPD_CONFIG_SIZE = 3,     /* bytes in [min, max]: "512", "64k", "4m", "1g" (powers of 1024) */
+    MCPD_CONFIG_DURATION = 4, /* milliseconds in [min, max]: "250ms", "30s", "5m"; bare = ms */
+    MCPD_CONFIG_BOOL = 5,     /* true/false, yes/no, on/off, 1/0 */
+    MCPD_CONFIG_PATH = 6,     /* a path; relative ones resolve against the config directory */
+};
+
+/* ABI 1.3: mcpd_config_key.flags. */
+enum mcpd_config_flags {
+    MCPD_CONFIG_REQUIRED = 1u << 0, /* a section without the key is a configuration error */
+    MCPD_CONFIG_REPEAT = 1u << 1,   /* the key may appear more than once (config_get index) */
+};
+
+/*
+ * ABI 1.3: one key a plugin declares in mcpd_plugin.config_keys (an array ended by an entry
+ * whose name is NULL). With a table the host rejects any key of the plugin's section that is
+ * neither declared nor one of the host's own (path, enabled, optional, max_concurrency,
+ * isolation...), naming the line and the keys it knows, so a misspelt key fails
+ * --check-config instead of being ignored. Without a table every key is handed over unchecked,
+ * as before. The element layout is fixed for ABI major 1.
+ */
+typedef struct mcpd_config_key {
+    const char *name;        /* [A-Za-z0-9_.-]+; NULL ends the table */
+    uint32_t type;           /* enum mcpd_config_type */
+    uint32_t flags;          /* enum mcpd_config_flags */
+    int64_t min, max;        /* INT, SIZE, DURATION: inclusive range; min == max == 0 = any */
+    const char *description; /* one line for humans (--check-config's message lists names) */
+} mcpd_config_key;
+#endif
 
 /* Prompt message roles (mcpd_host_api.message_role). */
 enum mcpd_role {
@@ -247,7 +321,12 @@ typedef struct mcpd_host_api {
      * against the outputSchema when the handler returns: a mismatch turns the result into an
      * error result. When the tool adds no content, the host adds the JSON as a text block. */
     int (*structured)(mcpd_call *call, const char *json, size_t len);
-    /* Marks the tool result isError:true and appends `message` as text content. */
+    /* Marks the tool result isError:true and appends `message` as text content. An error
+     * result is a tool execution error the model sees (the request itself succeeded); content
+     * added before or after stays. structuredContent set on an error result is sent only when
+     * it matches the outputSchema (a client validates whatever it receives), else dropped with a
+     * debug log. For a protocol error (JSON-RPC error, no result) use fail() in resources,
+     * prompts and completions; tools always answer with a result. */
     int (*error)(mcpd_call *call, const char *message);
 
     /* Prompt results: the role of the content blocks appended next; and the description. */
@@ -307,6 +386,7 @@ typedef struct mcpd_host_api {
      * updated). Returns 0 even when nobody is subscribed. */
     int (*resource_updated)(mcpd_host *host, const char *uri);
 
+#if MCPD_TARGET_ABI_MINOR >= 1
     /* --- added in ABI 1.1: asking the client (handler) --- */
 
     /* Sends a server->client request (`method`: sampling/createMessage, elicitation/create,
@@ -336,6 +416,8 @@ typedef struct mcpd_host_api {
      * the call sends next, its answer included. Returns 0; a no-op on stdio. */
     int (*stream_close)(mcpd_call *call);
 
+#endif
+#if MCPD_TARGET_ABI_MINOR >= 2
     /* --- added in ABI 1.2: multi-round requests (MRTR, protocol 2026-07-28) (handler) ---
      *
      * In the 2026-07-28 era a server sends the client no requests. A tool, prompt or resource
@@ -376,6 +458,92 @@ typedef struct mcpd_host_api {
      * client cannot use tasks (legacy era, or the extension not declared): go on and answer
      * normally, -EBUSY when the server keeps too many tasks, -EINVAL outside a tool call. */
     int (*task_begin)(mcpd_call *call);
+#endif
+#if MCPD_TARGET_ABI_MINOR >= 3
+    /* --- added in ABI 1.3: reasons (any thread) --- */
+
+    /* Why the last host function that failed on this thread failed, e.g. "structured: the
+     * value is an array, not an object" (NUL-terminated; valid until the next host call on this
+     * thread). Like errno it is only set on failure: read it right after a negative return.
+     * "" when no host function has failed on this thread. */
+    const char *(*last_error)(void);
+
+    /* --- added in ABI 1.3: building JSON (any thread) ---
+     * A builder writes one JSON value (usually an object) with host-side escaping, for
+     * structured(), content_json(), client_request() params, request_state_set() or your own
+     * logs. Strings take a length or MCPD_NTS. Errors are sticky: the first refusal (-EINVAL
+     * with a reason in last_error(): a key outside an object, a value without its key, an
+     * unbalanced end, a second top-level value, NaN; -EILSEQ: invalid UTF-8 without
+     * MCPD_JSON_REPAIR_UTF8; -ENOMEM) is returned by every later call and json_text() then
+     * gives NULL. */
+
+    /* A new builder (flags: enum mcpd_json_flags). With a call (handler only) the host frees
+     * it when the handler returns; with call == NULL it is the plugin's to json_free(). NULL on
+     * -ENOMEM or bad flags. */
+    mcpd_json *(*json_new)(mcpd_call *call, uint32_t flags);
+    /* Frees a builder now (either kind; NULL is a no-op). */
+    void (*json_free)(mcpd_json *json);
+    int (*json_begin_object)(mcpd_json *json);
+    int (*json_end_object)(mcpd_json *json);
+    int (*json_begin_array)(mcpd_json *json);
+    int (*json_end_array)(mcpd_json *json);
+    /* A member name inside an object; the next value is its value. */
+    int (*json_key)(mcpd_json *json, const char *key, size_t len);
+    int (*json_string)(mcpd_json *json, const char *text, size_t len);
+    int (*json_int)(mcpd_json *json, int64_t value);
+    /* A finite number, written so it reads back as the same double; NaN and infinities are
+     * -EINVAL (JSON has none). */
+    int (*json_double)(mcpd_json *json, double value);
+    int (*json_bool)(mcpd_json *json, int value);
+    int (*json_null)(mcpd_json *json);
+    /* One complete JSON value written as is, after the host checked it parses. */
+    int (*json_raw)(mcpd_json *json, const char *value, size_t len);
+    /* The finished text (NUL-terminated; *len gets its length when len is not NULL), or NULL
+     * while a container is open, before any value, or after a failure. Borrowed until the next
+     * call on this builder. */
+    const char *(*json_text)(mcpd_json *json, size_t *len);
+
+    /* --- added in ABI 1.3: protocol errors (handler: resource reads and lists, prompts,
+     * completions) --- */
+
+    /* Answers this request with a JSON-RPC error instead of a result: `code` is one of
+     * MCPD_ERR_* or an application code outside -32768..-32000, `message` says what was wrong
+     * (copied). MCPD_ERR_RESOURCE_NOT_FOUND is sent as each protocol era requires, with the
+     * read's URI in data. Returns 0: then return 0 from the handler (what was built is dropped).
+     * -EINVAL for a reserved code or in a tool handler (tools answer with error()). */
+    int (*fail)(mcpd_call *call, int code, const char *message);
+
+    /* --- added in ABI 1.3: template variables (handler: a template's read or complete) --- */
+
+    /* The value of the URI template variable `name` in the URI being read (for "file:///{path}"
+     * and "file:///a%20b", name "path" gives "a b"): percent-decoded, NUL-terminated, *len
+     * gets its length (it may contain NUL when the URI had %00) when len is not NULL. NULL when
+     * the template has no such variable. Borrowed until the handler returns. */
+    const char *(*uri_var)(mcpd_call *call, const char *name, size_t *len);
+
+    /* --- added in ABI 1.3: typed configuration (any thread, until fini() returns) ---
+     * Each reads the first `key` of this plugin's section. 0 = *out set; -ENOENT = the key is
+     * absent (*out untouched, so preset your default); -EINVAL / -ERANGE = the value is bad:
+     * logged as "mcp.ini:LINE: [plugin NAME] key: reason" with the reason in last_error(). They
+     * use the host's own parsers, so plugin keys read like the server's. */
+
+    /* The index-th key of the section in file order, the host's own keys (path, enabled...)
+     * left out: *key, *value (borrowed until fini()) and *line (its line in the file, 0 when
+     * it came from the command line). -ENOENT past the end. Any out pointer may be NULL. */
+    int (*config_entry)(mcpd_host *host, unsigned index, const char **key, const char **value,
+                        unsigned *line);
+    /* An integer in [min, max]. */
+    int (*config_int)(mcpd_host *host, const char *key, int64_t min, int64_t max, int64_t *out);
+    /* A size in bytes: "4096", "64k", "4m", "1g" (powers of 1024). */
+    int (*config_size)(mcpd_host *host, const char *key, uint64_t *out);
+    /* A duration in milliseconds: "250ms", "30s", "5m"; a bare number is milliseconds. */
+    int (*config_duration_ms)(mcpd_host *host, const char *key, uint64_t *out);
+    /* A boolean: true/false, yes/no, on/off, 1/0 (any case). */
+    int (*config_bool)(mcpd_host *host, const char *key, int *out);
+    /* A path: an absolute one as written, a relative one resolved against the directory of
+     * mcp.ini ("config_dir"). *out is borrowed until fini() returns. */
+    int (*config_path)(mcpd_host *host, const char *key, const char **out);
+#endif
 } mcpd_host_api;
 
 /* True when the host table has `field` (added after minor 0). */
@@ -397,14 +565,115 @@ typedef struct mcpd_plugin {
     int (*init)(const mcpd_host_api *api, mcpd_host *host, void **state_out);
     /* Frees the state. No handler is running or will run. Control thread. May be NULL. */
     void (*fini)(void *plugin_state);
+#if MCPD_TARGET_ABI_MINOR >= 3
+    /* ABI 1.3, optional: the keys this plugin reads from its section, ended by {NULL}. */
+    const mcpd_config_key *config_keys;
+#endif
 } mcpd_plugin;
 
-/* Fills the version header of an mcpd_plugin initializer. */
-#define MCPD_PLUGIN_HEADER                                                                         \
-    .struct_size = sizeof(mcpd_plugin), .abi_major = MCPD_ABI_MAJOR, .abi_minor = MCPD_ABI_MINOR
+/* Fills the version header of an mcpd_plugin initializer: claims MCPD_TARGET_ABI_MINOR. */
+#define MCPD_PLUGIN_HEADER MCPD_PLUGIN_HEADER_MIN(MCPD_TARGET_ABI_MINOR)
+/* The same claiming an older minor `n`, for a plugin that tests MCPD_API_HAS() before it calls
+ * anything newer than 1.n. */
+#define MCPD_PLUGIN_HEADER_MIN(n)                                                                  \
+    .struct_size = sizeof(mcpd_plugin), .abi_major = MCPD_ABI_MAJOR, .abi_minor = (n)
 
 /* Fills struct_size of a registration struct: MCPD_STRUCT(mcpd_tool), ... */
 #define MCPD_STRUCT(type) .struct_size = sizeof(type)
+
+/*
+ * Header-only, any ABI: writes `src` (len bytes, or MCPD_NTS) as the inside of a JSON string
+ * (no quotes) into dst: '"', '\\' and control characters escaped, each invalid UTF-8 sequence
+ * replaced by \ufffd. Like snprintf it returns the length the whole escape needs (excluding
+ * the NUL), writes at most cap - 1 bytes (whole escapes only) and NUL-terminates when cap > 0;
+ * so call it with cap 0 to measure. For building whole documents prefer the host's json_*
+ * functions (ABI 1.3); this is for a plugin that formats small JSON texts itself.
+ */
+static inline size_t mcpd_json_escape(char *dst, size_t cap, const char *src, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)src;
+    size_t need = 0, i = 0;
+    if (len == MCPD_NTS) {
+        len = 0;
+        while (s[len]) {
+            len++;
+        }
+    }
+    while (i < len) {
+        char esc[8];
+        const unsigned char *from = s + i;
+        size_t n = 0, take = 1;
+        unsigned c = s[i];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\', esc[1] = (char)c, n = 2;
+        } else if (c < 0x20) {
+            esc[0] = '\\', n = 2;
+            if (c == '\n') {
+                esc[1] = 'n';
+            } else if (c == '\r') {
+                esc[1] = 'r';
+            } else if (c == '\t') {
+                esc[1] = 't';
+            } else if (c == '\b') {
+                esc[1] = 'b';
+            } else if (c == '\f') {
+                esc[1] = 'f';
+            } else {
+                esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4],
+                esc[5] = hex[c & 15], n = 6;
+            }
+        } else if (c < 0x80) {
+            esc[0] = (char)c, n = 1;
+        } else {
+            /* One UTF-8 sequence: lead byte, its length, and the range its second byte must be
+             * in (which rules out overlong forms, surrogates and code points past U+10FFFF). */
+            size_t want = 0;
+            unsigned lo = 0x80, hi = 0xBF;
+            if (c >= 0xC2 && c <= 0xDF) {
+                want = 2;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                want = 3;
+                lo = c == 0xE0 ? 0xA0 : 0x80;
+                hi = c == 0xED ? 0x9F : 0xBF;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                want = 4;
+                lo = c == 0xF0 ? 0x90 : 0x80;
+                hi = c == 0xF4 ? 0x8F : 0xBF;
+            }
+            size_t k = 1;
+            while (want && k < want && i + k < len && s[i + k] >= (k == 1 ? lo : 0x80) &&
+                   s[i + k] <= (k == 1 ? hi : 0xBF)) {
+                k++;
+            }
+            if (want && k == want) {
+                take = want;
+                n = 0; /* copied from the source below */
+            } else {
+                /* Skip the bytes that started a valid prefix: one replacement per sequence. */
+                take = k;
+                const char *rep = "\\ufffd";
+                for (n = 0; rep[n]; n++) {
+                    esc[n] = rep[n];
+                }
+            }
+        }
+        size_t out = n ? n : take;
+        if (dst && need + out < cap) {
+            for (size_t k = 0; k < out; k++) {
+                dst[need + k] = n ? esc[k] : (char)from[k];
+            }
+        } else if (dst && need < cap) {
+            cap = need + 1; /* truncated: no later (shorter) escape may slip in after the gap */
+        }
+        need += out;
+        i += take;
+    }
+    if (dst && cap > 0) {
+        dst[need < cap ? need : cap - 1] = '\0';
+    }
+    return need;
+}
 
 /* The entry point every plugin defines. */
 MCPD_EXPORT const mcpd_plugin *mcpd_plugin_entry_v1(void);
