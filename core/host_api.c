@@ -5,6 +5,7 @@
 #include "log.h"
 #include "plugin_loader.h"
 #include "protocol.h"
+#include "reason.h"
 #include "session.h"
 
 #include <errno.h>
@@ -174,4 +175,6 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .request_state_set = mcpd_call_request_state_set,
     .request_state = mcpd_call_request_state,
     .task_begin = mcpd_call_task_begin,
+    /* ABI 1.3 */
+    .last_error = mcpd_reason_last,
 };
