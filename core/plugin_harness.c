@@ -263,13 +263,18 @@ static void name_origins(const struct mcpd_harness_opts *o, const char *in, char
         char *end = NULL;
         long line = strncmp(in, SECTION_SOURCE ":", plen) == 0 ? strtol(in + plen, &end, 10) : 0;
         char from[320];
+        int k;
         if (end && *end == ':') {
             origin_of(o, line, from, sizeof from);
-            w += (size_t)snprintf(out + w, outlen - w, "%s:%.*s", from,
-                                  (int)(n - (size_t)(end + 1 - in)), end + 1);
+            k = snprintf(out + w, outlen - w, "%s:%.*s", from, (int)(n - (size_t)(end + 1 - in)),
+                         end + 1);
         } else {
-            w += (size_t)snprintf(out + w, outlen - w, "%.*s", (int)n, in);
+            k = snprintf(out + w, outlen - w, "%.*s", (int)n, in);
         }
+        if (k < 0 || (size_t)k >= outlen - w) {
+            break; /* full: the text stays cut where snprintf cut it */
+        }
+        w += (size_t)k;
         in += n;
     }
 }
