@@ -178,8 +178,8 @@ static json_t *rpc(struct mcpd_harness_client *cl, const char *method, json_t *p
             } else {
                 to_stderr(m); /* progress, log messages, list changes */
             }
-        } else if (json_is_integer(mid) && json_integer_value(mid) == id) {
-            return m;
+        } else if ((json_is_integer(mid) && json_integer_value(mid) == id) || json_is_null(mid)) {
+            return m; /* id null: the engine refused the frame before reading its id (depth) */
         } else {
             log_debug("harness", "a response for no request of the harness was ignored");
         }

@@ -151,6 +151,23 @@ static void error_result_and_rpc_errors_exit_1(void **state)
     assert_non_null(strstr(text, "missing required property \"b\""));
     free(text);
     run_free(&r);
+
+    /* Nested deeper than [limits] max_depth: the engine refuses the frame before it reads the
+     * id (id null); the harness reports that error instead of waiting for another answer. */
+    char deep[512] = "{\"a\":";
+    for (int i = 0; i < 100; i++) {
+        strcat(deep, "[");
+    }
+    for (int i = 0; i < 100; i++) {
+        strcat(deep, "]");
+    }
+    strcat(deep, "}");
+    r = run((const char *const[]){"--plugin", TESTKIT, "--call", "inspect", "--args", deep, NULL});
+    expect_status(&r, 1);
+    assert_true(json_integer_value(json_object_get(r.doc, "code")) < 0);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(r.doc, "message")), "nesting deeper than"));
+    run_free(&r);
     H_PASS((struct h_env *)*state);
 }
 
