@@ -72,7 +72,7 @@ static int check_flags(uint32_t flags, uint32_t known, const char *known_names, 
     if (flags & ~known) {
         return fail(err, errlen, -EINVAL,
                     "%s \"%s\": unknown flag bits 0x%x (this server knows %s for a %s): built "
-                    "against a newer SDK, or not flags at all",
+                    "against a newer SDK: a flag this server would ignore",
                     kind, name, (unsigned)(flags & ~known), known_names, kind);
     }
     return 0;
