@@ -346,7 +346,9 @@ static int handshake(struct mcpd_isolate *iso, char *why, size_t wl)
     const struct mcpd_config *cfg = iso->host->gen->config;
     json_t *kv = json_array();
     for (size_t i = 0; kv && i < pc->n_kv; i++) {
-        json_array_append_new(kv, json_pack("[s, s]", pc->kv[i].key, pc->kv[i].value));
+        /* with its line, so the helper's messages about the section name it too */
+        json_array_append_new(
+            kv, json_pack("[s, s, i]", pc->kv[i].key, pc->kv[i].value, pc->kv[i].line));
     }
     json_t *hello = json_pack(
         "{s:s, s:s, s:s, s:s?, s:o, s:s?, s:s?, s:s?, s:i, s:i, s:s?, s:I, s:i}", "t", "hello",
@@ -354,6 +356,11 @@ static int handshake(struct mcpd_isolate *iso, char *why, size_t wl)
         "kv", kv, "config_dir", cfg->config_dir, "server_name", cfg->name, "runtime_dir",
         cfg->runtime_dir, "log_level", cfg->log_level, "log_format", cfg->log_format, "log_file",
         cfg->log_file, "memory", (json_int_t)pc->isolation_memory, "cpu_ms", pc->isolation_cpu_ms);
+    if (hello) {
+        /* config file and section line: the helper's messages read "FILE:LINE: [plugin NAME]" */
+        json_object_set_new(hello, "file", json_string(cfg->file));
+        json_object_set_new(hello, "line", json_integer(pc->line));
+    }
     int rc = hello ? mcpd_iso_send(&iso->chan, hello) : -ENOMEM;
     json_decref(hello);
     if (rc != 0) {
@@ -589,7 +596,7 @@ int mcpd_isolate_start(struct mcpd_host *h, char *err, size_t errlen)
     iso->conf = pc;
     iso->registering = 1;
     iso->state = ISO_UP;
-    char why[512] = "";
+    char why[4096] = ""; /* room for a helper's multi-line config errors */
     int rc = spawn(iso, why, sizeof why);
     if (rc == 0) {
         rc = handshake(iso, why, sizeof why);
