@@ -494,18 +494,19 @@ static int scan_int(const char *s, long long *out, const char **rest)
     if (!isdigit((unsigned char)*p)) {
         return -EINVAL;
     }
-    long long n = 0;
+    /* Unsigned, so that LLONG_MIN (one more than LLONG_MAX) reads too. */
+    unsigned long long n = 0, limit = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
     bool over = false;
     for (; isdigit((unsigned char)*p); p++) {
-        int d = *p - '0';
-        if (n > (LLONG_MAX - d) / 10) {
+        unsigned d = (unsigned)(*p - '0');
+        if (n > (limit - d) / 10) {
             over = true;
         } else {
             n = n * 10 + d;
         }
     }
     *rest = p;
-    *out = neg ? -n : n;
+    *out = neg ? (long long)(0 - n) : (long long)n;
     if (over) {
         *out = neg ? LLONG_MIN : LLONG_MAX;
         return -ERANGE;
@@ -545,7 +546,7 @@ static int parse_scaled(const char *s, const struct unit *units, long long min, 
     if (mult == 0) {
         return -EINVAL;
     }
-    if (rc == -ERANGE || n < 0 || n > LLONG_MAX / mult) {
+    if (rc == -ERANGE || n > LLONG_MAX / mult || n < LLONG_MIN / mult) {
         return -ERANGE;
     }
     n *= mult;
