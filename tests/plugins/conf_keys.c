@@ -1,11 +1,12 @@
 /*
  * conf_keys: declares the keys of its section (mcpd_plugin.config_keys, ABI 1.3) and reads them
  * back with the typed getters. Its tool conf_keys_show answers one line per fact:
- *   limit=N cache=N timeout_ms=N verbose=0|1 label=TEXT root=PATH (each root, resolved)
- *   entry KEY=VALUE @LINE (config_entry(), in file order)
- * so a test sees what a plugin gets, in process and in a helper alike. A key left out reads as
- * "-" (the getter's -ENOENT leaves the preset alone). tests/integration/test_conf_keys.c feeds
- * it good and bad sections.
+ *   limit=N (rc R), cache=N (rc R), timeout_ms=N (rc R), verbose=0|1 (rc R), root=PATH (rc R)
+ *     (the first root, resolved), label=TEXT, then one "entry KEY=VALUE @LINE" per
+ *     config_entry(), in file order
+ * so a test sees what a plugin gets, in process and in a helper alike. A getter that fails
+ * leaves its preset (-1, UINT64_MAX, "-") and shows its rc. tests/integration/test_conf_keys.c
+ * feeds it good and bad sections.
  */
 #include <errno.h>
 #include <inttypes.h>
