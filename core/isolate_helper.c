@@ -21,6 +21,7 @@
 #include "isolate_proto.h"
 #include "log.h"
 #include "monotime.h"
+#include "plugin_keys.h"
 #include "plugin_loader.h"
 #include "registry.h"
 
@@ -794,9 +795,16 @@ int mcpd_isolate_helper_main(int argc, char **argv)
     int rc = mcpd_plugin_load_api(&g, &g.config->plugins[0], &helper_api, &H.host, err, sizeof err);
     if (rc == 0) {
         const mcpd_plugin *d = H.host->desc;
-        mcpd_iso_sendf(&H.chan, "{s:s, s:i, s:I, s:s, s:s, s:s?}", "t", "ready", "rc", 0, "n_regs",
-                       (json_int_t)H.n_regs, "plugin", d->name, "version", d->version,
-                       "description", d->description);
+        /* The declared keys (checked here, where the table is) for the server's report. */
+        json_t *keys = json_array();
+        const mcpd_config_key *ck = mcpd_plugin_declared(d);
+        for (size_t i = 0; keys && ck && ck[i].name; i++) {
+            json_array_append_new(
+                keys, json_pack("[s, i, i]", ck[i].name, (int)ck[i].type, (int)ck[i].flags));
+        }
+        mcpd_iso_sendf(&H.chan, "{s:s, s:i, s:I, s:s, s:s, s:s?, s:o?}", "t", "ready", "rc", 0,
+                       "n_regs", (json_int_t)H.n_regs, "plugin", d->name, "version", d->version,
+                       "description", d->description, "keys", keys);
     } else {
         mcpd_iso_sendf(&H.chan, "{s:s, s:i, s:s}", "t", "ready", "rc", rc, "error", err);
     }

@@ -2,8 +2,9 @@
  * Integration: typed plugin configuration and declared keys (ABI 1.3) through the real binary,
  * with the conf_keys test plugin (tests/plugins/conf_keys.c), in process and under
  * isolation = process alike:
- *   - a good section loads and the plugin's getters read the typed values, lines and resolved
- *     paths, identically in both modes;
+ *   - a good section passes --check-config, which lists the plugin's tool and declared keys,
+ *     and the plugin's getters read the typed values, lines and resolved paths, identically in
+ *     both modes;
  *   - each bad section (misspelt key, missing required key, bad size, repeated key...) fails
  *     --check-config with "FILE:LINE: [plugin conf_keys] key: reason" on stderr;
  *   - a SIGHUP with a misspelt key is refused and the old generation keeps serving.
@@ -79,6 +80,13 @@ static void good_config_reads_typed(void **state)
         int st = h_wait_exit(c, H_TIMEOUT_MS);
         if (st != 0) {
             fail_msg("%s: --check-config exited %d:\n%s", MODES[m], st, c->err);
+        }
+        /* it names what the plugin registered and the keys it declared, in both modes */
+        if (!strstr(c->err, "  [plugin conf_keys] conf_keys 1.0.0 (") ||
+            !strstr(c->err, "\n    tools (1): conf_keys_show\n") ||
+            !strstr(c->err, "\n    declared keys (6): limit (required), cache, timeout, verbose, "
+                            "label, root\n")) {
+            fail_msg("%s: --check-config does not list the plugin:\n%s", MODES[m], c->err);
         }
         h_free(c);
 
