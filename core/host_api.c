@@ -2,6 +2,7 @@
  * here; per-call entries are in call.c. */
 #include "call.h"
 #include "generation.h"
+#include "host_config.h"
 #include "log.h"
 #include "plugin_loader.h"
 #include "protocol.h"
@@ -179,4 +180,10 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .task_begin = mcpd_call_task_begin,
     /* ABI 1.3 */
     .last_error = mcpd_reason_last,
+    .config_entry = mcpd_host_config_entry,
+    .config_int = mcpd_host_config_int,
+    .config_size = mcpd_host_config_size,
+    .config_duration_ms = mcpd_host_config_duration_ms,
+    .config_bool = mcpd_host_config_bool,
+    .config_path = mcpd_host_config_path,
 };
