@@ -72,7 +72,6 @@ for c in "${samples[@]}"; do
   if ! out=$("$mcpd" --config "$ini" --check-config 2>&1); then
     echo "$name.c: mcpd --check-config refused it:"; echo "$out"; exit 1
   fi
-  echo "$out" | grep -q "is valid" || { echo "$name.c: unexpected: $out"; exit 1; }
   echo "$name.c: compiles with -Wall -Wextra -Wpedantic -Werror and loads"
 
   if [ "$name" = hello ]; then
