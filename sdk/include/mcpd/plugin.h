@@ -36,9 +36,11 @@
  *     -ENOENT from a resource read = "resource not found" (-32002); -EINVAL from a prompt =
  *     invalid params (-32602); any other negative errno = a tool error result / internal error
  *     that names strerror().
- *   - Lifetime. Two generations of one plugin may be loaded at once during a reload, so keep
- *     mutable state in *state_out, not in globals. After fini() returns no plugin thread or
- *     timer may remain: the host dlcloses the code next.
+ *   - Lifetime. Every loaded instance of a plugin (each generation, two of which overlap
+ *     during a reload, and each [plugin NAME] section naming the file) runs from its own private
+ *     copy of the .so, so its globals are its own; what instances share are the libraries it
+ *     links and the process. Keep mutable state in *state_out all the same: fini() frees it.
+ *     After fini() returns no plugin thread or timer may remain: the host dlcloses the code next.
  */
 #ifndef MCPD_PLUGIN_H
 #define MCPD_PLUGIN_H
