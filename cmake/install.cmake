@@ -54,6 +54,7 @@ install(DIRECTORY sdk/examples/ DESTINATION ${MCPD_DOC_DIR}/examples COMPONENT m
 
 # pkg-config: the prefix is ${pcfiledir} plus the way back up from where the .pc is installed.
 file(RELATIVE_PATH MCPD_PC_TO_PREFIX "/p/${MCPD_PC_INSTALL_DIR}" "/p")
+string(REGEX REPLACE "/$" "" MCPD_PC_TO_PREFIX "${MCPD_PC_TO_PREFIX}")
 configure_file(sdk/mcpd-plugin.pc.in ${CMAKE_BINARY_DIR}/mcpd-plugin.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/mcpd-plugin.pc DESTINATION ${MCPD_PC_INSTALL_DIR}
         COMPONENT mcpd-dev)

@@ -47,19 +47,24 @@ files "$deb" > "$tmp/deb.list"
 files "$dev" > "$tmp/dev.list"
 libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$tree/CMakeCache.txt")
 want_deb=(/usr/bin/mcpd /usr/libexec/mcpd/mcpd-approval /usr/share/doc/mcpd/README.md
-          /usr/share/doc/mcpd/mcp.example.ini /usr/share/doc/mcpd/docs/plugins.md
-          /usr/share/doc/mcpd/docs/operations.md)
+          /usr/share/doc/mcpd/mcp.example.ini)
 for p in echo spec-create spec-validate task-list spec-status spec-approval spec-workflow spec-change; do
   want_deb+=("/usr/$libdir/mcpd/plugins/$p.so")
 done
-want_dev=(/usr/include/mcpd/plugin.h /usr/share/pkgconfig/mcpd-plugin.pc /usr/share/mcpd/mcpd-plugin.map
+want_dev=(/usr/share/pkgconfig/mcpd-plugin.pc /usr/share/mcpd/mcpd-plugin.map
           /usr/share/cmake/mcpd-plugin/mcpd-plugin-config.cmake
           /usr/share/cmake/mcpd-plugin/mcpd-plugin-config-version.cmake
           /usr/share/cmake/mcpd-plugin/mcpd-plugin-targets.cmake
-          /usr/share/cmake/mcpd-plugin/mcpd-plugin-functions.cmake
-          /usr/share/doc/mcpd/examples/wordcount/wordcount.c
-          /usr/share/doc/mcpd/examples/wordcount/Makefile
-          /usr/share/doc/mcpd/examples/wordcount/CMakeLists.txt)
+          /usr/share/cmake/mcpd-plugin/mcpd-plugin-functions.cmake)
+# Every header, doc and example source of the tree, whatever files they grow.
+for f in "$src"/sdk/include/mcpd/*.h; do want_dev+=("/usr/include/mcpd/${f##*/}"); done
+for f in "$src"/docs/*.md; do want_deb+=("/usr/share/doc/mcpd/docs/${f##*/}"); done
+while IFS= read -r f; do
+  want_dev+=("/usr/share/doc/mcpd/examples/$f")
+done < <(cd "$src/sdk/examples" && find . -mindepth 2 -type f ! -name '*.so' ! -name '*.o' \
+           ! -path '*/build/*' | sed 's|^\./||')
+[[ " ${want_dev[*]} " == *" /usr/share/doc/mcpd/examples/wordcount/CMakeLists.txt "* ]] \
+  || fail "no wordcount example in $src/sdk/examples"
 if [ -f "$tree/man/mcpd.8" ]; then
   want_deb+=(/usr/share/man/man8/mcpd.8 /usr/share/man/man5/mcp.ini.5)
   want_dev+=(/usr/share/man/man3/mcpd-plugin.3)
