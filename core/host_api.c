@@ -177,4 +177,6 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .task_begin = mcpd_call_task_begin,
     /* ABI 1.3 */
     .last_error = mcpd_reason_last,
+    .fail = mcpd_call_fail,
+    .uri_var = mcpd_call_uri_var,
 };
