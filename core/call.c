@@ -333,7 +333,9 @@ static json_t *utf8_string(const char *fn, const char *what, const char *text, s
 static json_t *parse_json(const char *fn, const char *json, size_t len)
 {
     json_error_t jerr;
-    json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Any value: the callers name a wrong type themselves (structuredContent of 2026-07-28
+     * may be any value). */
+    json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!v) {
         mcpd_refuse(-EINVAL, fn, "invalid JSON at line %d, column %d (byte %d of %zu): %s",
                     jerr.line, jerr.column, jerr.position, len, jerr.text);
@@ -532,14 +534,14 @@ int mcpd_call_content_json(mcpd_call *c, const char *json, size_t len)
         known |= strcmp(type, block_types[i]) == 0;
     }
     if (!known) {
+        /* the reason quotes `type`, which b owns: record it before letting b go */
+        int rc = type ? mcpd_refuse(-EINVAL, "content_json",
+                                    "unknown content type \"%.64s\" (known: text, image, audio, "
+                                    "resource, resource_link)",
+                                    type)
+                      : mcpd_refuse(-EINVAL, "content_json", "the block has no string \"type\"");
         json_decref(b);
-        if (!type) {
-            return mcpd_refuse(-EINVAL, "content_json", "the block has no string \"type\"");
-        }
-        return mcpd_refuse(-EINVAL, "content_json",
-                           "unknown content type \"%.64s\" (known: text, image, audio, resource, "
-                           "resource_link)",
-                           type);
+        return rc;
     }
     return add_block(c, "content_json", b);
 }

@@ -138,7 +138,7 @@ static int apply_result(struct mcpd_call *c, json_t *r)
         json_t *code = json_object_get(fail, "code");
         json_t *msg = json_object_get(fail, "message");
         if (!json_is_integer(code) || !json_is_string(msg) ||
-            json_integer_value(code) < INT32_MIN || json_integer_value(code) > -1 ||
+            json_integer_value(code) < INT32_MIN || json_integer_value(code) > INT32_MAX ||
             mcpd_call_fail(c, (int)json_integer_value(code), json_string_value(msg)) != 0) {
             return -EPROTO;
         }
