@@ -238,12 +238,35 @@ static void fail_list(void **state)
     H_PASS(e);
 }
 
+#ifdef MCPD_TEST_ISOLATED
+/* The helper is untrusted: a result frame whose fail() code is reserved is refused like any
+ * other invalid result (the read fails), the real answer after it is dropped, and the server
+ * goes on serving. */
+static void forged_fail(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = start_ready(e, REASONS "forge = 1\n");
+    json_t *err = h_error(p, -32603, "resources/read", "{\"uri\":\"reasons://forge/1\"}");
+    expect_contains("forged", json_string_value(json_object_get(err, "message")),
+                    "Internal error: reading reasons://forge/1 failed");
+    json_decref(err);
+    assert_true(h_wait_stderr(p, "the helper sent an invalid result", H_TIMEOUT_MS));
+    char *t = read_text(p, "reasons://a/b");
+    expect_contains("after", t, "dir=a|name=b|");
+    free(t);
+    H_PASS(e);
+}
+#endif
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
     const struct CMUnitTest tests[] = {
         T(builder_reasons), T(error_result_structured), T(uri_vars), T(fail_legacy), T(fail_modern),
         T(fail_list),
+#ifdef MCPD_TEST_ISOLATED
+        T(forged_fail),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,18 +14,23 @@
  *   prompt reasons_prompt {n}   fail(-32602) unless n is all digits; complete() fail()s with
  *                          application code 4002 when the partial value is "fail"
  *
- * [plugin reasons] list_fail = 1 makes the template's list() fail(-32603).
+ * [plugin reasons] list_fail = 1 makes the template's list() fail(-32603); forge = 1 (only
+ * with isolation = process) makes a read of reasons://forge/N write a forged "done" frame for
+ * helper call N on the isolation socket (fd 3) whose fail() code is a reserved one, which the
+ * server must refuse, before it answers normally.
  */
 #include <errno.h>
 #include <mcpd/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct reasons {
     const mcpd_host_api *api;
     mcpd_host *host;
     int list_fail;
+    int forge;
 };
 
 /* "rc=N reason=TEXT" as the tool's text result. */
@@ -127,6 +132,19 @@ static int read_doc(void *state, void *data, mcpd_call *call, const char *uri)
     if (!name) {
         return -EIO;
     }
+    const char *dir = a->uri_var(call, "dir", NULL);
+    if (st->forge && dir && strcmp(dir, "forge") == 0) {
+        char body[200];
+        int n = snprintf(body, sizeof body,
+                         "{\"t\":\"done\",\"c\":%s,\"rc\":0,\"r\":{\"fail\":{\"code\":-32600,"
+                         "\"message\":\"forged\"}}}",
+                         name);
+        unsigned char hdr[4] = {0, 0, (unsigned char)(n >> 8), (unsigned char)n};
+        if (write(3, hdr, 4) != 4 || write(3, body, (size_t)n) != n) {
+            return -EIO;
+        }
+        return a->resource_text(call, uri, NULL, "real", 4);
+    }
     if (strcmp(name, "missing") == 0) {
         return a->fail(call, MCPD_ERR_RESOURCE_NOT_FOUND, "no such document") == 0 ? 0 : -EIO;
     }
@@ -219,6 +237,8 @@ static int reasons_init(const mcpd_host_api *api, mcpd_host *host, void **state_
     st->host = host;
     const char *lf = api->config_get(host, "list_fail", 0);
     st->list_fail = lf && strcmp(lf, "1") == 0;
+    const char *fg = api->config_get(host, "forge", 0);
+    st->forge = fg && strcmp(fg, "1") == 0;
     const mcpd_tool tools[] = {
         {MCPD_STRUCT(mcpd_tool), .flags = MCPD_THREADSAFE, .name = "probe",
          .description = "one bad host call",
