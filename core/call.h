@@ -177,6 +177,9 @@ int mcpd_call_arg_bool(mcpd_call *call, const char *pointer, int *out);
 size_t mcpd_call_arg_count(mcpd_call *call, const char *pointer);
 const char *mcpd_call_arg_key(mcpd_call *call, const char *pointer, size_t index);
 
+/* "an object", "an array", "a string"...: how refusal reasons name a JSON value's type. */
+const char *mcpd_json_type_name(const json_t *v);
+
 /* ABI 1.3: protocol errors (call.c) and template variables (uri_var.c). */
 int mcpd_call_fail(mcpd_call *call, int code, const char *message);
 const char *mcpd_call_uri_var(mcpd_call *call, const char *name, size_t *len);
