@@ -100,6 +100,7 @@ struct mcpd_call {
      * registry entry, or from the helper's registration copy); NULL otherwise. */
     const char *uri_template;
     json_t *kept; /* strings lent to the plugin until the handler returns (client answers) */
+    mcpd_json *json_builders; /* json_new(call, ...) builders, freed with the call (under lock) */
 
     /* The era of the request (enum mcpd_era). A modern call carries
      * its client's capabilities and log level itself: nothing comes from the session. */

@@ -3,6 +3,7 @@
 #include "call.h"
 #include "generation.h"
 #include "host_config.h"
+#include "json_builder.h"
 #include "log.h"
 #include "plugin_loader.h"
 #include "protocol.h"
@@ -188,4 +189,18 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .config_path = mcpd_host_config_path,
     .fail = mcpd_call_fail,
     .uri_var = mcpd_call_uri_var,
+    .json_new = mcpd_jb_new,
+    .json_free = mcpd_jb_free,
+    .json_begin_object = mcpd_jb_begin_object,
+    .json_end_object = mcpd_jb_end_object,
+    .json_begin_array = mcpd_jb_begin_array,
+    .json_end_array = mcpd_jb_end_array,
+    .json_key = mcpd_jb_key,
+    .json_string = mcpd_jb_string,
+    .json_int = mcpd_jb_int,
+    .json_double = mcpd_jb_double,
+    .json_bool = mcpd_jb_bool,
+    .json_null = mcpd_jb_null,
+    .json_raw = mcpd_jb_raw,
+    .json_text = mcpd_jb_text,
 };
