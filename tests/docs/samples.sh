@@ -5,7 +5,8 @@
 # extracted and built as a plugin with the strict flags below against sdk/include; it must
 # export exactly the entry point and load with `mcpd --check-config`, under the ini block
 # marked `<!-- sample-ini: NAME.c -->` (its `path =` line pointed at the build) or a minimal
-# section. hello.c is also called over stdio, so the sample's handler and config reading run.
+# section. hello.c and stats.c are also called over stdio, so their handlers, config reading,
+# the convenience layer and the JSON builder run.
 # Zero samples found is a failure: a renamed marker must not turn this test into a no-op.
 #
 # usage: samples.sh SOURCE_DIR MCPD CC [DOC]          check DOC (default docs/plugins.md)
@@ -81,6 +82,17 @@ for c in "${samples[@]}"; do
       | "$mcpd" --config "$ini" --log-level error)
     echo "$answer" | grep -q '"text":"Howdy, Ada!"' || { echo "hello.c: unexpected answer: $answer"; exit 1; }
     echo "hello.c: answers \"Howdy, Ada!\" with greeting = Howdy"
+  fi
+  if [ "$name" = stats ]; then
+    # The convenience layer and the JSON builder at work: structuredContent checked by the host
+    # against the sample's outputSchema.
+    answer=$(printf '%s\n' \
+      '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}' \
+      '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"stats","arguments":{"text":"two  words\n"}}}' \
+      | "$mcpd" --config "$ini" --log-level error)
+    echo "$answer" | grep -q '"structuredContent":{"words":2,"bytes":11}' \
+      || { echo "stats.c: unexpected answer: $answer"; exit 1; }
+    echo "stats.c: answers {\"words\":2,\"bytes\":11}"
   fi
 done
 echo "${#samples[@]} sample(s) checked"
