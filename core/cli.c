@@ -17,7 +17,8 @@
 
 /* A valued option sets the mcp.ini key [section] key and is checked by that key's rules from
  * the configuration's key table; section NULL = a flag (no value), key NULL = any non-empty
- * value (--config, --dump-config-keys). */
+ * value (--config, --dump-config-keys). --section-key is the one repeatable option: each value
+ * is appended to the harness's list. */
 struct option {
     const char *name; /* without the leading "--" */
     bool value;       /* takes a value */
@@ -27,6 +28,8 @@ struct option {
 
 #define CLI(field)    offsetof(struct mcpd_cli, field)
 #define CLI_OV(field) (offsetof(struct mcpd_cli, ov) + offsetof(struct mcpd_overrides, field))
+#define CLI_H(field)                                                                               \
+    (offsetof(struct mcpd_cli, harness) + offsetof(struct mcpd_harness_opts, field))
 
 static const struct option options[] = {
     {"config", true, NULL, NULL, CLI(config_path)},
@@ -42,6 +45,17 @@ static const struct option options[] = {
     {"dump-config-keys", true, NULL, NULL, CLI(dump_config_keys)},
     {"version", false, NULL, NULL, CLI(version)},
     {"help", false, NULL, NULL, CLI(help)},
+    /* the plugin harness (plugin_harness.c checks these values) */
+    {"plugin", true, NULL, NULL, CLI_H(plugin)},
+    {"section", true, NULL, NULL, CLI_H(section)},
+    {"section-key", true, NULL, NULL, CLI_H(section_keys)},
+    {"call", true, NULL, NULL, CLI_H(call)},
+    {"read", true, NULL, NULL, CLI_H(read)},
+    {"prompt", true, NULL, NULL, CLI_H(prompt)},
+    {"args", true, NULL, NULL, CLI_H(args)},
+    {"list", false, NULL, NULL, CLI_H(list)},
+    {"protocol", true, NULL, NULL, CLI_H(protocol)},
+    {"client-answer", true, NULL, NULL, CLI_H(client_answer)},
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -147,6 +161,15 @@ int mcpd_cli_parse(int argc, char **argv, struct mcpd_cli *out, char *err, size_
         if (rc != 0) {
             return rc;
         }
+        if (o->off == CLI_H(section_keys)) {
+            struct mcpd_harness_opts *h = &out->harness;
+            if (h->n_section_keys >= MCPD_HARNESS_MAX_KEYS) {
+                return fail(err, errlen, "--%s: given more than %d times", o->name,
+                            MCPD_HARNESS_MAX_KEYS);
+            }
+            h->section_keys[h->n_section_keys++] = v;
+            continue;
+        }
         *(const char **)((char *)out + o->off) = v;
     }
     return 0;
@@ -218,6 +241,25 @@ void mcpd_cli_usage(FILE *to, const char *argv0)
             "                         print the mcp.ini key reference (docs/configuration.md)\n"
             "  -V, --version          print the version and exit\n"
             "  -h, --help             print this help and exit\n"
+            "\n"
+            "Testing a plugin (one request through the real host, no client; docs/plugins.md):\n"
+            "  --plugin PATH          load PATH as the only plugin, in section [plugin NAME]\n"
+            "  --section NAME         its section name (default: the file name without .so)\n"
+            "  --section-key K=V      one more key of that section (repeatable), as in mcp.ini;\n"
+            "                         host keys too (isolation=process, max_concurrency=1)\n"
+            "  --call TOOL            call tool TOOL (tools/call) with --args\n"
+            "  --read URI             read resource URI (resources/read)\n"
+            "  --prompt NAME          get prompt NAME (prompts/get) with --args\n"
+            "  --list                 print the tools, resources, templates and prompts\n"
+            "  --args JSON            the arguments, a JSON object (default {})\n"
+            "  --protocol VERSION     2025-11-25 (default, after an initialize) .. 2024-11-05,\n"
+            "                         or 2026-07-28 (per-request _meta)\n"
+            "  --client-answer JSON   declare elicitation, sampling and roots and answer every\n"
+            "                         server->client request with this result object\n"
+            "  The answer goes to stdout as one JSON document (the result, or the JSON-RPC\n"
+            "  error object); logs, notifications and server requests go to stderr. --config\n"
+            "  and --log-* apply. Exit status: 0 a result, 1 an isError result or a JSON-RPC\n"
+            "  error, 2 usage, bad configuration, or the plugin failed to load.\n"
             "\n"
             "Approving a spec document (a human act; the agent asks with the spec-approval tool):\n"
             "  approve SPEC DOCUMENT  approve the pending request of DOCUMENT (requirements,\n"

@@ -1,22 +1,25 @@
 /* The command line: mcpd [--config FILE] [--transport stdio|http-stream] [--host H] [--port P]
  * [--ssl-keyfile K] [--ssl-certfile C] [--log-level L] [--log-format F] [--log-file F]
- * [--check-config] [--dump-config-keys markdown]
+ * [--check-config] [--dump-config-keys markdown], the plugin harness (--plugin PATH --call TOOL
+ * ..., plugin_harness.h)
  * [--version] [--help], and the subcommands mcpd approve|reject|revise SPEC DOC [--comment TEXT]
  * [--project DIR] (mcpd_cli_subcommand). */
 #ifndef MCPD_CORE_CLI_H
 #define MCPD_CORE_CLI_H
 
 #include "config.h"
+#include "plugin_harness.h"
 
 #include <stdio.h>
 
 struct mcpd_cli {
-    const char *config_path;      /* NULL = the embedded default config */
-    struct mcpd_overrides ov;     /* values given on the command line (borrowed from argv) */
-    int check_config;             /* --check-config */
-    const char *dump_config_keys; /* --dump-config-keys FORMAT ("markdown"), NULL = not given */
-    int version;                  /* --version */
-    int help;                     /* --help */
+    const char *config_path;          /* NULL = the embedded default config */
+    struct mcpd_overrides ov;         /* values given on the command line (borrowed from argv) */
+    int check_config;                 /* --check-config */
+    const char *dump_config_keys;     /* --dump-config-keys FORMAT ("markdown"), NULL = not given */
+    int version;                      /* --version */
+    int help;                         /* --help */
+    struct mcpd_harness_opts harness; /* --plugin, --call, ... (plugin_harness.h) */
 };
 
 /*

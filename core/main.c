@@ -16,6 +16,7 @@
 #include "mcpd/plugin.h"
 #include "memtrim.h"
 #include "metrics.h"
+#include "plugin_harness.h"
 #include "protocol.h"
 #include "session.h"
 #include "tasks.h"
@@ -374,6 +375,9 @@ int main(int argc, char **argv)
         return mcpd_config_write_reference(stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
     }
     mcpd_overrides_from_env(&a.env);
+    if (mcpd_harness_wanted(&a.cli.harness)) {
+        return mcpd_harness_main(&a.cli, &a.env); /* one request for a plugin author */
+    }
     if (a.cli.check_config) {
         return check_config(&a);
     }

@@ -283,6 +283,54 @@ static void test_cli_into_config(void **state)
     mcpd_config_free(cfg);
 }
 
+/* The plugin harness's options: --section-key repeats in order, up to its bound; the others
+ * are plain values and flags that main() hands to the harness. */
+static void test_harness_options(void **state)
+{
+    (void)state;
+    struct mcpd_cli c;
+    assert_int_equal(parse(&c, "--plugin", "x.so", "--section-key", "a=1", "--section-key=b=2",
+                           "--call", "t", "--args", "{}", "--protocol", "2026-07-28",
+                           "--client-answer", "{\"action\":\"cancel\"}", (char *)NULL),
+                     0);
+    const struct mcpd_harness_opts *h = &c.harness;
+    assert_string_equal(h->plugin, "x.so");
+    assert_int_equal(h->n_section_keys, 2);
+    assert_string_equal(h->section_keys[0], "a=1");
+    assert_string_equal(h->section_keys[1], "b=2");
+    assert_string_equal(h->call, "t");
+    assert_string_equal(h->args, "{}");
+    assert_string_equal(h->protocol, "2026-07-28");
+    assert_non_null(h->client_answer);
+    assert_true(mcpd_harness_wanted(h));
+
+    assert_int_equal(
+        parse(&c, "--list", "--read", "u://x", "--prompt", "p", "--section", "s", (char *)NULL), 0);
+    assert_int_equal(c.harness.list, 1);
+    assert_string_equal(c.harness.read, "u://x");
+    assert_string_equal(c.harness.prompt, "p");
+    assert_string_equal(c.harness.section, "s");
+
+    assert_int_equal(parse(&c, (char *)NULL), 0);
+    assert_false(mcpd_harness_wanted(&c.harness));
+
+    FAILS("--list takes no value", "--list=1");
+    FAILS("--section-key needs a value", "--section-key");
+    FAILS("--args: the value is empty", "--args=");
+
+    static char *argv[2 * MCPD_HARNESS_MAX_KEYS + 4];
+    int argc = 0;
+    argv[argc++] = "mcpd";
+    for (int i = 0; i <= MCPD_HARNESS_MAX_KEYS; i++) {
+        argv[argc++] = "--section-key";
+        argv[argc++] = "k=v";
+    }
+    assert_int_equal(mcpd_cli_parse(argc - 2, argv, &c, err, sizeof err), 0);
+    assert_int_equal(c.harness.n_section_keys, MCPD_HARNESS_MAX_KEYS);
+    assert_int_equal(mcpd_cli_parse(argc, argv, &c, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "--section-key: given more than 64 times");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_repeated_parse),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_cli_into_config),
+        cmocka_unit_test(test_harness_options),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
