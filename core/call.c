@@ -5,6 +5,7 @@
 #include "b64.h"
 #include "condwait.h"
 #include "generation.h"
+#include "json_builder.h"
 #include "jsonrpc.h"
 #include "monotime.h"
 #include "session.h"
@@ -145,6 +146,7 @@ void mcpd_call_free(struct mcpd_call *c)
     free(c->description);
     free(c->cursor);
     json_decref(c->kept);
+    mcpd_json_free_list(c->json_builders);
     mcpd_mrtr_free(c->mrtr);
     json_decref(c->msg);
     if (c->reply) {

@@ -92,6 +92,7 @@ struct mcpd_call {
     size_t values_total;
     int failed_rc; /* a host API call failed in a way the result should report */
     json_t *kept;  /* strings lent to the plugin until the handler returns (client answers) */
+    mcpd_json *json_builders; /* json_new(call, ...) builders, freed with the call (under lock) */
 
     /* The era of the request (enum mcpd_era). A modern call carries
      * its client's capabilities and log level itself: nothing comes from the session. */

@@ -2,6 +2,7 @@
  * here; per-call entries are in call.c. */
 #include "call.h"
 #include "generation.h"
+#include "json_builder.h"
 #include "log.h"
 #include "plugin_loader.h"
 #include "protocol.h"
@@ -177,4 +178,18 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .task_begin = mcpd_call_task_begin,
     /* ABI 1.3 */
     .last_error = mcpd_reason_last,
+    .json_new = mcpd_json_new,
+    .json_free = mcpd_json_free,
+    .json_begin_object = mcpd_json_begin_object,
+    .json_end_object = mcpd_json_end_object,
+    .json_begin_array = mcpd_json_begin_array,
+    .json_end_array = mcpd_json_end_array,
+    .json_key = mcpd_json_key,
+    .json_string = mcpd_json_string,
+    .json_int = mcpd_json_int,
+    .json_double = mcpd_json_double,
+    .json_bool = mcpd_json_bool,
+    .json_null = mcpd_json_null,
+    .json_raw = mcpd_json_raw,
+    .json_text = mcpd_json_text,
 };

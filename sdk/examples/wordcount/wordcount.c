@@ -6,15 +6,17 @@
  *
  * It registers one tool that counts lines, words and characters of a text, and shows the whole
  * contract: one exported entry point, state kept in *state_out, arguments read through the host,
- * results handed to the host (which copies them).
+ * results built with the host's JSON builder and handed to the host (which copies them). It
+ * needs an mcpd with plugin ABI 1.3 or newer (MCPD_PLUGIN_HEADER claims the SDK's minor).
  */
 #include <errno.h>
 #include <mcpd/plugin.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 struct wordcount {
     const mcpd_host_api *api; /* handlers reach the host through this */
+    mcpd_host *host;          /* for log() */
 };
 
 static int count(void *state, void *data, mcpd_call *call, const char *args, size_t len)
@@ -45,11 +47,32 @@ static int count(void *state, void *data, mcpd_call *call, const char *args, siz
         }
         in_word = !space;
     }
-    char json[160];
-    int m = snprintf(json, sizeof json, "{\"lines\":%zu,\"words\":%zu,\"chars\":%zu,\"bytes\":%zu}",
-                     lines, words, chars, n);
+    /* The answer {"lines":..,"words":..,"chars":..,"bytes":..}, built by the host (which
+     * escapes strings and checks nesting). The builder belongs to the call: the host frees it
+     * when the handler returns. Errors are sticky, so checking the last step is enough. */
+    const mcpd_host_api *api = wc->api;
+    mcpd_json *out = api->json_new(call, 0);
+    if (!out) {
+        return -ENOMEM;
+    }
+    api->json_begin_object(out);
+    api->json_key(out, "lines", MCPD_NTS);
+    api->json_int(out, (int64_t)lines);
+    api->json_key(out, "words", MCPD_NTS);
+    api->json_int(out, (int64_t)words);
+    api->json_key(out, "chars", MCPD_NTS);
+    api->json_int(out, (int64_t)chars);
+    api->json_key(out, "bytes", MCPD_NTS);
+    api->json_int(out, (int64_t)n);
+    int rc = api->json_end_object(out);
+    if (rc != 0) {
+        api->log(wc->host, MCPD_LOG_ERROR, "wordcount: %s", api->last_error());
+        return rc;
+    }
+    size_t json_len = 0;
+    const char *json = api->json_text(out, &json_len);
     /* structuredContent is checked against the outputSchema; the host adds it as text too. */
-    return wc->api->structured(call, json, (size_t)m);
+    return api->structured(call, json, json_len);
 }
 
 static int wordcount_init(const mcpd_host_api *api, mcpd_host *host, void **state_out)
@@ -59,6 +82,7 @@ static int wordcount_init(const mcpd_host_api *api, mcpd_host *host, void **stat
         return -ENOMEM;
     }
     wc->api = api;
+    wc->host = host;
     const mcpd_tool tool = {
         MCPD_STRUCT(mcpd_tool),
         .flags = MCPD_THREADSAFE, /* no shared mutable state: calls may run in parallel */
