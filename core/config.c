@@ -443,10 +443,10 @@ static void plugin_key(struct loader *l, int line, const char *name, const char 
         return;
     }
     if (seen) {
-        int b = config_parse_word(mcpd_config_booleans, value);
+        char why[256];
+        int b = config_bool(value, why, sizeof why);
         if (b < 0) {
-            line_err(l, line, sec, name, "%s is not a boolean (true/false, yes/no, on/off, 1/0)",
-                     config_quote(value, q, sizeof q));
+            line_err(l, line, sec, name, "%s", why);
         } else if (strcmp(name, "enabled") == 0) {
             pl->enabled = b;
         } else {
@@ -471,8 +471,11 @@ static void plugin_key(struct loader *l, int line, const char *name, const char 
     kv[pl->n_kv].key = strdup(name);
     kv[pl->n_kv].value = strdup(value);
     kv[pl->n_kv].line = line;
+    /* What config_path() hands out, resolved now so the getter never allocates. */
+    kv[pl->n_kv].path = *value && *value != '/' ? config_join_path(l->c->config_dir, value) : NULL;
     pl->n_kv++;
-    if (!kv[pl->n_kv - 1].key || !kv[pl->n_kv - 1].value) {
+    if (!kv[pl->n_kv - 1].key || !kv[pl->n_kv - 1].value ||
+        (*value && *value != '/' && !kv[pl->n_kv - 1].path)) {
         l->oom = true;
     }
 }
@@ -745,6 +748,7 @@ void mcpd_config_free(struct mcpd_config *c)
         for (size_t j = 0; j < pl->n_kv; j++) {
             free(pl->kv[j].key);
             free(pl->kv[j].value);
+            free(pl->kv[j].path);
         }
         free(pl->kv);
         free(pl->name);

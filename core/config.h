@@ -38,7 +38,9 @@ enum mcpd_cache_scope {
 struct mcpd_plugin_kv {
     char *key;
     char *value;
-    int line;
+    int line;   /* 0 = not from the file (command line) */
+    char *path; /* [plugin NAME]: value resolved against config_dir when it is a relative
+                 * path (config_path()); NULL when absolute or empty, and in [tokens]/[scopes] */
 };
 
 struct mcpd_plugin_conf {

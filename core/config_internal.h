@@ -20,6 +20,19 @@ char *config_join_path(const char *base, const char *rel);
 int config_parse_word(const struct mcpd_config_word *words, const char *s);
 
 /*
+ * A number by the file's rules for type t (MCPD_KEY_INT; MCPD_KEY_SIZE: suffixes k m g, powers
+ * of 1024; MCPD_KEY_DURATION: milliseconds, suffixes ms s m) in [min, max] (LLONG_MIN /
+ * LLONG_MAX = unbounded). Returns 0 with *out set; -EINVAL (not of that shape: empty, a sign or
+ * space out of place, an unknown suffix) or -ERANGE (outside [min, max], overflow included),
+ * with the reason, without the "where", in why ("\"9x\" is not a size (0 or more bytes;
+ * suffixes k, m, g)"). Shared by the fixed sections and the plugin getters (host_config.c).
+ */
+int config_number(enum mcpd_key_type t, const char *v, long long min, long long max, long long *out,
+                  char *why, size_t wl);
+/* true/false, yes/no, on/off, 1/0, any case: returns 1 or 0, or -EINVAL with the reason in why. */
+int config_bool(const char *v, char *why, size_t wl);
+
+/*
  * Validates `v` for key `k` and stores it into c (a string field gets its own copy, the old one
  * is freed). Relative paths resolve against `base`. Returns 0, -ENOMEM, or -EINVAL with the
  * reason (without the "where") in why.

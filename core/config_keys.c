@@ -494,18 +494,19 @@ static int scan_int(const char *s, long long *out, const char **rest)
     if (!isdigit((unsigned char)*p)) {
         return -EINVAL;
     }
-    long long n = 0;
+    /* Unsigned, so that LLONG_MIN (one more than LLONG_MAX) reads too. */
+    unsigned long long n = 0, limit = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
     bool over = false;
     for (; isdigit((unsigned char)*p); p++) {
-        int d = *p - '0';
-        if (n > (LLONG_MAX - d) / 10) {
+        unsigned d = (unsigned)(*p - '0');
+        if (n > (limit - d) / 10) {
             over = true;
         } else {
             n = n * 10 + d;
         }
     }
     *rest = p;
-    *out = neg ? -n : n;
+    *out = neg ? (long long)(0 - n) : (long long)n;
     if (over) {
         *out = neg ? LLONG_MIN : LLONG_MAX;
         return -ERANGE;
@@ -545,7 +546,7 @@ static int parse_scaled(const char *s, const struct unit *units, long long min, 
     if (mult == 0) {
         return -EINVAL;
     }
-    if (rc == -ERANGE || n < 0 || n > LLONG_MAX / mult) {
+    if (rc == -ERANGE || n > LLONG_MAX / mult || n < LLONG_MIN / mult) {
         return -ERANGE;
     }
     n *= mult;
@@ -616,28 +617,68 @@ static void word_expectation(const struct mcpd_ini_key *k, char *buf, size_t len
     }
 }
 
-/* A number of the row's type, checked against its range; otherwise says what was expected
- * ("a size (1024..1073741824 bytes; suffixes k, m, g)"). */
-static int set_number(const struct mcpd_ini_key *k, const char *v, void *field, char *why,
-                      size_t wl)
+/* "(1024..4096 bytes", "(0 or more bytes", "(any integer": the range part of a message. */
+static void range_text(long long min, long long max, const char *unit, char *buf, size_t len)
 {
-    char q[CONFIG_QUOTE_LEN];
+    if (min == LLONG_MIN && max == LLONG_MAX) {
+        snprintf(buf, len, "(any integer%s", unit);
+    } else if (max == LLONG_MAX) {
+        snprintf(buf, len, "(%lld or more%s", min, unit);
+    } else {
+        snprintf(buf, len, "(%lld..%lld%s", min, max, unit);
+    }
+}
+
+int config_number(enum mcpd_key_type t, const char *v, long long min, long long max, long long *out,
+                  char *why, size_t wl)
+{
+    char q[CONFIG_QUOTE_LEN], range[96];
     const struct unit *units = no_units;
     const char *unit = "", *noun = "an integer", *hint = "";
-    if (k->type == MCPD_KEY_SIZE) {
+    if (t == MCPD_KEY_SIZE) {
         units = size_units;
         unit = " bytes";
         noun = "a size";
         hint = "; suffixes k, m, g";
-    } else if (k->type == MCPD_KEY_DURATION) {
+    } else if (t == MCPD_KEY_DURATION) {
         units = ms_units;
         unit = " ms";
         noun = "a duration";
         hint = "; suffixes ms, s, m";
     }
-    long long n;
-    int rc = parse_scaled(v, units, k->min, k->max, &n);
+    int rc = parse_scaled(v, units, min, max, out);
     if (rc == 0) {
+        return 0;
+    }
+    range_text(min, max, unit, range, sizeof range);
+    if (rc == -ERANGE) {
+        snprintf(why, wl, "%s is out of range %s)", config_quote(v, q, sizeof q), range);
+    } else {
+        snprintf(why, wl, "%s is not %s %s%s)", config_quote(v, q, sizeof q), noun, range, hint);
+    }
+    return rc;
+}
+
+int config_bool(const char *v, char *why, size_t wl)
+{
+    char q[CONFIG_QUOTE_LEN];
+    int b = config_parse_word(mcpd_config_booleans, v);
+    if (b < 0) {
+        snprintf(why, wl, "%s is not a boolean (true/false, yes/no, on/off, 1/0)",
+                 config_quote(v, q, sizeof q));
+        return -EINVAL;
+    }
+    return b;
+}
+
+/* A number of the row's type, checked against its range; otherwise says what was expected
+ * ("a size (1024..1073741824 bytes; suffixes k, m, g)"). */
+static int set_number(const struct mcpd_ini_key *k, const char *v, void *field, char *why,
+                      size_t wl)
+{
+    long long n;
+    enum mcpd_key_type t = k->type == MCPD_KEY_PORT ? MCPD_KEY_INT : k->type;
+    if (config_number(t, v, k->min, k->max, &n, why, wl) == 0) {
         if (storage_of(k->type) == ST_SIZE) {
             *(size_t *)field = (size_t)n;
         } else {
@@ -646,14 +687,9 @@ static int set_number(const struct mcpd_ini_key *k, const char *v, void *field, 
         return 0;
     }
     if (k->type == MCPD_KEY_PORT) {
+        char q[CONFIG_QUOTE_LEN];
         snprintf(why, wl, "%s is not a port (%lld-%lld)", config_quote(v, q, sizeof q), k->min,
                  k->max);
-    } else if (rc == -ERANGE) {
-        snprintf(why, wl, "%s is out of range (%lld..%lld%s)", config_quote(v, q, sizeof q), k->min,
-                 k->max, unit);
-    } else {
-        snprintf(why, wl, "%s is not %s (%lld..%lld%s%s)", config_quote(v, q, sizeof q), noun,
-                 k->min, k->max, unit, hint);
     }
     return -EINVAL;
 }

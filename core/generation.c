@@ -64,7 +64,7 @@ struct mcpd_generation *mcpd_generation_build(struct mcpd_config *cfg, char *err
             log_debug("plugin", "%s is disabled", pc->name);
             continue;
         }
-        char why[1024];
+        char why[4096]; /* config errors come one per line (plugin_keys.c) */
         struct mcpd_host *h;
         if (mcpd_plugin_load(g, pc, &h, why, sizeof why) == 0) {
             g->plugins[g->n_plugins++] = h;

@@ -3,6 +3,7 @@
 #include "call.h"
 #include "generation.h"
 #include "json_builder.h"
+#include "host_config.h"
 #include "log.h"
 #include "plugin_loader.h"
 #include "protocol.h"
@@ -192,4 +193,10 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .json_null = mcpd_json_null,
     .json_raw = mcpd_json_raw,
     .json_text = mcpd_json_text,
+    .config_entry = mcpd_host_config_entry,
+    .config_int = mcpd_host_config_int,
+    .config_size = mcpd_host_config_size,
+    .config_duration_ms = mcpd_host_config_duration_ms,
+    .config_bool = mcpd_host_config_bool,
+    .config_path = mcpd_host_config_path,
 };

@@ -14,12 +14,14 @@
 #include "b64.h"
 #include "call.h"
 #include "config.h"
+#include "config_internal.h"
 #include "crash.h"
 #include "generation.h"
 #include "isolate.h"
 #include "isolate_proto.h"
 #include "log.h"
 #include "monotime.h"
+#include "plugin_keys.h"
 #include "plugin_loader.h"
 #include "registry.h"
 
@@ -665,7 +667,9 @@ static struct mcpd_config *config_of(const json_t *hello)
     }
     cfg->plugins = pc;
     cfg->n_plugins = 1;
-    cfg->file = strdup("<isolation helper>");
+    /* The file name and lines too, so messages about the section read as in the server. */
+    const char *file = json_string_value(json_object_get(hello, "file"));
+    cfg->file = strdup(file ? file : "<isolation helper>");
     cfg->config_dir = dup_member(hello, "config_dir");
     cfg->name = dup_member(hello, "server_name");
     const char *rt = json_string_value(json_object_get(hello, "runtime_dir"));
@@ -674,6 +678,7 @@ static struct mcpd_config *config_of(const json_t *hello)
     pc->path = dup_member(hello, "path");
     pc->resolved = dup_member(hello, "resolved");
     pc->enabled = 1;
+    pc->line = (int)json_integer_value(json_object_get(hello, "line"));
     json_t *kv = json_object_get(hello, "kv");
     pc->kv = calloc(json_array_size(kv) + 1, sizeof *pc->kv);
     size_t i;
@@ -683,9 +688,13 @@ static struct mcpd_config *config_of(const json_t *hello)
         const char *k = json_string_value(json_array_get(e, 0));
         const char *v = json_string_value(json_array_get(e, 1));
         if (pc->kv && k && v) {
-            pc->kv[pc->n_kv].key = strdup(k);
-            pc->kv[pc->n_kv].value = strdup(v);
-            pc->n_kv++;
+            struct mcpd_plugin_kv *p = &pc->kv[pc->n_kv++];
+            p->key = strdup(k);
+            p->value = strdup(v);
+            p->line = (int)json_integer_value(json_array_get(e, 2));
+            /* config_path() as in the server (config.c resolves the same way). */
+            p->path =
+                *v && *v != '/' && cfg->config_dir ? config_join_path(cfg->config_dir, v) : NULL;
         }
     }
     if (!cfg->file || !cfg->runtime_dir || !pc->name || !pc->resolved || !pc->kv) {
@@ -782,13 +791,20 @@ int mcpd_isolate_helper_main(int argc, char **argv)
     if (pthread_create(&reader, NULL, reader_main, NULL) != 0) {
         return 1;
     }
-    char err[1024] = "";
+    char err[4096] = ""; /* config errors come one per line (plugin_keys.c) */
     int rc = mcpd_plugin_load_api(&g, &g.config->plugins[0], &helper_api, &H.host, err, sizeof err);
     if (rc == 0) {
         const mcpd_plugin *d = H.host->desc;
-        mcpd_iso_sendf(&H.chan, "{s:s, s:i, s:I, s:s, s:s, s:s?}", "t", "ready", "rc", 0, "n_regs",
-                       (json_int_t)H.n_regs, "plugin", d->name, "version", d->version,
-                       "description", d->description);
+        /* The declared keys (checked here, where the table is) for the server's report. */
+        json_t *keys = json_array();
+        const mcpd_config_key *ck = mcpd_plugin_declared(d);
+        for (size_t i = 0; keys && ck && ck[i].name; i++) {
+            json_array_append_new(
+                keys, json_pack("[s, i, i]", ck[i].name, (int)ck[i].type, (int)ck[i].flags));
+        }
+        mcpd_iso_sendf(&H.chan, "{s:s, s:i, s:I, s:s, s:s, s:s?, s:o?}", "t", "ready", "rc", 0,
+                       "n_regs", (json_int_t)H.n_regs, "plugin", d->name, "version", d->version,
+                       "description", d->description, "keys", keys);
     } else {
         mcpd_iso_sendf(&H.chan, "{s:s, s:i, s:s}", "t", "ready", "rc", rc, "error", err);
     }

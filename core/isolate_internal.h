@@ -42,6 +42,8 @@ struct mcpd_isolate {
     const struct mcpd_plugin_conf *conf;
     mcpd_plugin desc; /* what the helper reported; the strings below */
     char *name, *version, *description;
+    mcpd_config_key *keys; /* the keys it declares (names owned; --check-config's report), as
+                            * the helper reported them after its check; NULL = none */
     struct iso_reg *regs;
     size_t n_regs;
     int registering; /* first start: registrations go into the registry */

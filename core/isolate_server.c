@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
+#include "plugin_keys.h"
 #include "plugin_loader.h"
 #include "registry.h"
 #include "session.h"
@@ -339,6 +340,37 @@ int mcpd_iso_reply(struct mcpd_isolate *iso, const json_t *req, int rc, const ch
     return src;
 }
 
+/* The declared keys of a "ready" frame ([[name, type, flags], ...], checked by the helper
+ * against the section) into iso->keys, for the --check-config report. 0 or -EPROTO/-ENOMEM. */
+static int keys_of(struct mcpd_isolate *iso, const json_t *keys)
+{
+    size_t n = json_array_size(keys);
+    if (n == 0) {
+        return 0;
+    }
+    if (n > MCPD_PLUGIN_KEYS_MAX) {
+        return -EPROTO;
+    }
+    iso->keys = calloc(n + 1, sizeof *iso->keys);
+    if (!iso->keys) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *k = json_array_get(keys, i);
+        const char *name = json_string_value(json_array_get(k, 0));
+        if (!name) {
+            return -EPROTO;
+        }
+        iso->keys[i].name = strdup(name);
+        iso->keys[i].type = (uint32_t)json_integer_value(json_array_get(k, 1));
+        iso->keys[i].flags = (uint32_t)json_integer_value(json_array_get(k, 2));
+        if (!iso->keys[i].name) {
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
 /* hello -> (registrations) -> ready, on the thread that started the helper. */
 static int handshake(struct mcpd_isolate *iso, char *why, size_t wl)
 {
@@ -346,7 +378,9 @@ static int handshake(struct mcpd_isolate *iso, char *why, size_t wl)
     const struct mcpd_config *cfg = iso->host->gen->config;
     json_t *kv = json_array();
     for (size_t i = 0; kv && i < pc->n_kv; i++) {
-        json_array_append_new(kv, json_pack("[s, s]", pc->kv[i].key, pc->kv[i].value));
+        /* with its line, so the helper's messages about the section name it too */
+        json_array_append_new(
+            kv, json_pack("[s, s, i]", pc->kv[i].key, pc->kv[i].value, pc->kv[i].line));
     }
     json_t *hello = json_pack(
         "{s:s, s:s, s:s, s:s?, s:o, s:s?, s:s?, s:s?, s:i, s:i, s:s?, s:I, s:i}", "t", "hello",
@@ -354,6 +388,11 @@ static int handshake(struct mcpd_isolate *iso, char *why, size_t wl)
         "kv", kv, "config_dir", cfg->config_dir, "server_name", cfg->name, "runtime_dir",
         cfg->runtime_dir, "log_level", cfg->log_level, "log_format", cfg->log_format, "log_file",
         cfg->log_file, "memory", (json_int_t)pc->isolation_memory, "cpu_ms", pc->isolation_cpu_ms);
+    if (hello) {
+        /* config file and section line: the helper's messages read "FILE:LINE: [plugin NAME]" */
+        json_object_set_new(hello, "file", json_string(cfg->file));
+        json_object_set_new(hello, "line", json_integer(pc->line));
+    }
     int rc = hello ? mcpd_iso_send(&iso->chan, hello) : -ENOMEM;
     json_decref(hello);
     if (rc != 0) {
@@ -395,6 +434,8 @@ static int handshake(struct mcpd_isolate *iso, char *why, size_t wl)
             iso->description = d ? strdup(d) : NULL;
             if (!iso->name || !iso->version || (d && !iso->description)) {
                 rc = -ENOMEM;
+            } else if ((rc = keys_of(iso, json_object_get(f, "keys"))) != 0) {
+                e = rc == -EPROTO ? "the helper sent a malformed key table" : NULL;
             }
         } else if (rc == 0 &&
                    json_integer_value(json_object_get(f, "n_regs")) != (json_int_t)iso->n_regs) {
@@ -568,6 +609,10 @@ static void iso_free(struct mcpd_isolate *iso)
     free(iso->name);
     free(iso->version);
     free(iso->description);
+    for (size_t i = 0; iso->keys && iso->keys[i].name; i++) {
+        free((char *)iso->keys[i].name);
+    }
+    free(iso->keys);
     mcpd_iso_chan_destroy(&iso->chan);
     pthread_cond_destroy(&iso->state_cond);
     pthread_mutex_destroy(&iso->lock);
@@ -589,7 +634,7 @@ int mcpd_isolate_start(struct mcpd_host *h, char *err, size_t errlen)
     iso->conf = pc;
     iso->registering = 1;
     iso->state = ISO_UP;
-    char why[512] = "";
+    char why[4096] = ""; /* room for a helper's multi-line config errors */
     int rc = spawn(iso, why, sizeof why);
     if (rc == 0) {
         rc = handshake(iso, why, sizeof why);
@@ -614,7 +659,7 @@ int mcpd_isolate_start(struct mcpd_host *h, char *err, size_t errlen)
         return rc;
     }
     iso->desc = (mcpd_plugin){MCPD_PLUGIN_HEADER, .name = iso->name, .version = iso->version,
-                              .description = iso->description};
+                              .description = iso->description, .config_keys = iso->keys};
     h->desc = &iso->desc;
     h->state = iso;
     h->iso = iso;

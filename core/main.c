@@ -17,6 +17,7 @@
 #include "memtrim.h"
 #include "metrics.h"
 #include "plugin_harness.h"
+#include "plugin_report.h"
 #include "protocol.h"
 #include "session.h"
 #include "tasks.h"
@@ -104,6 +105,7 @@ static int check_config(const struct app *a)
             "resource(s), %zu template(s), %zu prompt(s)\n",
             file, g->n_plugins, g->registry->n_tools, g->registry->n_resources,
             g->registry->n_templates, g->registry->n_prompts);
+    mcpd_plugin_report(g, stderr);
     print_non_defaults(g->config);
     mcpd_generation_unref(g);
     mcpd_generation_reap();

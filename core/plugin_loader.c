@@ -6,6 +6,7 @@
 #include "generation.h"
 #include "isolate.h"
 #include "log.h"
+#include "plugin_keys.h"
 #include "registry.h"
 
 #include <dlfcn.h>
@@ -196,6 +197,9 @@ int mcpd_plugin_load_api(struct mcpd_generation *g, const struct mcpd_plugin_con
         goto out;
     }
     h->desc = d;
+    if ((rc = mcpd_plugin_keys_check(g->config, conf, d, err, errlen)) != 0) {
+        goto out;
+    }
 
     /* 6. init; registrations are accepted only now and rolled back if it fails */
     h->in_init = 1;
