@@ -8,6 +8,7 @@
 #include "json_builder.h"
 #include "jsonrpc.h"
 #include "monotime.h"
+#include "reason.h"
 #include "session.h"
 
 #include <errno.h>
@@ -144,6 +145,7 @@ void mcpd_call_free(struct mcpd_call *c)
     json_decref(c->entries);
     json_decref(c->values);
     free(c->description);
+    free(c->fail_message);
     free(c->cursor);
     json_decref(c->kept);
     mcpd_json_free_list(c->json_builders);
@@ -211,7 +213,7 @@ int mcpd_call_cancelled(const mcpd_call *call)
 int mcpd_call_sleep_ms(mcpd_call *c, unsigned ms)
 {
     if (!c) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "sleep_ms", "call is NULL");
     }
     struct timespec until = mcpd_deadline_ms((long)ms);
     if (has_deadline(c) && mcpd_ts_before(&c->deadline, &until)) {
@@ -226,7 +228,7 @@ int mcpd_call_sleep_ms(mcpd_call *c, unsigned ms)
     }
     pthread_mutex_unlock(&c->lock);
     if (mcpd_call_is_cancelled(c)) {
-        rc = -ECANCELED;
+        rc = mcpd_refuse(-ECANCELED, "sleep_ms", "the call was cancelled");
     }
     return rc;
 }
@@ -251,93 +253,228 @@ const char *mcpd_call_request_id(const mcpd_call *call)
     return c->id_text;
 }
 
-/* Appends a content block; prompts wrap each block in a message with the current role. */
-static int add_block(struct mcpd_call *c, json_t *block)
+/* What a call serves, for refusal reasons ("only in a prompt handler (this is a tool call)"). */
+static const char *kind_name(const struct mcpd_call *c)
+{
+    switch (c->kind) {
+    case MCPD_CALL_TOOL:
+        return "a tool call";
+    case MCPD_CALL_READ:
+        return "a resource read";
+    case MCPD_CALL_LIST:
+        return "a template's list()";
+    case MCPD_CALL_PROMPT:
+        return "a prompt";
+    case MCPD_CALL_COMPLETE:
+        return "a completion";
+    }
+    return "another handler";
+}
+
+/* The refusal of a builder called from the wrong kind of handler. */
+static int wrong_kind(const struct mcpd_call *c, const char *fn, const char *where)
+{
+    return mcpd_refuse(-EINVAL, fn, "only in %s (this is %s)", where, kind_name(c));
+}
+
+/* Offset of the first byte of `s` that does not start a valid UTF-8 sequence (overlong forms,
+ * surrogates and code points past U+10FFFF included), or len when all of it is valid. */
+static size_t utf8_bad_at(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t want = 1;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            want = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            want = 3;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            want = 4;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return i;
+        }
+        for (size_t k = 1; k < want; k++) {
+            if (i + k >= len || s[i + k] < (k == 1 ? lo : 0x80) ||
+                s[i + k] > (k == 1 ? hi : 0xBF)) {
+                return i;
+            }
+        }
+        i += want;
+    }
+    return len;
+}
+
+/* A JSON string of `len` bytes, or NULL with the reason recorded for `fn` (what = which
+ * argument: "text", "message"...). */
+static json_t *utf8_string(const char *fn, const char *what, const char *text, size_t len)
+{
+    json_t *s = json_stringn(text ? text : "", len);
+    if (!s) {
+        size_t at = utf8_bad_at((const unsigned char *)text, len);
+        if (at < len) {
+            mcpd_refuse(-EINVAL, fn, "%s is not valid UTF-8 (byte 0x%02x at offset %zu of %zu)",
+                        what, (unsigned char)text[at], at, len);
+        } else {
+            mcpd_refuse(-ENOMEM, fn, "out of memory copying %s (%zu bytes)", what, len);
+        }
+    }
+    return s;
+}
+
+/* Parses the JSON text a plugin handed to `fn`, naming what is wrong: where it stops parsing
+ * (truncated, a duplicate key, invalid UTF-8) by Jansson's line, column and byte offset. */
+static json_t *parse_json(const char *fn, const char *json, size_t len)
+{
+    json_error_t jerr;
+    /* Any value: the callers name a wrong type themselves (structuredContent of 2026-07-28
+     * may be any value). */
+    json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!v) {
+        mcpd_refuse(-EINVAL, fn, "invalid JSON at line %d, column %d (byte %d of %zu): %s",
+                    jerr.line, jerr.column, jerr.position, len, jerr.text);
+    }
+    return v;
+}
+
+const char *mcpd_json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "something else";
+}
+
+/* Appends a content block (taken) for `fn`; prompts wrap each block in a message with the
+ * current role. */
+static int add_block(struct mcpd_call *c, const char *fn, json_t *block)
 {
     if (!block) {
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, fn, "out of memory building the content block");
     }
     if (c->kind == MCPD_CALL_PROMPT) {
         if (!c->messages && !(c->messages = json_array())) {
             json_decref(block);
-            return -ENOMEM;
+            return mcpd_refuse(-ENOMEM, fn, "out of memory");
         }
         json_t *m =
             json_pack("{s:s, s:o}", "role", c->role == MCPD_ROLE_ASSISTANT ? "assistant" : "user",
                       "content", block);
-        return (m && json_array_append_new(c->messages, m) == 0) ? 0 : -ENOMEM;
+        return (m && json_array_append_new(c->messages, m) == 0)
+                   ? 0
+                   : mcpd_refuse(-ENOMEM, fn, "out of memory");
     }
     if (c->kind != MCPD_CALL_TOOL) {
         json_decref(block);
-        return -EPERM;
+        return mcpd_refuse(-EPERM, fn,
+                           "content blocks only in a tool or prompt handler (this is %s)",
+                           kind_name(c));
     }
-    return json_array_append_new(c->content, block) == 0 ? 0 : -ENOMEM;
+    return json_array_append_new(c->content, block) == 0
+               ? 0
+               : mcpd_refuse(-ENOMEM, fn, "out of memory");
 }
 
 int mcpd_call_content_text(mcpd_call *c, const char *text, size_t len)
 {
     if (!c || (!text && len)) {
+        return mcpd_refuse(-EINVAL, "content_text", !c ? "call is NULL" : "text is NULL, len %zu",
+                           len);
+    }
+    json_t *s = utf8_string("content_text", "text", text, len);
+    if (!s) {
         return -EINVAL;
     }
-    json_t *s = json_stringn(text ? text : "", len);
-    if (!s) {
-        return -EINVAL; /* not UTF-8 */
-    }
-    return add_block(c, json_pack("{s:s, s:o}", "type", "text", "text", s));
+    return add_block(c, "content_text", json_pack("{s:s, s:o}", "type", "text", "text", s));
 }
 
-static int binary_block(struct mcpd_call *c, const char *type, const void *bytes, size_t len,
-                        const char *mime)
+static int binary_block(struct mcpd_call *c, const char *fn, const char *type, const void *bytes,
+                        size_t len, const char *mime)
 {
     if (!c || !bytes || !mime || !*mime) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, fn, "%s",
+                           !c       ? "call is NULL"
+                           : !bytes ? "bytes is NULL"
+                                    : "mime_type is missing (e.g. image/png)");
     }
     char *b64 = mcpd_b64_encode(bytes, len);
     if (!b64) {
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, fn, "out of memory encoding %zu bytes", len);
     }
     json_t *block = json_pack("{s:s, s:s, s:s}", "type", type, "data", b64, "mimeType", mime);
     free(b64);
-    return add_block(c, block);
+    if (!block) {
+        return mcpd_refuse(-EINVAL, fn, "mime_type is not valid UTF-8");
+    }
+    return add_block(c, fn, block);
 }
 
 int mcpd_call_content_image(mcpd_call *c, const void *bytes, size_t len, const char *mime)
 {
-    return binary_block(c, "image", bytes, len, mime);
+    return binary_block(c, "content_image", "image", bytes, len, mime);
 }
 
 int mcpd_call_content_audio(mcpd_call *c, const void *bytes, size_t len, const char *mime)
 {
-    return binary_block(c, "audio", bytes, len, mime);
+    return binary_block(c, "content_audio", "audio", bytes, len, mime);
 }
 
-/* Builds {uri, mimeType?, text|blob}: the shape of embedded resources and read results. */
-static json_t *resource_contents(const char *uri, const char *mime, const void *bytes, size_t len,
-                                 int binary)
+/* Builds {uri, mimeType?, text|blob}: the shape of embedded resources and read results. NULL
+ * with the reason recorded for `fn`. */
+static json_t *resource_contents(const char *fn, const char *uri, const char *mime,
+                                 const void *bytes, size_t len, int binary)
 {
-    json_t *r = json_pack("{s:s}", "uri", uri);
+    json_t *u = utf8_string(fn, "uri", uri, strlen(uri));
+    json_t *r = u ? json_pack("{s:o}", "uri", u) : NULL;
     if (!r) {
         return NULL;
     }
     if (mime && *mime) {
-        json_object_set_new(r, "mimeType", json_string(mime));
-    }
-    if (binary) {
-        char *b64 = mcpd_b64_encode(bytes, len);
-        if (!b64) {
+        json_t *m = utf8_string(fn, "mime_type", mime, strlen(mime));
+        if (!m) {
             json_decref(r);
             return NULL;
         }
-        json_object_set_new(r, "blob", json_string(b64));
-        free(b64);
-    } else {
-        json_t *t = json_stringn(bytes ? bytes : "", len);
-        if (!t) {
-            json_decref(r);
-            return NULL; /* not UTF-8: the caller should have said binary */
-        }
-        json_object_set_new(r, "text", t);
+        json_object_set_new(r, "mimeType", m);
     }
+    json_t *body;
+    if (binary) {
+        char *b64 = mcpd_b64_encode(bytes, len);
+        body = b64 ? json_string(b64) : NULL;
+        free(b64);
+        if (!body) {
+            mcpd_refuse(-ENOMEM, fn, "out of memory encoding %zu bytes", len);
+        }
+    } else {
+        /* not UTF-8: the plugin should have said binary (resource_blob) */
+        body = utf8_string(fn, "text", bytes, len);
+    }
+    if (!body) {
+        json_decref(r);
+        return NULL;
+    }
+    json_object_set_new(r, binary ? "blob" : "text", body);
     return r;
 }
 
@@ -345,29 +482,35 @@ int mcpd_call_content_resource(mcpd_call *c, const char *uri, const char *mime, 
                                size_t len, int binary)
 {
     if (!c || !uri || (!bytes && len)) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "content_resource", "%s",
+                           !c     ? "call is NULL"
+                           : !uri ? "uri is NULL"
+                                  : "bytes is NULL");
     }
-    json_t *res = resource_contents(uri, mime, bytes, len, binary);
+    json_t *res = resource_contents("content_resource", uri, mime, bytes, len, binary);
     if (!res) {
         return -EINVAL;
     }
-    return add_block(c, json_pack("{s:s, s:o}", "type", "resource", "resource", res));
+    return add_block(c, "content_resource",
+                     json_pack("{s:s, s:o}", "type", "resource", "resource", res));
 }
 
 int mcpd_call_content_resource_link(mcpd_call *c, const char *uri, const char *name,
                                     const char *mime, const char *description)
 {
     if (!c || !uri || !name) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "content_resource_link", "%s",
+                           !c     ? "call is NULL"
+                           : !uri ? "uri is NULL"
+                                  : "name is NULL");
     }
-    json_t *b = json_pack("{s:s, s:s, s:s}", "type", "resource_link", "uri", uri, "name", name);
-    if (b && mime) {
-        json_object_set_new(b, "mimeType", json_string(mime));
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "type", "resource_link", "uri", uri,
+                          "name", name, "mimeType", mime, "description", description);
+    if (!b) {
+        return mcpd_refuse(-EINVAL, "content_resource_link",
+                           "uri, name, mime_type or description is not valid UTF-8");
     }
-    if (b && description) {
-        json_object_set_new(b, "description", json_string(description));
-    }
-    return add_block(c, b);
+    return add_block(c, "content_resource_link", b);
 }
 
 static const char *const block_types[] = {"text", "image", "audio", "resource", "resource_link"};
@@ -375,31 +518,56 @@ static const char *const block_types[] = {"text", "image", "audio", "resource", 
 int mcpd_call_content_json(mcpd_call *c, const char *json, size_t len)
 {
     if (!c || !json) {
+        return mcpd_refuse(-EINVAL, "content_json", "%s", !c ? "call is NULL" : "json is NULL");
+    }
+    json_t *b = parse_json("content_json", json, len);
+    if (!b) {
         return -EINVAL;
     }
-    json_t *b = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
-    const char *type = json_string_value(json_object_get(b, "type"));
+    if (!json_is_object(b)) {
+        const char *t = mcpd_json_type_name(b);
+        json_decref(b);
+        return mcpd_refuse(-EINVAL, "content_json", "a content block is an object, not %s", t);
+    }
+    json_t *tv = json_object_get(b, "type");
+    const char *type = json_string_value(tv);
     int known = 0;
     for (size_t i = 0; type && i < sizeof block_types / sizeof *block_types; i++) {
         known |= strcmp(type, block_types[i]) == 0;
     }
-    if (!json_is_object(b) || !known) {
+    if (!known) {
+        /* the reason quotes `type`, which b owns: record it before letting b go */
+        int rc = type ? mcpd_refuse(-EINVAL, "content_json",
+                                    "unknown content type \"%.64s\" (known: text, image, audio, "
+                                    "resource, resource_link)",
+                                    type)
+                      : mcpd_refuse(-EINVAL, "content_json", "the block has no string \"type\"");
         json_decref(b);
-        return -EINVAL;
+        return rc;
     }
-    return add_block(c, b);
+    return add_block(c, "content_json", b);
 }
 
 int mcpd_call_structured(mcpd_call *c, const char *json, size_t len)
 {
-    if (!c || !json || c->kind != MCPD_CALL_TOOL) {
+    if (!c || !json) {
+        return mcpd_refuse(-EINVAL, "structured", "%s", !c ? "call is NULL" : "json is NULL");
+    }
+    if (c->kind != MCPD_CALL_TOOL) {
+        return wrong_kind(c, "structured", "a tool handler");
+    }
+    json_t *v = parse_json("structured", json, len);
+    if (!v) {
         return -EINVAL;
     }
-    json_t *v = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
     /* Legacy revisions require an object; 2026-07-28 takes any JSON value. */
-    if (!v || (c->era != MCPD_ERA_MODERN && !json_is_object(v))) {
+    if (c->era != MCPD_ERA_MODERN && !json_is_object(v)) {
+        const char *t = mcpd_json_type_name(v);
         json_decref(v);
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "structured",
+                           "the value is %s, not an object (protocol revisions before "
+                           "2026-07-28 take only an object)",
+                           t);
     }
     /* Keep the plugin's own text too: it becomes the TextContent copy of structuredContent
      * (protocol_calls.c tool_result) without dumping the value again. It parsed, so it is
@@ -407,7 +575,7 @@ int mcpd_call_structured(mcpd_call *c, const char *json, size_t len)
     char *text = malloc(len + 1);
     if (!text) {
         json_decref(v);
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, "structured", "out of memory copying %zu bytes", len);
     }
     memcpy(text, json, len);
     text[len] = '\0';
@@ -421,18 +589,80 @@ int mcpd_call_structured(mcpd_call *c, const char *json, size_t len)
 
 int mcpd_call_error(mcpd_call *c, const char *message)
 {
-    if (!c || c->kind != MCPD_CALL_TOOL) {
-        return -EINVAL;
+    if (!c) {
+        return mcpd_refuse(-EINVAL, "error", "call is NULL");
+    }
+    if (c->kind != MCPD_CALL_TOOL) {
+        return wrong_kind(c, "error",
+                          "a tool handler (resources, prompts and completions answer a protocol "
+                          "error with fail())");
     }
     c->is_error = 1;
     return message ? mcpd_call_content_text(c, message, strlen(message)) : 0;
 }
 
+/* The codes fail() takes: JSON-RPC reserves -32768..-32000 for the protocol, of which a plugin
+ * may answer these three. */
+static int fail_code_ok(int code)
+{
+    return code == MCPD_ERR_INVALID_PARAMS || code == MCPD_ERR_INTERNAL ||
+           code == MCPD_ERR_RESOURCE_NOT_FOUND || code < -32768 || code > -32000;
+}
+
+#define FAIL_MESSAGE_MAX 4096 /* bytes of a fail() message: one line for a human, not a dump */
+
+int mcpd_call_fail(mcpd_call *c, int code, const char *message)
+{
+    if (!c || !message) {
+        return mcpd_refuse(-EINVAL, "fail", "%s", !c ? "call is NULL" : "message is NULL");
+    }
+    if (c->kind == MCPD_CALL_TOOL) {
+        return mcpd_refuse(-EINVAL, "fail",
+                           "not in a tool handler: a tool answers with a result, use error() "
+                           "for an error result");
+    }
+    if (!fail_code_ok(code)) {
+        return mcpd_refuse(-EINVAL, "fail",
+                           "code %d is reserved by JSON-RPC (-32768..-32000): use "
+                           "MCPD_ERR_INVALID_PARAMS, MCPD_ERR_INTERNAL, "
+                           "MCPD_ERR_RESOURCE_NOT_FOUND or an application code outside that range",
+                           code);
+    }
+    size_t len = strlen(message);
+    if (len > FAIL_MESSAGE_MAX) {
+        return mcpd_refuse(-EINVAL, "fail", "message too long: %zu bytes, limit %d", len,
+                           FAIL_MESSAGE_MAX);
+    }
+    size_t at = utf8_bad_at((const unsigned char *)message, len);
+    if (at < len) {
+        return mcpd_refuse(-EINVAL, "fail",
+                           "message is not valid UTF-8 (byte 0x%02x at offset %zu of %zu)",
+                           (unsigned char)message[at], at, len);
+    }
+    char *m = strdup(message);
+    if (!m) {
+        return mcpd_refuse(-ENOMEM, "fail", "out of memory");
+    }
+    pthread_mutex_lock(&c->lock);
+    free(c->fail_message);
+    c->fail_message = m;
+    c->fail_code = code;
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
 int mcpd_call_message_role(mcpd_call *c, int role)
 {
-    if (!c || c->kind != MCPD_CALL_PROMPT ||
-        (role != MCPD_ROLE_USER && role != MCPD_ROLE_ASSISTANT)) {
-        return -EINVAL;
+    if (!c) {
+        return mcpd_refuse(-EINVAL, "message_role", "call is NULL");
+    }
+    if (c->kind != MCPD_CALL_PROMPT) {
+        return wrong_kind(c, "message_role", "a prompt handler");
+    }
+    if (role != MCPD_ROLE_USER && role != MCPD_ROLE_ASSISTANT) {
+        return mcpd_refuse(-EINVAL, "message_role",
+                           "role %d is neither MCPD_ROLE_USER (0) nor MCPD_ROLE_ASSISTANT (1)",
+                           role);
     }
     c->role = role;
     return 0;
@@ -440,122 +670,163 @@ int mcpd_call_message_role(mcpd_call *c, int role)
 
 int mcpd_call_prompt_description(mcpd_call *c, const char *description)
 {
-    if (!c || c->kind != MCPD_CALL_PROMPT || !description) {
+    if (!c || !description) {
+        return mcpd_refuse(-EINVAL, "prompt_description", "%s",
+                           !c ? "call is NULL" : "description is NULL");
+    }
+    if (c->kind != MCPD_CALL_PROMPT) {
+        return wrong_kind(c, "prompt_description", "a prompt handler");
+    }
+    json_t *d = utf8_string("prompt_description", "description", description, strlen(description));
+    if (!d) {
         return -EINVAL;
     }
-    char *d = strdup(description);
-    if (!d) {
-        return -ENOMEM;
+    json_decref(d);
+    char *copy = strdup(description);
+    if (!copy) {
+        return mcpd_refuse(-ENOMEM, "prompt_description", "out of memory");
     }
     free(c->description);
-    c->description = d;
+    c->description = copy;
     return 0;
 }
 
-static int add_contents(struct mcpd_call *c, json_t *r)
+static int add_contents(struct mcpd_call *c, const char *fn, json_t *r)
 {
     if (!r) {
-        return -EINVAL;
+        return -EINVAL; /* resource_contents() recorded why */
     }
     if (!c->contents && !(c->contents = json_array())) {
         json_decref(r);
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, fn, "out of memory");
     }
-    return json_array_append_new(c->contents, r) == 0 ? 0 : -ENOMEM;
+    return json_array_append_new(c->contents, r) == 0 ? 0
+                                                      : mcpd_refuse(-ENOMEM, fn, "out of memory");
+}
+
+/* The checks resource_text() and resource_blob() share. */
+static int read_args(struct mcpd_call *c, const char *fn, const char *uri, const void *bytes,
+                     size_t len)
+{
+    if (!c || !uri || (!bytes && len)) {
+        return mcpd_refuse(-EINVAL, fn, "%s",
+                           !c     ? "call is NULL"
+                           : !uri ? "uri is NULL"
+                                  : "the data pointer is NULL");
+    }
+    return c->kind == MCPD_CALL_READ ? 0 : wrong_kind(c, fn, "a resource read handler");
 }
 
 int mcpd_call_resource_text(mcpd_call *c, const char *uri, const char *mime, const char *text,
                             size_t len)
 {
-    if (!c || c->kind != MCPD_CALL_READ || !uri || (!text && len)) {
-        return -EINVAL;
-    }
-    return add_contents(c, resource_contents(uri, mime, text, len, 0));
+    int rc = read_args(c, "resource_text", uri, text, len);
+    return rc ? rc
+              : add_contents(c, "resource_text",
+                             resource_contents("resource_text", uri, mime, text, len, 0));
 }
 
 int mcpd_call_resource_blob(mcpd_call *c, const char *uri, const char *mime, const void *bytes,
                             size_t len)
 {
-    if (!c || c->kind != MCPD_CALL_READ || !uri || (!bytes && len)) {
-        return -EINVAL;
-    }
-    return add_contents(c, resource_contents(uri, mime, bytes, len, 1));
+    int rc = read_args(c, "resource_blob", uri, bytes, len);
+    return rc ? rc
+              : add_contents(c, "resource_blob",
+                             resource_contents("resource_blob", uri, mime, bytes, len, 1));
 }
 
 int mcpd_call_resource_entry(mcpd_call *c, const char *uri, const char *name, const char *mime,
                              const char *description)
 {
-    if (!c || c->kind != MCPD_CALL_LIST || !uri || !name) {
-        return -EINVAL;
+    if (!c || !uri || !name) {
+        return mcpd_refuse(-EINVAL, "resource_entry", "%s",
+                           !c     ? "call is NULL"
+                           : !uri ? "uri is NULL"
+                                  : "name is NULL");
     }
-    json_t *e = json_pack("{s:s, s:s}", "uri", uri, "name", name);
+    if (c->kind != MCPD_CALL_LIST) {
+        return wrong_kind(c, "resource_entry", "a template's list() handler");
+    }
+    json_t *e = json_pack("{s:s, s:s, s:s?, s:s?}", "uri", uri, "name", name, "mimeType", mime,
+                          "description", description);
     if (!e) {
-        return -EINVAL;
-    }
-    if (mime) {
-        json_object_set_new(e, "mimeType", json_string(mime));
-    }
-    if (description) {
-        json_object_set_new(e, "description", json_string(description));
+        return mcpd_refuse(-EINVAL, "resource_entry",
+                           "uri, name, mime_type or description is not valid UTF-8");
     }
     if (!c->entries && !(c->entries = json_array())) {
         json_decref(e);
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, "resource_entry", "out of memory");
     }
-    return json_array_append_new(c->entries, e) == 0 ? 0 : -ENOMEM;
+    return json_array_append_new(c->entries, e) == 0
+               ? 0
+               : mcpd_refuse(-ENOMEM, "resource_entry", "out of memory");
 }
 
 int mcpd_call_completion_value(mcpd_call *c, const char *value)
 {
-    if (!c || c->kind != MCPD_CALL_COMPLETE || !value) {
+    if (!c || !value) {
+        return mcpd_refuse(-EINVAL, "completion_value", "%s",
+                           !c ? "call is NULL" : "value is NULL");
+    }
+    if (c->kind != MCPD_CALL_COMPLETE) {
+        return wrong_kind(c, "completion_value", "a complete() handler");
+    }
+    json_t *s = utf8_string("completion_value", "value", value, strlen(value));
+    if (!s) {
         return -EINVAL;
     }
     if (!c->values && !(c->values = json_array())) {
-        return -ENOMEM;
+        json_decref(s);
+        return mcpd_refuse(-ENOMEM, "completion_value", "out of memory");
     }
     c->values_total++;
     /* The spec caps a completion at 100 values; the rest only count toward total. */
     if (json_array_size(c->values) >= 100) {
+        json_decref(s);
         return 0;
     }
-    json_t *s = json_string(value);
-    if (!s) {
-        c->values_total--;
-        return -EINVAL;
-    }
-    return json_array_append_new(c->values, s) == 0 ? 0 : -ENOMEM;
+    return json_array_append_new(c->values, s) == 0
+               ? 0
+               : mcpd_refuse(-ENOMEM, "completion_value", "out of memory");
 }
 
 int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *message)
 {
     if (!c || !isfinite(progress) || !isfinite(total)) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "progress", "%s",
+                           !c ? "call is NULL" : "progress and total must be finite numbers");
     }
     if (mcpd_call_is_cancelled(c)) {
-        return -ECANCELED;
+        return mcpd_refuse(-ECANCELED, "progress", "the call was cancelled");
     }
     if (!c->progress_token) {
         return 0; /* the client did not ask for progress */
     }
     json_t *p = json_pack("{s:O, s:f}", "progressToken", c->progress_token, "progress", progress);
     if (!p) {
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, "progress", "out of memory");
     }
     if (total > 0) {
         json_object_set_new(p, "total", json_real(total));
     }
     if (message) {
-        json_object_set_new(p, "message", json_string(message));
+        json_t *m = utf8_string("progress", "message", message, strlen(message));
+        if (!m) {
+            json_decref(p);
+            return -EINVAL;
+        }
+        json_object_set_new(p, "message", m);
     }
     json_t *n = mcpd_jsonrpc_notification("notifications/progress", p);
     if (!n) {
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, "progress", "out of memory");
     }
     /* Progress MUST increase with every notification; the check and the send happen under one
      * lock so two plugin threads reporting at once cannot reach the wire out of order. */
     struct mcpd_out *out = mcpd_call_out(c);
     pthread_mutex_lock(&c->progress_lock);
-    int rc = progress > c->last_progress ? 0 : -EINVAL;
+    double last = c->last_progress;
+    int rc = progress > last ? 0 : -EINVAL;
     if (rc == 0 && out) {
         c->last_progress = progress;
         rc = mcpd_out_send(out, n);
@@ -565,7 +836,12 @@ int mcpd_call_progress(mcpd_call *c, double progress, double total, const char *
     if (out) {
         mcpd_out_unref(out);
     }
-    return rc;
+    if (rc == -EINVAL) {
+        return mcpd_refuse(rc, "progress",
+                           "progress must grow with every call: %g after %g (MCP requires it)",
+                           progress, last);
+    }
+    return rc < 0 ? mcpd_refuse(rc, "progress", "sending failed: %s", strerror(-rc)) : rc;
 }
 
 /* Sends notifications/message with `data` (stolen) on `out` if level passes `threshold`. */
@@ -604,7 +880,11 @@ int mcpd_session_log(struct mcpd_session *s, struct mcpd_out *out, int level, co
 int mcpd_call_client_log(mcpd_call *c, int level, const char *logger, const char *message)
 {
     if (!c || !message || level < MCPD_LOG_DEBUG || level > MCPD_LOG_EMERGENCY) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "client_log", "%s",
+                           !c         ? "call is NULL"
+                           : !message ? "message is NULL"
+                                      : "level must be MCPD_LOG_DEBUG (0) .. "
+                                        "MCPD_LOG_EMERGENCY (7)");
     }
     if (c->era == MCPD_ERA_MODERN && c->log_level < 0) {
         return 0; /* no logLevel in _meta: no notifications/message at all (logging.mdx) */
@@ -612,7 +892,7 @@ int mcpd_call_client_log(mcpd_call *c, int level, const char *logger, const char
     if (c->era != MCPD_ERA_MODERN && !c->session) {
         return 0;
     }
-    json_t *data = json_string(message);
+    json_t *data = utf8_string("client_log", "message", message, strlen(message));
     if (!data) {
         return -EINVAL;
     }
@@ -622,163 +902,7 @@ int mcpd_call_client_log(mcpd_call *c, int level, const char *logger, const char
     if (out) {
         mcpd_out_unref(out);
     }
-    return rc;
-}
-
-/* ---- arguments -------------------------------------------------------------------------- */
-
-/* Resolves an RFC 6901 JSON Pointer inside params.arguments. */
-static json_t *arg_at(const struct mcpd_call *c, const char *pointer)
-{
-    if (!c || !pointer) {
-        return NULL;
-    }
-    json_t *v = json_object_get(c->params, "arguments");
-    const char *p = pointer;
-    while (v && *p) {
-        if (*p != '/') {
-            return NULL;
-        }
-        p++;
-        char token[256];
-        size_t n = 0;
-        while (*p && *p != '/') {
-            char ch = *p++;
-            if (ch == '~') {
-                if (*p == '0') {
-                    ch = '~';
-                } else if (*p == '1') {
-                    ch = '/';
-                } else {
-                    return NULL;
-                }
-                p++;
-            }
-            if (n + 1 >= sizeof token) {
-                return NULL;
-            }
-            token[n++] = ch;
-        }
-        token[n] = '\0';
-        if (json_is_object(v)) {
-            v = json_object_get(v, token);
-        } else if (json_is_array(v)) {
-            char *end;
-            unsigned long idx = strtoul(token, &end, 10);
-            if (n == 0 || *end || (token[0] == '0' && n > 1)) {
-                return NULL;
-            }
-            v = json_array_get(v, idx);
-        } else {
-            return NULL;
-        }
-    }
-    return v;
-}
-
-int mcpd_call_arg_type(mcpd_call *c, const char *pointer)
-{
-    json_t *v = arg_at(c, pointer);
-    switch (v ? json_typeof(v) : JSON_NULL) {
-    case JSON_OBJECT:
-        return MCPD_JSON_OBJECT;
-    case JSON_ARRAY:
-        return MCPD_JSON_ARRAY;
-    case JSON_STRING:
-        return MCPD_JSON_STRING;
-    case JSON_INTEGER:
-        return MCPD_JSON_INT;
-    case JSON_REAL:
-        return MCPD_JSON_NUMBER;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return MCPD_JSON_BOOL;
-    case JSON_NULL:
-        return v ? MCPD_JSON_NULL : -ENOENT;
-    }
-    return -ENOENT;
-}
-
-const char *mcpd_call_arg_string(mcpd_call *c, const char *pointer, size_t *len)
-{
-    json_t *v = arg_at(c, pointer);
-    if (!json_is_string(v)) {
-        return NULL;
-    }
-    if (len) {
-        *len = json_string_length(v);
-    }
-    return json_string_value(v);
-}
-
-int mcpd_call_arg_int(mcpd_call *c, const char *pointer, int64_t *out)
-{
-    json_t *v = arg_at(c, pointer);
-    if (!v || !out) {
-        return -ENOENT;
-    }
-    if (json_is_integer(v)) {
-        *out = (int64_t)json_integer_value(v);
-        return 0;
-    }
-    /* 3.0 is an integer to JSON Schema, so accept a real with no fraction in range. */
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d == floor(d) && d >= -9.2e18 && d <= 9.2e18) {
-            *out = (int64_t)d;
-            return 0;
-        }
-    }
-    return -EINVAL;
-}
-
-int mcpd_call_arg_number(mcpd_call *c, const char *pointer, double *out)
-{
-    json_t *v = arg_at(c, pointer);
-    if (!v || !out) {
-        return -ENOENT;
-    }
-    if (!json_is_number(v)) {
-        return -EINVAL;
-    }
-    *out = json_number_value(v);
-    return 0;
-}
-
-int mcpd_call_arg_bool(mcpd_call *c, const char *pointer, int *out)
-{
-    json_t *v = arg_at(c, pointer);
-    if (!v || !out) {
-        return -ENOENT;
-    }
-    if (!json_is_boolean(v)) {
-        return -EINVAL;
-    }
-    *out = json_is_true(v);
-    return 0;
-}
-
-size_t mcpd_call_arg_count(mcpd_call *c, const char *pointer)
-{
-    json_t *v = arg_at(c, pointer);
-    return json_is_array(v) ? json_array_size(v) : json_is_object(v) ? json_object_size(v) : 0;
-}
-
-const char *mcpd_call_arg_key(mcpd_call *c, const char *pointer, size_t index)
-{
-    json_t *v = arg_at(c, pointer);
-    if (!json_is_object(v)) {
-        return NULL;
-    }
-    /* Jansson keeps insertion order; walk to the index-th key. */
-    const char *key;
-    json_t *val;
-    size_t i = 0;
-    json_object_foreach(v, key, val)
-    {
-        if (i++ == index) {
-            return key;
-        }
-    }
-    return NULL;
+    return rc < 0 ? mcpd_refuse(rc, "client_log", "%s",
+                                rc == -ENOMEM ? "out of memory" : strerror(-rc))
+                  : rc;
 }

@@ -91,7 +91,15 @@ struct mcpd_call {
     json_t *values;    /* completion values */
     size_t values_total;
     int failed_rc; /* a host API call failed in a way the result should report */
-    json_t *kept;  /* strings lent to the plugin until the handler returns (client answers) */
+    /* ABI 1.3 fail(): the JSON-RPC error this request answers with instead of a result
+     * (fail_code 0 = none; fail_message owned). Checked by mcpd_call_fail(), also when an
+     * isolation helper's result frame brings it. */
+    int fail_code;
+    char *fail_message;
+    /* ABI 1.3 uri_var(): the template a template read or complete() serves (borrowed from the
+     * registry entry, or from the helper's registration copy); NULL otherwise. */
+    const char *uri_template;
+    json_t *kept; /* strings lent to the plugin until the handler returns (client answers) */
     mcpd_json *json_builders; /* json_new(call, ...) builders, freed with the call (under lock) */
 
     /* The era of the request (enum mcpd_era). A modern call carries
@@ -169,6 +177,13 @@ int mcpd_call_arg_number(mcpd_call *call, const char *pointer, double *out);
 int mcpd_call_arg_bool(mcpd_call *call, const char *pointer, int *out);
 size_t mcpd_call_arg_count(mcpd_call *call, const char *pointer);
 const char *mcpd_call_arg_key(mcpd_call *call, const char *pointer, size_t index);
+
+/* "an object", "an array", "a string"...: how refusal reasons name a JSON value's type. */
+const char *mcpd_json_type_name(const json_t *v);
+
+/* ABI 1.3: protocol errors (call.c) and template variables (uri_var.c). */
+int mcpd_call_fail(mcpd_call *call, int code, const char *message);
+const char *mcpd_call_uri_var(mcpd_call *call, const char *name, size_t *len);
 
 /* ABI 1.1: asking the client (call_client.c). */
 int mcpd_call_client_request(mcpd_call *call, const char *method, const char *params_json,

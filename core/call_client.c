@@ -8,6 +8,7 @@
 #include "generation.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "reason.h"
 #include "session.h"
 
 #include <errno.h>
@@ -71,16 +72,27 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
         *result_len = 0;
     }
     /* A modern call asks through its result, not its stream (a task has none any more). */
-    if (!c || !method || !*method || !c->session || (!c->reply && c->era != MCPD_ERA_MODERN) ||
-        strlen(method) > 256) {
-        return -EINVAL;
+    if (!c || !method || !*method || strlen(method) > 256) {
+        return mcpd_refuse(-EINVAL, "client_request", "%s",
+                           !c ? "call is NULL" : "method must be 1-256 characters");
+    }
+    if (!c->session || (!c->reply && c->era != MCPD_ERA_MODERN)) {
+        return mcpd_refuse(-EINVAL, "client_request",
+                           "this call has no client to ask (an internal call, or its stream "
+                           "was given up)");
     }
     json_t *params = NULL;
     if (params_json) {
-        params = json_loadb(params_json, params_len, JSON_REJECT_DUPLICATES, NULL);
+        json_error_t jerr;
+        params = json_loadb(params_json, params_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!json_is_object(params)) {
             json_decref(params);
-            return -EINVAL;
+            if (!params) {
+                return mcpd_refuse(-EINVAL, "client_request",
+                                   "params is not valid JSON at line %d, column %d (byte %d): %s",
+                                   jerr.line, jerr.column, jerr.position, jerr.text);
+            }
+            return mcpd_refuse(-EINVAL, "client_request", "params must be a JSON object");
         }
     }
     const char *cap = needed_capability(method);
@@ -98,16 +110,30 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
             c->missing_capability = cap; /* -32021 if the handler then fails */
         }
         json_decref(params);
-        return -ENOTSUP;
+        return mcpd_refuse(-ENOTSUP, "client_request",
+                           "the client did not declare the \"%s\" capability %s needs", cap,
+                           method);
     }
     if (c->era == MCPD_ERA_MODERN) {
         /* A modern server sends no requests (streamable-http.mdx, stdio.mdx): it asks with an
          * input_required result instead (MRTR, basic/patterns/mrtr.mdx). */
-        return mcpd_mrtr_ask(c, method, cap, params, result_json, result_len);
+        int rc = mcpd_mrtr_ask(c, method, cap, params, result_json, result_len);
+        if (rc == -EOPNOTSUPP) {
+            return mcpd_refuse(rc, "client_request",
+                               "%.256s cannot be asked in protocol 2026-07-28 (only "
+                               "elicitation/create, sampling/createMessage and roots/list)",
+                               method);
+        }
+        if (rc == -EAGAIN) {
+            return mcpd_refuse(rc, "client_request",
+                               "the question is recorded for the client: return from the "
+                               "handler, it runs again with the answer");
+        }
+        return rc < 0 ? mcpd_refuse(rc, "client_request", "%s", strerror(-rc)) : rc;
     }
     if (mcpd_call_is_cancelled(c)) {
         json_decref(params);
-        return -ECANCELED;
+        return mcpd_refuse(-ECANCELED, "client_request", "the call was cancelled");
     }
     int timeout = timeout_ms ? (int)(timeout_ms > 86400000u ? 86400000u : timeout_ms)
                              : c->gen->config->call_timeout_ms;
@@ -121,28 +147,31 @@ int mcpd_call_client_request(mcpd_call *c, const char *method, const char *param
     struct mcpd_out *out = mcpd_call_out(c);
     if (!out) {
         json_decref(params);
-        return -ECANCELED;
+        return mcpd_refuse(-ECANCELED, "client_request", "the call was answered already (timeout)");
     }
     int rc = mcpd_session_request(s, out, method, params, timeout, call_cancelled, c, &answer);
     mcpd_out_unref(out);
     if (rc != 0) {
-        log_debug("call", "server request %s: %s", method, strerror(-rc));
-        return rc;
+        return mcpd_refuse(rc, "client_request", "%.256s: %s", method,
+                           rc == -ETIMEDOUT ? "the client did not answer in time" : strerror(-rc));
     }
     json_t *err = json_object_get(answer, "error");
     json_t *res = err ? err : json_object_get(answer, "result");
     if (!json_is_object(res)) {
         json_decref(answer);
-        return -EPROTO;
+        return mcpd_refuse(-EPROTO, "client_request",
+                           "the client's answer has no result or error object");
     }
     size_t n = 0;
     char *text = mcpd_json_dump(res, &n, 0);
     json_decref(answer);
     rc = mcpd_call_lend(c, text, n, result_json, result_len);
     if (rc != 0) {
-        return rc;
+        return mcpd_refuse(rc, "client_request", "out of memory");
     }
-    return err ? -EREMOTEIO : 0;
+    return err ? mcpd_refuse(-EREMOTEIO, "client_request",
+                             "the client answered with a JSON-RPC error (in *result_json)")
+               : 0;
 }
 
 const char *mcpd_call_client_capabilities(mcpd_call *c, size_t *len)
@@ -176,7 +205,7 @@ const char *mcpd_call_client_capabilities(mcpd_call *c, size_t *len)
 int mcpd_call_stream_close(mcpd_call *c)
 {
     if (!c) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "stream_close", "call is NULL");
     }
     struct mcpd_out *out = mcpd_call_out(c);
     int rc = out && out->close_stream ? out->close_stream(out) : 0;

@@ -199,4 +199,6 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .config_duration_ms = mcpd_host_config_duration_ms,
     .config_bool = mcpd_host_config_bool,
     .config_path = mcpd_host_config_path,
+    .fail = mcpd_call_fail,
+    .uri_var = mcpd_call_uri_var,
 };

@@ -13,6 +13,7 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "monotime.h"
+#include "reason.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -130,6 +131,18 @@ static int apply_result(struct mcpd_call *c, json_t *r)
     c->values_total = total > 0 ? (size_t)total : json_array_size(c->values);
     json_int_t failed = json_integer_value(json_object_get(r, "failed_rc"));
     c->failed_rc = failed < 0 && failed > -4096 ? (int)failed : 0;
+    json_t *fail = json_object_get(r, "fail");
+    if (fail) {
+        /* fail() in the helper: the same checks as in process (kind, reserved codes, UTF-8),
+         * so a forged code or a fail() on a tool is an invalid result. */
+        json_t *code = json_object_get(fail, "code");
+        json_t *msg = json_object_get(fail, "message");
+        if (!json_is_integer(code) || !json_is_string(msg) ||
+            json_integer_value(code) < INT32_MIN || json_integer_value(code) > INT32_MAX ||
+            mcpd_call_fail(c, (int)json_integer_value(code), json_string_value(msg)) != 0) {
+            return -EPROTO;
+        }
+    }
     return 0;
 }
 
@@ -140,6 +153,7 @@ static void serve_request(struct mcpd_isolate *iso, struct mcpd_call *c, json_t 
     int rc = -EINVAL;
     const char *value = NULL;
     size_t vlen = 0;
+    int reasoned = 1; /* the entry that ran recorded its refusal's reason (reason.h) */
     op = op ? op : "";
     if (strcmp(op, "progress") == 0) {
         rc = mcpd_call_progress(c, json_number_value(json_object_get(f, "progress")),
@@ -183,8 +197,11 @@ static void serve_request(struct mcpd_isolate *iso, struct mcpd_call *c, json_t 
     } else {
         char err[512] = "";
         rc = mcpd_iso_plugin_request(iso, f, err, sizeof err);
+        reasoned = 0;
     }
-    mcpd_iso_reply(iso, f, rc, value, vlen);
+    /* The call entries above record why they refuse (last_error()): the helper's plugin reads
+     * the same reason as in process. */
+    mcpd_iso_reply_why(iso, f, rc, value, vlen, reasoned && rc < 0 ? mcpd_reason_last() : NULL);
 }
 
 /* A call the helper cannot answer: a tool gets an error result that says why (the model and
@@ -204,6 +221,12 @@ static int failed_answer(struct mcpd_call *c, const char *fmt, ...)
         return 0;
     }
     log_error("isolate", "%s id %s: %s", c->method, mcpd_call_request_id(c), msg);
+    /* The client is told why too: an internal error with this message (failed_by_plugin in
+     * protocol_calls.c), rather than a bare errno. Not for resources/list, which skips a
+     * template that failed so the others still show. */
+    if (c->kind != MCPD_CALL_LIST) {
+        mcpd_call_fail(c, MCPD_ERR_INTERNAL, msg);
+    }
     return -EIO;
 }
 
@@ -295,6 +318,11 @@ static int iso_call(struct mcpd_isolate *iso, void *data, struct mcpd_call *c, j
                 json_t *r = json_object_get(f, "rc");
                 rc = json_is_integer(r) ? (int)json_integer_value(r) : -EPROTO;
                 rc = rc > 0 || rc < -4095 ? -EIO : rc;
+                json_t *why = json_object_get(f, "why");
+                if (rc == -EMSGSIZE && json_is_string(why)) {
+                    /* The helper's result passed the frame limit: name it to the client. */
+                    rc = failed_answer(c, "Plugin %s: %s", iso->conf->name, json_string_value(why));
+                }
                 int arc = apply_result(c, json_object_get(f, "r"));
                 if (arc != 0) {
                     log_error("isolate", "plugin %s: %s id %s: the helper sent an invalid result",

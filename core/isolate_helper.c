@@ -19,10 +19,12 @@
 #include "generation.h"
 #include "isolate.h"
 #include "isolate_proto.h"
+#include "jsonrpc.h"
 #include "log.h"
 #include "monotime.h"
 #include "plugin_keys.h"
 #include "plugin_loader.h"
+#include "reason.h"
 #include "registry.h"
 
 #include <errno.h>
@@ -46,6 +48,7 @@ struct hreg {
     mcpd_list_fn list;
     mcpd_complete_fn complete;
     void *data;
+    char *uri_template; /* templates: for uri_var(), which the helper answers itself (owned) */
 };
 
 /* A call in flight. Found from the plugin's mcpd_call through c->entry, which the host uses
@@ -124,6 +127,14 @@ static int forward(json_t *req, struct hcall *hc, json_t **reply)
         return rc ? rc : -EPIPE;
     }
     rc = (int)json_integer_value(json_object_get(w.reply, "rc"));
+    const char *why = json_string_value(json_object_get(w.reply, "why"));
+    if (rc < 0 && why) {
+        /* The server's reason ("fn: reason") becomes this thread's, as in process. */
+        const char *sep = strstr(why, ": ");
+        char fn[64];
+        snprintf(fn, sizeof fn, "%.*s", sep ? (int)(sep - why) : 0, why);
+        mcpd_refuse(rc, sep ? fn : NULL, "%s", sep ? sep + 2 : why);
+    }
     if (reply) {
         *reply = w.reply;
     } else {
@@ -152,8 +163,9 @@ static const char *keep_value(struct hcall *hc, json_t *reply, size_t *len)
 
 /* ---- the forwarded host API entries ----------------------------------------------------- */
 
-/* A registration: the server validates and registers (or refuses); the handlers stay here. */
-static int reg(mcpd_host *h, json_t *req, struct hreg r)
+/* A registration: the server validates and registers (or refuses); the handlers stay here,
+ * with a copy of a template's `tmpl` (NULL for the other kinds). */
+static int reg(mcpd_host *h, json_t *req, struct hreg r, const char *tmpl)
 {
     if (!h || !h->in_init) {
         json_decref(req);
@@ -167,8 +179,12 @@ static int reg(mcpd_host *h, json_t *req, struct hreg r)
     json_t *reply;
     int rc = forward(req, NULL, &reply);
     if (rc == 0) {
-        struct hreg *regs = realloc(H.regs, (H.n_regs + 1) * sizeof *regs);
+        /* The plugin's template string is borrowed only during the registration. */
+        r.uri_template = tmpl ? strdup(tmpl) : NULL;
+        struct hreg *regs =
+            !tmpl || r.uri_template ? realloc(H.regs, (H.n_regs + 1) * sizeof *regs) : NULL;
         if (!regs) {
+            free(r.uri_template);
             rc = -ENOMEM;
         } else {
             H.regs = regs;
@@ -197,7 +213,7 @@ static int h_register_tool(mcpd_host *h, const mcpd_tool *t)
                          "input_schema", t->input_schema_json, "output_schema",
                          t->output_schema_json, "annotations", t->annotations_json, "flags",
                          (json_int_t)t->flags, "fn", t->call != NULL),
-               (struct hreg){.kind = MCPD_CALL_TOOL, .tool = t->call, .data = t->data});
+               (struct hreg){.kind = MCPD_CALL_TOOL, .tool = t->call, .data = t->data}, NULL);
 }
 
 static int h_register_resource(mcpd_host *h, const mcpd_resource *r)
@@ -210,7 +226,7 @@ static int h_register_resource(mcpd_host *h, const mcpd_resource *r)
                          r->uri, "name", r->name, "title", r->title, "description", r->description,
                          "mime_type", r->mime_type, "flags", (json_int_t)r->flags, "fn",
                          r->read != NULL),
-               (struct hreg){.kind = MCPD_CALL_READ, .read = r->read, .data = r->data});
+               (struct hreg){.kind = MCPD_CALL_READ, .read = r->read, .data = r->data}, NULL);
 }
 
 static int h_register_template(mcpd_host *h, const mcpd_resource_template *t)
@@ -228,7 +244,8 @@ static int h_register_template(mcpd_host *h, const mcpd_resource_template *t)
                              .read = t->read,
                              .list = t->list,
                              .complete = t->complete,
-                             .data = t->data});
+                             .data = t->data},
+               t->uri_template);
 }
 
 static int h_register_prompt(mcpd_host *h, const mcpd_prompt *p)
@@ -243,16 +260,18 @@ static int h_register_prompt(mcpd_host *h, const mcpd_prompt *p)
                   "complete", p->complete != NULL, "flags", (json_int_t)p->flags, "fn",
                   p->get != NULL),
         (struct hreg){
-            .kind = MCPD_CALL_PROMPT, .get = p->get, .complete = p->complete, .data = p->data});
+            .kind = MCPD_CALL_PROMPT, .get = p->get, .complete = p->complete, .data = p->data},
+        NULL);
 }
 
 static int h_progress(mcpd_call *c, double progress, double total, const char *message)
 {
     if (!c || !isfinite(progress) || !isfinite(total)) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "progress", "%s",
+                           !c ? "call is NULL" : "progress and total must be finite numbers");
     }
     if (mcpd_call_is_cancelled(c)) {
-        return -ECANCELED;
+        return mcpd_refuse(-ECANCELED, "progress", "the call was cancelled");
     }
     if (!c->progress_token) {
         return 0; /* the client asked for none: no round trip */
@@ -344,7 +363,9 @@ static int h_request_state_set(mcpd_call *c, const void *bytes, size_t len)
 {
     /* Checked here too: a state too big for a frame must be -EINVAL, as in process. */
     if (!c || (!bytes && len) || len > MCPD_REQUEST_STATE_MAX) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "request_state_set", "%s: %zu bytes, limit %d",
+                           len > MCPD_REQUEST_STATE_MAX ? "too large" : "bad arguments", len,
+                           MCPD_REQUEST_STATE_MAX);
     }
     char *text = mcpd_b64_encode(bytes, len); /* opaque bytes: JSON strings must be UTF-8 */
     if (!text) {
@@ -399,6 +420,8 @@ static void api_init(void)
     helper_api.request_state_set = h_request_state_set;
     helper_api.request_state = h_request_state;
     helper_api.task_begin = h_task_begin;
+    /* ABI 1.3: fail() and uri_var() are the in-process entries, on the helper's call; the
+     * failure travels in the done frame's result (result_of). */
 }
 
 /* ---- calls ------------------------------------------------------------------------------ */
@@ -437,6 +460,11 @@ static json_t *result_of(const struct mcpd_call *c)
     if (c->failed_rc) {
         json_object_set_new(r, "failed_rc", json_integer(c->failed_rc));
     }
+    if (c->fail_code) {
+        /* fail(): checked again by the server (isolate_call.c apply_result) */
+        json_object_set_new(
+            r, "fail", json_pack("{s:i, s:s}", "code", c->fail_code, "message", c->fail_message));
+    }
     return r;
 }
 
@@ -463,6 +491,8 @@ static int dispatch(struct hcall *hc)
     size_t glen, xlen;
     const char *g = fstr(f, "g", &glen), *u = fstr(f, "u", NULL);
     const char *a = fstr(f, "a", NULL), *v = fstr(f, "v", NULL), *x = fstr(f, "x", &xlen);
+    /* uri_var() reads the template here, from the registration (c->params has the URI). */
+    c->uri_template = r->uri_template;
     switch (c->kind) {
     case MCPD_CALL_TOOL:
         return r->tool && g ? r->tool(state, r->data, c, g, glen) : -EINVAL;
@@ -526,7 +556,19 @@ static void *call_main(void *arg)
     mcpd_crash_enter(NULL);
     json_t *done = json_pack("{s:s, s:I, s:i, s:o}", "t", "done", "c", (json_int_t)hc->id, "rc", rc,
                              "r", result_of(hc->c));
-    if (!done || mcpd_iso_send(&H.chan, done) != 0) {
+    int src = done ? mcpd_iso_send(&H.chan, done) : -ENOMEM;
+    if (src == -EMSGSIZE) {
+        /* A host limit, not the plugin's failure: say which, and how far past it. */
+        size_t n = 0;
+        free(mcpd_json_dump(done, &n, 0));
+        char why[200];
+        snprintf(why, sizeof why,
+                 "result too large to leave the isolation helper: %zu bytes, limit %u", n,
+                 MCPD_ISO_FRAME_MAX);
+        src = mcpd_iso_sendf(&H.chan, "{s:s, s:I, s:i, s:{}, s:s}", "t", "done", "c",
+                             (json_int_t)hc->id, "rc", -EMSGSIZE, "r", "why", why);
+    }
+    if (src != 0) {
         /* The server cannot get this answer: it buries the call when it sees us die. */
         mcpd_iso_sendf(&H.chan, "{s:s, s:I, s:i, s:{}}", "t", "done", "c", (json_int_t)hc->id, "rc",
                        -ENOMEM, "r");
@@ -823,6 +865,9 @@ int mcpd_isolate_helper_main(int argc, char **argv)
     pthread_join(reader, NULL);
     mcpd_registry_free(g.registry);
     mcpd_config_free(g.config);
+    for (size_t i = 0; i < H.n_regs; i++) {
+        free(H.regs[i].uri_template);
+    }
     free(H.regs);
     mcpd_iso_chan_destroy(&H.chan);
     mcpd_log_close();

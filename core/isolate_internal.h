@@ -68,6 +68,10 @@ void mcpd_iso_kill(struct mcpd_isolate *iso, const char *why);
 /* Answers the helper's request frame `req`: rc and an optional string value. Any thread. */
 int mcpd_iso_reply(struct mcpd_isolate *iso, const json_t *req, int rc, const char *value,
                    size_t len);
+/* The same with the reason of a refusal (last_error() text, "fn: reason"; NULL = none), which
+ * the helper records as its own thread's reason (ABI 1.3). */
+int mcpd_iso_reply_why(struct mcpd_isolate *iso, const json_t *req, int rc, const char *value,
+                       size_t len, const char *why);
 /* A request the helper makes outside any call (registration, resource_updated): returns its
  * rc, the reason for a refusal in err. */
 int mcpd_iso_plugin_request(struct mcpd_isolate *iso, const json_t *f, char *err, size_t errlen);

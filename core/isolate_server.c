@@ -330,10 +330,19 @@ int mcpd_iso_plugin_request(struct mcpd_isolate *iso, const json_t *f, char *err
 int mcpd_iso_reply(struct mcpd_isolate *iso, const json_t *req, int rc, const char *value,
                    size_t len)
 {
+    return mcpd_iso_reply_why(iso, req, rc, value, len, NULL);
+}
+
+int mcpd_iso_reply_why(struct mcpd_isolate *iso, const json_t *req, int rc, const char *value,
+                       size_t len, const char *why)
+{
     json_t *f =
         json_pack("{s:s, s:O, s:i}", "t", "reply", "q", json_object_get(req, "q"), "rc", rc);
     if (f && value) {
         json_object_set_new(f, "v", json_stringn(value, len));
+    }
+    if (f && why) {
+        json_object_set_new(f, "why", json_string(why));
     }
     int src = f ? mcpd_iso_send(&iso->chan, f) : -ENOMEM;
     json_decref(f);

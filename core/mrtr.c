@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mrtr_state.h"
 #include "protocol_internal.h"
+#include "reason.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -268,7 +269,10 @@ void mcpd_mrtr_rerun(struct mcpd_call *c, json_t *answers)
 int mcpd_call_input_key(mcpd_call *c, const char *key)
 {
     if (!c || !key || !key_ok(key)) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "input_key", "%s",
+                           !c     ? "call is NULL"
+                           : !key ? "key is NULL"
+                                  : "a key is 1-64 characters of [A-Za-z0-9_.-]");
     }
     pthread_mutex_lock(&c->lock);
     struct mcpd_mrtr *m = mrtr_of(c);
@@ -276,17 +280,22 @@ int mcpd_call_input_key(mcpd_call *c, const char *key)
         snprintf(m->next_key, sizeof m->next_key, "%s", key);
     }
     pthread_mutex_unlock(&c->lock);
-    return m ? 0 : -ENOMEM;
+    return m ? 0 : mcpd_refuse(-ENOMEM, "input_key", "out of memory");
 }
 
 int mcpd_call_request_state_set(mcpd_call *c, const void *bytes, size_t len)
 {
     if (!c || (!bytes && len) || len > MCPD_REQUEST_STATE_MAX) {
-        return -EINVAL;
+        if (c && len > MCPD_REQUEST_STATE_MAX) {
+            return mcpd_refuse(-EINVAL, "request_state_set", "too large: %zu bytes, limit %d", len,
+                               MCPD_REQUEST_STATE_MAX);
+        }
+        return mcpd_refuse(-EINVAL, "request_state_set", "%s",
+                           !c ? "call is NULL" : "bytes is NULL");
     }
     unsigned char *copy = malloc(len + 1);
     if (!copy) {
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, "request_state_set", "out of memory copying %zu bytes", len);
     }
     if (len) {
         memcpy(copy, bytes, len);
@@ -303,7 +312,7 @@ int mcpd_call_request_state_set(mcpd_call *c, const void *bytes, size_t len)
     pthread_mutex_unlock(&c->lock);
     if (!m) {
         free(copy);
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, "request_state_set", "out of memory");
     }
     return 0;
 }

@@ -343,6 +343,27 @@ static int refused_for_capability(struct mcpd_call *c, int failed)
     return 1;
 }
 
+/* A handler that called fail() (ABI 1.3) is answered with that JSON-RPC error, whatever else
+ * it built or returned, and also when it asked the client something in the same round: the
+ * failure wins over input_required. "Resource not found" takes each era's form, with the URI of
+ * a read in data, as the host's own not-found answer does. Returns 1 when it answered. */
+static int failed_by_plugin(struct mcpd_call *c)
+{
+    if (!c->fail_code) {
+        return 0;
+    }
+    int code = c->fail_code;
+    json_t *data = NULL;
+    if (code == MCPD_ERR_RESOURCE_NOT_FOUND) {
+        code = rq_not_found_code(c->era);
+        const char *uri =
+            c->kind == MCPD_CALL_READ ? json_string_value(json_object_get(c->params, "uri")) : NULL;
+        data = uri ? json_pack("{s:s}", "uri", uri) : NULL;
+    }
+    finish(c, mcpd_jsonrpc_error(c->id, code, c->fail_message, data));
+    return 1;
+}
+
 /* A modern handler that asked the client something (client_request() returned -EAGAIN) ends
  * the round with input_required, whatever else it returned. Returns 1 when it answered. */
 static int asked_client(struct mcpd_call *c)
@@ -370,6 +391,7 @@ static char *dump_or_empty(json_t *v, size_t *len)
 static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t, int rc)
 {
     char msg[600];
+    int host_error = 1; /* the host, not the plugin, made this an error result */
     if (__atomic_load_n(&c->timed_out, __ATOMIC_RELAXED)) {
         snprintf(msg, sizeof msg, "Tool %s timed out after %d ms and was cancelled", t->name,
                  c->gen->config->call_timeout_ms);
@@ -380,7 +402,9 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
     } else if (rc < 0) {
         snprintf(msg, sizeof msg, "Tool %s failed: %s", t->name, strerror(-rc));
         mcpd_call_error(c, msg);
-    } else if (!c->is_error && t->output) {
+    } else if (c->is_error) {
+        host_error = 0;
+    } else if (t->output) {
         char err[512];
         if (!c->structured) {
             snprintf(msg, sizeof msg,
@@ -398,9 +422,24 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
         }
     }
     if (c->is_error && c->structured) {
-        /* An error result must not claim to conform to the outputSchema. */
-        json_decref(c->structured);
-        c->structured = NULL;
+        /* The plugin's own error result keeps its structuredContent only when that matches the
+         * outputSchema: clients validate whatever structuredContent they receive, isError or
+         * not (the TypeScript SDK v1 callTool() throws on a mismatch), so a mismatching one
+         * would turn the tool's error into the client's. An error the host made (timeout,
+         * cancellation, a failed handler) carries none. */
+        char err[512];
+        if (host_error) {
+            err[0] = '\0';
+        } else if (t->output && mcpd_schema_validate(t->output, c->structured, "structuredContent",
+                                                     err, sizeof err) != 0) {
+            log_debug("tool", "%s: structuredContent of its error result dropped: %s", t->name,
+                      err);
+            host_error = 1;
+        }
+        if (host_error) {
+            json_decref(c->structured);
+            c->structured = NULL;
+        }
     }
     if (c->structured && json_array_size(c->content) == 0) {
         /* Clients that ignore structuredContent still see the data (tools.mdx, SHOULD): the
@@ -542,7 +581,7 @@ static void run_read(void *arg)
     const char *uri = json_string_value(json_object_get(c->params, "uri"));
     int rc = enter(c, c->owner, c->flags) ? -ECANCELED : c->read(c->owner->state, c->data, c, uri);
     leave(c->owner, c->flags);
-    if (asked_client(c) || refused_for_capability(c, rc < 0)) {
+    if (failed_by_plugin(c) || asked_client(c) || refused_for_capability(c, rc < 0)) {
         return;
     }
     if (rc == -ENOENT || (rc == 0 && json_array_size(c->contents) == 0)) {
@@ -587,6 +626,7 @@ void m_resources_read(struct rq *r)
         c = new_call(r, MCPD_CALL_READ, t, t->owner, t->data, t->flags);
         if (c) {
             c->read = t->read;
+            c->uri_template = t->uri_template;
         }
     }
     start_rounds(r, c, run_read);
@@ -662,7 +702,7 @@ static void run_list(void *arg)
 {
     struct mcpd_call *c = arg;
     const struct mcpd_registry *g = c->gen->registry;
-    for (size_t i = 0; i < g->n_templates && !mcpd_call_is_cancelled(c); i++) {
+    for (size_t i = 0; i < g->n_templates && !mcpd_call_is_cancelled(c) && !c->fail_code; i++) {
         const struct mcpd_template_entry *t = &g->templates[i];
         if (!t->list) {
             continue;
@@ -674,6 +714,11 @@ static void run_list(void *arg)
             /* One broken template must not hide every other resource. */
             log_warn("resources", "listing %s failed: %s", t->uri_template, strerror(-rc));
         }
+    }
+    /* A list() that failed on purpose answers the whole resources/list: unlike an errno, it
+     * is what the plugin wants the client to see. */
+    if (failed_by_plugin(c)) {
+        return;
     }
     struct rq r = {.gen = c->gen};
     struct mcpd_principal who;
@@ -727,7 +772,7 @@ static void run_prompt(void *arg)
         leave(c->owner, c->flags);
     }
     free(args);
-    if (asked_client(c) || refused_for_capability(c, rc < 0)) {
+    if (failed_by_plugin(c) || asked_client(c) || refused_for_capability(c, rc < 0)) {
         return;
     }
     if (rc == -EINVAL) {
@@ -818,6 +863,9 @@ static void run_complete(void *arg)
         leave(c->owner, c->flags);
     }
     free(ctx_text);
+    if (failed_by_plugin(c)) {
+        return;
+    }
     if (rc < 0) {
         finish_error(c, RPC_INTERNAL_ERROR, NULL, "Internal error: completion failed: %s",
                      strerror(-rc));
@@ -887,6 +935,7 @@ void m_complete(struct rq *r)
             c = new_call(r, MCPD_CALL_COMPLETE, t, t->owner, t->data, t->flags);
             if (c) {
                 c->complete = t->complete;
+                c->uri_template = t->uri_template;
             }
         }
     } else {

@@ -86,6 +86,8 @@ struct matcher {
     const char *uri;
     size_t len;
     unsigned char *failed; /* bit per (variable index, offset) already known not to match */
+    size_t (*spans)[2];    /* optional: where each variable matched, [start, end) */
+    size_t max_spans;
 };
 
 static int match_from(struct matcher *m, const char *t, size_t u, size_t var)
@@ -108,6 +110,11 @@ static int match_from(struct matcher *m, const char *t, size_t u, size_t var)
     for (size_t end = u; end < m->len && m->uri[end] != '/';) {
         end++;
         if (match_from(m, after, end, var + 1)) {
+            if (var < m->max_spans) {
+                /* Set on the way back from the one successful path, innermost first. */
+                m->spans[var][0] = u;
+                m->spans[var][1] = end;
+            }
             return 1;
         }
     }
@@ -117,6 +124,11 @@ static int match_from(struct matcher *m, const char *t, size_t u, size_t var)
 
 int mcpd_uri_template_match(const char *tmpl, const char *uri)
 {
+    return mcpd_uri_template_spans(tmpl, uri, NULL, 0);
+}
+
+int mcpd_uri_template_spans(const char *tmpl, const char *uri, size_t (*spans)[2], size_t max)
+{
     size_t len = strlen(uri);
     if (len > URI_MATCH_MAX) {
         return 0;
@@ -125,7 +137,7 @@ int mcpd_uri_template_match(const char *tmpl, const char *uri)
     for (const char *p = tmpl; *p; p++) {
         vars += *p == '{';
     }
-    struct matcher m = {.uri = uri, .len = len};
+    struct matcher m = {.uri = uri, .len = len, .spans = spans, .max_spans = spans ? max : 0};
     size_t bits = (vars + 1) * (len + 1);
     m.failed = calloc(bits / 8 + 1, 1);
     if (!m.failed) {

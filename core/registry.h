@@ -117,6 +117,9 @@ size_t mcpd_registry_seek_templates(const struct mcpd_registry *r, const char *k
 /* RFC 6570 level 1 matching: "{var}" matches one or more characters other than '/'.
  * Returns 1 on a match; URIs over 8 KiB never match. O(variables x length). */
 int mcpd_uri_template_match(const char *tmpl, const char *uri);
+/* The same, recording where the i-th "{var}" of tmpl matched on success: spans[i] = {start,
+ * end}, byte offsets into uri (end exclusive), for the first `max` variables (uri_var.c). */
+int mcpd_uri_template_spans(const char *tmpl, const char *uri, size_t (*spans)[2], size_t max);
 /* Checks a template: balanced braces, non-empty variable names of [A-Za-z0-9_]. */
 int mcpd_uri_template_valid(const char *tmpl);
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mrtr_state.h"
 #include "protocol_internal.h"
+#include "reason.h"
 #include "session.h"
 
 #include <errno.h>
@@ -124,19 +125,27 @@ static json_t *task_json_locked(const struct mcpd_task *t, int detailed)
 int mcpd_call_task_begin(mcpd_call *c)
 {
     if (!c || c->kind != MCPD_CALL_TOOL || !c->id) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "task_begin", "%s",
+                           !c                          ? "call is NULL"
+                           : c->kind != MCPD_CALL_TOOL ? "only in a tool handler"
+                                                       : "an internal call cannot become a task");
     }
     if (c->task) {
         return 0;
     }
     if (c->era != MCPD_ERA_MODERN || !mcpd_tasks_declared(c->client_caps)) {
-        return -ENOTSUP; /* go on synchronously: the client cannot poll */
+        /* go on synchronously: the client cannot poll */
+        return mcpd_refuse(-ENOTSUP, "task_begin", "%s",
+                           c->era != MCPD_ERA_MODERN
+                               ? "tasks need protocol 2026-07-28; answer normally"
+                               : "the client did not declare the " MCPD_TASKS_EXTENSION
+                                 " extension; answer normally");
     }
     struct mcpd_task *t = calloc(1, sizeof *t);
     unsigned char rnd[16];
     if (!t || gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd) != 0) {
         free(t);
-        return -ENOMEM;
+        return mcpd_refuse(-ENOMEM, "task_begin", "out of memory");
     }
     for (size_t i = 0; i < sizeof rnd; i++) {
         snprintf(t->id + 2 * i, 3, "%02x", rnd[i]);
@@ -154,7 +163,9 @@ int mcpd_call_task_begin(mcpd_call *c)
         free(t);
         log_warn("tasks", "%d tasks kept already: %s runs without one", MCPD_TASKS_MAX,
                  mcpd_call_request_id(c));
-        return -EBUSY;
+        return mcpd_refuse(-EBUSY, "task_begin",
+                           "the server keeps %d tasks already (its limit); answer normally",
+                           MCPD_TASKS_MAX);
     }
     /* In the table before the client hears of it: an immediate tasks/get must find it. */
     t->next = tasks;

@@ -517,8 +517,13 @@ typedef struct mcpd_host_api {
 
     /* The value of the URI template variable `name` in the URI being read (for "file:///{path}"
      * and "file:///a%20b", name "path" gives "a b"): percent-decoded, NUL-terminated, *len
-     * gets its length (it may contain NUL when the URI had %00) when len is not NULL. NULL when
-     * the template has no such variable. Borrowed until the handler returns. */
+     * gets its length (it may contain NUL when the URI had %00) when len is not NULL. NULL, with
+     * the reason in last_error(), when the template has no such variable, when the value has a
+     * '%' not followed by two hex digits (read the raw URI if you accept those), or outside a
+     * template's read and complete(). In complete() the variables are values, not URI text: the
+     * one being completed gives its partial value, the others what the client sent in
+     * context.arguments (NULL until it chose one), as sent. Borrowed until the handler
+     * returns. */
     const char *(*uri_var)(mcpd_call *call, const char *name, size_t *len);
 
     /* --- added in ABI 1.3: typed configuration (any thread, until fini() returns) ---

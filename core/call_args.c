@@ -1,0 +1,182 @@
+/* The arguments half of the per-call host API (plugin.h arg_*): read the validated arguments
+ * of a tool or prompt call through RFC 6901 JSON Pointers, without a JSON library in the plugin.
+ * Moved out of call.c, which holds the result builders. */
+#include "call.h"
+#include "reason.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- arguments -------------------------------------------------------------------------- */
+
+/* Resolves an RFC 6901 JSON Pointer inside params.arguments. */
+static json_t *arg_at(const struct mcpd_call *c, const char *pointer)
+{
+    if (!c || !pointer) {
+        return NULL;
+    }
+    json_t *v = json_object_get(c->params, "arguments");
+    const char *p = pointer;
+    while (v && *p) {
+        if (*p != '/') {
+            return NULL;
+        }
+        p++;
+        char token[256];
+        size_t n = 0;
+        while (*p && *p != '/') {
+            char ch = *p++;
+            if (ch == '~') {
+                if (*p == '0') {
+                    ch = '~';
+                } else if (*p == '1') {
+                    ch = '/';
+                } else {
+                    return NULL;
+                }
+                p++;
+            }
+            if (n + 1 >= sizeof token) {
+                return NULL;
+            }
+            token[n++] = ch;
+        }
+        token[n] = '\0';
+        if (json_is_object(v)) {
+            v = json_object_get(v, token);
+        } else if (json_is_array(v)) {
+            char *end;
+            unsigned long idx = strtoul(token, &end, 10);
+            if (n == 0 || *end || (token[0] == '0' && n > 1)) {
+                return NULL;
+            }
+            v = json_array_get(v, idx);
+        } else {
+            return NULL;
+        }
+    }
+    return v;
+}
+
+int mcpd_call_arg_type(mcpd_call *c, const char *pointer)
+{
+    json_t *v = arg_at(c, pointer);
+    switch (v ? json_typeof(v) : JSON_NULL) {
+    case JSON_OBJECT:
+        return MCPD_JSON_OBJECT;
+    case JSON_ARRAY:
+        return MCPD_JSON_ARRAY;
+    case JSON_STRING:
+        return MCPD_JSON_STRING;
+    case JSON_INTEGER:
+        return MCPD_JSON_INT;
+    case JSON_REAL:
+        return MCPD_JSON_NUMBER;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return MCPD_JSON_BOOL;
+    case JSON_NULL:
+        return v ? MCPD_JSON_NULL : -ENOENT;
+    }
+    return -ENOENT;
+}
+
+const char *mcpd_call_arg_string(mcpd_call *c, const char *pointer, size_t *len)
+{
+    json_t *v = arg_at(c, pointer);
+    if (!json_is_string(v)) {
+        return NULL;
+    }
+    if (len) {
+        *len = json_string_length(v);
+    }
+    return json_string_value(v);
+}
+
+/* The refusals the typed getters share: absent (-ENOENT) or of another type (-EINVAL). */
+static int arg_absent(const char *fn, const char *pointer)
+{
+    return mcpd_refuse(-ENOENT, fn, "no value at \"%.200s\"", pointer ? pointer : "(NULL)");
+}
+
+static int arg_mistyped(const char *fn, const char *pointer, const json_t *v, const char *want)
+{
+    return mcpd_refuse(-EINVAL, fn, "the value at \"%.200s\" is %s, not %s", pointer,
+                       mcpd_json_type_name(v), want);
+}
+
+int mcpd_call_arg_int(mcpd_call *c, const char *pointer, int64_t *out)
+{
+    json_t *v = arg_at(c, pointer);
+    if (!v || !out) {
+        return arg_absent("arg_int", pointer);
+    }
+    if (json_is_integer(v)) {
+        *out = (int64_t)json_integer_value(v);
+        return 0;
+    }
+    /* 3.0 is an integer to JSON Schema, so accept a real with no fraction in range. */
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d == floor(d) && d >= -9.2e18 && d <= 9.2e18) {
+            *out = (int64_t)d;
+            return 0;
+        }
+        return mcpd_refuse(-EINVAL, "arg_int", "the value at \"%.200s\" (%g) is not an integer",
+                           pointer, d);
+    }
+    return arg_mistyped("arg_int", pointer, v, "an integer");
+}
+
+int mcpd_call_arg_number(mcpd_call *c, const char *pointer, double *out)
+{
+    json_t *v = arg_at(c, pointer);
+    if (!v || !out) {
+        return arg_absent("arg_number", pointer);
+    }
+    if (!json_is_number(v)) {
+        return arg_mistyped("arg_number", pointer, v, "a number");
+    }
+    *out = json_number_value(v);
+    return 0;
+}
+
+int mcpd_call_arg_bool(mcpd_call *c, const char *pointer, int *out)
+{
+    json_t *v = arg_at(c, pointer);
+    if (!v || !out) {
+        return arg_absent("arg_bool", pointer);
+    }
+    if (!json_is_boolean(v)) {
+        return arg_mistyped("arg_bool", pointer, v, "a boolean");
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
+size_t mcpd_call_arg_count(mcpd_call *c, const char *pointer)
+{
+    json_t *v = arg_at(c, pointer);
+    return json_is_array(v) ? json_array_size(v) : json_is_object(v) ? json_object_size(v) : 0;
+}
+
+const char *mcpd_call_arg_key(mcpd_call *c, const char *pointer, size_t index)
+{
+    json_t *v = arg_at(c, pointer);
+    if (!json_is_object(v)) {
+        return NULL;
+    }
+    /* Jansson keeps insertion order; walk to the index-th key. */
+    const char *key;
+    json_t *val;
+    size_t i = 0;
+    json_object_foreach(v, key, val)
+    {
+        if (i++ == index) {
+            return key;
+        }
+    }
+    return NULL;
+}
