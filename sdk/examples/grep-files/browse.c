@@ -83,7 +83,10 @@ int gf_read_file(void *state, void *data, mcpd_call *call, const char *uri)
     const struct gf_state *st = state;
     size_t len = 0;
     const char *rel = MCPD_API->uri_var(call, "path", &len);
-    if (!rel || strlen(rel) != len) {
+    if (!rel) { /* a bad %-escape */
+        return failf(call, MCPD_ERR_INVALID_PARAMS, "%s", mcpd_last_error());
+    }
+    if (strlen(rel) != len) {
         return failf(call, MCPD_ERR_INVALID_PARAMS, "the path contains a NUL byte");
     }
     char *abs = NULL;
@@ -134,9 +137,10 @@ int gf_list_files(void *state, void *data, mcpd_call *call)
         if (files.v[i].skip) {
             continue;
         }
-        char *uri = file_uri(files.v[i].rel);
+        char *uri = file_uri(files.v[i].rel), size[32];
+        snprintf(size, sizeof size, "%llu bytes", (unsigned long long)files.v[i].size);
         rc =
-            uri ? MCPD_API->resource_entry(call, uri, files.v[i].rel, "text/plain", NULL) : -ENOMEM;
+            uri ? MCPD_API->resource_entry(call, uri, files.v[i].rel, "text/plain", size) : -ENOMEM;
         free(uri);
     }
     if (rc == 0 && files.truncated) {
@@ -272,8 +276,11 @@ static void offer(struct symbols *c, const char *s, size_t len)
             return;
         }
     }
-    if ((c->v[c->n] = strndup(s, len)) != NULL) {
-        c->n++;
+    char *copy = malloc(len + 1); /* s is a window of a file, not a string */
+    if (copy) {
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+        c->v[c->n++] = copy;
     }
 }
 

@@ -46,6 +46,7 @@ struct gf_state {
 struct gf_file {
     char *rel;        /* owned */
     const char *skip; /* NULL = scan it; else a static reason ("symbolic link", "too big"...) */
+    uint64_t size;    /* bytes, when the walk saw it */
 };
 
 /* What a walk found, sorted by path. */

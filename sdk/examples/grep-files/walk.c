@@ -128,7 +128,7 @@ struct walker {
     size_t dirs; /* directories opened so far (GF_MAX_DIRS) */
 };
 
-static int add(struct walker *w, const char *rel, const char *skip)
+static int add(struct walker *w, const char *rel, const char *skip, uint64_t size)
 {
     struct gf_list *l = w->out;
     if (l->n == w->max_files) {
@@ -148,7 +148,7 @@ static int add(struct walker *w, const char *rel, const char *skip)
     if (!copy) {
         return -ENOMEM;
     }
-    l->v[l->n++] = (struct gf_file){.rel = copy, .skip = skip};
+    l->v[l->n++] = (struct gf_file){.rel = copy, .skip = skip, .size = size};
     return 0;
 }
 
@@ -177,13 +177,13 @@ static int visit(struct walker *w, const char *abs, const char *rel, unsigned de
     }
     if (S_ISLNK(sb.st_mode)) {
         if (!st->follow_symlinks) {
-            return add(w, rel, "a symbolic link (follow_symlinks is off)");
+            return add(w, rel, "a symbolic link (follow_symlinks is off)", 0);
         }
         char *real = realpath(abs, NULL);
         int inside = real && inside_root(st, real);
         free(real);
         if (!inside || stat(abs, &sb) != 0) {
-            return add(w, rel, "a symbolic link leading outside the root");
+            return add(w, rel, "a symbolic link leading outside the root", 0);
         }
     }
     if (S_ISDIR(sb.st_mode)) {
@@ -192,7 +192,8 @@ static int visit(struct walker *w, const char *abs, const char *rel, unsigned de
     if (!S_ISREG(sb.st_mode)) {
         return 0; /* devices, sockets, fifos: not files to search */
     }
-    return add(w, rel, (uint64_t)sb.st_size > st->max_file_size ? "over max_file_size" : NULL);
+    return add(w, rel, (uint64_t)sb.st_size > st->max_file_size ? "over max_file_size" : NULL,
+               (uint64_t)sb.st_size);
 }
 
 static int walk_dir(struct walker *w, const char *abs, const char *rel, unsigned depth)
