@@ -6,7 +6,9 @@
 //     the prompt (and a bad argument), completion of a path and of a symbol, and a grep over
 //     confirm_over: elicitation as input_required, the handler rerun with the answer;
 //   - 'legacy' (2025-11-25): the same elicitation as a real elicitation/create request the
-//     client answers (declined here), and the client log lines for skipped files.
+//     client answers (declined here), and the client log lines for skipped files;
+//   - cancellation: a grep aborted while it scans a large first file stops before the next file
+//     (no further progress), and the server goes on serving.
 // Closing the client must end mcpd with exit code 0 (under ASan: no leaks).
 //
 //   MCPD_BIN        the mcpd binary
@@ -14,10 +16,11 @@
 //
 // The script lives outside tests/e2e, so the packages npm installed there are loaded by path.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 import { ENTRIES, PARSE_CONFIG_MATCHES, SCANNED, makeTree } from './grep_files_tree.mjs';
@@ -272,5 +275,48 @@ describe('grep-files with the v2 client: elicitation over confirm_over', () => {
     assert.deepEqual(a, { code: 0, signal: null }, modern.stderr);
     assert.deepEqual(b, { code: 0, signal: null }, legacy.stderr);
     modern = legacy = undefined;
+  });
+});
+
+describe('grep-files with the v2 client: cancellation between files', () => {
+  const FILES = 40;
+  let s;
+  before(async () => {
+    // big/00.txt takes a while to scan (a regex over some 200,000 lines); the client cancels on
+    // the first progress notification, which the plugin sends before it opens that file.
+    const big = path.join(tree.root, 'big');
+    mkdirSync(big);
+    writeFileSync(path.join(big, '00.txt'), `${'abcdefghij'.repeat(10)}\n`.repeat(200_000));
+    for (let i = 1; i < FILES; i++) {
+      writeFileSync(path.join(big, `${String(i).padStart(2, '0')}.txt`), 'parse_config\n');
+    }
+    s = new Session(tree.dir, tree.root, 'auto', { max_file_size: '64m', confirm_over: 0 }, {});
+    await s.connect();
+  });
+  after(async () => {
+    await s?.close().catch(() => {});
+  });
+
+  check('an aborted grep stops before its next file; the server goes on', () => [s], async () => {
+    const mark = s.wire.length;
+    const controller = new AbortController();
+    const call = s.client.callTool(
+      { name: 'grep', arguments: { pattern: '(a|b)+z', regex: true, subdirectory: 'big' } },
+      { ...REQ, signal: controller.signal, onprogress: () => controller.abort() });
+    await assert.rejects(call);
+    const first = s.wire.slice(mark).find((m) => m.method === 'notifications/progress');
+    assert.ok(first, 'no progress notification before the abort');
+    const token = first.params.progressToken;
+    // The server logs the call's end; every notification of the call was sent before it.
+    const done = new RegExp(`tools/call id "?${token}"?: [0-9.]+ ms, cancelled by client`);
+    for (let waited = 0; !done.test(s.stderr); waited += 50) {
+      assert.ok(waited < 20_000, `the cancelled call did not end within 20 s:\n${tail(s.stderr, 20)}`);
+      await sleep(50);
+    }
+    const notes = s.wire.slice(mark).filter((m) => m.method === 'notifications/progress' &&
+                                                   m.params.progressToken === token);
+    assert.deepEqual(notes.map((m) => m.params.progress), [1], 'progress went on after the abort');
+    const r = await s.client.callTool({ name: 'grep', arguments: { pattern: 'parse_config', subdirectory: 'big' } }, REQ);
+    assert.equal(r.structuredContent.matches.length, FILES - 1);
   });
 });
