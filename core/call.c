@@ -621,6 +621,9 @@ int mcpd_call_fail(mcpd_call *c, int code, const char *message)
                            "not in a tool handler: a tool answers with a result, use error() "
                            "for an error result");
     }
+    if (code == 0) {
+        return mcpd_refuse(-EINVAL, "fail", "code 0 is no error code");
+    }
     if (!fail_code_ok(code)) {
         return mcpd_refuse(-EINVAL, "fail",
                            "code %d is reserved by JSON-RPC (-32768..-32000): use "

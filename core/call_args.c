@@ -60,6 +60,18 @@ static json_t *arg_at(const struct mcpd_call *c, const char *pointer)
     return v;
 }
 
+/* The refusals the typed getters share: absent (-ENOENT) or of another type (-EINVAL). */
+static int arg_absent(const char *fn, const char *pointer)
+{
+    return mcpd_refuse(-ENOENT, fn, "no value at \"%.200s\"", pointer ? pointer : "(NULL)");
+}
+
+static int arg_mistyped(const char *fn, const char *pointer, const json_t *v, const char *want)
+{
+    return mcpd_refuse(-EINVAL, fn, "the value at \"%.200s\" is %s, not %s", pointer,
+                       mcpd_json_type_name(v), want);
+}
+
 int mcpd_call_arg_type(mcpd_call *c, const char *pointer)
 {
     json_t *v = arg_at(c, pointer);
@@ -78,33 +90,26 @@ int mcpd_call_arg_type(mcpd_call *c, const char *pointer)
     case JSON_FALSE:
         return MCPD_JSON_BOOL;
     case JSON_NULL:
-        return v ? MCPD_JSON_NULL : -ENOENT;
+        return v ? MCPD_JSON_NULL : arg_absent("arg_type", pointer);
     }
-    return -ENOENT;
+    return arg_absent("arg_type", pointer);
 }
 
 const char *mcpd_call_arg_string(mcpd_call *c, const char *pointer, size_t *len)
 {
     json_t *v = arg_at(c, pointer);
     if (!json_is_string(v)) {
+        if (v) {
+            arg_mistyped("arg_string", pointer, v, "a string");
+        } else {
+            arg_absent("arg_string", pointer);
+        }
         return NULL;
     }
     if (len) {
         *len = json_string_length(v);
     }
     return json_string_value(v);
-}
-
-/* The refusals the typed getters share: absent (-ENOENT) or of another type (-EINVAL). */
-static int arg_absent(const char *fn, const char *pointer)
-{
-    return mcpd_refuse(-ENOENT, fn, "no value at \"%.200s\"", pointer ? pointer : "(NULL)");
-}
-
-static int arg_mistyped(const char *fn, const char *pointer, const json_t *v, const char *want)
-{
-    return mcpd_refuse(-EINVAL, fn, "the value at \"%.200s\" is %s, not %s", pointer,
-                       mcpd_json_type_name(v), want);
 }
 
 int mcpd_call_arg_int(mcpd_call *c, const char *pointer, int64_t *out)
@@ -166,6 +171,11 @@ const char *mcpd_call_arg_key(mcpd_call *c, const char *pointer, size_t index)
 {
     json_t *v = arg_at(c, pointer);
     if (!json_is_object(v)) {
+        if (v) {
+            arg_mistyped("arg_key", pointer, v, "an object");
+        } else {
+            arg_absent("arg_key", pointer);
+        }
         return NULL;
     }
     /* Jansson keeps insertion order; walk to the index-th key. */
@@ -178,5 +188,7 @@ const char *mcpd_call_arg_key(mcpd_call *c, const char *pointer, size_t index)
             return key;
         }
     }
+    mcpd_refuse(-ENOENT, "arg_key", "index %zu is past the %zu members at \"%.200s\"", index, i,
+                pointer);
     return NULL;
 }

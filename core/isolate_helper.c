@@ -284,11 +284,16 @@ static int h_progress(mcpd_call *c, double progress, double total, const char *m
 static int h_client_log(mcpd_call *c, int level, const char *logger, const char *message)
 {
     if (!c || !message || level < MCPD_LOG_DEBUG || level > MCPD_LOG_EMERGENCY) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "client_log", "%s",
+                           !c ? "call is NULL"
+                           : !message
+                               ? "message is NULL"
+                               : "level must be MCPD_LOG_DEBUG (0) .. MCPD_LOG_EMERGENCY (7)");
     }
     json_t *req = json_pack("{s:s, s:i, s:s?, s:s}", "op", "client_log", "level", level, "logger",
                             logger, "message", message);
-    return req ? forward(req, call_of(c), NULL) : -EINVAL;
+    return req ? forward(req, call_of(c), NULL)
+               : mcpd_refuse(-EINVAL, "client_log", "logger or message is not valid UTF-8");
 }
 
 static int h_client_request(mcpd_call *c, const char *method, const char *params_json,
@@ -296,7 +301,8 @@ static int h_client_request(mcpd_call *c, const char *method, const char *params
                             size_t *result_len)
 {
     if (!c || !method) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "client_request", "%s",
+                           !c ? "call is NULL" : "method must be 1-256 characters");
     }
     json_t *req = json_pack("{s:s, s:s, s:I}", "op", "client_request", "method", method,
                             "timeout_ms", (json_int_t)timeout_ms);
@@ -304,7 +310,7 @@ static int h_client_request(mcpd_call *c, const char *method, const char *params
         json_t *p = json_stringn(params_json, params_len);
         if (!p) {
             json_decref(req);
-            return -EINVAL;
+            return mcpd_refuse(-EINVAL, "client_request", "params is not valid UTF-8");
         }
         json_object_set_new(req, "params", p);
     }
@@ -332,7 +338,8 @@ static const char *h_client_capabilities(mcpd_call *c, size_t *len)
 
 static int h_stream_close(mcpd_call *c)
 {
-    return c ? forward(json_pack("{s:s}", "op", "stream_close"), call_of(c), NULL) : -EINVAL;
+    return c ? forward(json_pack("{s:s}", "op", "stream_close"), call_of(c), NULL)
+             : mcpd_refuse(-EINVAL, "stream_close", "call is NULL");
 }
 
 static int h_resource_updated(mcpd_host *h, const char *uri)
@@ -353,10 +360,12 @@ static int h_resource_updated(mcpd_host *h, const char *uri)
 static int h_input_key(mcpd_call *c, const char *key)
 {
     if (!c || !key) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "input_key", "%s", !c ? "call is NULL" : "key is NULL");
     }
     json_t *req = json_pack("{s:s, s:s}", "op", "input_key", "key", key);
-    return req ? forward(req, call_of(c), NULL) : -EINVAL; /* the server checks the key */
+    /* the server checks the key */
+    return req ? forward(req, call_of(c), NULL)
+               : mcpd_refuse(-EINVAL, "input_key", "a key is 1-64 characters of [A-Za-z0-9_.-]");
 }
 
 static int h_request_state_set(mcpd_call *c, const void *bytes, size_t len)
@@ -389,7 +398,7 @@ static int h_task_begin(mcpd_call *c)
 {
     struct hcall *hc = call_of(c);
     if (!hc) {
-        return -EINVAL;
+        return mcpd_refuse(-EINVAL, "task_begin", "call is NULL");
     }
     int rc = forward(json_pack("{s:s}", "op", "task_begin"), hc, NULL);
     if (rc == 0) {

@@ -428,15 +428,15 @@ static json_t *tool_result(struct mcpd_call *c, const struct mcpd_tool_entry *t,
          * would turn the tool's error into the client's. An error the host made (timeout,
          * cancellation, a failed handler) carries none. */
         char err[512];
-        if (host_error) {
-            err[0] = '\0';
-        } else if (t->output && mcpd_schema_validate(t->output, c->structured, "structuredContent",
-                                                     err, sizeof err) != 0) {
+        int keep = !host_error;
+        if (keep && t->output &&
+            mcpd_schema_validate(t->output, c->structured, "structuredContent", err, sizeof err) !=
+                0) {
             log_debug("tool", "%s: structuredContent of its error result dropped: %s", t->name,
                       err);
-            host_error = 1;
+            keep = 0;
         }
-        if (host_error) {
+        if (!keep) {
             json_decref(c->structured);
             c->structured = NULL;
         }

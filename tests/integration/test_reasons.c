@@ -77,6 +77,7 @@ static void builder_reasons(void **state)
         {"uri_var_tool", "rc=-22 reason=uri_var: only in a resource template's read"},
         {"state_big", "rc=-22 reason=request_state_set: too large: 65537 bytes, limit 65536"},
         {"arg_int", "rc=-22 reason=arg_int: the value at \"/case\" is a string, not an integer"},
+        {"arg_missing", "rc=-2 reason=arg_string: no value at \"/nope\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         probe(p, cases[i][0], cases[i][1]);

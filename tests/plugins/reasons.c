@@ -77,6 +77,8 @@ static int probe(void *state, void *data, mcpd_call *call, const char *args, siz
     } else if (strcmp(what, "state_big") == 0) {
         static char big[64 * 1024 + 1];
         rc = a->request_state_set(call, big, sizeof big);
+    } else if (strcmp(what, "arg_missing") == 0) {
+        rc = a->arg_string(call, "/nope", NULL) ? 0 : -ENOENT;
     } else if (strcmp(what, "arg_int") == 0) {
         int64_t v;
         rc = a->arg_int(call, "/case", &v);
