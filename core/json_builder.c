@@ -163,6 +163,9 @@ static int put_escaped(mcpd_json *j, const char *fn, const char *s, size_t len)
 /* A quoted string (json_string, json_key). */
 static int put_string(mcpd_json *j, const char *fn, const char *s, size_t len)
 {
+    if (!s && len == MCPD_NTS) {
+        return refuse(j, -EINVAL, fn, "NULL text");
+    }
     if (!s && len != 0) {
         return refuse(j, -EINVAL, fn, "NULL text with length %zu", len);
     }

@@ -18,8 +18,6 @@
  * init() and the tool itself ran, so a host that accepts bad input fails one readable assertion
  * instead of crashing somewhere later.
  */
-#include "minijson.h"
-
 #include <errno.h>
 #include <math.h>
 #include <mcpd/plugin.h>
@@ -73,32 +71,48 @@ static const char static_text[] = "This is the content of the static text resour
 
 static const char *const styles[] = {"formal", "casual", "pirate"};
 
-/* --- argument helpers ------------------------------------------------------------------- */
+/* --- helpers ----------------------------------------------------------------------------- */
 
-/* The host validated the arguments against the inputSchema, so a missing or mistyped required
- * argument here means the host did not: report it as -EINVAL rather than guess. */
-static int arg_string(const char *args, size_t len, const char *key, char **out, size_t *out_len)
+/* The host validated the arguments against the inputSchema and reads them back through its
+ * accessors (arg_*): a plugin needs no JSON parser. A missing or mistyped required argument
+ * means the host did not validate: the handlers report it as -EINVAL rather than guess. */
+
+/* A new call-owned builder: the host frees it when the handler returns. */
+static mcpd_json *builder(const struct testkit *st, mcpd_call *call)
 {
-    const char *raw;
-    size_t raw_len;
-    int rc = mj_find(args, len, key, &raw, &raw_len);
-
-    if (rc < 0) {
-        return rc == -ENOENT ? -ENOENT : -EINVAL;
-    }
-    return mj_string_dup(raw, raw_len, out, out_len);
+    return st->api->json_new(call, 0);
 }
 
-static int arg_number(const char *args, size_t len, const char *key, double *out)
+/* Hands the finished builder `b` to structured() and, when `also_text`, as a text block too.
+ * The builder's errors are sticky, so this is the one check after building. */
+static int send_json(const struct testkit *st, mcpd_call *call, mcpd_json *b, int also_text)
 {
-    const char *raw;
-    size_t raw_len;
-    int rc = mj_find(args, len, key, &raw, &raw_len);
-
-    if (rc < 0) {
-        return rc;
+    size_t n = 0;
+    const char *json = st->api->json_text(b, &n);
+    if (!json) {
+        st->api->log(st->host, MCPD_LOG_ERROR, "testkit: %s", st->api->last_error());
+        return -EINVAL;
     }
-    return mj_number(raw, raw_len, out);
+    int rc = also_text ? st->api->content_text(call, json, n) : 0;
+    return rc < 0 ? rc : st->api->structured(call, json, n);
+}
+
+/* printf into a new string (free it), or NULL. Plain text, not JSON. */
+static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *out = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (out) {
+        va_start(ap, fmt);
+        vsnprintf(out, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return out;
 }
 
 static int text(const struct testkit *st, mcpd_call *call, const char *s)
@@ -107,15 +121,6 @@ static int text(const struct testkit *st, mcpd_call *call, const char *s)
 }
 
 /* --- tools -------------------------------------------------------------------------------- */
-
-/* inspect: reads its arguments only through the host's accessors (arg_*), never through
- * args_json, and reports what it saw, so a test can compare with what it sent. */
-static void sb_int(struct sbuf *b, long long v)
-{
-    char num[32];
-    snprintf(num, sizeof num, "%lld", v);
-    sb_str(b, num);
-}
 
 static void vlog_wrapper(const struct testkit *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -128,12 +133,13 @@ static void vlog_wrapper(const struct testkit *st, int level, const char *fmt, .
     va_end(ap);
 }
 
+/* inspect: reads its arguments only through the host's accessors (arg_*), never through
+ * args_json, and reports what it saw, so a test can compare with what it sent. */
 static int tool_inspect(void *plugin_state, void *data, mcpd_call *call, const char *args,
                         size_t len)
 {
     const struct testkit *st = plugin_state;
     const mcpd_host_api *api = st->api;
-    struct sbuf b;
     size_t slen = 0;
     int64_t i = 0;
     double n = 0;
@@ -142,91 +148,84 @@ static int tool_inspect(void *plugin_state, void *data, mcpd_call *call, const c
     (void)args;
     (void)len;
 
-    sb_init(&b);
+    mcpd_json *b = builder(st, call);
+    if (!b) {
+        return -ENOMEM;
+    }
+    /* An absent string is written as null (json_string(NULL, 0) would be ""). */
     const char *s = api->arg_string(call, "/s", &slen);
-    sb_str(&b, "{\"s\":");
-    sb_json_string(&b, s);
-    sb_str(&b, ",\"s_len\":");
-    sb_int(&b, (long long)slen);
-    sb_str(&b, ",\"i_rc\":");
-    sb_int(&b, api->arg_int(call, "/i", &i));
-    sb_str(&b, ",\"i\":");
-    sb_int(&b, (long long)i);
-    sb_str(&b, ",\"n_rc\":");
-    sb_int(&b, api->arg_number(call, "/n", &n));
-    char num[64];
-    snprintf(num, sizeof num, ",\"n_x1000\":%lld", (long long)llround(n * 1000));
-    sb_str(&b, num);
-    sb_str(&b, ",\"b_rc\":");
-    sb_int(&b, api->arg_bool(call, "/b", &flag));
-    sb_str(&b, ",\"b\":");
-    sb_str(&b, flag ? "true" : "false");
-    sb_str(&b, ",\"list_count\":");
-    sb_int(&b, (long long)api->arg_count(call, "/list"));
-    sb_str(&b, ",\"list_1\":");
-    sb_json_string(&b, api->arg_string(call, "/list/1", NULL));
-    sb_str(&b, ",\"nested\":");
-    sb_json_string(&b, api->arg_string(call, "/obj/a~1b", NULL));
-    sb_str(&b, ",\"obj_key_0\":");
-    sb_json_string(&b, api->arg_key(call, "/obj", 0));
-    sb_str(&b, ",\"types\":[");
+    api->json_begin_object(b);
+    api->json_key(b, "s", MCPD_NTS);
+    s ? api->json_string(b, s, slen) : api->json_null(b);
+    api->json_key(b, "s_len", MCPD_NTS);
+    api->json_int(b, (int64_t)slen);
+    api->json_key(b, "i_rc", MCPD_NTS);
+    api->json_int(b, api->arg_int(call, "/i", &i));
+    api->json_key(b, "i", MCPD_NTS);
+    api->json_int(b, i);
+    api->json_key(b, "n_rc", MCPD_NTS);
+    api->json_int(b, api->arg_number(call, "/n", &n));
+    api->json_key(b, "n_x1000", MCPD_NTS);
+    api->json_int(b, (int64_t)llround(n * 1000));
+    api->json_key(b, "b_rc", MCPD_NTS);
+    api->json_int(b, api->arg_bool(call, "/b", &flag));
+    api->json_key(b, "b", MCPD_NTS);
+    api->json_bool(b, flag);
+    api->json_key(b, "list_count", MCPD_NTS);
+    api->json_int(b, (int64_t)api->arg_count(call, "/list"));
+    static const char *const strings[][2] = {
+        {"list_1", "/list/1"}, {"nested", "/obj/a~1b"}, {"obj_key_0", NULL}};
+    for (size_t k = 0; k < sizeof strings / sizeof *strings; k++) {
+        const char *v = strings[k][1] ? api->arg_string(call, strings[k][1], NULL)
+                                      : api->arg_key(call, "/obj", 0);
+        api->json_key(b, strings[k][0], MCPD_NTS);
+        v ? api->json_string(b, v, MCPD_NTS) : api->json_null(b);
+    }
+    api->json_key(b, "types", MCPD_NTS);
+    api->json_begin_array(b);
     static const char *const probes[] = {"",     "/s",       "/i",      "/n",   "/b", "/list",
                                          "/obj", "/missing", "/list/9", "/s/x", "bad"};
     for (size_t k = 0; k < sizeof probes / sizeof *probes; k++) {
-        sb_str(&b, k ? "," : "");
-        sb_int(&b, api->arg_type(call, probes[k]));
+        api->json_int(b, api->arg_type(call, probes[k]));
     }
-    sb_str(&b, "],\"wrong_type_rc\":");
-    sb_int(&b, api->arg_int(call, "/s", &i));
-    sb_str(&b, "}");
-    int rc = sb_finish(&b);
-    if (rc == 0) {
+    api->json_end_array(b);
+    api->json_key(b, "wrong_type_rc", MCPD_NTS);
+    api->json_int(b, api->arg_int(call, "/s", &i));
+    api->json_end_object(b);
+    size_t n_text = 0;
+    if (api->json_text(b, &n_text)) {
         vlog_wrapper(st, MCPD_LOG_DEBUG, "inspect: %zu argument bytes read through accessors",
-                     b.len);
-        rc = api->structured(call, b.p, b.len);
+                     n_text);
     }
-    sb_free(&b);
-    return rc;
+    return send_json(st, call, b, 0);
 }
 
 static int tool_echo(void *plugin_state, void *data, mcpd_call *call, const char *args,
                      size_t args_len)
 {
     const struct testkit *st = plugin_state;
-    const char *raw;
-    size_t raw_len, text_len;
-    char *s = NULL;
-    struct sbuf out;
-    int rc;
+    size_t text_len = 0;
 
     (void)data;
-    sb_init(&out);
-    rc = mj_find(args, args_len, "text", &raw, &raw_len);
-    if (rc < 0) {
-        rc = -EINVAL;
-        goto out;
+    (void)args;
+    (void)args_len;
+    const char *s = st->api->arg_string(call, "/text", &text_len);
+    if (!s) {
+        return -EINVAL;
     }
-    rc = mj_string_dup(raw, raw_len, &s, &text_len);
+    int rc = st->api->content_text(call, s, text_len);
     if (rc < 0) {
-        goto out;
+        return rc;
     }
-    rc = st->api->content_text(call, s, text_len);
-    if (rc < 0) {
-        goto out;
+    mcpd_json *b = builder(st, call);
+    if (!b) {
+        return -ENOMEM;
     }
-    /* The raw value is already a valid JSON string: reuse it rather than escape it again. */
-    sb_str(&out, "{\"text\":");
-    sb_raw(&out, raw, raw_len);
-    sb_str(&out, "}");
-    rc = sb_finish(&out);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = st->api->structured(call, out.p, out.len);
-out:
-    free(s);
-    sb_free(&out);
-    return rc;
+    st->api->json_begin_object(b);
+    st->api->json_key(b, "text", MCPD_NTS);
+    st->api->json_string(b, s, text_len);
+    st->api->json_end_object(b);
+    return send_json(st, call, b, 0);
 }
 
 static int tool_add(void *plugin_state, void *data, mcpd_call *call, const char *args,
@@ -234,32 +233,27 @@ static int tool_add(void *plugin_state, void *data, mcpd_call *call, const char 
 {
     const struct testkit *st = plugin_state;
     double a, b;
-    char json[64];
-    int rc, n;
 
     (void)data;
-    rc = arg_number(args, args_len, "a", &a);
-    if (rc < 0) {
-        return -EINVAL;
-    }
-    rc = arg_number(args, args_len, "b", &b);
-    if (rc < 0) {
+    (void)args;
+    (void)args_len;
+    if (st->api->arg_number(call, "/a", &a) < 0 || st->api->arg_number(call, "/b", &b) < 0) {
         return -EINVAL;
     }
     /* JSON has no inf: 1e308 + 1e308 is a tool error the caller can read, not a bad result. */
     if (!isfinite(a + b)) {
         return st->api->error(call, "add: the sum does not fit in a double");
     }
-    n = snprintf(json, sizeof(json), "{\"sum\":%.17g}", a + b);
-    if (n < 0 || (size_t)n >= sizeof(json)) {
-        return -EOVERFLOW;
+    mcpd_json *out = builder(st, call);
+    if (!out) {
+        return -ENOMEM;
     }
+    st->api->json_begin_object(out);
+    st->api->json_key(out, "sum", MCPD_NTS);
+    st->api->json_double(out, a + b);
+    st->api->json_end_object(out);
     /* Spec advice: a tool with structuredContent also returns it serialised as text. */
-    rc = st->api->content_text(call, json, (size_t)n);
-    if (rc < 0) {
-        return rc;
-    }
-    return st->api->structured(call, json, (size_t)n);
+    return send_json(st, call, out, 1);
 }
 
 static int tool_all_content(void *plugin_state, void *data, mcpd_call *call, const char *args,
@@ -332,11 +326,13 @@ static int tool_progress(void *plugin_state, void *data, mcpd_call *call, const 
     int rc;
 
     (void)data;
-    rc = arg_number(args, args_len, "steps", &steps_d);
+    (void)args;
+    (void)args_len;
+    rc = st->api->arg_number(call, "/steps", &steps_d);
     if (rc < 0) {
         return -EINVAL;
     }
-    rc = arg_number(args, args_len, "delay_ms", &delay_d);
+    rc = st->api->arg_number(call, "/delay_ms", &delay_d);
     if (rc < 0 && rc != -ENOENT) {
         return -EINVAL;
     }
@@ -367,7 +363,9 @@ static int tool_slow(void *plugin_state, void *data, mcpd_call *call, const char
     int rc;
 
     (void)data;
-    rc = arg_number(args, args_len, "ms", &ms_d);
+    (void)args;
+    (void)args_len;
+    rc = st->api->arg_number(call, "/ms", &ms_d);
     if (rc < 0) {
         return -EINVAL;
     }
@@ -424,48 +422,39 @@ static int tool_whoami(void *plugin_state, void *data, mcpd_call *call, const ch
                                         "server_version"};
     const struct testkit *st = plugin_state;
     const mcpd_host_api *api = st->api;
-    struct sbuf out;
-    int rc;
 
     (void)data;
     (void)args;
     (void)args_len;
-    sb_init(&out);
-    /* request_id is the id's JSON text ("7" or "\"abc\""); report it as a string. */
-    sb_str(&out, "{\"request_id\":");
-    sb_json_string(&out, api->request_id(call));
-    for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
-        sb_str(&out, ",\"");
-        sb_str(&out, facts[i]);
-        sb_str(&out, "\":");
-        sb_json_string(&out, api->host_info(st->host, facts[i]));
+    mcpd_json *b = builder(st, call);
+    if (!b) {
+        return -ENOMEM;
     }
-    sb_str(&out, ",\"greeting\":");
-    sb_json_string(&out, api->config_get(st->host, "greeting", 0));
-    sb_str(&out, ",\"roots\":[");
+    /* request_id is the id's JSON text ("7" or "\"abc\""); report it as a string. Facts the
+     * host does not know are null. */
+    api->json_begin_object(b);
+    api->json_key(b, "request_id", MCPD_NTS);
+    api->json_string(b, api->request_id(call), MCPD_NTS);
+    for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+        const char *v = api->host_info(st->host, facts[i]);
+        api->json_key(b, facts[i], MCPD_NTS);
+        v ? api->json_string(b, v, MCPD_NTS) : api->json_null(b);
+    }
+    const char *greeting = api->config_get(st->host, "greeting", 0);
+    api->json_key(b, "greeting", MCPD_NTS);
+    greeting ? api->json_string(b, greeting, MCPD_NTS) : api->json_null(b);
+    api->json_key(b, "roots", MCPD_NTS);
+    api->json_begin_array(b);
     for (unsigned i = 0; i < MAX_ROOTS; i++) {
         const char *root = api->config_get(st->host, "root", i);
         if (root == NULL) {
             break;
         }
-        if (i > 0) {
-            sb_str(&out, ",");
-        }
-        sb_json_string(&out, root);
+        api->json_string(b, root, MCPD_NTS);
     }
-    sb_str(&out, "]}");
-    rc = sb_finish(&out);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = api->content_text(call, out.p, out.len);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = api->structured(call, out.p, out.len);
-out:
-    sb_free(&out);
-    return rc;
+    api->json_end_array(b);
+    api->json_end_object(b);
+    return send_json(st, call, b, 1);
 }
 
 static int tool_strict(void *plugin_state, void *data, mcpd_call *call, const char *args,
@@ -525,26 +514,21 @@ static int tool_touch(void *plugin_state, void *data, mcpd_call *call, const cha
                       size_t args_len)
 {
     const struct testkit *st = plugin_state;
-    char *uri = NULL;
     int rc;
 
     (void)data;
-    rc = arg_string(args, args_len, "uri", &uri, NULL);
-    if (rc < 0) {
+    (void)args;
+    (void)args_len;
+    const char *uri = st->api->arg_string(call, "/uri", NULL);
+    if (!uri) {
         return -EINVAL;
     }
     /* The newest entry of the table: a plugin checks it is there before calling it. */
     if (!MCPD_API_HAS(st->api, resource_updated)) {
-        rc = st->api->error(call, "touch: this host cannot send resource updates");
-        goto out;
+        return st->api->error(call, "touch: this host cannot send resource updates");
     }
     rc = st->api->resource_updated(st->host, uri);
-    if (rc == 0) {
-        rc = text(st, call, "touched");
-    }
-out:
-    free(uri);
-    return rc;
+    return rc == 0 ? text(st, call, "touched") : rc;
 }
 
 /* --- self checks ------------------------------------------------------------------------ */
@@ -593,9 +577,7 @@ static int tool_selfcheck(void *plugin_state, void *data, mcpd_call *call, const
     const mcpd_host_api *api = st->api;
     struct check local[8];
     size_t n_local = 0;
-    struct sbuf out;
     size_t passed = 0;
-    int rc;
 
     (void)data;
     (void)args;
@@ -622,38 +604,33 @@ static int tool_selfcheck(void *plugin_state, void *data, mcpd_call *call, const
         (struct check){"request_id_and_not_cancelled",
                        (api->request_id(call) != NULL && !api->cancelled(call)) ? 0 : -1, 0};
 
-    sb_init(&out);
-    sb_str(&out, "{\"failed\":[");
+    mcpd_json *b = builder(st, call);
+    if (!b) {
+        return -ENOMEM;
+    }
+    api->json_begin_object(b);
+    api->json_key(b, "failed", MCPD_NTS);
+    api->json_begin_array(b);
     for (size_t i = 0; i < st->n_checks + n_local; i++) {
         const struct check *c = i < st->n_checks ? &st->checks[i] : &local[i - st->n_checks];
-        char num[48];
         if (c->rc == c->want) {
             passed++;
             continue;
         }
-        if (i - passed > 0) {
-            sb_str(&out, ",");
-        }
-        snprintf(num, sizeof(num), ",\"rc\":%d,\"want\":%d}", c->rc, c->want);
-        sb_str(&out, "{\"check\":");
-        sb_json_string(&out, c->name);
-        sb_str(&out, num);
+        api->json_begin_object(b);
+        api->json_key(b, "check", MCPD_NTS);
+        api->json_string(b, c->name, MCPD_NTS);
+        api->json_key(b, "rc", MCPD_NTS);
+        api->json_int(b, c->rc);
+        api->json_key(b, "want", MCPD_NTS);
+        api->json_int(b, c->want);
+        api->json_end_object(b);
     }
-    char tail[32];
-    snprintf(tail, sizeof(tail), "],\"passed\":%zu}", passed);
-    sb_str(&out, tail);
-    rc = sb_finish(&out);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = api->content_text(call, out.p, out.len);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = api->structured(call, out.p, out.len);
-out:
-    sb_free(&out);
-    return rc;
+    api->json_end_array(b);
+    api->json_key(b, "passed", MCPD_NTS);
+    api->json_int(b, (int64_t)passed);
+    api->json_end_object(b);
+    return send_json(st, call, b, 1);
 }
 
 /* --- resources ---------------------------------------------------------------------------- */
@@ -757,26 +734,19 @@ static int prompt_greet(void *plugin_state, void *data, mcpd_call *call, const c
 {
     const struct testkit *st = plugin_state;
     const mcpd_host_api *api = st->api;
-    char *name = NULL, *style_arg = NULL;
-    const char *style = "casual"; /* the default when the optional argument is absent */
     const char *greeting;
-    struct sbuf line;
-    int rc;
 
     (void)data;
-    sb_init(&line);
-    rc = arg_string(args, args_len, "name", &name, NULL);
-    if (rc < 0) {
-        rc = -EINVAL; /* required */
-        goto out;
+    (void)args;
+    (void)args_len;
+    const char *name = api->arg_string(call, "/name", NULL);
+    if (!name) {
+        return -EINVAL; /* required */
     }
-    rc = arg_string(args, args_len, "style", &style_arg, NULL);
-    if (rc == 0) {
-        style = style_arg;
-    } else if (rc != -ENOENT) {
-        goto out;
+    const char *style = api->arg_string(call, "/style", NULL);
+    if (!style) {
+        style = "casual"; /* the default when the optional argument is absent */
     }
-
     if (strcmp(style, "formal") == 0) {
         greeting = "Good day, ";
     } else if (strcmp(style, "casual") == 0) {
@@ -784,52 +754,31 @@ static int prompt_greet(void *plugin_state, void *data, mcpd_call *call, const c
     } else if (strcmp(style, "pirate") == 0) {
         greeting = "Ahoy, ";
     } else {
-        rc = -EINVAL;
-        goto out;
+        return -EINVAL;
     }
 
-    sb_str(&line, "A ");
-    sb_str(&line, style);
-    sb_str(&line, " greeting for ");
-    sb_str(&line, name);
-    rc = sb_finish(&line);
+    char *description = str_printf("A %s greeting for %s", style, name);
+    char *ask = str_printf("Please greet %s in a %s style.", name, style);
+    char *answer = str_printf("%s%s!", greeting, name);
+    int rc = description && ask && answer ? 0 : -ENOMEM;
     if (rc == 0) {
-        rc = api->prompt_description(call, line.p);
+        rc = api->prompt_description(call, description);
     }
-    sb_free(&line);
-
     if (rc == 0) {
         rc = api->message_role(call, MCPD_ROLE_USER);
     }
-    sb_str(&line, "Please greet ");
-    sb_str(&line, name);
-    sb_str(&line, " in a ");
-    sb_str(&line, style);
-    sb_str(&line, " style.");
     if (rc == 0) {
-        rc = sb_finish(&line);
+        rc = text(st, call, ask);
     }
-    if (rc == 0) {
-        rc = api->content_text(call, line.p, line.len);
-    }
-    sb_free(&line);
-
     if (rc == 0) {
         rc = api->message_role(call, MCPD_ROLE_ASSISTANT);
     }
-    sb_str(&line, greeting);
-    sb_str(&line, name);
-    sb_str(&line, "!");
     if (rc == 0) {
-        rc = sb_finish(&line);
+        rc = text(st, call, answer);
     }
-    if (rc == 0) {
-        rc = api->content_text(call, line.p, line.len);
-    }
-out:
-    free(name);
-    free(style_arg);
-    sb_free(&line);
+    free(description);
+    free(ask);
+    free(answer);
     return rc;
 }
 

@@ -154,6 +154,10 @@ static int op_null_text(mcpd_json *j)
 {
     return api->json_string(j, NULL, 3);
 }
+static int op_null_key_nts(mcpd_json *j)
+{
+    return api->json_key(j, NULL, MCPD_NTS);
+}
 static int op_null_raw(mcpd_json *j)
 {
     return api->json_raw(j, NULL, 0);
@@ -234,6 +238,16 @@ static void test_misuse_more(void **state)
     expect_misuse("a", op_minus_inf, -EINVAL, "json_double: -Infinity is not a JSON number");
     expect_misuse("a", op_null_text, -EINVAL, "json_string: NULL text with length 3");
     expect_misuse("a", op_null_raw, -EINVAL, "json_raw: NULL value");
+    expect_misuse("o", op_null_key_nts, -EINVAL, "json_key: NULL text");
+
+    /* NULL with length 0 is the empty string. */
+    j = api->json_new(NULL, 0);
+    assert_int_equal(api->json_begin_object(j), 0);
+    assert_int_equal(api->json_key(j, NULL, 0), 0);
+    assert_int_equal(api->json_string(j, NULL, 0), 0);
+    assert_int_equal(api->json_end_object(j), 0);
+    assert_string_equal(text_of(j), "{\"\":\"\"}");
+    api->json_free(j);
 
     /* A long pending key is quoted cut short. */
     j = api->json_new(NULL, 0);

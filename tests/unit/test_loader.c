@@ -165,8 +165,10 @@ static struct mcpd_call *run_tool(struct mcpd_generation *g, const char *name, c
 {
     const struct mcpd_tool_entry *t = mcpd_registry_tool(g->registry, name);
     assert_non_null(t);
-    json_t *msg = json_pack("{s:s, s:i, s:s, s:{s:s}}", "jsonrpc", "2.0", "id", 1, "method",
-                            "tools/call", "params", "name", name);
+    /* The arguments twice, as the host hands them: args_json and params.arguments (arg_*). */
+    json_t *msg =
+        json_pack("{s:s, s:i, s:s, s:{s:s, s:o}}", "jsonrpc", "2.0", "id", 1, "method",
+                  "tools/call", "params", "name", name, "arguments", json_loads(args, 0, NULL));
     struct mcpd_call *c = mcpd_call_new(MCPD_CALL_TOOL, NULL, NULL, g, msg);
     assert_non_null(c);
     c->entry = t;
