@@ -259,8 +259,8 @@ describe('grep-files with the v2 client: elicitation over confirm_over', () => {
     await legacy.client.setLoggingLevel('info', REQ);
     const r = await legacy.client.callTool({ name: 'grep', arguments: { pattern: 'parse_config', subdirectory: 'src' } }, REQ);
     assert.equal(r.isError, true);
-    assert.match(textOf(r), /the user did not confirm scanning 4 files/);
-    assert.deepEqual(legacy.asked, ['grep-files is about to scan 4 files under /src. Go on?']);
+    assert.match(textOf(r), /the user did not confirm scanning 5 files/);
+    assert.deepEqual(legacy.asked, ['grep-files is about to scan 5 files under /src. Go on?']);
   });
 
   check('2025-11-25: client log lines (info) for the files a scan skips', () => [modern, legacy], async () => {

@@ -74,7 +74,8 @@ describe('grep-files through mcpd --plugin', () => {
     const logs = clientLogs(r.err);
     for (const line of ['skipped data/blob.bin: binary file',
                         'skipped link-out: a symbolic link (follow_symlinks is off)',
-                        'skipped src/alias.c: a symbolic link (follow_symlinks is off)']) {
+                        'skipped src/alias.c: a symbolic link (follow_symlinks is off)',
+                        'skipped src/loop: a symbolic link (follow_symlinks is off)']) {
       assert.ok(logs.includes(line), `no client log "${line}" in ${JSON.stringify(logs)}`);
     }
   });
@@ -92,13 +93,15 @@ describe('grep-files through mcpd --plugin', () => {
     assert.equal(r.out.structuredContent.matches.length, 1, 'the configured max_matches caps the argument');
   });
 
-  test('grep: follow_symlinks follows a link inside the root, never one leading out', TEST, () => {
+  test('grep: follow_symlinks follows a link inside the root, never one leading out or back up', TEST, () => {
     const r = grep({ follow_symlinks: 'yes' }, { pattern: 'parse_config' });
     assert.equal(r.status, 0, r.where);
     const paths = r.out.structuredContent.matches.map((m) => m.path);
     assert.ok(paths.includes('src/alias.c'), JSON.stringify(paths));
     assert.ok(!r.out.structuredContent.matches.some((m) => m.text.includes('secret')), r.where);
-    assert.ok(clientLogs(r.err).includes('skipped link-out: a symbolic link leading outside the root'));
+    const logs = clientLogs(r.err);
+    assert.ok(logs.includes('skipped link-out: a symbolic link leading outside the root'), r.err);
+    assert.ok(logs.includes('skipped src/loop: a symbolic link to a directory above it (a loop)'), r.err);
   });
 
   test('grep: max_file_size skips bigger files (and says so)', TEST, () => {

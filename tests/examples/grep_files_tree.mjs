@@ -1,7 +1,7 @@
 // The file tree the grep-files example tests search (grep_files_harness.test.mjs and
 // grep_files_client.test.mjs): a root with text, a file that is not UTF-8, a binary file, a file
-// name with spaces, a symbolic link inside the root and one leading out of it, and a directory
-// outside the root that must never be read.
+// name with spaces, symbolic links inside the root (to a file, and back up to the root) and one
+// leading out of it, and a directory outside the root that must never be read.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ export const FILES = {
   'space dir/a b.txt': 'parse_config in a file with spaces\n',
 };
 // Symbolic links under the root: name -> target (relative to the link).
-export const LINKS = { 'src/alias.c': 'config.c', 'link-out': '../outside' };
+export const LINKS = { 'src/alias.c': 'config.c', 'src/loop': '..', 'link-out': '../outside' };
 
 // Every match of "parse_config" with the default configuration (links not followed), in the
 // order grep reports them (by path).

@@ -6,7 +6,7 @@
  * also refused when its real path differs from the path as written (so it went through a link),
  * and the walk lists links without following them.
  */
-#define _GNU_SOURCE /* realpath, strdup, O_NOFOLLOW, O_CLOEXEC */
+#define _GNU_SOURCE /* realpath, strdup, strndup, O_NOFOLLOW, O_CLOEXEC */
 #include "grep_files.h"
 
 #include <dirent.h>
@@ -17,14 +17,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Nonzero when real path `abs` is the root or below it. */
+/* Nonzero when real path `path` is `dir` or below it. */
+static int below(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (strcmp(dir, "/") == 0) {
+        return path[0] == '/';
+    }
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 static int inside_root(const struct gf_state *st, const char *abs)
 {
-    if (strcmp(st->root, "/") == 0) {
-        return abs[0] == '/';
-    }
-    return strncmp(abs, st->root, st->root_len) == 0 &&
-           (abs[st->root_len] == '\0' || abs[st->root_len] == '/');
+    return below(abs, st->root);
 }
 
 /* root + "/" + the components of rel, without empty or "." components: what realpath() gives
@@ -167,6 +172,18 @@ static char *join2(const char *a, const char *b)
 
 static int walk_dir(struct walker *w, const char *abs, const char *rel, unsigned depth);
 
+/* Nonzero when the link at `abs`, whose target's real path is `real`, leads to the directory it
+ * is in or one above it: following it would walk the same files again and again. */
+static int link_loops(const char *abs, const char *real)
+{
+    char *parent = strndup(abs, (size_t)(strrchr(abs, '/') - abs));
+    char *parent_real = parent ? realpath(parent, NULL) : NULL;
+    int loops = !parent_real || below(parent_real, real);
+    free(parent);
+    free(parent_real);
+    return loops;
+}
+
 /* One directory entry: recurse, list, or list with the reason it is skipped. */
 static int visit(struct walker *w, const char *abs, const char *rel, unsigned depth)
 {
@@ -180,10 +197,14 @@ static int visit(struct walker *w, const char *abs, const char *rel, unsigned de
             return add(w, rel, "a symbolic link (follow_symlinks is off)", 0);
         }
         char *real = realpath(abs, NULL);
-        int inside = real && inside_root(st, real);
+        const char *skip = !real || !inside_root(st, real) || stat(abs, &sb) != 0
+                               ? "a symbolic link leading outside the root"
+                           : S_ISDIR(sb.st_mode) && link_loops(abs, real)
+                               ? "a symbolic link to a directory above it (a loop)"
+                               : NULL;
         free(real);
-        if (!inside || stat(abs, &sb) != 0) {
-            return add(w, rel, "a symbolic link leading outside the root", 0);
+        if (skip) {
+            return add(w, rel, skip, 0);
         }
     }
     if (S_ISDIR(sb.st_mode)) {
