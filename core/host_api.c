@@ -85,11 +85,12 @@ static const char *host_info(mcpd_host *h, const char *what)
 }
 
 /* Registration is only legal inside init(); errors are logged with the plugin's name so the
- * operator sees why a plugin's init failed. */
-#define REGISTER(fn, h, obj)                                                                       \
+ * operator sees why a plugin's init failed, and kept as the plugin's last_error() (`what` is
+ * the table entry's name). */
+#define REGISTER(fn, what, h, obj)                                                                 \
     do {                                                                                           \
         if (!(h) || !(h)->in_init) {                                                               \
-            return -EPERM;                                                                         \
+            return mcpd_refuse(-EPERM, what, "registration is only allowed inside init()");        \
         }                                                                                          \
         char err_[512] = "";                                                                       \
         int rc_ = fn((h)->gen->registry, obj, h, err_, sizeof err_);                               \
@@ -97,28 +98,29 @@ static const char *host_info(mcpd_host *h, const char *what)
             snprintf((h)->last_error, sizeof(h)->last_error, "%s",                                 \
                      err_[0] ? err_ : "registration failed");                                      \
             log_error("plugin", "%s: %s", (h)->conf->name, (h)->last_error);                       \
+            mcpd_refuse(rc_, what, "%s", (h)->last_error);                                         \
         }                                                                                          \
         return rc_;                                                                                \
     } while (0)
 
 static int host_register_tool(mcpd_host *h, const mcpd_tool *t)
 {
-    REGISTER(mcpd_registry_add_tool, h, t);
+    REGISTER(mcpd_registry_add_tool, "register_tool", h, t);
 }
 
 static int host_register_resource(mcpd_host *h, const mcpd_resource *r)
 {
-    REGISTER(mcpd_registry_add_resource, h, r);
+    REGISTER(mcpd_registry_add_resource, "register_resource", h, r);
 }
 
 static int host_register_template(mcpd_host *h, const mcpd_resource_template *t)
 {
-    REGISTER(mcpd_registry_add_template, h, t);
+    REGISTER(mcpd_registry_add_template, "register_resource_template", h, t);
 }
 
 static int host_register_prompt(mcpd_host *h, const mcpd_prompt *p)
 {
-    REGISTER(mcpd_registry_add_prompt, h, p);
+    REGISTER(mcpd_registry_add_prompt, "register_prompt", h, p);
 }
 
 static int host_resource_updated(mcpd_host *h, const char *uri)

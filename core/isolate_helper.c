@@ -165,11 +165,11 @@ static const char *keep_value(struct hcall *hc, json_t *reply, size_t *len)
 
 /* A registration: the server validates and registers (or refuses); the handlers stay here,
  * with a copy of a template's `tmpl` (NULL for the other kinds). */
-static int reg(mcpd_host *h, json_t *req, struct hreg r, const char *tmpl)
+static int reg(mcpd_host *h, const char *what, json_t *req, struct hreg r, const char *tmpl)
 {
     if (!h || !h->in_init) {
         json_decref(req);
-        return -EPERM;
+        return mcpd_refuse(-EPERM, what, "registration is only allowed inside init()");
     }
     if (!req) {
         return -EINVAL; /* json_pack refused a string: not UTF-8 */
@@ -193,21 +193,34 @@ static int reg(mcpd_host *h, json_t *req, struct hreg r, const char *tmpl)
     } else {
         const char *why = json_string_value(json_object_get(reply, "v"));
         snprintf(h->last_error, sizeof h->last_error, "%s", why ? why : "registration failed");
+        mcpd_refuse(rc, what, "%s", h->last_error);
     }
     json_decref(reply);
     return rc;
 }
 
-/* A registration struct older than v1 must not be read past its size (registry.c refuses it
- * in process too). */
-#define TOO_SMALL(p, type) (!(p) || (p)->struct_size < sizeof(type))
+/* The struct_size rule (registry.c checks it in process too): here, because only the fields
+ * this host knows travel to the server, so a non-zero unknown tail must be refused before. */
+static int struct_refused(mcpd_host *h, const void *p, size_t min, size_t known, const char *type,
+                          const char *what)
+{
+    char why[512];
+    int rc = mcpd_abi_struct_check(p, min, known, type, why, sizeof why);
+    if (rc != 0 && h) {
+        snprintf(h->last_error, sizeof h->last_error, "%s", why);
+    }
+    return rc ? mcpd_refuse(rc, what, "%s", why) : 0;
+}
+#define STRUCT_REFUSED(h, p, type, what)                                                           \
+    struct_refused(h, p, MCPD_V1_SIZE(type, data), sizeof(type), #type, what)
 
 static int h_register_tool(mcpd_host *h, const mcpd_tool *t)
 {
-    if (TOO_SMALL(t, mcpd_tool)) {
-        return -EINVAL;
+    int rc = STRUCT_REFUSED(h, t, mcpd_tool, "register_tool");
+    if (rc != 0) {
+        return rc;
     }
-    return reg(h,
+    return reg(h, "register_tool",
                json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:b}", "kind", "tool",
                          "name", t->name, "title", t->title, "description", t->description,
                          "input_schema", t->input_schema_json, "output_schema",
@@ -218,10 +231,11 @@ static int h_register_tool(mcpd_host *h, const mcpd_tool *t)
 
 static int h_register_resource(mcpd_host *h, const mcpd_resource *r)
 {
-    if (TOO_SMALL(r, mcpd_resource)) {
-        return -EINVAL;
+    int rc = STRUCT_REFUSED(h, r, mcpd_resource, "register_resource");
+    if (rc != 0) {
+        return rc;
     }
-    return reg(h,
+    return reg(h, "register_resource",
                json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:b}", "kind", "resource", "uri",
                          r->uri, "name", r->name, "title", r->title, "description", r->description,
                          "mime_type", r->mime_type, "flags", (json_int_t)r->flags, "fn",
@@ -231,10 +245,11 @@ static int h_register_resource(mcpd_host *h, const mcpd_resource *r)
 
 static int h_register_template(mcpd_host *h, const mcpd_resource_template *t)
 {
-    if (TOO_SMALL(t, mcpd_resource_template)) {
-        return -EINVAL;
+    int rc = STRUCT_REFUSED(h, t, mcpd_resource_template, "register_resource_template");
+    if (rc != 0) {
+        return rc;
     }
-    return reg(h,
+    return reg(h, "register_resource_template",
                json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:I, s:b}", "kind",
                          "template", "uri_template", t->uri_template, "name", t->name, "title",
                          t->title, "description", t->description, "mime_type", t->mime_type, "list",
@@ -250,11 +265,12 @@ static int h_register_template(mcpd_host *h, const mcpd_resource_template *t)
 
 static int h_register_prompt(mcpd_host *h, const mcpd_prompt *p)
 {
-    if (TOO_SMALL(p, mcpd_prompt)) {
-        return -EINVAL;
+    int rc = STRUCT_REFUSED(h, p, mcpd_prompt, "register_prompt");
+    if (rc != 0) {
+        return rc;
     }
     return reg(
-        h,
+        h, "register_prompt",
         json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:b, s:I, s:b}", "kind", "prompt", "name", p->name,
                   "title", p->title, "description", p->description, "arguments", p->arguments_json,
                   "complete", p->complete != NULL, "flags", (json_int_t)p->flags, "fn",

@@ -547,15 +547,19 @@ static void *reader_main(void *arg)
         }
         char death[192];
         reap(iso, death, sizeof death);
-        bury(iso, death);
         pthread_mutex_lock(&iso->lock);
         int stopping = iso->state == ISO_STOPPING;
         int n = stopping ? 0 : ++iso->consecutive;
         pthread_mutex_unlock(&iso->lock);
+        if (!stopping) {
+            /* Counted before the calls in flight are answered, so a client that was told about
+             * the crash finds it in /metrics. */
+            mcpd_metrics_plugin_event(name, MCPD_PLUGIN_CRASH);
+        }
+        bury(iso, death);
         if (stopping) {
             break;
         }
-        mcpd_metrics_plugin_event(name, MCPD_PLUGIN_CRASH);
         /* Restart until the limit: a helper that comes up and crashes again before it answers
          * a single call counts toward it; one answered call starts the count again. */
         for (;;) {

@@ -21,7 +21,7 @@
 
 /* The v1 descriptor ends with fini; a plugin whose struct is shorter was built against
  * something else and must not be read. */
-#define DESC_V1_SIZE (offsetof(mcpd_plugin, fini) + sizeof(((mcpd_plugin *)0)->fini))
+#define DESC_V1_SIZE MCPD_V1_SIZE(mcpd_plugin, fini)
 
 static int fail(char *err, size_t errlen, const struct mcpd_plugin_conf *conf, int rc,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -143,7 +143,7 @@ int mcpd_plugin_load_api(struct mcpd_generation *g, const struct mcpd_plugin_con
     }
     /* A truncated or foreign file would make dlopen() fault (SIGBUS) instead of failing: check
      * the copy, which nobody else can change now, against its size first. */
-    char why[256];
+    char why[512];
     rc = mcpd_elf_check(copy, why, sizeof why);
     if (rc != 0) {
         unlink(copy);
@@ -186,10 +186,10 @@ int mcpd_plugin_load_api(struct mcpd_generation *g, const struct mcpd_plugin_con
                   (unsigned)d->abi_minor, MCPD_ABI_MINOR);
         goto out;
     }
-    if (d->struct_size < DESC_V1_SIZE) {
-        rc = fail(err, errlen, conf, -EPROTO,
-                  "descriptor struct_size %u is smaller than the v1 descriptor (%zu)",
-                  d->struct_size, DESC_V1_SIZE);
+    /* A larger descriptor only with a zero tail: a newer field this host would ignore (a
+     * config key table it would not check, say) must not pass silently. */
+    if (mcpd_abi_struct_check(d, DESC_V1_SIZE, sizeof *d, "mcpd_plugin", why, sizeof why) != 0) {
+        rc = fail(err, errlen, conf, -EPROTO, "descriptor: %s", why);
         goto out;
     }
     if (!d->init || !d->name || !d->version) {

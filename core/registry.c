@@ -11,8 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A registration struct carries a v1 field only if the plugin's struct_size covers it. */
-#define HAS_FIELD(p, type, field) ((p)->struct_size >= offsetof(type, field) + sizeof((p)->field))
+/* What struct_size checks every registration struct gets (mcpd_abi_struct_check). */
+#define CHECK_STRUCT(p, type, last, err, errlen)                                                   \
+    mcpd_abi_struct_check(p, MCPD_V1_SIZE(type, last), sizeof(type), #type, err, errlen)
+
+/* The flag bits this host knows, per kind of registration (plugin.h enum mcpd_flags). */
+#define TOOL_FLAGS       (MCPD_THREADSAFE | MCPD_TASK_REQUIRED | MCPD_TASK_OPTIONAL)
+#define TOOL_FLAG_NAMES  "MCPD_THREADSAFE, MCPD_TASK_REQUIRED, MCPD_TASK_OPTIONAL"
+#define OTHER_FLAGS      (MCPD_THREADSAFE)
+#define OTHER_FLAG_NAMES "MCPD_THREADSAFE"
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -26,6 +33,49 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
         va_end(ap);
     }
     return rc;
+}
+
+int mcpd_abi_struct_check(const void *obj, size_t min, size_t known, const char *type, char *err,
+                          size_t errlen)
+{
+    if (!obj) {
+        return fail(err, errlen, -EINVAL, "%s is NULL", type);
+    }
+    uint32_t size;
+    memcpy(&size, obj, sizeof size); /* every plugin struct starts with its struct_size */
+    if (size < min) {
+        return fail(err, errlen, -EINVAL, "%s.struct_size %u is smaller than version 1 (%zu)", type,
+                    size, min);
+    }
+    if (size > MCPD_STRUCT_SIZE_MAX) {
+        /* Garbage, not a newer SDK: reading that far could leave the plugin's memory. */
+        return fail(err, errlen, -EINVAL, "%s.struct_size %u is implausible (more than %d)", type,
+                    size, MCPD_STRUCT_SIZE_MAX);
+    }
+    const unsigned char *bytes = obj;
+    for (size_t off = known; off < size; off++) {
+        if (bytes[off] != 0) {
+            return fail(err, errlen, -EINVAL,
+                        "%s.struct_size %u is larger than this server's %zu and byte %zu is not "
+                        "zero: built against a newer SDK: fields this server would ignore "
+                        "(upgrade mcpd, or leave the new fields zero)",
+                        type, size, known, off);
+        }
+    }
+    return 0;
+}
+
+/* Refuses flag bits outside `known` (a newer SDK's flag this host would ignore). */
+static int check_flags(uint32_t flags, uint32_t known, const char *known_names, const char *kind,
+                       const char *name, char *err, size_t errlen)
+{
+    if (flags & ~known) {
+        return fail(err, errlen, -EINVAL,
+                    "%s \"%s\": unknown flag bits 0x%x (this server knows %s for a %s): built "
+                    "against a newer SDK: a flag this server would ignore",
+                    kind, name, (unsigned)(flags & ~known), known_names, kind);
+    }
+    return 0;
 }
 
 /* Who registered an entry first, for "already registered by" messages. */
@@ -198,14 +248,24 @@ int mcpd_registry_add_tool(struct mcpd_registry *r, const mcpd_tool *t, struct m
     if (r->sealed) {
         return fail(err, errlen, -EPERM, "tools can only be registered during init()");
     }
-    if (!t || !HAS_FIELD(t, mcpd_tool, data)) {
-        return fail(err, errlen, -EINVAL, "mcpd_tool.struct_size %u is smaller than version 1",
-                    t ? t->struct_size : 0);
+    int rc = CHECK_STRUCT(t, mcpd_tool, data, err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     if (!mcpd_tool_name_valid(t->name)) {
         return fail(err, errlen, -EINVAL,
                     "tool name \"%s\" is invalid (1-128 characters of A-Z a-z 0-9 _ . -)",
                     t->name ? t->name : "(null)");
+    }
+    rc = check_flags(t->flags, TOOL_FLAGS, TOOL_FLAG_NAMES, "tool", t->name, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    if ((t->flags & MCPD_TASK_REQUIRED) && (t->flags & MCPD_TASK_OPTIONAL)) {
+        return fail(err, errlen, -EINVAL,
+                    "tool \"%s\": MCPD_TASK_REQUIRED and MCPD_TASK_OPTIONAL contradict each other "
+                    "(a tool either only runs as a task or may also answer without one)",
+                    t->name);
     }
     if (!t->description || !t->call) {
         return fail(err, errlen, -EINVAL, "tool \"%s\": description and call are required",
@@ -219,7 +279,7 @@ int mcpd_registry_add_tool(struct mcpd_registry *r, const mcpd_tool *t, struct m
     }
     struct mcpd_tool_entry e = {.fn = t->call, .data = t->data, .flags = t->flags, .owner = owner};
     json_t *in = NULL, *outs = NULL, *ann = NULL;
-    int rc = parse_object(t->input_schema_json, "inputSchema", &in, err, errlen);
+    rc = parse_object(t->input_schema_json, "inputSchema", &in, err, errlen);
     if (rc == 0) {
         rc = parse_object(t->output_schema_json, "outputSchema", &outs, err, errlen);
     }
@@ -302,13 +362,18 @@ int mcpd_registry_add_resource(struct mcpd_registry *r, const mcpd_resource *res
     if (r->sealed) {
         return fail(err, errlen, -EPERM, "resources can only be registered during init()");
     }
-    if (!res || !HAS_FIELD(res, mcpd_resource, data)) {
-        return fail(err, errlen, -EINVAL, "mcpd_resource.struct_size is smaller than version 1");
+    int rc = CHECK_STRUCT(res, mcpd_resource, data, err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     if (!uri_valid(res->uri) || !res->name || !*res->name || !res->read) {
         return fail(err, errlen, -EINVAL,
                     "resource \"%s\": an absolute uri, a name and read are required",
                     res->uri ? res->uri : "(null)");
+    }
+    rc = check_flags(res->flags, OTHER_FLAGS, OTHER_FLAG_NAMES, "resource", res->uri, err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     for (size_t i = 0; i < r->n_resources; i++) {
         if (strcmp(r->resources[i].uri, res->uri) == 0) {
@@ -345,9 +410,9 @@ int mcpd_registry_add_template(struct mcpd_registry *r, const mcpd_resource_temp
     if (r->sealed) {
         return fail(err, errlen, -EPERM, "templates can only be registered during init()");
     }
-    if (!t || !HAS_FIELD(t, mcpd_resource_template, data)) {
-        return fail(err, errlen, -EINVAL,
-                    "mcpd_resource_template.struct_size is smaller than version 1");
+    int rc = CHECK_STRUCT(t, mcpd_resource_template, data, err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     if (!mcpd_uri_template_valid(t->uri_template) || !uri_valid(t->uri_template) || !t->name ||
         !*t->name || !t->read) {
@@ -355,6 +420,11 @@ int mcpd_registry_add_template(struct mcpd_registry *r, const mcpd_resource_temp
                     "resource template \"%s\": a valid uri_template ({var} expressions), a name "
                     "and read are required",
                     t->uri_template ? t->uri_template : "(null)");
+    }
+    rc = check_flags(t->flags, OTHER_FLAGS, OTHER_FLAG_NAMES, "resource template", t->uri_template,
+                     err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     for (size_t i = 0; i < r->n_templates; i++) {
         if (strcmp(r->templates[i].uri_template, t->uri_template) == 0) {
@@ -427,13 +497,18 @@ int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p, stru
     if (r->sealed) {
         return fail(err, errlen, -EPERM, "prompts can only be registered during init()");
     }
-    if (!p || !HAS_FIELD(p, mcpd_prompt, data)) {
-        return fail(err, errlen, -EINVAL, "mcpd_prompt.struct_size is smaller than version 1");
+    int rc = CHECK_STRUCT(p, mcpd_prompt, data, err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     if (!mcpd_tool_name_valid(p->name) || !p->get) {
         return fail(err, errlen, -EINVAL,
                     "prompt \"%s\": a valid name (1-128 of A-Z a-z 0-9 _ . -) and get are required",
                     p->name ? p->name : "(null)");
+    }
+    rc = check_flags(p->flags, OTHER_FLAGS, OTHER_FLAG_NAMES, "prompt", p->name, err, errlen);
+    if (rc != 0) {
+        return rc;
     }
     for (size_t i = 0; i < r->n_prompts; i++) {
         if (strcmp(r->prompts[i].name, p->name) == 0) {
@@ -442,7 +517,7 @@ int mcpd_registry_add_prompt(struct mcpd_registry *r, const mcpd_prompt *p, stru
         }
     }
     json_t *args;
-    int rc = prompt_args(p->arguments_json, p->name, &args, err, errlen);
+    rc = prompt_args(p->arguments_json, p->name, &args, err, errlen);
     if (rc != 0) {
         return rc;
     }

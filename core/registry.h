@@ -123,6 +123,21 @@ int mcpd_uri_template_spans(const char *tmpl, const char *uri, size_t (*spans)[2
 /* Checks a template: balanced braces, non-empty variable names of [A-Za-z0-9_]. */
 int mcpd_uri_template_valid(const char *tmpl);
 
+/*
+ * The struct_size rule of plugin.h ("Versions") for every struct a plugin hands the host (the
+ * descriptor and the registration structs), kept in this one place. `obj` starts with its
+ * uint32_t struct_size; `min` is the size of the struct's first version (the fields the host
+ * reads unconditionally) and `known` this host's sizeof. Refused: a struct smaller than `min`,
+ * one larger than MCPD_STRUCT_SIZE_MAX, and one larger than `known` whose bytes past `known` are
+ * not all zero (a field from a newer SDK that this host would silently ignore). Reads at most
+ * struct_size bytes of `obj`. Returns 0, or -EINVAL with a reason naming `type` in err.
+ */
+#define MCPD_STRUCT_SIZE_MAX 4096
+/* The size of a struct's first version: up to and including its last v1 field. */
+#define MCPD_V1_SIZE(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+int mcpd_abi_struct_check(const void *obj, size_t min, size_t known, const char *type, char *err,
+                          size_t errlen);
+
 /* Tool names: 1-128 characters of [A-Za-z0-9_.-]. */
 int mcpd_tool_name_valid(const char *name);
 

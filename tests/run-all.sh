@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libmd4c-dev
               libcmocka-dev ca-certificates valgrind dpkg-dev file)
+APT_PACKAGES+=(scdoc groff-base)  # man pages: build and render test
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,11 +4,13 @@
  *   - every field of struct mcpd_config is a row (or one of the few fields that are not keys);
  *   - every row is parsed, defaulted and diffed (each set to a non-default value);
  *   - docs/configuration.md carries exactly the key reference the table generates;
+ *   - docs/man/mcp.ini.5.scd carries the same reference in scdoc form (converted from the
+ *     markdown below, so both say the same), and names every host key of [plugin NAME];
  *   - config/mcp.example.ini names every key in its section, with the default.
  *
- * When the docs test fails after a change to the table, regenerate the docs section with
+ * When a docs test fails after a change to the table, regenerate both with
  *   MCPD_UPDATE_DOCS=1 ./build/tests/unit/test_config_keys
- * (or paste `mcpd --dump-config-keys markdown` between the two markers).
+ * (or paste `mcpd --dump-config-keys markdown` between the two markers of configuration.md).
  */
 #include "../integration/config_samples.h"
 #include "config.h"
@@ -33,8 +35,13 @@
 #define DOCS    MCPD_SOURCE_DIR "/docs/configuration.md"
 #define EXAMPLE MCPD_SOURCE_DIR "/config/mcp.example.ini"
 
+#define MANPAGE MCPD_SOURCE_DIR "/docs/man/mcp.ini.5.scd"
+
 #define BEGIN_MARK "<!-- BEGIN config-keys: generated from core/config_keys.c"
 #define END_MARK   "<!-- END config-keys -->"
+/* scdoc comments ("; " lines) in the man page source. */
+#define MAN_BEGIN_MARK "; BEGIN config-keys: generated from core/config_keys.c"
+#define MAN_END_MARK   "; END config-keys"
 
 static char err[16384];
 
@@ -331,15 +338,16 @@ static void test_reload_policies(void **state)
 
 /* ---- docs and example ---------------------------------------------------------------------- */
 
-static void test_docs_match_table(void **state)
+/* The text between the line starting with `begin` and the line starting with `end` of `path`
+ * must be `want`; with MCPD_UPDATE_DOCS set it is rewritten instead. */
+static void check_block(const char *path, const char *begin_mark, const char *end_mark,
+                        const char *want)
 {
-    (void)state;
-    char *docs = read_all(DOCS);
-    char *want = reference();
-    char *begin = strstr(docs, BEGIN_MARK);
-    char *end = begin ? strstr(begin, END_MARK) : NULL;
+    char *docs = read_all(path);
+    char *begin = strstr(docs, begin_mark);
+    char *end = begin ? strstr(begin, end_mark) : NULL;
     if (!begin || !end) {
-        fail_msg("%s: the markers \"%s ...\" and \"%s\" are missing", DOCS, BEGIN_MARK, END_MARK);
+        fail_msg("%s: the markers \"%s ...\" and \"%s\" are missing", path, begin_mark, end_mark);
     }
     char *body = strchr(begin, '\n');
     assert_non_null(body);
@@ -347,13 +355,13 @@ static void test_docs_match_table(void **state)
     size_t have_len = (size_t)(end - body);
     bool same = have_len == strlen(want) && memcmp(body, want, have_len) == 0;
     if (!same && getenv("MCPD_UPDATE_DOCS")) {
-        FILE *f = fopen(DOCS, "w");
+        FILE *f = fopen(path, "w");
         assert_non_null(f);
         fwrite(docs, 1, (size_t)(body - docs), f);
         fputs(want, f);
         fputs(end, f);
         assert_int_equal(fclose(f), 0);
-        fprintf(stderr, "rewrote the key reference in %s\n", DOCS);
+        fprintf(stderr, "rewrote the key reference in %s\n", path);
         same = true;
     }
     if (!same) {
@@ -365,13 +373,160 @@ static void test_docs_match_table(void **state)
         for (size_t j = 0; j < i; j++) {
             line += want[j] == '\n';
         }
-        fail_msg("docs/configuration.md's key reference differs from the key table at its line "
-                 "%zu:\n  docs:  %.120s\n  table: %.120s\nregenerate it: MCPD_UPDATE_DOCS=1 "
-                 "test_config_keys",
-                 line, body + i, want + i);
+        fail_msg("%s: the key reference differs from the key table at its line %zu:\n  docs:  "
+                 "%.120s\n  table: %.120s\nregenerate it: MCPD_UPDATE_DOCS=1 test_config_keys",
+                 path, line, body + i, want + i);
     }
-    free(want);
     free(docs);
+}
+
+static void test_docs_match_table(void **state)
+{
+    (void)state;
+    char *want = reference();
+    check_block(DOCS, BEGIN_MARK, END_MARK, want);
+    free(want);
+}
+
+/* ---- the man page: the markdown reference in scdoc ----------------------------------------- */
+
+/* scdoc's inline markup characters are escaped in plain text. */
+static void scd_escaped(FILE *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '*' || s[i] == '_' || s[i] == '\\') {
+            fputc('\\', out);
+        }
+        fputc(s[i], out);
+    }
+}
+
+/* One line of the reference's inline markdown as scdoc: `code` and **strong** in bold, links as
+ * their text, everything else escaped. */
+static void scd_inline(FILE *out, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *close;
+        if (s[i] == '`' && (close = memchr(s + i + 1, '`', n - i - 1)) != NULL) {
+            fputc('*', out);
+            scd_escaped(out, s + i + 1, (size_t)(close - s - i - 1));
+            fputc('*', out);
+            i = (size_t)(close - s) + 1;
+        } else if (i + 1 < n && s[i] == '*' && s[i + 1] == '*' &&
+                   (close = strstr(s + i + 2, "**")) != NULL && close < s + n) {
+            fputc('*', out);
+            scd_escaped(out, s + i + 2, (size_t)(close - s - i - 2));
+            fputc('*', out);
+            i = (size_t)(close - s) + 2;
+        } else if (s[i] == '[' && (close = memchr(s + i, ']', n - i)) != NULL &&
+                   close + 1 < s + n && close[1] == '(' &&
+                   memchr(close, ')', (size_t)(s + n - close)) != NULL) {
+            scd_escaped(out, s + i + 1, (size_t)(close - s - i - 1)); /* [text](#anchor): text */
+            i = (size_t)((const char *)memchr(close, ')', (size_t)(s + n - close)) - s) + 1;
+        } else {
+            scd_escaped(out, s + i, 1);
+            i++;
+        }
+    }
+}
+
+static char *man_reference(void)
+{
+    char *md = reference();
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    assert_non_null(m);
+    for (char *line = md, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        assert_non_null(nl);
+        size_t n = (size_t)(nl - line);
+        if (n == 0 || strncmp(line, "|---", 4) == 0 || strncmp(line, "| key |", 7) == 0) {
+            if (n == 0) {
+                fputc('\n', m);
+            }
+            continue;
+        }
+        if (strncmp(line, "### ", 4) == 0) { /* "### [server]" */
+            fprintf(m, "## %.*s\n", (int)(n - 4), line + 4);
+            continue;
+        }
+        if (line[0] != '|') { /* a section's paragraph */
+            if (strchr("[|:-#", line[0])) {
+                fail_msg("a section paragraph starts with '%c', which scdoc would take for "
+                         "markup: %.60s",
+                         line[0], line);
+            }
+            scd_inline(m, line, n);
+            fputc('\n', m);
+            continue;
+        }
+        /* | `key` | type | default | allowed | on reload | meaning | */
+        const char *cell[6];
+        size_t cell_len[6], k = 0;
+        const char *p = line + 2, *end = line + n;
+        while (k < 6 && p < end) {
+            const char *bar = strstr(p, " |");
+            assert_non_null(bar);
+            cell[k] = p;
+            cell_len[k++] = (size_t)(bar - p);
+            p = bar + 3;
+        }
+        assert_int_equal(k, 6);
+        scd_inline(m, cell[0], cell_len[0]);
+        fputs("\n\t", m);
+        scd_inline(m, cell[5], cell_len[5]);
+        fputs(".\n\tType: ", m);
+        scd_inline(m, cell[1], cell_len[1]);
+        fputs(". Default: ", m);
+        scd_inline(m, cell[2], cell_len[2]);
+        if (cell_len[3] > 0) {
+            fputs(". Allowed: ", m);
+            scd_inline(m, cell[3], cell_len[3]);
+        }
+        fputs(". On reload: ", m);
+        scd_inline(m, cell[4], cell_len[4]);
+        fputs(".\n\n", m);
+    }
+    fclose(m);
+    free(md);
+    /* The blank lines between sections, once each. */
+    for (char *d; (d = strstr(text, "\n\n\n")) != NULL;) {
+        memmove(d, d + 1, strlen(d + 1) + 1);
+    }
+    return text;
+}
+
+static void test_man_page_matches_table(void **state)
+{
+    (void)state;
+    char *want = man_reference();
+    check_block(MANPAGE, MAN_BEGIN_MARK, MAN_END_MARK, want);
+    free(want);
+    /* The [plugin NAME] host keys are written by hand there: each must be named. */
+    char *page = read_all(MANPAGE);
+    static const char *const fixed[] = {"path", "enabled", "optional", "max_concurrency"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed + mcpd_plugin_n_keys; i++) {
+        const char *name = i < sizeof fixed / sizeof *fixed
+                               ? fixed[i]
+                               : mcpd_plugin_keys[i - sizeof fixed / sizeof *fixed].name;
+        char bold[128], escaped[96];
+        size_t e = 0;
+        for (const char *c = name; *c && e + 2 < sizeof escaped; c++) {
+            if (*c == '_') {
+                escaped[e++] = '\\';
+            }
+            escaped[e++] = *c;
+        }
+        escaped[e] = '\0';
+        snprintf(bold, sizeof bold, "\n*%s*", escaped);
+        if (!strstr(page, bold)) {
+            fail_msg("%s: the [plugin NAME] key %s is not described (a line \"*%s*\")", MANPAGE,
+                     name, escaped);
+        }
+    }
+    free(page);
 }
 
 /* Every key appears in its section of mcp.example.ini as "key =" or ";key =" (a commented
@@ -481,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_every_row_parsed_and_diffed),
         cmocka_unit_test(test_reload_policies),
         cmocka_unit_test(test_docs_match_table),
+        cmocka_unit_test(test_man_page_matches_table),
         cmocka_unit_test(test_example_names_every_key),
         cmocka_unit_test(test_check_value),
         cmocka_unit_test(test_format_value),

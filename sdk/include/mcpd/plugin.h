@@ -36,9 +36,11 @@
  *     -ENOENT from a resource read = "resource not found" (-32002); -EINVAL from a prompt =
  *     invalid params (-32602); any other negative errno = a tool error result / internal error
  *     that names strerror().
- *   - Lifetime. Two generations of one plugin may be loaded at once during a reload, so keep
- *     mutable state in *state_out, not in globals. After fini() returns no plugin thread or
- *     timer may remain: the host dlcloses the code next.
+ *   - Lifetime. Every loaded instance of a plugin (each generation, two of which overlap
+ *     during a reload, and each [plugin NAME] section naming the file) runs from its own private
+ *     copy of the .so, so its globals are its own; what instances share are the libraries it
+ *     links and the process. Keep mutable state in *state_out all the same: fini() frees it.
+ *     After fini() returns no plugin thread or timer may remain: the host dlcloses the code next.
  */
 #ifndef MCPD_PLUGIN_H
 #define MCPD_PLUGIN_H
@@ -212,10 +214,12 @@ typedef int (*mcpd_complete_fn)(void *plugin_state, void *data, mcpd_call *call,
                                 const char *arg_name, const char *value, const char *context_json,
                                 size_t context_len);
 
-/* A tool. Strings are borrowed during register_tool(); the host copies them. */
+/* A tool. Strings are borrowed during register_tool(); the host copies them. flags:
+ * MCPD_THREADSAFE, and MCPD_TASK_REQUIRED or MCPD_TASK_OPTIONAL (not both); the host refuses any
+ * other bit. */
 typedef struct mcpd_tool {
     uint32_t struct_size;    /* sizeof(mcpd_tool) as the plugin was compiled */
-    uint32_t flags;          /* MCPD_THREADSAFE */
+    uint32_t flags;          /* see above */
     const char *name;        /* required: 1-128 chars of [A-Za-z0-9_.-], unique in the server */
     const char *title;       /* optional human-readable name */
     const char *description; /* required */
@@ -229,7 +233,7 @@ typedef struct mcpd_tool {
 /* A fixed resource with a known URI. */
 typedef struct mcpd_resource {
     uint32_t struct_size;
-    uint32_t flags;
+    uint32_t flags;   /* MCPD_THREADSAFE; the host refuses any other bit */
     const char *uri;  /* required, absolute URI */
     const char *name; /* required */
     const char *title;
@@ -242,7 +246,7 @@ typedef struct mcpd_resource {
 /* A family of resources described by an RFC 6570 level-1 URI template ("spec://{name}/{doc}"). */
 typedef struct mcpd_resource_template {
     uint32_t struct_size;
-    uint32_t flags;
+    uint32_t flags;           /* MCPD_THREADSAFE; the host refuses any other bit */
     const char *uri_template; /* required; {var} expressions only */
     const char *name;         /* required */
     const char *title;
@@ -257,7 +261,7 @@ typedef struct mcpd_resource_template {
 /* A prompt. arguments_json is a JSON array: [{"name":"x","description":"...","required":true}]. */
 typedef struct mcpd_prompt {
     uint32_t struct_size;
-    uint32_t flags;
+    uint32_t flags;   /* MCPD_THREADSAFE; the host refuses any other bit */
     const char *name; /* required, unique in the server */
     const char *title;
     const char *description;
@@ -560,7 +564,7 @@ typedef struct mcpd_host_api {
 typedef struct mcpd_plugin {
     uint32_t struct_size; /* sizeof(mcpd_plugin) */
     uint16_t abi_major;   /* MCPD_ABI_MAJOR */
-    uint16_t abi_minor;   /* MCPD_ABI_MINOR the plugin was built against */
+    uint16_t abi_minor;   /* the oldest host minor it needs (MCPD_PLUGIN_HEADER: the target) */
     const char *name;     /* required: short name, e.g. "spec-validate" */
     const char *version;  /* required: the plugin's own version, e.g. "1.2.0" */
     const char *description;
