@@ -282,11 +282,11 @@ describe('grep-files with the v2 client: cancellation between files', () => {
   const FILES = 40;
   let s;
   before(async () => {
-    // big/00.txt takes a while to scan (a regex over some 200,000 lines); the client cancels on
+    // big/00.txt takes a while to scan (a regex over 400,000 lines, 40 MB); the client cancels on
     // the first progress notification, which the plugin sends before it opens that file.
     const big = path.join(tree.root, 'big');
     mkdirSync(big);
-    writeFileSync(path.join(big, '00.txt'), `${'abcdefghij'.repeat(10)}\n`.repeat(200_000));
+    writeFileSync(path.join(big, '00.txt'), `${'abcdefghij'.repeat(10)}\n`.repeat(400_000));
     for (let i = 1; i < FILES; i++) {
       writeFileSync(path.join(big, `${String(i).padStart(2, '0')}.txt`), 'parse_config\n');
     }
