@@ -504,7 +504,7 @@ int mcpd_call_content_resource_link(mcpd_call *c, const char *uri, const char *n
                            : !uri ? "uri is NULL"
                                   : "name is NULL");
     }
-    json_t *b = json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "type", "resource_link", "uri", uri,
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s*, s:s*}", "type", "resource_link", "uri", uri,
                           "name", name, "mimeType", mime, "description", description);
     if (!b) {
         return mcpd_refuse(-EINVAL, "content_resource_link",
@@ -750,7 +750,7 @@ int mcpd_call_resource_entry(mcpd_call *c, const char *uri, const char *name, co
     if (c->kind != MCPD_CALL_LIST) {
         return wrong_kind(c, "resource_entry", "a template's list() handler");
     }
-    json_t *e = json_pack("{s:s, s:s, s:s?, s:s?}", "uri", uri, "name", name, "mimeType", mime,
+    json_t *e = json_pack("{s:s, s:s, s:s*, s:s*}", "uri", uri, "name", name, "mimeType", mime,
                           "description", description);
     if (!e) {
         return mcpd_refuse(-EINVAL, "resource_entry",

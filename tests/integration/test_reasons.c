@@ -229,6 +229,29 @@ static void fail_modern(void **state)
     H_PASS(e);
 }
 
+/* An entry listed without a description carries no "description" member (not null, which the
+ * official v2 client rejects: "description expected string, received null"). */
+static void list_without_description(void **state)
+{
+    struct h_env *e = *state;
+    struct h_proc *p = start_ready(e, REASONS);
+    json_t *r = h_result(p, "resources/list", "{}");
+    json_t *entry = NULL, *it;
+    size_t i;
+    json_array_foreach(json_object_get(r, "resources"), i, it)
+    {
+        if (json_is_string(json_object_get(it, "uri")) &&
+            strcmp(json_string_value(json_object_get(it, "uri")), "reasons://a/b") == 0) {
+            entry = it;
+        }
+    }
+    assert_non_null(entry);
+    assert_null(json_object_get(entry, "description"));
+    assert_string_equal(json_string_value(json_object_get(entry, "mimeType")), "text/plain");
+    json_decref(r);
+    H_PASS(e);
+}
+
 static void fail_list(void **state)
 {
     struct h_env *e = *state;
@@ -263,8 +286,13 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
     const struct CMUnitTest tests[] = {
-        T(builder_reasons), T(error_result_structured), T(uri_vars), T(fail_legacy), T(fail_modern),
+        T(builder_reasons),
+        T(error_result_structured),
+        T(uri_vars),
+        T(fail_legacy),
+        T(fail_modern),
         T(fail_list),
+        T(list_without_description),
 #ifdef MCPD_TEST_ISOLATED
         T(forged_fail),
 #endif
