@@ -206,6 +206,23 @@ static inline const char *mcpd_uri_var(mcpd_call *call, const char *name)
 {
     return mcpd_easy_api_->uri_var(call, name, NULL);
 }
+/* Multi-round requests and tasks (plugin.h, ABI 1.2). */
+static inline int mcpd_input_key(mcpd_call *call, const char *key)
+{
+    return mcpd_easy_api_->input_key(call, key);
+}
+static inline int mcpd_request_state_set(mcpd_call *call, const void *bytes, size_t len)
+{
+    return mcpd_easy_api_->request_state_set(call, bytes, len);
+}
+static inline const void *mcpd_request_state(mcpd_call *call, size_t *len)
+{
+    return mcpd_easy_api_->request_state(call, len);
+}
+static inline int mcpd_task_begin(mcpd_call *call)
+{
+    return mcpd_easy_api_->task_begin(call);
+}
 
 /* ---- arguments (RFC 6901 pointers into the arguments object) ---- */
 
@@ -236,6 +253,11 @@ static inline size_t mcpd_arg_count(mcpd_call *call, const char *pointer)
 static inline mcpd_json *mcpd_json_new(mcpd_call *call)
 {
     return mcpd_easy_api_->json_new(call, 0);
+}
+/* The same with enum mcpd_json_flags (MCPD_JSON_REPAIR_UTF8). */
+static inline mcpd_json *mcpd_json_new_flags(mcpd_call *call, uint32_t flags)
+{
+    return mcpd_easy_api_->json_new(call, flags);
 }
 static inline void mcpd_json_free(mcpd_json *j)
 {
