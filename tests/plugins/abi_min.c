@@ -15,13 +15,16 @@
 #include <string.h>
 
 /* Every table field of ABI 1.3, in order: the report says which the host lent. */
+// clang-format off
 #define ABI13_FIELDS(X)                                                                            \
     X(last_error)                                                                                  \
-    X(json_new)                                                                                    \
-    X(json_free) X(json_begin_object) X(json_end_object) X(json_begin_array) X(json_end_array)     \
-        X(json_key) X(json_string) X(json_int) X(json_double) X(json_bool) X(json_null)            \
-            X(json_raw) X(json_text) X(fail) X(uri_var) X(config_entry) X(config_int)              \
-                X(config_size) X(config_duration_ms) X(config_bool) X(config_path)
+    X(json_new) X(json_free) X(json_begin_object) X(json_end_object) X(json_begin_array)           \
+    X(json_end_array) X(json_key) X(json_string) X(json_int) X(json_double) X(json_bool)           \
+    X(json_null) X(json_raw) X(json_text)                                                          \
+    X(fail) X(uri_var)                                                                             \
+    X(config_entry) X(config_int) X(config_size) X(config_duration_ms) X(config_bool)              \
+    X(config_path)
+// clang-format on
 
 struct abi_min {
     const mcpd_host_api *api;
