@@ -281,36 +281,11 @@ static int wrong_kind(const struct mcpd_call *c, const char *fn, const char *whe
  * surrogates and code points past U+10FFFF included), or len when all of it is valid. */
 static size_t utf8_bad_at(const unsigned char *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        size_t want = 1;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            want = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            want = 3;
-            lo = c == 0xE0 ? 0xA0 : 0x80;
-            hi = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            want = 4;
-            lo = c == 0xF0 ? 0x90 : 0x80;
-            hi = c == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            return i;
-        }
-        for (size_t k = 1; k < want; k++) {
-            if (i + k >= len || s[i + k] < (k == 1 ? lo : 0x80) ||
-                s[i + k] > (k == 1 ? hi : 0xBF)) {
-                return i;
-            }
-        }
-        i += want;
+    size_t i = 0, n;
+    while (i < len && (n = mcpd_utf8_seq((const char *)s + i, len - i, NULL)) != 0) {
+        i += n;
     }
-    return len;
+    return i;
 }
 
 /* A JSON string of `len` bytes, or NULL with the reason recorded for `fn` (what = which

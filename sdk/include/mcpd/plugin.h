@@ -591,6 +591,46 @@ typedef struct mcpd_plugin {
 #define MCPD_STRUCT(type) .struct_size = sizeof(type)
 
 /*
+ * Header-only, any ABI: the length (1-4) of the valid UTF-8 sequence that starts `src` (len >= 1
+ * bytes available), or 0 when none does: a stray or invalid byte, an overlong form, a surrogate,
+ * a code point past U+10FFFF or a sequence cut short. On 0, *skip (when not NULL) gets how many
+ * bytes make up the broken sequence (1-3), so a decoder replaces each with one U+FFFD.
+ */
+static inline size_t mcpd_utf8_seq(const char *src, size_t len, size_t *skip)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    unsigned c = s[0];
+    size_t want = 0, k = 1;
+    /* The lead byte gives the length and the range its second byte must be in. */
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        want = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        want = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        want = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    }
+    while (want && k < want && k < len && s[k] >= (k == 1 ? lo : 0x80u) &&
+           s[k] <= (k == 1 ? hi : 0xBFu)) {
+        k++;
+    }
+    if (want && k == want) {
+        return want;
+    }
+    if (skip) {
+        *skip = k;
+    }
+    return 0;
+}
+
+/*
  * Header-only, any ABI: writes `src` (len bytes, or MCPD_NTS) as the inside of a JSON string
  * (no quotes) into dst: '"', '\\' and control characters escaped, each invalid UTF-8 sequence
  * replaced by \ufffd. Like snprintf it returns the length the whole escape needs (excluding
@@ -635,32 +675,12 @@ static inline size_t mcpd_json_escape(char *dst, size_t cap, const char *src, si
         } else if (c < 0x80) {
             esc[0] = (char)c, n = 1;
         } else {
-            /* One UTF-8 sequence: lead byte, its length, and the range its second byte must be
-             * in (which rules out overlong forms, surrogates and code points past U+10FFFF). */
-            size_t want = 0;
-            unsigned lo = 0x80, hi = 0xBF;
-            if (c >= 0xC2 && c <= 0xDF) {
-                want = 2;
-            } else if (c >= 0xE0 && c <= 0xEF) {
-                want = 3;
-                lo = c == 0xE0 ? 0xA0 : 0x80;
-                hi = c == 0xED ? 0x9F : 0xBF;
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                want = 4;
-                lo = c == 0xF0 ? 0x90 : 0x80;
-                hi = c == 0xF4 ? 0x8F : 0xBF;
-            }
-            size_t k = 1;
-            while (want && k < want && i + k < len && s[i + k] >= (k == 1 ? lo : 0x80) &&
-                   s[i + k] <= (k == 1 ? hi : 0xBF)) {
-                k++;
-            }
-            if (want && k == want) {
-                take = want;
-                n = 0; /* copied from the source below */
+            size_t broken = 1, seq = mcpd_utf8_seq((const char *)from, len - i, &broken);
+            if (seq) {
+                take = seq;
+                n = 0; /* a valid sequence: copied from the source below */
             } else {
-                /* Skip the bytes that started a valid prefix: one replacement per sequence. */
-                take = k;
+                take = broken; /* one replacement for the whole broken sequence */
                 const char *rep = "\\ufffd";
                 for (n = 0; rep[n]; n++) {
                     esc[n] = rep[n];
