@@ -3,6 +3,7 @@
 #include "uri_var.h"
 
 #include "call.h"
+#include "hex.h"
 #include "reason.h"
 #include "registry.h"
 
@@ -42,20 +43,6 @@ int mcpd_uri_var_span(const char *tmpl, const char *uri, const char *name, size_
     return 0;
 }
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 int mcpd_uri_var_decode(const char *s, size_t len, char *out, size_t *n, size_t *bad)
 {
     size_t o = 0;
@@ -64,8 +51,8 @@ int mcpd_uri_var_decode(const char *s, size_t len, char *out, size_t *n, size_t 
             out[o++] = s[i];
             continue;
         }
-        int hi = i + 1 < len ? hex(s[i + 1]) : -1;
-        int lo = i + 2 < len ? hex(s[i + 2]) : -1;
+        int hi = i + 1 < len ? mcpd_hexval(s[i + 1]) : -1;
+        int lo = i + 2 < len ? mcpd_hexval(s[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
             *bad = i;
             return -EILSEQ;
