@@ -87,6 +87,8 @@ typedef struct mcpd_host mcpd_host;
 typedef struct mcpd_call mcpd_call;
 /* ABI 1.3: a JSON text being built by the host (json_new()). */
 typedef struct mcpd_json mcpd_json;
+/* ABI 1.3: a JSON text parsed by the host for reading (json_doc_parse()). */
+typedef struct mcpd_json_doc mcpd_json_doc;
 
 /* Log levels, RFC 5424 order as MCP uses them (notifications/message). */
 enum mcpd_log_level {
@@ -552,6 +554,40 @@ typedef struct mcpd_host_api {
     /* A path: an absolute one as written, a relative one resolved against the directory of
      * mcp.ini ("config_dir"). *out is borrowed until fini() returns. */
     int (*config_path)(mcpd_host *host, const char *key, const char **out);
+
+    /* --- added in ABI 1.3: reading JSON (any thread) ---
+     * Reads any JSON text the plugin holds (a client_request() answer, request_state() bytes,
+     * client_capabilities(), a completion's context) with the arg_* semantics: `pointer` is an
+     * RFC 6901 JSON Pointer from the document's root ("" is the root itself, "/a~1b/0" the
+     * first element of member "a/b"; array indexes are decimal without leading zeros). Each
+     * refusal leaves its reason in last_error(). One document may be read from several threads
+     * at once (reading does not change it); freeing it while another thread reads is the
+     * plugin's bug. */
+
+    /* Parses `text` (`len` bytes, or MCPD_NTS; any JSON value; duplicate keys and \u0000 in a
+     * string are refused, as everywhere the host reads JSON) for
+     * reading with the json_doc_* functions. With a call (handler only) the host frees it when
+     * the handler returns; with call == NULL it is the plugin's to json_doc_free(). NULL on
+     * bad JSON (the reason, with line and column, in last_error()) or -ENOMEM. Strings read
+     * from it are borrowed until it is freed. */
+    mcpd_json_doc *(*json_doc_parse)(mcpd_call *call, const char *text, size_t len);
+    /* Frees a document now (either kind; NULL is a no-op). */
+    void (*json_doc_free)(mcpd_json_doc *doc);
+    /* enum mcpd_json_type of the value at `pointer`, or -ENOENT when there is none. */
+    int (*json_doc_type)(mcpd_json_doc *doc, const char *pointer);
+    /* The string at `pointer` (UTF-8, NUL-terminated; *len gets its length if len is not
+     * NULL), or NULL when absent or not a string. Borrowed until the document is freed. */
+    const char *(*json_doc_string)(mcpd_json_doc *doc, const char *pointer, size_t *len);
+    /* Integer / number / boolean at `pointer`: 0, -ENOENT (absent) or -EINVAL (other type; an
+     * integer also accepts a number with no fraction, e.g. 3.0). */
+    int (*json_doc_int)(mcpd_json_doc *doc, const char *pointer, int64_t *out);
+    int (*json_doc_number)(mcpd_json_doc *doc, const char *pointer, double *out);
+    int (*json_doc_bool)(mcpd_json_doc *doc, const char *pointer, int *out);
+    /* Elements of an array or members of an object at `pointer`; 0 for anything else. */
+    size_t (*json_doc_count)(mcpd_json_doc *doc, const char *pointer);
+    /* The name of the index-th member (in document order) of the object at `pointer`
+     * (borrowed until the document is freed), or NULL. */
+    const char *(*json_doc_key)(mcpd_json_doc *doc, const char *pointer, size_t index);
 #endif
 } mcpd_host_api;
 
