@@ -6,6 +6,7 @@
 #include "condwait.h"
 #include "generation.h"
 #include "json_builder.h"
+#include "json_doc.h"
 #include "jsonrpc.h"
 #include "monotime.h"
 #include "reason.h"
@@ -149,6 +150,7 @@ void mcpd_call_free(struct mcpd_call *c)
     free(c->cursor);
     json_decref(c->kept);
     mcpd_jb_free_list(c->json_builders);
+    mcpd_jdoc_free_list(c->json_docs);
     mcpd_mrtr_free(c->mrtr);
     json_decref(c->msg);
     if (c->reply) {

@@ -101,6 +101,7 @@ struct mcpd_call {
     const char *uri_template;
     json_t *kept; /* strings lent to the plugin until the handler returns (client answers) */
     mcpd_json *json_builders; /* json_new(call, ...) builders, freed with the call (under lock) */
+    mcpd_json_doc *json_docs; /* json_doc_parse(call, ...) documents, freed likewise */
 
     /* The era of the request (enum mcpd_era). A modern call carries
      * its client's capabilities and log level itself: nothing comes from the session. */

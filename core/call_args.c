@@ -1,7 +1,10 @@
 /* The arguments half of the per-call host API (plugin.h arg_*): read the validated arguments
  * of a tool or prompt call through RFC 6901 JSON Pointers, without a JSON library in the plugin.
- * Moved out of call.c, which holds the result builders. */
+ * The resolver and the typed getters work on any root (json_doc.h): arg_* pass the call's
+ * arguments, json_doc_* (json_doc.c) a parsed document's root. Moved out of call.c, which holds
+ * the result builders. */
 #include "call.h"
+#include "json_doc.h"
 #include "reason.h"
 
 #include <errno.h>
@@ -9,15 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- arguments -------------------------------------------------------------------------- */
+/* ---- pointers over any root ------------------------------------------------------------- */
 
-/* Resolves an RFC 6901 JSON Pointer inside params.arguments. */
-static json_t *arg_at(const struct mcpd_call *c, const char *pointer)
+/* Resolves an RFC 6901 JSON Pointer inside `root` (NULL when anything is in the way). */
+static json_t *value_at(json_t *root, const char *pointer)
 {
-    if (!c || !pointer) {
+    if (!root || !pointer) {
         return NULL;
     }
-    json_t *v = json_object_get(c->params, "arguments");
+    json_t *v = root;
     const char *p = pointer;
     while (v && *p) {
         if (*p != '/') {
@@ -47,9 +50,14 @@ static json_t *arg_at(const struct mcpd_call *c, const char *pointer)
         if (json_is_object(v)) {
             v = json_object_get(v, token);
         } else if (json_is_array(v)) {
-            char *end;
-            unsigned long idx = strtoul(token, &end, 10);
-            if (n == 0 || *end || (token[0] == '0' && n > 1)) {
+            /* RFC 6901: "0" or digits without a leading zero (strtoul alone would also take
+             * "+1", " 1" and "-1"); an index past the end, or too large, finds nothing. */
+            if (n == 0 || strspn(token, "0123456789") != n || (token[0] == '0' && n > 1)) {
+                return NULL;
+            }
+            errno = 0;
+            unsigned long idx = strtoul(token, NULL, 10);
+            if (errno) {
                 return NULL;
             }
             v = json_array_get(v, idx);
@@ -61,20 +69,20 @@ static json_t *arg_at(const struct mcpd_call *c, const char *pointer)
 }
 
 /* The refusals the typed getters share: absent (-ENOENT) or of another type (-EINVAL). */
-static int arg_absent(const char *fn, const char *pointer)
+static int absent(const char *fn, const char *pointer)
 {
     return mcpd_refuse(-ENOENT, fn, "no value at \"%.200s\"", pointer ? pointer : "(NULL)");
 }
 
-static int arg_mistyped(const char *fn, const char *pointer, const json_t *v, const char *want)
+static int mistyped(const char *fn, const char *pointer, const json_t *v, const char *want)
 {
     return mcpd_refuse(-EINVAL, fn, "the value at \"%.200s\" is %s, not %s", pointer,
                        mcpd_json_type_name(v), want);
 }
 
-int mcpd_call_arg_type(mcpd_call *c, const char *pointer)
+int mcpd_jread_type(const char *fn, json_t *root, const char *pointer)
 {
-    json_t *v = arg_at(c, pointer);
+    json_t *v = value_at(root, pointer);
     switch (v ? json_typeof(v) : JSON_NULL) {
     case JSON_OBJECT:
         return MCPD_JSON_OBJECT;
@@ -90,19 +98,19 @@ int mcpd_call_arg_type(mcpd_call *c, const char *pointer)
     case JSON_FALSE:
         return MCPD_JSON_BOOL;
     case JSON_NULL:
-        return v ? MCPD_JSON_NULL : arg_absent("arg_type", pointer);
+        return v ? MCPD_JSON_NULL : absent(fn, pointer);
     }
-    return arg_absent("arg_type", pointer);
+    return absent(fn, pointer);
 }
 
-const char *mcpd_call_arg_string(mcpd_call *c, const char *pointer, size_t *len)
+const char *mcpd_jread_string(const char *fn, json_t *root, const char *pointer, size_t *len)
 {
-    json_t *v = arg_at(c, pointer);
+    json_t *v = value_at(root, pointer);
     if (!json_is_string(v)) {
         if (v) {
-            arg_mistyped("arg_string", pointer, v, "a string");
+            mistyped(fn, pointer, v, "a string");
         } else {
-            arg_absent("arg_string", pointer);
+            absent(fn, pointer);
         }
         return NULL;
     }
@@ -112,11 +120,11 @@ const char *mcpd_call_arg_string(mcpd_call *c, const char *pointer, size_t *len)
     return json_string_value(v);
 }
 
-int mcpd_call_arg_int(mcpd_call *c, const char *pointer, int64_t *out)
+int mcpd_jread_int(const char *fn, json_t *root, const char *pointer, int64_t *out)
 {
-    json_t *v = arg_at(c, pointer);
+    json_t *v = value_at(root, pointer);
     if (!v || !out) {
-        return arg_absent("arg_int", pointer);
+        return absent(fn, pointer);
     }
     if (json_is_integer(v)) {
         *out = (int64_t)json_integer_value(v);
@@ -129,52 +137,52 @@ int mcpd_call_arg_int(mcpd_call *c, const char *pointer, int64_t *out)
             *out = (int64_t)d;
             return 0;
         }
-        return mcpd_refuse(-EINVAL, "arg_int", "the value at \"%.200s\" (%g) is not an integer",
-                           pointer, d);
+        return mcpd_refuse(-EINVAL, fn, "the value at \"%.200s\" (%g) is not an integer", pointer,
+                           d);
     }
-    return arg_mistyped("arg_int", pointer, v, "an integer");
+    return mistyped(fn, pointer, v, "an integer");
 }
 
-int mcpd_call_arg_number(mcpd_call *c, const char *pointer, double *out)
+int mcpd_jread_number(const char *fn, json_t *root, const char *pointer, double *out)
 {
-    json_t *v = arg_at(c, pointer);
+    json_t *v = value_at(root, pointer);
     if (!v || !out) {
-        return arg_absent("arg_number", pointer);
+        return absent(fn, pointer);
     }
     if (!json_is_number(v)) {
-        return arg_mistyped("arg_number", pointer, v, "a number");
+        return mistyped(fn, pointer, v, "a number");
     }
     *out = json_number_value(v);
     return 0;
 }
 
-int mcpd_call_arg_bool(mcpd_call *c, const char *pointer, int *out)
+int mcpd_jread_bool(const char *fn, json_t *root, const char *pointer, int *out)
 {
-    json_t *v = arg_at(c, pointer);
+    json_t *v = value_at(root, pointer);
     if (!v || !out) {
-        return arg_absent("arg_bool", pointer);
+        return absent(fn, pointer);
     }
     if (!json_is_boolean(v)) {
-        return arg_mistyped("arg_bool", pointer, v, "a boolean");
+        return mistyped(fn, pointer, v, "a boolean");
     }
     *out = json_is_true(v);
     return 0;
 }
 
-size_t mcpd_call_arg_count(mcpd_call *c, const char *pointer)
+size_t mcpd_jread_count(json_t *root, const char *pointer)
 {
-    json_t *v = arg_at(c, pointer);
+    json_t *v = value_at(root, pointer);
     return json_is_array(v) ? json_array_size(v) : json_is_object(v) ? json_object_size(v) : 0;
 }
 
-const char *mcpd_call_arg_key(mcpd_call *c, const char *pointer, size_t index)
+const char *mcpd_jread_key(const char *fn, json_t *root, const char *pointer, size_t index)
 {
-    json_t *v = arg_at(c, pointer);
+    json_t *v = value_at(root, pointer);
     if (!json_is_object(v)) {
         if (v) {
-            arg_mistyped("arg_key", pointer, v, "an object");
+            mistyped(fn, pointer, v, "an object");
         } else {
-            arg_absent("arg_key", pointer);
+            absent(fn, pointer);
         }
         return NULL;
     }
@@ -188,7 +196,48 @@ const char *mcpd_call_arg_key(mcpd_call *c, const char *pointer, size_t index)
             return key;
         }
     }
-    mcpd_refuse(-ENOENT, "arg_key", "index %zu is past the %zu members at \"%.200s\"", index, i,
-                pointer);
+    mcpd_refuse(-ENOENT, fn, "index %zu is past the %zu members at \"%.200s\"", index, i, pointer);
     return NULL;
+}
+
+/* ---- arguments -------------------------------------------------------------------------- */
+
+static json_t *args_of(const struct mcpd_call *c)
+{
+    return c ? json_object_get(c->params, "arguments") : NULL;
+}
+
+int mcpd_call_arg_type(mcpd_call *c, const char *pointer)
+{
+    return mcpd_jread_type("arg_type", args_of(c), pointer);
+}
+
+const char *mcpd_call_arg_string(mcpd_call *c, const char *pointer, size_t *len)
+{
+    return mcpd_jread_string("arg_string", args_of(c), pointer, len);
+}
+
+int mcpd_call_arg_int(mcpd_call *c, const char *pointer, int64_t *out)
+{
+    return mcpd_jread_int("arg_int", args_of(c), pointer, out);
+}
+
+int mcpd_call_arg_number(mcpd_call *c, const char *pointer, double *out)
+{
+    return mcpd_jread_number("arg_number", args_of(c), pointer, out);
+}
+
+int mcpd_call_arg_bool(mcpd_call *c, const char *pointer, int *out)
+{
+    return mcpd_jread_bool("arg_bool", args_of(c), pointer, out);
+}
+
+size_t mcpd_call_arg_count(mcpd_call *c, const char *pointer)
+{
+    return mcpd_jread_count(args_of(c), pointer);
+}
+
+const char *mcpd_call_arg_key(mcpd_call *c, const char *pointer, size_t index)
+{
+    return mcpd_jread_key("arg_key", args_of(c), pointer, index);
 }

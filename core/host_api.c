@@ -4,6 +4,7 @@
 #include "generation.h"
 #include "host_config.h"
 #include "json_builder.h"
+#include "json_doc.h"
 #include "log.h"
 #include "plugin_loader.h"
 #include "protocol.h"
@@ -203,4 +204,13 @@ const mcpd_host_api mcpd_host_api_v1 = {
     .json_null = mcpd_jb_null,
     .json_raw = mcpd_jb_raw,
     .json_text = mcpd_jb_text,
+    .json_doc_parse = mcpd_jdoc_parse,
+    .json_doc_free = mcpd_jdoc_free,
+    .json_doc_type = mcpd_jdoc_type,
+    .json_doc_string = mcpd_jdoc_string,
+    .json_doc_int = mcpd_jdoc_int,
+    .json_doc_number = mcpd_jdoc_number,
+    .json_doc_bool = mcpd_jdoc_bool,
+    .json_doc_count = mcpd_jdoc_count,
+    .json_doc_key = mcpd_jdoc_key,
 };

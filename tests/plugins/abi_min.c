@@ -23,7 +23,9 @@
     X(json_null) X(json_raw) X(json_text)                                                          \
     X(fail) X(uri_var)                                                                             \
     X(config_entry) X(config_int) X(config_size) X(config_duration_ms) X(config_bool)              \
-    X(config_path)
+    X(config_path)                                                                                 \
+    X(json_doc_parse) X(json_doc_free) X(json_doc_type) X(json_doc_string) X(json_doc_int)         \
+    X(json_doc_number) X(json_doc_bool) X(json_doc_count) X(json_doc_key)
 // clang-format on
 
 struct abi_min {

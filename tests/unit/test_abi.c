@@ -178,6 +178,15 @@ static const struct {
     FIELD(config_duration_ms),
     FIELD(config_bool),
     FIELD(config_path),
+    FIELD(json_doc_parse),
+    FIELD(json_doc_free),
+    FIELD(json_doc_type),
+    FIELD(json_doc_string),
+    FIELD(json_doc_int),
+    FIELD(json_doc_number),
+    FIELD(json_doc_bool),
+    FIELD(json_doc_count),
+    FIELD(json_doc_key),
 };
 #undef FIELD
 
@@ -200,7 +209,7 @@ static void host_table_is_1_3(void **state)
     assert_int_equal(MCPD_ABI_MINOR, 3);
     /* The last 1.3 field ends the table: nothing was appended without a minor. */
     assert_int_equal(sizeof(mcpd_host_api),
-                     offsetof(mcpd_host_api, config_path) + sizeof(void (*)(void)));
+                     offsetof(mcpd_host_api, json_doc_key) + sizeof(void (*)(void)));
     assert_non_null(mcpd_host_api_v1.last_error);
 }
 
