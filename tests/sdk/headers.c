@@ -28,6 +28,12 @@ static int hello(void *plugin_state, void *data, mcpd_call *call, const char *ar
     if (mcpd_structured_json(call, j) != 0) {
         mcpd_log(MCPD_LOG_WARNING, "structured: %s", mcpd_last_error());
     }
+    mcpd_json_doc *doc = mcpd_doc_parse(call, "{\"k\":[1]}");
+    int64_t one = 0;
+    if (!doc || mcpd_doc_int(doc, "/k/0", &one) != 0 || mcpd_doc_count(doc, "") != 1 ||
+        mcpd_doc_type(doc, "/k") != MCPD_JSON_ARRAY || !mcpd_doc_key(doc, "", 0)) {
+        mcpd_log(MCPD_LOG_WARNING, "json_doc: %s", mcpd_last_error());
+    }
     return mcpd_textf(call, "args were %s", escaped);
 #else
 #if MCPD_TARGET_ABI_MINOR >= 3

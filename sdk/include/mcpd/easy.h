@@ -344,6 +344,47 @@ static inline int mcpd_structured_json(mcpd_call *call, mcpd_json *j)
     return text ? mcpd_easy_api_->structured(call, text, len) : -EINVAL;
 }
 
+/* ---- JSON reading (RFC 6901 pointers into a parsed document) ---- */
+
+/* Parses NUL-terminated `text`: freed when the handler returns (call != NULL), or yours to
+ * mcpd_doc_free(). NULL on bad JSON, with the line and column in mcpd_last_error(). */
+static inline mcpd_json_doc *mcpd_doc_parse(mcpd_call *call, const char *text)
+{
+    return mcpd_easy_api_->json_doc_parse(call, text, MCPD_NTS);
+}
+static inline void mcpd_doc_free(mcpd_json_doc *doc)
+{
+    mcpd_easy_api_->json_doc_free(doc);
+}
+static inline int mcpd_doc_type(mcpd_json_doc *doc, const char *pointer)
+{
+    return mcpd_easy_api_->json_doc_type(doc, pointer);
+}
+static inline const char *mcpd_doc_string(mcpd_json_doc *doc, const char *pointer)
+{
+    return mcpd_easy_api_->json_doc_string(doc, pointer, NULL);
+}
+static inline int mcpd_doc_int(mcpd_json_doc *doc, const char *pointer, int64_t *out)
+{
+    return mcpd_easy_api_->json_doc_int(doc, pointer, out);
+}
+static inline int mcpd_doc_number(mcpd_json_doc *doc, const char *pointer, double *out)
+{
+    return mcpd_easy_api_->json_doc_number(doc, pointer, out);
+}
+static inline int mcpd_doc_bool(mcpd_json_doc *doc, const char *pointer, int *out)
+{
+    return mcpd_easy_api_->json_doc_bool(doc, pointer, out);
+}
+static inline size_t mcpd_doc_count(mcpd_json_doc *doc, const char *pointer)
+{
+    return mcpd_easy_api_->json_doc_count(doc, pointer);
+}
+static inline const char *mcpd_doc_key(mcpd_json_doc *doc, const char *pointer, size_t index)
+{
+    return mcpd_easy_api_->json_doc_key(doc, pointer, index);
+}
+
 #ifdef __cplusplus
 }
 #endif
