@@ -214,6 +214,21 @@ describe('grep-files through mcpd --plugin', () => {
     assert.ok(clientLogs(r.err).some((l) => l.includes('cannot confirm')), r.err);
   });
 
+  test('the answer is parsed, not scanned (json_doc_*), also in an isolation=process helper', TEST, () => {
+    // An escaped "accept" is still "accept"; a string "true" is no boolean; members in any order.
+    const ESCAPED = '{"content":{"confirm":true},"action":"acc\\u0065pt"}';
+    const STRING_TRUE = JSON.stringify({ action: 'accept', content: { confirm: 'true' } });
+    for (const isolation of ['in-process', 'process']) {
+      const keys = { confirm_over: '3', isolation };
+      let r = grep(keys, { pattern: 'parse_config' }, '--client-answer', ESCAPED);
+      assert.equal(r.status, 0, `${isolation}: ${r.where}`);
+      assert.equal(r.out.structuredContent.matches.length, 5);
+      r = grep(keys, { pattern: 'parse_config' }, '--client-answer', STRING_TRUE);
+      assert.equal(r.status, 1, `${isolation}: ${r.where}`);
+      assert.match(textOf(r.out), /the user did not confirm/);
+    }
+  });
+
   test('elicitation in the 2026-07-28 era: input_required, then the rerun with the answer', TEST, () => {
     const keys = { confirm_over: '3' };
     let r = grep(keys, { pattern: 'parse_config' }, '--protocol', '2026-07-28', '--client-answer', ACCEPT);

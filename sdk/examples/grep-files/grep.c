@@ -181,13 +181,12 @@ static int confirm(struct search *s, size_t n, const char *sub)
     if (rc < 0) {
         return rc;
     }
-    const char *action = NULL, *content = NULL, *ok = NULL;
-    size_t action_len = 0, content_len = 0, ok_len = 0;
-    int yes = gf_json_member(answer, alen, "action", &action, &action_len) == 0 &&
-              action_len == 8 && memcmp(action, "\"accept\"", 8) == 0 &&
-              gf_json_member(answer, alen, "content", &content, &content_len) == 0 &&
-              gf_json_member(content, content_len, "confirm", &ok, &ok_len) == 0 && ok_len == 4 &&
-              memcmp(ok, "true", 4) == 0;
+    /* The answer is JSON text: the host parses it and frees it when the handler returns. */
+    mcpd_json_doc *doc = MCPD_API->json_doc_parse(s->call, answer, alen);
+    const char *action = doc ? mcpd_doc_string(doc, "/action") : NULL;
+    int ok = 0;
+    int yes = action && strcmp(action, "accept") == 0 &&
+              mcpd_doc_bool(doc, "/content/confirm", &ok) == 0 && ok;
     if (!yes) {
         snprintf(msg, sizeof msg, "not scanned: the user did not confirm scanning %zu files", n);
         mcpd_error(s->call, msg);

@@ -4,8 +4,7 @@
  * The plugin searches and serves the files under one configured directory, `root`, and never
  * anything outside it. plugin.c reads the configuration and registers everything; walk.c keeps
  * paths inside the root and lists files; grep.c is the `grep` tool; browse.c is the resource
- * template, the `find-usages` prompt and their completions; jscan.c reads one member of a JSON
- * object (the client's answer to a question).
+ * template, the `find-usages` prompt and their completions.
  *
  * Every file includes <mcpd/easy.h>: the host's function table is set once in init()
  * (mcpd_easy_init) and the handlers call mcpd_text(), mcpd_fail()... through it.
@@ -99,15 +98,5 @@ int gf_complete_symbol(void *state, void *data, mcpd_call *call, const char *arg
 void gf_remember_symbol(struct gf_state *st, const char *symbol);
 /* Nonzero when `s` is an identifier: [A-Za-z_][A-Za-z0-9_]*, at most GF_SYMBOL_MAX bytes. */
 int gf_is_symbol(const char *s);
-
-/* jscan.c */
-
-/*
- * Finds member `key` of the JSON object `json` (len bytes; the outer value must be an object)
- * and gives its raw value text (*val, *vlen: a slice of json, e.g. "true" or "\"accept\"").
- * Keys are compared as written (no escape decoding). 0, -ENOENT (no such member) or -EINVAL
- * (not an object, or malformed).
- */
-int gf_json_member(const char *json, size_t len, const char *key, const char **val, size_t *vlen);
 
 #endif /* GREP_FILES_H */
