@@ -14,6 +14,39 @@
 
 /* ---- pointers over any root ------------------------------------------------------------- */
 
+/* The member or element of `v` named by one pointer segment (`seg`, `len` bytes, still
+ * escaped), decoded into `token` (room for len + 1 bytes: decoding only shortens). */
+static json_t *step(json_t *v, const char *seg, size_t len, char *token)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = seg[i];
+        if (ch == '~') {
+            if (i + 1 < len && (seg[i + 1] == '0' || seg[i + 1] == '1')) {
+                ch = seg[++i] == '0' ? '~' : '/';
+            } else {
+                return NULL; /* "~" must be "~0" or "~1" */
+            }
+        }
+        token[n++] = ch;
+    }
+    token[n] = '\0';
+    if (json_is_object(v)) {
+        return json_object_get(v, token);
+    }
+    if (!json_is_array(v)) {
+        return NULL;
+    }
+    /* RFC 6901: "0" or digits without a leading zero (strtoul alone would also take "+1",
+     * " 1" and "-1"); an index past the end, or too large, finds nothing. */
+    if (n == 0 || strspn(token, "0123456789") != n || (token[0] == '0' && n > 1)) {
+        return NULL;
+    }
+    errno = 0;
+    unsigned long idx = strtoul(token, NULL, 10);
+    return errno ? NULL : json_array_get(v, idx);
+}
+
 /* Resolves an RFC 6901 JSON Pointer inside `root` (NULL when anything is in the way). */
 static json_t *value_at(json_t *root, const char *pointer)
 {
@@ -27,43 +60,18 @@ static json_t *value_at(json_t *root, const char *pointer)
             return NULL;
         }
         p++;
-        char token[256];
-        size_t n = 0;
-        while (*p && *p != '/') {
-            char ch = *p++;
-            if (ch == '~') {
-                if (*p == '0') {
-                    ch = '~';
-                } else if (*p == '1') {
-                    ch = '/';
-                } else {
-                    return NULL;
-                }
-                p++;
-            }
-            if (n + 1 >= sizeof token) {
-                return NULL;
-            }
-            token[n++] = ch;
-        }
-        token[n] = '\0';
-        if (json_is_object(v)) {
-            v = json_object_get(v, token);
-        } else if (json_is_array(v)) {
-            /* RFC 6901: "0" or digits without a leading zero (strtoul alone would also take
-             * "+1", " 1" and "-1"); an index past the end, or too large, finds nothing. */
-            if (n == 0 || strspn(token, "0123456789") != n || (token[0] == '0' && n > 1)) {
-                return NULL;
-            }
-            errno = 0;
-            unsigned long idx = strtoul(token, NULL, 10);
-            if (errno) {
-                return NULL;
-            }
-            v = json_array_get(v, idx);
-        } else {
+        size_t len = strcspn(p, "/");
+        /* Keys of any length: the stack for the usual ones, the heap past that. */
+        char small[256];
+        char *token = len < sizeof small ? small : malloc(len + 1);
+        if (!token) {
             return NULL;
         }
+        v = step(v, p, len, token);
+        if (token != small) {
+            free(token);
+        }
+        p += len;
     }
     return v;
 }

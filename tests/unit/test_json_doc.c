@@ -124,6 +124,21 @@ static void test_pointers(void **state)
     assert_int_equal(api->json_doc_type(d, "/~1"), -ENOENT); /* key "/" is absent */
     api->json_doc_free(d);
 
+    /* Keys longer than any fixed buffer, escaped and not: {"k*600/~":{"k*600":7}} read with
+     * "/k*600~1~0/k*600". */
+    char k[601];
+    memset(k, 'k', 600);
+    k[600] = '\0';
+    char text[1300], ptr[1300];
+    snprintf(text, sizeof text, "{\"%s/~\":{\"%s\":7}}", k, k);
+    snprintf(ptr, sizeof ptr, "/%s~1~0/%s", k, k);
+    d = parse(text);
+    assert_int_equal(api->json_doc_int(d, ptr, &i), 0);
+    assert_int_equal(i, 7);
+    ptr[strlen(ptr) - 1] = '\0'; /* 599 k's */
+    assert_int_equal(api->json_doc_type(d, ptr), -ENOENT);
+    api->json_doc_free(d);
+
     /* A scalar root: "" is the value itself. */
     d = parse("\"just text\"");
     assert_int_equal(api->json_doc_type(d, ""), MCPD_JSON_STRING);
