@@ -565,11 +565,11 @@ typedef struct mcpd_host_api {
      * plugin's bug. */
 
     /* Parses `text` (`len` bytes, or MCPD_NTS; any JSON value; duplicate keys and \u0000 in a
-     * string are refused, as everywhere the host reads JSON) for
-     * reading with the json_doc_* functions. With a call (handler only) the host frees it when
-     * the handler returns; with call == NULL it is the plugin's to json_doc_free(). NULL on
-     * bad JSON (the reason, with line and column, in last_error()) or -ENOMEM. Strings read
-     * from it are borrowed until it is freed. */
+     * string are refused, as everywhere the host reads JSON) for reading with the json_doc_*
+     * functions. With a call (handler only) the host frees it when the handler returns; with
+     * call == NULL it is the plugin's to json_doc_free(). NULL on bad JSON (the reason, with
+     * line and column, in last_error()) or -ENOMEM. Strings read from it are borrowed until it
+     * is freed. The readers below refuse a NULL doc with -EINVAL (NULL, 0 for count). */
     mcpd_json_doc *(*json_doc_parse)(mcpd_call *call, const char *text, size_t len);
     /* Frees a document now (either kind; NULL is a no-op). */
     void (*json_doc_free)(mcpd_json_doc *doc);
